@@ -1,0 +1,22 @@
+#pragma once
+// Finds the pages to ingest: the files named, and every *.md under the
+// directories named, in a stable (sorted) order.
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace cachedb {
+
+struct WalkResult {
+  std::vector<std::filesystem::path> files;
+  // Paths that were passed over, with why (not a regular file, unreadable...).
+  std::vector<std::pair<std::filesystem::path, std::string>> passed_over;
+};
+
+// Directory symlinks are not followed (so a symlink loop cannot trap the walk);
+// FIFOs, sockets and devices are passed over, never opened. Throws Error when a
+// path named on the command line does not exist.
+WalkResult find_pages(const std::vector<std::filesystem::path>& inputs);
+
+}  // namespace cachedb

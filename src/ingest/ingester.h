@@ -1,0 +1,44 @@
+#pragma once
+// `cachedb ingest`: reads pages from files and directories into the database.
+//
+// One run is one write transaction, and each page inside it is a savepoint:
+// a page that cannot be read is rejected and leaves what an earlier version of
+// it stored; a fatal error rolls the whole run back, leaving the database as it
+// was; readers (WAL) see either the state before the run or after it.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <SQLiteCpp/Database.h>
+
+namespace cachedb {
+
+struct IngestOptions {
+  bool prune = false;  // the tree is authoritative for the releases it holds
+  bool force = false;  // prune even when some pages were rejected
+  std::uintmax_t max_page_bytes = 256ull << 20;  // larger files are rejected unread
+};
+
+struct Rejection {
+  std::string path;
+  std::size_t line = 0;  // 0 when unknown
+  std::string message;
+};
+
+struct IngestSummary {
+  std::int64_t pages_added = 0, pages_updated = 0, pages_unchanged = 0, pages_removed = 0;
+  std::int64_t pages_rejected = 0, pages_skipped = 0, pages_legacy = 0;
+  std::int64_t specs_added = 0, specs_removed = 0;
+  std::vector<Rejection> rejections;
+  bool prune_refused = false;
+
+  // 0 when every page was read, 2 when some were rejected (the rest committed).
+  int exit_code() const { return rejections.empty() ? 0 : 2; }
+};
+
+// Throws Error (nothing committed) on a fatal failure.
+IngestSummary ingest(SQLite::Database& db, const std::vector<std::filesystem::path>& inputs,
+                     const IngestOptions& options);
+
+}  // namespace cachedb

@@ -1,0 +1,59 @@
+#pragma once
+// Writes one parsed page into the database, replacing what that page (the same
+// release and package) said before. The caller owns the transaction; each page
+// is written inside a savepoint of its own, so a failure undoes only that page.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <SQLiteCpp/Database.h>
+
+#include "parsing/page.h"
+
+namespace cachedb {
+
+enum class PageStatus { Added, Updated, Unchanged };
+
+struct PageWriteResult {
+  PageStatus status = PageStatus::Unchanged;
+  std::int64_t release_id = 0;
+  std::int64_t package_id = 0;
+  std::int64_t specs_added = 0;    // (release, spec) pairs the page brought in
+  std::int64_t specs_removed = 0;  // pairs that left the release with this version of the page
+  // Hashes this page describes differently from what another page stored.
+  std::vector<std::string> conflicts;
+};
+
+// What was stored for an identical file, found by its content hash.
+struct KnownPage {
+  std::int64_t release_id;
+  std::int64_t package_id;
+};
+
+class PageWriter {
+ public:
+  explicit PageWriter(SQLite::Database& db);
+  ~PageWriter();
+  PageWriter(const PageWriter&) = delete;
+  PageWriter& operator=(const PageWriter&) = delete;
+
+  // The page stored from a file with exactly these bytes, if any.
+  std::optional<KnownPage> find_by_content(std::string_view content_hash);
+
+  PageWriteResult write(const Page& page, std::string_view path, std::string_view content_hash,
+                        std::string_view now);
+
+  // Removes a page and what only it kept in the database; returns the specs removed.
+  std::int64_t remove(std::int64_t page_id);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// A stable fingerprint of a file's bytes (64-bit FNV-1a plus the length).
+std::string content_fingerprint(std::string_view bytes);
+
+}  // namespace cachedb

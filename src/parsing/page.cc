@@ -1,0 +1,204 @@
+#include "parsing/page.h"
+
+#include <cstring>
+#include <unordered_set>
+
+#include <fmt/format.h>
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+
+#include "error.h"
+#include "parsing/front_matter.h"
+
+namespace cachedb {
+namespace {
+
+// Iterative parsing keeps deeply nested input from exhausting the stack; in-situ
+// parsing lets the records point into one buffer instead of copying each string.
+constexpr unsigned kInsituFlags =
+    rapidjson::kParseInsituFlag | rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
+constexpr unsigned kCopyFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
+
+// Line of byte `offset` inside a value that starts on `first_line`.
+std::size_t line_at(std::string_view value, std::size_t offset, std::size_t first_line) {
+  std::size_t line = first_line;
+  for (std::size_t i = 0; i < offset && i < value.size(); ++i)
+    if (value[i] == '\n') ++line;
+  return line;
+}
+
+[[noreturn]] void json_error(const rapidjson::ParseResult& r, std::string_view key,
+                             std::string_view value, std::size_t first_line) {
+  throw ParseError(line_at(value, r.Offset(), first_line),
+                   fmt::format("{}: invalid JSON at offset {}: {}", key, r.Offset(),
+                               rapidjson::GetParseError_En(r.Code())));
+}
+
+std::string_view as_view(const rapidjson::Value& v) { return {v.GetString(), v.GetStringLength()}; }
+
+class SpecReader {
+ public:
+  SpecReader(const rapidjson::Value& obj, std::size_t index, std::size_t line)
+      : obj_(obj), index_(index), line_(line) {}
+
+  [[noreturn]] void fail(const std::string& what) const {
+    std::string who = fmt::format("spec_details[{}]", index_);
+    if (!hash_.empty()) who += fmt::format(" (hash {})", hash_);
+    throw ParseError(line_, who + ": " + what);
+  }
+
+  std::string_view string(const char* key, bool required) {
+    auto it = obj_.FindMember(key);
+    if (it == obj_.MemberEnd() || it->value.IsNull()) {
+      if (required) fail(fmt::format("missing '{}'", key));
+      return {};
+    }
+    if (!it->value.IsString()) fail(fmt::format("'{}' must be a string", key));
+    return as_view(it->value);
+  }
+
+  std::vector<std::string_view> strings(const char* key, bool required) {
+    std::vector<std::string_view> out;
+    auto it = obj_.FindMember(key);
+    if (it == obj_.MemberEnd() || it->value.IsNull()) {
+      if (required) fail(fmt::format("missing '{}'", key));
+      return out;
+    }
+    if (!it->value.IsArray()) fail(fmt::format("'{}' must be a list of strings", key));
+    out.reserve(it->value.Size());
+    for (const auto& item : it->value.GetArray()) {
+      if (!item.IsString()) fail(fmt::format("'{}' must be a list of strings", key));
+      out.push_back(as_view(item));
+    }
+    return out;
+  }
+
+  std::optional<std::int64_t> size() {
+    auto it = obj_.FindMember("size");
+    if (it == obj_.MemberEnd() || it->value.IsNull()) return std::nullopt;
+    const auto& v = it->value;
+    if (v.IsInt64()) {
+      if (v.GetInt64() < 0) fail("'size' is negative");
+      return v.GetInt64();
+    }
+    if (v.IsString()) {
+      // '-' means unknown. Other text (never seen so far) is kept as unknown
+      // rather than rejecting the whole page over a cosmetic field.
+      std::string_view s = as_view(v);
+      std::int64_t n = 0;
+      if (s.empty() || s.size() > 18) return std::nullopt;
+      for (char c : s) {
+        if (c < '0' || c > '9') return std::nullopt;
+        n = n * 10 + (c - '0');
+      }
+      return n;
+    }
+    fail("'size' must be a number or '-'");
+  }
+
+  SpecRecord read() {
+    if (!obj_.IsObject()) fail("must be an object");
+    SpecRecord r;
+    r.hash = hash_ = string("hash", true);
+    if (hash_.empty()) fail("empty 'hash'");
+    r.compiler = string("compiler", false);
+    if (r.compiler.empty()) r.compiler = "none";
+    r.os = string("os", true);
+    r.platform = string("platform", true);
+    r.target = string("target", true);
+    r.tarball = string("tarball", false);
+    r.size = size();
+    r.versions = strings("versions", false);
+    r.variants = strings("variants", false);
+    r.stacks = strings("stacks", true);
+    return r;
+  }
+
+ private:
+  const rapidjson::Value& obj_;
+  std::size_t index_;
+  std::size_t line_;
+  std::string_view hash_;
+};
+
+PageMeta read_meta(const FrontMatterField& field) {
+  PageMeta meta;
+  meta.present = true;
+  meta.json.assign(field.value);
+  rapidjson::Document doc;
+  doc.Parse<kCopyFlags>(field.value.data(), field.value.size());
+  if (doc.HasParseError()) json_error(doc, "meta", field.value, field.line);
+  if (!doc.IsObject()) throw ParseError(field.line, "meta: must be a JSON object");
+  // The counts are advisory: they are checked against spec_details, never trusted.
+  if (auto it = doc.FindMember("num_specs"); it != doc.MemberEnd() && it->value.IsInt64())
+    meta.num_specs = it->value.GetInt64();
+  if (auto it = doc.FindMember("num_specs_by_stack"); it != doc.MemberEnd() && it->value.IsObject())
+    for (const auto& m : it->value.GetObject())
+      if (m.value.IsInt64()) meta.num_specs_by_stack.emplace_back(m.name.GetString(), m.value.GetInt64());
+  if (auto it = doc.FindMember("stacks"); it != doc.MemberEnd() && it->value.IsArray())
+    for (const auto& s : it->value.GetArray())
+      if (s.IsString()) meta.stacks.emplace_back(s.GetString());
+  return meta;
+}
+
+}  // namespace
+
+Page parse_page(std::string_view text) {
+  Page page;
+  auto fm = split_front_matter(text);
+  if (!fm) return page;  // NotCache
+
+  const auto* details = fm->find("spec_details");
+  if (!details && fm->find("spec_files")) {
+    page.kind = PageKind::Legacy;
+    return page;
+  }
+  const auto* layout = fm->find("layout");
+  if (!layout || yaml_scalar(layout->value) != "cache") return page;  // NotCache
+  page.kind = PageKind::Cache;
+
+  const auto* title = fm->find("title");
+  if (!title) throw ParseError(0, "no 'title' (the package name)");
+  page.package = yaml_scalar(title->value);
+  if (page.package.empty()) throw ParseError(title->line, "empty 'title' (the package name)");
+
+  const auto* categories = fm->find("categories");
+  if (!categories) throw ParseError(0, "no 'categories' (they name the release)");
+  std::vector<std::string> cats;
+  try {
+    cats = yaml_flow_list(categories->value);
+  } catch (const ParseError& e) {
+    throw ParseError(categories->line, std::string("categories: ") + e.what());
+  }
+  if (cats.size() < 2 || cats[1].empty())
+    throw ParseError(categories->line, "categories: no release (expected [package, <release>])");
+  page.release = cats[1];
+
+  if (const auto* meta = fm->find("meta")) page.meta = read_meta(*meta);
+
+  if (!details) throw ParseError(0, "no 'spec_details'");
+  page.spec_details_line = details->line;
+  const std::string_view value = details->value;
+  page.storage = std::make_unique<char[]>(value.size() + 1);
+  std::memcpy(page.storage.get(), value.data(), value.size());
+  page.storage[value.size()] = '\0';
+
+  rapidjson::Document doc;
+  doc.ParseInsitu<kInsituFlags>(page.storage.get());
+  if (doc.HasParseError()) json_error(doc, "spec_details", value, details->line);
+  if (!doc.IsArray()) throw ParseError(details->line, "spec_details: must be a JSON list");
+
+  page.specs.reserve(doc.Size());
+  std::unordered_set<std::string_view> seen;
+  seen.reserve(doc.Size());
+  std::size_t index = 0;
+  for (const auto& item : doc.GetArray()) {
+    SpecReader reader(item, index++, details->line);
+    page.specs.push_back(reader.read());
+    if (!seen.insert(page.specs.back().hash).second)
+      reader.fail("the same hash is listed twice on this page");
+  }
+  return page;
+}
+
+}  // namespace cachedb

@@ -1,0 +1,23 @@
+#pragma once
+// Opening the cachedb database: path resolution, connection settings, schema
+// upgrades. A thin layer over SQLiteCpp; statements are prepared by callers.
+#include <filesystem>
+#include <string>
+
+#include <SQLiteCpp/Database.h>
+
+namespace cachedb {
+
+enum class OpenMode {
+  ReadWrite,  // creates the file when missing and upgrades its schema
+  ReadOnly,   // for reports and ad-hoc SQL: SQLite itself refuses every write
+};
+
+// --db, else $CACHEDB_DB, else ./cachedb.sqlite.
+std::filesystem::path resolve_db_path(const std::string& flag_value);
+
+// Opens (and for ReadWrite, creates and migrates) the database. Throws Error
+// with a message naming the path when it cannot be used.
+SQLite::Database open_database(const std::filesystem::path& path, OpenMode mode);
+
+}  // namespace cachedb

@@ -1,0 +1,71 @@
+#include "storage/migrations.h"
+
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "error.h"
+#include "storage/embedded_sql.h"
+
+namespace cachedb {
+namespace {
+
+struct Migration {
+  int version;
+  std::string_view name;
+  std::string_view sql;
+};
+
+// Embedded files are sorted by name, so the zero-padded numbers come in order.
+std::vector<Migration> migrations() {
+  std::vector<Migration> out;
+  constexpr std::string_view prefix = "migrations/";
+  for (const auto& f : embedded_sql()) {
+    if (f.name.substr(0, prefix.size()) != prefix) continue;
+    auto file = f.name.substr(prefix.size());
+    out.push_back({std::stoi(std::string(file.substr(0, 4))), file, f.text});
+  }
+  for (std::size_t i = 0; i < out.size(); ++i)
+    if (out[i].version != static_cast<int>(i) + 1)
+      throw Error(fmt::format("migration {} is out of sequence (expected number {})", out[i].name, i + 1));
+  return out;
+}
+
+}  // namespace
+
+int latest_schema_version() { return static_cast<int>(migrations().size()); }
+
+int schema_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }
+
+void migrate(SQLite::Database& db) {
+  const auto all = migrations();
+  const int current = schema_version(db);
+  const int latest = static_cast<int>(all.size());
+  if (current > latest)
+    throw Error(fmt::format(
+        "{}: schema version {} is newer than this cachedb understands ({}); use a newer cachedb",
+        db.getFilename(), current, latest));
+  for (const auto& m : all) {
+    if (m.version <= current) continue;
+    spdlog::info("upgrading database schema to version {} ({})", m.version, m.name);
+    // BEGIN IMMEDIATE: two processes upgrading at once must not interleave.
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      // Another process may have upgraded while this one waited for the lock.
+      if (schema_version(db) >= m.version) {
+        db.exec("ROLLBACK");
+        continue;
+      }
+      db.exec(std::string(m.sql));
+      db.exec(fmt::format("PRAGMA user_version = {}", m.version));
+      db.exec("COMMIT");
+    } catch (...) {
+      db.exec("ROLLBACK");
+      throw;
+    }
+  }
+}
+
+}  // namespace cachedb

@@ -1,0 +1,85 @@
+// The cachedb binary end to end: arguments, exit codes, what goes to stdout and
+// what to stderr.
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "test_support.h"
+
+using testing::run_cachedb;
+using testing::shell_quote;
+
+TEST_CASE("ingest then report, through the binary") {
+  testing::TempDir dir;
+  const std::string db = "--db " + shell_quote((dir / "db.sqlite").string());
+  auto ingest = run_cachedb(db + " ingest " + shell_quote(testing::fixture("basic").string()));
+  CHECK(ingest.exit_code == 0);
+  CHECK(ingest.out.empty());  // stdout is for results only
+
+  auto report = run_cachedb(db + " report --matrix stacks-by-target --format csv --totals");
+  CHECK(report.exit_code == 0);
+  CHECK(report.out ==
+        "stack,aarch64,neoverse_v2,x86_64_v3,total\r\n"
+        "e4s,0,0,3,3\r\n"
+        "e4s-neoverse-v2,0,1,0,1\r\n"
+        "ml-linux-aarch64-cpu,1,0,0,1\r\n"
+        "ml-linux-x86_64-cuda,0,0,1,1\r\n"
+        "tutorial,0,0,1,1\r\n"
+        "total,1,1,4,6\r\n");
+
+  auto table = run_cachedb(db + " report --matrix stacks-by-target");
+  CHECK(table.exit_code == 0);
+  CHECK(table.out ==
+        "stack                 aarch64  neoverse_v2  x86_64_v3\n"
+        "e4s                         0            0          3\n"
+        "e4s-neoverse-v2             0            1          0\n"
+        "ml-linux-aarch64-cpu        1            0          0\n"
+        "ml-linux-x86_64-cuda        0            0          1\n"
+        "tutorial                    0            0          1\n");
+}
+
+TEST_CASE("the database comes from --db, else $CACHEDB_DB, else ./cachedb.sqlite") {
+  testing::TempDir dir;
+  const auto fixture = shell_quote(testing::fixture("basic").string());
+  const std::string via_env = "env CACHEDB_DB=" + shell_quote((dir / "env.sqlite").string()) + " ";
+  const std::string cmd = "cd " + shell_quote(dir.path().string()) + " && " + via_env;
+  CHECK(std::system((cmd + shell_quote(std::getenv("CACHEDB_BINARY")) + " ingest " + fixture).c_str()) == 0);
+  CHECK(std::filesystem::exists(dir / "env.sqlite"));
+  CHECK(!std::filesystem::exists(dir / "cachedb.sqlite"));
+  const std::string plain = "cd " + shell_quote(dir.path().string()) + " && env -u CACHEDB_DB ";
+  CHECK(std::system((plain + shell_quote(std::getenv("CACHEDB_BINARY")) + " ingest " + fixture).c_str()) == 0);
+  CHECK(std::filesystem::exists(dir / "cachedb.sqlite"));
+}
+
+TEST_CASE("exit codes: 2 when pages are rejected (others committed), 1 when fatal, 64 for usage") {
+  testing::TempDir dir;
+  const std::string db = "--db " + shell_quote((dir / "db.sqlite").string());
+  testing::write_text(dir / "tree" / "good.md",
+                      "---\ntitle: a\nlayout: cache\ncategories: [package, develop]\n"
+                      "spec_details: [{\"hash\": \"h1\", \"os\": \"o\", \"platform\": \"linux\", \"target\": \"t\", "
+                      "\"stacks\": [\"e4s\", \"root\"]}]\n---\n");
+  testing::write_text(dir / "tree" / "bad.md",
+                      "---\ntitle: b\nlayout: cache\ncategories: [package, develop]\n"
+                      "spec_details: [{\"os\": \"o\"}]\n---\n");
+  auto r = run_cachedb(db + " ingest " + shell_quote((dir / "tree").string()));
+  CHECK(r.exit_code == 2);
+  // One line naming the file, the line and the reason.
+  CHECK(r.err.find((dir / "tree" / "bad.md").string() + ":5: spec_details[0]: missing 'hash'") != std::string::npos);
+  auto rep = run_cachedb(db + " report --matrix stacks-by-target --format csv");
+  CHECK(rep.out == "stack,t\r\ne4s,1\r\n");
+
+  auto fatal = run_cachedb(db + " ingest " + shell_quote((dir / "does-not-exist").string()));
+  CHECK(fatal.exit_code == 1);
+  CHECK(fatal.err.find("does-not-exist") != std::string::npos);
+
+  auto unknown = run_cachedb(db + " report --matrix nonsense-by-nothing");
+  CHECK(unknown.exit_code == 1);
+  CHECK(unknown.err.find("unknown matrix") != std::string::npos);
+
+  CHECK(run_cachedb("report --no-such-flag").exit_code == 64);
+  CHECK(run_cachedb("").exit_code == 64);
+  auto help = run_cachedb("--help");
+  CHECK(help.exit_code == 0);
+  CHECK(help.out.find("Exit status") != std::string::npos);
+}

@@ -1,0 +1,180 @@
+// Ingest → report on the fixtures, with the expected matrices worked out by hand
+// in tests/fixtures/README.md.
+#include <doctest/doctest.h>
+
+#include <SQLiteCpp/Database.h>
+
+#include "ingest/ingester.h"
+#include "report/matrix.h"
+#include "report/render.h"
+#include "storage/database.h"
+#include "test_support.h"
+
+using namespace cachedb;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string csv(SQLite::Database& db, bool totals, bool include_root = false) {
+  MatrixOptions mo;
+  mo.include_root = include_root;
+  RenderOptions ro;
+  ro.format = Format::Csv;
+  ro.totals = totals;
+  return render(run_matrix(db, "stacks-by-target", mo), ro);
+}
+
+std::int64_t count(SQLite::Database& db, const std::string& sql) { return db.execAndGet(sql).getInt64(); }
+
+const char* kBasicMatrix =
+    "stack,aarch64,neoverse_v2,x86_64_v3\r\n"
+    "e4s,0,0,3\r\n"
+    "e4s-neoverse-v2,0,1,0\r\n"
+    "ml-linux-aarch64-cpu,1,0,0\r\n"
+    "ml-linux-x86_64-cuda,0,0,1\r\n"
+    "tutorial,0,0,1\r\n";
+
+}  // namespace
+
+TEST_CASE("the basic fixture: counts of each kind of page and the stacks-by-target matrix") {
+  testing::TempDir dir;
+  auto db = open_database(dir / "db.sqlite", OpenMode::ReadWrite);
+  auto s = ingest(db, {testing::fixture("basic")}, {});
+  CHECK(s.pages_added == 3);
+  CHECK(s.pages_skipped == 2);  // index.md (another layout) and notes.md (no front matter)
+  CHECK(s.pages_legacy == 1);   // _cache/zlib/index.md
+  CHECK(s.pages_rejected == 0);
+  CHECK(s.specs_added == 7);    // 3 + 2 in develop, 2 in develop-2025-01-05
+  CHECK(s.exit_code() == 0);
+
+  CHECK(csv(db, false) == kBasicMatrix);
+  // A spec in two stacks (…a3: e4s and ml-linux-x86_64-cuda) counts once in its target's total.
+  CHECK(csv(db, true) ==
+        "stack,aarch64,neoverse_v2,x86_64_v3,total\r\n"
+        "e4s,0,0,3,3\r\n"
+        "e4s-neoverse-v2,0,1,0,1\r\n"
+        "ml-linux-aarch64-cpu,1,0,0,1\r\n"
+        "ml-linux-x86_64-cuda,0,0,1,1\r\n"
+        "tutorial,0,0,1,1\r\n"
+        "total,1,1,4,6\r\n");
+  CHECK(csv(db, true, true).find("root,1,1,4,6\r\n") != std::string::npos);
+
+  // Normalization, seen through the analysts' views.
+  CHECK(count(db, "SELECT count(*) FROM specs") == 7);
+  CHECK(count(db, "SELECT count(DISTINCT hash) FROM specs") == 6);
+  CHECK(count(db, "SELECT count(*) FROM compiler") == 3);  // gcc@11.4.0 (both spellings), gcc@13.2.0, none
+  CHECK(count(db, "SELECT count(*) FROM specs WHERE compiler = 'gcc@11.4.0'") == 4);
+  CHECK(count(db, "SELECT count(*) FROM specs WHERE compiler = 'none' AND compiler_version = ''") == 1);
+  CHECK(count(db, "SELECT size FROM specs WHERE hash = 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb5'") == 9876543);
+  CHECK(count(db, "SELECT count(*) FROM spec_stacks WHERE hash = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa3'") == 3);
+  CHECK(count(db, "SELECT count(*) FROM spec_variants WHERE hash = 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb4' "
+                  "AND variant = 'libs=shared,static'") == 2);
+  CHECK(count(db, "SELECT count(*) FROM spec_variants WHERE name = 'build_type' AND value = 'dm+sm'") == 1);
+  CHECK(count(db, "SELECT count(*) FROM spec_variants WHERE name = 'mpi' AND value = 'openmpi' "
+                  "AND propagate = 1") == 1);
+  CHECK(count(db, "SELECT count(*) FROM spec_variants WHERE name = 'cuda_arch' AND exact = 1") == 2);
+  CHECK(count(db, "SELECT count(*) FROM spec_variants WHERE name = 'cxx' AND value = 'false'") == 1);
+}
+
+TEST_CASE("ingesting the same tree again changes nothing") {
+  testing::TempDir dir;
+  auto db = open_database(dir / "db.sqlite", OpenMode::ReadWrite);
+  ingest(db, {testing::fixture("basic")}, {});
+  auto again = ingest(db, {testing::fixture("basic")}, {});
+  CHECK(again.pages_unchanged == 3);
+  CHECK(again.pages_added + again.pages_updated + again.specs_added + again.specs_removed == 0);
+  CHECK(csv(db, false) == kBasicMatrix);
+}
+
+TEST_CASE("re-ingesting a page replaces what it said: specs that left it leave that release") {
+  testing::TempDir dir;
+  auto db = open_database(dir / "db.sqlite", OpenMode::ReadWrite);
+  fs::copy(testing::fixture("basic"), dir / "tree", fs::copy_options::recursive);
+  ingest(db, {dir / "tree"}, {});
+
+  // develop/zlib now lists only …a1, moved to the tutorial stack: …a2 and …a3 leave develop.
+  const auto page = dir / "tree" / "_cache" / "develop" / "zlib" / "specs.md";
+  testing::write_text(page,
+                      "---\ntitle: zlib\nlayout: cache\ncategories: [package, develop]\n"
+                      "spec_details: [{\"hash\": \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1\", \"compiler\": \"gcc@=11.4.0\", "
+                      "\"versions\": [\"1.3.1\"], \"os\": \"ubuntu22.04\", \"platform\": \"linux\", "
+                      "\"target\": \"x86_64_v3\", \"variants\": [\"+optimize\", \"+pic\", \"build_system=makefile\"], "
+                      "\"stacks\": [\"tutorial\", \"root\"], \"size\": \"-\"}]\n---\n");
+  auto s = ingest(db, {dir / "tree"}, {});
+  CHECK(s.pages_updated == 1);
+  CHECK(s.pages_unchanged == 2);
+  CHECK(s.specs_added == 0);
+  CHECK(s.specs_removed == 2);
+  CHECK(count(db, "SELECT count(*) FROM specs WHERE release = 'develop' AND package = 'zlib'") == 1);
+  // …a2 and …a3 were in no other release, so they are gone entirely, variants and all.
+  CHECK(count(db, "SELECT count(*) FROM spec WHERE hash IN ('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa2', "
+                  "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa3')") == 0);
+  CHECK(count(db, "SELECT count(*) FROM spec_variant WHERE spec_id NOT IN (SELECT id FROM spec)") == 0);
+  // …a1 is still in e4s in the dated snapshot, and now in tutorial in develop.
+  CHECK(count(db, "SELECT count(*) FROM spec_stacks WHERE hash = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1' "
+                  "AND release = 'develop-2025-01-05' AND stack = 'e4s'") == 1);
+  CHECK(count(db, "SELECT count(*) FROM spec_stacks WHERE hash = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1' "
+                  "AND release = 'develop' AND stack = 'tutorial'") == 1);
+  CHECK(csv(db, true) ==
+        "stack,aarch64,x86_64_v3,total\r\n"
+        "e4s,0,2,2\r\n"
+        "ml-linux-aarch64-cpu,1,0,1\r\n"
+        "tutorial,0,2,2\r\n"
+        "total,1,3,4\r\n");
+  CHECK(count(db, "SELECT count(*) FROM pragma_foreign_key_check") == 0);
+}
+
+TEST_CASE("a rejected page is reported and leaves what its earlier version stored") {
+  testing::TempDir dir;
+  auto db = open_database(dir / "db.sqlite", OpenMode::ReadWrite);
+  fs::copy(testing::fixture("basic"), dir / "tree", fs::copy_options::recursive);
+  ingest(db, {dir / "tree"}, {});
+  const auto page = dir / "tree" / "_cache" / "develop" / "hdf5" / "specs.md";
+  testing::write_text(page, "---\ntitle: hdf5\nlayout: cache\ncategories: [package, develop]\n"
+                            "spec_details: [{\"hash\": \"x\",, }]\n---\n");
+  auto s = ingest(db, {dir / "tree"}, {});
+  CHECK(s.pages_rejected == 1);
+  CHECK(s.exit_code() == 2);
+  REQUIRE(s.rejections.size() == 1);
+  CHECK(s.rejections[0].path == page.string());
+  CHECK(s.rejections[0].line == 5);
+  CHECK(csv(db, false) == kBasicMatrix);
+}
+
+TEST_CASE("an unsplittable variant rejects its page and undoes nothing else") {
+  testing::TempDir dir;
+  auto db = open_database(dir / "db.sqlite", OpenMode::ReadWrite);
+  testing::write_text(dir / "tree" / "a.md",
+                      "---\ntitle: a\nlayout: cache\ncategories: [package, develop]\n"
+                      "spec_details: [{\"hash\": \"h1\", \"os\": \"o\", \"platform\": \"linux\", \"target\": \"t\", "
+                      "\"stacks\": [\"e4s\", \"root\"], \"variants\": [\"+ok\", \"nonsense\"]}]\n---\n");
+  testing::write_text(dir / "tree" / "b.md",
+                      "---\ntitle: b\nlayout: cache\ncategories: [package, develop]\n"
+                      "spec_details: [{\"hash\": \"h2\", \"os\": \"o\", \"platform\": \"linux\", \"target\": \"t\", "
+                      "\"stacks\": [\"e4s\", \"root\"], \"variants\": [\"+ok\"]}]\n---\n");
+  auto s = ingest(db, {dir / "tree"}, {});
+  CHECK(s.pages_rejected == 1);
+  CHECK(s.pages_added == 1);
+  REQUIRE(s.rejections.size() == 1);
+  CHECK(s.rejections[0].line == 5);
+  CHECK(s.rejections[0].message.find("nonsense") != std::string::npos);
+  CHECK(count(db, "SELECT count(*) FROM specs") == 1);
+  CHECK(count(db, "SELECT count(*) FROM specs WHERE hash = 'h2'") == 1);
+}
+
+TEST_CASE("the real pages beside the checkout ingest cleanly, when they are there") {
+  const auto corpus = testing::shared_corpus();
+  if (corpus.empty()) {
+    MESSAGE("../shared/corpus is absent: skipped");
+    return;
+  }
+  testing::TempDir dir;
+  auto db = open_database(dir / "db.sqlite", OpenMode::ReadWrite);
+  auto s = ingest(db, {corpus}, {});
+  CHECK(s.pages_rejected == 0);
+  CHECK(s.pages_added == 5);
+  // Every page's meta.num_specs agrees with what was stored for it.
+  CHECK(count(db, "SELECT count(*) FROM page p WHERE json_extract(p.meta, '$.num_specs') <> "
+                  "(SELECT count(*) FROM release_spec rs WHERE rs.page_id = p.id)") == 0);
+  CHECK(count(db, "SELECT count(*) FROM specs WHERE compiler = 'cce@15.0.1'") == 1);
+}

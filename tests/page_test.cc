@@ -1,0 +1,197 @@
+// The page parser on every variation real pages show, and on each way a page
+// can be unreadable.
+#include <doctest/doctest.h>
+
+#include "error.h"
+#include "parsing/front_matter.h"
+#include "parsing/page.h"
+#include "parsing/variant.h"
+#include "test_support.h"
+
+using namespace cachedb;
+
+namespace {
+
+const char* kSpec =
+    R"({"hash": "abc", "compiler": "gcc@=11.4.0", "versions": ["1.3"], "os": "rhel8", "platform": "linux", )"
+    R"("target": "zen4", "variants": ["+pic"], "stacks": ["e4s", "root"], "size": "-"})";
+
+std::string page_text(const std::string& details, const std::string& categories = "[package, develop]",
+                      const std::string& title = "\"zlib\"") {
+  return "---\ntitle: " + title + "\nlayout: cache\ncategories: " + categories +
+         "\nmeta: {\"num_specs\": 1}\nspec_details: " + details + "\n---\n";
+}
+
+// The line and message of the ParseError that parsing `text` raises.
+std::pair<std::size_t, std::string> rejection(const std::string& text) {
+  try {
+    parse_page(text);
+  } catch (const ParseError& e) {
+    return {e.line(), e.what()};
+  }
+  return {0, "<accepted>"};
+}
+
+}  // namespace
+
+TEST_CASE("a cache page: title, release, meta and every spec field") {
+  Page p = parse_page(page_text(std::string("[") + kSpec + "]"));
+  CHECK(p.kind == PageKind::Cache);
+  CHECK(p.package == "zlib");
+  CHECK(p.release == "develop");
+  CHECK(p.meta.num_specs == 1);
+  REQUIRE(p.specs.size() == 1);
+  const auto& s = p.specs[0];
+  CHECK(s.hash == "abc");
+  CHECK(s.compiler == "gcc@=11.4.0");
+  CHECK(s.os == "rhel8");
+  CHECK(s.platform == "linux");
+  CHECK(s.target == "zen4");
+  CHECK(!s.size.has_value());
+  CHECK(s.tarball.empty());
+  CHECK(s.versions == std::vector<std::string_view>{"1.3"});
+  CHECK(s.stacks == std::vector<std::string_view>{"e4s", "root"});
+  CHECK(p.spec_details_line == 6);
+}
+
+TEST_CASE("tolerated variations: BOM, CRLF, key order, quoting, sizes, tarball, missing compiler") {
+  std::string text =
+      "\xEF\xBB\xBF---\r\nlayout: 'cache'\r\nspec_details: [{\"stacks\": [\"root\"], \"target\": \"x86_64_v3\", "
+      "\"size\": 42, \"platform\": \"linux\", \"os\": \"ubuntu22.04\", \"hash\": \"h1\", \"tarball\": "
+      "\"https://example.invalid/x.spack\"}]\r\ncategories: [\"package\", 'develop-2025-03-23']\r\n"
+      "title: py-numpy # the package\r\n---\r\nbody text\r\n";
+  Page p = parse_page(text);
+  CHECK(p.kind == PageKind::Cache);
+  CHECK(p.package == "py-numpy");
+  CHECK(p.release == "develop-2025-03-23");
+  CHECK(!p.meta.present);
+  REQUIRE(p.specs.size() == 1);
+  CHECK(p.specs[0].size == 42);
+  CHECK(p.specs[0].tarball == "https://example.invalid/x.spack");
+  CHECK(p.specs[0].compiler == "none");
+  CHECK(p.specs[0].versions.empty());
+}
+
+TEST_CASE("JSON spread over several lines is read as one value") {
+  std::string second = kSpec;
+  second.replace(second.find("\"abc\""), 5, "\"def\"");
+  Page p = parse_page(page_text(std::string("[\n  ") + kSpec + ",\n  " + second + "\n]"));
+  REQUIRE(p.specs.size() == 2);
+  CHECK(p.specs[1].hash == "def");
+}
+
+TEST_CASE("a hash listed twice on one page is rejected") {
+  auto [line, msg] = rejection(page_text(std::string("[") + kSpec + ", " + kSpec + "]"));
+  CHECK(line == 6);
+  CHECK(msg.find("spec_details[1] (hash abc): the same hash is listed twice") != std::string::npos);
+}
+
+TEST_CASE("pages that are not cache pages are told apart, not rejected") {
+  CHECK(parse_page("").kind == PageKind::NotCache);
+  CHECK(parse_page("# Title\n\nJust markdown\n").kind == PageKind::NotCache);
+  CHECK(parse_page("---\nlayout: default\ntitle: Home\n---\n").kind == PageKind::NotCache);
+  CHECK(parse_page("---\ntitle: zlib\nlayout: cache\ncategories: [package]\nspec_files: [\"a.spec.json\"]\n---\n")
+            .kind == PageKind::Legacy);
+}
+
+TEST_CASE("each kind of unreadable cache page is rejected with its line") {
+  SUBCASE("bad JSON, with the line it is on") {
+    auto [line, msg] = rejection(page_text("[{\"hash\": \"a\",]"));
+    CHECK(line == 6);
+    CHECK(msg.find("spec_details: invalid JSON") != std::string::npos);
+    auto [line2, msg2] = rejection(page_text("[\n{\"hash\": \"a\"\n\"os\": 1}]"));
+    CHECK(line2 == 8);
+  }
+  SUBCASE("spec_details missing or not a list") {
+    CHECK(rejection("---\ntitle: zlib\nlayout: cache\ncategories: [package, develop]\n---\n").second.find(
+              "no 'spec_details'") != std::string::npos);
+    CHECK(rejection(page_text("{\"hash\": \"a\"}")).second.find("must be a JSON list") != std::string::npos);
+  }
+  SUBCASE("no release") {
+    auto [line, msg] = rejection(page_text("[]", "[package]"));
+    CHECK(line == 4);
+    CHECK(msg.find("no release") != std::string::npos);
+    CHECK(rejection(page_text("[]", "package, develop")).second.find("flow list") != std::string::npos);
+  }
+  SUBCASE("no title") {
+    CHECK(rejection("---\nlayout: cache\ncategories: [package, develop]\nspec_details: []\n---\n")
+              .second.find("title") != std::string::npos);
+  }
+  SUBCASE("wrong types") {
+    CHECK(rejection(page_text(R"([{"hash": "a", "os": 7, "platform": "linux", "target": "x", "stacks": []}])"))
+              .second.find("spec_details[0] (hash a): 'os' must be a string") != std::string::npos);
+    CHECK(rejection(page_text(R"([{"hash": "a", "os": "o", "platform": "linux", "target": "x", "stacks": "e4s"}])"))
+              .second.find("'stacks' must be a list of strings") != std::string::npos);
+    CHECK(rejection(page_text(R"([{"hash": "a", "os": "o", "platform": "l", "target": "x", "stacks": [], "size": []}])"))
+              .second.find("'size'") != std::string::npos);
+    CHECK(rejection(page_text("[\"abc\"]")).second.find("must be an object") != std::string::npos);
+  }
+  SUBCASE("a spec without a hash") {
+    auto [line, msg] = rejection(page_text(R"([{"os": "o", "platform": "l", "target": "x", "stacks": []}])"));
+    CHECK(line == 6);
+    CHECK(msg.find("spec_details[0]: missing 'hash'") != std::string::npos);
+  }
+  SUBCASE("front matter that never closes") {
+    auto [line, msg] = rejection("---\ntitle: zlib\nlayout: cache\n");
+    CHECK(msg.find("never closed") != std::string::npos);
+  }
+  SUBCASE("meta that is not JSON") {
+    std::string text = page_text("[]");
+    text.replace(text.find("{\"num_specs\": 1}"), 16, "{num_specs: 1}");
+    auto [line, msg] = rejection(text);
+    CHECK(line == 5);
+    CHECK(msg.find("meta: invalid JSON") != std::string::npos);
+  }
+}
+
+TEST_CASE("variants in every form of Spack's syntax") {
+  auto v = parse_variant("+mpi");
+  CHECK(v.name == "mpi");
+  CHECK(v.values == std::vector<std::string>{"true"});
+  CHECK(!v.propagate);
+  v = parse_variant("~shared");
+  CHECK(v.values == std::vector<std::string>{"false"});
+  v = parse_variant("++shared");
+  CHECK(v.name == "shared");
+  CHECK(v.propagate);
+  CHECK(v.values == std::vector<std::string>{"true"});
+  v = parse_variant("~~fortran");
+  CHECK(v.name == "fortran");
+  CHECK(v.propagate);
+  CHECK(v.values == std::vector<std::string>{"false"});
+  v = parse_variant("build_system=cmake");
+  CHECK(v.name == "build_system");
+  CHECK(v.values == std::vector<std::string>{"cmake"});
+  v = parse_variant("libs=shared,static");
+  CHECK(v.values == std::vector<std::string>{"shared", "static"});
+  v = parse_variant("mpi==openmpi");
+  CHECK(v.name == "mpi");
+  CHECK(v.propagate);
+  CHECK(!v.exact);
+  CHECK(v.values == std::vector<std::string>{"openmpi"});
+  v = parse_variant("cuda_arch:=80,90");
+  CHECK(v.name == "cuda_arch");
+  CHECK(v.exact);
+  CHECK(v.values == std::vector<std::string>{"80", "90"});
+  v = parse_variant("build_type='dm+sm'");
+  CHECK(v.values == std::vector<std::string>{"dm+sm"});
+  v = parse_variant("cflags=\"-O2 -g\",'a,b'");
+  CHECK(v.values == std::vector<std::string>{"-O2 -g", "a,b"});
+  CHECK_THROWS_AS(parse_variant(""), ParseError);
+  CHECK_THROWS_AS(parse_variant("+"), ParseError);
+  CHECK_THROWS_AS(parse_variant("=x"), ParseError);
+  CHECK_THROWS_AS(parse_variant("plain"), ParseError);
+  CHECK_THROWS_AS(parse_variant("k='open"), ParseError);
+}
+
+TEST_CASE("the real pages beside the checkout parse, when they are there") {
+  const auto corpus = testing::shared_corpus();
+  if (corpus.empty()) {
+    MESSAGE("../shared/corpus is absent: skipped");
+    return;
+  }
+  Page p = parse_page(testing::read_text(corpus / "_cache" / "develop" / "py-cachetools" / "specs.md"));
+  CHECK(p.kind == PageKind::Cache);
+  CHECK(p.release == "develop");
+  CHECK(p.specs.size() == static_cast<std::size_t>(*p.meta.num_specs));
+}

@@ -1,0 +1,91 @@
+// The reference schema (schema/schema.sql) must be exactly what the migrations
+// build, and the migration machinery must upgrade old files and refuse new ones.
+#include <doctest/doctest.h>
+
+#include <map>
+#include <regex>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include "error.h"
+#include "storage/database.h"
+#include "storage/migrations.h"
+#include "test_support.h"
+
+using namespace cachedb;
+
+namespace {
+
+// Schema objects by name, their SQL stripped of comments and spacing.
+std::map<std::string, std::string> schema_objects(SQLite::Database& db) {
+  std::map<std::string, std::string> out;
+  SQLite::Statement st(db, "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name");
+  while (st.executeStep()) {
+    std::string sql = st.getColumn(2).getString();
+    sql = std::regex_replace(sql, std::regex("--[^\n]*"), "");
+    sql = std::regex_replace(sql, std::regex("\\s+"), " ");
+    sql = std::regex_replace(sql, std::regex(" ?([(),]) ?"), "$1");
+    out[st.getColumn(0).getString() + " " + st.getColumn(1).getString()] = sql;
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("applying every migration to an empty database yields schema/schema.sql") {
+  SQLite::Database migrated(":memory:", SQLite::OPEN_READWRITE);
+  migrate(migrated);
+  CHECK(schema_version(migrated) == latest_schema_version());
+
+  SQLite::Database reference(":memory:", SQLite::OPEN_READWRITE);
+  reference.exec(testing::read_text(testing::source_root() / "schema" / "schema.sql"));
+
+  const auto want = schema_objects(reference), got = schema_objects(migrated);
+  REQUIRE(!want.empty());
+  for (const auto& [name, sql] : want) {
+    INFO(name);
+    REQUIRE(got.count(name) == 1);
+    CHECK(got.at(name) == sql);
+  }
+  for (const auto& [name, sql] : got) {
+    INFO(name);
+    CHECK(want.count(name) == 1);
+  }
+}
+
+TEST_CASE("opening a database upgrades it; a newer one is refused and left alone") {
+  testing::TempDir dir;
+  const auto path = dir / "cache.sqlite";
+  {
+    auto db = open_database(path, OpenMode::ReadWrite);
+    CHECK(schema_version(db) == latest_schema_version());
+    db.exec("INSERT INTO release(name) VALUES ('develop')");
+  }
+  {
+    // Reopening is idempotent and keeps the data.
+    auto db = open_database(path, OpenMode::ReadWrite);
+    CHECK(db.execAndGet("SELECT count(*) FROM release").getInt() == 1);
+    db.exec("PRAGMA user_version = 999");
+  }
+  try {
+    open_database(path, OpenMode::ReadWrite);
+    FAIL("a newer schema was accepted");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()).find("newer") != std::string::npos);
+    CHECK(std::string(e.what()).find(path.string()) != std::string::npos);
+  }
+  SQLite::Database raw(path.string(), SQLite::OPEN_READONLY);
+  CHECK(raw.execAndGet("SELECT count(*) FROM release").getInt() == 1);
+}
+
+TEST_CASE("a file that is not a database, or a directory, is refused with its path") {
+  testing::TempDir dir;
+  testing::write_text(dir / "notes.sqlite", std::string(4096, 'x'));
+  CHECK_THROWS_WITH_AS(open_database(dir / "notes.sqlite", OpenMode::ReadWrite),
+                       doctest::Contains("notes.sqlite"), Error);
+  CHECK(testing::read_text(dir / "notes.sqlite") == std::string(4096, 'x'));
+  CHECK_THROWS_WITH_AS(open_database(dir.path(), OpenMode::ReadWrite), doctest::Contains("directory"), Error);
+  CHECK_THROWS_WITH_AS(open_database(dir / "missing.sqlite", OpenMode::ReadOnly),
+                       doctest::Contains("cachedb ingest"), Error);
+}

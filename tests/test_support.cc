@@ -1,0 +1,79 @@
+#include "test_support.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+
+namespace testing {
+
+fs::path source_root() {
+  if (const char* root = std::getenv("CACHEDB_SOURCE_ROOT")) return root;
+  return fs::current_path();
+}
+
+fs::path fixture(const std::string& relative) { return source_root() / "tests" / "fixtures" / relative; }
+
+fs::path shared_corpus() {
+  fs::path p = source_root() / ".." / "shared" / "corpus";
+  return fs::is_directory(p) ? p : fs::path{};
+}
+
+TempDir::TempDir() {
+  std::string tmpl = (fs::temp_directory_path() / "cachedb-test-XXXXXX").string();
+  if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+  path_ = tmpl;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  // Tests may leave read-only files or directories behind; make them removable.
+  for (auto it = fs::recursive_directory_iterator(path_, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec))
+    fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ec);
+  fs::remove_all(path_, ec);
+}
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void write_text(const fs::path& p, const std::string& text) {
+  if (p.has_parent_path()) fs::create_directories(p.parent_path());
+  std::ofstream out(p, std::ios::binary);
+  out << text;
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') out += "'\\''";
+    else out += c;
+  }
+  return out + "'";
+}
+
+CommandResult run_cachedb(const std::string& args) {
+  const char* binary = std::getenv("CACHEDB_BINARY");
+  if (!binary) throw std::runtime_error("CACHEDB_BINARY is not set (run through meson test)");
+  TempDir scratch;
+  const auto out = scratch / "out", err = scratch / "err";
+  const std::string cmd = shell_quote(binary) + " " + args + " >" + shell_quote(out.string()) + " 2>" +
+                          shell_quote(err.string()) + " </dev/null";
+  const int status = std::system(cmd.c_str());
+  CommandResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = read_text(out);
+  r.err = read_text(err);
+  return r;
+}
+
+}  // namespace testing

@@ -1,0 +1,46 @@
+#pragma once
+// Helpers shared by the tests: scratch directories, fixture paths, running the binary.
+#include <filesystem>
+#include <string>
+
+namespace testing {
+
+// The project's source tree (set by meson test; falls back to the working directory).
+std::filesystem::path source_root();
+
+// tests/fixtures/<relative>.
+std::filesystem::path fixture(const std::string& relative);
+
+// The real pages beside the checkout (../shared/corpus), or empty when absent.
+std::filesystem::path shared_corpus();
+
+// A fresh directory removed when the object goes away.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+std::string read_text(const std::filesystem::path& p);
+void write_text(const std::filesystem::path& p, const std::string& text);
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+// Runs the built cachedb binary with `args` (a shell-quoted string).
+CommandResult run_cachedb(const std::string& args);
+
+// Quotes a string for /bin/sh.
+std::string shell_quote(const std::string& s);
+
+}  // namespace testing
