@@ -114,11 +114,18 @@ CREATE TABLE page (
 );
 
 -- A spec in a release, as listed by one page, with the stacks it is in there.
+-- This is the fact table the reports scan: the spec's dimensions are copied here
+-- (and kept equal to spec's) so a matrix is one pass over one table.
 CREATE TABLE release_spec (
   release_id   INTEGER NOT NULL REFERENCES release(id),
   spec_id      INTEGER NOT NULL REFERENCES spec(id),
   page_id      INTEGER NOT NULL REFERENCES page(id) ON DELETE CASCADE,
   stack_set_id INTEGER NOT NULL REFERENCES stack_set(id),
+  package_id   INTEGER NOT NULL REFERENCES package(id),
+  compiler_id  INTEGER NOT NULL REFERENCES compiler(id),
+  os_id        INTEGER NOT NULL REFERENCES os(id),
+  platform_id  INTEGER NOT NULL REFERENCES platform(id),
+  target_id    INTEGER NOT NULL REFERENCES target(id),
   PRIMARY KEY (release_id, spec_id)
 ) WITHOUT ROWID;
 CREATE INDEX release_spec_by_page ON release_spec(page_id);

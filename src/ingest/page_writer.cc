@@ -72,8 +72,13 @@ struct PageWriter::Impl {
   Statement spec_version_insert{db, "INSERT OR IGNORE INTO spec_version(spec_id, version) VALUES (?, ?)"};
   Statement spec_variant_insert{db, "INSERT OR IGNORE INTO spec_variant(spec_id, variant_id) VALUES (?, ?)"};
   Statement release_spec_upsert{db,
-      "INSERT INTO release_spec(release_id, spec_id, page_id, stack_set_id) VALUES (?, ?, ?, ?) "
+      "INSERT INTO release_spec(release_id, spec_id, page_id, stack_set_id, package_id, compiler_id, os_id, "
+      "platform_id, target_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
       "ON CONFLICT(release_id, spec_id) DO UPDATE SET page_id = excluded.page_id, stack_set_id = excluded.stack_set_id"};
+  // Keeps the fact table's copy of a spec's dimensions equal to the spec's.
+  Statement release_spec_refresh{db,
+      "UPDATE release_spec SET (package_id, compiler_id, os_id, platform_id, target_id) = "
+      "(SELECT package_id, compiler_id, os_id, platform_id, target_id FROM spec WHERE id = ?1) WHERE spec_id = ?1"};
   Statement compiler_select{db, "SELECT id FROM compiler WHERE label = ?"};
   Statement compiler_insert{db, "INSERT INTO compiler(label, name, version) VALUES (?, ?, ?)"};
   Statement variant_select{db, "SELECT id FROM variant WHERE text = ?"};
@@ -148,9 +153,14 @@ struct PageWriter::Impl {
     for (auto v : r.variants) spec_variant_insert.with(spec_id, variant_id(v)).exec();
   }
 
-  // Returns the spec's id, inserting or correcting it; notes a conflict when an
-  // earlier page described the same hash differently.
-  std::int64_t upsert_spec(const SpecRecord& r, std::int64_t package_id, PageWriteResult& result) {
+  // The spec's id and dimensions, as the fact table copies them.
+  struct SpecIds {
+    std::int64_t id, package, compiler, os, platform, target;
+  };
+
+  // Inserts or corrects the spec; notes a conflict when an earlier page
+  // described the same hash differently.
+  SpecIds upsert_spec(const SpecRecord& r, std::int64_t package_id, PageWriteResult& result) {
     const std::string version = join(r.versions, ',');
     const std::int64_t compiler = compiler_id(r.compiler), os = oss.id(r.os),
                        platform = platforms.id(r.platform), target = targets.id(r.target);
@@ -184,11 +194,12 @@ struct PageWriter::Impl {
         spec_update.bind(9, id);
         spec_update.exec();
         spec_update.reset();
+        release_spec_refresh.with(id).exec();
         spec_forget_details.with(id).exec();
         spec_forget_versions.with(id).exec();
         write_details(id, r);
       }
-      return id;
+      return {id, package_id, compiler, os, platform, target};
     }
     spec_by_hash.reset();
     spec_insert.bind(1, r.hash);
@@ -197,7 +208,7 @@ struct PageWriter::Impl {
     spec_insert.reset();
     const std::int64_t id = db.getLastInsertRowid();
     write_details(id, r);
-    return id;
+    return {id, package_id, compiler, os, platform, target};
   }
 
   std::vector<std::int64_t> specs_of_page(std::int64_t page_id) {
@@ -245,9 +256,12 @@ struct PageWriter::Impl {
     }
 
     for (const auto& r : page.specs) {
-      const std::int64_t spec_id = upsert_spec(r, result.package_id, result);
-      release_spec_upsert.with(result.release_id, spec_id, page_id, stack_set_id(r.stacks)).exec();
-      if (before.erase(spec_id) == 0) ++result.specs_added;
+      const SpecIds spec = upsert_spec(r, result.package_id, result);
+      release_spec_upsert
+          .with(result.release_id, spec.id, page_id, stack_set_id(r.stacks), spec.package, spec.compiler, spec.os,
+                spec.platform, spec.target)
+          .exec();
+      if (before.erase(spec.id) == 0) ++result.specs_added;
     }
     result.specs_removed = static_cast<std::int64_t>(before.size());
     delete_orphans({before.begin(), before.end()});
