@@ -112,6 +112,7 @@ CREATE TABLE page (
   ingested_at  TEXT NOT NULL,          -- UTC, ISO 8601
   UNIQUE (release_id, package_id)
 );
+CREATE INDEX page_by_content ON page(content_hash);
 
 -- A spec in a release, as listed by one page, with the stacks it is in there.
 -- This is the fact table the reports scan: the spec's dimensions are copied here
