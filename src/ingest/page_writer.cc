@@ -33,15 +33,6 @@ using StringMap = std::unordered_map<std::string, V, TransparentHash, std::equal
 
 }  // namespace
 
-std::string content_fingerprint(std::string_view bytes) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  return fmt::format("fnv1a64:{:016x}:{}", h, bytes.size());
-}
-
 struct PageWriter::Impl {
   SQLite::Database& db;
   Interner releases{db, "release"}, packages{db, "package"}, oss{db, "os"},
