@@ -73,6 +73,20 @@ CREATE TABLE variant_value (
   PRIMARY KEY (variant_id, position)
 ) WITHOUT ROWID;
 
+-- The specs of a package mostly share one set of variants, so each distinct set
+-- is stored once and spec points at it.
+CREATE TABLE variant_set (
+  id  INTEGER PRIMARY KEY,
+  key TEXT NOT NULL UNIQUE             -- the member variant ids, sorted, comma-separated
+);
+
+CREATE TABLE variant_set_member (
+  variant_set_id INTEGER NOT NULL REFERENCES variant_set(id),
+  variant_id     INTEGER NOT NULL REFERENCES variant(id),
+  PRIMARY KEY (variant_set_id, variant_id)
+) WITHOUT ROWID;
+CREATE INDEX variant_set_member_by_variant ON variant_set_member(variant_id);
+
 -- One binary, identified by its DAG hash. Its attributes do not depend on the release.
 CREATE TABLE spec (
   id          INTEGER PRIMARY KEY,
@@ -83,6 +97,7 @@ CREATE TABLE spec (
   os_id       INTEGER NOT NULL REFERENCES os(id),
   platform_id INTEGER NOT NULL REFERENCES platform(id),
   target_id   INTEGER NOT NULL REFERENCES target(id),
+  variant_set_id INTEGER NOT NULL REFERENCES variant_set(id),
   size        INTEGER,                 -- bytes; NULL when the page says '-'
   tarball     TEXT                     -- URL, when the page gives one
 );
@@ -93,13 +108,6 @@ CREATE TABLE spec_version (
   version TEXT NOT NULL,
   PRIMARY KEY (spec_id, version)
 ) WITHOUT ROWID;
-
-CREATE TABLE spec_variant (
-  spec_id    INTEGER NOT NULL REFERENCES spec(id) ON DELETE CASCADE,
-  variant_id INTEGER NOT NULL REFERENCES variant(id),
-  PRIMARY KEY (spec_id, variant_id)
-) WITHOUT ROWID;
-CREATE INDEX spec_variant_by_variant ON spec_variant(variant_id);
 
 -- One ingested page: what cache.spack.io says about one package in one release.
 CREATE TABLE page (
@@ -112,6 +120,7 @@ CREATE TABLE page (
   ingested_at  TEXT NOT NULL,          -- UTC, ISO 8601
   UNIQUE (release_id, package_id)
 );
+CREATE INDEX page_by_content ON page(content_hash);
 
 -- A spec in a release, as listed by one page, with the stacks it is in there.
 -- This is the fact table the reports scan: the spec's dimensions are copied here
@@ -180,6 +189,6 @@ SELECT p.name      AS package,
        v.exact     AS exact
 FROM spec s
 JOIN package p       ON p.id = s.package_id
-JOIN spec_variant sv ON sv.spec_id = s.id
-JOIN variant v       ON v.id = sv.variant_id
+JOIN variant_set_member vsm ON vsm.variant_set_id = s.variant_set_id
+JOIN variant v       ON v.id = vsm.variant_id
 JOIN variant_value vv ON vv.variant_id = v.id;

@@ -109,7 +109,7 @@ TEST_CASE("re-ingesting a page replaces what it said: specs that left it leave t
   // …a2 and …a3 were in no other release, so they are gone entirely, variants and all.
   CHECK(count(db, "SELECT count(*) FROM spec WHERE hash IN ('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa2', "
                   "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa3')") == 0);
-  CHECK(count(db, "SELECT count(*) FROM spec_variant WHERE spec_id NOT IN (SELECT id FROM spec)") == 0);
+  CHECK(count(db, "SELECT count(*) FROM spec_version WHERE spec_id NOT IN (SELECT id FROM spec)") == 0);
   // …a1 is still in e4s in the dated snapshot, and now in tutorial in develop.
   CHECK(count(db, "SELECT count(*) FROM spec_stacks WHERE hash = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1' "
                   "AND release = 'develop-2025-01-05' AND stack = 'e4s'") == 1);

@@ -1,7 +1,7 @@
 #include "ingest/ingester.h"
 
 #include <chrono>
-#include <fstream>
+#include <memory>
 #include <set>
 
 #include <fmt/chrono.h>
@@ -12,7 +12,9 @@
 
 #include "error.h"
 #include "ingest/file_walker.h"
+#include "ingest/page_loader.h"
 #include "ingest/page_writer.h"
+#include "storage/statement.h"
 #include "parsing/page.h"
 
 namespace cachedb {
@@ -25,37 +27,52 @@ std::string utc_now() {
                                                   std::chrono::system_clock::now())));
 }
 
-// Reads a whole file; throws ParseError (line 0) when it cannot.
-std::string read_file(const fs::path& path, std::uintmax_t max_bytes) {
-  std::error_code ec;
-  const auto size = fs::file_size(path, ec);
-  if (ec) throw ParseError(0, "cannot read: " + ec.message());
-  if (size > max_bytes)
-    throw ParseError(0, fmt::format("file is {} bytes, over the {}-byte page limit", size, max_bytes));
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ParseError(0, "cannot open for reading");
-  std::string bytes(size, '\0');
-  in.read(bytes.data(), static_cast<std::streamsize>(size));
-  if (static_cast<std::uintmax_t>(in.gcount()) != size) throw ParseError(0, "short read");
-  return bytes;
+// Finds stored pages by fingerprint through a connection of its own, so the
+// loader thread can skip unchanged files without touching the writer's
+// connection. It sees the database as committed before this run.
+class KnownPageReader {
+ public:
+  explicit KnownPageReader(const std::string& db_path)
+      : db_(db_path, SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX, 5000),
+        select_(db_, "SELECT release_id, package_id FROM page WHERE content_hash = ? LIMIT 1") {}
+
+  std::optional<KnownPage> find(const std::string& fingerprint) {
+    select_.bind(1, fingerprint);
+    std::optional<KnownPage> out;
+    if (select_.step()) out = KnownPage{select_.int64(0), select_.int64(1)};
+    select_.reset();
+    return out;
+  }
+
+ private:
+  SQLite::Database db_;
+  Statement select_;
+};
+
+KnownPageLookup make_lookup(SQLite::Database& db) {
+  const std::string path = db.getFilename();
+  if (path.empty()) return {};  // an in-memory database has no second connection
+  auto reader = std::make_shared<KnownPageReader>(path);
+  return [reader](const std::string& fingerprint) { return reader->find(fingerprint); };
 }
 
 class Run {
  public:
   Run(SQLite::Database& db, const IngestOptions& options) : db_(db), options_(options), writer_(db) {}
 
-  void page(const fs::path& path) {
-    const std::string where = path.string();
+  void page(LoadedPage& loaded) {
+    const std::string where = loaded.path.string();
     try {
-      const std::string bytes = read_file(path, options_.max_page_bytes);
-      const std::string fingerprint = content_fingerprint(bytes);
-      if (auto known = writer_.find_by_content(fingerprint)) {
+      if (loaded.error) throw *loaded.error;
+      // The loader found it when it could; otherwise (in-memory databases) look here.
+      if (!loaded.looked_up) loaded.known = writer_.find_by_content(loaded.fingerprint);
+      if (loaded.known) {
         // Byte-identical to a stored page: nothing to parse or write.
         ++summary_.pages_unchanged;
-        seen_.emplace(known->release_id, known->package_id);
+        seen_.emplace(loaded.known->release_id, loaded.known->package_id);
         return;
       }
-      Page page = parse_page(bytes);
+      const Page& page = *loaded.page;
       if (page.kind == PageKind::NotCache) {
         ++summary_.pages_skipped;
         return;
@@ -66,7 +83,7 @@ class Run {
       }
       PageWriteResult r;
       try {
-        r = writer_.write(page, fs::absolute(path).string(), fingerprint, now_);
+        r = writer_.write(page, fs::absolute(loaded.path).string(), loaded.fingerprint, now_);
       } catch (const ParseError& e) {
         // A variant or compiler the parser passed but the writer could not split.
         throw ParseError(e.line() ? e.line() : page.spec_details_line, e.what());
@@ -143,7 +160,8 @@ IngestSummary ingest(SQLite::Database& db, const std::vector<fs::path>& inputs, 
   try {
     Run run(db, options);
     run.summary().pages_skipped += static_cast<std::int64_t>(walk.passed_over.size());
-    for (const auto& path : walk.files) run.page(path);
+    PageLoader loader(std::move(walk.files), options.max_page_bytes, make_lookup(db));
+    while (auto loaded = loader.next()) run.page(*loaded);
     if (options.prune) run.prune();
     db.exec("COMMIT");
     return std::move(run.summary());

@@ -33,20 +33,11 @@ using StringMap = std::unordered_map<std::string, V, TransparentHash, std::equal
 
 }  // namespace
 
-std::string content_fingerprint(std::string_view bytes) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  return fmt::format("fnv1a64:{:016x}:{}", h, bytes.size());
-}
-
 struct PageWriter::Impl {
   SQLite::Database& db;
   Interner releases{db, "release"}, packages{db, "package"}, oss{db, "os"},
       platforms{db, "platform"}, targets{db, "target"}, stacks{db, "stack"};
-  StringMap<std::int64_t> compilers, variants, stack_sets;
+  StringMap<std::int64_t> compilers, variants, stack_sets, variant_sets;
 
   Statement page_by_key{db, "SELECT id, content_hash FROM page WHERE release_id = ? AND package_id = ?"};
   Statement page_by_content{db, "SELECT release_id, package_id FROM page WHERE content_hash = ? LIMIT 1"};
@@ -58,19 +49,18 @@ struct PageWriter::Impl {
   Statement page_specs{db, "SELECT spec_id FROM release_spec WHERE page_id = ?"};
   Statement page_unlink{db, "DELETE FROM release_spec WHERE page_id = ?"};
   Statement spec_by_hash{db,
-      "SELECT id, package_id, compiler_id, os_id, platform_id, target_id, version FROM spec WHERE hash = ?"};
+      "SELECT id, package_id, compiler_id, os_id, platform_id, target_id, version, variant_set_id FROM spec "
+      "WHERE hash = ?"};
   Statement spec_insert{db,
-      "INSERT INTO spec(hash, package_id, version, compiler_id, os_id, platform_id, target_id, size, tarball) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"};
+      "INSERT INTO spec(hash, package_id, version, compiler_id, os_id, platform_id, target_id, size, tarball, "
+      "variant_set_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"};
   Statement spec_update{db,
       "UPDATE spec SET package_id = ?, version = ?, compiler_id = ?, os_id = ?, platform_id = ?, target_id = ?, "
-      "size = ?, tarball = ? WHERE id = ?"};
-  Statement spec_forget_details{db, "DELETE FROM spec_variant WHERE spec_id = ?"};
+      "size = ?, tarball = ?, variant_set_id = ? WHERE id = ?"};
   Statement spec_forget_versions{db, "DELETE FROM spec_version WHERE spec_id = ?"};
   Statement spec_delete_orphan{db,
       "DELETE FROM spec WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM release_spec WHERE spec_id = ?1)"};
   Statement spec_version_insert{db, "INSERT OR IGNORE INTO spec_version(spec_id, version) VALUES (?, ?)"};
-  Statement spec_variant_insert{db, "INSERT OR IGNORE INTO spec_variant(spec_id, variant_id) VALUES (?, ?)"};
   Statement release_spec_upsert{db,
       "INSERT INTO release_spec(release_id, spec_id, page_id, stack_set_id, package_id, compiler_id, os_id, "
       "platform_id, target_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -84,16 +74,25 @@ struct PageWriter::Impl {
   Statement variant_select{db, "SELECT id FROM variant WHERE text = ?"};
   Statement variant_insert{db, "INSERT INTO variant(text, name, propagate, exact) VALUES (?, ?, ?, ?)"};
   Statement variant_value_insert{db, "INSERT INTO variant_value(variant_id, position, value) VALUES (?, ?, ?)"};
+  Statement variant_set_select{db, "SELECT id FROM variant_set WHERE key = ?"};
+  Statement variant_set_insert{db, "INSERT INTO variant_set(key) VALUES (?)"};
+  Statement variant_set_member_insert{db,
+      "INSERT OR IGNORE INTO variant_set_member(variant_set_id, variant_id) VALUES (?, ?)"};
   Statement stack_set_select{db, "SELECT id FROM stack_set WHERE key = ?"};
   Statement stack_set_insert{db, "INSERT INTO stack_set(key) VALUES (?)"};
   Statement stack_set_member_insert{db,
       "INSERT OR IGNORE INTO stack_set_member(stack_set_id, stack_id) VALUES (?, ?)"};
+
+  // Scratch space reused for every set key, so interning allocates nothing.
+  std::string key_buffer;
+  std::vector<std::int64_t> id_buffer;
 
   explicit Impl(SQLite::Database& d) : db(d) {}
 
   void forget_caches() {
     for (auto* i : {&releases, &packages, &oss, &platforms, &targets, &stacks}) i->forget();
     compilers.clear();
+    variant_sets.clear();
     variants.clear();
     stack_sets.clear();
   }
@@ -134,23 +133,34 @@ struct PageWriter::Impl {
     });
   }
 
-  std::int64_t stack_set_id(const std::vector<std::string_view>& names) {
-    std::vector<std::int64_t> ids;
-    ids.reserve(names.size());
-    for (auto n : names) ids.push_back(stacks.id(n));
+  // Interns a set of ids (sorted, deduplicated) through a *_set table.
+  std::int64_t id_set(std::vector<std::int64_t>& ids, StringMap<std::int64_t>& cache, Statement& select,
+                      Statement& insert, Statement& insert_member) {
     std::sort(ids.begin(), ids.end());
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-    const std::string key = fmt::format("{}", fmt::join(ids, ","));
-    return intern(stack_sets, stack_set_select, key, [&] {
-      stack_set_insert.with(key).exec();
+    key_buffer.clear();
+    for (auto id : ids) fmt::format_to(std::back_inserter(key_buffer), "{},", id);
+    return intern(cache, select, key_buffer, [&] {
+      insert.with(key_buffer).exec();
       const std::int64_t set = db.getLastInsertRowid();
-      for (auto id : ids) stack_set_member_insert.with(set, id).exec();
+      for (auto id : ids) insert_member.with(set, id).exec();
     });
   }
 
-  void write_details(std::int64_t spec_id, const SpecRecord& r) {
+  std::int64_t stack_set_id(const std::vector<std::string_view>& names) {
+    id_buffer.clear();
+    for (auto n : names) id_buffer.push_back(stacks.id(n));
+    return id_set(id_buffer, stack_sets, stack_set_select, stack_set_insert, stack_set_member_insert);
+  }
+
+  std::int64_t variant_set_id(const std::vector<std::string_view>& texts) {
+    id_buffer.clear();
+    for (auto t : texts) id_buffer.push_back(variant_id(t));
+    return id_set(id_buffer, variant_sets, variant_set_select, variant_set_insert, variant_set_member_insert);
+  }
+
+  void write_versions(std::int64_t spec_id, const SpecRecord& r) {
     for (auto v : r.versions) spec_version_insert.with(spec_id, v).exec();
-    for (auto v : r.variants) spec_variant_insert.with(spec_id, variant_id(v)).exec();
   }
 
   // The spec's id and dimensions, as the fact table copies them.
@@ -163,7 +173,8 @@ struct PageWriter::Impl {
   SpecIds upsert_spec(const SpecRecord& r, std::int64_t package_id, PageWriteResult& result) {
     const std::string version = join(r.versions, ',');
     const std::int64_t compiler = compiler_id(r.compiler), os = oss.id(r.os),
-                       platform = platforms.id(r.platform), target = targets.id(r.target);
+                       platform = platforms.id(r.platform), target = targets.id(r.target),
+                       variant_set = variant_set_id(r.variants);
     auto bind_attributes = [&](Statement& st, int first) {
       st.bind(first, package_id);
       st.bind(first + 1, version);
@@ -175,6 +186,7 @@ struct PageWriter::Impl {
       else st.bind_null(first + 6);
       if (r.tarball.empty()) st.bind_null(first + 7);
       else st.bind(first + 7, r.tarball);
+      st.bind(first + 8, variant_set);
     };
 
     spec_by_hash.bind(1, r.hash);
@@ -185,19 +197,18 @@ struct PageWriter::Impl {
                         spec_by_hash.int64(3) == os &&
                         spec_by_hash.int64(4) == platform &&
                         spec_by_hash.int64(5) == target &&
-                        spec_by_hash.text(6) == version;
+                        spec_by_hash.text(6) == version &&
+                        spec_by_hash.int64(7) == variant_set;
       spec_by_hash.reset();
       if (!same) {
         // The newest page wins; the disagreement is reported, not hidden.
         result.conflicts.emplace_back(r.hash);
         bind_attributes(spec_update, 1);
-        spec_update.bind(9, id);
+        spec_update.bind(10, id);
         spec_update.exec();
-        spec_update.reset();
         release_spec_refresh.with(id).exec();
-        spec_forget_details.with(id).exec();
         spec_forget_versions.with(id).exec();
-        write_details(id, r);
+        write_versions(id, r);
       }
       return {id, package_id, compiler, os, platform, target};
     }
@@ -205,9 +216,8 @@ struct PageWriter::Impl {
     spec_insert.bind(1, r.hash);
     bind_attributes(spec_insert, 2);
     spec_insert.exec();
-    spec_insert.reset();
     const std::int64_t id = db.getLastInsertRowid();
-    write_details(id, r);
+    write_versions(id, r);
     return {id, package_id, compiler, os, platform, target};
   }
 

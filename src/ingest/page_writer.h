@@ -10,6 +10,7 @@
 
 #include <SQLiteCpp/Database.h>
 
+#include "ingest/page_loader.h"
 #include "parsing/page.h"
 
 namespace cachedb {
@@ -24,12 +25,6 @@ struct PageWriteResult {
   std::int64_t specs_removed = 0;  // pairs that left the release with this version of the page
   // Hashes this page describes differently from what another page stored.
   std::vector<std::string> conflicts;
-};
-
-// What was stored for an identical file, found by its content hash.
-struct KnownPage {
-  std::int64_t release_id;
-  std::int64_t package_id;
 };
 
 class PageWriter {
@@ -52,8 +47,5 @@ class PageWriter {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-// A stable fingerprint of a file's bytes (64-bit FNV-1a plus the length).
-std::string content_fingerprint(std::string_view bytes);
 
 }  // namespace cachedb

@@ -180,6 +180,7 @@ Page parse_page(std::string_view text) {
   page.spec_details_line = details->line;
   const std::string_view value = details->value;
   page.storage = std::make_unique<char[]>(value.size() + 1);
+  page.storage_size = value.size() + 1;
   std::memcpy(page.storage.get(), value.data(), value.size());
   page.storage[value.size()] = '\0';
 

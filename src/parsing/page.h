@@ -46,6 +46,7 @@ struct Page {
   std::size_t spec_details_line = 0;
   // The JSON text the string_views above point into (parsed in place).
   std::unique_ptr<char[]> storage;
+  std::size_t storage_size = 0;
 };
 
 // Parses a page. Returns a Page of kind NotCache or Legacy for files that are

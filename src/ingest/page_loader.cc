@@ -1,0 +1,128 @@
+#include "ingest/page_loader.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+#include <xxhash.h>
+
+namespace cachedb {
+namespace {
+
+// Enough read-ahead to keep the writer busy, small enough to keep memory flat.
+constexpr std::size_t kMaxQueuedPages = 256;
+constexpr std::size_t kMaxQueuedBytes = 32u << 20;
+
+// Closes a file descriptor on every path out.
+struct Fd {
+  int fd;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+// Reads a whole regular file; throws ParseError (line 0) when it cannot.
+std::string read_file(const std::filesystem::path& path, std::uintmax_t max_bytes) {
+  // O_NONBLOCK: a FIFO swapped in after the walk must not hang the run.
+  Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
+  if (f.fd < 0) throw ParseError(0, fmt::format("cannot open: {}", std::strerror(errno)));
+  struct stat st {};
+  if (::fstat(f.fd, &st) != 0) throw ParseError(0, fmt::format("cannot stat: {}", std::strerror(errno)));
+  if (!S_ISREG(st.st_mode)) throw ParseError(0, "not a regular file");
+  const auto size = static_cast<std::uintmax_t>(st.st_size);
+  if (size > max_bytes)
+    throw ParseError(0, fmt::format("file is {} bytes, over the {}-byte page limit", size, max_bytes));
+  std::string bytes(size, '\0');
+  std::size_t got = 0;
+  while (got < size) {
+    const ssize_t n = ::read(f.fd, bytes.data() + got, size - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw ParseError(0, fmt::format("cannot read: {}", std::strerror(errno)));
+    if (n == 0) break;  // the file shrank while being read
+    got += static_cast<std::size_t>(n);
+  }
+  bytes.resize(got);
+  return bytes;
+}
+
+}  // namespace
+
+std::string content_fingerprint(std::string_view bytes) {
+  const XXH128_hash_t h = XXH3_128bits(bytes.data(), bytes.size());
+  return fmt::format("xxh3-128:{:016x}{:016x}:{}", h.high64, h.low64, bytes.size());
+}
+
+PageLoader::PageLoader(std::vector<std::filesystem::path> files, std::uintmax_t max_page_bytes,
+                       KnownPageLookup lookup)
+    : files_(std::move(files)), max_page_bytes_(max_page_bytes), lookup_(std::move(lookup)) {
+  thread_ = std::thread([this] { run(); });
+}
+
+PageLoader::~PageLoader() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  changed_.notify_all();
+  thread_.join();
+}
+
+LoadedPage PageLoader::load(const std::filesystem::path& path) {
+  LoadedPage out;
+  out.path = path;
+  try {
+    const std::string bytes = read_file(path, max_page_bytes_);
+    out.fingerprint = content_fingerprint(bytes);
+    if (lookup_) {
+      out.known = lookup_(out.fingerprint);
+      out.looked_up = true;
+    }
+    if (!out.known) out.page = parse_page(bytes);
+  } catch (const ParseError& e) {
+    out.error = e;
+  }
+  return out;
+}
+
+void PageLoader::run() {
+  try {
+    for (const auto& path : files_) {
+      LoadedPage page = load(path);
+      const std::size_t bytes = page.page ? page.page->storage_size : 0;
+      std::unique_lock lock(mutex_);
+      changed_.wait(lock, [&] {
+        return stop_ || queue_.empty() || (queue_.size() < kMaxQueuedPages && queued_bytes_ + bytes <= kMaxQueuedBytes);
+      });
+      if (stop_) return;
+      queued_bytes_ += bytes;
+      queue_.push_back(std::move(page));
+      changed_.notify_all();
+    }
+  } catch (...) {
+    std::lock_guard lock(mutex_);
+    failure_ = std::current_exception();
+  }
+  std::lock_guard lock(mutex_);
+  done_ = true;
+  changed_.notify_all();
+}
+
+std::optional<LoadedPage> PageLoader::next() {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [&] { return !queue_.empty() || done_; });
+  if (queue_.empty()) {
+    if (failure_) std::rethrow_exception(failure_);
+    return std::nullopt;
+  }
+  LoadedPage page = std::move(queue_.front());
+  queue_.pop_front();
+  queued_bytes_ -= page.page ? page.page->storage_size : 0;
+  changed_.notify_all();
+  return page;
+}
+
+}  // namespace cachedb

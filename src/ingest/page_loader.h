@@ -1,0 +1,73 @@
+#pragma once
+// Reads, fingerprints and parses pages on a second thread, so that the one
+// thread that may write to SQLite spends its time writing. Pages come out in
+// the order they were given; the queue between the two threads is bounded in
+// pages and bytes, so memory stays flat however large the tree.
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "error.h"
+#include "parsing/page.h"
+
+namespace cachedb {
+
+// What an earlier run stored from a file with the same bytes.
+struct KnownPage {
+  std::int64_t release_id;
+  std::int64_t package_id;
+};
+
+struct LoadedPage {
+  std::filesystem::path path;
+  std::string fingerprint;           // of the file's bytes
+  bool looked_up = false;            // whether `known` was searched for
+  std::optional<KnownPage> known;    // set when an identical file was ingested before
+  std::optional<Page> page;          // set when parsed (not known, readable)
+  std::optional<ParseError> error;   // set when the file could not be read or parsed
+};
+
+// Looks a fingerprint up among the stored pages; called on the loader thread.
+using KnownPageLookup = std::function<std::optional<KnownPage>(const std::string& fingerprint)>;
+
+class PageLoader {
+ public:
+  // `lookup` may be empty: then every page is parsed and the caller checks.
+  PageLoader(std::vector<std::filesystem::path> files, std::uintmax_t max_page_bytes, KnownPageLookup lookup);
+  ~PageLoader();
+  PageLoader(const PageLoader&) = delete;
+  PageLoader& operator=(const PageLoader&) = delete;
+
+  // The next page in order, or nothing after the last. Rethrows a failure of
+  // the loader thread itself (not a page's ParseError, which is in the result).
+  std::optional<LoadedPage> next();
+
+ private:
+  void run();
+  LoadedPage load(const std::filesystem::path& path);
+
+  std::vector<std::filesystem::path> files_;
+  std::uintmax_t max_page_bytes_;
+  KnownPageLookup lookup_;
+
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<LoadedPage> queue_;
+  std::size_t queued_bytes_ = 0;
+  bool done_ = false;
+  bool stop_ = false;
+  std::exception_ptr failure_;
+  std::thread thread_;
+};
+
+// A stable fingerprint of a file's bytes (XXH3, 128 bits, and the length).
+std::string content_fingerprint(std::string_view bytes);
+
+}  // namespace cachedb
