@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "error.h"
+#include "storage/database.h"
 
 namespace {
 
@@ -24,6 +25,7 @@ void setup_logging(int verbosity) {
 
 int main(int argc, char** argv) {
   using namespace cachedb::cli;
+  cachedb::configure_sqlite();
   CLI::App app{"cachedb: Spack binary build-cache contents in SQLite, with reports"};
   app.require_subcommand(1);
   app.footer(

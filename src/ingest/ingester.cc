@@ -83,7 +83,7 @@ class Run {
       }
       PageWriteResult r;
       try {
-        r = writer_.write(page, fs::absolute(loaded.path).string(), loaded.fingerprint, now_);
+        r = writer_.write(page, loaded.path.string(), loaded.fingerprint, now_);
       } catch (const ParseError& e) {
         // A variant or compiler the parser passed but the writer could not split.
         throw ParseError(e.line() ? e.line() : page.spec_details_line, e.what());

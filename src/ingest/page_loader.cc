@@ -58,7 +58,10 @@ std::string content_fingerprint(std::string_view bytes) {
 
 PageLoader::PageLoader(std::vector<std::filesystem::path> files, std::uintmax_t max_page_bytes,
                        KnownPageLookup lookup)
-    : files_(std::move(files)), max_page_bytes_(max_page_bytes), lookup_(std::move(lookup)) {
+    : files_(std::move(files)),
+      max_page_bytes_(max_page_bytes),
+      lookup_(std::move(lookup)),
+      cwd_(std::filesystem::current_path()) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -73,7 +76,8 @@ PageLoader::~PageLoader() {
 
 LoadedPage PageLoader::load(const std::filesystem::path& path) {
   LoadedPage out;
-  out.path = path;
+  // Stored paths are absolute, so the log of a run names files unambiguously.
+  out.path = path.is_absolute() ? path : cwd_ / path;
   try {
     const std::string bytes = read_file(path, max_page_bytes_);
     out.fingerprint = content_fingerprint(bytes);

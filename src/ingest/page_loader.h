@@ -26,7 +26,7 @@ struct KnownPage {
 };
 
 struct LoadedPage {
-  std::filesystem::path path;
+  std::filesystem::path path;       // absolute
   std::string fingerprint;           // of the file's bytes
   bool looked_up = false;            // whether `known` was searched for
   std::optional<KnownPage> known;    // set when an identical file was ingested before
@@ -56,6 +56,7 @@ class PageLoader {
   std::vector<std::filesystem::path> files_;
   std::uintmax_t max_page_bytes_;
   KnownPageLookup lookup_;
+  std::filesystem::path cwd_;
 
   std::mutex mutex_;
   std::condition_variable changed_;

@@ -3,12 +3,15 @@
 #include <cstdlib>
 
 #include <fmt/format.h>
+#include <sqlite3.h>
 #include <SQLiteCpp/Exception.h>
 
 #include "error.h"
 #include "storage/migrations.h"
 
 namespace cachedb {
+
+void configure_sqlite() { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
 
 std::filesystem::path resolve_db_path(const std::string& flag_value) {
   if (!flag_value.empty()) return flag_value;

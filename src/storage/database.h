@@ -13,6 +13,11 @@ enum class OpenMode {
   ReadOnly,   // for reports and ad-hoc SQL: SQLite itself refuses every write
 };
 
+// Process-wide SQLite settings; call once at start-up, before any connection.
+// Turns off SQLite's memory statistics, whose global mutex costs every
+// allocation on the ingest hot path.
+void configure_sqlite();
+
 // --db, else $CACHEDB_DB, else ./cachedb.sqlite.
 std::filesystem::path resolve_db_path(const std::string& flag_value);
 
