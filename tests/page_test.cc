@@ -49,8 +49,9 @@ TEST_CASE("a cache page: title, release, meta and every spec field") {
   CHECK(s.target == "zen4");
   CHECK(!s.size.has_value());
   CHECK(s.tarball.empty());
-  CHECK(s.versions == std::vector<std::string_view>{"1.3"});
-  CHECK(s.stacks == std::vector<std::string_view>{"e4s", "root"});
+  CHECK(std::vector<std::string_view>(s.versions.begin(), s.versions.end()) == std::vector<std::string_view>{"1.3"});
+  CHECK(std::vector<std::string_view>(s.stacks.begin(), s.stacks.end()) ==
+        std::vector<std::string_view>{"e4s", "root"});
   CHECK(p.spec_details_line == 6);
 }
 

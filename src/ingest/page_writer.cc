@@ -1,6 +1,7 @@
 #include "ingest/page_writer.h"
 
 #include <algorithm>
+#include <span>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -15,8 +16,10 @@
 namespace cachedb {
 namespace {
 
-std::string join(const std::vector<std::string_view>& items, char sep) {
-  std::string out;
+// Joins `items` with `sep` into `out` (reused, so no allocation once warm).
+std::string_view join(std::span<const std::string_view> items, char sep, std::string& out) {
+  if (items.size() == 1) return items[0];
+  out.clear();
   for (std::size_t i = 0; i < items.size(); ++i) {
     if (i) out += sep;
     out.append(items[i]);
@@ -38,6 +41,9 @@ struct PageWriter::Impl {
   Interner releases{db, "release"}, packages{db, "package"}, oss{db, "os"},
       platforms{db, "platform"}, targets{db, "target"}, stacks{db, "stack"};
   StringMap<std::int64_t> compilers, variants, stack_sets, variant_sets;
+  // The same lists, keyed by the page's raw text: most specs repeat a list seen
+  // just before, and one lookup then replaces a lookup per item.
+  StringMap<std::int64_t> compilers_by_text, stack_sets_by_text, variant_sets_by_text;
 
   Statement page_by_key{db, "SELECT id, content_hash FROM page WHERE release_id = ? AND package_id = ?"};
   Statement page_by_content{db, "SELECT release_id, package_id FROM page WHERE content_hash = ? LIMIT 1"};
@@ -58,8 +64,8 @@ struct PageWriter::Impl {
       "UPDATE spec SET package_id = ?, version = ?, compiler_id = ?, os_id = ?, platform_id = ?, target_id = ?, "
       "size = ?, tarball = ?, variant_set_id = ? WHERE id = ?"};
   Statement spec_forget_versions{db, "DELETE FROM spec_version WHERE spec_id = ?"};
-  Statement spec_delete_orphan{db,
-      "DELETE FROM spec WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM release_spec WHERE spec_id = ?1)"};
+  Statement spec_is_listed{db, "SELECT 1 FROM release_spec WHERE spec_id = ? LIMIT 1"};
+  Statement spec_delete{db, "DELETE FROM spec WHERE id = ?"};
   Statement spec_version_insert{db, "INSERT OR IGNORE INTO spec_version(spec_id, version) VALUES (?, ?)"};
   Statement release_spec_upsert{db,
       "INSERT INTO release_spec(release_id, spec_id, page_id, stack_set_id, package_id, compiler_id, os_id, "
@@ -84,7 +90,7 @@ struct PageWriter::Impl {
       "INSERT OR IGNORE INTO stack_set_member(stack_set_id, stack_id) VALUES (?, ?)"};
 
   // Scratch space reused for every set key, so interning allocates nothing.
-  std::string key_buffer;
+  std::string key_buffer, text_buffer, version_buffer;
   std::vector<std::int64_t> id_buffer;
 
   explicit Impl(SQLite::Database& d) : db(d) {}
@@ -93,6 +99,9 @@ struct PageWriter::Impl {
     for (auto* i : {&releases, &packages, &oss, &platforms, &targets, &stacks}) i->forget();
     compilers.clear();
     variant_sets.clear();
+    compilers_by_text.clear();
+    stack_sets_by_text.clear();
+    variant_sets_by_text.clear();
     variants.clear();
     stack_sets.clear();
   }
@@ -117,6 +126,13 @@ struct PageWriter::Impl {
   }
 
   std::int64_t compiler_id(std::string_view text) {
+    if (auto it = compilers_by_text.find(text); it != compilers_by_text.end()) return it->second;
+    const std::int64_t id = compiler_id_of(text);
+    compilers_by_text.emplace(std::string(text), id);
+    return id;
+  }
+
+  std::int64_t compiler_id_of(std::string_view text) {
     Compiler c = parse_compiler(text);
     const std::string label = c.label();
     return intern(compilers, compiler_select, label,
@@ -147,13 +163,37 @@ struct PageWriter::Impl {
     });
   }
 
-  std::int64_t stack_set_id(const std::vector<std::string_view>& names) {
+  // The id of the set of `items`, through a cache keyed by their raw text.
+  template <typename Compute>
+  std::int64_t set_by_text(StringMap<std::int64_t>& cache, std::span<const std::string_view> items,
+                           Compute&& compute) {
+    text_buffer.clear();
+    for (auto item : items) {
+      text_buffer.append(item);
+      text_buffer.push_back('\x1f');  // a separator no page text contains
+    }
+    if (auto it = cache.find(text_buffer); it != cache.end()) return it->second;
+    std::string key = text_buffer;
+    const std::int64_t id = compute();
+    cache.emplace(std::move(key), id);
+    return id;
+  }
+
+  std::int64_t stack_set_id(std::span<const std::string_view> names) {
+    return set_by_text(stack_sets_by_text, names, [&] { return stack_set_id_of(names); });
+  }
+
+  std::int64_t variant_set_id(std::span<const std::string_view> texts) {
+    return set_by_text(variant_sets_by_text, texts, [&] { return variant_set_id_of(texts); });
+  }
+
+  std::int64_t stack_set_id_of(std::span<const std::string_view> names) {
     id_buffer.clear();
     for (auto n : names) id_buffer.push_back(stacks.id(n));
     return id_set(id_buffer, stack_sets, stack_set_select, stack_set_insert, stack_set_member_insert);
   }
 
-  std::int64_t variant_set_id(const std::vector<std::string_view>& texts) {
+  std::int64_t variant_set_id_of(std::span<const std::string_view> texts) {
     id_buffer.clear();
     for (auto t : texts) id_buffer.push_back(variant_id(t));
     return id_set(id_buffer, variant_sets, variant_set_select, variant_set_insert, variant_set_member_insert);
@@ -171,7 +211,7 @@ struct PageWriter::Impl {
   // Inserts or corrects the spec; notes a conflict when an earlier page
   // described the same hash differently.
   SpecIds upsert_spec(const SpecRecord& r, std::int64_t package_id, PageWriteResult& result) {
-    const std::string version = join(r.versions, ',');
+    const std::string_view version = join(r.versions, ',', version_buffer);
     const std::int64_t compiler = compiler_id(r.compiler), os = oss.id(r.os),
                        platform = platforms.id(r.platform), target = targets.id(r.target),
                        variant_set = variant_set_id(r.variants);
@@ -229,9 +269,16 @@ struct PageWriter::Impl {
     return ids;
   }
 
-  // Deletes the specs among `ids` that no release lists any more.
+  // Deletes the specs among `ids` that no release lists any more. (Done by hand:
+  // the ingest connection runs without foreign-key enforcement, see ingester.cc.)
   void delete_orphans(const std::vector<std::int64_t>& ids) {
-    for (auto id : ids) spec_delete_orphan.with(id).exec();
+    for (auto id : ids) {
+      const bool listed = spec_is_listed.with(id).step();
+      spec_is_listed.reset();
+      if (listed) continue;
+      spec_forget_versions.with(id).exec();
+      spec_delete.with(id).exec();
+    }
   }
 
   PageWriteResult write(const Page& page, std::string_view path, std::string_view content_hash,
@@ -293,34 +340,15 @@ std::optional<KnownPage> PageWriter::find_by_content(std::string_view content_ha
 
 PageWriteResult PageWriter::write(const Page& page, std::string_view path, std::string_view content_hash,
                                   std::string_view now) {
-  impl_->db.exec("SAVEPOINT page");
-  try {
-    auto result = impl_->write(page, path, content_hash, now);
-    impl_->db.exec("RELEASE page");
-    return result;
-  } catch (...) {
-    impl_->db.exec("ROLLBACK TO page");
-    impl_->db.exec("RELEASE page");
-    // Ids cached during the undone savepoint may no longer exist.
-    impl_->forget_caches();
-    throw;
-  }
+  return impl_->write(page, path, content_hash, now);
 }
 
 std::int64_t PageWriter::remove(std::int64_t page_id) {
-  impl_->db.exec("SAVEPOINT page");
-  try {
-    auto old = impl_->specs_of_page(page_id);
-    impl_->page_delete.with(page_id).exec();  // release_spec rows go with it (ON DELETE CASCADE)
-    impl_->delete_orphans(old);
-    impl_->db.exec("RELEASE page");
-    return static_cast<std::int64_t>(old.size());
-  } catch (...) {
-    impl_->db.exec("ROLLBACK TO page");
-    impl_->db.exec("RELEASE page");
-    impl_->forget_caches();
-    throw;
-  }
+  auto old = impl_->specs_of_page(page_id);
+  impl_->page_unlink.with(page_id).exec();
+  impl_->page_delete.with(page_id).exec();
+  impl_->delete_orphans(old);
+  return static_cast<std::int64_t>(old.size());
 }
 
 }  // namespace cachedb

@@ -1,7 +1,8 @@
 #pragma once
 // Writes one parsed page into the database, replacing what that page (the same
-// release and package) said before. The caller owns the transaction; each page
-// is written inside a savepoint of its own, so a failure undoes only that page.
+// release and package) said before. The caller owns the transaction. A page
+// that parse_page() accepted is always storable, so a failure here is an
+// SQLite error (a full disk...) and the caller rolls the whole run back.
 #include <cstdint>
 #include <memory>
 #include <string>

@@ -8,7 +8,9 @@
 #include <rapidjson/error/en.h>
 
 #include "error.h"
+#include "parsing/compiler.h"
 #include "parsing/front_matter.h"
+#include "parsing/variant.h"
 
 namespace cachedb {
 namespace {
@@ -57,20 +59,20 @@ class SpecReader {
     return as_view(it->value);
   }
 
-  std::vector<std::string_view> strings(const char* key, bool required) {
-    std::vector<std::string_view> out;
+  // Appends the strings of list `key` to `out`; returns where they start and how many.
+  std::pair<std::size_t, std::size_t> strings(const char* key, bool required, std::vector<std::string_view>& out) {
+    const std::size_t start = out.size();
     auto it = obj_.FindMember(key);
     if (it == obj_.MemberEnd() || it->value.IsNull()) {
       if (required) fail(fmt::format("missing '{}'", key));
-      return out;
+      return {start, 0};
     }
     if (!it->value.IsArray()) fail(fmt::format("'{}' must be a list of strings", key));
-    out.reserve(it->value.Size());
     for (const auto& item : it->value.GetArray()) {
       if (!item.IsString()) fail(fmt::format("'{}' must be a list of strings", key));
       out.push_back(as_view(item));
     }
-    return out;
+    return {start, out.size() - start};
   }
 
   std::optional<std::int64_t> size() {
@@ -96,7 +98,12 @@ class SpecReader {
     fail("'size' must be a number or '-'");
   }
 
-  SpecRecord read() {
+  // Where a spec's lists sit in Page::lists, until the list stops growing.
+  struct ListSpans {
+    std::pair<std::size_t, std::size_t> versions, variants, stacks;
+  };
+
+  SpecRecord read(std::vector<std::string_view>& lists, ListSpans& spans) {
     if (!obj_.IsObject()) fail("must be an object");
     SpecRecord r;
     r.hash = hash_ = string("hash", true);
@@ -108,9 +115,9 @@ class SpecReader {
     r.target = string("target", true);
     r.tarball = string("tarball", false);
     r.size = size();
-    r.versions = strings("versions", false);
-    r.variants = strings("variants", false);
-    r.stacks = strings("stacks", true);
+    spans.versions = strings("versions", false, lists);
+    spans.variants = strings("variants", false, lists);
+    spans.stacks = strings("stacks", true, lists);
     return r;
   }
 
@@ -190,14 +197,39 @@ Page parse_page(std::string_view text) {
   if (!doc.IsArray()) throw ParseError(details->line, "spec_details: must be a JSON list");
 
   page.specs.reserve(doc.Size());
+  std::vector<SpecReader::ListSpans> spans(doc.Size());
   std::unordered_set<std::string_view> seen;
   seen.reserve(doc.Size());
   std::size_t index = 0;
   for (const auto& item : doc.GetArray()) {
-    SpecReader reader(item, index++, details->line);
-    page.specs.push_back(reader.read());
+    SpecReader reader(item, index, details->line);
+    page.specs.push_back(reader.read(page.lists, spans[index]));
+    ++index;
     if (!seen.insert(page.specs.back().hash).second)
       reader.fail("the same hash is listed twice on this page");
+  }
+  // Variants and compilers are checked here, on the loader thread, so that the
+  // writer never meets a page it cannot store; each distinct text once.
+  std::unordered_set<std::string_view> checked;
+  for (std::size_t i = 0; i < page.specs.size(); ++i) {
+    auto check = [&](std::string_view text, auto&& parse) {
+      if (!checked.insert(text).second) return;
+      try {
+        parse(text);
+      } catch (const ParseError& e) {
+        throw ParseError(details->line, fmt::format("spec_details[{}] (hash {}): {}", i, page.specs[i].hash, e.what()));
+      }
+    };
+    check(page.specs[i].compiler, parse_compiler);
+    const auto [first, count] = spans[i].variants;
+    for (std::size_t v = first; v < first + count; ++v) check(page.lists[v], parse_variant);
+  }
+  const std::span<const std::string_view> all(page.lists);
+  for (std::size_t i = 0; i < page.specs.size(); ++i) {
+    auto& r = page.specs[i];
+    r.versions = all.subspan(spans[i].versions.first, spans[i].versions.second);
+    r.variants = all.subspan(spans[i].variants.first, spans[i].variants.second);
+    r.stacks = all.subspan(spans[i].stacks.first, spans[i].stacks.second);
   }
   return page;
 }

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,9 +24,11 @@ struct SpecRecord {
   std::string_view os, platform, target;
   std::string_view tarball;   // empty when absent
   std::optional<std::int64_t> size;  // absent when '-'
-  std::vector<std::string_view> versions;
-  std::vector<std::string_view> variants;
-  std::vector<std::string_view> stacks;
+  // Lists live in Page::lists, so a page with thousands of specs makes a
+  // handful of allocations, not three per spec.
+  std::span<const std::string_view> versions;
+  std::span<const std::string_view> variants;
+  std::span<const std::string_view> stacks;
 };
 
 // What a page's 'meta' object claims, kept to check it against spec_details.
@@ -47,6 +50,8 @@ struct Page {
   // The JSON text the string_views above point into (parsed in place).
   std::unique_ptr<char[]> storage;
   std::size_t storage_size = 0;
+  // Every spec's versions, variants and stacks, one after the other.
+  std::vector<std::string_view> lists;
 };
 
 // Parses a page. Returns a Page of kind NotCache or Legacy for files that are
