@@ -116,7 +116,6 @@ CREATE TABLE page (
   package_id   INTEGER NOT NULL REFERENCES package(id),
   path         TEXT NOT NULL,          -- where it was last read from
   content_hash TEXT NOT NULL,          -- of the file's bytes; unchanged pages are skipped
-  meta         TEXT,                   -- the page's 'meta' JSON object, as written
   ingested_at  TEXT NOT NULL,          -- UTC, ISO 8601
   UNIQUE (release_id, package_id)
 );

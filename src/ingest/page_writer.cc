@@ -48,9 +48,9 @@ struct PageWriter::Impl {
   Statement page_by_key{db, "SELECT id, content_hash FROM page WHERE release_id = ? AND package_id = ?"};
   Statement page_by_content{db, "SELECT release_id, package_id FROM page WHERE content_hash = ? LIMIT 1"};
   Statement page_insert{db,
-      "INSERT INTO page(release_id, package_id, path, content_hash, meta, ingested_at) VALUES (?, ?, ?, ?, ?, ?)"};
+      "INSERT INTO page(release_id, package_id, path, content_hash, ingested_at) VALUES (?, ?, ?, ?, ?)"};
   Statement page_update{db,
-      "UPDATE page SET path = ?, content_hash = ?, meta = ?, ingested_at = ? WHERE id = ?"};
+      "UPDATE page SET path = ?, content_hash = ?, ingested_at = ? WHERE id = ?"};
   Statement page_delete{db, "DELETE FROM page WHERE id = ?"};
   Statement page_specs{db, "SELECT spec_id FROM release_spec WHERE page_id = ?"};
   Statement page_unlink{db, "DELETE FROM release_spec WHERE page_id = ?"};
@@ -305,10 +305,10 @@ struct PageWriter::Impl {
       auto old = specs_of_page(page_id);
       before.insert(old.begin(), old.end());
       page_unlink.with(page_id).exec();
-      page_update.with(path, content_hash, page.meta.json, now, page_id).exec();
+      page_update.with(path, content_hash, now, page_id).exec();
     } else {
       result.status = PageStatus::Added;
-      page_insert.with(result.release_id, result.package_id, path, content_hash, page.meta.json, now).exec();
+      page_insert.with(result.release_id, result.package_id, path, content_hash, now).exec();
       page_id = db.getLastInsertRowid();
     }
 

@@ -131,7 +131,6 @@ class SpecReader {
 PageMeta read_meta(const FrontMatterField& field) {
   PageMeta meta;
   meta.present = true;
-  meta.json.assign(field.value);
   rapidjson::Document doc;
   doc.Parse<kCopyFlags>(field.value.data(), field.value.size());
   if (doc.HasParseError()) json_error(doc, "meta", field.value, field.line);

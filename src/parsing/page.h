@@ -37,7 +37,6 @@ struct PageMeta {
   std::optional<std::int64_t> num_specs;
   std::vector<std::pair<std::string, std::int64_t>> num_specs_by_stack;
   std::vector<std::string> stacks;
-  std::string json;  // the object as written
 };
 
 struct Page {
