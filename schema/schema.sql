@@ -235,3 +235,8 @@ CREATE TABLE ingest_findings (
   message TEXT NOT NULL
 );
 CREATE INDEX ingest_findings_by_run ON ingest_findings(run_id);
+
+-- An unchanged file is recognized by its content hash before it is parsed; without
+-- this index each lookup scans every page, and a re-run grows with the square of
+-- the tree.
+CREATE INDEX page_by_content ON page(content_hash);
