@@ -27,8 +27,11 @@ long write_corpus(const fs::path& dir, const CorpusShape& shape) {
           hash, id % 7, kOs[p % 3], kTargets[(p + s) % 4], kStacks[(p * 3 + s) % 4], 1000 + p + s);
     }
     rows += shape.specs_per_page;
-    const fs::path file = dir / "_cache" / shape.release / package / "specs.md";
-    fs::create_directories(file.parent_path());
+    // One directory per release, not per package as on the site: creating
+    // thousands of directories costs seconds here, and the ingester reads every
+    // *.md wherever it is.
+    const fs::path file = dir / "_cache" / shape.release / (package + ".md");
+    if (p == 0) fs::create_directories(file.parent_path());
     std::ofstream(file, std::ios::binary) << fmt::format(
         "---\ntitle: \"{}\"\nlayout: cache\ncategories: [package, {}]\n"
         "meta: {{\"num_specs\": {}, \"generation\": {}}}\nspec_details: [{}]\n---\n",

@@ -16,7 +16,7 @@ struct CorpusShape {
   int generation = 0;
 };
 
-// Writes <dir>/_cache/<release>/pkg-NNNNN/specs.md; returns the spec rows written.
+// Writes <dir>/_cache/<release>/pkg-NNNNN.md; returns the spec rows written.
 long write_corpus(const std::filesystem::path& dir, const CorpusShape& shape);
 
 }  // namespace testing
