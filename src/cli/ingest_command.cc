@@ -83,6 +83,7 @@ Runner add_ingest_command(CLI::App& app, const GlobalOptions& global) {
       if (show_bar) {
         options.on_progress = [&bar](std::size_t done, std::size_t total) { bar.update(done, total); };
         clear_bar.sink = std::make_shared<ClearBarSink>(bar);
+        clear_bar.sink->set_level(console);  // lines meant only for --log-file leave the bar alone
         auto& sinks = spdlog::default_logger()->sinks();
         sinks.insert(sinks.begin(), clear_bar.sink);
       }

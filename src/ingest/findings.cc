@@ -1,5 +1,6 @@
 #include "ingest/findings.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <string_view>
@@ -42,12 +43,24 @@ void check_meta(const Page& page, const std::string& path, std::vector<Finding>&
                           fmt::format("meta.num_specs is {} but spec_details lists {} specs", *meta.num_specs,
                                       listed)));
 
-  // Byte-ordered maps keep the messages stable from run to run.
-  std::map<std::string_view, std::int64_t> per_stack;
-  for (const auto& spec : page.specs) {
-    std::set<std::string_view> once(spec.stacks.begin(), spec.stacks.end());
-    for (auto stack : once) ++per_stack[stack];
-  }
+  if (meta.num_specs_by_stack.empty() && meta.stacks.empty()) return;
+
+  // This runs on every page read, so no allocation per spec: a page names a
+  // handful of distinct stacks, and a spec lists each of its stacks once (a
+  // repeat within one spec is counted once all the same).
+  std::vector<std::pair<std::string_view, std::int64_t>> counts;
+  for (const auto& spec : page.specs)
+    for (std::size_t i = 0; i < spec.stacks.size(); ++i) {
+      const auto stack = spec.stacks[i];
+      if (std::find(spec.stacks.begin(), spec.stacks.begin() + static_cast<std::ptrdiff_t>(i), stack) !=
+          spec.stacks.begin() + static_cast<std::ptrdiff_t>(i))
+        continue;
+      auto it = std::find_if(counts.begin(), counts.end(), [&](const auto& c) { return c.first == stack; });
+      if (it == counts.end()) counts.emplace_back(stack, 1);
+      else ++it->second;
+    }
+  // Byte order keeps the messages stable from run to run.
+  const std::map<std::string_view, std::int64_t> per_stack(counts.begin(), counts.end());
 
   if (!meta.num_specs_by_stack.empty()) {
     std::map<std::string_view, std::int64_t> claimed;
