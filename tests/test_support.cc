@@ -5,6 +5,9 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <csignal>
+
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -73,6 +76,60 @@ CommandResult run_cachedb(const std::string& args) {
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   r.out = read_text(out);
   r.err = read_text(err);
+  return r;
+}
+
+Background::Background(const std::vector<std::string>& args) {
+  const char* binary = std::getenv("CACHEDB_BINARY");
+  if (!binary) throw std::runtime_error("CACHEDB_BINARY is not set (run through meson test)");
+  std::vector<std::string> argv_s = {binary};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const std::string out = (scratch_ / "out").string(), err = (scratch_ / "err").string();
+  pid_ = fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    const int in = open("/dev/null", O_RDONLY);
+    const int o = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int e = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (in < 0 || o < 0 || e < 0) _exit(127);
+    dup2(in, 0);
+    dup2(o, 1);
+    dup2(e, 2);
+    execv(binary, argv.data());
+    _exit(127);
+  }
+}
+
+Background::~Background() {
+  if (!reaped_) kill9();
+}
+
+bool Background::running() {
+  if (reaped_) return false;
+  const pid_t r = waitpid(pid_, &status_, WNOHANG);
+  if (r == pid_) reaped_ = true;
+  return !reaped_;
+}
+
+void Background::kill9() {
+  if (reaped_) return;
+  ::kill(pid_, SIGKILL);
+  waitpid(pid_, &status_, 0);
+  reaped_ = true;
+}
+
+CommandResult Background::wait() {
+  if (!reaped_) {
+    waitpid(pid_, &status_, 0);
+    reaped_ = true;
+  }
+  CommandResult r;
+  r.exit_code = WIFEXITED(status_) ? WEXITSTATUS(status_) : -1;
+  r.out = read_text(scratch_ / "out");
+  r.err = read_text(scratch_ / "err");
   return r;
 }
 

@@ -2,6 +2,7 @@
 // Helpers shared by the tests: scratch directories, fixture paths, running the binary.
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace testing {
 
@@ -42,5 +43,26 @@ CommandResult run_cachedb(const std::string& args);
 
 // Quotes a string for /bin/sh.
 std::string shell_quote(const std::string& s);
+
+// A cachedb process running in the background (for kill -9 and concurrency
+// tests): stdout and stderr go to files in a scratch directory.
+class Background {
+ public:
+  explicit Background(const std::vector<std::string>& args);
+  ~Background();  // kills the process if it still runs
+  Background(const Background&) = delete;
+  Background& operator=(const Background&) = delete;
+
+  int pid() const { return pid_; }
+  bool running();            // false once it has exited (reaps it)
+  void kill9();              // SIGKILL, then reaps it
+  CommandResult wait();      // waits for the exit; exit_code -1 when killed by a signal
+
+ private:
+  int pid_ = -1;
+  int status_ = 0;
+  bool reaped_ = false;
+  TempDir scratch_;
+};
 
 }  // namespace testing

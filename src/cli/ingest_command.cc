@@ -1,10 +1,18 @@
 // `cachedb ingest PATH...`
+#include <algorithm>
+#include <iostream>
 #include <memory>
 
+#include <fmt/format.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
+#include "cli/log_file.h"
 #include "ingest/ingester.h"
+#include "ingest/lock.h"
+#include "ingest/progress.h"
+#include "ingest/summary_json.h"
 #include "storage/database.h"
 
 namespace cachedb::cli {
@@ -13,14 +21,33 @@ namespace {
 struct IngestArgs {
   std::vector<std::string> paths;
   IngestOptions options;
+  bool json = false;
+  std::string log_file;
 };
 
-void log_summary(const IngestSummary& s) {
-  spdlog::info("pages: {} added, {} updated, {} unchanged, {} removed, {} rejected, {} skipped, {} legacy",
-               s.pages_added, s.pages_updated, s.pages_unchanged, s.pages_removed, s.pages_rejected,
-               s.pages_skipped, s.pages_legacy);
-  spdlog::info("specs: {} added, {} removed", s.specs_added, s.specs_removed);
-}
+// Wipes the progress bar before any log line reaches the terminal, so a
+// rejection is printed on a line of its own; the bar redraws on the next page.
+class ClearBarSink : public spdlog::sinks::base_sink<spdlog::details::null_mutex> {
+ public:
+  explicit ClearBarSink(ProgressBar& bar) : bar_(bar) {}
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg&) override { bar_.clear(); }
+  void flush_() override {}
+
+ private:
+  ProgressBar& bar_;
+};
+
+// Keeps a sink on the default logger for one scope (the bar's lifetime).
+struct ScopedSink {
+  std::shared_ptr<spdlog::sinks::sink> sink;
+  ~ScopedSink() {
+    if (!sink) return;
+    auto& sinks = spdlog::default_logger()->sinks();
+    sinks.erase(std::remove(sinks.begin(), sinks.end(), sink), sinks.end());
+  }
+};
 
 }  // namespace
 
@@ -30,12 +57,49 @@ Runner add_ingest_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("paths", args->paths, "Pages, or directories searched for *.md")->required();
   cmd->add_flag("--prune", args->options.prune, "Remove the pages of each release seen that this run did not see");
   cmd->add_flag("--force", args->options.force, "Prune even if some pages were rejected");
+  cmd->add_flag("--json", args->json, "Print the run summary as one JSON object on stdout");
+  cmd->add_option("--log-file", args->log_file, "Also append the log (info and above, timestamped) to this file");
+  cmd->footer(
+      "Exit status: 0 every page read; 2 some pages rejected (the others are committed; --prune then removed "
+      "nothing unless --force); 1 fatal, nothing changed (also when another ingest is running on the database).");
   return [cmd, args, &global]() -> int {
     if (!*cmd) return -1;
-    auto db = open_database(resolve_db_path(global.db), OpenMode::ReadWrite);
-    std::vector<std::filesystem::path> paths(args->paths.begin(), args->paths.end());
-    auto summary = ingest(db, paths, args->options);
-    log_summary(summary);
+    // What -q/-v chose for the terminal: err, warn (default) or info.
+    const auto console = spdlog::default_logger()->level();
+    if (!args->log_file.empty()) add_log_file(args->log_file);
+
+    const auto db_path = resolve_db_path(global.db);
+    // Taken before the connection opens, released after it closes.
+    IngestLock lock(db_path);
+    auto db = open_database(db_path, OpenMode::ReadWrite);
+
+    IngestOptions options = args->options;
+    IngestSummary summary;
+    {
+      // Only for a person at a terminal; cron and systemd get no bar.
+      const bool show_bar = ProgressBar::stderr_is_terminal() && console <= spdlog::level::warn;
+      ProgressBar bar(show_bar);
+      ScopedSink clear_bar;
+      if (show_bar) {
+        options.on_progress = [&bar](std::size_t done, std::size_t total) { bar.update(done, total); };
+        clear_bar.sink = std::make_shared<ClearBarSink>(bar);
+        clear_bar.sink->set_level(console);  // lines meant only for --log-file leave the bar alone
+        auto& sinks = spdlog::default_logger()->sinks();
+        sinks.insert(sinks.begin(), clear_bar.sink);
+      }
+      std::vector<std::filesystem::path> paths(args->paths.begin(), args->paths.end());
+      summary = ingest(db, paths, options);
+    }
+
+    // The summary: always in the log file, on the terminal unless -q.
+    const std::string line = summary_line(summary);
+    spdlog::info("{}", line);
+    if (console == spdlog::level::warn) fmt::print(stderr, "{}\n", line);
+    if (args->json) {
+      std::cout << summary_json(summary) << '\n';
+      std::cout.flush();
+      if (!std::cout) return kExitFatal;
+    }
     return summary.exit_code();
   };
 }

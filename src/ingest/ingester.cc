@@ -1,10 +1,9 @@
 #include "ingest/ingester.h"
 
-#include <chrono>
 #include <memory>
 #include <set>
 
-#include <fmt/chrono.h>
+#include <sqlite3.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <SQLiteCpp/Exception.h>
@@ -12,8 +11,10 @@
 
 #include "error.h"
 #include "ingest/file_walker.h"
+#include "ingest/findings.h"
 #include "ingest/page_loader.h"
 #include "ingest/page_writer.h"
+#include "ingest/run_log.h"
 #include "storage/statement.h"
 #include "parsing/page.h"
 
@@ -21,11 +22,6 @@ namespace cachedb {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string utc_now() {
-  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::chrono::system_clock::to_time_t(
-                                                  std::chrono::system_clock::now())));
-}
 
 // Finds stored pages by fingerprint through a connection of its own, so the
 // loader thread can skip unchanged files without touching the writer's
@@ -90,9 +86,12 @@ class Run {
       }
       summary_.specs_added += r.specs_added;
       summary_.specs_removed += r.specs_removed;
-      for (const auto& hash : r.conflicts)
-        spdlog::warn("{}: spec {} differs from what another page said; this page's version is kept", where,
-                     hash);
+      const std::size_t known_findings = summary_.findings.size();
+      check_meta(page, where, summary_.findings);
+      note_conflicts(page, where, r.conflicts, summary_.findings);
+      // Findings are for analysts (ingest_findings, `cachedb runs`), not for cron mail.
+      for (auto i = known_findings; i < summary_.findings.size(); ++i)
+        spdlog::info("{}: {}", where, summary_.findings[i].message);
     } catch (const ParseError& e) {
       reject(where, e.line(), e.what());
     }
@@ -105,7 +104,9 @@ class Run {
     summary_.rejections.push_back({path, line, message});
   }
 
-  // Removes, for each release seen, the pages this run did not see.
+  // Removes, for each release seen, the pages this run did not see. A page
+  // whose file is there but was rejected is kept even with --force: a broken
+  // page never removes what its earlier good version stored.
   void prune() {
     if (!summary_.rejections.empty() && !options_.force) {
       summary_.prune_refused = true;
@@ -113,14 +114,18 @@ class Run {
                     summary_.rejections.size());
       return;
     }
+    std::set<std::string> rejected_paths;  // as page.path stores them: absolute
+    for (const auto& r : summary_.rejections) rejected_paths.insert(fs::absolute(r.path).string());
     std::set<std::int64_t> releases;
     for (const auto& [release, package] : seen_) releases.insert(release);
-    SQLite::Statement pages(db_, "SELECT id, package_id FROM page WHERE release_id = ?");
+    SQLite::Statement pages(db_, "SELECT id, package_id, path FROM page WHERE release_id = ?");
     for (auto release : releases) {
       std::vector<std::int64_t> gone;
       pages.bind(1, release);
       while (pages.executeStep())
-        if (!seen_.count({release, pages.getColumn(1).getInt64()})) gone.push_back(pages.getColumn(0).getInt64());
+        if (!seen_.count({release, pages.getColumn(1).getInt64()}) &&
+            !rejected_paths.count(pages.getColumn(2).getString()))
+          gone.push_back(pages.getColumn(0).getInt64());
       pages.reset();
       for (auto id : gone) {
         summary_.specs_removed += writer_.remove(id);
@@ -137,12 +142,24 @@ class Run {
   PageWriter writer_;
   IngestSummary summary_;
   std::set<std::pair<std::int64_t, std::int64_t>> seen_;  // (release, package) pages met in this run
-  const std::string now_ = utc_now();
+  const std::string now_ = utc_timestamp();
 };
 
-}  // namespace
+// Undoes the run's transaction. SQLite may already have rolled it back itself
+// (disk full, I/O error); then there is nothing to do, and the error that
+// brought us here is the one to report.
+void rollback(SQLite::Database& db) noexcept {
+  if (sqlite3_get_autocommit(db.getHandle())) return;
+  try {
+    db.exec("ROLLBACK");
+  } catch (const std::exception& e) {
+    spdlog::error("{}: rollback failed: {}", db.getFilename(), e.what());
+  }
+}
 
-IngestSummary ingest(SQLite::Database& db, const std::vector<fs::path>& inputs, const IngestOptions& options) {
+// The run itself; ingest() wraps it with the run log's failure path.
+IngestSummary ingest_logged(SQLite::Database& db, const std::vector<fs::path>& inputs, const IngestOptions& options,
+                            RunLog& log) {
   WalkResult walk = find_pages(inputs);
   for (const auto& [path, why] : walk.passed_over) spdlog::warn("{}: passed over: {}", path.string(), why);
 
@@ -167,16 +184,34 @@ IngestSummary ingest(SQLite::Database& db, const std::vector<fs::path>& inputs, 
   try {
     Run run(db, options);
     run.summary().pages_skipped += static_cast<std::int64_t>(walk.passed_over.size());
+    const std::size_t total = walk.files.size();
     PageLoader loader(std::move(walk.files), options.max_page_bytes, make_lookup(db));
-    while (auto loaded = loader.next()) run.page(*loaded);
+    for (std::size_t done = 1; auto loaded = loader.next(); ++done) {
+      run.page(*loaded);
+      if (options.on_progress) options.on_progress(done, total);
+    }
     if (options.prune) run.prune();
+    run.summary().run_id = log.id();
+    log.finish(run.summary());
     db.exec("COMMIT");
     return std::move(run.summary());
   } catch (const SQLite::Exception& e) {
-    db.exec("ROLLBACK");
+    rollback(db);
     throw Error(fmt::format("{}: ingest failed, nothing was changed: {}", db.getFilename(), e.what()));
   } catch (...) {
-    db.exec("ROLLBACK");
+    rollback(db);
+    throw;
+  }
+}
+
+}  // namespace
+
+IngestSummary ingest(SQLite::Database& db, const std::vector<fs::path>& inputs, const IngestOptions& options) {
+  RunLog log(db, inputs, options);
+  try {
+    return ingest_logged(db, inputs, options, log);
+  } catch (const std::exception& e) {
+    log.fail(e.what());
     throw;
   }
 }

@@ -7,10 +7,13 @@
 // was; readers (WAL) see either the state before the run or after it.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include <SQLiteCpp/Database.h>
+
+#include "ingest/findings.h"
 
 namespace cachedb {
 
@@ -18,6 +21,8 @@ struct IngestOptions {
   bool prune = false;  // the tree is authoritative for the releases it holds
   bool force = false;  // prune even when some pages were rejected
   std::uintmax_t max_page_bytes = 256ull << 20;  // larger files are rejected unread
+  // Called after each file with (files done, files in the run); may be empty.
+  std::function<void(std::size_t, std::size_t)> on_progress;
 };
 
 struct Rejection {
@@ -31,13 +36,16 @@ struct IngestSummary {
   std::int64_t pages_rejected = 0, pages_skipped = 0, pages_legacy = 0;
   std::int64_t specs_added = 0, specs_removed = 0;
   std::vector<Rejection> rejections;
+  std::vector<Finding> findings;  // data-quality notes on pages that were stored
   bool prune_refused = false;
+  std::int64_t run_id = 0;  // the run's row in ingest_runs
 
   // 0 when every page was read, 2 when some were rejected (the rest committed).
   int exit_code() const { return rejections.empty() ? 0 : 2; }
 };
 
-// Throws Error (nothing committed) on a fatal failure.
+// Records the run in ingest_runs (see ingest/run_log.h). Throws Error (nothing
+// committed, the run logged as 'failed') on a fatal failure.
 IngestSummary ingest(SQLite::Database& db, const std::vector<std::filesystem::path>& inputs,
                      const IngestOptions& options);
 

@@ -232,17 +232,17 @@ struct PageWriter::Impl {
     spec_by_hash.bind(1, r.hash);
     if (spec_by_hash.step()) {
       const std::int64_t id = spec_by_hash.int64(0);
-      const bool same = spec_by_hash.int64(1) == package_id &&
-                        spec_by_hash.int64(2) == compiler &&
-                        spec_by_hash.int64(3) == os &&
-                        spec_by_hash.int64(4) == platform &&
-                        spec_by_hash.int64(5) == target &&
-                        spec_by_hash.text(6) == version &&
-                        spec_by_hash.int64(7) == variant_set;
+      const unsigned differs = (spec_by_hash.int64(1) != package_id ? SpecConflict::kPackage : 0u) |
+                               (spec_by_hash.int64(2) != compiler ? SpecConflict::kCompiler : 0u) |
+                               (spec_by_hash.int64(3) != os ? SpecConflict::kOs : 0u) |
+                               (spec_by_hash.int64(4) != platform ? SpecConflict::kPlatform : 0u) |
+                               (spec_by_hash.int64(5) != target ? SpecConflict::kTarget : 0u) |
+                               (spec_by_hash.text(6) != version ? SpecConflict::kVersions : 0u) |
+                               (spec_by_hash.int64(7) != variant_set ? SpecConflict::kVariants : 0u);
       spec_by_hash.reset();
-      if (!same) {
+      if (differs) {
         // The newest page wins; the disagreement is reported, not hidden.
-        result.conflicts.emplace_back(r.hash);
+        result.conflicts.push_back({std::string(r.hash), differs});
         bind_attributes(spec_update, 1);
         spec_update.bind(10, id);
         spec_update.exec();

@@ -18,6 +18,13 @@ namespace cachedb {
 
 enum class PageStatus { Added, Updated, Unchanged };
 
+// A hash this page describes differently from what another page stored.
+struct SpecConflict {
+  enum : unsigned { kPackage = 1, kCompiler = 2, kOs = 4, kPlatform = 8, kTarget = 16, kVersions = 32, kVariants = 64 };
+  std::string hash;
+  unsigned differs = 0;  // which attributes, as the bits above
+};
+
 struct PageWriteResult {
   PageStatus status = PageStatus::Unchanged;
   std::int64_t release_id = 0;
@@ -25,7 +32,7 @@ struct PageWriteResult {
   std::int64_t specs_added = 0;    // (release, spec) pairs the page brought in
   std::int64_t specs_removed = 0;  // pairs that left the release with this version of the page
   // Hashes this page describes differently from what another page stored.
-  std::vector<std::string> conflicts;
+  std::vector<SpecConflict> conflicts;
 };
 
 class PageWriter {

@@ -1,0 +1,36 @@
+#pragma once
+// Reading the ingest log back (`cachedb runs`).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <SQLiteCpp/Database.h>
+
+namespace cachedb {
+
+struct RunRecord {
+  std::int64_t id = 0;
+  std::string started_at, finished_at, status, inputs, message;
+  std::int64_t pages_added = 0, pages_updated = 0, pages_unchanged = 0, pages_removed = 0, pages_rejected = 0,
+               pages_skipped = 0, pages_legacy = 0, specs_added = 0, specs_removed = 0, findings = 0;
+  bool prune = false, force = false, prune_refused = false;
+};
+
+// An error (a rejected page) or a finding of one run.
+struct RunNote {
+  std::string type;  // 'error' or 'finding'
+  std::string path;
+  std::int64_t line = 0;  // errors: 0 when unknown
+  std::string release, package, kind, hash;  // findings
+  std::string message;
+};
+
+// The `limit` most recent runs, newest first; only run `only` when given.
+std::vector<RunRecord> recent_runs(SQLite::Database& db, int limit, std::optional<std::int64_t> only = {});
+
+// A run's errors, then its findings, in the order they were met; at most
+// `limit` of them (negative: all).
+std::vector<RunNote> run_notes(SQLite::Database& db, std::int64_t run_id, int limit = -1);
+
+}  // namespace cachedb
