@@ -134,9 +134,11 @@ CREATE TABLE release_spec (
   os_id        INTEGER NOT NULL REFERENCES os(id),
   platform_id  INTEGER NOT NULL REFERENCES platform(id),
   target_id    INTEGER NOT NULL REFERENCES target(id),
-  PRIMARY KEY (release_id, spec_id)
+  -- Keyed by page: a page's rows are written together and replaced together,
+  -- so inserts append and a page's rows are one range. A spec is in a release
+  -- at most once: the page writer keeps it so.
+  PRIMARY KEY (page_id, spec_id)
 ) WITHOUT ROWID;
-CREATE INDEX release_spec_by_page ON release_spec(page_id);
 CREATE INDEX release_spec_by_spec ON release_spec(spec_id);
 
 -- The analysts' interface. These names and columns stay stable; new columns may be added.

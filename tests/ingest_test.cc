@@ -179,3 +179,23 @@ TEST_CASE("the real pages beside the checkout ingest cleanly, when they are ther
   CHECK(count(db, "SELECT count(*) FROM spec_stacks WHERE package = 'py-cachetools' AND stack = 'e4s'") == 17);
   CHECK(count(db, "SELECT count(*) FROM specs WHERE compiler = 'cce@15.0.1'") == 1);
 }
+
+TEST_CASE("a hash listed by two packages' pages in one release stays in that release once") {
+  testing::TempDir dir;
+  auto db = open_database(dir / "db.sqlite", OpenMode::ReadWrite);
+  auto page = [](const std::string& package, const std::string& target) {
+    return "---\ntitle: " + package + "\nlayout: cache\ncategories: [package, develop]\n"
+           "spec_details: [{\"hash\": \"samehash\", \"os\": \"o\", \"platform\": \"linux\", \"target\": \"" +
+           target + "\", \"stacks\": [\"e4s\", \"root\"]}]\n---\n";
+  };
+  testing::write_text(dir / "tree" / "a.md", page("a", "zen4"));
+  testing::write_text(dir / "tree" / "b.md", page("b", "x86_64_v3"));
+  auto s = ingest(db, {dir / "tree"}, {});
+  CHECK(s.pages_added == 2);
+  // The later page's description wins, and the disagreement is a finding.
+  CHECK(count(db, "SELECT count(*) FROM specs WHERE hash = 'samehash'") == 1);
+  CHECK(count(db, "SELECT count(*) FROM specs WHERE hash = 'samehash' AND package = 'b' AND target = 'x86_64_v3'") ==
+        1);
+  CHECK(csv(db, false) == "stack,x86_64_v3\r\ne4s,1\r\n");
+  CHECK(count(db, "SELECT count(*) FROM pragma_foreign_key_check") == 0);
+}

@@ -69,8 +69,10 @@ struct PageWriter::Impl {
   Statement spec_version_insert{db, "INSERT OR IGNORE INTO spec_version(spec_id, version) VALUES (?, ?)"};
   Statement release_spec_upsert{db,
       "INSERT INTO release_spec(release_id, spec_id, page_id, stack_set_id, package_id, compiler_id, os_id, "
-      "platform_id, target_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-      "ON CONFLICT(release_id, spec_id) DO UPDATE SET page_id = excluded.page_id, stack_set_id = excluded.stack_set_id"};
+      "platform_id, target_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"};
+  // A hash another package's page listed in the same release moves to this page.
+  Statement release_spec_take_over{db,
+      "DELETE FROM release_spec WHERE spec_id = ?1 AND release_id = ?2 AND page_id <> ?3"};
   // Keeps the fact table's copy of a spec's dimensions equal to the spec's.
   Statement release_spec_refresh{db,
       "UPDATE release_spec SET (package_id, compiler_id, os_id, platform_id, target_id) = "
@@ -206,6 +208,7 @@ struct PageWriter::Impl {
   // The spec's id and dimensions, as the fact table copies them.
   struct SpecIds {
     std::int64_t id, package, compiler, os, platform, target;
+    unsigned differs = 0;  // SpecConflict bits, when the hash was stored differently
   };
 
   // Inserts or corrects the spec; notes a conflict when an earlier page
@@ -250,7 +253,7 @@ struct PageWriter::Impl {
         spec_forget_versions.with(id).exec();
         write_versions(id, r);
       }
-      return {id, package_id, compiler, os, platform, target};
+      return {id, package_id, compiler, os, platform, target, differs};
     }
     spec_by_hash.reset();
     spec_insert.bind(1, r.hash);
@@ -314,6 +317,8 @@ struct PageWriter::Impl {
 
     for (const auto& r : page.specs) {
       const SpecIds spec = upsert_spec(r, result.package_id, result);
+      if (spec.differs & SpecConflict::kPackage)
+        release_spec_take_over.with(spec.id, result.release_id, page_id).exec();
       release_spec_upsert
           .with(result.release_id, spec.id, page_id, stack_set_id(r.stacks), spec.package, spec.compiler, spec.os,
                 spec.platform, spec.target)
