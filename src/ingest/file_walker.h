@@ -2,16 +2,17 @@
 // Finds the pages to ingest: the files named, and every *.md under the
 // directories named, in a stable (sorted) order.
 #include <filesystem>
-#include <functional>
 #include <string>
 #include <vector>
 
 namespace cachedb {
 
 struct WalkResult {
-  std::vector<std::filesystem::path> files;
+  // Plain strings, not std::filesystem::path: a path keeps a parsed list of its
+  // components, which for 200k files costs ~100 MB; a string costs its bytes.
+  std::vector<std::string> files;
   // Paths that were passed over, with why (not a regular file, unreadable...).
-  std::vector<std::pair<std::filesystem::path, std::string>> passed_over;
+  std::vector<std::pair<std::string, std::string>> passed_over;
 };
 
 // Directory symlinks are not followed (so a symlink loop cannot trap the walk);

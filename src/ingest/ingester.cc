@@ -57,7 +57,7 @@ class Run {
   Run(SQLite::Database& db, const IngestOptions& options) : db_(db), options_(options), writer_(db) {}
 
   void page(LoadedPage& loaded) {
-    const std::string where = loaded.path.string();
+    const std::string& where = loaded.path;
     try {
       if (loaded.error) throw *loaded.error;
       // The loader found it when it could; otherwise (in-memory databases) look here.
@@ -77,7 +77,7 @@ class Run {
         ++summary_.pages_legacy;
         return;
       }
-      const PageWriteResult r = writer_.write(page, loaded.path.string(), loaded.fingerprint, now_);
+      const PageWriteResult r = writer_.write(page, loaded.path, loaded.fingerprint, now_);
       seen_.emplace(r.release_id, r.package_id);
       switch (r.status) {
         case PageStatus::Added: ++summary_.pages_added; break;
@@ -161,7 +161,7 @@ void rollback(SQLite::Database& db) noexcept {
 IngestSummary ingest_logged(SQLite::Database& db, const std::vector<fs::path>& inputs, const IngestOptions& options,
                             RunLog& log) {
   WalkResult walk = find_pages(inputs);
-  for (const auto& [path, why] : walk.passed_over) spdlog::warn("{}: passed over: {}", path.string(), why);
+  for (const auto& [path, why] : walk.passed_over) spdlog::warn("{}: passed over: {}", path, why);
 
   // Foreign keys are declared for analysts and checked by the tests
   // (foreign_key_check), but not enforced while ingesting: the page writer is

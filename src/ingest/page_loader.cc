@@ -27,7 +27,7 @@ struct Fd {
 };
 
 // Reads a whole regular file; throws ParseError (line 0) when it cannot.
-std::string read_file(const std::filesystem::path& path, std::uintmax_t max_bytes) {
+std::string read_file(const std::string& path, std::uintmax_t max_bytes) {
   // O_NONBLOCK: a FIFO swapped in after the walk must not hang the run.
   Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
   if (f.fd < 0) throw ParseError(0, fmt::format("cannot open: {}", std::strerror(errno)));
@@ -57,12 +57,12 @@ std::string content_fingerprint(std::string_view bytes) {
   return fmt::format("xxh3-128:{:016x}{:016x}:{}", h.high64, h.low64, bytes.size());
 }
 
-PageLoader::PageLoader(std::vector<std::filesystem::path> files, std::uintmax_t max_page_bytes,
+PageLoader::PageLoader(std::vector<std::string> files, std::uintmax_t max_page_bytes,
                        KnownPageLookup lookup)
     : files_(std::move(files)),
       max_page_bytes_(max_page_bytes),
       lookup_(std::move(lookup)),
-      cwd_(std::filesystem::current_path()) {
+      cwd_(std::filesystem::current_path().string() + "/") {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -75,10 +75,10 @@ PageLoader::~PageLoader() {
   thread_.join();
 }
 
-LoadedPage PageLoader::load(const std::filesystem::path& path) {
+LoadedPage PageLoader::load(const std::string& path) {
   LoadedPage out;
   // Stored paths are absolute, so the log of a run names files unambiguously.
-  out.path = path.is_absolute() ? path : cwd_ / path;
+  out.path = !path.empty() && path.front() == '/' ? path : cwd_ + path;
   try {
     const std::string bytes = read_file(path, max_page_bytes_);
     out.fingerprint = content_fingerprint(bytes);

@@ -26,7 +26,7 @@ struct KnownPage {
 };
 
 struct LoadedPage {
-  std::filesystem::path path;       // absolute
+  std::string path;                 // absolute
   std::string fingerprint;           // of the file's bytes
   bool looked_up = false;            // whether `known` was searched for
   std::optional<KnownPage> known;    // set when an identical file was ingested before
@@ -40,7 +40,7 @@ using KnownPageLookup = std::function<std::optional<KnownPage>(const std::string
 class PageLoader {
  public:
   // `lookup` may be empty: then every page is parsed and the caller checks.
-  PageLoader(std::vector<std::filesystem::path> files, std::uintmax_t max_page_bytes, KnownPageLookup lookup);
+  PageLoader(std::vector<std::string> files, std::uintmax_t max_page_bytes, KnownPageLookup lookup);
   ~PageLoader();
   PageLoader(const PageLoader&) = delete;
   PageLoader& operator=(const PageLoader&) = delete;
@@ -51,12 +51,12 @@ class PageLoader {
 
  private:
   void run();
-  LoadedPage load(const std::filesystem::path& path);
+  LoadedPage load(const std::string& path);
 
-  std::vector<std::filesystem::path> files_;
+  std::vector<std::string> files_;
   std::uintmax_t max_page_bytes_;
   KnownPageLookup lookup_;
-  std::filesystem::path cwd_;
+  std::string cwd_;  // with a trailing slash
 
   std::mutex mutex_;
   std::condition_variable changed_;
