@@ -1,5 +1,6 @@
 #include "ingest/ingester.h"
 
+#include <algorithm>
 #include <memory>
 #include <set>
 
@@ -58,6 +59,11 @@ class Run {
 
   void page(LoadedPage& loaded) {
     const std::string& where = loaded.path;
+    if (!loaded.passed_over.empty()) {
+      spdlog::warn("{}: passed over: {}", where, loaded.passed_over);
+      ++summary_.pages_skipped;
+      return;
+    }
     try {
       if (loaded.error) throw *loaded.error;
       // The loader found it when it could; otherwise (in-memory databases) look here.
@@ -65,7 +71,7 @@ class Run {
       if (loaded.known) {
         // Byte-identical to a stored page: nothing to parse or write.
         ++summary_.pages_unchanged;
-        seen_.emplace(loaded.known->release_id, loaded.known->package_id);
+        seen_.emplace_back(loaded.known->release_id, loaded.known->package_id);
         return;
       }
       const Page& page = *loaded.page;
@@ -78,7 +84,7 @@ class Run {
         return;
       }
       const PageWriteResult r = writer_.write(page, loaded.path, loaded.fingerprint, now_);
-      seen_.emplace(r.release_id, r.package_id);
+      seen_.emplace_back(r.release_id, r.package_id);
       switch (r.status) {
         case PageStatus::Added: ++summary_.pages_added; break;
         case PageStatus::Updated: ++summary_.pages_updated; break;
@@ -117,13 +123,14 @@ class Run {
     std::set<std::string> rejected_paths;  // as page.path stores them: absolute
     for (const auto& r : summary_.rejections) rejected_paths.insert(fs::absolute(r.path).string());
     std::set<std::int64_t> releases;
+    std::sort(seen_.begin(), seen_.end());
     for (const auto& [release, package] : seen_) releases.insert(release);
     SQLite::Statement pages(db_, "SELECT id, package_id, path FROM page WHERE release_id = ?");
     for (auto release : releases) {
       std::vector<std::int64_t> gone;
       pages.bind(1, release);
       while (pages.executeStep())
-        if (!seen_.count({release, pages.getColumn(1).getInt64()}) &&
+        if (!std::binary_search(seen_.begin(), seen_.end(), std::pair{release, pages.getColumn(1).getInt64()}) &&
             !rejected_paths.count(pages.getColumn(2).getString()))
           gone.push_back(pages.getColumn(0).getInt64());
       pages.reset();
@@ -141,7 +148,9 @@ class Run {
   const IngestOptions& options_;
   PageWriter writer_;
   IngestSummary summary_;
-  std::set<std::pair<std::int64_t, std::int64_t>> seen_;  // (release, package) pages met in this run
+  // (release, package) of the pages met in this run, for --prune: 16 bytes a
+  // page in a flat vector, sorted once when pruning.
+  std::vector<std::pair<std::int64_t, std::int64_t>> seen_;
   const std::string now_ = utc_timestamp();
 };
 
@@ -160,8 +169,8 @@ void rollback(SQLite::Database& db) noexcept {
 // The run itself; ingest() wraps it with the run log's failure path.
 IngestSummary ingest_logged(SQLite::Database& db, const std::vector<fs::path>& inputs, const IngestOptions& options,
                             RunLog& log) {
-  WalkResult walk = find_pages(inputs);
-  for (const auto& [path, why] : walk.passed_over) spdlog::warn("{}: passed over: {}", path, why);
+  PageWalker walker(inputs);  // fails here, before any write, when an input is missing
+  const std::size_t total = options.on_progress ? count_pages(inputs) : 0;
 
   // Foreign keys are declared for analysts and checked by the tests
   // (foreign_key_check), but not enforced while ingesting: the page writer is
@@ -183,9 +192,7 @@ IngestSummary ingest_logged(SQLite::Database& db, const std::vector<fs::path>& i
   }
   try {
     Run run(db, options);
-    run.summary().pages_skipped += static_cast<std::int64_t>(walk.passed_over.size());
-    const std::size_t total = walk.files.size();
-    PageLoader loader(std::move(walk.files), options.max_page_bytes, make_lookup(db));
+    PageLoader loader(std::move(walker), options.max_page_bytes, make_lookup(db));
     for (std::size_t done = 1; auto loaded = loader.next(); ++done) {
       run.page(*loaded);
       if (options.on_progress) options.on_progress(done, total);

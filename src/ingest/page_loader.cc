@@ -16,7 +16,7 @@ namespace {
 
 // Enough read-ahead to keep the writer busy, small enough to keep memory flat.
 constexpr std::size_t kMaxQueuedPages = 256;
-constexpr std::size_t kMaxQueuedBytes = 32u << 20;
+constexpr std::size_t kMaxQueuedBytes = 16u << 20;
 
 // Closes a file descriptor on every path out.
 struct Fd {
@@ -57,9 +57,9 @@ std::string content_fingerprint(std::string_view bytes) {
   return fmt::format("xxh3-128:{:016x}{:016x}:{}", h.high64, h.low64, bytes.size());
 }
 
-PageLoader::PageLoader(std::vector<std::string> files, std::uintmax_t max_page_bytes,
+PageLoader::PageLoader(PageWalker walker, std::uintmax_t max_page_bytes,
                        KnownPageLookup lookup)
-    : files_(std::move(files)),
+    : walker_(std::move(walker)),
       max_page_bytes_(max_page_bytes),
       lookup_(std::move(lookup)),
       cwd_(std::filesystem::current_path().string() + "/") {
@@ -96,8 +96,14 @@ LoadedPage PageLoader::load(const std::string& path) {
 void PageLoader::run() {
   pthread_setname_np(pthread_self(), "cachedb-loader");  // tells the threads apart in perf and top
   try {
-    for (const auto& path : files_) {
-      LoadedPage page = load(path);
+    while (auto entry = walker_.next()) {
+      LoadedPage page;
+      if (entry->passed_over.empty()) {
+        page = load(entry->path);
+      } else {
+        page.path = std::move(entry->path);
+        page.passed_over = std::move(entry->passed_over);
+      }
       const std::size_t bytes = page.page ? page.page->storage_size : 0;
       std::unique_lock lock(mutex_);
       changed_.wait(lock, [&] {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "error.h"
+#include "ingest/file_walker.h"
 #include "parsing/page.h"
 
 namespace cachedb {
@@ -27,6 +28,7 @@ struct KnownPage {
 
 struct LoadedPage {
   std::string path;                 // absolute
+  std::string passed_over;          // set when the walk passed this path over, with why
   std::string fingerprint;           // of the file's bytes
   bool looked_up = false;            // whether `known` was searched for
   std::optional<KnownPage> known;    // set when an identical file was ingested before
@@ -40,7 +42,7 @@ using KnownPageLookup = std::function<std::optional<KnownPage>(const std::string
 class PageLoader {
  public:
   // `lookup` may be empty: then every page is parsed and the caller checks.
-  PageLoader(std::vector<std::string> files, std::uintmax_t max_page_bytes, KnownPageLookup lookup);
+  PageLoader(PageWalker walker, std::uintmax_t max_page_bytes, KnownPageLookup lookup);
   ~PageLoader();
   PageLoader(const PageLoader&) = delete;
   PageLoader& operator=(const PageLoader&) = delete;
@@ -53,7 +55,7 @@ class PageLoader {
   void run();
   LoadedPage load(const std::string& path);
 
-  std::vector<std::string> files_;
+  PageWalker walker_;
   std::uintmax_t max_page_bytes_;
   KnownPageLookup lookup_;
   std::string cwd_;  // with a trailing slash
