@@ -39,6 +39,8 @@ int main(int argc, char** argv) {
   const std::vector<Runner> runners = {
       add_ingest_command(app, global),
       add_report_command(app, global),
+      add_sql_command(app, global),
+      add_schema_command(app, global),
   };
 
   try {

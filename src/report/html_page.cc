@@ -14,7 +14,7 @@ constexpr const char* kStyle = R"css(
   table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
   th, td { padding: 4px 10px; border: 1px solid #d0d7de; }
   thead th { background: #f6f8fa; position: sticky; top: 0; white-space: nowrap; }
-  tbody th { text-align: left; background: #f6f8fa; font-weight: 600; white-space: nowrap; }
+  tbody th, tfoot th, thead th:first-child { text-align: left; background: #f6f8fa; font-weight: 600; white-space: nowrap; }
   td { text-align: right; min-width: 3em; }
   td.text { text-align: left; }
   td.zero { color: #afb8c1; }
