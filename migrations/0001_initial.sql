@@ -107,6 +107,8 @@ CREATE TABLE spec_version (
   version TEXT NOT NULL,
   PRIMARY KEY (spec_id, version)
 ) WITHOUT ROWID;
+-- For --filter version=...
+CREATE INDEX spec_version_by_version ON spec_version(version);
 
 -- One ingested page: what cache.spack.io says about one package in one release.
 CREATE TABLE page (
@@ -138,7 +140,11 @@ CREATE TABLE release_spec (
   -- at most once: the page writer keeps it so.
   PRIMARY KEY (page_id, spec_id)
 ) WITHOUT ROWID;
-CREATE INDEX release_spec_by_spec ON release_spec(spec_id);
+-- Spec-ordered and covering every dimension: a report collapses a spec's
+-- releases by streaming this index (GROUP BY spec_id) instead of sorting the
+-- table, and ingest still finds a spec's rows by its prefix.
+CREATE INDEX release_spec_by_spec ON release_spec(spec_id, stack_set_id, target_id, os_id, compiler_id,
+                                                  platform_id, package_id);
 
 -- The analysts' interface. These names and columns stay stable; new columns may be added.
 

@@ -42,6 +42,8 @@ int main(int argc, char** argv) {
       add_ingest_command(app, global),
       add_report_command(app, global),
       add_runs_command(app, global),
+      add_sql_command(app, global),
+      add_schema_command(app, global),
   };
 
   try {
