@@ -86,7 +86,10 @@ CREATE TABLE variant_set_member (
 ) WITHOUT ROWID;
 CREATE INDEX variant_set_member_by_variant ON variant_set_member(variant_id);
 
--- One binary, identified by its DAG hash. Its attributes do not depend on the release.
+-- One binary, identified by its DAG hash. Its attributes do not depend on the
+-- release. all_stack_set_id, the union of its stacks over every release that
+-- lists it, is kept by the ingester so that reports over all releases count a
+-- spec once without first collapsing its releases.
 CREATE TABLE spec (
   id          INTEGER PRIMARY KEY,
   hash        TEXT NOT NULL UNIQUE,
@@ -97,6 +100,7 @@ CREATE TABLE spec (
   platform_id INTEGER NOT NULL REFERENCES platform(id),
   target_id   INTEGER NOT NULL REFERENCES target(id),
   variant_set_id INTEGER NOT NULL REFERENCES variant_set(id),
+  all_stack_set_id INTEGER NOT NULL REFERENCES stack_set(id),  -- its stacks in all releases together
   size        INTEGER,                 -- bytes; NULL when the page says '-'
   tarball     TEXT                     -- URL, when the page gives one
 );

@@ -26,6 +26,17 @@ std::string csv(SQLite::Database& db, bool totals, bool include_root = false) {
 
 std::int64_t count(SQLite::Database& db, const std::string& sql) { return db.execAndGet(sql).getInt64(); }
 
+// Specs whose stored union of stacks over all releases is not the union of
+// their stacks in each release.
+std::int64_t specs_with_wrong_stack_union(SQLite::Database& db) {
+  return count(db,
+               "SELECT count(*) FROM spec s WHERE "
+               "(SELECT group_concat(stack_id) FROM (SELECT DISTINCT m.stack_id FROM release_spec rs "
+               "  JOIN stack_set_member m ON m.stack_set_id = rs.stack_set_id WHERE rs.spec_id = s.id ORDER BY 1)) "
+               "IS NOT (SELECT group_concat(stack_id) FROM (SELECT stack_id FROM stack_set_member "
+               "  WHERE stack_set_id = s.all_stack_set_id ORDER BY 1))");
+}
+
 const char* kBasicMatrix =
     "stack,aarch64,neoverse_v2,x86_64_v3\r\n"
     "e4s,0,0,3\r\n"
@@ -74,6 +85,10 @@ TEST_CASE("the basic fixture: counts of each kind of page and the stacks-by-targ
                   "AND propagate = 1") == 1);
   CHECK(count(db, "SELECT count(*) FROM spec_variants WHERE name = 'cuda_arch' AND exact = 1") == 2);
   CHECK(count(db, "SELECT count(*) FROM spec_variants WHERE name = 'cxx' AND value = 'false'") == 1);
+  CHECK(specs_with_wrong_stack_union(db) == 0);
+  // …a1 is in e4s in both releases; …a3 in e4s and ml-linux-x86_64-cuda.
+  CHECK(count(db, "SELECT count(*) FROM stack_set_member m JOIN spec s ON s.all_stack_set_id = m.stack_set_id "
+                  "WHERE s.hash = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa3'") == 3);
 }
 
 TEST_CASE("ingesting the same tree again changes nothing") {
@@ -122,6 +137,16 @@ TEST_CASE("re-ingesting a page replaces what it said: specs that left it leave t
         "tutorial,0,2,2\r\n"
         "total,1,3,4\r\n");
   CHECK(count(db, "SELECT count(*) FROM pragma_foreign_key_check") == 0);
+  // …a1 was in e4s (dated snapshot) and e4s (develop); now e4s and tutorial.
+  CHECK(specs_with_wrong_stack_union(db) == 0);
+  // Taking develop/zlib away leaves …a1 in the snapshot's stacks only.
+  std::filesystem::remove(page);
+  auto pruned = ingest(db, {dir / "tree"}, IngestOptions{.prune = true});
+  CHECK(pruned.pages_removed == 1);
+  CHECK(specs_with_wrong_stack_union(db) == 0);
+  CHECK(count(db, "SELECT count(*) FROM stack_set_member m JOIN stack st ON st.id = m.stack_id "
+                  "JOIN spec s ON s.all_stack_set_id = m.stack_set_id "
+                  "WHERE s.hash = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1' AND st.name = 'tutorial'") == 0);
 }
 
 TEST_CASE("a rejected page is reported and leaves what its earlier version stored") {

@@ -55,11 +55,14 @@ struct PageWriter::Impl {
   Statement page_specs{db, "SELECT spec_id FROM release_spec WHERE page_id = ?"};
   Statement page_unlink{db, "DELETE FROM release_spec WHERE page_id = ?"};
   Statement spec_by_hash{db,
-      "SELECT id, package_id, compiler_id, os_id, platform_id, target_id, version, variant_set_id FROM spec "
-      "WHERE hash = ?"};
+      "SELECT id, package_id, compiler_id, os_id, platform_id, target_id, version, variant_set_id, "
+      "all_stack_set_id FROM spec WHERE hash = ?"};
   Statement spec_insert{db,
       "INSERT INTO spec(hash, package_id, version, compiler_id, os_id, platform_id, target_id, size, tarball, "
-      "variant_set_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"};
+      "variant_set_id, all_stack_set_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"};
+  Statement spec_set_all_stacks{db, "UPDATE spec SET all_stack_set_id = ? WHERE id = ?"};
+  Statement spec_stack_sets{db, "SELECT DISTINCT stack_set_id FROM release_spec WHERE spec_id = ?"};
+  Statement stack_set_members{db, "SELECT stack_id FROM stack_set_member WHERE stack_set_id = ?"};
   Statement spec_update{db,
       "UPDATE spec SET package_id = ?, version = ?, compiler_id = ?, os_id = ?, platform_id = ?, target_id = ?, "
       "size = ?, tarball = ?, variant_set_id = ? WHERE id = ?"};
@@ -101,6 +104,7 @@ struct PageWriter::Impl {
     for (auto* i : {&releases, &packages, &oss, &platforms, &targets, &stacks}) i->forget();
     compilers.clear();
     variant_sets.clear();
+    stack_set_cache.clear();
     compilers_by_text.clear();
     stack_sets_by_text.clear();
     variant_sets_by_text.clear();
@@ -149,6 +153,41 @@ struct PageWriter::Impl {
       for (std::size_t i = 0; i < v.values.size(); ++i)
         variant_value_insert.with(id, static_cast<std::int64_t>(i), v.values[i]).exec();
     });
+  }
+
+  // The sorted stack ids of a stack set; there are a few hundred sets at most.
+  std::unordered_map<std::int64_t, std::vector<std::int64_t>> stack_set_cache;
+  const std::vector<std::int64_t>& stacks_of(std::int64_t set) {
+    auto [it, inserted] = stack_set_cache.try_emplace(set);
+    if (inserted) {
+      stack_set_members.bind(1, set);
+      while (stack_set_members.step()) it->second.push_back(stack_set_members.int64(0));
+      stack_set_members.reset();
+      std::sort(it->second.begin(), it->second.end());
+    }
+    return it->second;
+  }
+
+  // The stack set holding the stacks of both sets.
+  std::int64_t stack_set_union(std::int64_t a, std::int64_t b) {
+    if (a == b) return a;
+    const auto &sa = stacks_of(a), &sb = stacks_of(b);
+    if (std::includes(sa.begin(), sa.end(), sb.begin(), sb.end())) return a;
+    id_buffer.assign(sa.begin(), sa.end());
+    id_buffer.insert(id_buffer.end(), sb.begin(), sb.end());
+    return id_set(id_buffer, stack_sets, stack_set_select, stack_set_insert, stack_set_member_insert);
+  }
+
+  // Recomputes a spec's stacks over all releases from release_spec, after it
+  // left a release or changed stacks there (the union can then shrink).
+  void refresh_all_stacks(std::int64_t spec_id) {
+    std::int64_t all = 0;
+    spec_stack_sets.bind(1, spec_id);
+    std::vector<std::int64_t> sets;
+    while (spec_stack_sets.step()) sets.push_back(spec_stack_sets.int64(0));
+    spec_stack_sets.reset();
+    for (auto set : sets) all = all ? stack_set_union(all, set) : set;
+    if (all) spec_set_all_stacks.with(all, spec_id).exec();
   }
 
   // Interns a set of ids (sorted, deduplicated) through a *_set table.
@@ -213,7 +252,8 @@ struct PageWriter::Impl {
 
   // Inserts or corrects the spec; notes a conflict when an earlier page
   // described the same hash differently.
-  SpecIds upsert_spec(const SpecRecord& r, std::int64_t package_id, PageWriteResult& result) {
+  SpecIds upsert_spec(const SpecRecord& r, std::int64_t package_id, std::int64_t stack_set,
+                      PageWriteResult& result) {
     const std::string_view version = join(r.versions, ',', version_buffer);
     const std::int64_t compiler = compiler_id(r.compiler), os = oss.id(r.os),
                        platform = platforms.id(r.platform), target = targets.id(r.target),
@@ -242,7 +282,10 @@ struct PageWriter::Impl {
                                (spec_by_hash.int64(5) != target ? SpecConflict::kTarget : 0u) |
                                (spec_by_hash.text(6) != version ? SpecConflict::kVersions : 0u) |
                                (spec_by_hash.int64(7) != variant_set ? SpecConflict::kVariants : 0u);
+      const std::int64_t all_stacks = spec_by_hash.int64(8);
       spec_by_hash.reset();
+      if (const std::int64_t wider = stack_set_union(all_stacks, stack_set); wider != all_stacks)
+        spec_set_all_stacks.with(wider, id).exec();
       if (differs) {
         // The newest page wins; the disagreement is reported, not hidden.
         result.conflicts.push_back({std::string(r.hash), differs});
@@ -258,6 +301,7 @@ struct PageWriter::Impl {
     spec_by_hash.reset();
     spec_insert.bind(1, r.hash);
     bind_attributes(spec_insert, 2);
+    spec_insert.bind(11, stack_set);
     spec_insert.exec();
     const std::int64_t id = db.getLastInsertRowid();
     write_versions(id, r);
@@ -316,17 +360,29 @@ struct PageWriter::Impl {
     }
 
     for (const auto& r : page.specs) {
-      const SpecIds spec = upsert_spec(r, result.package_id, result);
+      const std::int64_t stack_set = stack_set_id(r.stacks);
+      const SpecIds spec = upsert_spec(r, result.package_id, stack_set, result);
       if (spec.differs & SpecConflict::kPackage)
         release_spec_take_over.with(spec.id, result.release_id, page_id).exec();
       release_spec_upsert
-          .with(result.release_id, spec.id, page_id, stack_set_id(r.stacks), spec.package, spec.compiler, spec.os,
+          .with(result.release_id, spec.id, page_id, stack_set, spec.package, spec.compiler, spec.os,
                 spec.platform, spec.target)
           .exec();
       if (before.erase(spec.id) == 0) ++result.specs_added;
     }
     result.specs_removed = static_cast<std::int64_t>(before.size());
     delete_orphans({before.begin(), before.end()});
+    // A replaced page may have taken stacks away from specs it still lists, or
+    // from those that left it; their union over releases is computed afresh.
+    if (result.status == PageStatus::Updated) {
+      for (const auto& r : page.specs) {
+        spec_by_hash.bind(1, r.hash);
+        const std::int64_t id = spec_by_hash.step() ? spec_by_hash.int64(0) : 0;
+        spec_by_hash.reset();
+        if (id) refresh_all_stacks(id);
+      }
+      for (auto id : before) refresh_all_stacks(id);
+    }
     return result;
   }
 };
@@ -353,6 +409,7 @@ std::int64_t PageWriter::remove(std::int64_t page_id) {
   impl_->page_unlink.with(page_id).exec();
   impl_->page_delete.with(page_id).exec();
   impl_->delete_orphans(old);
+  for (auto id : old) impl_->refresh_all_stacks(id);
   return static_cast<std::int64_t>(old.size());
 }
 
