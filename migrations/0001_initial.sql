@@ -115,16 +115,22 @@ CREATE TABLE spec_version (
 CREATE INDEX spec_version_by_version ON spec_version(version);
 
 -- One ingested page: what cache.spack.io says about one package in one release.
+-- A file whose path, size and modification time match is taken as unchanged
+-- without being read (as make and rsync do); one whose bytes match
+-- content_hash is taken as unchanged without being parsed.
 CREATE TABLE page (
   id           INTEGER PRIMARY KEY,
   release_id   INTEGER NOT NULL REFERENCES release(id),
   package_id   INTEGER NOT NULL REFERENCES package(id),
   path         TEXT NOT NULL,          -- where it was last read from
   content_hash TEXT NOT NULL,          -- of the file's bytes; unchanged pages are skipped
+  file_size    INTEGER,                -- the file's size in bytes when last read
+  file_mtime_ns INTEGER,               -- its modification time then, in ns since the epoch
   ingested_at  TEXT NOT NULL,          -- UTC, ISO 8601
   UNIQUE (release_id, package_id)
 );
 CREATE INDEX page_by_content ON page(content_hash);
+CREATE INDEX page_by_path ON page(path);
 
 -- A spec in a release, as listed by one page, with the stacks it is in there.
 -- This is the fact table the reports scan: the spec's dimensions are copied here

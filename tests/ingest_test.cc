@@ -2,6 +2,10 @@
 // in tests/fixtures/README.md.
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
+
+#include <chrono>
+
 #include <SQLiteCpp/Database.h>
 
 #include "ingest/ingester.h"
@@ -223,4 +227,46 @@ TEST_CASE("a hash listed by two packages' pages in one release stays in that rel
         1);
   CHECK(csv(db, false) == "stack,x86_64_v3\r\ne4s,1\r\n");
   CHECK(count(db, "SELECT count(*) FROM pragma_foreign_key_check") == 0);
+}
+
+TEST_CASE("an unchanged file is recognized by its path, size and time without being read") {
+  testing::TempDir dir;
+  auto db = open_database(dir / "db.sqlite", OpenMode::ReadWrite);
+  fs::copy(testing::fixture("basic"), dir / "tree", fs::copy_options::recursive);
+  ingest(db, {dir / "tree"}, {});
+  const auto page = dir / "tree" / "_cache" / "develop" / "zlib" / "specs.md";
+  const auto stamp = fs::last_write_time(page);
+
+  // Same size, same time, other bytes (x86_64_v3 -> x86_64_v4): taken as
+  // unchanged, as make and rsync would; proof that the file was not read.
+  std::string text = testing::read_text(page);
+  for (auto at = text.find("x86_64_v3"); at != std::string::npos; at = text.find("x86_64_v3", at))
+    text.replace(at, 9, "x86_64_v4");
+  testing::write_text(page, text);
+  fs::last_write_time(page, stamp);
+  auto same_stamp = ingest(db, {dir / "tree"}, {});
+  CHECK(same_stamp.pages_unchanged == 3);
+  CHECK(count(db, "SELECT count(*) FROM specs WHERE target = 'x86_64_v4'") == 0);
+
+  // A new time makes it read: now the change is seen.
+  fs::last_write_time(page, stamp + std::chrono::seconds(5));
+  auto touched = ingest(db, {dir / "tree"}, {});
+  CHECK(touched.pages_updated == 1);
+  // …a1 and …a3; …a1 is also listed by the dated snapshot, whose row follows
+  // the spec's newest description.
+  CHECK(count(db, "SELECT count(*) FROM specs WHERE target = 'x86_64_v4'") == 3);
+
+  // A file rewritten with the same bytes (a fresh checkout) is read, found
+  // unchanged by its content, and its new stamp is stored for next time.
+  const auto hdf5 = dir / "tree" / "_cache" / "develop" / "hdf5" / "specs.md";
+  const std::string stored_time = "SELECT file_mtime_ns FROM page WHERE path = '" + hdf5.string() + "'";
+  const auto before = count(db, stored_time);
+  fs::last_write_time(hdf5, fs::last_write_time(hdf5) + std::chrono::seconds(7));
+  auto checkout = ingest(db, {dir / "tree"}, {});
+  CHECK(checkout.pages_unchanged == 3);
+  CHECK(checkout.pages_updated == 0);
+  struct stat st {};
+  REQUIRE(::stat(hdf5.c_str(), &st) == 0);
+  CHECK(count(db, stored_time) == static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec);
+  CHECK(count(db, stored_time) != before);
 }

@@ -27,30 +27,38 @@ namespace fs = std::filesystem;
 // Finds stored pages by fingerprint through a connection of its own, so the
 // loader thread can skip unchanged files without touching the writer's
 // connection. It sees the database as committed before this run.
-class KnownPageReader {
+class KnownPageReader : public KnownPages {
  public:
   explicit KnownPageReader(const std::string& db_path)
       : db_(db_path, SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX, 5000),
-        select_(db_, "SELECT release_id, package_id FROM page WHERE content_hash = ? LIMIT 1") {}
+        by_stamp_(db_,
+                  "SELECT release_id, package_id FROM page WHERE path = ? AND file_size = ? AND file_mtime_ns = ? "
+                  "LIMIT 1"),
+        by_content_(db_, "SELECT release_id, package_id FROM page WHERE content_hash = ? LIMIT 1") {}
 
-  std::optional<KnownPage> find(const std::string& fingerprint) {
-    select_.bind(1, fingerprint);
-    std::optional<KnownPage> out;
-    if (select_.step()) out = KnownPage{select_.int64(0), select_.int64(1)};
-    select_.reset();
-    return out;
+  std::optional<KnownPage> by_stamp(const std::string& path, const FileStamp& stamp) override {
+    return first(by_stamp_.with(path, stamp.size, stamp.mtime_ns));
+  }
+  std::optional<KnownPage> by_content(const std::string& fingerprint) override {
+    return first(by_content_.with(fingerprint));
   }
 
  private:
+  static std::optional<KnownPage> first(Statement& st) {
+    std::optional<KnownPage> out;
+    if (st.step()) out = KnownPage{st.int64(0), st.int64(1)};
+    st.reset();
+    return out;
+  }
+
   SQLite::Database db_;
-  Statement select_;
+  Statement by_stamp_, by_content_;
 };
 
-KnownPageLookup make_lookup(SQLite::Database& db) {
+std::unique_ptr<KnownPages> make_known_pages(SQLite::Database& db) {
   const std::string path = db.getFilename();
-  if (path.empty()) return {};  // an in-memory database has no second connection
-  auto reader = std::make_shared<KnownPageReader>(path);
-  return [reader](const std::string& fingerprint) { return reader->find(fingerprint); };
+  if (path.empty()) return nullptr;  // an in-memory database has no second connection
+  return std::make_unique<KnownPageReader>(path);
 }
 
 class Run {
@@ -69,7 +77,10 @@ class Run {
       // The loader found it when it could; otherwise (in-memory databases) look here.
       if (!loaded.looked_up) loaded.known = writer_.find_by_content(loaded.fingerprint);
       if (loaded.known) {
-        // Byte-identical to a stored page: nothing to parse or write.
+        // Byte-identical to a stored page: nothing to parse or write, but a file
+        // checked out anew gets its stamp stored, to be recognized unread next time.
+        if (!loaded.known_by_stamp && loaded.stamp.size >= 0)
+          writer_.restamp(*loaded.known, loaded.path, loaded.stamp);
         ++summary_.pages_unchanged;
         seen_.emplace_back(loaded.known->release_id, loaded.known->package_id);
         return;
@@ -83,7 +94,7 @@ class Run {
         ++summary_.pages_legacy;
         return;
       }
-      const PageWriteResult r = writer_.write(page, loaded.path, loaded.fingerprint, now_);
+      const PageWriteResult r = writer_.write(page, loaded.path, loaded.fingerprint, loaded.stamp, now_);
       seen_.emplace_back(r.release_id, r.package_id);
       switch (r.status) {
         case PageStatus::Added: ++summary_.pages_added; break;
@@ -192,7 +203,7 @@ IngestSummary ingest_logged(SQLite::Database& db, const std::vector<fs::path>& i
   }
   try {
     Run run(db, options);
-    PageLoader loader(std::move(walker), options.max_page_bytes, make_lookup(db));
+    PageLoader loader(std::move(walker), options.max_page_bytes, make_known_pages(db));
     for (std::size_t done = 1; auto loaded = loader.next(); ++done) {
       run.page(*loaded);
       if (options.on_progress) options.on_progress(done, total);

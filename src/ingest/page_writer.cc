@@ -48,9 +48,12 @@ struct PageWriter::Impl {
   Statement page_by_key{db, "SELECT id, content_hash FROM page WHERE release_id = ? AND package_id = ?"};
   Statement page_by_content{db, "SELECT release_id, package_id FROM page WHERE content_hash = ? LIMIT 1"};
   Statement page_insert{db,
-      "INSERT INTO page(release_id, package_id, path, content_hash, ingested_at) VALUES (?, ?, ?, ?, ?)"};
+      "INSERT INTO page(release_id, package_id, path, content_hash, file_size, file_mtime_ns, ingested_at) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?)"};
   Statement page_update{db,
-      "UPDATE page SET path = ?, content_hash = ?, ingested_at = ? WHERE id = ?"};
+      "UPDATE page SET path = ?, content_hash = ?, file_size = ?, file_mtime_ns = ?, ingested_at = ? WHERE id = ?"};
+  Statement page_restamp{db,
+      "UPDATE page SET path = ?, file_size = ?, file_mtime_ns = ? WHERE release_id = ? AND package_id = ?"};
   Statement page_delete{db, "DELETE FROM page WHERE id = ?"};
   Statement page_specs{db, "SELECT spec_id FROM release_spec WHERE page_id = ?"};
   Statement page_unlink{db, "DELETE FROM release_spec WHERE page_id = ?"};
@@ -329,7 +332,7 @@ struct PageWriter::Impl {
   }
 
   PageWriteResult write(const Page& page, std::string_view path, std::string_view content_hash,
-                        std::string_view now) {
+                        const FileStamp& stamp, std::string_view now) {
     PageWriteResult result;
     result.release_id = releases.id(page.release);
     result.package_id = packages.id(page.package);
@@ -352,10 +355,10 @@ struct PageWriter::Impl {
       auto old = specs_of_page(page_id);
       before.insert(old.begin(), old.end());
       page_unlink.with(page_id).exec();
-      page_update.with(path, content_hash, now, page_id).exec();
+      page_update.with(path, content_hash, stamp.size, stamp.mtime_ns, now, page_id).exec();
     } else {
       result.status = PageStatus::Added;
-      page_insert.with(result.release_id, result.package_id, path, content_hash, now).exec();
+      page_insert.with(result.release_id, result.package_id, path, content_hash, stamp.size, stamp.mtime_ns, now).exec();
       page_id = db.getLastInsertRowid();
     }
 
@@ -400,8 +403,12 @@ std::optional<KnownPage> PageWriter::find_by_content(std::string_view content_ha
 }
 
 PageWriteResult PageWriter::write(const Page& page, std::string_view path, std::string_view content_hash,
-                                  std::string_view now) {
-  return impl_->write(page, path, content_hash, now);
+                                  const FileStamp& stamp, std::string_view now) {
+  return impl_->write(page, path, content_hash, stamp, now);
+}
+
+void PageWriter::restamp(const KnownPage& page, std::string_view path, const FileStamp& stamp) {
+  impl_->page_restamp.with(path, stamp.size, stamp.mtime_ns, page.release_id, page.package_id).exec();
 }
 
 std::int64_t PageWriter::remove(std::int64_t page_id) {
