@@ -54,11 +54,15 @@ std::string listing(const fs::path& db) {
 
 // Waits until the ingest has recorded its run as 'running' (it then holds the
 // lock and is about to write), or it has exited.
-void wait_until_running(const fs::path& db, Background& proc) {
+// Waits until `proc` has logged its own run as running: a run newer than
+// `last_run` (an older one may still read 'running' after a kill).
+void wait_until_running(const fs::path& db, Background& proc, std::int64_t last_run) {
   const auto deadline = Clock::now() + std::chrono::seconds(20);
   while (Clock::now() < deadline && proc.running()) {
     try {
-      if (count(db, "SELECT count(*) FROM ingest_runs WHERE status = 'running'") > 0) return;
+      if (count(db, "SELECT count(*) FROM ingest_runs WHERE status = 'running' AND id > " +
+                        std::to_string(last_run)) > 0)
+        return;
     } catch (const std::exception&) {
       // Not created or not migrated yet.
     }
@@ -110,8 +114,9 @@ TEST_CASE("kill -9 during a large ingest: the database stays sound, and a re-run
   bool committed = false;  // the last background run finished before its kill
   for (int delay_ms : {0, 10, 40, 100, 250}) {
     CAPTURE(delay_ms);
+    const std::int64_t last_run = count(scene.db, "SELECT coalesce(max(id), 0) FROM ingest_runs");
     Background ingest(ingest_args(scene.db, scene.big));
-    wait_until_running(scene.db, ingest);
+    wait_until_running(scene.db, ingest, last_run);
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
     ingest.kill9();
     CHECK(integrity(scene.db) == "ok");
@@ -195,8 +200,9 @@ TEST_CASE("a second ingest while one runs stops at once with a clear message, ch
   SUBCASE("two real ingest processes") {
     Scene scene;
     const auto runs_before = count(scene.db, "SELECT count(*) FROM ingest_runs");
+    const auto last_run = count(scene.db, "SELECT coalesce(max(id), 0) FROM ingest_runs");
     Background first(ingest_args(scene.db, scene.big));
-    wait_until_running(scene.db, first);
+    wait_until_running(scene.db, first, last_run);
     REQUIRE(first.running());
     const auto t0 = Clock::now();
     auto second = run_cachedb("--db " + shell_quote(scene.db.string()) + " ingest " + shell_quote(scene.small.string()));

@@ -104,7 +104,8 @@ class Run {
       summary_.specs_added += r.specs_added;
       summary_.specs_removed += r.specs_removed;
       const std::size_t known_findings = summary_.findings.size();
-      check_meta(page, where, summary_.findings);
+      summary_.findings.insert(summary_.findings.end(), std::make_move_iterator(loaded.findings.begin()),
+                               std::make_move_iterator(loaded.findings.end()));
       note_conflicts(page, where, r.conflicts, summary_.findings);
       // Findings are for analysts (ingest_findings, `cachedb runs`), not for cron mail.
       for (auto i = known_findings; i < summary_.findings.size(); ++i)

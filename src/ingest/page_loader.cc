@@ -100,7 +100,10 @@ LoadedPage PageLoader::load(const std::string& path) {
       out.known = known_->by_content(out.fingerprint);
       out.looked_up = true;
     }
-    if (!out.known) out.page = parse_page(bytes);
+    if (!out.known) {
+      out.page = parse_page(bytes);
+      if (out.page->kind == PageKind::Cache) check_meta(*out.page, out.path, out.findings);
+    }
   } catch (const ParseError& e) {
     out.error = e;
   }

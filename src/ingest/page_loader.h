@@ -16,21 +16,11 @@
 
 #include "error.h"
 #include "ingest/file_walker.h"
+#include "ingest/known_page.h"
+#include "ingest/findings.h"
 #include "parsing/page.h"
 
 namespace cachedb {
-
-// What an earlier run stored from a file with the same bytes.
-struct KnownPage {
-  std::int64_t release_id;
-  std::int64_t package_id;
-};
-
-// What stat() says of a file: enough to tell that it has not changed.
-struct FileStamp {
-  std::int64_t size = -1;
-  std::int64_t mtime_ns = -1;
-};
 
 struct LoadedPage {
   std::string path;                 // absolute
@@ -42,6 +32,7 @@ struct LoadedPage {
   std::optional<KnownPage> known;    // set when an identical file was ingested before
   std::optional<Page> page;          // set when parsed (not known, readable)
   std::optional<ParseError> error;   // set when the file could not be read or parsed
+  std::vector<Finding> findings;     // meta disagreeing with spec_details, found here to spare the writer
 };
 
 // Looks files up among the stored pages; called on the loader thread.

@@ -11,7 +11,7 @@
 
 #include <SQLiteCpp/Database.h>
 
-#include "ingest/page_loader.h"
+#include "ingest/known_page.h"
 #include "parsing/page.h"
 
 namespace cachedb {
