@@ -19,6 +19,7 @@ stored the wrong number of rows); 64 on a bad command line.
 
 import argparse
 import datetime
+import fcntl
 import hashlib
 import json
 import os
@@ -62,30 +63,72 @@ class BenchError(Exception):
 
 
 class Run:
-    """One finished child process: exit code, wall seconds, rusage, output."""
+    """One finished child process: exit code, wall seconds, CPU seconds, peak RSS, output."""
 
-    def __init__(self, argv, code, wall, rusage, out, err):
+    def __init__(self, argv, code, wall, rusage, maxrss_kb, out, err):
         self.argv, self.code, self.wall, self.out, self.err = argv, code, wall, out, err
-        self.cpu = rusage.ru_utime + rusage.ru_stime
-        self.maxrss_mb = rusage.ru_maxrss / 1024.0       # Linux: ru_maxrss is in KiB
+        self.cpu = rusage.ru_utime + rusage.ru_stime   # includes the child's own children
+        self.maxrss_mb = maxrss_kb / 1024.0
 
     def describe(self):
         tail = (self.err.strip() or self.out.strip())[-2000:]
         return f"`{' '.join(self.argv)}` exited {self.code}" + (f":\n{tail}" if tail else "")
 
 
+# Peak RSS. wait4's ru_maxrss is NOT the child's own peak: Linux records the old address
+# space's high-water mark at exec, and a child forked (or vforked) from this Python process
+# starts with run.py's RSS in it. (Measured: /bin/true "peaks" at 21 MB, or at 221 MB once
+# run.py has touched 200 MB.) So a small C program has to do the fork: GNU time, whose
+# children start from its ~1 MB. Without GNU time, the child's own VmHWM is sampled from
+# /proc every 5 ms instead (exact except for growth in its last few milliseconds).
+GNU_TIME = None
+
+
+def rss_method():
+    global GNU_TIME
+    if GNU_TIME is None:
+        GNU_TIME = ""
+        path = shutil.which("time", path="/usr/bin:/bin:/usr/local/bin")
+        if path:
+            try:
+                v = subprocess.run([path, "--version"], capture_output=True, text=True,
+                                   timeout=10)
+                if "GNU" in v.stdout + v.stderr:
+                    GNU_TIME = path
+            except (OSError, subprocess.SubprocessError):
+                pass
+    return "GNU time %M" if GNU_TIME else "VmHWM sampled every 5 ms"
+
+
+def vm_hwm_kb(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
 def run(argv, timeout, cwd=None, env=None):
-    """Runs argv and waits with os.wait4, so the child's own peak RSS and CPU are known.
-    Output goes to files, not pipes, so a big report cannot block the child."""
+    """Runs argv, waits with os.wait4 (CPU time of the child and what it waited for) and
+    measures its peak RSS (see rss_method). Output goes to files, not pipes, so a big
+    report cannot block the child."""
     import tempfile
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    rss_method()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.NamedTemporaryFile(prefix="cachedb-bench-rss-") as rss_file:
+        full = [GNU_TIME, "-f", "%M", "-o", rss_file.name] + argv if GNU_TIME else argv
         t0 = time.perf_counter()
         try:
-            p = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+            p = subprocess.Popen(full, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
                                  cwd=cwd, env=env, start_new_session=True)
         except OSError as e:
             raise BenchError(f"cannot run {argv[0]}: {e}") from None
         timed_out = threading.Event()
+        finished = threading.Event()
+        hwm = [0]
 
         def kill():
             timed_out.set()
@@ -93,8 +136,16 @@ def run(argv, timeout, cwd=None, env=None):
                 os.killpg(p.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+
+        def sample():
+            while not finished.wait(0.005):
+                hwm[0] = max(hwm[0], vm_hwm_kb(p.pid))
         timer = threading.Timer(timeout, kill)
         timer.start()
+        sampler = None
+        if not GNU_TIME:
+            sampler = threading.Thread(target=sample, daemon=True)
+            sampler.start()
         try:
             while True:
                 try:
@@ -104,11 +155,21 @@ def run(argv, timeout, cwd=None, env=None):
                     continue
         finally:
             timer.cancel()
+            finished.set()
         wall = time.perf_counter() - t0
+        if sampler:
+            sampler.join()
         p.returncode = os.waitstatus_to_exitcode(status)   # keep Popen from waiting again
+        maxrss = hwm[0]
+        if GNU_TIME:
+            try:
+                with open(rss_file.name) as f:
+                    maxrss = int(f.read().split()[-1])
+            except (OSError, ValueError, IndexError):
+                maxrss = 0
         out.seek(0)
         err.seek(0)
-        r = Run(argv, p.returncode, wall, rusage, out.read().decode(errors="replace"),
+        r = Run(argv, p.returncode, wall, rusage, maxrss, out.read().decode(errors="replace"),
                 err.read().decode(errors="replace"))
     if timed_out.is_set():
         raise BenchError(f"timed out after {timeout:.0f}s: {' '.join(argv)}")
@@ -200,10 +261,21 @@ def pick_work_dir(requested, sizes):
 
 def corpus(work, n, seed, releases, timeout, log):
     """Returns (dir, manifest) of a generated corpus, reusing a cached one that matches."""
-    d = os.path.join(work, f"corpus-{size_label(n)}-seed{seed}-r{releases}")
-    stamp_path = os.path.join(d, "bench-stamp.json")
     gen = os.path.join(HERE, "gen_corpus.py")
-    want = {"generator_sha256": file_sha(gen), "specs": n, "seed": seed, "releases": releases}
+    gen_sha = file_sha(gen)
+    # The generator's hash is in the name, so worktrees with different generators sharing
+    # one work dir never replace each other's corpora.
+    d = os.path.join(work, f"corpus-{size_label(n)}-seed{seed}-r{releases}-{gen_sha[:8]}")
+    # Two runs at once (CI and someone's benchmark) must not generate the same corpus
+    # together: the second waits, then reuses it.
+    with open(d + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _corpus(d, gen, gen_sha, n, seed, releases, timeout, log)
+
+
+def _corpus(d, gen, gen_sha, n, seed, releases, timeout, log):
+    stamp_path = os.path.join(d, "bench-stamp.json")
+    want = {"generator_sha256": gen_sha, "specs": n, "seed": seed, "releases": releases}
     manifest_path = os.path.join(d, "corpus.json")
     try:
         with open(stamp_path) as f:
@@ -440,6 +512,8 @@ def bench_size(n, args, res, log):
         res.add(label, "fresh ingest: MB/s", page_bytes / 1e6 / f_wall, "MB/s")
         res.add(label, "fresh ingest: CPU user+sys", f_cpu, "s",
                 note=f"{f_cpu / f_wall:.2f} cores busy on average")
+        # Less sensitive than wall time to other load on a shared machine.
+        res.add(label, "fresh ingest: spec rows per CPU second", rows / f_cpu, "rows/s")
         res.add(label, "fresh ingest: peak RSS", f_rss, "MB",
                 f"<= {TARGET_PEAK_RSS_MB}", f_rss <= TARGET_PEAK_RSS_MB)
 
@@ -627,6 +701,7 @@ def machine():
     return {"nproc": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
             else os.cpu_count(), "cpu": cpu, "memory": mem, "kernel": platform.release(),
             "python": platform.python_version(), "python_sqlite": sqlite3.sqlite_version,
+            "peak_rss": rss_method(),
             "load_before": " ".join(f"{x:.2f}" for x in os.getloadavg())}
 
 
@@ -738,7 +813,8 @@ def main():
               f"{info['python_sqlite']})\n"
               f"load average (1/5/15 min) before: {info['load_before']}, after: "
               f"{info['load_after']}\n"
-              f"work dir: {info['work']}, databases in: {info['db_dir']}; commit "
+              f"peak RSS by: {info['peak_rss']}; work dir: {info['work']}, databases in: "
+              f"{info['db_dir']}; commit "
               f"{info['commit']}, {info['date']}, {info['seconds']} s")
     print(header)
     print()
