@@ -172,7 +172,7 @@ def run(argv, timeout, cwd=None, env=None):
         r = Run(argv, p.returncode, wall, rusage, maxrss, out.read().decode(errors="replace"),
                 err.read().decode(errors="replace"))
     if timed_out.is_set():
-        raise BenchError(f"timed out after {timeout:.0f}s: {' '.join(argv)}")
+        raise BenchError(f"timed out after {timeout:g} s: {' '.join(argv)}")
     return r
 
 
@@ -728,8 +728,14 @@ def table(rows, md=False):
     return "\n".join(out)
 
 
+class Parser(argparse.ArgumentParser):
+    def error(self, message):   # a bad command line exits 64, as cachedb's does
+        self.print_usage(sys.stderr)
+        self.exit(64, f"{self.prog}: error: {message}\n")
+
+
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = Parser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="10k,100k",
                     help="comma-separated spec-row counts, e.g. 10k,100k,1M")
     ap.add_argument("--binary", default=os.path.join(REPO, "build", "cachedb"))
