@@ -86,7 +86,10 @@ CREATE TABLE variant_set_member (
 ) WITHOUT ROWID;
 CREATE INDEX variant_set_member_by_variant ON variant_set_member(variant_id);
 
--- One binary, identified by its DAG hash. Its attributes do not depend on the release.
+-- One binary, identified by its DAG hash. Its attributes do not depend on the
+-- release. all_stack_set_id, the union of its stacks over every release that
+-- lists it, is kept by the ingester so that reports over all releases count a
+-- spec once without first collapsing its releases.
 CREATE TABLE spec (
   id          INTEGER PRIMARY KEY,
   hash        TEXT NOT NULL UNIQUE,
@@ -97,6 +100,7 @@ CREATE TABLE spec (
   platform_id INTEGER NOT NULL REFERENCES platform(id),
   target_id   INTEGER NOT NULL REFERENCES target(id),
   variant_set_id INTEGER NOT NULL REFERENCES variant_set(id),
+  all_stack_set_id INTEGER NOT NULL REFERENCES stack_set(id),  -- its stacks in all releases together
   size        INTEGER,                 -- bytes; NULL when the page says '-'
   tarball     TEXT                     -- URL, when the page gives one
 );
@@ -107,18 +111,26 @@ CREATE TABLE spec_version (
   version TEXT NOT NULL,
   PRIMARY KEY (spec_id, version)
 ) WITHOUT ROWID;
+-- For --filter version=...
+CREATE INDEX spec_version_by_version ON spec_version(version);
 
 -- One ingested page: what cache.spack.io says about one package in one release.
+-- A file whose path, size and modification time match is taken as unchanged
+-- without being read (as make and rsync do); one whose bytes match
+-- content_hash is taken as unchanged without being parsed.
 CREATE TABLE page (
   id           INTEGER PRIMARY KEY,
   release_id   INTEGER NOT NULL REFERENCES release(id),
   package_id   INTEGER NOT NULL REFERENCES package(id),
   path         TEXT NOT NULL,          -- where it was last read from
   content_hash TEXT NOT NULL,          -- of the file's bytes; unchanged pages are skipped
+  file_size    INTEGER,                -- the file's size in bytes when last read
+  file_mtime_ns INTEGER,               -- its modification time then, in ns since the epoch
   ingested_at  TEXT NOT NULL,          -- UTC, ISO 8601
   UNIQUE (release_id, package_id)
 );
 CREATE INDEX page_by_content ON page(content_hash);
+CREATE INDEX page_by_path ON page(path);
 
 -- A spec in a release, as listed by one page, with the stacks it is in there.
 -- This is the fact table the reports scan: the spec's dimensions are copied here
@@ -133,10 +145,16 @@ CREATE TABLE release_spec (
   os_id        INTEGER NOT NULL REFERENCES os(id),
   platform_id  INTEGER NOT NULL REFERENCES platform(id),
   target_id    INTEGER NOT NULL REFERENCES target(id),
-  PRIMARY KEY (release_id, spec_id)
+  -- Keyed by page: a page's rows are written together and replaced together,
+  -- so inserts append and a page's rows are one range. A spec is in a release
+  -- at most once: the page writer keeps it so.
+  PRIMARY KEY (page_id, spec_id)
 ) WITHOUT ROWID;
-CREATE INDEX release_spec_by_page ON release_spec(page_id);
-CREATE INDEX release_spec_by_spec ON release_spec(spec_id);
+-- Spec-ordered and covering every dimension: a report collapses a spec's
+-- releases by streaming this index (GROUP BY spec_id) instead of sorting the
+-- table, and ingest still finds a spec's rows by its prefix.
+CREATE INDEX release_spec_by_spec ON release_spec(spec_id, stack_set_id, target_id, os_id, compiler_id,
+                                                  platform_id, package_id);
 
 -- The analysts' interface. These names and columns stay stable; new columns may be added.
 

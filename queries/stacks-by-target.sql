@@ -1,22 +1,89 @@
--- stacks-by-target: distinct specs per stack (rows) and target (columns), over all releases.
+-- stacks-by-target: binaries in each stack, per target
 --
 -- Result rows are (row_value, col_value, count): a cell when both are set, a row
 -- total when col_value is NULL, a column total when row_value is NULL, and the
--- grand total when both are. Totals count distinct specs, never sums of cells.
--- Parameters: :include_root (0/1) keeps the 'root' pseudo-stack.
-WITH scoped AS (
-  SELECT DISTINCT st.name AS row_value, t.name AS col_value, rs.spec_id AS spec_id
+-- grand total when both are. Counts are of distinct specs, and totals are never
+-- sums of cells a spec could be in twice.
+-- Parameters: :scope (see queries/scope.sql), :include_root (0/1) keeps the 'root'
+-- pseudo-stack.
+-- cachedb runs this file to count specs; --count packages goes through the
+-- generic query (src/report/matrix_query.cc), which tests check agrees with it.
+WITH
+-- scope:begin
+scoped AS NOT MATERIALIZED (
+  SELECT rs.release_id, rs.spec_id, rs.stack_set_id, rs.package_id, rs.compiler_id,
+         rs.os_id, rs.platform_id, rs.target_id
   FROM release_spec rs
-  JOIN stack_set_member m ON m.stack_set_id = rs.stack_set_id
-  JOIN stack st           ON st.id = m.stack_id
-  JOIN spec s             ON s.id = rs.spec_id
-  JOIN target t           ON t.id = s.target_id
-  WHERE :include_root OR st.name <> 'root'
+  WHERE (json_array_length(:scope, '$.release') IS NULL OR rs.release_id IN
+          (SELECT x.id FROM release x JOIN json_each(:scope, '$.release') j ON x.name = j.value))
+    AND (json_array_length(:scope, '$.package') IS NULL OR rs.package_id IN
+          (SELECT x.id FROM package x JOIN json_each(:scope, '$.package') j ON x.name = j.value))
+    AND (json_array_length(:scope, '$.compiler') IS NULL OR rs.compiler_id IN
+          (SELECT x.id FROM compiler x JOIN json_each(:scope, '$.compiler') j ON x.label = j.value))
+    AND (json_array_length(:scope, '$.os') IS NULL OR rs.os_id IN
+          (SELECT x.id FROM os x JOIN json_each(:scope, '$.os') j ON x.name = j.value))
+    AND (json_array_length(:scope, '$.platform') IS NULL OR rs.platform_id IN
+          (SELECT x.id FROM platform x JOIN json_each(:scope, '$.platform') j ON x.name = j.value))
+    AND (json_array_length(:scope, '$.target') IS NULL OR rs.target_id IN
+          (SELECT x.id FROM target x JOIN json_each(:scope, '$.target') j ON x.name = j.value))
+    AND (json_array_length(:scope, '$.stack') IS NULL OR rs.stack_set_id IN
+          (SELECT m.stack_set_id FROM stack_set_member m JOIN stack x ON x.id = m.stack_id
+           JOIN json_each(:scope, '$.stack') j ON x.name = j.value))
+    AND (json_array_length(:scope, '$.version') IS NULL OR rs.spec_id IN
+          (SELECT v.spec_id FROM spec_version v JOIN json_each(:scope, '$.version') j ON v.version = j.value))
 )
-SELECT row_value, col_value, COUNT(DISTINCT spec_id) FROM scoped GROUP BY row_value, col_value
+-- scope:end
+,
+-- One row per spec in scope: the releases of a spec collapse here. GROUP BY
+-- spec_id streams the spec-ordered covering index release_spec_by_spec rather
+-- than sorting a million rows. A spec's target is the same in every release, its
+-- stack set may not be: lo <> hi marks a spec whose stacks changed.
+per_spec AS MATERIALIZED (
+  SELECT spec_id, target_id AS ok, min(stack_set_id) AS lo, max(stack_set_id) AS hi
+  FROM scoped GROUP BY spec_id
+),
+shown AS MATERIALIZED (
+  SELECT id, name FROM stack WHERE :include_root OR name <> 'root'
+),
+-- Specs with one stack set, counted per (set, target) before the few hundred sets
+-- expand to their stacks.
+by_set AS MATERIALIZED (
+  SELECT lo AS set_id, ok, count(*) AS n FROM per_spec WHERE lo = hi GROUP BY lo, ok
+),
+-- Specs whose stacks changed between releases are in the union of their sets:
+-- expanded one by one, distinct, so such a spec counts once per stack.
+changed AS MATERIALIZED (
+  SELECT DISTINCT m.stack_id AS sk, p.ok, p.spec_id
+  FROM per_spec p
+  JOIN scoped s           ON s.spec_id = p.spec_id
+  JOIN stack_set_member m ON m.stack_set_id = s.stack_set_id
+  WHERE p.lo <> p.hi AND m.stack_id IN (SELECT id FROM shown)
+),
+cells AS MATERIALIZED (
+  SELECT sk, ok, sum(n) AS n FROM (
+    SELECT m.stack_id AS sk, b.ok, b.n
+    FROM by_set b JOIN stack_set_member m ON m.stack_set_id = b.set_id
+    WHERE m.stack_id IN (SELECT id FROM shown)
+    UNION ALL
+    SELECT sk, ok, 1 FROM changed
+  ) GROUP BY sk, ok
+),
+-- Per target: the specs in at least one shown stack (a spec in two stacks once).
+target_totals AS MATERIALIZED (
+  SELECT ok, sum(n) AS n FROM (
+    SELECT b.ok, b.n FROM by_set b
+    WHERE EXISTS (SELECT 1 FROM stack_set_member m
+                  WHERE m.stack_set_id = b.set_id AND m.stack_id IN (SELECT id FROM shown))
+    UNION ALL
+    SELECT ok, count(DISTINCT spec_id) FROM changed GROUP BY ok
+  ) GROUP BY ok
+)
+-- A spec has one target: the cells of a stack's row hold disjoint specs, so their
+-- sum is the distinct count; so is the sum of the target totals.
+SELECT st.name, x.name, n FROM cells JOIN shown st ON st.id = sk JOIN target x ON x.id = ok
 UNION ALL
-SELECT row_value, NULL, COUNT(DISTINCT spec_id) FROM scoped GROUP BY row_value
+SELECT st.name, NULL, sum(n) FROM cells JOIN shown st ON st.id = sk GROUP BY sk
 UNION ALL
-SELECT NULL, col_value, COUNT(DISTINCT spec_id) FROM scoped GROUP BY col_value
+SELECT NULL, x.name, n FROM target_totals JOIN target x ON x.id = ok
 UNION ALL
-SELECT NULL, NULL, COUNT(DISTINCT spec_id) FROM scoped;
+SELECT NULL, NULL, sum(n) FROM target_totals;

@@ -5,16 +5,22 @@
 -- (specs, spec_stacks, spec_variants) are views, the stable interface for analysts.
 
 -- Dimension tables: each distinct value is stored once and referred to by id.
+-- (Comments right above a CREATE and after a column are its documentation:
+-- 'cachedb schema' prints them.)
+
+-- A release of the build cache: a version or a dated develop snapshot.
 CREATE TABLE release (
   id   INTEGER PRIMARY KEY,
   name TEXT NOT NULL UNIQUE            -- 'develop', 'develop-2025-03-23', 'v0.23'
 );
 
+-- A Spack package.
 CREATE TABLE package (
   id   INTEGER PRIMARY KEY,
-  name TEXT NOT NULL UNIQUE
+  name TEXT NOT NULL UNIQUE            -- the package name, e.g. 'zlib', 'py-torch'
 );
 
+-- A compiler a spec was built with.
 CREATE TABLE compiler (
   id      INTEGER PRIMARY KEY,
   label   TEXT NOT NULL UNIQUE,        -- as reports show it: 'gcc@11.4.0', or 'none'
@@ -22,21 +28,25 @@ CREATE TABLE compiler (
   version TEXT NOT NULL DEFAULT ''     -- '11.4.0'; '' when none was given
 );
 
+-- An operating system.
 CREATE TABLE os (
   id   INTEGER PRIMARY KEY,
-  name TEXT NOT NULL UNIQUE
+  name TEXT NOT NULL UNIQUE            -- 'ubuntu22.04', 'rhel8', 'sequoia'
 );
 
+-- A platform.
 CREATE TABLE platform (
   id   INTEGER PRIMARY KEY,
-  name TEXT NOT NULL UNIQUE
+  name TEXT NOT NULL UNIQUE            -- 'linux', 'darwin'
 );
 
+-- A microarchitecture a spec was built for.
 CREATE TABLE target (
   id   INTEGER PRIMARY KEY,
-  name TEXT NOT NULL UNIQUE
+  name TEXT NOT NULL UNIQUE            -- 'x86_64_v3', 'neoverse_v2', 'aarch64'
 );
 
+-- A stack of Spack's CI (a named set of binaries).
 CREATE TABLE stack (
   id   INTEGER PRIMARY KEY,
   name TEXT NOT NULL UNIQUE            -- 'e4s', 'ml-linux-x86_64-cuda'; 'root' holds everything
@@ -49,9 +59,10 @@ CREATE TABLE stack_set (
   key TEXT NOT NULL UNIQUE             -- the member stack ids, sorted, comma-separated
 );
 
+-- The stacks of each stack set.
 CREATE TABLE stack_set_member (
-  stack_set_id INTEGER NOT NULL REFERENCES stack_set(id),
-  stack_id     INTEGER NOT NULL REFERENCES stack(id),
+  stack_set_id INTEGER NOT NULL REFERENCES stack_set(id),  -- the set
+  stack_id     INTEGER NOT NULL REFERENCES stack(id),      -- one of its stacks
   PRIMARY KEY (stack_set_id, stack_id)
 ) WITHOUT ROWID;
 CREATE INDEX stack_set_member_by_stack ON stack_set_member(stack_id);
@@ -61,13 +72,13 @@ CREATE TABLE variant (
   id        INTEGER PRIMARY KEY,
   text      TEXT NOT NULL UNIQUE,      -- the variant exactly as the page wrote it
   name      TEXT NOT NULL,             -- 'mpi', 'libs', 'build_type'
-  propagate INTEGER NOT NULL DEFAULT 0 CHECK (propagate IN (0, 1)),  -- '++x', '~~x', 'k==v'
-  exact     INTEGER NOT NULL DEFAULT 0 CHECK (exact IN (0, 1))       -- 'k:=v' pins the value set
+  propagate INTEGER NOT NULL DEFAULT 0 CHECK (propagate IN (0, 1)),  -- 1 when it propagates: '++x', '~~x', 'k==v'
+  exact     INTEGER NOT NULL DEFAULT 0 CHECK (exact IN (0, 1))       -- 1 for 'k:=v', which pins the value set
 );
 
 -- The values of a variant: 'true'/'false' for booleans, one row per value for lists.
 CREATE TABLE variant_value (
-  variant_id INTEGER NOT NULL REFERENCES variant(id),
+  variant_id INTEGER NOT NULL REFERENCES variant(id),  -- the variant
   position   INTEGER NOT NULL,         -- order on the page, from 0
   value      TEXT NOT NULL,            -- unquoted: build_type='dm+sm' has the value dm+sm
   PRIMARY KEY (variant_id, position)
@@ -76,85 +87,105 @@ CREATE TABLE variant_value (
 -- The specs of a package mostly share one set of variants, so each distinct set
 -- is stored once and spec points at it.
 CREATE TABLE variant_set (
-  id  INTEGER PRIMARY KEY,
+  id  INTEGER PRIMARY KEY,             -- the set's id
   key TEXT NOT NULL UNIQUE             -- the member variant ids, sorted, comma-separated
 );
 
+-- The variants of each variant set.
 CREATE TABLE variant_set_member (
-  variant_set_id INTEGER NOT NULL REFERENCES variant_set(id),
-  variant_id     INTEGER NOT NULL REFERENCES variant(id),
+  variant_set_id INTEGER NOT NULL REFERENCES variant_set(id),  -- the set
+  variant_id     INTEGER NOT NULL REFERENCES variant(id),      -- one of its variants
   PRIMARY KEY (variant_set_id, variant_id)
 ) WITHOUT ROWID;
 CREATE INDEX variant_set_member_by_variant ON variant_set_member(variant_id);
 
--- One binary, identified by its DAG hash. Its attributes do not depend on the release.
+-- One binary, identified by its DAG hash. Its attributes do not depend on the
+-- release. all_stack_set_id, the union of its stacks over every release that
+-- lists it, is kept by the ingester so that reports over all releases count a
+-- spec once without first collapsing its releases.
 CREATE TABLE spec (
   id          INTEGER PRIMARY KEY,
-  hash        TEXT NOT NULL UNIQUE,
-  package_id  INTEGER NOT NULL REFERENCES package(id),
+  hash        TEXT NOT NULL UNIQUE,    -- the DAG hash, 32 characters
+  package_id  INTEGER NOT NULL REFERENCES package(id),    -- its package
   version     TEXT NOT NULL,           -- the page's versions, comma-separated (usually one)
-  compiler_id INTEGER NOT NULL REFERENCES compiler(id),
-  os_id       INTEGER NOT NULL REFERENCES os(id),
-  platform_id INTEGER NOT NULL REFERENCES platform(id),
-  target_id   INTEGER NOT NULL REFERENCES target(id),
-  variant_set_id INTEGER NOT NULL REFERENCES variant_set(id),
+  compiler_id INTEGER NOT NULL REFERENCES compiler(id),  -- what built it ('none' since Spack 1.0)
+  os_id       INTEGER NOT NULL REFERENCES os(id),        -- its operating system
+  platform_id INTEGER NOT NULL REFERENCES platform(id),  -- its platform
+  target_id   INTEGER NOT NULL REFERENCES target(id),    -- its target microarchitecture
+  variant_set_id INTEGER NOT NULL REFERENCES variant_set(id),  -- its variants
+  all_stack_set_id INTEGER NOT NULL REFERENCES stack_set(id),  -- its stacks in all releases together
   size        INTEGER,                 -- bytes; NULL when the page says '-'
   tarball     TEXT                     -- URL, when the page gives one
 );
 CREATE INDEX spec_by_package ON spec(package_id);
 
+-- A spec's versions, one row each (almost always one per spec).
 CREATE TABLE spec_version (
-  spec_id INTEGER NOT NULL REFERENCES spec(id) ON DELETE CASCADE,
-  version TEXT NOT NULL,
+  spec_id INTEGER NOT NULL REFERENCES spec(id) ON DELETE CASCADE,  -- the spec
+  version TEXT NOT NULL,               -- one of its versions, e.g. '1.3.1'
   PRIMARY KEY (spec_id, version)
 ) WITHOUT ROWID;
+-- For --filter version=...
+CREATE INDEX spec_version_by_version ON spec_version(version);
 
 -- One ingested page: what cache.spack.io says about one package in one release.
+-- A file whose path, size and modification time match is taken as unchanged
+-- without being read (as make and rsync do); one whose bytes match
+-- content_hash is taken as unchanged without being parsed.
 CREATE TABLE page (
   id           INTEGER PRIMARY KEY,
-  release_id   INTEGER NOT NULL REFERENCES release(id),
-  package_id   INTEGER NOT NULL REFERENCES package(id),
+  release_id   INTEGER NOT NULL REFERENCES release(id),  -- the release ('categories')
+  package_id   INTEGER NOT NULL REFERENCES package(id),  -- the package ('title')
   path         TEXT NOT NULL,          -- where it was last read from
   content_hash TEXT NOT NULL,          -- of the file's bytes; unchanged pages are skipped
+  file_size    INTEGER,                -- the file's size in bytes when last read
+  file_mtime_ns INTEGER,               -- its modification time then, in ns since the epoch
   ingested_at  TEXT NOT NULL,          -- UTC, ISO 8601
   UNIQUE (release_id, package_id)
 );
 CREATE INDEX page_by_content ON page(content_hash);
+CREATE INDEX page_by_path ON page(path);
 
 -- A spec in a release, as listed by one page, with the stacks it is in there.
 -- This is the fact table the reports scan: the spec's dimensions are copied here
 -- (and kept equal to spec's) so a matrix is one pass over one table.
 CREATE TABLE release_spec (
-  release_id   INTEGER NOT NULL REFERENCES release(id),
-  spec_id      INTEGER NOT NULL REFERENCES spec(id),
-  page_id      INTEGER NOT NULL REFERENCES page(id) ON DELETE CASCADE,
-  stack_set_id INTEGER NOT NULL REFERENCES stack_set(id),
-  package_id   INTEGER NOT NULL REFERENCES package(id),
-  compiler_id  INTEGER NOT NULL REFERENCES compiler(id),
-  os_id        INTEGER NOT NULL REFERENCES os(id),
-  platform_id  INTEGER NOT NULL REFERENCES platform(id),
-  target_id    INTEGER NOT NULL REFERENCES target(id),
-  PRIMARY KEY (release_id, spec_id)
+  release_id   INTEGER NOT NULL REFERENCES release(id),                  -- the release
+  spec_id      INTEGER NOT NULL REFERENCES spec(id),                     -- the spec
+  page_id      INTEGER NOT NULL REFERENCES page(id) ON DELETE CASCADE,   -- the page that lists it
+  stack_set_id INTEGER NOT NULL REFERENCES stack_set(id),                -- its stacks in this release
+  package_id   INTEGER NOT NULL REFERENCES package(id),   -- = spec.package_id
+  compiler_id  INTEGER NOT NULL REFERENCES compiler(id),  -- = spec.compiler_id
+  os_id        INTEGER NOT NULL REFERENCES os(id),        -- = spec.os_id
+  platform_id  INTEGER NOT NULL REFERENCES platform(id),  -- = spec.platform_id
+  target_id    INTEGER NOT NULL REFERENCES target(id),    -- = spec.target_id
+  -- Keyed by page: a page's rows are written together and replaced together,
+  -- so inserts append and a page's rows are one range. A spec is in a release
+  -- at most once: the page writer keeps it so.
+  PRIMARY KEY (page_id, spec_id)
 ) WITHOUT ROWID;
-CREATE INDEX release_spec_by_page ON release_spec(page_id);
-CREATE INDEX release_spec_by_spec ON release_spec(spec_id);
+-- Spec-ordered and covering every dimension: a report collapses a spec's
+-- releases by streaming this index (GROUP BY spec_id) instead of sorting the
+-- table, and ingest still finds a spec's rows by its prefix.
+CREATE INDEX release_spec_by_spec ON release_spec(spec_id, stack_set_id, target_id, os_id, compiler_id,
+                                                  platform_id, package_id);
 
 -- The analysts' interface. These names and columns stay stable; new columns may be added.
 
 -- One row per spec per release it appears in.
 CREATE VIEW specs AS
-SELECT r.name   AS release,
-       p.name   AS package,
-       s.hash   AS hash,
-       s.version AS version,
-       c.label  AS compiler,
-       o.name   AS os,
-       pl.name  AS platform,
-       t.name   AS target,
-       c.name   AS compiler_name,
-       c.version AS compiler_version,
-       s.size   AS size,
-       s.tarball AS tarball
+SELECT r.name   AS release,           -- the release, e.g. 'develop', 'v0.23.0'
+       p.name   AS package,           -- the package, e.g. 'zlib'
+       s.hash   AS hash,              -- the spec's DAG hash: one binary
+       s.version AS version,          -- the page's versions, comma-separated (almost always one)
+       c.label  AS compiler,          -- 'gcc@11.4.0' (whether the page wrote gcc@= or gcc@), or 'none'
+       o.name   AS os,                -- 'ubuntu22.04', 'rhel8', 'sequoia'...
+       pl.name  AS platform,          -- 'linux', 'darwin'
+       t.name   AS target,            -- the microarchitecture: 'x86_64_v3', 'neoverse_v2'...
+       c.name   AS compiler_name,     -- 'gcc', or 'none'
+       c.version AS compiler_version, -- '11.4.0'; '' when there is no compiler
+       s.size   AS size,              -- the binary's size in bytes; NULL when the page says '-'
+       s.tarball AS tarball           -- the binary's URL, when the page gives one
 FROM release_spec rs
 JOIN release r   ON r.id = rs.release_id
 JOIN spec s      ON s.id = rs.spec_id
@@ -166,10 +197,10 @@ JOIN target t    ON t.id = s.target_id;
 
 -- One row per spec per stack it is in, per release.
 CREATE VIEW spec_stacks AS
-SELECT r.name  AS release,
-       p.name  AS package,
-       s.hash  AS hash,
-       st.name AS stack
+SELECT r.name  AS release,   -- the release
+       p.name  AS package,   -- the package
+       s.hash  AS hash,      -- the spec's DAG hash
+       st.name AS stack      -- a stack the release lists it in; 'root' holds every spec
 FROM release_spec rs
 JOIN release r            ON r.id = rs.release_id
 JOIN spec s               ON s.id = rs.spec_id
@@ -179,13 +210,13 @@ JOIN stack st             ON st.id = ssm.stack_id;
 
 -- One row per spec per variant value ('libs=shared,static' gives two rows).
 CREATE VIEW spec_variants AS
-SELECT p.name      AS package,
-       s.hash      AS hash,
-       v.text      AS variant,
-       v.name      AS name,
-       vv.value    AS value,
-       v.propagate AS propagate,
-       v.exact     AS exact
+SELECT p.name      AS package,    -- the package
+       s.hash      AS hash,       -- the spec's DAG hash
+       v.text      AS variant,    -- the variant as the page wrote it: '+mpi', 'libs=shared,static'
+       v.name      AS name,       -- its name: 'mpi', 'libs'
+       vv.value    AS value,      -- one value: 'true'/'false' for +x/~x, else each listed value, unquoted
+       v.propagate AS propagate,  -- 1 for '++x', '~~x', 'k==v'
+       v.exact     AS exact       -- 1 for 'k:=v'
 FROM spec s
 JOIN package p       ON p.id = s.package_id
 JOIN variant_set_member vsm ON vsm.variant_set_id = s.variant_set_id
@@ -199,25 +230,25 @@ JOIN variant_value vv ON vv.variant_id = v.id;
 
 -- One row per `cachedb ingest` run.
 CREATE TABLE ingest_runs (
-  id              INTEGER PRIMARY KEY,
+  id              INTEGER PRIMARY KEY,    -- the run's number, increasing
   started_at      TEXT NOT NULL,          -- UTC, ISO 8601
   finished_at     TEXT,                   -- NULL while running, or when the run was interrupted
-  status          TEXT NOT NULL DEFAULT 'running'
+  status          TEXT NOT NULL DEFAULT 'running'  -- running, ok, rejected, failed or interrupted
                   CHECK (status IN ('running', 'ok', 'rejected', 'failed', 'interrupted')),
   inputs          TEXT NOT NULL DEFAULT '',  -- the paths given, one per line
-  prune           INTEGER NOT NULL DEFAULT 0 CHECK (prune IN (0, 1)),
-  force           INTEGER NOT NULL DEFAULT 0 CHECK (force IN (0, 1)),
-  pages_added     INTEGER NOT NULL DEFAULT 0,
-  pages_updated   INTEGER NOT NULL DEFAULT 0,
-  pages_unchanged INTEGER NOT NULL DEFAULT 0,
-  pages_removed   INTEGER NOT NULL DEFAULT 0,
-  pages_rejected  INTEGER NOT NULL DEFAULT 0,
-  pages_skipped   INTEGER NOT NULL DEFAULT 0,
-  pages_legacy    INTEGER NOT NULL DEFAULT 0,
-  specs_added     INTEGER NOT NULL DEFAULT 0,
-  specs_removed   INTEGER NOT NULL DEFAULT 0,
+  prune           INTEGER NOT NULL DEFAULT 0 CHECK (prune IN (0, 1)),  -- 1 when run with --prune
+  force           INTEGER NOT NULL DEFAULT 0 CHECK (force IN (0, 1)),  -- 1 when run with --force
+  pages_added     INTEGER NOT NULL DEFAULT 0,  -- pages new to the database
+  pages_updated   INTEGER NOT NULL DEFAULT 0,  -- known pages whose content changed
+  pages_unchanged INTEGER NOT NULL DEFAULT 0,  -- pages skipped as byte-identical
+  pages_removed   INTEGER NOT NULL DEFAULT 0,  -- pages --prune removed
+  pages_rejected  INTEGER NOT NULL DEFAULT 0,  -- pages that could not be read (see ingest_errors)
+  pages_skipped   INTEGER NOT NULL DEFAULT 0,  -- *.md files that are not cache pages, and paths passed over
+  pages_legacy    INTEGER NOT NULL DEFAULT 0,  -- pages of the 2021 site (spec_files)
+  specs_added     INTEGER NOT NULL DEFAULT 0,  -- (release, spec) pairs added
+  specs_removed   INTEGER NOT NULL DEFAULT 0,  -- (release, spec) pairs removed
   findings        INTEGER NOT NULL DEFAULT 0,  -- rows in ingest_findings for this run
-  prune_refused   INTEGER NOT NULL DEFAULT 0 CHECK (prune_refused IN (0, 1)),
+  prune_refused   INTEGER NOT NULL DEFAULT 0 CHECK (prune_refused IN (0, 1)),  -- 1 when rejections stopped --prune
   message         TEXT                    -- why a run failed or was interrupted
 );
 CREATE INDEX ingest_runs_by_status ON ingest_runs(status);
@@ -225,21 +256,21 @@ CREATE INDEX ingest_runs_by_status ON ingest_runs(status);
 -- A page a run rejected: it was not stored, and what an earlier version of it
 -- stored was kept.
 CREATE TABLE ingest_errors (
-  run_id  INTEGER NOT NULL REFERENCES ingest_runs(id) ON DELETE CASCADE,
-  path    TEXT NOT NULL,
+  run_id  INTEGER NOT NULL REFERENCES ingest_runs(id) ON DELETE CASCADE,  -- the run
+  path    TEXT NOT NULL,                  -- the page's file, absolute
   line    INTEGER,                        -- 1-based; NULL when unknown
-  message TEXT NOT NULL
+  message TEXT NOT NULL                   -- why it was rejected
 );
 CREATE INDEX ingest_errors_by_run ON ingest_errors(run_id);
 
 -- Something odd about a page that was stored all the same.
 CREATE TABLE ingest_findings (
-  run_id  INTEGER NOT NULL REFERENCES ingest_runs(id) ON DELETE CASCADE,
-  path    TEXT NOT NULL,
-  release TEXT NOT NULL,
-  package TEXT NOT NULL,
+  run_id  INTEGER NOT NULL REFERENCES ingest_runs(id) ON DELETE CASCADE,  -- the run
+  path    TEXT NOT NULL,                  -- the page's file, absolute
+  release TEXT NOT NULL,                  -- the page's release
+  package TEXT NOT NULL,                  -- the page's package
   kind    TEXT NOT NULL,                  -- 'num_specs', 'num_specs_by_stack', 'stacks', 'hash_conflict'
   hash    TEXT,                           -- the spec concerned, for 'hash_conflict'
-  message TEXT NOT NULL
+  message TEXT NOT NULL                   -- what disagrees, in words
 );
 CREATE INDEX ingest_findings_by_run ON ingest_findings(run_id);

@@ -2,6 +2,10 @@
 // in tests/fixtures/README.md.
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
+
+#include <chrono>
+
 #include <SQLiteCpp/Database.h>
 
 #include "ingest/ingester.h"
@@ -25,6 +29,17 @@ std::string csv(SQLite::Database& db, bool totals, bool include_root = false) {
 }
 
 std::int64_t count(SQLite::Database& db, const std::string& sql) { return db.execAndGet(sql).getInt64(); }
+
+// Specs whose stored union of stacks over all releases is not the union of
+// their stacks in each release.
+std::int64_t specs_with_wrong_stack_union(SQLite::Database& db) {
+  return count(db,
+               "SELECT count(*) FROM spec s WHERE "
+               "(SELECT group_concat(stack_id) FROM (SELECT DISTINCT m.stack_id FROM release_spec rs "
+               "  JOIN stack_set_member m ON m.stack_set_id = rs.stack_set_id WHERE rs.spec_id = s.id ORDER BY 1)) "
+               "IS NOT (SELECT group_concat(stack_id) FROM (SELECT stack_id FROM stack_set_member "
+               "  WHERE stack_set_id = s.all_stack_set_id ORDER BY 1))");
+}
 
 const char* kBasicMatrix =
     "stack,aarch64,neoverse_v2,x86_64_v3\r\n"
@@ -74,6 +89,10 @@ TEST_CASE("the basic fixture: counts of each kind of page and the stacks-by-targ
                   "AND propagate = 1") == 1);
   CHECK(count(db, "SELECT count(*) FROM spec_variants WHERE name = 'cuda_arch' AND exact = 1") == 2);
   CHECK(count(db, "SELECT count(*) FROM spec_variants WHERE name = 'cxx' AND value = 'false'") == 1);
+  CHECK(specs_with_wrong_stack_union(db) == 0);
+  // …a1 is in e4s in both releases; …a3 in e4s and ml-linux-x86_64-cuda.
+  CHECK(count(db, "SELECT count(*) FROM stack_set_member m JOIN spec s ON s.all_stack_set_id = m.stack_set_id "
+                  "WHERE s.hash = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa3'") == 3);
 }
 
 TEST_CASE("ingesting the same tree again changes nothing") {
@@ -122,6 +141,16 @@ TEST_CASE("re-ingesting a page replaces what it said: specs that left it leave t
         "tutorial,0,2,2\r\n"
         "total,1,3,4\r\n");
   CHECK(count(db, "SELECT count(*) FROM pragma_foreign_key_check") == 0);
+  // …a1 was in e4s (dated snapshot) and e4s (develop); now e4s and tutorial.
+  CHECK(specs_with_wrong_stack_union(db) == 0);
+  // Taking develop/zlib away leaves …a1 in the snapshot's stacks only.
+  std::filesystem::remove(page);
+  auto pruned = ingest(db, {dir / "tree"}, IngestOptions{.prune = true});
+  CHECK(pruned.pages_removed == 1);
+  CHECK(specs_with_wrong_stack_union(db) == 0);
+  CHECK(count(db, "SELECT count(*) FROM stack_set_member m JOIN stack st ON st.id = m.stack_id "
+                  "JOIN spec s ON s.all_stack_set_id = m.stack_set_id "
+                  "WHERE s.hash = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1' AND st.name = 'tutorial'") == 0);
 }
 
 TEST_CASE("a rejected page is reported and leaves what its earlier version stored") {
@@ -178,4 +207,66 @@ TEST_CASE("the real pages beside the checkout ingest cleanly, when they are ther
   CHECK(count(db, "SELECT count(*) FROM specs WHERE release = 'develop-2025-03-23'") == 6);
   CHECK(count(db, "SELECT count(*) FROM spec_stacks WHERE package = 'py-cachetools' AND stack = 'e4s'") == 17);
   CHECK(count(db, "SELECT count(*) FROM specs WHERE compiler = 'cce@15.0.1'") == 1);
+}
+
+TEST_CASE("a hash listed by two packages' pages in one release stays in that release once") {
+  testing::TempDir dir;
+  auto db = open_database(dir / "db.sqlite", OpenMode::ReadWrite);
+  auto page = [](const std::string& package, const std::string& target) {
+    return "---\ntitle: " + package + "\nlayout: cache\ncategories: [package, develop]\n"
+           "spec_details: [{\"hash\": \"samehash\", \"os\": \"o\", \"platform\": \"linux\", \"target\": \"" +
+           target + "\", \"stacks\": [\"e4s\", \"root\"]}]\n---\n";
+  };
+  testing::write_text(dir / "tree" / "a.md", page("a", "zen4"));
+  testing::write_text(dir / "tree" / "b.md", page("b", "x86_64_v3"));
+  auto s = ingest(db, {dir / "tree"}, {});
+  CHECK(s.pages_added == 2);
+  // The later page's description wins, and the disagreement is a finding.
+  CHECK(count(db, "SELECT count(*) FROM specs WHERE hash = 'samehash'") == 1);
+  CHECK(count(db, "SELECT count(*) FROM specs WHERE hash = 'samehash' AND package = 'b' AND target = 'x86_64_v3'") ==
+        1);
+  CHECK(csv(db, false) == "stack,x86_64_v3\r\ne4s,1\r\n");
+  CHECK(count(db, "SELECT count(*) FROM pragma_foreign_key_check") == 0);
+}
+
+TEST_CASE("an unchanged file is recognized by its path, size and time without being read") {
+  testing::TempDir dir;
+  auto db = open_database(dir / "db.sqlite", OpenMode::ReadWrite);
+  fs::copy(testing::fixture("basic"), dir / "tree", fs::copy_options::recursive);
+  ingest(db, {dir / "tree"}, {});
+  const auto page = dir / "tree" / "_cache" / "develop" / "zlib" / "specs.md";
+  const auto stamp = fs::last_write_time(page);
+
+  // Same size, same time, other bytes (x86_64_v3 -> x86_64_v4): taken as
+  // unchanged, as make and rsync would; proof that the file was not read.
+  std::string text = testing::read_text(page);
+  for (auto at = text.find("x86_64_v3"); at != std::string::npos; at = text.find("x86_64_v3", at))
+    text.replace(at, 9, "x86_64_v4");
+  testing::write_text(page, text);
+  fs::last_write_time(page, stamp);
+  auto same_stamp = ingest(db, {dir / "tree"}, {});
+  CHECK(same_stamp.pages_unchanged == 3);
+  CHECK(count(db, "SELECT count(*) FROM specs WHERE target = 'x86_64_v4'") == 0);
+
+  // A new time makes it read: now the change is seen.
+  fs::last_write_time(page, stamp + std::chrono::seconds(5));
+  auto touched = ingest(db, {dir / "tree"}, {});
+  CHECK(touched.pages_updated == 1);
+  // …a1 and …a3; …a1 is also listed by the dated snapshot, whose row follows
+  // the spec's newest description.
+  CHECK(count(db, "SELECT count(*) FROM specs WHERE target = 'x86_64_v4'") == 3);
+
+  // A file rewritten with the same bytes (a fresh checkout) is read, found
+  // unchanged by its content, and its new stamp is stored for next time.
+  const auto hdf5 = dir / "tree" / "_cache" / "develop" / "hdf5" / "specs.md";
+  const std::string stored_time = "SELECT file_mtime_ns FROM page WHERE path = '" + hdf5.string() + "'";
+  const auto before = count(db, stored_time);
+  fs::last_write_time(hdf5, fs::last_write_time(hdf5) + std::chrono::seconds(7));
+  auto checkout = ingest(db, {dir / "tree"}, {});
+  CHECK(checkout.pages_unchanged == 3);
+  CHECK(checkout.pages_updated == 0);
+  struct stat st {};
+  REQUIRE(::stat(hdf5.c_str(), &st) == 0);
+  CHECK(count(db, stored_time) == static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec);
+  CHECK(count(db, stored_time) != before);
 }

@@ -2,7 +2,6 @@
 // prune and its refusal, broken pages, the run log and data-quality findings.
 #include <doctest/doctest.h>
 
-#include <chrono>
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
@@ -59,35 +58,25 @@ void write_page(const fs::path& tree, const std::string& release, const std::str
 
 }  // namespace
 
-TEST_CASE("an unchanged tree: the second run reads no page twice, changes nothing, and costs little") {
+TEST_CASE("an unchanged tree: the second run finds every page unchanged and changes nothing") {
   testing::TempDir dir;
   testing::CorpusShape shape;
   shape.packages = 1500;
   testing::write_corpus(dir / "tree", shape);
   auto db = open_database(dir / "db.sqlite", OpenMode::ReadWrite);
 
-  const auto t0 = std::chrono::steady_clock::now();
   auto first = ingest(db, {dir / "tree"}, {});
-  const auto t1 = std::chrono::steady_clock::now();
   CHECK(first.pages_added == 1500);
   const std::string before = dump(db);
   const auto data_version = count(db, "PRAGMA data_version");
 
-  const auto t2 = std::chrono::steady_clock::now();
   auto second = ingest(db, {dir / "tree"}, {});
-  const auto t3 = std::chrono::steady_clock::now();
   CHECK(second.pages_unchanged == 1500);
   CHECK(second.pages_added + second.pages_updated + second.pages_removed + second.pages_rejected == 0);
   CHECK(second.specs_added + second.specs_removed == 0);
   CHECK(dump(db) == before);  // not even ingested_at moved
   CHECK(count(db, "PRAGMA data_version") == data_version);
-
-  const double fresh = std::chrono::duration<double>(t1 - t0).count();
-  const double again = std::chrono::duration<double>(t3 - t2).count();
-  MESSAGE("1500 pages, 9000 specs: fresh ingest " << fresh << " s, unchanged re-ingest " << again << " s ("
-                                                  << 100 * again / fresh << "%)");
-  // Generous bound (the target is far lower): a loaded test machine must not make this flaky.
-  CHECK(again < fresh / 2);
+  // How little it costs is measured by bench/, not asserted here.
 }
 
 TEST_CASE("a changed tree replaces the pages that changed and only those") {

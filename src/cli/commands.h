@@ -25,5 +25,7 @@ using Runner = std::function<int()>;
 Runner add_ingest_command(CLI::App& app, const GlobalOptions& global);
 Runner add_report_command(CLI::App& app, const GlobalOptions& global);
 Runner add_runs_command(CLI::App& app, const GlobalOptions& global);
+Runner add_sql_command(CLI::App& app, const GlobalOptions& global);
+Runner add_schema_command(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace cachedb::cli

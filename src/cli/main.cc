@@ -36,12 +36,14 @@ int main(int argc, char** argv) {
   int verbose = 0;
   app.add_option("--db", global.db, "Database file (default: $CACHEDB_DB, else ./cachedb.sqlite)");
   app.add_flag("-q,--quiet", quiet, "Log errors only");
-  app.add_flag("-v,--verbose", verbose, "Log progress and the run summary");
+  app.add_flag("-v,--verbose", verbose, "Also log each page's data-quality findings and other details");
 
   const std::vector<Runner> runners = {
       add_ingest_command(app, global),
       add_report_command(app, global),
       add_runs_command(app, global),
+      add_sql_command(app, global),
+      add_schema_command(app, global),
   };
 
   try {

@@ -1,22 +1,44 @@
 #pragma once
 // Finds the pages to ingest: the files named, and every *.md under the
-// directories named, in a stable (sorted) order.
+// directories named. The walk is lazy, one directory listing at a time, so
+// its memory does not grow with the size of the tree; the order is stable
+// (each directory's entries sorted by name, depth first).
 #include <filesystem>
-#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace cachedb {
 
-struct WalkResult {
-  std::vector<std::filesystem::path> files;
-  // Paths that were passed over, with why (not a regular file, unreadable...).
-  std::vector<std::pair<std::filesystem::path, std::string>> passed_over;
+struct WalkEntry {
+  std::string path;
+  // Empty for a page to read; otherwise why the path is passed over (not a
+  // regular file, unreadable directory...).
+  std::string passed_over;
 };
 
-// Directory symlinks are not followed (so a symlink loop cannot trap the walk);
-// FIFOs, sockets and devices are passed over, never opened. Throws Error when a
-// path named on the command line does not exist.
-WalkResult find_pages(const std::vector<std::filesystem::path>& inputs);
+class PageWalker {
+ public:
+  // Throws Error when a path named on the command line does not exist.
+  explicit PageWalker(const std::vector<std::filesystem::path>& inputs);
+
+  // The next entry, or nothing at the end.
+  std::optional<WalkEntry> next();
+
+ private:
+  struct Listing {
+    std::vector<std::pair<std::string, bool>> entries;  // (path, is a directory to descend into)
+    std::size_t next = 0;
+  };
+  void open_directory(const std::string& dir);
+
+  std::vector<std::filesystem::path> inputs_;
+  std::size_t next_input_ = 0;
+  std::vector<Listing> stack_;
+  std::vector<WalkEntry> pending_;  // passed-over entries met while listing
+};
+
+// The number of pages a walk of `inputs` would give (for a progress bar's total).
+std::size_t count_pages(const std::vector<std::filesystem::path>& inputs);
 
 }  // namespace cachedb

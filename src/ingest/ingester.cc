@@ -1,5 +1,6 @@
 #include "ingest/ingester.h"
 
+#include <algorithm>
 #include <memory>
 #include <set>
 
@@ -26,30 +27,38 @@ namespace fs = std::filesystem;
 // Finds stored pages by fingerprint through a connection of its own, so the
 // loader thread can skip unchanged files without touching the writer's
 // connection. It sees the database as committed before this run.
-class KnownPageReader {
+class KnownPageReader : public KnownPages {
  public:
   explicit KnownPageReader(const std::string& db_path)
       : db_(db_path, SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX, 5000),
-        select_(db_, "SELECT release_id, package_id FROM page WHERE content_hash = ? LIMIT 1") {}
+        by_stamp_(db_,
+                  "SELECT release_id, package_id FROM page WHERE path = ? AND file_size = ? AND file_mtime_ns = ? "
+                  "LIMIT 1"),
+        by_content_(db_, "SELECT release_id, package_id FROM page WHERE content_hash = ? LIMIT 1") {}
 
-  std::optional<KnownPage> find(const std::string& fingerprint) {
-    select_.bind(1, fingerprint);
-    std::optional<KnownPage> out;
-    if (select_.step()) out = KnownPage{select_.int64(0), select_.int64(1)};
-    select_.reset();
-    return out;
+  std::optional<KnownPage> by_stamp(const std::string& path, const FileStamp& stamp) override {
+    return first(by_stamp_.with(path, stamp.size, stamp.mtime_ns));
+  }
+  std::optional<KnownPage> by_content(const std::string& fingerprint) override {
+    return first(by_content_.with(fingerprint));
   }
 
  private:
+  static std::optional<KnownPage> first(Statement& st) {
+    std::optional<KnownPage> out;
+    if (st.step()) out = KnownPage{st.int64(0), st.int64(1)};
+    st.reset();
+    return out;
+  }
+
   SQLite::Database db_;
-  Statement select_;
+  Statement by_stamp_, by_content_;
 };
 
-KnownPageLookup make_lookup(SQLite::Database& db) {
+std::unique_ptr<KnownPages> make_known_pages(SQLite::Database& db) {
   const std::string path = db.getFilename();
-  if (path.empty()) return {};  // an in-memory database has no second connection
-  auto reader = std::make_shared<KnownPageReader>(path);
-  return [reader](const std::string& fingerprint) { return reader->find(fingerprint); };
+  if (path.empty()) return nullptr;  // an in-memory database has no second connection
+  return std::make_unique<KnownPageReader>(path);
 }
 
 class Run {
@@ -57,15 +66,23 @@ class Run {
   Run(SQLite::Database& db, const IngestOptions& options) : db_(db), options_(options), writer_(db) {}
 
   void page(LoadedPage& loaded) {
-    const std::string where = loaded.path.string();
+    const std::string& where = loaded.path;
+    if (!loaded.passed_over.empty()) {
+      spdlog::warn("{}: passed over: {}", where, loaded.passed_over);
+      ++summary_.pages_skipped;
+      return;
+    }
     try {
       if (loaded.error) throw *loaded.error;
       // The loader found it when it could; otherwise (in-memory databases) look here.
       if (!loaded.looked_up) loaded.known = writer_.find_by_content(loaded.fingerprint);
       if (loaded.known) {
-        // Byte-identical to a stored page: nothing to parse or write.
+        // Byte-identical to a stored page: nothing to parse or write, but a file
+        // checked out anew gets its stamp stored, to be recognized unread next time.
+        if (!loaded.known_by_stamp && loaded.stamp.size >= 0)
+          writer_.restamp(*loaded.known, loaded.path, loaded.stamp);
         ++summary_.pages_unchanged;
-        seen_.emplace(loaded.known->release_id, loaded.known->package_id);
+        seen_.emplace_back(loaded.known->release_id, loaded.known->package_id);
         return;
       }
       const Page& page = *loaded.page;
@@ -77,8 +94,8 @@ class Run {
         ++summary_.pages_legacy;
         return;
       }
-      const PageWriteResult r = writer_.write(page, loaded.path.string(), loaded.fingerprint, now_);
-      seen_.emplace(r.release_id, r.package_id);
+      const PageWriteResult r = writer_.write(page, loaded.path, loaded.fingerprint, loaded.stamp, now_);
+      seen_.emplace_back(r.release_id, r.package_id);
       switch (r.status) {
         case PageStatus::Added: ++summary_.pages_added; break;
         case PageStatus::Updated: ++summary_.pages_updated; break;
@@ -117,13 +134,14 @@ class Run {
     std::set<std::string> rejected_paths;  // as page.path stores them: absolute
     for (const auto& r : summary_.rejections) rejected_paths.insert(fs::absolute(r.path).string());
     std::set<std::int64_t> releases;
+    std::sort(seen_.begin(), seen_.end());
     for (const auto& [release, package] : seen_) releases.insert(release);
     SQLite::Statement pages(db_, "SELECT id, package_id, path FROM page WHERE release_id = ?");
     for (auto release : releases) {
       std::vector<std::int64_t> gone;
       pages.bind(1, release);
       while (pages.executeStep())
-        if (!seen_.count({release, pages.getColumn(1).getInt64()}) &&
+        if (!std::binary_search(seen_.begin(), seen_.end(), std::pair{release, pages.getColumn(1).getInt64()}) &&
             !rejected_paths.count(pages.getColumn(2).getString()))
           gone.push_back(pages.getColumn(0).getInt64());
       pages.reset();
@@ -141,7 +159,9 @@ class Run {
   const IngestOptions& options_;
   PageWriter writer_;
   IngestSummary summary_;
-  std::set<std::pair<std::int64_t, std::int64_t>> seen_;  // (release, package) pages met in this run
+  // (release, package) of the pages met in this run, for --prune: 16 bytes a
+  // page in a flat vector, sorted once when pruning.
+  std::vector<std::pair<std::int64_t, std::int64_t>> seen_;
   const std::string now_ = utc_timestamp();
 };
 
@@ -160,8 +180,8 @@ void rollback(SQLite::Database& db) noexcept {
 // The run itself; ingest() wraps it with the run log's failure path.
 IngestSummary ingest_logged(SQLite::Database& db, const std::vector<fs::path>& inputs, const IngestOptions& options,
                             RunLog& log) {
-  WalkResult walk = find_pages(inputs);
-  for (const auto& [path, why] : walk.passed_over) spdlog::warn("{}: passed over: {}", path.string(), why);
+  PageWalker walker(inputs);  // fails here, before any write, when an input is missing
+  const std::size_t total = options.on_progress ? count_pages(inputs) : 0;
 
   // Foreign keys are declared for analysts and checked by the tests
   // (foreign_key_check), but not enforced while ingesting: the page writer is
@@ -183,9 +203,7 @@ IngestSummary ingest_logged(SQLite::Database& db, const std::vector<fs::path>& i
   }
   try {
     Run run(db, options);
-    run.summary().pages_skipped += static_cast<std::int64_t>(walk.passed_over.size());
-    const std::size_t total = walk.files.size();
-    PageLoader loader(std::move(walk.files), options.max_page_bytes, make_lookup(db));
+    PageLoader loader(std::move(walker), options.max_page_bytes, make_known_pages(db));
     for (std::size_t done = 1; auto loaded = loader.next(); ++done) {
       run.page(*loaded);
       if (options.on_progress) options.on_progress(done, total);

@@ -16,7 +16,12 @@ namespace {
 
 // Enough read-ahead to keep the writer busy, small enough to keep memory flat.
 constexpr std::size_t kMaxQueuedPages = 256;
-constexpr std::size_t kMaxQueuedBytes = 32u << 20;
+constexpr std::size_t kMaxQueuedBytes = 16u << 20;
+
+FileStamp stamp_of(const struct stat& st) {
+  return {static_cast<std::int64_t>(st.st_size),
+          static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
+}
 
 // Closes a file descriptor on every path out.
 struct Fd {
@@ -27,13 +32,14 @@ struct Fd {
 };
 
 // Reads a whole regular file; throws ParseError (line 0) when it cannot.
-std::string read_file(const std::filesystem::path& path, std::uintmax_t max_bytes) {
+std::string read_file(const std::string& path, std::uintmax_t max_bytes, FileStamp& stamp) {
   // O_NONBLOCK: a FIFO swapped in after the walk must not hang the run.
   Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
   if (f.fd < 0) throw ParseError(0, fmt::format("cannot open: {}", std::strerror(errno)));
   struct stat st {};
   if (::fstat(f.fd, &st) != 0) throw ParseError(0, fmt::format("cannot stat: {}", std::strerror(errno)));
   if (!S_ISREG(st.st_mode)) throw ParseError(0, "not a regular file");
+  stamp = stamp_of(st);
   const auto size = static_cast<std::uintmax_t>(st.st_size);
   if (size > max_bytes)
     throw ParseError(0, fmt::format("file is {} bytes, over the {}-byte page limit", size, max_bytes));
@@ -57,12 +63,11 @@ std::string content_fingerprint(std::string_view bytes) {
   return fmt::format("xxh3-128:{:016x}{:016x}:{}", h.high64, h.low64, bytes.size());
 }
 
-PageLoader::PageLoader(std::vector<std::filesystem::path> files, std::uintmax_t max_page_bytes,
-                       KnownPageLookup lookup)
-    : files_(std::move(files)),
+PageLoader::PageLoader(PageWalker walker, std::uintmax_t max_page_bytes, std::unique_ptr<KnownPages> known)
+    : walker_(std::move(walker)),
       max_page_bytes_(max_page_bytes),
-      lookup_(std::move(lookup)),
-      cwd_(std::filesystem::current_path()) {
+      known_(std::move(known)),
+      cwd_(std::filesystem::current_path().string() + "/") {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -75,15 +80,24 @@ PageLoader::~PageLoader() {
   thread_.join();
 }
 
-LoadedPage PageLoader::load(const std::filesystem::path& path) {
+LoadedPage PageLoader::load(const std::string& path) {
   LoadedPage out;
   // Stored paths are absolute, so the log of a run names files unambiguously.
-  out.path = path.is_absolute() ? path : cwd_ / path;
+  out.path = !path.empty() && path.front() == '/' ? path : cwd_ + path;
   try {
-    const std::string bytes = read_file(path, max_page_bytes_);
+    // One stat() tells an unchanged file from the rest without opening it.
+    struct stat st {};
+    if (known_ && ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+      out.stamp = stamp_of(st);
+      if ((out.known = known_->by_stamp(out.path, out.stamp))) {
+        out.known_by_stamp = out.looked_up = true;
+        return out;
+      }
+    }
+    const std::string bytes = read_file(path, max_page_bytes_, out.stamp);
     out.fingerprint = content_fingerprint(bytes);
-    if (lookup_) {
-      out.known = lookup_(out.fingerprint);
+    if (known_) {
+      out.known = known_->by_content(out.fingerprint);
       out.looked_up = true;
     }
     if (!out.known) out.page = parse_page(bytes);
@@ -96,8 +110,14 @@ LoadedPage PageLoader::load(const std::filesystem::path& path) {
 void PageLoader::run() {
   pthread_setname_np(pthread_self(), "cachedb-loader");  // tells the threads apart in perf and top
   try {
-    for (const auto& path : files_) {
-      LoadedPage page = load(path);
+    while (auto entry = walker_.next()) {
+      LoadedPage page;
+      if (entry->passed_over.empty()) {
+        page = load(entry->path);
+      } else {
+        page.path = std::move(entry->path);
+        page.passed_over = std::move(entry->passed_over);
+      }
       const std::size_t bytes = page.page ? page.page->storage_size : 0;
       std::unique_lock lock(mutex_);
       changed_.wait(lock, [&] {

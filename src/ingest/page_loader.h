@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <deque>
 #include <filesystem>
-#include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "error.h"
+#include "ingest/file_walker.h"
 #include "parsing/page.h"
 
 namespace cachedb {
@@ -25,22 +26,36 @@ struct KnownPage {
   std::int64_t package_id;
 };
 
+// What stat() says of a file: enough to tell that it has not changed.
+struct FileStamp {
+  std::int64_t size = -1;
+  std::int64_t mtime_ns = -1;
+};
+
 struct LoadedPage {
-  std::filesystem::path path;       // absolute
-  std::string fingerprint;           // of the file's bytes
+  std::string path;                 // absolute
+  std::string passed_over;          // set when the walk passed this path over, with why
+  FileStamp stamp;
+  bool known_by_stamp = false;       // recognized by path, size and time, without reading it
+  std::string fingerprint;           // of the file's bytes (empty when not read)
   bool looked_up = false;            // whether `known` was searched for
   std::optional<KnownPage> known;    // set when an identical file was ingested before
   std::optional<Page> page;          // set when parsed (not known, readable)
   std::optional<ParseError> error;   // set when the file could not be read or parsed
 };
 
-// Looks a fingerprint up among the stored pages; called on the loader thread.
-using KnownPageLookup = std::function<std::optional<KnownPage>(const std::string& fingerprint)>;
+// Looks files up among the stored pages; called on the loader thread.
+class KnownPages {
+ public:
+  virtual ~KnownPages() = default;
+  virtual std::optional<KnownPage> by_stamp(const std::string& path, const FileStamp& stamp) = 0;
+  virtual std::optional<KnownPage> by_content(const std::string& fingerprint) = 0;
+};
 
 class PageLoader {
  public:
-  // `lookup` may be empty: then every page is parsed and the caller checks.
-  PageLoader(std::vector<std::filesystem::path> files, std::uintmax_t max_page_bytes, KnownPageLookup lookup);
+  // `known` may be null: then every page is read and parsed, and the caller checks.
+  PageLoader(PageWalker walker, std::uintmax_t max_page_bytes, std::unique_ptr<KnownPages> known);
   ~PageLoader();
   PageLoader(const PageLoader&) = delete;
   PageLoader& operator=(const PageLoader&) = delete;
@@ -51,12 +66,12 @@ class PageLoader {
 
  private:
   void run();
-  LoadedPage load(const std::filesystem::path& path);
+  LoadedPage load(const std::string& path);
 
-  std::vector<std::filesystem::path> files_;
+  PageWalker walker_;
   std::uintmax_t max_page_bytes_;
-  KnownPageLookup lookup_;
-  std::filesystem::path cwd_;
+  std::unique_ptr<KnownPages> known_;
+  std::string cwd_;  // with a trailing slash
 
   std::mutex mutex_;
   std::condition_variable changed_;

@@ -48,18 +48,24 @@ struct PageWriter::Impl {
   Statement page_by_key{db, "SELECT id, content_hash FROM page WHERE release_id = ? AND package_id = ?"};
   Statement page_by_content{db, "SELECT release_id, package_id FROM page WHERE content_hash = ? LIMIT 1"};
   Statement page_insert{db,
-      "INSERT INTO page(release_id, package_id, path, content_hash, ingested_at) VALUES (?, ?, ?, ?, ?)"};
+      "INSERT INTO page(release_id, package_id, path, content_hash, file_size, file_mtime_ns, ingested_at) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?)"};
   Statement page_update{db,
-      "UPDATE page SET path = ?, content_hash = ?, ingested_at = ? WHERE id = ?"};
+      "UPDATE page SET path = ?, content_hash = ?, file_size = ?, file_mtime_ns = ?, ingested_at = ? WHERE id = ?"};
+  Statement page_restamp{db,
+      "UPDATE page SET path = ?, file_size = ?, file_mtime_ns = ? WHERE release_id = ? AND package_id = ?"};
   Statement page_delete{db, "DELETE FROM page WHERE id = ?"};
   Statement page_specs{db, "SELECT spec_id FROM release_spec WHERE page_id = ?"};
   Statement page_unlink{db, "DELETE FROM release_spec WHERE page_id = ?"};
   Statement spec_by_hash{db,
-      "SELECT id, package_id, compiler_id, os_id, platform_id, target_id, version, variant_set_id FROM spec "
-      "WHERE hash = ?"};
+      "SELECT id, package_id, compiler_id, os_id, platform_id, target_id, version, variant_set_id, "
+      "all_stack_set_id FROM spec WHERE hash = ?"};
   Statement spec_insert{db,
       "INSERT INTO spec(hash, package_id, version, compiler_id, os_id, platform_id, target_id, size, tarball, "
-      "variant_set_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"};
+      "variant_set_id, all_stack_set_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"};
+  Statement spec_set_all_stacks{db, "UPDATE spec SET all_stack_set_id = ? WHERE id = ?"};
+  Statement spec_stack_sets{db, "SELECT DISTINCT stack_set_id FROM release_spec WHERE spec_id = ?"};
+  Statement stack_set_members{db, "SELECT stack_id FROM stack_set_member WHERE stack_set_id = ?"};
   Statement spec_update{db,
       "UPDATE spec SET package_id = ?, version = ?, compiler_id = ?, os_id = ?, platform_id = ?, target_id = ?, "
       "size = ?, tarball = ?, variant_set_id = ? WHERE id = ?"};
@@ -69,8 +75,10 @@ struct PageWriter::Impl {
   Statement spec_version_insert{db, "INSERT OR IGNORE INTO spec_version(spec_id, version) VALUES (?, ?)"};
   Statement release_spec_upsert{db,
       "INSERT INTO release_spec(release_id, spec_id, page_id, stack_set_id, package_id, compiler_id, os_id, "
-      "platform_id, target_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-      "ON CONFLICT(release_id, spec_id) DO UPDATE SET page_id = excluded.page_id, stack_set_id = excluded.stack_set_id"};
+      "platform_id, target_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"};
+  // A hash another package's page listed in the same release moves to this page.
+  Statement release_spec_take_over{db,
+      "DELETE FROM release_spec WHERE spec_id = ?1 AND release_id = ?2 AND page_id <> ?3"};
   // Keeps the fact table's copy of a spec's dimensions equal to the spec's.
   Statement release_spec_refresh{db,
       "UPDATE release_spec SET (package_id, compiler_id, os_id, platform_id, target_id) = "
@@ -99,6 +107,7 @@ struct PageWriter::Impl {
     for (auto* i : {&releases, &packages, &oss, &platforms, &targets, &stacks}) i->forget();
     compilers.clear();
     variant_sets.clear();
+    stack_set_cache.clear();
     compilers_by_text.clear();
     stack_sets_by_text.clear();
     variant_sets_by_text.clear();
@@ -147,6 +156,41 @@ struct PageWriter::Impl {
       for (std::size_t i = 0; i < v.values.size(); ++i)
         variant_value_insert.with(id, static_cast<std::int64_t>(i), v.values[i]).exec();
     });
+  }
+
+  // The sorted stack ids of a stack set; there are a few hundred sets at most.
+  std::unordered_map<std::int64_t, std::vector<std::int64_t>> stack_set_cache;
+  const std::vector<std::int64_t>& stacks_of(std::int64_t set) {
+    auto [it, inserted] = stack_set_cache.try_emplace(set);
+    if (inserted) {
+      stack_set_members.bind(1, set);
+      while (stack_set_members.step()) it->second.push_back(stack_set_members.int64(0));
+      stack_set_members.reset();
+      std::sort(it->second.begin(), it->second.end());
+    }
+    return it->second;
+  }
+
+  // The stack set holding the stacks of both sets.
+  std::int64_t stack_set_union(std::int64_t a, std::int64_t b) {
+    if (a == b) return a;
+    const auto &sa = stacks_of(a), &sb = stacks_of(b);
+    if (std::includes(sa.begin(), sa.end(), sb.begin(), sb.end())) return a;
+    id_buffer.assign(sa.begin(), sa.end());
+    id_buffer.insert(id_buffer.end(), sb.begin(), sb.end());
+    return id_set(id_buffer, stack_sets, stack_set_select, stack_set_insert, stack_set_member_insert);
+  }
+
+  // Recomputes a spec's stacks over all releases from release_spec, after it
+  // left a release or changed stacks there (the union can then shrink).
+  void refresh_all_stacks(std::int64_t spec_id) {
+    std::int64_t all = 0;
+    spec_stack_sets.bind(1, spec_id);
+    std::vector<std::int64_t> sets;
+    while (spec_stack_sets.step()) sets.push_back(spec_stack_sets.int64(0));
+    spec_stack_sets.reset();
+    for (auto set : sets) all = all ? stack_set_union(all, set) : set;
+    if (all) spec_set_all_stacks.with(all, spec_id).exec();
   }
 
   // Interns a set of ids (sorted, deduplicated) through a *_set table.
@@ -206,11 +250,13 @@ struct PageWriter::Impl {
   // The spec's id and dimensions, as the fact table copies them.
   struct SpecIds {
     std::int64_t id, package, compiler, os, platform, target;
+    unsigned differs = 0;  // SpecConflict bits, when the hash was stored differently
   };
 
   // Inserts or corrects the spec; notes a conflict when an earlier page
   // described the same hash differently.
-  SpecIds upsert_spec(const SpecRecord& r, std::int64_t package_id, PageWriteResult& result) {
+  SpecIds upsert_spec(const SpecRecord& r, std::int64_t package_id, std::int64_t stack_set,
+                      PageWriteResult& result) {
     const std::string_view version = join(r.versions, ',', version_buffer);
     const std::int64_t compiler = compiler_id(r.compiler), os = oss.id(r.os),
                        platform = platforms.id(r.platform), target = targets.id(r.target),
@@ -239,7 +285,10 @@ struct PageWriter::Impl {
                                (spec_by_hash.int64(5) != target ? SpecConflict::kTarget : 0u) |
                                (spec_by_hash.text(6) != version ? SpecConflict::kVersions : 0u) |
                                (spec_by_hash.int64(7) != variant_set ? SpecConflict::kVariants : 0u);
+      const std::int64_t all_stacks = spec_by_hash.int64(8);
       spec_by_hash.reset();
+      if (const std::int64_t wider = stack_set_union(all_stacks, stack_set); wider != all_stacks)
+        spec_set_all_stacks.with(wider, id).exec();
       if (differs) {
         // The newest page wins; the disagreement is reported, not hidden.
         result.conflicts.push_back({std::string(r.hash), differs});
@@ -250,11 +299,12 @@ struct PageWriter::Impl {
         spec_forget_versions.with(id).exec();
         write_versions(id, r);
       }
-      return {id, package_id, compiler, os, platform, target};
+      return {id, package_id, compiler, os, platform, target, differs};
     }
     spec_by_hash.reset();
     spec_insert.bind(1, r.hash);
     bind_attributes(spec_insert, 2);
+    spec_insert.bind(11, stack_set);
     spec_insert.exec();
     const std::int64_t id = db.getLastInsertRowid();
     write_versions(id, r);
@@ -282,7 +332,7 @@ struct PageWriter::Impl {
   }
 
   PageWriteResult write(const Page& page, std::string_view path, std::string_view content_hash,
-                        std::string_view now) {
+                        const FileStamp& stamp, std::string_view now) {
     PageWriteResult result;
     result.release_id = releases.id(page.release);
     result.package_id = packages.id(page.package);
@@ -305,23 +355,37 @@ struct PageWriter::Impl {
       auto old = specs_of_page(page_id);
       before.insert(old.begin(), old.end());
       page_unlink.with(page_id).exec();
-      page_update.with(path, content_hash, now, page_id).exec();
+      page_update.with(path, content_hash, stamp.size, stamp.mtime_ns, now, page_id).exec();
     } else {
       result.status = PageStatus::Added;
-      page_insert.with(result.release_id, result.package_id, path, content_hash, now).exec();
+      page_insert.with(result.release_id, result.package_id, path, content_hash, stamp.size, stamp.mtime_ns, now).exec();
       page_id = db.getLastInsertRowid();
     }
 
     for (const auto& r : page.specs) {
-      const SpecIds spec = upsert_spec(r, result.package_id, result);
+      const std::int64_t stack_set = stack_set_id(r.stacks);
+      const SpecIds spec = upsert_spec(r, result.package_id, stack_set, result);
+      if (spec.differs & SpecConflict::kPackage)
+        release_spec_take_over.with(spec.id, result.release_id, page_id).exec();
       release_spec_upsert
-          .with(result.release_id, spec.id, page_id, stack_set_id(r.stacks), spec.package, spec.compiler, spec.os,
+          .with(result.release_id, spec.id, page_id, stack_set, spec.package, spec.compiler, spec.os,
                 spec.platform, spec.target)
           .exec();
       if (before.erase(spec.id) == 0) ++result.specs_added;
     }
     result.specs_removed = static_cast<std::int64_t>(before.size());
     delete_orphans({before.begin(), before.end()});
+    // A replaced page may have taken stacks away from specs it still lists, or
+    // from those that left it; their union over releases is computed afresh.
+    if (result.status == PageStatus::Updated) {
+      for (const auto& r : page.specs) {
+        spec_by_hash.bind(1, r.hash);
+        const std::int64_t id = spec_by_hash.step() ? spec_by_hash.int64(0) : 0;
+        spec_by_hash.reset();
+        if (id) refresh_all_stacks(id);
+      }
+      for (auto id : before) refresh_all_stacks(id);
+    }
     return result;
   }
 };
@@ -339,8 +403,12 @@ std::optional<KnownPage> PageWriter::find_by_content(std::string_view content_ha
 }
 
 PageWriteResult PageWriter::write(const Page& page, std::string_view path, std::string_view content_hash,
-                                  std::string_view now) {
-  return impl_->write(page, path, content_hash, now);
+                                  const FileStamp& stamp, std::string_view now) {
+  return impl_->write(page, path, content_hash, stamp, now);
+}
+
+void PageWriter::restamp(const KnownPage& page, std::string_view path, const FileStamp& stamp) {
+  impl_->page_restamp.with(path, stamp.size, stamp.mtime_ns, page.release_id, page.package_id).exec();
 }
 
 std::int64_t PageWriter::remove(std::int64_t page_id) {
@@ -348,6 +416,7 @@ std::int64_t PageWriter::remove(std::int64_t page_id) {
   impl_->page_unlink.with(page_id).exec();
   impl_->page_delete.with(page_id).exec();
   impl_->delete_orphans(old);
+  for (auto id : old) impl_->refresh_all_stacks(id);
   return static_cast<std::int64_t>(old.size());
 }
 

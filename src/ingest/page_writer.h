@@ -46,7 +46,10 @@ class PageWriter {
   std::optional<KnownPage> find_by_content(std::string_view content_hash);
 
   PageWriteResult write(const Page& page, std::string_view path, std::string_view content_hash,
-                        std::string_view now);
+                        const FileStamp& stamp, std::string_view now);
+
+  // Records where an unchanged page's file now is, and its stamp.
+  void restamp(const KnownPage& page, std::string_view path, const FileStamp& stamp);
 
   // Removes a page and what only it kept in the database; returns the specs removed.
   std::int64_t remove(std::int64_t page_id);

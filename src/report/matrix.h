@@ -1,19 +1,26 @@
 #pragma once
-// A matrix report: counts of distinct specs by a row dimension and a column
-// dimension, computed by a canned query from queries/.
+// A matrix report: counts of distinct specs (or packages) by a row dimension
+// and a column dimension, over the scope chosen by --release and --filter.
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include <SQLiteCpp/Database.h>
 
+#include "report/scope.h"
+
 namespace cachedb {
 
+enum class Count { Specs, Packages };
+
 struct Matrix {
-  std::string name;        // 'stacks-by-target'
+  std::string name;        // 'stacks-by-target', whatever spelling was asked for
   std::string row_dim;     // singular: 'stack'
   std::string col_dim;     // singular: 'target'
-  std::vector<std::string> rows, cols;         // sorted by byte order
+  std::string counted = "specs";  // or 'packages'
+  Scope scope;                    // what was counted (--release, --filter)
+  bool include_root = false;
+  std::vector<std::string> rows, cols;           // sorted by byte order
   std::vector<std::vector<std::int64_t>> cells;  // [row][col]
   // Distinct counts over each row, each column and everything.
   std::vector<std::int64_t> row_totals, col_totals;
@@ -22,12 +29,16 @@ struct Matrix {
 
 struct MatrixOptions {
   bool include_root = false;
+  Count count = Count::Specs;
+  Scope scope;
 };
 
-// The canned matrices, by name.
-std::vector<std::string> canned_matrices();
-
-// Runs a canned matrix query. Throws Error for an unknown name.
+// Runs a matrix named ROWS-by-COLS (singular or plural names). Canned matrices
+// use their file in queries/ to count specs; every other pair, and every
+// --count packages, uses the generic query. Throws Error for an unknown name.
 Matrix run_matrix(SQLite::Database& db, const std::string& name, const MatrixOptions& options);
+
+// Same, always through the generic query (tests compare the two).
+Matrix run_generic_matrix(SQLite::Database& db, const std::string& name, const MatrixOptions& options);
 
 }  // namespace cachedb

@@ -1,0 +1,98 @@
+-- releases-by-stack: binaries each release lists in each stack
+--
+-- Result rows are (row_value, col_value, count): a cell when both are set, a row
+-- total when col_value is NULL, a column total when row_value is NULL, and the
+-- grand total when both are. Counts are of distinct specs, and totals are never
+-- sums of cells a spec could be in twice.
+-- Parameters: :scope (see queries/scope.sql), :include_root (0/1) keeps the 'root'
+-- pseudo-stack.
+-- cachedb runs this file to count specs; --count packages goes through the
+-- generic query (src/report/matrix_query.cc), which tests check agrees with it.
+WITH
+-- scope:begin
+scoped AS NOT MATERIALIZED (
+  SELECT rs.release_id, rs.spec_id, rs.stack_set_id, rs.package_id, rs.compiler_id,
+         rs.os_id, rs.platform_id, rs.target_id
+  FROM release_spec rs
+  WHERE (json_array_length(:scope, '$.release') IS NULL OR rs.release_id IN
+          (SELECT x.id FROM release x JOIN json_each(:scope, '$.release') j ON x.name = j.value))
+    AND (json_array_length(:scope, '$.package') IS NULL OR rs.package_id IN
+          (SELECT x.id FROM package x JOIN json_each(:scope, '$.package') j ON x.name = j.value))
+    AND (json_array_length(:scope, '$.compiler') IS NULL OR rs.compiler_id IN
+          (SELECT x.id FROM compiler x JOIN json_each(:scope, '$.compiler') j ON x.label = j.value))
+    AND (json_array_length(:scope, '$.os') IS NULL OR rs.os_id IN
+          (SELECT x.id FROM os x JOIN json_each(:scope, '$.os') j ON x.name = j.value))
+    AND (json_array_length(:scope, '$.platform') IS NULL OR rs.platform_id IN
+          (SELECT x.id FROM platform x JOIN json_each(:scope, '$.platform') j ON x.name = j.value))
+    AND (json_array_length(:scope, '$.target') IS NULL OR rs.target_id IN
+          (SELECT x.id FROM target x JOIN json_each(:scope, '$.target') j ON x.name = j.value))
+    AND (json_array_length(:scope, '$.stack') IS NULL OR rs.stack_set_id IN
+          (SELECT m.stack_set_id FROM stack_set_member m JOIN stack x ON x.id = m.stack_id
+           JOIN json_each(:scope, '$.stack') j ON x.name = j.value))
+    AND (json_array_length(:scope, '$.version') IS NULL OR rs.spec_id IN
+          (SELECT v.spec_id FROM spec_version v JOIN json_each(:scope, '$.version') j ON v.version = j.value))
+)
+-- scope:end
+,
+shown AS MATERIALIZED (
+  SELECT id, name FROM stack WHERE :include_root OR name <> 'root'
+),
+-- Within one release a spec is listed once, under one stack set: count per
+-- (release, set), then expand the sets. These give the cells and the releases'
+-- totals.
+by_release_set AS MATERIALIZED (
+  SELECT release_id, stack_set_id AS set_id, count(*) AS n FROM scoped GROUP BY release_id, stack_set_id
+),
+cells AS MATERIALIZED (
+  SELECT b.release_id, m.stack_id AS sk, sum(b.n) AS n
+  FROM by_release_set b JOIN stack_set_member m ON m.stack_set_id = b.set_id
+  WHERE m.stack_id IN (SELECT id FROM shown)
+  GROUP BY b.release_id, m.stack_id
+),
+release_totals AS (
+  SELECT b.release_id, sum(b.n) AS n FROM by_release_set b
+  WHERE EXISTS (SELECT 1 FROM stack_set_member m
+                WHERE m.stack_set_id = b.set_id AND m.stack_id IN (SELECT id FROM shown))
+  GROUP BY b.release_id
+),
+-- A stack's total spans releases, where one spec is listed several times: one
+-- row per spec (streaming the spec-ordered index release_spec_by_spec); lo <> hi
+-- marks a spec whose stack set changed between releases.
+per_spec AS MATERIALIZED (
+  SELECT spec_id, min(stack_set_id) AS lo, max(stack_set_id) AS hi FROM scoped GROUP BY spec_id
+),
+by_set AS MATERIALIZED (
+  SELECT lo AS set_id, count(*) AS n FROM per_spec WHERE lo = hi GROUP BY lo
+),
+changed AS MATERIALIZED (
+  SELECT DISTINCT m.stack_id AS sk, p.spec_id
+  FROM per_spec p
+  JOIN scoped s           ON s.spec_id = p.spec_id
+  JOIN stack_set_member m ON m.stack_set_id = s.stack_set_id
+  WHERE p.lo <> p.hi AND m.stack_id IN (SELECT id FROM shown)
+),
+stack_totals AS (
+  SELECT sk, sum(n) AS n FROM (
+    SELECT m.stack_id AS sk, b.n FROM by_set b JOIN stack_set_member m ON m.stack_set_id = b.set_id
+    WHERE m.stack_id IN (SELECT id FROM shown)
+    UNION ALL
+    SELECT sk, 1 FROM changed
+  ) GROUP BY sk
+),
+-- Every spec in at least one shown stack in some release in scope.
+grand AS (
+  SELECT sum(n) AS n FROM (
+    SELECT b.n FROM by_set b
+    WHERE EXISTS (SELECT 1 FROM stack_set_member m
+                  WHERE m.stack_set_id = b.set_id AND m.stack_id IN (SELECT id FROM shown))
+    UNION ALL
+    SELECT count(DISTINCT spec_id) FROM changed
+  )
+)
+SELECT r.name, st.name, n FROM cells JOIN release r ON r.id = release_id JOIN shown st ON st.id = sk
+UNION ALL
+SELECT r.name, NULL, n FROM release_totals JOIN release r ON r.id = release_id
+UNION ALL
+SELECT NULL, st.name, n FROM stack_totals JOIN shown st ON st.id = sk
+UNION ALL
+SELECT NULL, NULL, n FROM grand;

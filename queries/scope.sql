@@ -1,0 +1,37 @@
+-- scope: the rows of release_spec a report counts, chosen by --release and --filter.
+--
+-- :scope is one JSON object of value lists by dimension, e.g.
+--   {"release":["develop"],"os":["rhel8","sles15"],"stack":["e4s"]}
+-- Values of one dimension are alternatives; different dimensions must all hold;
+-- a spec matches a list-valued dimension (stack, version) when any of its values
+-- does. '{}' means everything. Values only ever reach SQL as this bound JSON.
+--
+-- Every matrix query in queries/ begins with the block between the markers,
+-- verbatim, and the generic matrix query is built around it; tests/matrix_test.cc
+-- checks both, so canned and generic matrices cannot disagree on what is in scope.
+-- NOT MATERIALIZED: queries read it twice (a scan, and lookups by spec_id), and
+-- copying a million rows into a temporary table would cost more than both.
+-- scope:begin
+scoped AS NOT MATERIALIZED (
+  SELECT rs.release_id, rs.spec_id, rs.stack_set_id, rs.package_id, rs.compiler_id,
+         rs.os_id, rs.platform_id, rs.target_id
+  FROM release_spec rs
+  WHERE (json_array_length(:scope, '$.release') IS NULL OR rs.release_id IN
+          (SELECT x.id FROM release x JOIN json_each(:scope, '$.release') j ON x.name = j.value))
+    AND (json_array_length(:scope, '$.package') IS NULL OR rs.package_id IN
+          (SELECT x.id FROM package x JOIN json_each(:scope, '$.package') j ON x.name = j.value))
+    AND (json_array_length(:scope, '$.compiler') IS NULL OR rs.compiler_id IN
+          (SELECT x.id FROM compiler x JOIN json_each(:scope, '$.compiler') j ON x.label = j.value))
+    AND (json_array_length(:scope, '$.os') IS NULL OR rs.os_id IN
+          (SELECT x.id FROM os x JOIN json_each(:scope, '$.os') j ON x.name = j.value))
+    AND (json_array_length(:scope, '$.platform') IS NULL OR rs.platform_id IN
+          (SELECT x.id FROM platform x JOIN json_each(:scope, '$.platform') j ON x.name = j.value))
+    AND (json_array_length(:scope, '$.target') IS NULL OR rs.target_id IN
+          (SELECT x.id FROM target x JOIN json_each(:scope, '$.target') j ON x.name = j.value))
+    AND (json_array_length(:scope, '$.stack') IS NULL OR rs.stack_set_id IN
+          (SELECT m.stack_set_id FROM stack_set_member m JOIN stack x ON x.id = m.stack_id
+           JOIN json_each(:scope, '$.stack') j ON x.name = j.value))
+    AND (json_array_length(:scope, '$.version') IS NULL OR rs.spec_id IN
+          (SELECT v.spec_id FROM spec_version v JOIN json_each(:scope, '$.version') j ON v.version = j.value))
+)
+-- scope:end

@@ -1,0 +1,20 @@
+// `cachedb schema`
+#include <iostream>
+
+#include "cli/commands.h"
+#include "report/schema_doc.h"
+
+namespace cachedb::cli {
+
+Runner add_schema_command(CLI::App& app, const GlobalOptions&) {
+  // The schema is the one this cachedb builds, so no database is needed.
+  auto* cmd = app.add_subcommand("schema", "Describe the views and tables, a line on each column");
+  return [cmd]() -> int {
+    if (!*cmd) return -1;
+    std::cout << render_schema_doc(schema_doc());
+    std::cout.flush();
+    return std::cout ? kExitOk : kExitFatal;
+  };
+}
+
+}  // namespace cachedb::cli

@@ -1,0 +1,36 @@
+#pragma once
+// The SQL behind a matrix: a canned file from queries/ when there is one, else
+// the generic query assembled from the fixed dimension table. Either returns
+// rows (row_value, col_value, count) with NULL marking totals, and reads the
+// parameters :scope, :include_root and :count_packages.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "report/dimension.h"
+
+namespace cachedb {
+
+struct CannedMatrix {
+  std::string name;         // 'stacks-by-target', the file queries/<name>.sql
+  std::string description;  // from the file's first line: '-- <name>: <description>'
+  const Dimension* rows;
+  const Dimension* cols;
+  std::string_view sql;
+};
+
+// Every canned matrix, sorted by name.
+const std::vector<CannedMatrix>& canned_matrices();
+
+// The canned matrix for these dimensions, if any.
+const CannedMatrix* find_canned(const Dimension& rows, const Dimension& cols);
+
+// The block every matrix query starts with: the CTE `scoped` (queries/scope.sql).
+std::string_view scope_block();
+
+// The generic query for any two different dimensions. Built only from the
+// dimension table's fragments: nothing the user typed goes into it.
+std::string generic_matrix_sql(const Dimension& rows, const Dimension& cols);
+
+}  // namespace cachedb

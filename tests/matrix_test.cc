@@ -1,0 +1,350 @@
+// Every canned matrix, scopes, --count packages, totals and the generic pairs,
+// on tests/fixtures/matrix (the expectations are worked out by hand from the
+// table in tests/fixtures/matrix/README.md).
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+#include <SQLiteCpp/Database.h>
+
+#include "error.h"
+#include "ingest/ingester.h"
+#include "report/dimension.h"
+#include "report/matrix.h"
+#include "report/matrix_query.h"
+#include "report/render.h"
+#include "storage/database.h"
+#include "storage/embedded_sql.h"
+#include "test_support.h"
+
+using namespace cachedb;
+
+// Each case names only the options it changes (designated initializers); the
+// rest keep their defaults on purpose.
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
+namespace {
+
+// The fixture ingested once into a scratch database shared by these tests.
+SQLite::Database& fixture_db() {
+  static testing::TempDir dir;
+  static SQLite::Database db = [] {
+    auto d = open_database(dir / "matrix.sqlite", OpenMode::ReadWrite);
+    auto s = ingest(d, {testing::fixture("matrix")}, {});
+    REQUIRE(s.pages_added == 6);
+    REQUIRE(s.pages_rejected == 0);
+    return d;
+  }();
+  return db;
+}
+
+struct Ask {
+  std::vector<std::string> releases, filters;
+  bool packages = false, include_root = false, generic = false;
+};
+
+MatrixOptions options_for(const Ask& ask) {
+  MatrixOptions mo;
+  mo.include_root = ask.include_root;
+  mo.count = ask.packages ? Count::Packages : Count::Specs;
+  for (const auto& r : ask.releases) mo.scope.add("release", r);
+  for (const auto& f : ask.filters) mo.scope.add_filter(f);
+  return mo;
+}
+
+// The matrix as CSV with totals, LF line ends to keep the expectations readable.
+std::string csv(const std::string& name, const Ask& ask = {}) {
+  const auto mo = options_for(ask);
+  const auto m = ask.generic ? run_generic_matrix(fixture_db(), name, mo) : run_matrix(fixture_db(), name, mo);
+  std::string out = render(m, {Format::Csv, true, false});
+  for (auto at = out.find("\r\n"); at != std::string::npos; at = out.find("\r\n", at)) out.erase(at, 1);
+  return out;
+}
+
+const char* kStacksByTarget =
+    "stack,aarch64,x86_64_v3,zen4,total\n"
+    "developer-tools-darwin,1,0,0,1\n"
+    "developer-tools-x86_64_v3,0,1,0,1\n"
+    "e4s,0,2,0,2\n"
+    "e4s-cray-rhel,0,0,1,1\n"
+    "ml-linux-aarch64-cpu,2,0,0,2\n"
+    "ml-linux-x86_64-cpu,0,1,0,1\n"
+    "ml-linux-x86_64-cuda,0,1,0,1\n"
+    "tutorial,0,1,0,1\n"
+    "total,3,3,1,7\n";
+
+}  // namespace
+
+TEST_CASE("canned matrices on the fixture, over both releases") {
+  // s1 (e4s and tutorial) counts once in x86_64_v3's total: 3, not the 6 its cells add to.
+  CHECK(csv("stacks-by-target") == kStacksByTarget);
+  CHECK(csv("stacks-by-os") ==
+        "stack,rhel8,sequoia,ubuntu22.04,ubuntu24.04,total\n"
+        "developer-tools-darwin,0,1,0,0,1\n"
+        "developer-tools-x86_64_v3,0,0,1,0,1\n"
+        "e4s,0,0,2,0,2\n"
+        "e4s-cray-rhel,1,0,0,0,1\n"
+        "ml-linux-aarch64-cpu,0,0,0,2,2\n"
+        "ml-linux-x86_64-cpu,0,0,0,1,1\n"
+        "ml-linux-x86_64-cuda,0,0,0,1,1\n"
+        "tutorial,0,0,1,0,1\n"
+        "total,1,1,2,3,7\n");
+  // No stack dimension: s8 (root only) is a spec like the others.
+  CHECK(csv("os-by-target") ==
+        "os,aarch64,x86_64_v3,zen4,total\n"
+        "rhel8,0,0,1,1\n"
+        "sequoia,1,0,0,1\n"
+        "ubuntu22.04,0,3,0,3\n"
+        "ubuntu24.04,2,1,0,3\n"
+        "total,3,4,1,8\n");
+  CHECK(csv("targets-by-os") ==
+        "target,rhel8,sequoia,ubuntu22.04,ubuntu24.04,total\n"
+        "aarch64,0,1,0,2,3\n"
+        "x86_64_v3,0,0,3,1,4\n"
+        "zen4,1,0,0,0,1\n"
+        "total,1,1,3,3,8\n");
+  // gcc@11.4.0 and gcc@=11.4.0 are one compiler.
+  CHECK(csv("compilers-by-os") ==
+        "compiler,rhel8,sequoia,ubuntu22.04,ubuntu24.04,total\n"
+        "apple-clang@16.0.0,0,1,0,0,1\n"
+        "gcc@11.4.0,0,0,3,0,3\n"
+        "gcc@12.3.0,1,0,0,0,1\n"
+        "gcc@13.2.0,0,0,0,2,2\n"
+        "none,0,0,0,1,1\n"
+        "total,1,1,3,3,8\n");
+  CHECK(csv("compilers-by-target") ==
+        "compiler,aarch64,x86_64_v3,zen4,total\n"
+        "apple-clang@16.0.0,1,0,0,1\n"
+        "gcc@11.4.0,0,3,0,3\n"
+        "gcc@12.3.0,0,0,1,1\n"
+        "gcc@13.2.0,1,1,0,2\n"
+        "none,1,0,0,1\n"
+        "total,3,4,1,8\n");
+  CHECK(csv("packages-by-os") ==
+        "package,rhel8,sequoia,ubuntu22.04,ubuntu24.04,total\n"
+        "cmake,0,0,2,1,3\n"
+        "py-torch,0,0,0,2,2\n"
+        "zlib,1,1,1,0,3\n"
+        "total,1,1,3,3,8\n");
+  CHECK(csv("packages-by-target") ==
+        "package,aarch64,x86_64_v3,zen4,total\n"
+        "cmake,1,2,0,3\n"
+        "py-torch,1,1,0,2\n"
+        "zlib,1,1,1,3\n"
+        "total,3,4,1,8\n");
+  // s6 is in ml-linux-x86_64-cpu only in v1.0; over both releases it is in both ML stacks.
+  CHECK(csv("packages-by-stack") ==
+        "package,developer-tools-darwin,developer-tools-x86_64_v3,e4s,e4s-cray-rhel,ml-linux-aarch64-cpu,"
+        "ml-linux-x86_64-cpu,ml-linux-x86_64-cuda,tutorial,total\n"
+        "cmake,0,1,1,0,1,0,0,0,2\n"
+        "py-torch,0,0,0,0,1,1,1,0,2\n"
+        "zlib,1,0,1,1,0,0,0,1,3\n"
+        "total,1,1,2,1,2,1,1,1,7\n");
+  CHECK(csv("releases-by-stack") ==
+        "release,developer-tools-darwin,developer-tools-x86_64_v3,e4s,e4s-cray-rhel,ml-linux-aarch64-cpu,"
+        "ml-linux-x86_64-cpu,ml-linux-x86_64-cuda,tutorial,total\n"
+        "develop,1,1,2,1,1,0,1,1,6\n"
+        "v1.0,1,1,2,0,1,1,1,0,5\n"
+        "total,1,1,2,1,2,1,1,1,7\n");
+}
+
+TEST_CASE("--include-root adds the root row: every spec, each once") {
+  const auto m = csv("stacks-by-target", {.include_root = true});
+  CHECK(m.find("root,3,4,1,8\n") != std::string::npos);
+  CHECK(m.find("total,3,4,1,8\n") != std::string::npos);
+  CHECK(csv("releases-by-stack", {.include_root = true}).find("develop,1,1,2,1,1,0,1,7,1,7\n") != std::string::npos);
+}
+
+TEST_CASE("--release picks releases; several are alternatives") {
+  CHECK(csv("stacks-by-target", {.releases = {"develop"}}) ==
+        "stack,aarch64,x86_64_v3,zen4,total\n"
+        "developer-tools-darwin,1,0,0,1\n"
+        "developer-tools-x86_64_v3,0,1,0,1\n"
+        "e4s,0,2,0,2\n"
+        "e4s-cray-rhel,0,0,1,1\n"
+        "ml-linux-aarch64-cpu,1,0,0,1\n"
+        "ml-linux-x86_64-cuda,0,1,0,1\n"
+        "tutorial,0,1,0,1\n"
+        "total,2,3,1,6\n");
+  CHECK(csv("stacks-by-target", {.releases = {"v1.0"}}) ==
+        "stack,aarch64,x86_64_v3,total\n"
+        "developer-tools-darwin,1,0,1\n"
+        "developer-tools-x86_64_v3,0,1,1\n"
+        "e4s,0,2,2\n"
+        "ml-linux-aarch64-cpu,1,0,1\n"
+        "ml-linux-x86_64-cpu,0,1,1\n"
+        "ml-linux-x86_64-cuda,0,1,1\n"
+        "total,2,3,5\n");
+  CHECK(csv("stacks-by-target", {.releases = {"develop", "v1.0"}}) == kStacksByTarget);
+  // --filter release=... is the same thing.
+  CHECK(csv("stacks-by-target", {.filters = {"release=v1.0"}}) == csv("stacks-by-target", {.releases = {"v1.0"}}));
+}
+
+TEST_CASE("--filter: same dimension is OR, different dimensions AND, list-valued when any value matches") {
+  CHECK(csv("stacks-by-target", {.filters = {"os=ubuntu24.04"}}) ==
+        "stack,aarch64,x86_64_v3,total\n"
+        "ml-linux-aarch64-cpu,2,0,2\n"
+        "ml-linux-x86_64-cpu,0,1,1\n"
+        "ml-linux-x86_64-cuda,0,1,1\n"
+        "total,2,1,3\n");
+  CHECK(csv("stacks-by-target", {.filters = {"os=ubuntu24.04", "os=rhel8"}}) ==
+        "stack,aarch64,x86_64_v3,zen4,total\n"
+        "e4s-cray-rhel,0,0,1,1\n"
+        "ml-linux-aarch64-cpu,2,0,0,2\n"
+        "ml-linux-x86_64-cpu,0,1,0,1\n"
+        "ml-linux-x86_64-cuda,0,1,0,1\n"
+        "total,2,1,1,4\n");
+  CHECK(csv("stacks-by-target", {.filters = {"oss=ubuntu24.04", "targets=aarch64"}}) ==
+        "stack,aarch64,total\n"
+        "ml-linux-aarch64-cpu,2,2\n"
+        "total,2,2\n");
+  // A stack filter keeps the specs listed in e4s (s1, s4), with all their stacks.
+  CHECK(csv("os-by-target", {.filters = {"stack=e4s"}}) ==
+        "os,x86_64_v3,total\n"
+        "ubuntu22.04,2,2\n"
+        "total,2,2\n");
+  // s7 has versions 2.4.0 and 2.4.1: either matches.
+  CHECK(csv("packages-by-os", {.filters = {"version=2.4.1"}}) ==
+        "package,ubuntu24.04,total\n"
+        "py-torch,1,1\n"
+        "total,1,1\n");
+  CHECK(csv("compilers-by-target", {.filters = {"compiler=none", "platform=linux", "package=py-torch"}}) ==
+        "compiler,aarch64,total\n"
+        "none,1,1\n"
+        "total,1,1\n");
+  // Scope and release together: in develop, tutorial lists only s1.
+  CHECK(csv("stacks-by-target", {.releases = {"develop"}, .filters = {"stack=tutorial"}}) ==
+        "stack,x86_64_v3,total\n"
+        "e4s,1,1\n"
+        "tutorial,1,1\n"
+        "total,1,1\n");
+}
+
+TEST_CASE("values that look like SQL are plain values: they match nothing") {
+  for (const std::string evil : {"ubuntu24.04' OR '1'='1", "x\" ] } , \"os\": [\"rhel8", "'; DROP TABLE spec; --",
+                                 "%", "*", "ubuntu24.04\\"}) {
+    INFO(evil);
+    CHECK(csv("stacks-by-target", {.filters = {"os=" + evil}}) == "stack,total\ntotal,0\n");
+    CHECK(csv("stacks-by-target", {.releases = {evil}}) == "stack,total\ntotal,0\n");
+    CHECK(csv("version-by-stack", {.filters = {"version=" + evil}}) == "version,total\ntotal,0\n");
+  }
+  CHECK(fixture_db().execAndGet("SELECT count(*) FROM spec").getInt() == 8);
+}
+
+TEST_CASE("--count packages counts distinct packages") {
+  // ubuntu22.04/x86_64_v3 holds three specs (s1, s4, s8) of two packages.
+  CHECK(csv("os-by-target", {.packages = true}) ==
+        "os,aarch64,x86_64_v3,zen4,total\n"
+        "rhel8,0,0,1,1\n"
+        "sequoia,1,0,0,1\n"
+        "ubuntu22.04,0,2,0,2\n"
+        "ubuntu24.04,2,1,0,2\n"
+        "total,3,3,1,3\n");
+  CHECK(csv("stacks-by-target", {.packages = true}) ==
+        "stack,aarch64,x86_64_v3,zen4,total\n"
+        "developer-tools-darwin,1,0,0,1\n"
+        "developer-tools-x86_64_v3,0,1,0,1\n"
+        "e4s,0,2,0,2\n"
+        "e4s-cray-rhel,0,0,1,1\n"
+        "ml-linux-aarch64-cpu,2,0,0,2\n"
+        "ml-linux-x86_64-cpu,0,1,0,1\n"
+        "ml-linux-x86_64-cuda,0,1,0,1\n"
+        "tutorial,0,1,0,1\n"
+        "total,3,3,1,3\n");
+}
+
+TEST_CASE("generic pairs, with list-valued and release dimensions") {
+  CHECK(csv("stack-by-platform") ==
+        "stack,darwin,linux,total\n"
+        "developer-tools-darwin,1,0,1\n"
+        "developer-tools-x86_64_v3,0,1,1\n"
+        "e4s,0,2,2\n"
+        "e4s-cray-rhel,0,1,1\n"
+        "ml-linux-aarch64-cpu,0,2,2\n"
+        "ml-linux-x86_64-cpu,0,1,1\n"
+        "ml-linux-x86_64-cuda,0,1,1\n"
+        "tutorial,0,1,1\n"
+        "total,1,6,7\n");
+  // s7 counts under 2.4.0 and 2.4.1, once in py-torch's total.
+  CHECK(csv("versions-by-package") ==
+        "version,cmake,py-torch,zlib,total\n"
+        "1.3,0,0,1,1\n"
+        "1.3.1,0,0,2,2\n"
+        "2.4.0,0,1,0,1\n"
+        "2.4.1,0,1,0,1\n"
+        "2.5.1,0,1,0,1\n"
+        "3.30.5,2,0,0,2\n"
+        "3.31.0,1,0,0,1\n"
+        "total,3,2,3,8\n");
+  CHECK(csv("release-by-oss") ==
+        "release,rhel8,sequoia,ubuntu22.04,ubuntu24.04,total\n"
+        "develop,1,1,3,2,7\n"
+        "v1.0,0,1,2,2,5\n"
+        "total,1,1,3,3,8\n");
+  CHECK(csv("platforms-by-compiler") ==
+        "platform,apple-clang@16.0.0,gcc@11.4.0,gcc@12.3.0,gcc@13.2.0,none,total\n"
+        "darwin,1,0,0,0,0,1\n"
+        "linux,0,3,1,2,1,7\n"
+        "total,1,3,1,2,1,8\n");
+}
+
+TEST_CASE("every canned matrix agrees with the generic query, in every scope") {
+  const std::vector<Ask> asks = {
+      {},
+      {.include_root = true},
+      {.releases = {"develop"}},
+      {.releases = {"v1.0"}, .include_root = true},
+      {.filters = {"os=ubuntu24.04", "os=sequoia"}},
+      {.filters = {"stack=e4s", "stack=ml-linux-x86_64-cpu"}},
+      {.releases = {"v1.0"}, .filters = {"target=x86_64_v3", "version=2.5.1"}},
+      {.filters = {"os=nothing-like-this"}},
+  };
+  REQUIRE(canned_matrices().size() >= 10);
+  for (const auto& canned : canned_matrices()) {
+    for (std::size_t i = 0; i < asks.size(); ++i) {
+      INFO(canned.name << ", scope #" << i);
+      auto generic = asks[i];
+      generic.generic = true;
+      CHECK(csv(canned.name, asks[i]) == csv(canned.name, generic));
+    }
+  }
+}
+
+TEST_CASE("canned queries: a description each, and the scope block of queries/scope.sql verbatim") {
+  std::vector<std::string> names;
+  for (const auto& m : canned_matrices()) {
+    INFO(m.name);
+    names.push_back(m.name);
+    CHECK(!m.description.empty());
+    CHECK(m.sql.find(scope_block()) != std::string_view::npos);
+  }
+  for (const char* required : {"stacks-by-target", "stacks-by-os", "os-by-target", "targets-by-os", "compilers-by-os",
+                               "compilers-by-target", "packages-by-stack", "packages-by-os", "packages-by-target",
+                               "releases-by-stack"}) {
+    INFO(required);
+    CHECK(std::find(names.begin(), names.end(), required) != names.end());
+  }
+}
+
+TEST_CASE("matrix names: singular or plural, every pair of two different dimensions") {
+  CHECK(matrix_name(*parse_matrix_name("stack-by-targets").first, *parse_matrix_name("stack-by-targets").second) ==
+        "stacks-by-target");
+  CHECK(parse_matrix_name("oss-by-target").first->name == "os");
+  CHECK(parse_matrix_name("os-by-targets").second->name == "target");
+  CHECK_THROWS_AS(parse_matrix_name("stacks-by-stack"), Error);
+  CHECK_THROWS_AS(parse_matrix_name("stacks-by-colour"), Error);
+  CHECK_THROWS_AS(parse_matrix_name("stacks"), Error);
+  // Every ordered pair runs and agrees with itself spelled the other way round.
+  for (const auto& r : dimensions())
+    for (const auto& c : dimensions()) {
+      if (&r == &c) continue;
+      const auto name = std::string(r.plural) + "-by-" + std::string(c.name);
+      INFO(name);
+      const auto m = run_matrix(fixture_db(), name, {});
+      const auto t = run_matrix(fixture_db(), std::string(c.name) + "-by-" + std::string(r.plural), {});
+      CHECK(m.rows == t.cols);
+      CHECK(m.cols == t.rows);
+      CHECK(m.grand_total == t.grand_total);
+      CHECK(m.name == matrix_name(r, c));
+    }
+}
