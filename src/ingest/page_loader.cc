@@ -17,6 +17,9 @@ namespace {
 // Enough read-ahead to keep the writer busy, small enough to keep memory flat.
 constexpr std::size_t kMaxQueuedPages = 256;
 constexpr std::size_t kMaxQueuedBytes = 16u << 20;
+// A batch is handed over when it holds this many pages or bytes.
+constexpr std::size_t kBatchPages = 64;
+constexpr std::size_t kBatchBytes = 1u << 20;
 
 FileStamp stamp_of(const struct stat& st) {
   return {static_cast<std::int64_t>(st.st_size),
@@ -110,8 +113,27 @@ LoadedPage PageLoader::load(const std::string& path) {
   return out;
 }
 
+// Pages cross between the threads in batches: handing them over one at a
+// time cost two context switches per page, more than an unchanged page's work.
 void PageLoader::run() {
   pthread_setname_np(pthread_self(), "cachedb-loader");  // tells the threads apart in perf and top
+  std::vector<LoadedPage> batch;
+  std::size_t batch_bytes = 0;
+  // Hands the batch over, waiting while the queue is full. False when stopped.
+  auto hand_over = [&] {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] {
+      return stop_ || queue_.empty() ||
+             (queue_.size() + batch.size() <= kMaxQueuedPages && queued_bytes_ + batch_bytes <= kMaxQueuedBytes);
+    });
+    if (stop_) return false;
+    for (auto& page : batch) queue_.push_back(std::move(page));
+    queued_bytes_ += batch_bytes;
+    batch.clear();
+    batch_bytes = 0;
+    changed_.notify_all();
+    return true;
+  };
   try {
     while (auto entry = walker_.next()) {
       LoadedPage page;
@@ -121,16 +143,13 @@ void PageLoader::run() {
         page.path = std::move(entry->path);
         page.passed_over = std::move(entry->passed_over);
       }
-      const std::size_t bytes = page.page ? page.page->storage_size : 0;
-      std::unique_lock lock(mutex_);
-      changed_.wait(lock, [&] {
-        return stop_ || queue_.empty() || (queue_.size() < kMaxQueuedPages && queued_bytes_ + bytes <= kMaxQueuedBytes);
-      });
-      if (stop_) return;
-      queued_bytes_ += bytes;
-      queue_.push_back(std::move(page));
-      changed_.notify_all();
+      batch_bytes += page.page ? page.page->storage_size : 0;
+      batch.push_back(std::move(page));
+      if (batch.size() >= kBatchPages || batch_bytes >= kBatchBytes) {
+        if (!hand_over()) return;
+      }
     }
+    if (!batch.empty() && !hand_over()) return;
   } catch (...) {
     std::lock_guard lock(mutex_);
     failure_ = std::current_exception();
@@ -141,16 +160,20 @@ void PageLoader::run() {
 }
 
 std::optional<LoadedPage> PageLoader::next() {
-  std::unique_lock lock(mutex_);
-  changed_.wait(lock, [&] { return !queue_.empty() || done_; });
-  if (queue_.empty()) {
-    if (failure_) std::rethrow_exception(failure_);
-    return std::nullopt;
+  if (taken_.empty()) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return !queue_.empty() || done_; });
+    if (queue_.empty()) {
+      if (failure_) std::rethrow_exception(failure_);
+      return std::nullopt;
+    }
+    // Everything queued at once: the loader goes on while these are written.
+    taken_.swap(queue_);
+    queued_bytes_ = 0;
+    changed_.notify_all();
   }
-  LoadedPage page = std::move(queue_.front());
-  queue_.pop_front();
-  queued_bytes_ -= page.page ? page.page->storage_size : 0;
-  changed_.notify_all();
+  LoadedPage page = std::move(taken_.front());
+  taken_.pop_front();
   return page;
 }
 

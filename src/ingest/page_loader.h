@@ -67,6 +67,7 @@ class PageLoader {
   std::mutex mutex_;
   std::condition_variable changed_;
   std::deque<LoadedPage> queue_;
+  std::deque<LoadedPage> taken_;  // the consumer's side: taken from queue_ in one go
   std::size_t queued_bytes_ = 0;
   bool done_ = false;
   bool stop_ = false;
