@@ -30,6 +30,10 @@ Runner add_ingest_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("paths", args->paths, "Pages, or directories searched for *.md")->required();
   cmd->add_flag("--prune", args->options.prune, "Remove the pages of each release seen that this run did not see");
   cmd->add_flag("--force", args->options.force, "Prune even if some pages were rejected");
+  cmd->add_option("--max-page-bytes", args->options.max_page_bytes,
+                  "Reject, unread, any file larger than this many bytes")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   return [cmd, args, &global]() -> int {
     if (!*cmd) return -1;
     auto db = open_database(resolve_db_path(global.db), OpenMode::ReadWrite);

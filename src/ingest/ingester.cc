@@ -1,11 +1,17 @@
 #include "ingest/ingester.h"
 
+#include <cerrno>
 #include <chrono>
-#include <fstream>
+#include <cstring>
 #include <set>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+#include <sqlite3.h>
 #include <spdlog/spdlog.h>
 #include <SQLiteCpp/Exception.h>
 #include <SQLiteCpp/Statement.h>
@@ -14,6 +20,8 @@
 #include "ingest/file_walker.h"
 #include "ingest/page_writer.h"
 #include "parsing/page.h"
+#include "parsing/text_limits.h"
+#include "storage/sqlite_errors.h"
 
 namespace cachedb {
 namespace {
@@ -25,19 +33,62 @@ std::string utc_now() {
                                                   std::chrono::system_clock::now())));
 }
 
-// Reads a whole file; throws ParseError (line 0) when it cannot.
+// A file that cannot be opened (permissions, a vanished file): passed over with
+// a warning, like the FIFOs and broken links the walk already passes over.
+struct Unreadable {
+  std::string why;
+};
+
+// Closes a file descriptor on every path out.
+struct Fd {
+  int fd;
+  ~Fd() { ::close(fd); }
+};
+
+// Reads a whole page. Never blocks: O_NONBLOCK and the S_ISREG check keep a
+// FIFO that replaced a file since the walk from hanging the run, and the size
+// limit is checked on the open file before anything is read.
 std::string read_file(const fs::path& path, std::uintmax_t max_bytes) {
-  std::error_code ec;
-  const auto size = fs::file_size(path, ec);
-  if (ec) throw ParseError(0, "cannot read: " + ec.message());
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) throw Unreadable{fmt::format("cannot open: {}", std::strerror(errno))};
+  Fd guard{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw Unreadable{fmt::format("cannot stat: {}", std::strerror(errno))};
+  if (!S_ISREG(st.st_mode)) throw Unreadable{"not a regular file"};
+  const auto size = static_cast<std::uintmax_t>(st.st_size);
   if (size > max_bytes)
-    throw ParseError(0, fmt::format("file is {} bytes, over the {}-byte page limit", size, max_bytes));
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ParseError(0, "cannot open for reading");
+    throw ParseError(0, fmt::format("file is {} bytes, over the {}-byte page limit (--max-page-bytes)", size,
+                                    max_bytes));
   std::string bytes(size, '\0');
-  in.read(bytes.data(), static_cast<std::streamsize>(size));
-  if (static_cast<std::uintmax_t>(in.gcount()) != size) throw ParseError(0, "short read");
+  std::size_t got = 0;
+  while (got < size) {
+    const ssize_t n = ::read(fd, bytes.data() + got, size - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw ParseError(0, fmt::format("read failed: {}", std::strerror(errno)));
+    if (n == 0) throw ParseError(0, fmt::format("file shrank while being read ({} of {} bytes)", got, size));
+    got += static_cast<std::size_t>(n);
+  }
   return bytes;
+}
+
+// The path as stored in the database: TEXT must be UTF-8, but a file name is
+// any bytes. Invalid bytes become U+FFFD; logs still show the name as it is.
+std::string storable_path(const fs::path& path) {
+  const std::string raw = fs::absolute(path).string();
+  if (is_valid_utf8(raw)) return raw;
+  std::string out;
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    // Keep each valid sequence of up to four bytes; replace any other byte.
+    std::size_t len = 1;
+    while (len <= 4 && i + len <= raw.size() && !is_valid_utf8(std::string_view(raw).substr(i, len))) ++len;
+    if (len <= 4 && i + len <= raw.size()) {
+      out.append(raw, i, len);
+      i += len - 1;
+    } else {
+      out += "\xEF\xBF\xBD";
+    }
+  }
+  return out;
 }
 
 class Run {
@@ -46,8 +97,27 @@ class Run {
 
   void page(const fs::path& path) {
     const std::string where = path.string();
+    std::string bytes;
     try {
-      const std::string bytes = read_file(path, options_.max_page_bytes);
+      bytes = read_file(path, options_.max_page_bytes);
+    } catch (const Unreadable& u) {
+      spdlog::warn("{}: passed over: {}", where, u.why);
+      ++summary_.pages_skipped;
+      ++unreadable_;
+      return;
+    } catch (const ParseError& e) {
+      reject(where, e.line(), e.what());
+      return;
+    }
+    page_bytes(where, storable_path(path), std::move(bytes));
+  }
+
+  // `where` names the page in messages, `stored_path` in the database.
+  void page_bytes(const std::string& where, const std::string& stored_path, std::string bytes) {
+    try {
+      // An empty file is most likely a truncated copy: rejecting it (rather
+      // than skipping it) also keeps --prune from deleting what it held.
+      if (bytes.empty()) throw ParseError(0, "empty file");
       const std::string fingerprint = content_fingerprint(bytes);
       if (auto known = writer_.find_by_content(fingerprint)) {
         // Byte-identical to a stored page: nothing to parse or write.
@@ -56,6 +126,9 @@ class Run {
         return;
       }
       Page page = parse_page(bytes);
+      // The records point into page.storage, not into the file's bytes: free
+      // them now, so a large page is not held twice while it is written.
+      std::string().swap(bytes);
       if (page.kind == PageKind::NotCache) {
         ++summary_.pages_skipped;
         return;
@@ -66,7 +139,7 @@ class Run {
       }
       PageWriteResult r;
       try {
-        r = writer_.write(page, fs::absolute(path).string(), fingerprint, now_);
+        r = writer_.write(page, stored_path, fingerprint, now_);
       } catch (const ParseError& e) {
         // A variant or compiler the parser passed but the writer could not split.
         throw ParseError(e.line() ? e.line() : page.spec_details_line, e.what());
@@ -96,6 +169,12 @@ class Run {
 
   // Removes, for each release seen, the pages this run did not see.
   void prune() {
+    if (unreadable_ && !options_.force) {
+      summary_.prune_refused = true;
+      spdlog::error("not pruning: {} file(s) could not be read, so the tree is incomplete (use --force to prune anyway)",
+                    unreadable_);
+      return;
+    }
     if (!summary_.rejections.empty() && !options_.force) {
       summary_.prune_refused = true;
       spdlog::error("not pruning: {} page(s) were rejected, so the tree is incomplete (use --force to prune anyway)",
@@ -125,35 +204,72 @@ class Run {
   const IngestOptions& options_;
   PageWriter writer_;
   IngestSummary summary_;
-  std::set<std::pair<std::int64_t, std::int64_t>> seen_;  // (release, package) pages met in this run
+  std::set<std::pair<std::int64_t, std::int64_t>> seen_;
+  std::size_t unreadable_ = 0;  // files passed over because they could not be opened  // (release, package) pages met in this run
   const std::string now_ = utc_now();
 };
+
+// Ends the run's transaction after a failure. SQLite may already have rolled it
+// back itself (after a full disk or an I/O error), and a failing ROLLBACK must
+// not replace the error that explains what happened.
+void roll_back(SQLite::Database& db) noexcept {
+  if (sqlite3_get_autocommit(db.getHandle())) return;
+  try {
+    db.exec("ROLLBACK");
+  } catch (const std::exception& e) {
+    spdlog::debug("rollback: {}", e.what());
+  }
+}
+
+std::string describe(SQLite::Database& db, const SQLite::Exception& e) {
+  return describe_sqlite_error(e, db.getHandle());
+}
+
+// Runs `body` inside the run's write transaction; a fatal error rolls it all back.
+template <typename Body>
+IngestSummary in_transaction(SQLite::Database& db, const IngestOptions& options, Body&& body) {
+  try {
+    db.exec("BEGIN IMMEDIATE");
+  } catch (const SQLite::Exception& e) {
+    throw Error(fmt::format("{}: cannot start writing: {}", db.getFilename(), describe(db, e)));
+  }
+  try {
+    Run run(db, options);
+    body(run);
+    if (options.prune) run.prune();
+    db.exec("COMMIT");
+    return std::move(run.summary());
+  } catch (const SQLite::Exception& e) {
+    const std::string why = describe(db, e);
+    roll_back(db);
+    throw Error(fmt::format("{}: ingest failed, nothing was changed: {}", db.getFilename(), why));
+  } catch (...) {
+    roll_back(db);
+    throw;
+  }
+}
 
 }  // namespace
 
 IngestSummary ingest(SQLite::Database& db, const std::vector<fs::path>& inputs, const IngestOptions& options) {
   WalkResult walk = find_pages(inputs);
   for (const auto& [path, why] : walk.passed_over) spdlog::warn("{}: passed over: {}", path.string(), why);
-
-  try {
-    db.exec("BEGIN IMMEDIATE");
-  } catch (const SQLite::Exception& e) {
-    throw Error(fmt::format("{}: cannot start writing: {}", db.getFilename(), e.what()));
-  }
-  try {
-    Run run(db, options);
+  return in_transaction(db, options, [&](Run& run) {
     run.summary().pages_skipped += static_cast<std::int64_t>(walk.passed_over.size());
     for (const auto& path : walk.files) run.page(path);
-    if (options.prune) run.prune();
-    db.exec("COMMIT");
-    return std::move(run.summary());
-  } catch (const SQLite::Exception& e) {
-    db.exec("ROLLBACK");
-    throw Error(fmt::format("{}: ingest failed, nothing was changed: {}", db.getFilename(), e.what()));
-  } catch (...) {
-    db.exec("ROLLBACK");
-    throw;
-  }
+  });
+}
+
+IngestSummary ingest_bytes(SQLite::Database& db, const std::string& name, std::string_view bytes,
+                           const IngestOptions& options) {
+  return in_transaction(db, options, [&](Run& run) {
+    if (bytes.size() > options.max_page_bytes) {
+      run.reject(name, 0, fmt::format("page is {} bytes, over the {}-byte page limit", bytes.size(),
+                                      options.max_page_bytes));
+      return;
+    }
+    run.page_bytes(name, name, std::string(bytes));
+  });
 }
 
 }  // namespace cachedb

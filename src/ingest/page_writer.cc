@@ -269,6 +269,20 @@ struct PageWriter::Impl {
   }
 };
 
+// Undoes the page's savepoint after a failure. After a full disk or an I/O
+// error SQLite has already rolled back the whole transaction, savepoint and
+// all: then there is nothing to undo, and trying would replace the error that
+// says what happened with "no such savepoint".
+static void undo_savepoint(SQLite::Database& db) noexcept {
+  if (sqlite3_get_autocommit(db.getHandle())) return;
+  try {
+    db.exec("ROLLBACK TO page");
+    db.exec("RELEASE page");
+  } catch (...) {
+    // The caller's exception is the one that explains the failure.
+  }
+}
+
 PageWriter::PageWriter(SQLite::Database& db) : impl_(std::make_unique<Impl>(db)) {}
 PageWriter::~PageWriter() = default;
 
@@ -289,8 +303,7 @@ PageWriteResult PageWriter::write(const Page& page, std::string_view path, std::
     impl_->db.exec("RELEASE page");
     return result;
   } catch (...) {
-    impl_->db.exec("ROLLBACK TO page");
-    impl_->db.exec("RELEASE page");
+    undo_savepoint(impl_->db);
     // Ids cached during the undone savepoint may no longer exist.
     impl_->forget_caches();
     throw;
@@ -306,8 +319,7 @@ std::int64_t PageWriter::remove(std::int64_t page_id) {
     impl_->db.exec("RELEASE page");
     return static_cast<std::int64_t>(old.size());
   } catch (...) {
-    impl_->db.exec("ROLLBACK TO page");
-    impl_->db.exec("RELEASE page");
+    undo_savepoint(impl_->db);
     impl_->forget_caches();
     throw;
   }
