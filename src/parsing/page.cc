@@ -200,9 +200,17 @@ Page parse_page(std::string_view text) {
     throw ParseError(line_at(value, offset, details->line),
                      fmt::format("spec_details: NUL byte at offset {}", offset));
   }
-  page.storage = std::make_unique<char[]>(value.size() + 1);
-  std::memcpy(page.storage.get(), value.data(), value.size());
-  page.storage[value.size()] = '\0';
+  // The terminating NUL plus kInsituPadding more: RapidJSON's UTF-8 validation
+  // takes a multi-byte sequence's continuation bytes without looking for the
+  // end, so a value ending in a lead byte read (found by fuzzing: ASan,
+  // heap-buffer-overflow) up to three bytes past the NUL. Zeros there end such
+  // a sequence as invalid.
+  constexpr std::size_t kInsituPadding = 4;
+  page.storage = std::make_unique<char[]>(value.size() + 1 + kInsituPadding);
+  // An empty value ('spec_details:' with nothing after it) has no data pointer,
+  // and memcpy from null is undefined even for 0 bytes (found by fuzzing).
+  if (!value.empty()) std::memcpy(page.storage.get(), value.data(), value.size());
+  std::memset(page.storage.get() + value.size(), 0, 1 + kInsituPadding);
 
   rapidjson::Document doc;
   doc.ParseInsitu<kInsituFlags>(page.storage.get());
