@@ -171,7 +171,8 @@ class Run {
   void prune() {
     if (unreadable_ && !options_.force) {
       summary_.prune_refused = true;
-      spdlog::error("not pruning: {} file(s) could not be read, so the tree is incomplete (use --force to prune anyway)",
+      spdlog::error("not pruning: {} file(s) or directories could not be read, so the tree is incomplete "
+                    "(use --force to prune anyway)",
                     unreadable_);
       return;
     }
@@ -198,6 +199,8 @@ class Run {
   }
 
   IngestSummary& summary() { return summary_; }
+  // Directories the walk could not read: pages may be missing, as with unreadable files.
+  void note_unreadable(std::size_t directories) { unreadable_ += directories; }
 
  private:
   SQLite::Database& db_;
@@ -256,6 +259,7 @@ IngestSummary ingest(SQLite::Database& db, const std::vector<fs::path>& inputs, 
   for (const auto& [path, why] : walk.passed_over) spdlog::warn("{}: passed over: {}", path.string(), why);
   return in_transaction(db, options, [&](Run& run) {
     run.summary().pages_skipped += static_cast<std::int64_t>(walk.passed_over.size());
+    run.note_unreadable(walk.unreadable_directories);
     for (const auto& path : walk.files) run.page(path);
   });
 }
