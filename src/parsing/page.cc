@@ -133,8 +133,9 @@ class SpecReader {
 PageMeta read_meta(const FrontMatterField& field) {
   PageMeta meta;
   meta.present = true;
-  if (field.value.size() > limits::kMeta)
-    throw ParseError(field.line, fmt::format("meta: {} bytes, over the {}-byte limit", field.value.size(), limits::kMeta));
+  // Stored verbatim, so checked whole: RapidJSON stops at a NUL after the
+  // object and would let anything behind it (even invalid UTF-8) through.
+  if (auto problem = text_problem(field.value, limits::kMeta)) throw ParseError(field.line, "meta " + *problem);
   meta.json.assign(field.value);
   rapidjson::Document doc;
   doc.Parse<kCopyFlags>(field.value.data(), field.value.size());
