@@ -62,6 +62,10 @@ Runner add_ingest_command(CLI::App& app, const GlobalOptions& global) {
   cmd->footer(
       "Exit status: 0 every page read; 2 some pages rejected (the others are committed; --prune then removed "
       "nothing unless --force); 1 fatal, nothing changed (also when another ingest is running on the database).");
+  cmd->add_option("--max-page-bytes", args->options.max_page_bytes,
+                  "Reject, unread, any file larger than this many bytes")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   return [cmd, args, &global]() -> int {
     if (!*cmd) return -1;
     // What -q/-v chose for the terminal: err, warn (default) or info.

@@ -1,4 +1,5 @@
 // cachedb: Spack build-cache pages in SQLite, with reports on top.
+#include <csignal>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -57,6 +58,10 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   setup_logging(quiet ? -1 : verbose);
+  // Past a file-size limit (ulimit -f) the kernel would kill the process with
+  // SIGXFSZ mid-write; ignored, the write fails with EFBIG instead, SQLite
+  // reports it, and the run rolls back with a message like any full disk.
+  std::signal(SIGXFSZ, SIG_IGN);
 
   try {
     for (const auto& run : runners)

@@ -31,12 +31,12 @@ void PageWalker::open_directory(const std::string& dir) {
   std::error_code ec;
   fs::directory_iterator it(dir, ec), end;
   if (ec) {
-    pending_.push_back({dir, "cannot read directory: " + ec.message()});
+    pending_.push_back({dir, "cannot read directory: " + ec.message(), true});
     return;
   }
   for (; it != end; it.increment(ec)) {
     if (ec) {
-      pending_.push_back({dir, "cannot read directory: " + ec.message()});
+      pending_.push_back({dir, "cannot read directory: " + ec.message(), true});
       break;
     }
     const auto& entry = *it;

@@ -15,6 +15,10 @@ struct WalkEntry {
   // Empty for a page to read; otherwise why the path is passed over (not a
   // regular file, unreadable directory...).
   std::string passed_over;
+  // Set when the entry could not be read (a directory or file the permissions
+  // or a race hide): pages may be missing from the walk, so --prune must not
+  // trust it. A FIFO or a broken link is passed over without this.
+  bool unreadable = false;
 };
 
 class PageWalker {

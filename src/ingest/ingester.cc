@@ -16,6 +16,8 @@
 #include "ingest/page_loader.h"
 #include "ingest/page_writer.h"
 #include "ingest/run_log.h"
+#include "parsing/text_limits.h"
+#include "storage/sqlite_errors.h"
 #include "storage/statement.h"
 #include "parsing/page.h"
 
@@ -61,6 +63,25 @@ std::unique_ptr<KnownPages> make_known_pages(SQLite::Database& db) {
   return std::make_unique<KnownPageReader>(path);
 }
 
+// The path as stored in the database: TEXT must be UTF-8, but a file name is
+// any bytes. Invalid bytes become U+FFFD; logs still show the name as it is.
+std::string storable_path(const std::string& raw) {
+  if (is_valid_utf8(raw)) return raw;
+  std::string out;
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    // Keep each valid sequence of up to four bytes; replace any other byte.
+    std::size_t len = 1;
+    while (len <= 4 && i + len <= raw.size() && !is_valid_utf8(std::string_view(raw).substr(i, len))) ++len;
+    if (len <= 4 && i + len <= raw.size()) {
+      out.append(raw, i, len);
+      i += len - 1;
+    } else {
+      out += "\xEF\xBF\xBD";
+    }
+  }
+  return out;
+}
+
 class Run {
  public:
   Run(SQLite::Database& db, const IngestOptions& options) : db_(db), options_(options), writer_(db) {}
@@ -70,6 +91,7 @@ class Run {
     if (!loaded.passed_over.empty()) {
       spdlog::warn("{}: passed over: {}", where, loaded.passed_over);
       ++summary_.pages_skipped;
+      if (loaded.unreadable) ++unreadable_;
       return;
     }
     try {
@@ -80,7 +102,7 @@ class Run {
         // Byte-identical to a stored page: nothing to parse or write, but a file
         // checked out anew gets its stamp stored, to be recognized unread next time.
         if (!loaded.known_by_stamp && loaded.stamp.size >= 0)
-          writer_.restamp(*loaded.known, loaded.path, loaded.stamp);
+          writer_.restamp(*loaded.known, storable_path(loaded.path), loaded.stamp);
         ++summary_.pages_unchanged;
         seen_.emplace_back(loaded.known->release_id, loaded.known->package_id);
         return;
@@ -94,7 +116,8 @@ class Run {
         ++summary_.pages_legacy;
         return;
       }
-      const PageWriteResult r = writer_.write(page, loaded.path, loaded.fingerprint, loaded.stamp, now_);
+      const PageWriteResult r =
+          writer_.write(page, storable_path(loaded.path), loaded.fingerprint, loaded.stamp, now_);
       seen_.emplace_back(r.release_id, r.package_id);
       switch (r.status) {
         case PageStatus::Added: ++summary_.pages_added; break;
@@ -126,6 +149,13 @@ class Run {
   // whose file is there but was rejected is kept even with --force: a broken
   // page never removes what its earlier good version stored.
   void prune() {
+    if (unreadable_ && !options_.force) {
+      summary_.prune_refused = true;
+      spdlog::error("not pruning: {} file(s) or directories could not be read, so the tree is incomplete "
+                    "(use --force to prune anyway)",
+                    unreadable_);
+      return;
+    }
     if (!summary_.rejections.empty() && !options_.force) {
       summary_.prune_refused = true;
       spdlog::error("not pruning: {} page(s) were rejected, so the tree is incomplete (use --force to prune anyway)",
@@ -133,7 +163,7 @@ class Run {
       return;
     }
     std::set<std::string> rejected_paths;  // as page.path stores them: absolute
-    for (const auto& r : summary_.rejections) rejected_paths.insert(fs::absolute(r.path).string());
+    for (const auto& r : summary_.rejections) rejected_paths.insert(storable_path(fs::absolute(r.path).string()));
     std::set<std::int64_t> releases;
     std::sort(seen_.begin(), seen_.end());
     for (const auto& [release, package] : seen_) releases.insert(release);
@@ -163,6 +193,7 @@ class Run {
   // (release, package) of the pages met in this run, for --prune: 16 bytes a
   // page in a flat vector, sorted once when pruning.
   std::vector<std::pair<std::int64_t, std::int64_t>> seen_;
+  std::size_t unreadable_ = 0;  // files and directories passed over because they could not be read
   const std::string now_ = utc_timestamp();
 };
 
@@ -178,12 +209,10 @@ void rollback(SQLite::Database& db) noexcept {
   }
 }
 
-// The run itself; ingest() wraps it with the run log's failure path.
-IngestSummary ingest_logged(SQLite::Database& db, const std::vector<fs::path>& inputs, const IngestOptions& options,
-                            RunLog& log) {
-  PageWalker walker(inputs);  // fails here, before any write, when an input is missing
-  const std::size_t total = options.on_progress ? count_pages(inputs) : 0;
-
+// Runs `body(run)` in the run's one write transaction: a fatal error rolls it
+// all back and is rethrown as an Error naming the database.
+template <typename Body>
+IngestSummary in_transaction(SQLite::Database& db, const IngestOptions& options, Body&& body) {
   // Foreign keys are declared for analysts and checked by the tests
   // (foreign_key_check), but not enforced while ingesting: the page writer is
   // the only writer, and enforcement would cost a lookup per reference per row.
@@ -200,27 +229,40 @@ IngestSummary ingest_logged(SQLite::Database& db, const std::vector<fs::path>& i
   try {
     db.exec("BEGIN IMMEDIATE");
   } catch (const SQLite::Exception& e) {
-    throw Error(fmt::format("{}: cannot start writing: {}", db.getFilename(), e.what()));
+    throw Error(fmt::format("{}: cannot start writing: {}", db.getFilename(),
+                            describe_sqlite_error(e, db.getHandle())));
   }
   try {
     Run run(db, options);
+    body(run);
+    db.exec("COMMIT");
+    return std::move(run.summary());
+  } catch (const SQLite::Exception& e) {
+    const std::string why = describe_sqlite_error(e, db.getHandle());
+    rollback(db);
+    throw Error(fmt::format("{}: ingest failed, nothing was changed: {}", db.getFilename(), why));
+  } catch (...) {
+    rollback(db);
+    throw;
+  }
+}
+
+// The run itself; ingest() wraps it with the run log's failure path.
+IngestSummary ingest_logged(SQLite::Database& db, const std::vector<fs::path>& inputs, const IngestOptions& options,
+                            RunLog& log) {
+  PageWalker walker(inputs);  // fails here, before any write, when an input is missing
+  const std::size_t total = options.on_progress ? count_pages(inputs) : 0;
+  return in_transaction(db, options, [&](Run& run) {
     PageLoader loader(std::move(walker), options.max_page_bytes, make_known_pages(db));
     for (std::size_t done = 1; auto loaded = loader.next(); ++done) {
       run.page(*loaded);
       if (options.on_progress) options.on_progress(done, total);
     }
     if (options.prune) run.prune();
+    // Logged inside the transaction: a run reads ok exactly when its data is committed.
     run.summary().run_id = log.id();
     log.finish(run.summary());
-    db.exec("COMMIT");
-    return std::move(run.summary());
-  } catch (const SQLite::Exception& e) {
-    rollback(db);
-    throw Error(fmt::format("{}: ingest failed, nothing was changed: {}", db.getFilename(), e.what()));
-  } catch (...) {
-    rollback(db);
-    throw;
-  }
+  });
 }
 
 }  // namespace
@@ -233,6 +275,21 @@ IngestSummary ingest(SQLite::Database& db, const std::vector<fs::path>& inputs, 
     log.fail(e.what());
     throw;
   }
+}
+
+IngestSummary ingest_bytes(SQLite::Database& db, const std::string& name, std::string_view bytes,
+                           const IngestOptions& options) {
+  return in_transaction(db, options, [&](Run& run) {
+    LoadedPage loaded;
+    loaded.path = name;
+    if (bytes.size() > options.max_page_bytes)
+      loaded.error = ParseError(0, fmt::format("page is {} bytes, over the {}-byte page limit", bytes.size(),
+                                               options.max_page_bytes));
+    else
+      load_bytes(loaded, bytes, nullptr);
+    run.page(loaded);
+    if (options.prune) run.prune();
+  });
 }
 
 }  // namespace cachedb

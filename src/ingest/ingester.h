@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <SQLiteCpp/Database.h>
@@ -40,13 +41,20 @@ struct IngestSummary {
   bool prune_refused = false;
   std::int64_t run_id = 0;  // the run's row in ingest_runs
 
-  // 0 when every page was read, 2 when some were rejected (the rest committed).
-  int exit_code() const { return rejections.empty() ? 0 : 2; }
+  // 0 when every page was read, 2 when some were rejected (the rest committed)
+  // or a requested prune was refused.
+  int exit_code() const { return rejections.empty() && !prune_refused ? 0 : 2; }
 };
 
 // Records the run in ingest_runs (see ingest/run_log.h). Throws Error (nothing
 // committed, the run logged as 'failed') on a fatal failure.
 IngestSummary ingest(SQLite::Database& db, const std::vector<std::filesystem::path>& inputs,
                      const IngestOptions& options);
+
+// Ingests one page given as bytes, as `ingest` would ingest a file holding them
+// (the fuzzers' way in; `name` stands for the path in messages and the page
+// table). Throws Error (nothing committed) on a fatal failure.
+IngestSummary ingest_bytes(SQLite::Database& db, const std::string& name, std::string_view bytes,
+                           const IngestOptions& options);
 
 }  // namespace cachedb

@@ -34,28 +34,35 @@ struct Fd {
   }
 };
 
-// Reads a whole regular file; throws ParseError (line 0) when it cannot.
+// A file that cannot be opened (permissions, a file gone since the walk, a FIFO
+// swapped in): passed over with a warning, like the FIFOs the walk passes over.
+struct Unreadable {
+  std::string why;
+};
+
+// Reads a whole regular file; throws Unreadable, or ParseError (line 0) for a
+// file too large to be a page or one that changes while read.
 std::string read_file(const std::string& path, std::uintmax_t max_bytes, FileStamp& stamp) {
   // O_NONBLOCK: a FIFO swapped in after the walk must not hang the run.
   Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
-  if (f.fd < 0) throw ParseError(0, fmt::format("cannot open: {}", std::strerror(errno)));
+  if (f.fd < 0) throw Unreadable{fmt::format("cannot open: {}", std::strerror(errno))};
   struct stat st {};
-  if (::fstat(f.fd, &st) != 0) throw ParseError(0, fmt::format("cannot stat: {}", std::strerror(errno)));
-  if (!S_ISREG(st.st_mode)) throw ParseError(0, "not a regular file");
+  if (::fstat(f.fd, &st) != 0) throw Unreadable{fmt::format("cannot stat: {}", std::strerror(errno))};
+  if (!S_ISREG(st.st_mode)) throw Unreadable{"not a regular file"};
   stamp = stamp_of(st);
   const auto size = static_cast<std::uintmax_t>(st.st_size);
   if (size > max_bytes)
-    throw ParseError(0, fmt::format("file is {} bytes, over the {}-byte page limit", size, max_bytes));
+    throw ParseError(0, fmt::format("file is {} bytes, over the {}-byte page limit (--max-page-bytes)", size,
+                                    max_bytes));
   std::string bytes(size, '\0');
   std::size_t got = 0;
   while (got < size) {
     const ssize_t n = ::read(f.fd, bytes.data() + got, size - got);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw ParseError(0, fmt::format("cannot read: {}", std::strerror(errno)));
-    if (n == 0) break;  // the file shrank while being read
+    if (n < 0) throw ParseError(0, fmt::format("read failed: {}", std::strerror(errno)));
+    if (n == 0) throw ParseError(0, fmt::format("file shrank while being read ({} of {} bytes)", got, size));
     got += static_cast<std::size_t>(n);
   }
-  bytes.resize(got);
   return bytes;
 }
 
@@ -64,6 +71,25 @@ std::string read_file(const std::string& path, std::uintmax_t max_bytes, FileSta
 std::string content_fingerprint(std::string_view bytes) {
   const XXH128_hash_t h = XXH3_128bits(bytes.data(), bytes.size());
   return fmt::format("xxh3-128:{:016x}{:016x}:{}", h.high64, h.low64, bytes.size());
+}
+
+void load_bytes(LoadedPage& out, std::string_view bytes, KnownPages* known) {
+  try {
+    // An empty file is most likely a truncated copy: rejecting it (rather
+    // than skipping it) also keeps --prune from deleting what it held.
+    if (bytes.empty()) throw ParseError(0, "empty file");
+    out.fingerprint = content_fingerprint(bytes);
+    if (known) {
+      out.known = known->by_content(out.fingerprint);
+      out.looked_up = true;
+    }
+    if (!out.known) {
+      out.page = parse_page(bytes);
+      if (out.page->kind == PageKind::Cache) check_meta(*out.page, out.path, out.findings);
+    }
+  } catch (const ParseError& e) {
+    out.error = e;
+  }
 }
 
 PageLoader::PageLoader(PageWalker walker, std::uintmax_t max_page_bytes, std::unique_ptr<KnownPages> known)
@@ -97,16 +123,10 @@ LoadedPage PageLoader::load(const std::string& path) {
         return out;
       }
     }
-    const std::string bytes = read_file(path, max_page_bytes_, out.stamp);
-    out.fingerprint = content_fingerprint(bytes);
-    if (known_) {
-      out.known = known_->by_content(out.fingerprint);
-      out.looked_up = true;
-    }
-    if (!out.known) {
-      out.page = parse_page(bytes);
-      if (out.page->kind == PageKind::Cache) check_meta(*out.page, out.path, out.findings);
-    }
+    load_bytes(out, read_file(path, max_page_bytes_, out.stamp), known_.get());
+  } catch (const Unreadable& u) {
+    out.passed_over = u.why;
+    out.unreadable = true;
   } catch (const ParseError& e) {
     out.error = e;
   }
@@ -142,6 +162,7 @@ void PageLoader::run() {
       } else {
         page.path = std::move(entry->path);
         page.passed_over = std::move(entry->passed_over);
+        page.unreadable = entry->unreadable;
       }
       batch_bytes += page.page ? page.page->storage_size : 0;
       batch.push_back(std::move(page));

@@ -24,7 +24,8 @@ namespace cachedb {
 
 struct LoadedPage {
   std::string path;                 // absolute
-  std::string passed_over;          // set when the walk passed this path over, with why
+  std::string passed_over;          // set when this path was passed over, with why
+  bool unreadable = false;          // passed over because it could not be read (stops --prune)
   FileStamp stamp;
   bool known_by_stamp = false;       // recognized by path, size and time, without reading it
   std::string fingerprint;           // of the file's bytes (empty when not read)
@@ -74,6 +75,10 @@ class PageLoader {
   std::exception_ptr failure_;
   std::thread thread_;
 };
+
+// Fingerprints and parses a page's bytes as the loader does (an empty page is
+// rejected); `known`, when given, is asked first and spares the parse.
+void load_bytes(LoadedPage& out, std::string_view bytes, KnownPages* known);
 
 // A stable fingerprint of a file's bytes (XXH3, 128 bits, and the length).
 std::string content_fingerprint(std::string_view bytes);

@@ -11,6 +11,7 @@
 #include "parsing/compiler.h"
 #include "parsing/front_matter.h"
 #include "parsing/variant.h"
+#include "parsing/text_limits.h"
 
 namespace cachedb {
 namespace {
@@ -49,18 +50,26 @@ class SpecReader {
     throw ParseError(line_, who + ": " + what);
   }
 
-  std::string_view string(const char* key, bool required) {
+  // JSON escapes can still spell a NUL (\u0000) or half a surrogate pair, and
+  // nothing in JSON bounds a string's length: check what will be stored.
+  std::string_view checked(const char* key, std::string_view text, std::size_t max_bytes) const {
+    if (auto problem = text_problem(text, max_bytes)) fail(fmt::format("'{}' {}", key, *problem));
+    return text;
+  }
+
+  std::string_view string(const char* key, bool required, std::size_t max_bytes) {
     auto it = obj_.FindMember(key);
     if (it == obj_.MemberEnd() || it->value.IsNull()) {
       if (required) fail(fmt::format("missing '{}'", key));
       return {};
     }
     if (!it->value.IsString()) fail(fmt::format("'{}' must be a string", key));
-    return as_view(it->value);
+    return checked(key, as_view(it->value), max_bytes);
   }
 
   // Appends the strings of list `key` to `out`; returns where they start and how many.
-  std::pair<std::size_t, std::size_t> strings(const char* key, bool required, std::vector<std::string_view>& out) {
+  std::pair<std::size_t, std::size_t> strings(const char* key, bool required, std::vector<std::string_view>& out,
+                                              std::size_t max_bytes) {
     const std::size_t start = out.size();
     auto it = obj_.FindMember(key);
     if (it == obj_.MemberEnd() || it->value.IsNull()) {
@@ -70,7 +79,7 @@ class SpecReader {
     if (!it->value.IsArray()) fail(fmt::format("'{}' must be a list of strings", key));
     for (const auto& item : it->value.GetArray()) {
       if (!item.IsString()) fail(fmt::format("'{}' must be a list of strings", key));
-      out.push_back(as_view(item));
+      out.push_back(checked(key, as_view(item), max_bytes));
     }
     return {start, out.size() - start};
   }
@@ -106,18 +115,19 @@ class SpecReader {
   SpecRecord read(std::vector<std::string_view>& lists, ListSpans& spans) {
     if (!obj_.IsObject()) fail("must be an object");
     SpecRecord r;
-    r.hash = hash_ = string("hash", true);
-    if (hash_.empty()) fail("empty 'hash'");
-    r.compiler = string("compiler", false);
+    r.hash = string("hash", true, limits::kHash);
+    if (r.hash.empty()) fail("empty 'hash'");
+    hash_ = r.hash;
+    r.compiler = string("compiler", false, limits::kName);
     if (r.compiler.empty()) r.compiler = "none";
-    r.os = string("os", true);
-    r.platform = string("platform", true);
-    r.target = string("target", true);
-    r.tarball = string("tarball", false);
+    r.os = string("os", true, limits::kName);
+    r.platform = string("platform", true, limits::kName);
+    r.target = string("target", true, limits::kName);
+    r.tarball = string("tarball", false, limits::kTarball);
     r.size = size();
-    spans.versions = strings("versions", false, lists);
-    spans.variants = strings("variants", false, lists);
-    spans.stacks = strings("stacks", true, lists);
+    spans.versions = strings("versions", false, lists, limits::kName);
+    spans.variants = strings("variants", false, lists, limits::kVariant);
+    spans.stacks = strings("stacks", true, lists, limits::kName);
     return r;
   }
 
@@ -167,6 +177,8 @@ Page parse_page(std::string_view text) {
   if (!title) throw ParseError(0, "no 'title' (the package name)");
   page.package = yaml_scalar(title->value);
   if (page.package.empty()) throw ParseError(title->line, "empty 'title' (the package name)");
+  if (auto problem = text_problem(page.package, limits::kName))
+    throw ParseError(title->line, "title (the package name) " + *problem);
 
   const auto* categories = fm->find("categories");
   if (!categories) throw ParseError(0, "no 'categories' (they name the release)");
@@ -179,16 +191,32 @@ Page parse_page(std::string_view text) {
   if (cats.size() < 2 || cats[1].empty())
     throw ParseError(categories->line, "categories: no release (expected [package, <release>])");
   page.release = cats[1];
+  if (auto problem = text_problem(page.release, limits::kName))
+    throw ParseError(categories->line, "categories: the release " + *problem);
 
   if (const auto* meta = fm->find("meta")) page.meta = read_meta(*meta);
 
   if (!details) throw ParseError(0, "no 'spec_details'");
   page.spec_details_line = details->line;
   const std::string_view value = details->value;
-  page.storage = std::make_unique<char[]>(value.size() + 1);
-  page.storage_size = value.size() + 1;
-  std::memcpy(page.storage.get(), value.data(), value.size());
-  page.storage[value.size()] = '\0';
+  // In-situ parsing stops at a NUL byte, which would silently drop what follows.
+  if (const void* nul = value.empty() ? nullptr : std::memchr(value.data(), '\0', value.size())) {
+    const auto offset = static_cast<std::size_t>(static_cast<const char*>(nul) - value.data());
+    throw ParseError(line_at(value, offset, details->line),
+                     fmt::format("spec_details: NUL byte at offset {}", offset));
+  }
+  // The terminating NUL plus kInsituPadding more: RapidJSON's UTF-8 validation
+  // takes a multi-byte sequence's continuation bytes without looking for the
+  // end, so a value ending in a lead byte read (found by fuzzing: ASan,
+  // heap-buffer-overflow) up to three bytes past the NUL. Zeros there end such
+  // a sequence as invalid.
+  constexpr std::size_t kInsituPadding = 4;
+  page.storage = std::make_unique<char[]>(value.size() + 1 + kInsituPadding);
+  page.storage_size = value.size() + 1 + kInsituPadding;
+  // An empty value ('spec_details:' with nothing after it) has no data pointer,
+  // and memcpy from null is undefined even for 0 bytes (found by fuzzing).
+  if (!value.empty()) std::memcpy(page.storage.get(), value.data(), value.size());
+  std::memset(page.storage.get() + value.size(), 0, 1 + kInsituPadding);
 
   rapidjson::Document doc;
   doc.ParseInsitu<kInsituFlags>(page.storage.get());

@@ -1,6 +1,7 @@
 #include "storage/database.h"
 
 #include <cstdlib>
+#include <optional>
 
 #include <fmt/format.h>
 #include <sqlite3.h>
@@ -8,6 +9,7 @@
 
 #include "error.h"
 #include "storage/migrations.h"
+#include "storage/sqlite_errors.h"
 
 namespace cachedb {
 
@@ -26,12 +28,25 @@ SQLite::Database open_database(const std::filesystem::path& path, OpenMode mode)
     throw Error(fmt::format("{}: is a directory, not a database file", path.string()));
   if (mode == OpenMode::ReadOnly && !fs::exists(path, ec))
     throw Error(fmt::format("{}: no database here; create it with 'cachedb ingest'", path.string()));
+  auto fail = [&](const SQLite::Exception& e, sqlite3* handle) {
+    return Error(fmt::format("{}: cannot open database: {}", path.string(), describe_sqlite_error(e, handle)));
+  };
+  // One connection is only ever used by one thread at a time: skip SQLite's mutexes.
+  const int flags = SQLite::OPEN_NOMUTEX | (mode == OpenMode::ReadOnly ? SQLite::OPEN_READONLY
+                                                                       : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  std::optional<SQLite::Database> opened;
   try {
-    // One connection is only ever used by one thread at a time: skip SQLite's mutexes.
-    const int flags = SQLite::OPEN_NOMUTEX | (mode == OpenMode::ReadOnly ? SQLite::OPEN_READONLY
-                                                                         : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
     // A busy timeout lets readers and writers wait out each other's short locks.
-    SQLite::Database db(path.string(), flags, /*busyTimeoutMs=*/5000);
+    opened.emplace(path.string(), flags, /*busyTimeoutMs=*/5000);
+  } catch (const SQLite::Exception& e) {
+    throw fail(e, nullptr);
+  }
+  SQLite::Database& db = *opened;
+  try {
+    // SQLite quietly opens a file it cannot write read-only; say so now rather
+    // than at the first write.
+    if (mode == OpenMode::ReadWrite && sqlite3_db_readonly(db.getHandle(), "main") == 1)
+      throw Error(fmt::format("{}: the database is read-only (the file is not writable)", path.string()));
     // Reading the schema first turns "not a database" into an error right here.
     const int version = schema_version(db);
     db.exec("PRAGMA foreign_keys = ON");
@@ -39,7 +54,7 @@ SQLite::Database open_database(const std::filesystem::path& path, OpenMode mode)
       // WAL lets reports and the sqlite3 shell read while an ingest writes.
       db.exec("PRAGMA journal_mode = WAL");
       db.exec("PRAGMA synchronous = NORMAL");
-      // Savepoints need statement journals; in memory they cost no file writes.
+      // Statement journals in memory cost no file writes.
       db.exec("PRAGMA temp_store = MEMORY");
       // A bigger page cache keeps a run's working set from spilling into the WAL
       // again and again; 32 MiB keeps the whole process well under 100 MB.
@@ -50,10 +65,10 @@ SQLite::Database open_database(const std::filesystem::path& path, OpenMode mode)
           "{}: schema version {} but this cachedb reads version {}; run 'cachedb ingest' to upgrade it",
           path.string(), version, latest_schema_version()));
     }
-    return db;
   } catch (const SQLite::Exception& e) {
-    throw Error(fmt::format("{}: cannot open database: {}", path.string(), e.what()));
+    throw fail(e, db.getHandle());
   }
+  return std::move(*opened);
 }
 
 }  // namespace cachedb

@@ -1,0 +1,43 @@
+#include "storage/sqlite_errors.h"
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace cachedb {
+
+std::string describe_sqlite_error(const SQLite::Exception& e, sqlite3* handle) {
+  const int sys = handle ? sqlite3_system_errno(handle) : 0;
+  std::string detail = e.what();
+  if (sys != 0) detail += fmt::format(" ({})", std::strerror(sys));
+  switch (e.getErrorCode()) {
+    case SQLITE_READONLY:
+      return "the database is read-only (the file or its directory is not writable): " + detail;
+    case SQLITE_FULL:
+      return "no room left to write (disk full): " + detail;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return "the database is locked by another process: " + detail;
+    case SQLITE_NOTADB:
+      return detail;  // "file is not a database" says it all
+    default:
+      break;
+  }
+  if (sys == ENOSPC || sys == EDQUOT || sys == EFBIG)
+    return "no room left to write (disk full, quota or file-size limit): " + detail;
+  // SQLite does not always keep the OS's reason (a failed write at COMMIT loses it).
+  switch (e.getExtendedErrorCode()) {
+    case SQLITE_IOERR_WRITE:
+    case SQLITE_IOERR_FSYNC:
+    case SQLITE_IOERR_TRUNCATE:
+      return "could not write to the disk (full, over a file-size limit, or failing): " + detail;
+    default:
+      break;
+  }
+  if (sys == EACCES || sys == EPERM || sys == EROFS)
+    return "the database is read-only (the file or its directory is not writable): " + detail;
+  return detail;
+}
+
+}  // namespace cachedb

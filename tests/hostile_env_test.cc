@@ -1,0 +1,213 @@
+// A hostile environment for the database: the path is a directory, is not a
+// SQLite file, is read-only (the file, or its directory), sits on a full disk,
+// or is locked by another writer. Each gives one clear error line, exit status
+// 1, and leaves the database as it was: the integrity check passes and the
+// report is unchanged.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <string>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <SQLiteCpp/Database.h>
+
+#include "child_process.h"
+#include "test_support.h"
+
+namespace fs = std::filesystem;
+using testing::ChildResult;
+
+namespace {
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+std::size_t lines(const std::string& text) {
+  std::size_t n = 0;
+  for (char c : text) n += c == '\n';
+  return n;
+}
+
+ChildResult cachedb(const fs::path& db, std::vector<std::string> args, std::vector<std::string> prefix = {}) {
+  std::vector<std::string> argv = prefix;
+  argv.insert(argv.end(), {testing::cachedb_binary(), "--db", db.string()});
+  argv.insert(argv.end(), args.begin(), args.end());
+  return testing::run_child(argv, 60);
+}
+
+// What must not change: the report, the integrity check, the number of specs.
+struct DbState {
+  std::string report, integrity;
+  int specs = -1;
+  bool operator==(const DbState&) const = default;
+};
+
+DbState state_of(const fs::path& db) {
+  DbState s;
+  s.report = cachedb(db, {"report", "--matrix", "stacks-by-target", "--format", "csv", "--totals"}).out;
+  SQLite::Database conn(db.string(), SQLite::OPEN_READONLY);
+  s.integrity = conn.execAndGet("PRAGMA integrity_check").getString();
+  s.specs = conn.execAndGet("SELECT count(*) FROM specs").getInt();
+  return s;
+}
+
+std::string page(const std::string& package, int specs, const std::string& stack = "e4s") {
+  std::string details;
+  for (int i = 0; i < specs; ++i)
+    details += std::string(i ? ", " : "") + "{\"hash\": \"" + package + std::to_string(i) +
+               "\", \"os\": \"o\", \"platform\": \"linux\", \"target\": \"t" + std::to_string(i % 7) +
+               "\", \"variants\": [\"+v" + std::to_string(i) + "\"], \"stacks\": [\"" + stack + "\"]}";
+  return "---\ntitle: " + package + "\nlayout: cache\ncategories: [package, develop]\nspec_details: [" + details +
+         "]\n---\n";
+}
+
+// A database with two pages in it, and a third page to try to add.
+struct Fixture {
+  testing::TempDir dir;
+  fs::path db = dir / "store" / "db.sqlite";
+  fs::path next = dir / "next.md";
+  DbState before;
+  Fixture() {
+    fs::create_directories(db.parent_path());
+    testing::write_text(dir / "tree" / "a.md", page("a", 20));
+    testing::write_text(dir / "tree" / "b.md", page("b", 5, "tutorial"));
+    testing::write_text(next, page("c", 3000));
+    REQUIRE(cachedb(db, {"ingest", (dir / "tree").string()}).exit_code == 0);
+    before = state_of(db);
+    REQUIRE(before.integrity == "ok");
+    REQUIRE(before.specs == 25);
+  }
+};
+
+void check_one_fatal_line(const ChildResult& r, const std::string& expected) {
+  INFO("stderr: " << r.err);
+  CHECK_FALSE(r.timed_out);
+  CHECK(r.exit_code == 1);
+  CHECK(lines(r.err) == 1);
+  CHECK(contains(r.err, expected));
+  CHECK(r.out.empty());
+}
+
+}  // namespace
+
+TEST_CASE("the database path is a directory") {
+  testing::TempDir dir;
+  check_one_fatal_line(cachedb(dir.path(), {"ingest", testing::fixture("basic").string()}),
+                       dir.path().string() + ": is a directory, not a database file");
+  check_one_fatal_line(cachedb(dir.path(), {"report", "--matrix", "stacks-by-target"}),
+                       "is a directory, not a database file");
+}
+
+TEST_CASE("the database path is not a SQLite file, and stays as it was") {
+  testing::TempDir dir;
+  const auto db = dir / "notes.txt";
+  std::string text;
+  for (int i = 0; i < 200; ++i) text += "line " + std::to_string(i) + " of someone's notes, not a database\n";
+  testing::write_text(db, text);
+  check_one_fatal_line(cachedb(db, {"ingest", testing::fixture("basic").string()}),
+                       db.string() + ": cannot open database: file is not a database");
+  check_one_fatal_line(cachedb(db, {"report", "--matrix", "stacks-by-target"}), "file is not a database");
+  CHECK(testing::read_text(db) == text);
+  CHECK_FALSE(fs::exists(db.string() + "-wal"));
+}
+
+TEST_CASE("a read-only database file, or a read-only directory, is refused and left intact") {
+  const auto prefix = testing::permission_enforcing_prefix();
+  if (!prefix.available) {
+    MESSAGE("skipped: " << prefix.why_not);
+    return;
+  }
+  Fixture f;
+  SUBCASE("the file is read-only") {
+    fs::permissions(f.db, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+    check_one_fatal_line(cachedb(f.db, {"ingest", f.next.string()}, prefix.argv), f.db.string() + ": ");
+    auto r = cachedb(f.db, {"ingest", f.next.string()}, prefix.argv);
+    CHECK(contains(r.err, "read-only"));
+    // Reading still works.
+    auto report = cachedb(f.db, {"report", "--matrix", "stacks-by-target", "--format", "csv", "--totals"},
+                          prefix.argv);
+    CHECK(report.exit_code == 0);
+    CHECK(report.out == f.before.report);
+  }
+  SUBCASE("the directory is read-only") {
+    // With no -wal or -shm file (the last writer to close removes them) the
+    // database cannot journal a write. (Were they there and writable, writing
+    // would work, rightly.)
+    {
+      SQLite::Database close_cleanly(f.db.string(), SQLite::OPEN_READWRITE);
+      close_cleanly.execAndGet("PRAGMA user_version");  // (connections open lazily)
+    }
+    REQUIRE_FALSE(fs::exists(f.db.string() + "-wal"));
+    fs::permissions(f.db.parent_path(), fs::perms::owner_read | fs::perms::owner_exec);
+    auto r = cachedb(f.db, {"ingest", f.next.string()}, prefix.argv);
+    check_one_fatal_line(r, f.db.string() + ": ");
+    CHECK(contains(r.err, "read-only"));
+  }
+  fs::permissions(f.db.parent_path(), fs::perms::owner_all);
+  fs::permissions(f.db, fs::perms::owner_read | fs::perms::owner_write);
+  CHECK(state_of(f.db) == f.before);
+}
+
+TEST_CASE("a full disk (a file-size limit) rolls the whole ingest back") {
+  Fixture f;
+  // Writes past the limit fail with EFBIG, as they would with ENOSPC on a full
+  // disk; the database file itself is already larger than the limit allows to
+  // grow, so the new page's writes (to the WAL) are what fail.
+  const auto limit = fs::file_size(f.db) + 64 * 1024;
+  auto r = cachedb(f.db, {"ingest", f.next.string()}, {"prlimit", "--fsize=" + std::to_string(limit), "--"});
+  check_one_fatal_line(r, f.db.string() + ": ingest failed, nothing was changed: ");
+  INFO("stderr: " << r.err);
+  CHECK((contains(r.err, "no room left to write") || contains(r.err, "could not write to the disk")));
+  CHECK(r.signal == 0);  // not killed by SIGXFSZ
+  CHECK(state_of(f.db) == f.before);
+  // With room again, the same page goes in.
+  CHECK(cachedb(f.db, {"ingest", f.next.string()}).exit_code == 0);
+  CHECK(state_of(f.db).specs == 3025);
+}
+
+TEST_CASE("a database locked by another writer: a clear message within a bounded time") {
+  Fixture f;
+  if (std::system("command -v sqlite3 >/dev/null 2>&1") != 0) {
+    MESSAGE("skipped: the sqlite3 shell is not installed");
+    return;
+  }
+  // A sqlite3 shell holding a write transaction open, fed through a pipe.
+  int in[2], out[2];
+  REQUIRE(pipe2(in, O_CLOEXEC) == 0);
+  REQUIRE(pipe2(out, O_CLOEXEC) == 0);
+  const pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    dup2(in[0], 0);
+    dup2(out[1], 1);
+    execlp("sqlite3", "sqlite3", f.db.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(in[0]);
+  close(out[1]);
+  const std::string script = "BEGIN EXCLUSIVE;\nDELETE FROM release_spec;\nSELECT 'locked';\n";
+  REQUIRE(write(in[1], script.data(), script.size()) == static_cast<ssize_t>(script.size()));
+  std::string said;
+  char buf[256];
+  while (!contains(said, "locked")) {
+    const ssize_t n = read(out[0], buf, sizeof buf);
+    REQUIRE(n > 0);
+    said.append(buf, static_cast<std::size_t>(n));
+  }
+
+  auto r = cachedb(f.db, {"ingest", f.next.string()});
+  check_one_fatal_line(r, f.db.string() + ": ");
+  CHECK(contains(r.err, "locked"));
+  CHECK(r.seconds < 20);
+
+  close(in[1]);  // end of input: the shell exits, its transaction rolled back
+  close(out[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  CHECK(state_of(f.db) == f.before);
+}

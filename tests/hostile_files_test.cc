@@ -1,0 +1,200 @@
+// Hostile files and trees, through the cachedb binary: a 100 MB line, the page
+// size limit, symlink loops, FIFOs, unreadable files, awkward file names, SQL
+// in arguments. Every run must end (a deadline turns a hang into a failure),
+// and every rejection names its file.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <sys/stat.h>
+
+#include <SQLiteCpp/Database.h>
+
+#include "child_process.h"
+#include "test_support.h"
+
+namespace fs = std::filesystem;
+using testing::ChildResult;
+
+namespace {
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+const char* kGoodPage =
+    "---\ntitle: zlib\nlayout: cache\ncategories: [package, develop]\n"
+    "spec_details: [{\"hash\": \"h1\", \"os\": \"o\", \"platform\": \"linux\", \"target\": \"t\", "
+    "\"stacks\": [\"e4s\"]}]\n---\n";
+
+std::string page_for(const std::string& package, const std::string& hash) {
+  return "---\ntitle: " + package + "\nlayout: cache\ncategories: [package, develop]\n"
+         "spec_details: [{\"hash\": \"" + hash + "\", \"os\": \"o\", \"platform\": \"linux\", \"target\": \"t\", "
+         "\"stacks\": [\"e4s\"]}]\n---\n";
+}
+
+ChildResult cachedb(const fs::path& db, std::vector<std::string> args, int timeout = 60) {
+  std::vector<std::string> argv = {testing::cachedb_binary(), "--db", db.string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return testing::run_child(argv, timeout);
+}
+
+}  // namespace
+
+TEST_CASE("a 100 MB single line is rejected with the file, the line and the limit") {
+  testing::TempDir dir;
+  const auto path = dir / "tree" / "specs.md";
+  fs::create_directories(path.parent_path());
+  {
+    // A spec_details line of 100 MB: one spec whose hash is nearly all of it.
+    std::ofstream out(path, std::ios::binary);
+    out << "---\ntitle: zlib\nlayout: cache\ncategories: [package, develop]\nspec_details: [{\"hash\": \"";
+    const std::string chunk(1 << 20, 'a');
+    for (int i = 0; i < 100; ++i) out << chunk;
+    out << "\", \"os\": \"o\", \"platform\": \"l\", \"target\": \"t\", \"stacks\": []}]\n---\n";
+  }
+  auto r = cachedb(dir / "db.sqlite", {"ingest", (dir / "tree").string()});
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.err, path.string() + ":5: spec_details[0]: 'hash' is 104857600 bytes, over the 128-byte limit"));
+  CHECK(r.seconds < 30);
+
+  // With a page limit below the file's size it is rejected before being read.
+  auto limited = cachedb(dir / "db.sqlite", {"ingest", "--max-page-bytes", "1000000", path.string()});
+  CHECK(limited.exit_code == 2);
+  CHECK(contains(limited.err, path.string() + ": file is " + std::to_string(fs::file_size(path)) +
+                                  " bytes, over the 1000000-byte page limit"));
+
+  // A 100 MB line that is not front matter at all: skipped, not a cache page.
+  std::ofstream(dir / "plain.md", std::ios::binary) << std::string(100 << 20, 'x');
+  auto plain = cachedb(dir / "db.sqlite", {"-v", "ingest", (dir / "plain.md").string()});
+  CHECK(plain.exit_code == 0);
+  CHECK(contains(plain.err, "1 skipped"));
+}
+
+TEST_CASE("--max-page-bytes: the default is 256 MiB; zero and garbage are usage errors") {
+  auto help = testing::run_child({testing::cachedb_binary(), "ingest", "--help"});
+  CHECK(help.exit_code == 0);
+  CHECK(contains(help.out, "--max-page-bytes"));
+  CHECK(contains(help.out, "268435456"));
+  testing::TempDir dir;
+  testing::write_text(dir / "p.md", kGoodPage);
+  CHECK(cachedb(dir / "db.sqlite", {"ingest", "--max-page-bytes", "0", (dir / "p.md").string()}).exit_code == 64);
+  CHECK(cachedb(dir / "db.sqlite", {"ingest", "--max-page-bytes", "lots", (dir / "p.md").string()}).exit_code == 64);
+  CHECK(cachedb(dir / "db.sqlite", {"ingest", "--max-page-bytes", "4096", (dir / "p.md").string()}).exit_code == 0);
+}
+
+TEST_CASE("a tree with symlink loops and a FIFO is walked to the end; they are passed over with a warning") {
+  testing::TempDir dir;
+  const auto tree = dir / "tree";
+  testing::write_text(tree / "develop" / "zlib" / "specs.md", kGoodPage);
+  fs::create_directory_symlink("..", tree / "develop" / "zlib" / "up");      // a directory loop
+  fs::create_symlink("self.md", tree / "self.md");                          // a link to itself
+  fs::create_symlink("b.md", tree / "a.md");                                 // a two-link loop
+  fs::create_symlink("a.md", tree / "b.md");
+  fs::create_symlink("nowhere.md", tree / "dangling.md");
+  REQUIRE(mkfifo((tree / "fifo.md").c_str(), 0644) == 0);                    // opening it would block
+
+  auto r = cachedb(dir / "db.sqlite", {"ingest", tree.string()}, 30);
+  CHECK_FALSE(r.timed_out);
+  CHECK(r.exit_code == 0);
+  for (const char* name : {"self.md", "a.md", "b.md", "dangling.md", "fifo.md"}) {
+    INFO(name);
+    CHECK(contains(r.err, (tree / name).string() + ": passed over"));
+  }
+  CHECK(contains(r.err, "fifo.md: passed over: not a regular file"));
+  SQLite::Database db((dir / "db.sqlite").string());
+  CHECK(db.execAndGet("SELECT count(*) FROM specs").getInt() == 1);
+
+  // A FIFO named on the command line is passed over too, never opened.
+  auto direct = cachedb(dir / "db.sqlite", {"ingest", (tree / "fifo.md").string()}, 30);
+  CHECK_FALSE(direct.timed_out);
+  CHECK(direct.exit_code == 0);
+  CHECK(contains(direct.err, "fifo.md: passed over"));
+}
+
+TEST_CASE("an unreadable file or directory is passed over with a warning, and --prune then refuses") {
+  const auto prefix = testing::permission_enforcing_prefix();
+  if (!prefix.available) {
+    MESSAGE("skipped: " << prefix.why_not);
+    return;
+  }
+  testing::TempDir dir;
+  const auto tree = dir / "tree";
+  testing::write_text(tree / "develop" / "zlib" / "specs.md", kGoodPage);
+  testing::write_text(tree / "develop" / "bzip2" / "specs.md", page_for("bzip2", "h2"));
+  const auto db = dir / "db.sqlite";
+  REQUIRE(cachedb(db, {"ingest", tree.string()}).exit_code == 0);
+
+  fs::path locked;
+  std::string warning;
+  SUBCASE("a file") {
+    locked = tree / "develop" / "bzip2" / "specs.md";
+    // Changed since the last run: an unchanged file (same path, size and time)
+    // is recognized without being opened, and its stored rows are right.
+    testing::write_text(locked, page_for("bzip2", "h3"));
+    warning = locked.string() + ": passed over: cannot open: Permission denied";
+  }
+  SUBCASE("a directory") {
+    locked = tree / "develop" / "bzip2";
+    warning = locked.string() + ": passed over: cannot read directory: Permission denied";
+  }
+  fs::permissions(locked, fs::perms::none);
+  auto argv = prefix.argv;
+  argv.insert(argv.end(), {testing::cachedb_binary(), "--db", db.string(), "ingest", "--prune", tree.string()});
+  auto r = testing::run_child(argv, 30);
+  fs::permissions(locked, fs::perms::owner_all);
+  INFO("stderr: " << r.err);
+  CHECK_FALSE(r.timed_out);
+  CHECK(r.exit_code == 2);  // the prune asked for did not happen
+  CHECK(contains(r.err, warning));
+  CHECK(contains(r.err, "not pruning: 1 file(s) or directories could not be read"));
+  // Pruning on a walk that missed a page would have deleted bzip2's specs.
+  SQLite::Database check(db.string());
+  CHECK(check.execAndGet("SELECT count(*) FROM specs WHERE package = 'bzip2'").getInt() == 1);
+}
+
+TEST_CASE("file names with spaces, quotes and non-ASCII are read and named exactly") {
+  testing::TempDir dir;
+  const auto tree = dir / "tree with spaces";
+  const std::vector<std::string> names = {"it's a \"page\".md", "zlib ünïcødé ✓.md", "$(touch pwned) `x`;.md",
+                                          "-rf.md", "\xFF\xFE not UTF-8.md"};
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    // (Appended, not "p" + to_string(i): GCC 12 warns falsely (-Wrestrict) on that.)
+    std::string package = "p", hash = "h";
+    package += std::to_string(i);
+    hash += std::to_string(i);
+    testing::write_text(tree / names[i], page_for(package, hash));
+  }
+  testing::write_text(tree / "bad 'quoted' \"name\" é.md", "---\ntitle: b\nlayout: cache\n---\n");
+  const auto db = dir / "db.sqlite";
+  auto r = cachedb(db, {"ingest", tree.string()});
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.err, (tree / "bad 'quoted' \"name\" é.md").string() + ": no 'categories'"));
+  CHECK_FALSE(fs::exists(tree / "pwned"));
+  CHECK_FALSE(fs::exists("pwned"));
+  SQLite::Database check(db.string());
+  CHECK(check.execAndGet("SELECT count(*) FROM specs").getInt() == static_cast<int>(names.size()));
+  CHECK(check.execAndGet("SELECT count(*) FROM page WHERE path LIKE '%zlib ünïcødé ✓.md'").getInt() == 1);
+  // The file name that is not UTF-8 is stored with U+FFFD in place of the bad bytes.
+  CHECK(check.execAndGet("SELECT count(*) FROM page WHERE path LIKE '%\xEF\xBF\xBD\xEF\xBF\xBD not UTF-8.md'")
+            .getInt() == 1);
+}
+
+TEST_CASE("SQL in command-line arguments is a name, never SQL") {
+  testing::TempDir dir;
+  testing::write_text(dir / "p.md", kGoodPage);
+  const auto db = dir / "db.sqlite";
+  REQUIRE(cachedb(db, {"ingest", (dir / "p.md").string()}).exit_code == 0);
+  auto r = cachedb(db, {"report", "--matrix", "stacks-by-target'; DROP TABLE spec; --"});
+  CHECK(r.exit_code == 1);
+  CHECK(contains(r.err, "unknown matrix"));
+  auto f = cachedb(db, {"report", "--matrix", "stacks-by-target", "--format", "csv'; DROP TABLE spec; --"});
+  CHECK(f.exit_code != 0);
+  auto missing = cachedb(db, {"ingest", (dir / "x'; DROP TABLE spec; --.md").string()});
+  CHECK(missing.exit_code == 1);
+  CHECK(contains(missing.err, "x'; DROP TABLE spec; --.md: no such file or directory"));
+  SQLite::Database check(db.string());
+  CHECK(check.execAndGet("SELECT count(*) FROM specs").getInt() == 1);
+}
