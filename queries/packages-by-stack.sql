@@ -74,15 +74,10 @@ per_spec AS MATERIALIZED (
   SELECT spec_id, package_id AS ok, min(stack_set_id) AS lo, max(stack_set_id) AS hi
   FROM scoped_releases GROUP BY spec_id
 ),
--- Specs with one stack set, counted per (set, package) before the few hundred sets
--- expand to their stacks. Over every release (scoped_specs, where the set is the
--- union of the spec's sets) and within one (scoped_release) every spec has one.
+-- Those with one stack set, counted per (set, package) before the sets expand to
+-- their stacks.
 by_set AS MATERIALIZED (
-  SELECT stack_set_id AS set_id, package_id AS ok, count(*) AS n FROM scoped_specs GROUP BY stack_set_id, package_id
-  UNION ALL
-  SELECT stack_set_id, package_id, count(*) FROM scoped_release GROUP BY stack_set_id, package_id
-  UNION ALL
-  SELECT lo, ok, count(*) FROM per_spec WHERE lo = hi GROUP BY lo, ok
+  SELECT lo AS set_id, ok, count(*) AS n FROM per_spec WHERE lo = hi GROUP BY lo, ok
 ),
 -- Specs whose stacks changed between releases are in the union of their sets:
 -- expanded one by one, distinct, so such a spec counts once per stack.
@@ -93,9 +88,25 @@ changed AS MATERIALIZED (
   JOIN stack_set_member m ON m.stack_set_id = s.stack_set_id
   WHERE p.lo <> p.hi AND m.stack_id IN (SELECT id FROM shown)
 ),
+-- Over every release (scoped_specs, where the set is the union of the spec's
+-- sets) and within one (scoped_release) a spec has one row and one set: its rows
+-- expand to stacks directly, in one sort (a row per (set, package) would be a
+-- hundred thousand at a million facts, and sorting them first costs a second
+-- sort). The member is the outer loop (CROSS JOIN keeps it there): each shown
+-- (set, stack) then reads the set's range of a covering index.
 cells AS MATERIALIZED (
   SELECT sk, ok, sum(n) AS n FROM (
-    SELECT m.stack_id AS sk, b.ok, b.n
+    SELECT m.stack_id AS sk, s.package_id AS ok, count(*) AS n
+    FROM stack_set_member m CROSS JOIN scoped_specs s ON s.stack_set_id = m.stack_set_id
+    WHERE m.stack_id IN (SELECT id FROM shown)
+    GROUP BY m.stack_id, s.package_id
+    UNION ALL
+    SELECT m.stack_id, s.package_id, count(*)
+    FROM stack_set_member m CROSS JOIN scoped_release s ON s.stack_set_id = m.stack_set_id
+    WHERE m.stack_id IN (SELECT id FROM shown)
+    GROUP BY m.stack_id, s.package_id
+    UNION ALL
+    SELECT m.stack_id, b.ok, b.n
     FROM by_set b JOIN stack_set_member m ON m.stack_set_id = b.set_id
     WHERE m.stack_id IN (SELECT id FROM shown)
     UNION ALL
@@ -107,21 +118,42 @@ shown_sets AS MATERIALIZED (
   SELECT DISTINCT stack_set_id AS set_id FROM stack_set_member WHERE stack_id IN (SELECT id FROM shown)
 ),
 -- Per package: the specs in at least one shown stack (a spec in two stacks once).
--- by_set has a row per (set, package), a hundred thousand at a million facts:
--- one IN lookup each, not a join per row.
 package_totals AS MATERIALIZED (
   SELECT ok, sum(n) AS n FROM (
+    SELECT package_id AS ok, count(*) AS n FROM scoped_specs
+    WHERE stack_set_id IN (SELECT set_id FROM shown_sets) GROUP BY package_id
+    UNION ALL
+    SELECT package_id, count(*) FROM scoped_release
+    WHERE stack_set_id IN (SELECT set_id FROM shown_sets) GROUP BY package_id
+    UNION ALL
     SELECT ok, n FROM by_set WHERE set_id IN (SELECT set_id FROM shown_sets)
     UNION ALL
     SELECT ok, count(DISTINCT spec_id) FROM changed GROUP BY ok
   ) GROUP BY ok
+),
+-- Per stack: a spec has one package, so a stack's cells hold disjoint specs and
+-- its total is their sum, summed here per set first (a few hundred rows, not a
+-- row per cell) and then expanded.
+set_totals AS MATERIALIZED (
+  SELECT stack_set_id AS set_id, count(*) AS n FROM scoped_specs GROUP BY stack_set_id
+  UNION ALL
+  SELECT stack_set_id, count(*) FROM scoped_release GROUP BY stack_set_id
+  UNION ALL
+  SELECT set_id, sum(n) FROM by_set GROUP BY set_id
+),
+stack_totals AS MATERIALIZED (
+  SELECT sk, sum(n) AS n FROM (
+    SELECT m.stack_id AS sk, t.n FROM set_totals t JOIN stack_set_member m ON m.stack_set_id = t.set_id
+    WHERE m.stack_id IN (SELECT id FROM shown)
+    UNION ALL
+    SELECT sk, count(*) FROM changed GROUP BY sk
+  ) GROUP BY sk
 )
--- A spec has one package: the cells of a stack's column hold disjoint specs, so
--- their sum is the distinct count; so is the sum of the package totals.
+-- The sum of the package totals is the distinct count for the same reason.
 SELECT x.name, st.name, n FROM cells JOIN shown st ON st.id = sk JOIN package x ON x.id = ok
 UNION ALL
 SELECT x.name, NULL, n FROM package_totals JOIN package x ON x.id = ok
 UNION ALL
-SELECT NULL, st.name, sum(n) FROM cells JOIN shown st ON st.id = sk GROUP BY sk
+SELECT NULL, st.name, n FROM stack_totals JOIN shown st ON st.id = sk
 UNION ALL
 SELECT NULL, NULL, sum(n) FROM package_totals;
