@@ -90,21 +90,18 @@ changed AS MATERIALIZED (
 ),
 -- Over every release (scoped_specs, where the set is the union of the spec's
 -- sets) and within one (scoped_release) a spec has one row and one set: its rows
--- expand to stacks directly, in one sort (a row per (set, package) would be a
--- hundred thousand at a million facts, and sorting them first costs a second
--- sort). The member is the outer loop (CROSS JOIN keeps it there): each shown
+-- expand to stacks directly and go through one sort, the GROUP BY below (counting
+-- per (set, package) first would be a second sort of a hundred thousand rows). The member is the outer loop (CROSS JOIN keeps it there): each shown
 -- (set, stack) then reads the set's range of a covering index.
 cells AS MATERIALIZED (
   SELECT sk, ok, sum(n) AS n FROM (
-    SELECT m.stack_id AS sk, s.package_id AS ok, count(*) AS n
+    SELECT m.stack_id AS sk, s.package_id AS ok, 1 AS n
     FROM stack_set_member m CROSS JOIN scoped_specs s ON s.stack_set_id = m.stack_set_id
     WHERE m.stack_id IN (SELECT id FROM shown)
-    GROUP BY m.stack_id, s.package_id
     UNION ALL
-    SELECT m.stack_id, s.package_id, count(*)
+    SELECT m.stack_id, s.package_id, 1
     FROM stack_set_member m CROSS JOIN scoped_release s ON s.stack_set_id = m.stack_set_id
     WHERE m.stack_id IN (SELECT id FROM shown)
-    GROUP BY m.stack_id, s.package_id
     UNION ALL
     SELECT m.stack_id, b.ok, b.n
     FROM by_set b JOIN stack_set_member m ON m.stack_set_id = b.set_id
