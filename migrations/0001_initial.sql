@@ -105,6 +105,7 @@ CREATE TABLE spec (
   tarball     TEXT                     -- URL, when the page gives one
 );
 CREATE INDEX spec_by_package ON spec(package_id);
+CREATE INDEX spec_by_dims ON spec(all_stack_set_id, target_id, os_id, compiler_id, platform_id, package_id);
 
 CREATE TABLE spec_version (
   spec_id INTEGER NOT NULL REFERENCES spec(id) ON DELETE CASCADE,
@@ -150,11 +151,13 @@ CREATE TABLE release_spec (
   -- at most once: the page writer keeps it so.
   PRIMARY KEY (page_id, spec_id)
 ) WITHOUT ROWID;
--- Spec-ordered and covering every dimension: a report collapses a spec's
+-- Spec-ordered and covering every column: a report collapses a spec's
 -- releases by streaming this index (GROUP BY spec_id) instead of sorting the
 -- table, and ingest still finds a spec's rows by its prefix.
 CREATE INDEX release_spec_by_spec ON release_spec(spec_id, stack_set_id, target_id, os_id, compiler_id,
-                                                  platform_id, package_id);
+                                                  platform_id, package_id, release_id);
+CREATE INDEX release_spec_by_release ON release_spec(release_id, stack_set_id, target_id, os_id, compiler_id,
+                                                     platform_id, package_id);
 
 -- The analysts' interface. These names and columns stay stable; new columns may be added.
 

@@ -31,6 +31,34 @@ scoped AS NOT MATERIALIZED (
            JOIN json_each(:scope, '$.stack') j ON x.name = j.value))
     AND (json_array_length(:scope, '$.version') IS NULL OR rs.spec_id IN
           (SELECT v.spec_id FROM spec_version v JOIN json_each(:scope, '$.version') j ON v.version = j.value))
+),
+scoped_specs AS NOT MATERIALIZED (
+  SELECT s.id AS spec_id, s.all_stack_set_id AS stack_set_id, s.package_id, s.compiler_id,
+         s.os_id, s.platform_id, s.target_id
+  FROM spec s
+  WHERE json_type(:scope, '$.release') IS NULL AND json_type(:scope, '$.stack') IS NULL
+    AND (json_array_length(:scope, '$.package') IS NULL OR s.package_id IN
+          (SELECT x.id FROM package x JOIN json_each(:scope, '$.package') j ON x.name = j.value))
+    AND (json_array_length(:scope, '$.compiler') IS NULL OR s.compiler_id IN
+          (SELECT x.id FROM compiler x JOIN json_each(:scope, '$.compiler') j ON x.label = j.value))
+    AND (json_array_length(:scope, '$.os') IS NULL OR s.os_id IN
+          (SELECT x.id FROM os x JOIN json_each(:scope, '$.os') j ON x.name = j.value))
+    AND (json_array_length(:scope, '$.platform') IS NULL OR s.platform_id IN
+          (SELECT x.id FROM platform x JOIN json_each(:scope, '$.platform') j ON x.name = j.value))
+    AND (json_array_length(:scope, '$.target') IS NULL OR s.target_id IN
+          (SELECT x.id FROM target x JOIN json_each(:scope, '$.target') j ON x.name = j.value))
+    AND (json_array_length(:scope, '$.version') IS NULL OR s.id IN
+          (SELECT v.spec_id FROM spec_version v JOIN json_each(:scope, '$.version') j ON v.version = j.value))
+),
+scoped_release AS NOT MATERIALIZED (
+  SELECT * FROM scoped
+  WHERE json_array_length(:scope, '$.release') IS 1
+    AND release_id = (SELECT x.id FROM release x WHERE x.name = json_extract(:scope, '$.release[0]'))
+),
+scoped_releases AS NOT MATERIALIZED (
+  SELECT * FROM scoped
+  WHERE json_array_length(:scope, '$.release') IS NOT 1
+    AND (json_type(:scope, '$.release') IS NOT NULL OR json_type(:scope, '$.stack') IS NOT NULL)
 )
 -- scope:end
 ,
@@ -39,9 +67,13 @@ shown AS MATERIALIZED (
 ),
 -- Within one release a spec is listed once, under one stack set: count per
 -- (release, set), then expand the sets. These give the cells and the releases'
--- totals.
+-- totals. GROUP BY streams the covering index release_spec_by_release; with one
+-- release in scope, only that release's range of it.
 by_release_set AS MATERIALIZED (
-  SELECT release_id, stack_set_id AS set_id, count(*) AS n FROM scoped GROUP BY release_id, stack_set_id
+  SELECT release_id, stack_set_id AS set_id, count(*) AS n FROM scoped_release GROUP BY release_id, stack_set_id
+  UNION ALL
+  SELECT release_id, stack_set_id, count(*) FROM scoped
+  WHERE json_array_length(:scope, '$.release') IS NOT 1 GROUP BY release_id, stack_set_id
 ),
 cells AS MATERIALIZED (
   SELECT b.release_id, m.stack_id AS sk, sum(b.n) AS n
@@ -55,19 +87,25 @@ release_totals AS (
                 WHERE m.stack_set_id = b.set_id AND m.stack_id IN (SELECT id FROM shown))
   GROUP BY b.release_id
 ),
--- A stack's total spans releases, where one spec is listed several times: one
--- row per spec (streaming the spec-ordered index release_spec_by_spec); lo <> hi
+-- A stack's total spans releases, where one spec is listed several times. Over
+-- every release a spec's stacks are its all_stack_set_id (scoped_specs), within
+-- one release its set there (scoped_release); else (scoped_releases) one row per
+-- spec first, streaming the spec-ordered index release_spec_by_spec; lo <> hi
 -- marks a spec whose stack set changed between releases.
 per_spec AS MATERIALIZED (
-  SELECT spec_id, min(stack_set_id) AS lo, max(stack_set_id) AS hi FROM scoped GROUP BY spec_id
+  SELECT spec_id, min(stack_set_id) AS lo, max(stack_set_id) AS hi FROM scoped_releases GROUP BY spec_id
 ),
 by_set AS MATERIALIZED (
-  SELECT lo AS set_id, count(*) AS n FROM per_spec WHERE lo = hi GROUP BY lo
+  SELECT stack_set_id AS set_id, count(*) AS n FROM scoped_specs GROUP BY stack_set_id
+  UNION ALL
+  SELECT stack_set_id, count(*) FROM scoped_release GROUP BY stack_set_id
+  UNION ALL
+  SELECT lo, count(*) FROM per_spec WHERE lo = hi GROUP BY lo
 ),
 changed AS MATERIALIZED (
   SELECT DISTINCT m.stack_id AS sk, p.spec_id
   FROM per_spec p
-  JOIN scoped s           ON s.spec_id = p.spec_id
+  JOIN scoped_releases s  ON s.spec_id = p.spec_id
   JOIN stack_set_member m ON m.stack_set_id = s.stack_set_id
   WHERE p.lo <> p.hi AND m.stack_id IN (SELECT id FROM shown)
 ),

@@ -31,31 +31,65 @@ scoped AS NOT MATERIALIZED (
            JOIN json_each(:scope, '$.stack') j ON x.name = j.value))
     AND (json_array_length(:scope, '$.version') IS NULL OR rs.spec_id IN
           (SELECT v.spec_id FROM spec_version v JOIN json_each(:scope, '$.version') j ON v.version = j.value))
+),
+scoped_specs AS NOT MATERIALIZED (
+  SELECT s.id AS spec_id, s.all_stack_set_id AS stack_set_id, s.package_id, s.compiler_id,
+         s.os_id, s.platform_id, s.target_id
+  FROM spec s
+  WHERE json_type(:scope, '$.release') IS NULL AND json_type(:scope, '$.stack') IS NULL
+    AND (json_array_length(:scope, '$.package') IS NULL OR s.package_id IN
+          (SELECT x.id FROM package x JOIN json_each(:scope, '$.package') j ON x.name = j.value))
+    AND (json_array_length(:scope, '$.compiler') IS NULL OR s.compiler_id IN
+          (SELECT x.id FROM compiler x JOIN json_each(:scope, '$.compiler') j ON x.label = j.value))
+    AND (json_array_length(:scope, '$.os') IS NULL OR s.os_id IN
+          (SELECT x.id FROM os x JOIN json_each(:scope, '$.os') j ON x.name = j.value))
+    AND (json_array_length(:scope, '$.platform') IS NULL OR s.platform_id IN
+          (SELECT x.id FROM platform x JOIN json_each(:scope, '$.platform') j ON x.name = j.value))
+    AND (json_array_length(:scope, '$.target') IS NULL OR s.target_id IN
+          (SELECT x.id FROM target x JOIN json_each(:scope, '$.target') j ON x.name = j.value))
+    AND (json_array_length(:scope, '$.version') IS NULL OR s.id IN
+          (SELECT v.spec_id FROM spec_version v JOIN json_each(:scope, '$.version') j ON v.version = j.value))
+),
+scoped_release AS NOT MATERIALIZED (
+  SELECT * FROM scoped
+  WHERE json_array_length(:scope, '$.release') IS 1
+    AND release_id = (SELECT x.id FROM release x WHERE x.name = json_extract(:scope, '$.release[0]'))
+),
+scoped_releases AS NOT MATERIALIZED (
+  SELECT * FROM scoped
+  WHERE json_array_length(:scope, '$.release') IS NOT 1
+    AND (json_type(:scope, '$.release') IS NOT NULL OR json_type(:scope, '$.stack') IS NOT NULL)
 )
 -- scope:end
 ,
--- One row per spec in scope: the releases of a spec collapse here. GROUP BY
--- spec_id streams the spec-ordered covering index release_spec_by_spec rather
--- than sorting a million rows. A spec's target is the same in every release, its
--- stack set may not be: lo <> hi marks a spec whose stacks changed.
-per_spec AS MATERIALIZED (
-  SELECT spec_id, target_id AS ok, min(stack_set_id) AS lo, max(stack_set_id) AS hi
-  FROM scoped GROUP BY spec_id
-),
 shown AS MATERIALIZED (
   SELECT id, name FROM stack WHERE :include_root OR name <> 'root'
 ),
+-- Several releases (scoped_releases): one row per spec first, the releases of a
+-- spec collapsing here. GROUP BY spec_id streams the spec-ordered covering index
+-- release_spec_by_spec rather than sorting a million rows. A spec's target is the
+-- same in every release, its stack set may not be: lo <> hi marks a spec whose
+-- stacks changed.
+per_spec AS MATERIALIZED (
+  SELECT spec_id, target_id AS ok, min(stack_set_id) AS lo, max(stack_set_id) AS hi
+  FROM scoped_releases GROUP BY spec_id
+),
 -- Specs with one stack set, counted per (set, target) before the few hundred sets
--- expand to their stacks.
+-- expand to their stacks. Over every release (scoped_specs, where the set is the
+-- union of the spec's sets) and within one (scoped_release) every spec has one.
 by_set AS MATERIALIZED (
-  SELECT lo AS set_id, ok, count(*) AS n FROM per_spec WHERE lo = hi GROUP BY lo, ok
+  SELECT stack_set_id AS set_id, target_id AS ok, count(*) AS n FROM scoped_specs GROUP BY stack_set_id, target_id
+  UNION ALL
+  SELECT stack_set_id, target_id, count(*) FROM scoped_release GROUP BY stack_set_id, target_id
+  UNION ALL
+  SELECT lo, ok, count(*) FROM per_spec WHERE lo = hi GROUP BY lo, ok
 ),
 -- Specs whose stacks changed between releases are in the union of their sets:
 -- expanded one by one, distinct, so such a spec counts once per stack.
 changed AS MATERIALIZED (
   SELECT DISTINCT m.stack_id AS sk, p.ok, p.spec_id
   FROM per_spec p
-  JOIN scoped s           ON s.spec_id = p.spec_id
+  JOIN scoped_releases s  ON s.spec_id = p.spec_id
   JOIN stack_set_member m ON m.stack_set_id = s.stack_set_id
   WHERE p.lo <> p.hi AND m.stack_id IN (SELECT id FROM shown)
 ),

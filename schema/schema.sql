@@ -118,6 +118,10 @@ CREATE TABLE spec (
   tarball     TEXT                     -- URL, when the page gives one
 );
 CREATE INDEX spec_by_package ON spec(package_id);
+-- Covering the dimensions: a report over every release counts specs from this
+-- (a few MB) instead of the fact table, and grouping by (stack set, target...)
+-- streams without a sort.
+CREATE INDEX spec_by_dims ON spec(all_stack_set_id, target_id, os_id, compiler_id, platform_id, package_id);
 
 -- A spec's versions, one row each (almost always one per spec).
 CREATE TABLE spec_version (
@@ -164,11 +168,15 @@ CREATE TABLE release_spec (
   -- at most once: the page writer keeps it so.
   PRIMARY KEY (page_id, spec_id)
 ) WITHOUT ROWID;
--- Spec-ordered and covering every dimension: a report collapses a spec's
+-- Spec-ordered and covering every column: a report collapses a spec's
 -- releases by streaming this index (GROUP BY spec_id) instead of sorting the
 -- table, and ingest still finds a spec's rows by its prefix.
 CREATE INDEX release_spec_by_spec ON release_spec(spec_id, stack_set_id, target_id, os_id, compiler_id,
-                                                  platform_id, package_id);
+                                                  platform_id, package_id, release_id);
+-- Release-ordered and covering: a report on one release reads only its range,
+-- and grouping by (release, stack set, target...) streams without a sort.
+CREATE INDEX release_spec_by_release ON release_spec(release_id, stack_set_id, target_id, os_id, compiler_id,
+                                                     platform_id, package_id);
 
 -- The analysts' interface. These names and columns stay stable; new columns may be added.
 

@@ -1,7 +1,7 @@
 #include "report/matrix.h"
 
 #include <algorithm>
-#include <map>
+#include <unordered_map>
 
 #include <fmt/format.h>
 #include <SQLiteCpp/Statement.h>
@@ -14,13 +14,46 @@
 namespace cachedb {
 namespace {
 
-// Position of each label in its sorted list.
-std::map<std::string, std::size_t> index_of(std::vector<std::string>& labels) {
-  std::sort(labels.begin(), labels.end());
-  std::map<std::string, std::size_t> out;
-  for (std::size_t i = 0; i < labels.size(); ++i) out.emplace(labels[i], i);
-  return out;
-}
+// The labels of one side of the matrix, numbered as they first arrive: a cell
+// refers to its labels by number, and only at the end are they sorted (a
+// package matrix has tens of thousands of labels and a hundred thousand cells).
+struct Labels {
+  std::unordered_map<std::string, std::size_t> number;
+  std::vector<std::string> names;
+  std::vector<std::int64_t> totals;
+  std::vector<bool> has_total;
+
+  std::size_t of(const char* text) {
+    auto [it, added] = number.try_emplace(text, names.size());
+    if (added) {
+      names.push_back(it->first);
+      totals.push_back(0);
+      has_total.push_back(false);
+    }
+    return it->second;
+  }
+  void total(const char* text, std::int64_t count) {
+    const auto n = of(text);
+    totals[n] = count;
+    has_total[n] = true;
+  }
+  // Sorted labels (those with a total) into `out`, their totals into
+  // `out_totals`; returns each number's position, or npos for a label without
+  // a total.
+  std::vector<std::size_t> sorted(std::vector<std::string>& out, std::vector<std::int64_t>& out_totals) const {
+    std::vector<std::size_t> order;
+    for (std::size_t n = 0; n < names.size(); ++n)
+      if (has_total[n]) order.push_back(n);
+    std::sort(order.begin(), order.end(), [&](auto a, auto b) { return names[a] < names[b]; });
+    std::vector<std::size_t> position(names.size(), std::string::npos);
+    for (std::size_t i = 0; i < order.size(); ++i) {
+      position[order[i]] = i;
+      out.push_back(names[order[i]]);
+      out_totals.push_back(totals[order[i]]);
+    }
+    return position;
+  }
+};
 
 // Binds a named parameter only when the query uses it: a canned query that has
 // no use for :count_packages need not mention it.
@@ -49,32 +82,30 @@ Matrix run(SQLite::Database& db, const std::string& name, const MatrixOptions& o
   bind_if_used(st, ":include_root", options.include_root ? 1 : 0);
   bind_if_used(st, ":count_packages", options.count == Count::Packages ? 1 : 0);
   struct Cell {
-    std::string row, col;
+    std::size_t row, col;
     std::int64_t count;
   };
   std::vector<Cell> cells;
-  std::map<std::string, std::int64_t> row_totals, col_totals;
+  Labels rows_seen, cols_seen;
   while (st.executeStep()) {
-    const bool has_row = !st.getColumn(0).isNull(), has_col = !st.getColumn(1).isNull();
+    const auto row = st.getColumn(0), col = st.getColumn(1);
     const std::int64_t count = st.getColumn(2).getInt64();
     if (count == 0) continue;  // only values with at least one counted spec appear
-    if (has_row && has_col) cells.push_back({st.getColumn(0).getString(), st.getColumn(1).getString(), count});
-    else if (has_row) row_totals[st.getColumn(0).getString()] = count;
-    else if (has_col) col_totals[st.getColumn(1).getString()] = count;
+    const bool has_row = !row.isNull(), has_col = !col.isNull();
+    if (has_row && has_col) cells.push_back({rows_seen.of(row.getText()), cols_seen.of(col.getText()), count});
+    else if (has_row) rows_seen.total(row.getText(), count);
+    else if (has_col) cols_seen.total(col.getText(), count);
     else m.grand_total = count;
   }
-  for (const auto& [label, total] : row_totals) m.rows.push_back(label);
-  for (const auto& [label, total] : col_totals) m.cols.push_back(label);
-  const auto row_index = index_of(m.rows), col_index = index_of(m.cols);
+  const auto row_at = rows_seen.sorted(m.rows, m.row_totals), col_at = cols_seen.sorted(m.cols, m.col_totals);
   m.cells.assign(m.rows.size(), std::vector<std::int64_t>(m.cols.size(), 0));
   for (const auto& c : cells) {
-    const auto r = row_index.find(c.row), k = col_index.find(c.col);
-    if (r == row_index.end() || k == col_index.end())
-      throw Error(fmt::format("matrix {}: cell ({}, {}) has no total; the query is inconsistent", name, c.row, c.col));
-    m.cells[r->second][k->second] = c.count;
+    const auto r = row_at[c.row], k = col_at[c.col];
+    if (r == std::string::npos || k == std::string::npos)
+      throw Error(fmt::format("matrix {}: cell ({}, {}) has no total; the query is inconsistent", name,
+                              rows_seen.names[c.row], cols_seen.names[c.col]));
+    m.cells[r][k] = c.count;
   }
-  for (const auto& r : m.rows) m.row_totals.push_back(row_totals[r]);
-  for (const auto& c : m.cols) m.col_totals.push_back(col_totals[c]);
   return m;
 }
 

@@ -76,13 +76,30 @@ std::string generic_matrix_sql(const Dimension& rows, const Dimension& cols) {
   // item collapse onto its (row key, column key) pairs, then keys expand to
   // values (a stack set to its stacks, a spec to its versions), then each
   // count is of distinct items, so a spec in two stacks is one spec in a total.
+  //
+  // Without a release dimension the facts are read from the three views of the
+  // scope (only one of which has rows for a given scope): over every release
+  // that is one row per spec from spec, its stacks all_stack_set_id, which
+  // expands to the same (value, value, item) triples as the spec's fact rows do
+  // (the union of its sets). spec has no release_id, so with a release
+  // dimension the facts are `scoped` itself.
+  const bool by_release = rows.name == "release" || cols.name == "release";
+  const auto facts_from = [&](std::string_view select, std::string_view view) {
+    return fmt::format(
+        "  {} CASE WHEN :count_packages THEN package_id ELSE spec_id END AS item, {} AS rk, {} AS ck\n"
+        "  FROM {}\n",
+        select, rows.key, cols.key, view);
+  };
+  // UNION, not UNION ALL: it is the DISTINCT.
+  const std::string facts =
+      by_release ? facts_from("SELECT DISTINCT", "scoped")
+                 : fmt::format("{}  UNION\n{}  UNION\n{}", facts_from("SELECT", "scoped_specs"),
+                               facts_from("SELECT", "scoped_release"), facts_from("SELECT", "scoped_releases"));
   return fmt::format(
       "-- generic: {rows_name} by {cols_name}\n"
       "WITH\n{scope},\n"
       "facts AS MATERIALIZED (\n"
-      "  SELECT DISTINCT CASE WHEN :count_packages THEN package_id ELSE spec_id END AS item,\n"
-      "         {rkey} AS rk, {ckey} AS ck\n"
-      "  FROM scoped\n"
+      "{facts}"
       "),\n"
       "pairs AS MATERIALIZED (\n"
       "  SELECT DISTINCT r_v.name AS row_value, c_v.name AS col_value, f.item\n"
@@ -95,8 +112,8 @@ std::string generic_matrix_sql(const Dimension& rows, const Dimension& cols) {
       "UNION ALL SELECT NULL, col_value, count(DISTINCT item) FROM pairs GROUP BY col_value\n"
       "UNION ALL SELECT NULL, NULL, count(DISTINCT item) FROM pairs\n",
       fmt::arg("rows_name", rows.name), fmt::arg("cols_name", cols.name), fmt::arg("scope", scope_block()),
-      fmt::arg("rkey", rows.key), fmt::arg("ckey", cols.key), fmt::arg("rexpand", expand(rows, "f.rk", "r")),
-      fmt::arg("cexpand", expand(cols, "f.ck", "c")));
+      fmt::arg("facts", facts),
+      fmt::arg("rexpand", expand(rows, "f.rk", "r")), fmt::arg("cexpand", expand(cols, "f.ck", "c")));
 }
 
 }  // namespace cachedb
