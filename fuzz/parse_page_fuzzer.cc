@@ -28,7 +28,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (page.package.empty() || page.release.empty()) std::abort();
     require_storable(page.package, limits::kName);
     require_storable(page.release, limits::kName);
-    require_storable(page.meta.json, limits::kMeta);
     for (const auto& spec : page.specs) {
       if (spec.hash.empty()) std::abort();
       require_storable(spec.hash, limits::kHash);
