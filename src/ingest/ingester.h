@@ -1,10 +1,11 @@
 #pragma once
 // `cachedb ingest`: reads pages from files and directories into the database.
 //
-// One run is one write transaction, and each page inside it is a savepoint:
-// a page that cannot be read is rejected and leaves what an earlier version of
-// it stored; a fatal error rolls the whole run back, leaving the database as it
-// was; readers (WAL) see either the state before the run or after it.
+// One run is one write transaction. A page is read and checked completely
+// (on the loader thread) before anything of it is written, so a page that
+// cannot be read is rejected and leaves what an earlier version of it stored;
+// a fatal error rolls the whole run back, leaving the database as it was;
+// readers (WAL) see either the state before the run or after it.
 #include <cstdint>
 #include <filesystem>
 #include <functional>
