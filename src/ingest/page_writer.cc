@@ -34,6 +34,16 @@ struct TransparentHash {
 template <typename V>
 using StringMap = std::unordered_map<std::string, V, TransparentHash, std::equal_to<>>;
 
+// The caches below speed up lookups the database can always answer; they are
+// emptied when full, so that memory does not grow with the corpus.
+constexpr std::size_t kMaxCached = 1u << 14;
+
+template <typename V>
+void remember(StringMap<V>& cache, std::string key, V value) {
+  if (cache.size() >= kMaxCached) cache.clear();
+  cache.emplace(std::move(key), std::move(value));
+}
+
 }  // namespace
 
 struct PageWriter::Impl {
@@ -130,7 +140,7 @@ struct PageWriter::Impl {
       create();
       id = db.getLastInsertRowid();
     }
-    cache.emplace(std::string(key), id);
+    remember(cache, std::string(key), id);
     return id;
   }
 
@@ -219,7 +229,7 @@ struct PageWriter::Impl {
     if (auto it = cache.find(text_buffer); it != cache.end()) return it->second;
     std::string key = text_buffer;
     const std::int64_t id = compute();
-    cache.emplace(std::move(key), id);
+    remember(cache, std::move(key), id);
     return id;
   }
 

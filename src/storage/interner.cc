@@ -18,6 +18,9 @@ std::int64_t Interner::id(std::string_view name) {
     id = db_.getLastInsertRowid();
   }
   select_.reset();
+  // A cache of what the table can always answer: emptied when full, so that
+  // memory does not grow with the number of distinct values.
+  if (cache_.size() >= kMaxCached) cache_.clear();
   cache_.emplace(std::string(name), id);
   return id;
 }

@@ -23,6 +23,8 @@ class Interner {
   // Forgets the cache, after a rollback may have undone inserts.
   void forget() { cache_.clear(); }
 
+  static constexpr std::size_t kMaxCached = 1u << 14;
+
  private:
   struct Hash {
     using is_transparent = void;
