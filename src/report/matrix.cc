@@ -1,6 +1,7 @@
 #include "report/matrix.h"
 
 #include <algorithm>
+#include <string_view>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -18,19 +19,24 @@ namespace {
 // refers to its labels by number, and only at the end are they sorted (a
 // package matrix has tens of thousands of labels and a hundred thousand cells).
 struct Labels {
-  std::unordered_map<std::string, std::size_t> number;
+  // Looked up by string_view: a label is found without building a string.
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::size_t, Hash, std::equal_to<>> number;
   std::vector<std::string> names;
   std::vector<std::int64_t> totals;
   std::vector<bool> has_total;
 
-  std::size_t of(const char* text) {
-    auto [it, added] = number.try_emplace(text, names.size());
-    if (added) {
-      names.push_back(it->first);
-      totals.push_back(0);
-      has_total.push_back(false);
-    }
-    return it->second;
+  std::size_t of(std::string_view text) {
+    if (auto it = number.find(text); it != number.end()) return it->second;
+    const std::size_t n = names.size();
+    number.emplace(std::string(text), n);
+    names.emplace_back(text);
+    totals.push_back(0);
+    has_total.push_back(false);
+    return n;
   }
   void total(const char* text, std::int64_t count) {
     const auto n = of(text);

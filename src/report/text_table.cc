@@ -11,9 +11,12 @@ std::size_t width_of(std::string_view s) {
       std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
-std::string pad(std::string_view s, std::size_t width, bool right) {
-  const std::string fill(width > width_of(s) ? width - width_of(s) : 0, ' ');
-  return right ? fill + std::string(s) : std::string(s) + fill;
+// Appends `s` padded to `width` columns, in place (a large matrix has 100k+ cells).
+void append_padded(std::string& out, std::string_view s, std::size_t width, bool right) {
+  const std::size_t w = width_of(s), fill = width > w ? width - w : 0;
+  if (right) out.append(fill, ' ');
+  out.append(s);
+  if (!right) out.append(fill, ' ');
 }
 
 }  // namespace
@@ -25,17 +28,20 @@ std::string render_aligned(const Grid& g, const TableStyle& style) {
     for (std::size_t i = 0; i < line.size() && i < width.size(); ++i) width[i] = std::max(width[i], width_of(line[i]));
   std::string out;
   for (std::size_t l = 0; l < g.size(); ++l) {
-    std::string text;
+    const std::size_t line_start = out.size();
     for (std::size_t i = 0; i < g[l].size(); ++i) {
-      if (i) text += "  ";
+      if (i) out += "  ";
       const bool right = i < style.right_aligned.size() && style.right_aligned[i];
-      if (style.dim_zeros && l > 0 && right && g[l][i] == "0")
-        text += "\x1b[2m" + pad("·", width[i], true) + "\x1b[0m";
-      else
-        text += pad(g[l][i], width[i], right);
+      if (style.dim_zeros && l > 0 && right && g[l][i] == "0") {
+        out += "\x1b[2m";
+        append_padded(out, "·", width[i], true);
+        out += "\x1b[0m";
+      } else {
+        append_padded(out, g[l][i], width[i], right);
+      }
     }
-    while (!text.empty() && text.back() == ' ') text.pop_back();
-    out += text + "\n";
+    while (out.size() > line_start && out.back() == ' ') out.pop_back();
+    out += '\n';
   }
   return out;
 }
