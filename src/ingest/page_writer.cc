@@ -36,7 +36,7 @@ using StringMap = std::unordered_map<std::string, V, TransparentHash, std::equal
 
 // The caches below speed up lookups the database can always answer; they are
 // emptied when full, so that memory does not grow with the corpus.
-constexpr std::size_t kMaxCached = 1u << 14;
+constexpr std::size_t kMaxCached = 1u << 16;
 
 template <typename V>
 void remember(StringMap<V>& cache, std::string key, V value) {

@@ -23,7 +23,7 @@ class Interner {
   // Forgets the cache, after a rollback may have undone inserts.
   void forget() { cache_.clear(); }
 
-  static constexpr std::size_t kMaxCached = 1u << 14;
+  static constexpr std::size_t kMaxCached = 1u << 16;
 
  private:
   struct Hash {
