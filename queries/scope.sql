@@ -6,9 +6,11 @@
 -- a spec matches a list-valued dimension (stack, version) when any of its values
 -- does. '{}' means everything. Values only ever reach SQL as this bound JSON.
 --
--- Every matrix query in queries/ begins with the block between the markers,
--- verbatim, and the generic matrix query is built around it; tests/matrix_test.cc
--- checks both, so canned and generic matrices cannot disagree on what is in scope.
+-- Every matrix query in queries/ begins with the block between the markers: a
+-- line '-- scope:include' there is replaced by it when the SQL is compiled into
+-- the binary (scripts/embed_sql.py), and the generic matrix query is built
+-- around it too; tests/matrix_test.cc checks both, so canned and generic
+-- matrices cannot disagree on what is in scope.
 -- NOT MATERIALIZED: queries read it twice (a scan, and lookups by spec_id), and
 -- copying a million rows into a temporary table would cost more than both.
 -- scope:begin
