@@ -45,6 +45,8 @@ struct IngestSummary {
   // 0 when every page was read, 2 when some were rejected (the rest committed)
   // or a requested prune was refused.
   int exit_code() const { return rejections.empty() && !prune_refused ? 0 : 2; }
+  // The run's status as ingest_runs and --json record it.
+  const char* status() const { return rejections.empty() ? "ok" : "rejected"; }
 };
 
 // Records the run in ingest_runs (see ingest/run_log.h). Throws Error (nothing

@@ -372,6 +372,8 @@ struct PageWriter::Impl {
       page_id = db.getLastInsertRowid();
     }
 
+    std::vector<std::int64_t> listed;  // the page's specs, for a replaced page's refresh below
+    if (result.status == PageStatus::Updated) listed.reserve(page.specs.size());
     for (const auto& r : page.specs) {
       const std::int64_t stack_set = stack_set_id(r.stacks);
       const SpecIds spec = upsert_spec(r, result.package_id, stack_set, result);
@@ -382,20 +384,14 @@ struct PageWriter::Impl {
                 spec.platform, spec.target)
           .exec();
       if (before.erase(spec.id) == 0) ++result.specs_added;
+      if (result.status == PageStatus::Updated) listed.push_back(spec.id);
     }
     result.specs_removed = static_cast<std::int64_t>(before.size());
     delete_orphans({before.begin(), before.end()});
     // A replaced page may have taken stacks away from specs it still lists, or
     // from those that left it; their union over releases is computed afresh.
-    if (result.status == PageStatus::Updated) {
-      for (const auto& r : page.specs) {
-        spec_by_hash.bind(1, r.hash);
-        const std::int64_t id = spec_by_hash.step() ? spec_by_hash.int64(0) : 0;
-        spec_by_hash.reset();
-        if (id) refresh_all_stacks(id);
-      }
-      for (auto id : before) refresh_all_stacks(id);
-    }
+    for (auto id : listed) refresh_all_stacks(id);
+    for (auto id : before) refresh_all_stacks(id);
     return result;
   }
 };

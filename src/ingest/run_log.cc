@@ -56,7 +56,7 @@ void RunLog::finish(const IngestSummary& s) {
       "specs_added = ?, specs_removed = ?, findings = ?, prune_refused = ? WHERE id = ?");
   int i = 0;
   update.bind(++i, utc_timestamp());
-  update.bind(++i, s.rejections.empty() ? "ok" : "rejected");
+  update.bind(++i, s.status());
   for (auto n : {s.pages_added, s.pages_updated, s.pages_unchanged, s.pages_removed, s.pages_rejected,
                  s.pages_skipped, s.pages_legacy, s.specs_added, s.specs_removed})
     update.bind(++i, n);

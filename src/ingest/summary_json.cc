@@ -16,7 +16,7 @@ std::string summary_json(const IngestSummary& s) {
   w.StartObject();
   field("run_id", s.run_id);
   w.Key("status");
-  w.String(s.rejections.empty() ? "ok" : "rejected");
+  w.String(s.status());
   field("exit_code", s.exit_code());
   w.Key("pages");
   w.StartObject();
