@@ -26,17 +26,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Finds stored pages by fingerprint through a connection of its own, so the
-// loader thread can skip unchanged files without touching the writer's
-// connection. It sees the database as committed before this run.
-class KnownPageReader : public KnownPages {
+// The pages stored in the database, asked through the connection given.
+class StoredPages : public KnownPages {
  public:
-  explicit KnownPageReader(const std::string& db_path)
-      : db_(db_path, SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX, 5000),
-        by_stamp_(db_,
+  explicit StoredPages(SQLite::Database& db)
+      : by_stamp_(db,
                   "SELECT release_id, package_id FROM page WHERE path = ? AND file_size = ? AND file_mtime_ns = ? "
                   "LIMIT 1"),
-        by_content_(db_, "SELECT release_id, package_id FROM page WHERE content_hash = ? LIMIT 1") {}
+        by_content_(db, "SELECT release_id, package_id FROM page WHERE content_hash = ? LIMIT 1") {}
 
   std::optional<KnownPage> by_stamp(const std::string& path, const FileStamp& stamp) override {
     return first(by_stamp_.with(path, stamp.size, stamp.mtime_ns));
@@ -53,14 +50,35 @@ class KnownPageReader : public KnownPages {
     return out;
   }
 
-  SQLite::Database db_;
   Statement by_stamp_, by_content_;
 };
 
+// StoredPages through a read-only connection of its own, so that the loader
+// thread can skip unchanged files without touching the writer's connection.
+// It sees the database as committed before this run.
+class StoredPagesReader : public KnownPages {
+ public:
+  explicit StoredPagesReader(const std::string& db_path)
+      : db_(db_path, SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX, 5000), pages_(db_) {}
+
+  std::optional<KnownPage> by_stamp(const std::string& path, const FileStamp& stamp) override {
+    return pages_.by_stamp(path, stamp);
+  }
+  std::optional<KnownPage> by_content(const std::string& fingerprint) override {
+    return pages_.by_content(fingerprint);
+  }
+
+ private:
+  SQLite::Database db_;
+  StoredPages pages_;
+};
+
+// An in-memory database has no second connection: its loader asks nothing, and
+// the page writer still recognizes an unchanged page by its content hash.
 std::unique_ptr<KnownPages> make_known_pages(SQLite::Database& db) {
   const std::string path = db.getFilename();
-  if (path.empty()) return nullptr;  // an in-memory database has no second connection
-  return std::make_unique<KnownPageReader>(path);
+  if (path.empty()) return nullptr;
+  return std::make_unique<StoredPagesReader>(path);
 }
 
 // The path as stored in the database: TEXT must be UTF-8, but a file name is
@@ -96,8 +114,6 @@ class Run {
     }
     try {
       if (loaded.error) throw *loaded.error;
-      // The loader found it when it could; otherwise (in-memory databases) look here.
-      if (!loaded.looked_up) loaded.known = writer_.find_by_content(loaded.fingerprint);
       if (loaded.known) {
         // Byte-identical to a stored page: nothing to parse or write, but a file
         // checked out anew gets its stamp stored, to be recognized unread next time.
@@ -280,13 +296,14 @@ IngestSummary ingest(SQLite::Database& db, const std::vector<fs::path>& inputs, 
 IngestSummary ingest_bytes(SQLite::Database& db, const std::string& name, std::string_view bytes,
                            const IngestOptions& options) {
   return in_transaction(db, options, [&](Run& run) {
+    StoredPages known(db);  // this thread owns the connection: ask it directly
     LoadedPage loaded;
     loaded.path = name;
     if (bytes.size() > options.max_page_bytes)
       loaded.error = ParseError(0, fmt::format("page is {} bytes, over the {}-byte page limit", bytes.size(),
                                                options.max_page_bytes));
     else
-      load_bytes(loaded, bytes, nullptr);
+      load_bytes(loaded, bytes, &known);
     run.page(loaded);
     if (options.prune) run.prune();
   });

@@ -81,7 +81,6 @@ void load_bytes(LoadedPage& out, std::string_view bytes, KnownPages* known) {
     out.fingerprint = content_fingerprint(bytes);
     if (known) {
       out.known = known->by_content(out.fingerprint);
-      out.looked_up = true;
     }
     if (!out.known) {
       out.page = parse_page(bytes);
@@ -119,7 +118,7 @@ LoadedPage PageLoader::load(const std::string& path) {
     if (known_ && ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
       out.stamp = stamp_of(st);
       if ((out.known = known_->by_stamp(out.path, out.stamp))) {
-        out.known_by_stamp = out.looked_up = true;
+        out.known_by_stamp = true;
         return out;
       }
     }

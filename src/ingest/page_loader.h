@@ -29,7 +29,6 @@ struct LoadedPage {
   FileStamp stamp;
   bool known_by_stamp = false;       // recognized by path, size and time, without reading it
   std::string fingerprint;           // of the file's bytes (empty when not read)
-  bool looked_up = false;            // whether `known` was searched for
   std::optional<KnownPage> known;    // set when an identical file was ingested before
   std::optional<Page> page;          // set when parsed (not known, readable)
   std::optional<ParseError> error;   // set when the file could not be read or parsed

@@ -56,7 +56,6 @@ struct PageWriter::Impl {
   StringMap<std::int64_t> compilers_by_text, stack_sets_by_text, variant_sets_by_text;
 
   Statement page_by_key{db, "SELECT id, content_hash FROM page WHERE release_id = ? AND package_id = ?"};
-  Statement page_by_content{db, "SELECT release_id, package_id FROM page WHERE content_hash = ? LIMIT 1"};
   Statement page_insert{db,
       "INSERT INTO page(release_id, package_id, path, content_hash, file_size, file_mtime_ns, ingested_at) "
       "VALUES (?, ?, ?, ?, ?, ?, ?)"};
@@ -398,15 +397,6 @@ struct PageWriter::Impl {
 
 PageWriter::PageWriter(SQLite::Database& db) : impl_(std::make_unique<Impl>(db)) {}
 PageWriter::~PageWriter() = default;
-
-std::optional<KnownPage> PageWriter::find_by_content(std::string_view content_hash) {
-  auto& st = impl_->page_by_content;
-  st.bind(1, content_hash);
-  std::optional<KnownPage> out;
-  if (st.step()) out = KnownPage{st.int64(0), st.int64(1)};
-  st.reset();
-  return out;
-}
 
 PageWriteResult PageWriter::write(const Page& page, std::string_view path, std::string_view content_hash,
                                   const FileStamp& stamp, std::string_view now) {

@@ -42,9 +42,6 @@ class PageWriter {
   PageWriter(const PageWriter&) = delete;
   PageWriter& operator=(const PageWriter&) = delete;
 
-  // The page stored from a file with exactly these bytes, if any.
-  std::optional<KnownPage> find_by_content(std::string_view content_hash);
-
   PageWriteResult write(const Page& page, std::string_view path, std::string_view content_hash,
                         const FileStamp& stamp, std::string_view now);
 
