@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "ingest/run_history.h"
+#include "ingest/summary_json.h"
 #include "storage/database.h"
 
 namespace cachedb::cli {
@@ -101,21 +102,7 @@ std::string render_json(SQLite::Database& db, const std::vector<RunRecord>& runs
     w.Bool(r.force);
     w.Key("prune_refused");
     w.Bool(r.prune_refused);
-    w.Key("pages");
-    w.StartObject();
-    num("added", r.pages_added);
-    num("updated", r.pages_updated);
-    num("unchanged", r.pages_unchanged);
-    num("removed", r.pages_removed);
-    num("rejected", r.pages_rejected);
-    num("skipped", r.pages_skipped);
-    num("legacy", r.pages_legacy);
-    w.EndObject();
-    w.Key("specs");
-    w.StartObject();
-    num("added", r.specs_added);
-    num("removed", r.specs_removed);
-    w.EndObject();
+    write_counts(w, r);
     w.Key("message");
     if (r.message.empty()) w.Null();
     else w.String(r.message.c_str());

@@ -16,6 +16,7 @@
 #include <SQLiteCpp/Database.h>
 
 #include "ingest/findings.h"
+#include "ingest/run_counts.h"
 
 namespace cachedb {
 
@@ -33,10 +34,7 @@ struct Rejection {
   std::string message;
 };
 
-struct IngestSummary {
-  std::int64_t pages_added = 0, pages_updated = 0, pages_unchanged = 0, pages_removed = 0;
-  std::int64_t pages_rejected = 0, pages_skipped = 0, pages_legacy = 0;
-  std::int64_t specs_added = 0, specs_removed = 0;
+struct IngestSummary : RunCounts {
   std::vector<Rejection> rejections;
   std::vector<Finding> findings;  // data-quality notes on pages that were stored
   bool prune_refused = false;

@@ -7,13 +7,14 @@
 
 #include <SQLiteCpp/Database.h>
 
+#include "ingest/run_counts.h"
+
 namespace cachedb {
 
-struct RunRecord {
+struct RunRecord : RunCounts {
   std::int64_t id = 0;
   std::string started_at, finished_at, status, inputs, message;
-  std::int64_t pages_added = 0, pages_updated = 0, pages_unchanged = 0, pages_removed = 0, pages_rejected = 0,
-               pages_skipped = 0, pages_legacy = 0, specs_added = 0, specs_removed = 0, findings = 0;
+  std::int64_t findings = 0;
   bool prune = false, force = false, prune_refused = false;
 };
 

@@ -6,6 +6,28 @@
 
 namespace cachedb {
 
+void write_counts(rapidjson::Writer<rapidjson::StringBuffer>& w, const RunCounts& c) {
+  auto field = [&](const char* name, std::int64_t v) {
+    w.Key(name);
+    w.Int64(v);
+  };
+  w.Key("pages");
+  w.StartObject();
+  field("added", c.pages_added);
+  field("updated", c.pages_updated);
+  field("unchanged", c.pages_unchanged);
+  field("removed", c.pages_removed);
+  field("rejected", c.pages_rejected);
+  field("skipped", c.pages_skipped);
+  field("legacy", c.pages_legacy);
+  w.EndObject();
+  w.Key("specs");
+  w.StartObject();
+  field("added", c.specs_added);
+  field("removed", c.specs_removed);
+  w.EndObject();
+}
+
 std::string summary_json(const IngestSummary& s) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w(buf);
@@ -18,21 +40,7 @@ std::string summary_json(const IngestSummary& s) {
   w.Key("status");
   w.String(s.status());
   field("exit_code", s.exit_code());
-  w.Key("pages");
-  w.StartObject();
-  field("added", s.pages_added);
-  field("updated", s.pages_updated);
-  field("unchanged", s.pages_unchanged);
-  field("removed", s.pages_removed);
-  field("rejected", s.pages_rejected);
-  field("skipped", s.pages_skipped);
-  field("legacy", s.pages_legacy);
-  w.EndObject();
-  w.Key("specs");
-  w.StartObject();
-  field("added", s.specs_added);
-  field("removed", s.specs_removed);
-  w.EndObject();
+  write_counts(w, s);
   w.Key("prune_refused");
   w.Bool(s.prune_refused);
   field("findings", static_cast<std::int64_t>(s.findings.size()));
