@@ -112,18 +112,6 @@ struct PageWriter::Impl {
 
   explicit Impl(SQLite::Database& d) : db(d) {}
 
-  void forget_caches() {
-    for (auto* i : {&releases, &packages, &oss, &platforms, &targets, &stacks}) i->forget();
-    compilers.clear();
-    variant_sets.clear();
-    stack_set_cache.clear();
-    compilers_by_text.clear();
-    stack_sets_by_text.clear();
-    variant_sets_by_text.clear();
-    variants.clear();
-    stack_sets.clear();
-  }
-
   // Looks `key` up in `cache`, then with `select`, else calls `create`.
   template <typename Create>
   std::int64_t intern(StringMap<std::int64_t>& cache, Statement& select, std::string_view key,

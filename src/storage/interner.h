@@ -20,9 +20,6 @@ class Interner {
 
   std::int64_t id(std::string_view name);
 
-  // Forgets the cache, after a rollback may have undone inserts.
-  void forget() { cache_.clear(); }
-
   static constexpr std::size_t kMaxCached = 1u << 16;
 
  private:
