@@ -1,6 +1,14 @@
 #include "ingest/file_walker.h"
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <system_error>
 
 #include <fmt/format.h>
 
@@ -12,86 +20,137 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool is_page_name(const std::string& path) {
-  return path.size() >= 3 && path.compare(path.size() - 3, 3, ".md") == 0;
+bool is_page_name(std::string_view name) { return name.size() >= 3 && name.substr(name.size() - 3) == ".md"; }
+
+std::system_error errno_error() { return std::system_error(errno, std::generic_category()); }
+
+// What a directory entry is, from the listing's type or, where the file
+// system does not give one, from lstat.
+unsigned char entry_type(int dir_fd, const char* name, unsigned char d_type) {
+  if (d_type != DT_UNKNOWN) return d_type;
+  struct stat st {};
+  if (::fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) return DT_UNKNOWN;
+  if (S_ISDIR(st.st_mode)) return DT_DIR;
+  if (S_ISREG(st.st_mode)) return DT_REG;
+  if (S_ISLNK(st.st_mode)) return DT_LNK;
+  return DT_FIFO;  // any other kind: not a page
+}
+
+// Classifies one entry; false when the walk ignores it.
+bool classify(int dir_fd, const char* name, unsigned char d_type, WalkEntry& out) {
+  const unsigned char type = entry_type(dir_fd, name, d_type);
+  // Directory links are not followed (they are DT_LNK here): a link loop
+  // cannot trap the walk.
+  if (type == DT_DIR) {
+    out.kind = WalkEntry::Kind::Directory;
+    return true;
+  }
+  if (!is_page_name(name)) return false;
+  if (type == DT_REG) {
+    out.kind = WalkEntry::Kind::Page;
+    return true;
+  }
+  if (type == DT_UNKNOWN) {  // gone since it was listed, or not ours to look at
+    out.kind = WalkEntry::Kind::PassedOver;
+    out.error = errno;
+    out.unreadable = true;
+    return true;
+  }
+  if (type == DT_LNK) {
+    // A link to a page is read through; a dangling link or a loop is passed over.
+    struct stat st {};
+    if (::fstatat(dir_fd, name, &st, 0) != 0) {
+      out.kind = WalkEntry::Kind::PassedOver;
+      out.error = errno;
+      return true;
+    }
+    if (S_ISDIR(st.st_mode)) return false;
+    if (S_ISREG(st.st_mode)) {
+      out.kind = WalkEntry::Kind::Page;
+      return true;
+    }
+  }
+  out.kind = WalkEntry::Kind::PassedOver;
+  return true;
 }
 
 }  // namespace
 
-PageWalker::PageWalker(const std::vector<fs::path>& inputs) : inputs_(inputs) {
-  for (const auto& input : inputs_) {
+std::string WalkEntry::why() const { return error ? std::strerror(error) : "not a regular file"; }
+
+Directory::Directory(const std::string& path, bool follow)
+    : fd_(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW))) {
+  if (fd_ < 0) throw errno_error();
+}
+
+Directory::~Directory() { ::close(fd_); }
+
+std::vector<WalkEntry> Directory::list() const {
+  std::vector<WalkEntry> entries;
+  alignas(struct dirent64) char buffer[16384];
+  while (true) {
+    const ssize_t n = ::getdents64(fd_, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw errno_error();
+    if (n == 0) break;
+    for (ssize_t at = 0; at < n;) {
+      const auto* d = reinterpret_cast<const struct dirent64*>(buffer + at);
+      at += d->d_reclen;
+      const char* name = d->d_name;
+      if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'))) continue;
+      WalkEntry e;
+      if (!classify(fd_, name, d->d_type, e)) continue;
+      e.name = name;
+      entries.push_back(std::move(e));
+    }
+  }
+  std::sort(entries.begin(), entries.end(), [](const WalkEntry& a, const WalkEntry& b) { return a.name < b.name; });
+  return entries;
+}
+
+std::string join_path(const std::string& dir, const std::string& name) {
+  std::string path;
+  path.reserve(dir.size() + 1 + name.size());
+  path = dir;
+  if (path.empty() || path.back() != '/') path += '/';
+  path += name;
+  return path;
+}
+
+void check_inputs(const std::vector<fs::path>& inputs) {
+  for (const auto& input : inputs) {
     std::error_code ec;
     if (!fs::exists(fs::status(input, ec)))
       throw Error(fmt::format("{}: no such file or directory", input.string()));
   }
 }
 
-void PageWalker::open_directory(const std::string& dir) {
-  Listing listing;
-  std::error_code ec;
-  fs::directory_iterator it(dir, ec), end;
-  if (ec) {
-    pending_.push_back({dir, "cannot read directory: " + ec.message(), true});
-    return;
-  }
-  for (; it != end; it.increment(ec)) {
-    if (ec) {
-      pending_.push_back({dir, "cannot read directory: " + ec.message(), true});
-      break;
+namespace {
+
+std::size_t count_in(const std::string& path, bool follow) {
+  std::size_t n = 0;
+  try {
+    Directory dir(path, follow);
+    for (const auto& e : dir.list()) {
+      if (e.kind == WalkEntry::Kind::Page) ++n;
+      else if (e.kind == WalkEntry::Kind::Directory) n += count_in(join_path(path, e.name), false);
     }
-    const auto& entry = *it;
-    const std::string& path = entry.path().native();
-    std::error_code sec;
-    // Directory symlinks are not followed: a symlink loop cannot trap the walk.
-    if (!entry.is_symlink(sec) && entry.is_directory(sec)) {
-      listing.entries.emplace_back(path, true);
-      continue;
-    }
-    if (!is_page_name(path)) continue;
-    // The type comes from the directory listing; only a symlink costs a stat
-    // (and a dangling one fails here).
-    const bool regular = entry.is_regular_file(sec);
-    if (sec) pending_.push_back({path, sec.message()});
-    else if (regular) listing.entries.emplace_back(path, false);
-    else if (!entry.is_directory(sec)) pending_.push_back({path, "not a regular file"});
+  } catch (const std::system_error&) {
+    // The walk itself reports what cannot be read; a count is only a total.
   }
-  std::sort(listing.entries.begin(), listing.entries.end());
-  stack_.push_back(std::move(listing));
+  return n;
 }
 
-std::optional<WalkEntry> PageWalker::next() {
-  while (true) {
-    if (!pending_.empty()) {
-      WalkEntry e = std::move(pending_.back());
-      pending_.pop_back();
-      return e;
-    }
-    if (stack_.empty()) {
-      if (next_input_ == inputs_.size()) return std::nullopt;
-      const fs::path& input = inputs_[next_input_++];
-      std::error_code ec;
-      const auto st = fs::status(input, ec);
-      if (fs::is_regular_file(st)) return WalkEntry{input.string(), {}};
-      if (!fs::is_directory(st)) return WalkEntry{input.string(), "not a regular file or directory"};
-      open_directory(input.string());
-      continue;
-    }
-    Listing& top = stack_.back();
-    if (top.next == top.entries.size()) {
-      stack_.pop_back();
-      continue;
-    }
-    auto [path, is_dir] = std::move(top.entries[top.next++]);
-    if (!is_dir) return WalkEntry{std::move(path), {}};
-    open_directory(path);  // may reallocate stack_: `top` is not used after this
-  }
-}
+}  // namespace
 
 std::size_t count_pages(const std::vector<fs::path>& inputs) {
-  PageWalker walker(inputs);
   std::size_t n = 0;
-  while (auto e = walker.next())
-    if (e->passed_over.empty()) ++n;
+  for (const auto& input : inputs) {
+    std::error_code ec;
+    const auto st = fs::status(input, ec);
+    if (fs::is_regular_file(st)) ++n;
+    else if (fs::is_directory(st)) n += count_in(input.string(), true);
+  }
   return n;
 }
 

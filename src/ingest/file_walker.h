@@ -1,46 +1,61 @@
 #pragma once
 // Finds the pages to ingest: the files named, and every *.md under the
-// directories named. The walk is lazy, one directory listing at a time, so
-// its memory does not grow with the size of the tree; the order is stable
-// (each directory's entries sorted by name, depth first).
+// directories named, in a stable order (each directory's entries sorted by
+// name, depth first). Directories are listed one at a time with the raw
+// system calls, relative to an open directory: on a tree of 200k small
+// directories that is half the kernel time of std::filesystem's walk.
 #include <filesystem>
-#include <optional>
 #include <string>
 #include <vector>
 
 namespace cachedb {
 
+// One entry of a directory listing, as the walk treats it.
 struct WalkEntry {
-  std::string path;
-  // Empty for a page to read; otherwise why the path is passed over (not a
-  // regular file, unreadable directory...).
-  std::string passed_over;
-  // Set when the entry could not be read (a directory or file the permissions
-  // or a race hide): pages may be missing from the walk, so --prune must not
-  // trust it. A FIFO or a broken link is passed over without this.
+  enum class Kind {
+    Page,        // a regular file (or a link to one) named *.md
+    Directory,   // to descend into (links to directories are not followed)
+    PassedOver,  // named *.md but not a readable regular file: `why` says what
+  };
+  std::string name;  // within the directory listed
+  Kind kind = Kind::Page;
+  // PassedOver: the errno that stat gave, or 0 for "not a regular file".
+  int error = 0;
+  // Set when a page may be missing because something could not be read:
+  // --prune must then not trust the walk. A FIFO or a broken link is passed
+  // over without this.
   bool unreadable = false;
+
+  // Why a PassedOver entry is passed over.
+  std::string why() const;
 };
 
-class PageWalker {
+// A directory open for listing and for opening its entries relative to it.
+class Directory {
  public:
-  // Throws Error when a path named on the command line does not exist.
-  explicit PageWalker(const std::vector<std::filesystem::path>& inputs);
+  // Opens `path`; `follow` decides whether a symbolic link is followed (only
+  // for the directories named on the command line). Throws std::system_error.
+  Directory(const std::string& path, bool follow);
+  ~Directory();
+  Directory(const Directory&) = delete;
+  Directory& operator=(const Directory&) = delete;
 
-  // The next entry, or nothing at the end.
-  std::optional<WalkEntry> next();
+  int fd() const { return fd_; }
+
+  // The directories and pages in it, sorted by name. Throws std::system_error
+  // when the listing fails part way.
+  std::vector<WalkEntry> list() const;
 
  private:
-  struct Listing {
-    std::vector<std::pair<std::string, bool>> entries;  // (path, is a directory to descend into)
-    std::size_t next = 0;
-  };
-  void open_directory(const std::string& dir);
-
-  std::vector<std::filesystem::path> inputs_;
-  std::size_t next_input_ = 0;
-  std::vector<Listing> stack_;
-  std::vector<WalkEntry> pending_;  // passed-over entries met while listing
+  int fd_;
 };
+
+// `dir` + "/" + `name`, without doubling a trailing slash.
+std::string join_path(const std::string& dir, const std::string& name);
+
+// Throws Error when a path named on the command line does not exist, so that
+// a mistyped path fails the run before anything is written.
+void check_inputs(const std::vector<std::filesystem::path>& inputs);
 
 // The number of pages a walk of `inputs` would give (for a progress bar's total).
 std::size_t count_pages(const std::vector<std::filesystem::path>& inputs);

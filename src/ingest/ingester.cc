@@ -73,12 +73,14 @@ class StoredPagesReader : public KnownPages {
   StoredPages pages_;
 };
 
-// An in-memory database has no second connection: its loader asks nothing, and
-// the page writer still recognizes an unchanged page by its content hash.
-std::unique_ptr<KnownPages> make_known_pages(SQLite::Database& db) {
-  const std::string path = db.getFilename();
-  if (path.empty()) return nullptr;
-  return std::make_unique<StoredPagesReader>(path);
+// Each loading thread gets a connection of its own. An in-memory database has
+// no second connection: its loader asks nothing, and the page writer still
+// recognizes an unchanged page by its content hash. Nor does a database with
+// no pages yet: a first ingest does not stat every file twice for nothing.
+KnownPagesFactory known_pages(SQLite::Database& db) {
+  std::string path = db.getFilename();
+  if (path.empty() || !db.execAndGet("SELECT EXISTS (SELECT 1 FROM page)").getInt()) return nullptr;
+  return [path] { return std::make_unique<StoredPagesReader>(path); };
 }
 
 // The path as stored in the database: TEXT must be UTF-8, but a file name is
@@ -266,10 +268,10 @@ IngestSummary in_transaction(SQLite::Database& db, const IngestOptions& options,
 // The run itself; ingest() wraps it with the run log's failure path.
 IngestSummary ingest_logged(SQLite::Database& db, const std::vector<fs::path>& inputs, const IngestOptions& options,
                             RunLog& log) {
-  PageWalker walker(inputs);  // fails here, before any write, when an input is missing
+  check_inputs(inputs);  // fails here, before any write, when an input is missing
   const std::size_t total = options.on_progress ? count_pages(inputs) : 0;
   return in_transaction(db, options, [&](Run& run) {
-    PageLoader loader(std::move(walker), options.max_page_bytes, make_known_pages(db));
+    PageLoader loader(inputs, options.max_page_bytes, known_pages(db));
     for (std::size_t done = 1; auto loaded = loader.next(); ++done) {
       run.page(*loaded);
       if (options.on_progress) options.on_progress(done, total);

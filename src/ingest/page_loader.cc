@@ -11,12 +11,15 @@
 #include <fmt/format.h>
 #include <xxhash.h>
 
+#include "ingest/file_walker.h"
+#include "ingest/job_pool.h"
+
 namespace cachedb {
 namespace {
 
 // Enough read-ahead to keep the writer busy, small enough to keep memory flat.
 constexpr std::size_t kMaxQueuedPages = 256;
-constexpr std::size_t kMaxQueuedBytes = 16u << 20;
+constexpr std::size_t kMaxQueuedBytes = 4u << 20;
 // A batch is handed over when it holds this many pages or bytes.
 constexpr std::size_t kBatchPages = 64;
 constexpr std::size_t kBatchBytes = 1u << 20;
@@ -42,9 +45,9 @@ struct Unreadable {
 
 // Reads a whole regular file; throws Unreadable, or ParseError (line 0) for a
 // file too large to be a page or one that changes while read.
-std::string read_file(const std::string& path, std::uintmax_t max_bytes, FileStamp& stamp) {
+std::string read_file(int dir_fd, const std::string& name, std::uintmax_t max_bytes, FileStamp& stamp) {
   // O_NONBLOCK: a FIFO swapped in after the walk must not hang the run.
-  Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
+  Fd f{::openat(dir_fd, name.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
   if (f.fd < 0) throw Unreadable{fmt::format("cannot open: {}", std::strerror(errno))};
   struct stat st {};
   if (::fstat(f.fd, &st) != 0) throw Unreadable{fmt::format("cannot stat: {}", std::strerror(errno))};
@@ -91,11 +94,264 @@ void load_bytes(LoadedPage& out, std::string_view bytes, KnownPages* known) {
   }
 }
 
-PageLoader::PageLoader(PageWalker walker, std::uintmax_t max_page_bytes, std::unique_ptr<KnownPages> known)
-    : walker_(std::move(walker)),
+namespace {
+
+// A page to load, a directory to list, or a page loaded: one step of the walk.
+// A release's listing holds one per package, so it is kept small: names, not
+// paths, beside their parent directory's path, shared.
+struct WalkItem {
+  enum class Kind { Loaded, Directory, Files } kind = Kind::Loaded;
+  bool follow = false;                         // Directory: follow a link (inputs only)
+  std::shared_ptr<const std::string> parent;   // Directory: where `name` is, or null when `name` is a path
+  std::string name;                            // Directory
+  std::unique_ptr<std::vector<std::string>> files;  // Files: paths of pages still to load
+  std::unique_ptr<LoadedPage> page;            // Loaded: the page, or why it was passed over
+
+  bool needs_job() const { return kind != Kind::Loaded; }
+  std::string path() const { return parent ? join_path(*parent, name) : name; }
+};
+
+WalkItem loaded(LoadedPage page) {
+  WalkItem item;
+  item.page = std::make_unique<LoadedPage>(std::move(page));
+  return item;
+}
+
+WalkItem passed_over(std::string path, std::string why, bool unreadable) {
+  LoadedPage page;
+  page.path = std::move(path);
+  page.passed_over = std::move(why);
+  page.unreadable = unreadable;
+  return loaded(std::move(page));
+}
+
+// What a job gives back: the items it found, in order.
+struct JobResult {
+  std::vector<WalkItem> items;
+  bool large = false;  // it listed a large directory
+};
+
+// What one loading thread owns.
+struct LoadContext {
+  std::unique_ptr<KnownPages> known;
+};
+
+// A job loads pages up to this many (or this many bytes, whichever comes
+// first) and leaves the rest of a large directory to further jobs.
+constexpr std::size_t kJobPages = 16;
+constexpr std::size_t kJobBytes = 256u << 10;
+// Jobs submitted ahead of the one the walk waits for, per directory level, and
+// sibling directories listed by one job.
+constexpr std::size_t kLookahead = 4;
+constexpr std::size_t kGroup = 16;
+
+}  // namespace
+
+// The walk itself, run on the loader thread: it lists directories and loads
+// pages through the pool, and hands the pages over in the walk's order.
+class PageLoader::Walk {
+ public:
+  using Pool = JobPool<std::vector<WalkItem>, JobResult, LoadContext>;
+
+  Walk(PageLoader& loader, unsigned workers)
+      : loader_(loader),
+        cwd_(std::filesystem::current_path().string() + "/"),
+        own_{loader.known_()},
+        pool_(workers, [&] { return LoadContext{loader.known_()}; },
+              [this](std::vector<WalkItem>& items, LoadContext& context) { return run_job(items, context); }) {}
+
+  // Walks every input; false when the loader was stopped.
+  bool run() {
+    std::vector<WalkItem> top;
+    for (const auto& input : loader_.inputs_) {
+      std::error_code ec;
+      const auto st = std::filesystem::status(input, ec);
+      WalkItem item;
+      if (std::filesystem::is_regular_file(st)) {
+        item.kind = WalkItem::Kind::Files;
+        item.files = std::make_unique<std::vector<std::string>>(1, input.string());
+      } else if (std::filesystem::is_directory(st)) {
+        item.kind = WalkItem::Kind::Directory;
+        item.name = input.string();
+        item.follow = true;
+      } else {
+        item = passed_over(input.string(), "not a regular file or directory", false);
+      }
+      top.push_back(std::move(item));
+    }
+    return walk(top) && hand_over();
+  }
+
+ private:
+  // Hands the pages of `items` over in order, running the jobs of those
+  // that need one through the pool, ahead of time. The lookahead starts at
+  // one job: a level of large directories (releases, say) is listed one at a
+  // time, a level of small ones gets the whole lookahead once one is seen.
+  bool walk(std::vector<WalkItem>& items) {
+    struct Ahead {
+      std::size_t end;  // the job covers items[..end)
+      std::shared_ptr<Pool::Job> job;
+    };
+    std::deque<Ahead> ahead;
+    std::size_t next = 0, lookahead = 1, group = 1;
+    // Submits jobs for the items from `next`: runs of consecutive items that
+    // need one, `group` items to a job (a job costs a few futex calls, more
+    // than listing one small directory).
+    auto fill = [&] {
+      while (next < items.size() && ahead.size() < lookahead) {
+        if (!items[next].needs_job()) {
+          ++next;
+          continue;
+        }
+        std::vector<WalkItem> run;
+        for (; next < items.size() && items[next].needs_job() && run.size() < group; ++next)
+          run.push_back(std::move(items[next]));
+        ahead.push_back({next, pool_.submit(std::move(run))});
+      }
+    };
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      fill();
+      if (!items[i].needs_job()) {
+        if (!emit(std::move(*items[i].page))) return false;
+        items[i].page.reset();  // a large directory's items are let go as they are walked
+        continue;
+      }
+      // The first job ahead starts at this item: every item before it is done.
+      JobResult result = pool_.take(ahead.front().job, own_);
+      i = ahead.front().end - 1;
+      ahead.pop_front();
+      if (!result.large) {
+        lookahead = kLookahead;
+        group = kGroup;
+        fill();
+      }
+      if (!walk(result.items)) return false;
+    }
+    return true;
+  }
+
+  JobResult run_job(std::vector<WalkItem>& items, LoadContext& context) {
+    JobResult result;
+    std::vector<WalkItem>& out = result.items;
+    std::size_t pages = 0, bytes = 0;
+    // The next page: loaded here while this job has room, else left to another job.
+    auto page = [&](int dir_fd, const std::string& name, std::string path) {
+      if (pages < kJobPages && bytes < kJobBytes) {
+        LoadedPage p = load(dir_fd, name, std::move(path), context);
+        ++pages;
+        bytes += p.page ? p.page->storage_size : 0;
+        out.push_back(loaded(std::move(p)));
+        return;
+      }
+      if (out.empty() || out.back().kind != WalkItem::Kind::Files || out.back().files->size() >= kJobPages) {
+        out.emplace_back();
+        out.back().kind = WalkItem::Kind::Files;
+        out.back().files = std::make_unique<std::vector<std::string>>();
+      }
+      out.back().files->push_back(std::move(path));
+    };
+    for (auto& item : items) {
+      if (item.kind == WalkItem::Kind::Files) {
+        for (auto& path : *item.files) page(AT_FDCWD, path, path);
+        continue;
+      }
+      auto path = std::make_shared<const std::string>(item.path());
+      std::optional<Directory> dir;
+      std::vector<WalkEntry> entries;
+      try {
+        dir.emplace(*path, item.follow);
+        entries = dir->list();
+      } catch (const std::system_error& e) {
+        out.push_back(passed_over(*path, "cannot read directory: " + e.code().message(), true));
+        continue;
+      }
+      // A large directory (a release's) is walked before its next sibling is listed.
+      if (entries.size() > kJobPages) result.large = true;
+      if (entries.size() > kJobPages) out.reserve(out.size() + entries.size());
+      for (auto& e : entries) {
+        switch (e.kind) {
+          case WalkEntry::Kind::Page: page(dir->fd(), e.name, join_path(*path, e.name)); break;
+          case WalkEntry::Kind::PassedOver:
+            out.push_back(passed_over(join_path(*path, e.name), e.why(), e.unreadable));
+            break;
+          case WalkEntry::Kind::Directory:
+            out.emplace_back();
+            out.back().kind = WalkItem::Kind::Directory;
+            out.back().parent = path;
+            out.back().name = std::move(e.name);
+            break;
+        }
+      }
+    }
+    return result;
+  }
+
+  // Loads the page `name` in the directory open as `dir_fd`; `path` names it.
+  LoadedPage load(int dir_fd, const std::string& name, std::string path, LoadContext& context) {
+    LoadedPage out;
+    // Stored paths are absolute, so the log of a run names files unambiguously.
+    out.path = !path.empty() && path.front() == '/' ? std::move(path) : cwd_ + path;
+    KnownPages* known = context.known.get();
+    try {
+      // One stat() tells an unchanged file from the rest without opening it.
+      struct stat st {};
+      if (known && ::fstatat(dir_fd, name.c_str(), &st, 0) == 0 && S_ISREG(st.st_mode)) {
+        out.stamp = stamp_of(st);
+        if ((out.known = known->by_stamp(out.path, out.stamp))) {
+          out.known_by_stamp = true;
+          return out;
+        }
+      }
+      load_bytes(out, read_file(dir_fd, name, loader_.max_page_bytes_, out.stamp), known);
+    } catch (const Unreadable& u) {
+      out.passed_over = u.why;
+      out.unreadable = true;
+    } catch (const ParseError& e) {
+      out.error = e;
+    }
+    return out;
+  }
+
+  // Pages cross to the writer in batches: handing them over one at a time
+  // cost two context switches per page, more than an unchanged page's work.
+  bool emit(LoadedPage page) {
+    batch_bytes_ += page.page ? page.page->storage_size : 0;
+    batch_.push_back(std::move(page));
+    if (batch_.size() >= kBatchPages || batch_bytes_ >= kBatchBytes) return hand_over();
+    return true;
+  }
+
+  // Hands the batch over, waiting while the queue is full. False when stopped.
+  bool hand_over() {
+    std::unique_lock lock(loader_.mutex_);
+    loader_.changed_.wait(lock, [&] {
+      return loader_.stop_ || loader_.queue_.empty() ||
+             (loader_.queue_.size() + batch_.size() <= kMaxQueuedPages &&
+              loader_.queued_bytes_ + batch_bytes_ <= kMaxQueuedBytes);
+    });
+    if (loader_.stop_) return false;
+    for (auto& page : batch_) loader_.queue_.push_back(std::move(page));
+    loader_.queued_bytes_ += batch_bytes_;
+    batch_.clear();
+    batch_bytes_ = 0;
+    loader_.changed_.notify_all();
+    return true;
+  }
+
+  PageLoader& loader_;
+  std::string cwd_;  // with a trailing slash
+  LoadContext own_;
+  std::vector<LoadedPage> batch_;
+  std::size_t batch_bytes_ = 0;
+  Pool pool_;  // last: its workers stop before what they use goes
+};
+
+PageLoader::PageLoader(std::vector<std::filesystem::path> inputs, std::uintmax_t max_page_bytes,
+                       KnownPagesFactory known, unsigned threads)
+    : inputs_(std::move(inputs)),
       max_page_bytes_(max_page_bytes),
-      known_(std::move(known)),
-      cwd_(std::filesystem::current_path().string() + "/") {
+      known_(known ? std::move(known) : [] { return std::unique_ptr<KnownPages>(); }),
+      threads_(threads ? threads : std::max(1u, std::thread::hardware_concurrency())) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -108,68 +364,12 @@ PageLoader::~PageLoader() {
   thread_.join();
 }
 
-LoadedPage PageLoader::load(const std::string& path) {
-  LoadedPage out;
-  // Stored paths are absolute, so the log of a run names files unambiguously.
-  out.path = !path.empty() && path.front() == '/' ? path : cwd_ + path;
-  try {
-    // One stat() tells an unchanged file from the rest without opening it.
-    struct stat st {};
-    if (known_ && ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
-      out.stamp = stamp_of(st);
-      if ((out.known = known_->by_stamp(out.path, out.stamp))) {
-        out.known_by_stamp = true;
-        return out;
-      }
-    }
-    load_bytes(out, read_file(path, max_page_bytes_, out.stamp), known_.get());
-  } catch (const Unreadable& u) {
-    out.passed_over = u.why;
-    out.unreadable = true;
-  } catch (const ParseError& e) {
-    out.error = e;
-  }
-  return out;
-}
-
-// Pages cross between the threads in batches: handing them over one at a
-// time cost two context switches per page, more than an unchanged page's work.
 void PageLoader::run() {
   pthread_setname_np(pthread_self(), "cachedb-loader");  // tells the threads apart in perf and top
-  std::vector<LoadedPage> batch;
-  std::size_t batch_bytes = 0;
-  // Hands the batch over, waiting while the queue is full. False when stopped.
-  auto hand_over = [&] {
-    std::unique_lock lock(mutex_);
-    changed_.wait(lock, [&] {
-      return stop_ || queue_.empty() ||
-             (queue_.size() + batch.size() <= kMaxQueuedPages && queued_bytes_ + batch_bytes <= kMaxQueuedBytes);
-    });
-    if (stop_) return false;
-    for (auto& page : batch) queue_.push_back(std::move(page));
-    queued_bytes_ += batch_bytes;
-    batch.clear();
-    batch_bytes = 0;
-    changed_.notify_all();
-    return true;
-  };
   try {
-    while (auto entry = walker_.next()) {
-      LoadedPage page;
-      if (entry->passed_over.empty()) {
-        page = load(entry->path);
-      } else {
-        page.path = std::move(entry->path);
-        page.passed_over = std::move(entry->passed_over);
-        page.unreadable = entry->unreadable;
-      }
-      batch_bytes += page.page ? page.page->storage_size : 0;
-      batch.push_back(std::move(page));
-      if (batch.size() >= kBatchPages || batch_bytes >= kBatchBytes) {
-        if (!hand_over()) return;
-      }
-    }
-    if (!batch.empty() && !hand_over()) return;
+    // The loader thread walks and loads too: the pool adds the other cores.
+    Walk walk(*this, threads_ - 1);
+    if (!walk.run()) return;
   } catch (...) {
     std::lock_guard lock(mutex_);
     failure_ = std::current_exception();

@@ -1,12 +1,15 @@
 #pragma once
-// Reads, fingerprints and parses pages on a second thread, so that the one
-// thread that may write to SQLite spends its time writing. Pages come out in
-// the order they were given; the queue between the two threads is bounded in
-// pages and bytes, so memory stays flat however large the tree.
+// Walks the tree and reads, fingerprints and parses its pages on threads of
+// its own, so that the one thread that may write to SQLite spends its time
+// writing. Directories are listed and pages loaded by a small pool of threads
+// (as many as there are cores), yet pages come out in the walk's order; what
+// is held between the threads is bounded in pages and bytes, so memory stays
+// flat however large the tree.
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -15,7 +18,6 @@
 #include <vector>
 
 #include "error.h"
-#include "ingest/file_walker.h"
 #include "ingest/known_page.h"
 #include "ingest/findings.h"
 #include "parsing/page.h"
@@ -43,10 +45,15 @@ class KnownPages {
   virtual std::optional<KnownPage> by_content(const std::string& fingerprint) = 0;
 };
 
+// Makes the stored-page lookups for one loading thread. It may return null:
+// then every page is read and parsed, and the caller checks.
+using KnownPagesFactory = std::function<std::unique_ptr<KnownPages>()>;
+
 class PageLoader {
  public:
-  // `known` may be null: then every page is read and parsed, and the caller checks.
-  PageLoader(PageWalker walker, std::uintmax_t max_page_bytes, std::unique_ptr<KnownPages> known);
+  // Walks `inputs` (files and directories). `threads` 0 means one per core.
+  PageLoader(std::vector<std::filesystem::path> inputs, std::uintmax_t max_page_bytes, KnownPagesFactory known,
+             unsigned threads = 0);
   ~PageLoader();
   PageLoader(const PageLoader&) = delete;
   PageLoader& operator=(const PageLoader&) = delete;
@@ -56,13 +63,13 @@ class PageLoader {
   std::optional<LoadedPage> next();
 
  private:
+  class Walk;
   void run();
-  LoadedPage load(const std::string& path);
 
-  PageWalker walker_;
+  std::vector<std::filesystem::path> inputs_;
   std::uintmax_t max_page_bytes_;
-  std::unique_ptr<KnownPages> known_;
-  std::string cwd_;  // with a trailing slash
+  KnownPagesFactory known_;
+  unsigned threads_;
 
   std::mutex mutex_;
   std::condition_variable changed_;
