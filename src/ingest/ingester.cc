@@ -31,9 +31,9 @@ class StoredPages : public KnownPages {
  public:
   explicit StoredPages(SQLite::Database& db)
       : by_stamp_(db,
-                  "SELECT release_id, package_id FROM page WHERE path = ? AND file_size = ? AND file_mtime_ns = ? "
+                  "SELECT id, release_id, package_id FROM page WHERE path = ? AND file_size = ? AND file_mtime_ns = ? "
                   "LIMIT 1"),
-        by_content_(db, "SELECT release_id, package_id FROM page WHERE content_hash = ? LIMIT 1") {}
+        by_content_(db, "SELECT id, release_id, package_id FROM page WHERE content_hash = ? LIMIT 1") {}
 
   std::optional<KnownPage> by_stamp(const std::string& path, const FileStamp& stamp) override {
     return first(by_stamp_.with(path, stamp.size, stamp.mtime_ns));
@@ -45,7 +45,7 @@ class StoredPages : public KnownPages {
  private:
   static std::optional<KnownPage> first(Statement& st) {
     std::optional<KnownPage> out;
-    if (st.step()) out = KnownPage{st.int64(0), st.int64(1)};
+    if (st.step()) out = KnownPage{st.int64(0), st.int64(1), st.int64(2)};
     st.reset();
     return out;
   }
@@ -122,7 +122,7 @@ class Run {
         if (!loaded.known_by_stamp && loaded.stamp.size >= 0)
           writer_.restamp(*loaded.known, storable_path(loaded.path), loaded.stamp);
         ++summary_.pages_unchanged;
-        seen_.emplace_back(loaded.known->release_id, loaded.known->package_id);
+        see(loaded.known->page_id, loaded.known->release_id);
         return;
       }
       const Page& page = *loaded.page;
@@ -136,7 +136,7 @@ class Run {
       }
       const PageWriteResult r =
           writer_.write(page, storable_path(loaded.path), loaded.fingerprint, loaded.stamp, now_);
-      seen_.emplace_back(r.release_id, r.package_id);
+      see(r.page_id, r.release_id);
       switch (r.status) {
         case PageStatus::Added: ++summary_.pages_added; break;
         case PageStatus::Updated: ++summary_.pages_updated; break;
@@ -182,17 +182,15 @@ class Run {
     }
     std::set<std::string> rejected_paths;  // as page.path stores them: absolute
     for (const auto& r : summary_.rejections) rejected_paths.insert(storable_path(fs::absolute(r.path).string()));
-    std::set<std::int64_t> releases;
-    std::sort(seen_.begin(), seen_.end());
-    for (const auto& [release, package] : seen_) releases.insert(release);
-    SQLite::Statement pages(db_, "SELECT id, package_id, path FROM page WHERE release_id = ?");
-    for (auto release : releases) {
+    SQLite::Statement pages(db_, "SELECT id, path FROM page WHERE release_id = ?");
+    for (auto release : seen_releases_) {
       std::vector<std::int64_t> gone;
       pages.bind(1, release);
-      while (pages.executeStep())
-        if (!std::binary_search(seen_.begin(), seen_.end(), std::pair{release, pages.getColumn(1).getInt64()}) &&
-            !rejected_paths.count(pages.getColumn(2).getString()))
+      while (pages.executeStep()) {
+        const auto id = static_cast<std::uint64_t>(pages.getColumn(0).getInt64());
+        if ((id >= seen_pages_.size() || !seen_pages_[id]) && !rejected_paths.count(pages.getColumn(1).getString()))
           gone.push_back(pages.getColumn(0).getInt64());
+      }
       pages.reset();
       for (auto id : gone) {
         summary_.specs_removed += writer_.remove(id);
@@ -208,9 +206,18 @@ class Run {
   const IngestOptions& options_;
   PageWriter writer_;
   IngestSummary summary_;
-  // (release, package) of the pages met in this run, for --prune: 16 bytes a
-  // page in a flat vector, sorted once when pruning.
-  std::vector<std::pair<std::int64_t, std::int64_t>> seen_;
+  // Notes a page met in this run, for --prune.
+  void see(std::int64_t page_id, std::int64_t release_id) {
+    const auto id = static_cast<std::uint64_t>(page_id);
+    if (id >= seen_pages_.size()) seen_pages_.resize(std::max<std::uint64_t>(id + 1, seen_pages_.size() * 2));
+    seen_pages_[id] = true;
+    seen_releases_.insert(release_id);
+  }
+
+  // The ids of the pages met in this run, as one bit each (page ids are dense:
+  // a million pages take 125 kB), and their releases.
+  std::vector<bool> seen_pages_;
+  std::set<std::int64_t> seen_releases_;
   std::size_t unreadable_ = 0;  // files and directories passed over because they could not be read
   const std::string now_ = utc_timestamp();
 };

@@ -6,6 +6,7 @@ namespace cachedb {
 
 // What an earlier run stored from a file with the same bytes.
 struct KnownPage {
+  std::int64_t page_id;
   std::int64_t release_id;
   std::int64_t package_id;
 };

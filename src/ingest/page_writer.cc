@@ -338,7 +338,7 @@ struct PageWriter::Impl {
     page_by_key.bind(1, result.release_id);
     page_by_key.bind(2, result.package_id);
     if (page_by_key.step()) {
-      page_id = page_by_key.int64(0);
+      page_id = result.page_id = page_by_key.int64(0);
       const bool same = page_by_key.text(1) == content_hash;
       page_by_key.reset();
       if (same) return result;  // Unchanged
@@ -356,7 +356,7 @@ struct PageWriter::Impl {
     } else {
       result.status = PageStatus::Added;
       page_insert.with(result.release_id, result.package_id, path, content_hash, stamp.size, stamp.mtime_ns, now).exec();
-      page_id = db.getLastInsertRowid();
+      page_id = result.page_id = db.getLastInsertRowid();
     }
 
     std::vector<std::int64_t> listed;  // the page's specs, for a replaced page's refresh below

@@ -29,6 +29,7 @@ struct PageWriteResult {
   PageStatus status = PageStatus::Unchanged;
   std::int64_t release_id = 0;
   std::int64_t package_id = 0;
+  std::int64_t page_id = 0;
   std::int64_t specs_added = 0;    // (release, spec) pairs the page brought in
   std::int64_t specs_removed = 0;  // pairs that left the release with this version of the page
   // Hashes this page describes differently from what another page stored.
