@@ -1,0 +1,76 @@
+// The loader walks and loads on several threads: these tests hold it to the
+// order and the completeness of a plain, sequential walk.
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "ingest/file_walker.h"
+#include "ingest/page_loader.h"
+#include "test_support.h"
+
+namespace fs = std::filesystem;
+using namespace cachedb;
+
+namespace {
+
+// Every *.md below `dir`, depth first, each directory's entries sorted by name:
+// the order the walk promises, computed the obvious way.
+void reference_walk(const fs::path& dir, std::vector<std::string>& out) {
+  std::vector<fs::directory_entry> entries{fs::directory_iterator(dir), fs::directory_iterator()};
+  std::sort(entries.begin(), entries.end(),
+            [](const auto& a, const auto& b) { return a.path().filename().native() < b.path().filename().native(); });
+  for (const auto& e : entries) {
+    if (e.is_symlink()) continue;
+    if (e.is_directory()) reference_walk(e.path(), out);
+    else if (e.path().extension() == ".md") out.push_back(fs::absolute(e.path()).string());
+  }
+}
+
+std::vector<std::string> loader_order(const std::vector<fs::path>& inputs, unsigned threads) {
+  PageLoader loader(inputs, 1u << 20, nullptr, threads);
+  std::vector<std::string> out;
+  while (auto page = loader.next()) {
+    INFO(page->path << ": " << page->passed_over);
+    CHECK(page->passed_over.empty());
+    out.push_back(page->path);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("pages come out in the order of a sequential walk, however many threads load them") {
+  testing::TempDir dir;
+  const fs::path root = dir / "_cache";
+  // Large directories of pages (more than a loading job takes), small ones,
+  // pages beside subdirectories at every level, names that sort by byte.
+  for (int r = 0; r < 3; ++r) {
+    const fs::path release = root / ("release-" + std::to_string(r));
+    for (int p = 0; p < 60; ++p)
+      testing::write_text(release / ("pkg" + std::to_string(p)) / "specs.md", "x");
+    for (int f = 0; f < 40; ++f) testing::write_text(release / "flat" / (std::to_string(f) + ".md"), "x");
+    testing::write_text(release / "a.md", "x");
+    testing::write_text(release / "pkg3.md", "x");
+    testing::write_text(release / "Z" / "deep" / "deeper" / "specs.md", "x");
+    testing::write_text(release / "pkg7" / "notes.txt", "not a page");
+  }
+  std::vector<std::string> expected;
+  reference_walk(root, expected);
+  REQUIRE(expected.size() == 3 * (60 + 40 + 3));
+
+  for (unsigned threads : {1u, 2u, 4u}) {
+    INFO("threads: " << threads);
+    CHECK(loader_order({root}, threads) == expected);
+  }
+
+  // Several inputs, files and directories, are walked in the order given.
+  const fs::path single = root / "release-2" / "a.md";
+  std::vector<std::string> two_inputs;
+  two_inputs.push_back(fs::absolute(single).string());
+  reference_walk(root / "release-0", two_inputs);
+  CHECK(loader_order({single, root / "release-0"}, 2) == two_inputs);
+  CHECK(count_pages({single, root / "release-0"}) == two_inputs.size());
+}
