@@ -23,6 +23,7 @@ using Runner = std::function<int()>;
 
 // Each returns the runner for its subcommand (run only when it was chosen).
 Runner add_ingest_command(CLI::App& app, const GlobalOptions& global);
+Runner add_check_command(CLI::App& app, const GlobalOptions& global);
 Runner add_report_command(CLI::App& app, const GlobalOptions& global);
 Runner add_runs_command(CLI::App& app, const GlobalOptions& global);
 Runner add_sql_command(CLI::App& app, const GlobalOptions& global);

@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
 
   const std::vector<Runner> runners = {
       add_ingest_command(app, global),
+      add_check_command(app, global),
       add_report_command(app, global),
       add_runs_command(app, global),
       add_sql_command(app, global),

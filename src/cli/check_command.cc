@@ -1,0 +1,37 @@
+// `cachedb check PATH...`: validate pages without a database.
+#include <filesystem>
+#include <memory>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "cli/commands.h"
+#include "ingest/page_check.h"
+
+namespace cachedb::cli {
+
+Runner add_check_command(CLI::App& app, const GlobalOptions&) {
+  struct Args {
+    std::vector<std::string> paths;
+    std::uintmax_t max_page_bytes = IngestOptions{}.max_page_bytes;
+  };
+  auto args = std::make_shared<Args>();
+  auto* cmd = app.add_subcommand(
+      "check", "Read and validate pages as ingest would, without writing anything (no database needed)");
+  cmd->add_option("paths", args->paths, "Pages, or directories searched for *.md")->required();
+  cmd->add_option("--max-page-bytes", args->max_page_bytes, "Reject, unread, any file larger than this many bytes")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->footer("Exit status: 0 every page is good; 2 some pages would be rejected (each is logged with its file "
+              "and line); 1 fatal (a path does not exist).");
+  return [cmd, args]() -> int {
+    if (!*cmd) return -1;
+    const auto console = spdlog::default_logger()->level();
+    const std::vector<std::filesystem::path> paths(args->paths.begin(), args->paths.end());
+    const CheckSummary summary = check_pages(paths, args->max_page_bytes);
+    if (console <= spdlog::level::warn) fmt::print(stderr, "{}\n", summary_line(summary));
+    return summary.exit_code();
+  };
+}
+
+}  // namespace cachedb::cli
