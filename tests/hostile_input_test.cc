@@ -112,7 +112,7 @@ TEST_CASE("invalid UTF-8 never reaches the database") {
           "categories: the release is not valid UTF-8");
   }
   SUBCASE("raw in a JSON string") {
-    CHECK(contains(rejection(page("[" + spec("\"h\xED\xA0\x80\"") + "]")).second, "Invalid encoding in string"));
+    CHECK(contains(rejection(page("[" + spec("\"h\xED\xA0\x80\"") + "]")).second, "spec_details: invalid UTF-8 at offset"));
   }
   SUBCASE("a lone surrogate spelled as an escape") {
     auto msg = rejection(page("[" + spec("\"h1\"", ", \"versions\": [\"1.\\udc00\"]") + "]")).second;
@@ -138,6 +138,12 @@ TEST_CASE("UTF-8 validation") {
   CHECK_FALSE(is_valid_utf8("\xED\xA0\x80"));                        // a surrogate
   CHECK_FALSE(is_valid_utf8("\xF4\x90\x80\x80"));                    // above U+10FFFF
   CHECK_FALSE(is_valid_utf8("abcdefgh\xE2\x82"));                    // truncated at the end
+
+  // Where the first bad sequence starts, past the eight-byte ASCII path too.
+  CHECK(first_invalid_utf8("plain ASCII, long enough") == std::nullopt);
+  CHECK(first_invalid_utf8("\x80") == 0u);
+  CHECK(first_invalid_utf8("abcdefgh\xE2\x82") == 8u);
+  CHECK(first_invalid_utf8("ab\xC3\xA9" "cdefghijk\xED\xA0\x80z") == 13u);
 }
 
 TEST_CASE("enormous numbers where a size belongs are rejected") {

@@ -1,8 +1,7 @@
 #include "ingest/findings.h"
 
 #include <algorithm>
-#include <map>
-#include <set>
+#include <vector>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -46,45 +45,60 @@ void check_meta(const Page& page, const std::string& path, std::vector<Finding>&
 
   if (meta.num_specs_by_stack.empty() && meta.stacks.empty()) return;
 
-  // This runs on every page read, so no allocation per spec: a page names a
-  // handful of distinct stacks, and a spec lists each of its stacks once (a
-  // repeat within one spec is counted once all the same).
-  std::vector<std::pair<std::string_view, std::int64_t>> counts;
+  // This runs on every page read, so no allocation per spec and no map: a
+  // page names a handful of distinct stacks, kept in sorted vectors (byte
+  // order keeps the messages stable from run to run). A spec lists each of its
+  // stacks once (a repeat within one spec is counted once all the same).
+  using Count = std::pair<std::string_view, std::int64_t>;
+  auto by_name = [](const Count& a, const Count& b) { return a.first < b.first; };
+  std::vector<Count> per_stack;
   for (const auto& spec : page.specs)
     for (std::size_t i = 0; i < spec.stacks.size(); ++i) {
       const auto stack = spec.stacks[i];
       if (std::find(spec.stacks.begin(), spec.stacks.begin() + static_cast<std::ptrdiff_t>(i), stack) !=
           spec.stacks.begin() + static_cast<std::ptrdiff_t>(i))
         continue;
-      auto it = std::find_if(counts.begin(), counts.end(), [&](const auto& c) { return c.first == stack; });
-      if (it == counts.end()) counts.emplace_back(stack, 1);
+      auto it = std::find_if(per_stack.begin(), per_stack.end(), [&](const auto& c) { return c.first == stack; });
+      if (it == per_stack.end()) per_stack.emplace_back(stack, 1);
       else ++it->second;
     }
-  // Byte order keeps the messages stable from run to run.
-  const std::map<std::string_view, std::int64_t> per_stack(counts.begin(), counts.end());
+  std::sort(per_stack.begin(), per_stack.end(), by_name);
+  auto count_of = [&](std::string_view stack) -> const Count* {
+    auto it = std::lower_bound(per_stack.begin(), per_stack.end(), Count{stack, 0}, by_name);
+    return it != per_stack.end() && it->first == stack ? &*it : nullptr;
+  };
 
   if (!meta.num_specs_by_stack.empty()) {
-    std::map<std::string_view, std::int64_t> claimed;
-    for (const auto& [stack, n] : meta.num_specs_by_stack) claimed[stack] = n;
+    // A stack named twice in meta: the last count stands, as a JSON reader keeps it.
+    std::vector<Count> claimed(meta.num_specs_by_stack.rbegin(), meta.num_specs_by_stack.rend());
+    std::stable_sort(claimed.begin(), claimed.end(), by_name);
+    claimed.erase(std::unique(claimed.begin(), claimed.end(),
+                              [](const Count& a, const Count& b) { return a.first == b.first; }),
+                  claimed.end());
+    auto is_claimed = [&](std::string_view stack) {
+      return std::binary_search(claimed.begin(), claimed.end(), Count{stack, 0}, by_name);
+    };
     std::string diffs;
     for (const auto& [stack, n] : claimed) {
-      auto it = per_stack.find(stack);
-      const std::int64_t actual = it == per_stack.end() ? 0 : it->second;
+      const Count* counted = count_of(stack);
+      const std::int64_t actual = counted ? counted->second : 0;
       if (actual != n) append(diffs, fmt::format("{} {} in meta, {} in spec_details", stack, n, actual));
     }
     for (const auto& [stack, n] : per_stack)
-      if (!claimed.count(stack)) append(diffs, fmt::format("{} missing from meta, {} in spec_details", stack, n));
+      if (!is_claimed(stack)) append(diffs, fmt::format("{} missing from meta, {} in spec_details", stack, n));
     if (!diffs.empty())
       out.push_back(finding(page, path, "num_specs_by_stack", "meta.num_specs_by_stack disagrees: " + diffs));
   }
 
   if (!meta.stacks.empty()) {
-    std::set<std::string_view> claimed(meta.stacks.begin(), meta.stacks.end());
+    std::vector<std::string_view> claimed(meta.stacks.begin(), meta.stacks.end());
+    std::sort(claimed.begin(), claimed.end());
+    claimed.erase(std::unique(claimed.begin(), claimed.end()), claimed.end());
     std::string only_meta, only_specs;
     for (auto stack : claimed)
-      if (!per_stack.count(stack)) append(only_meta, stack);
+      if (!count_of(stack)) append(only_meta, stack);
     for (const auto& [stack, n] : per_stack)
-      if (!claimed.count(stack)) append(only_specs, stack);
+      if (!std::binary_search(claimed.begin(), claimed.end(), stack)) append(only_specs, stack);
     if (!only_meta.empty() || !only_specs.empty()) {
       std::string message = "meta.stacks disagrees with spec_details:";
       if (!only_meta.empty()) message += " only in meta: " + only_meta + ";";

@@ -32,11 +32,13 @@ struct SpecRecord {
 };
 
 // What a page's 'meta' object claims, kept to check it against spec_details.
+// Its names point into `storage` (parsed in place, like spec_details).
 struct PageMeta {
   bool present = false;
   std::optional<std::int64_t> num_specs;
-  std::vector<std::pair<std::string, std::int64_t>> num_specs_by_stack;
-  std::vector<std::string> stacks;
+  std::vector<std::pair<std::string_view, std::int64_t>> num_specs_by_stack;
+  std::vector<std::string_view> stacks;
+  std::unique_ptr<char[]> storage;
 };
 
 struct Page {

@@ -7,7 +7,9 @@
 
 namespace cachedb {
 
-bool is_valid_utf8(std::string_view text) {
+bool is_valid_utf8(std::string_view text) { return !first_invalid_utf8(text); }
+
+std::optional<std::size_t> first_invalid_utf8(std::string_view text) {
   const auto* s = reinterpret_cast<const unsigned char*>(text.data());
   const std::size_t n = text.size();
   std::size_t i = 0;
@@ -31,17 +33,17 @@ bool is_valid_utf8(std::string_view text) {
     if (c >= 0xC2 && c <= 0xDF) len = 2, cp = c & 0x1F;
     else if (c >= 0xE0 && c <= 0xEF) len = 3, cp = c & 0x0F;
     else if (c >= 0xF0 && c <= 0xF4) len = 4, cp = c & 0x07;
-    else return false;  // a continuation byte first, or C0/C1/F5..FF
-    if (n - i < len) return false;
+    else return i;  // a continuation byte first, or C0/C1/F5..FF
+    if (n - i < len) return i;
     for (std::size_t k = 1; k < len; ++k) {
-      if ((s[i + k] & 0xC0) != 0x80) return false;
+      if ((s[i + k] & 0xC0) != 0x80) return i;
       cp = (cp << 6) | (s[i + k] & 0x3F);
     }
-    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000)) return false;  // overlong
-    if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000)) return i;  // overlong
+    if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
     i += len;
   }
-  return true;
+  return std::nullopt;
 }
 
 std::optional<std::string> text_problem(std::string_view text, std::size_t max_bytes) {
