@@ -83,3 +83,33 @@ TEST_CASE("exit codes: 2 when pages are rejected (others committed), 1 when fata
   CHECK(help.exit_code == 0);
   CHECK(help.out.find("Exit status") != std::string::npos);
 }
+
+TEST_CASE("check validates pages like ingest, writes nothing, and exits 0, 2 or 1") {
+  testing::TempDir dir;
+  const auto db = dir / "never.sqlite";
+  const std::string with_db = "--db " + shell_quote(db.string());
+  testing::write_text(dir / "tree" / "develop" / "a" / "specs.md",
+                      "---\ntitle: a\nlayout: cache\ncategories: [package, develop]\n"
+                      "spec_details: [{\"hash\": \"h1\", \"os\": \"o\", \"platform\": \"linux\", \"target\": \"t\", "
+                      "\"stacks\": [\"e4s\", \"root\"]}, {\"hash\": \"h2\", \"os\": \"o\", \"platform\": \"linux\", "
+                      "\"target\": \"t\", \"stacks\": [\"root\"]}]\n---\n");
+  testing::write_text(dir / "tree" / "notes.md", "# not a cache page\n");
+
+  auto good = run_cachedb(with_db + " check " + shell_quote((dir / "tree").string()));
+  CHECK(good.exit_code == 0);
+  CHECK(good.out.empty());
+  CHECK(good.err.find("checked 1 pages (2 spec rows, ") != std::string::npos);
+  CHECK(good.err.find("0 rejected, 1 skipped, 0 legacy") != std::string::npos);
+
+  const auto bad = dir / "tree" / "develop" / "b" / "specs.md";
+  testing::write_text(bad, "---\ntitle: b\nlayout: cache\ncategories: [package, develop]\n"
+                           "spec_details: [{\"os\": \"o\"}]\n---\n");
+  auto rejected = run_cachedb(with_db + " check " + shell_quote((dir / "tree").string()));
+  CHECK(rejected.exit_code == 2);
+  CHECK(rejected.err.find(bad.string() + ":5: spec_details[0]: missing 'hash'") != std::string::npos);
+  CHECK(rejected.err.find("1 rejected") != std::string::npos);
+
+  CHECK(run_cachedb(with_db + " check " + shell_quote((dir / "nowhere").string())).exit_code == 1);
+  // No database was opened, let alone created.
+  CHECK_FALSE(std::filesystem::exists(db));
+}
