@@ -659,6 +659,11 @@ def bench_size(n, args, res, log):
                     note=f"{total / 1e6 / cat:.0f} MB/s")
         res.add(label, "floor: read all pages (Python walk+read)", py, "s",
                 note=f"{total / 1e6 / py:.0f} MB/s")
+        # cachedb's own walk, read and parse on every core, writing nothing: what the
+        # loader threads cost, and the best an ingest could do with free writes.
+        r = must(run([args.binary, "-q", "check", os.path.join(tree, "_cache")], timeout))
+        res.add(label, "floor: read + parse all pages (cachedb check)", r.wall, "s",
+                note=f"{rows / r.wall:,.0f} spec rows/s; CPU {r.cpu:.2f} s")
         for idx in (False, True):
             s, n_idx = sqlite_raw_insert(raw_db, rows, len(release_names), idx)
             if idx and not n_idx:
