@@ -85,8 +85,8 @@ Directory::Directory(const std::string& path, bool follow)
 
 Directory::~Directory() { ::close(fd_); }
 
-std::vector<WalkEntry> Directory::list() const {
-  std::vector<WalkEntry> entries;
+Listing Directory::list() const {
+  Listing listing;
   alignas(struct dirent64) char buffer[16384];
   while (true) {
     const ssize_t n = ::getdents64(fd_, buffer, sizeof buffer);
@@ -100,12 +100,17 @@ std::vector<WalkEntry> Directory::list() const {
       if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'))) continue;
       WalkEntry e;
       if (!classify(fd_, name, d->d_type, e)) continue;
-      e.name = name;
-      entries.push_back(std::move(e));
+      e.name = static_cast<std::uint32_t>(listing.names.size());
+      listing.names.append(name, std::strlen(name) + 1);
+      listing.entries.push_back(e);
     }
   }
-  std::sort(entries.begin(), entries.end(), [](const WalkEntry& a, const WalkEntry& b) { return a.name < b.name; });
-  return entries;
+  // Byte order, as std::string compares (and as `ls` does under LC_ALL=C).
+  const char* names = listing.names.data();
+  std::sort(listing.entries.begin(), listing.entries.end(), [names](const WalkEntry& a, const WalkEntry& b) {
+    return std::strcmp(names + a.name, names + b.name) < 0;
+  });
+  return listing;
 }
 
 std::string join_path(const std::string& dir, const std::string& name) {
@@ -131,9 +136,10 @@ std::size_t count_in(const std::string& path, bool follow) {
   std::size_t n = 0;
   try {
     Directory dir(path, follow);
-    for (const auto& e : dir.list()) {
+    const Listing listing = dir.list();
+    for (const auto& e : listing.entries) {
       if (e.kind == WalkEntry::Kind::Page) ++n;
-      else if (e.kind == WalkEntry::Kind::Directory) n += count_in(join_path(path, e.name), false);
+      else if (e.kind == WalkEntry::Kind::Directory) n += count_in(join_path(path, listing.name(e)), false);
     }
   } catch (const std::system_error&) {
     // The walk itself reports what cannot be read; a count is only a total.

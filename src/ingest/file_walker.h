@@ -4,6 +4,7 @@
 // name, depth first). Directories are listed one at a time with the raw
 // system calls, relative to an open directory: on a tree of 200k small
 // directories that is half the kernel time of std::filesystem's walk.
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -12,22 +13,32 @@ namespace cachedb {
 
 // One entry of a directory listing, as the walk treats it.
 struct WalkEntry {
-  enum class Kind {
+  enum class Kind : std::uint8_t {
     Page,        // a regular file (or a link to one) named *.md
     Directory,   // to descend into (links to directories are not followed)
-    PassedOver,  // named *.md but not a readable regular file: `why` says what
+    PassedOver,  // named *.md but not a readable regular file: why() says what
   };
-  std::string name;  // within the directory listed
+  std::uint32_t name = 0;  // where its name starts in Listing::names
   Kind kind = Kind::Page;
-  // PassedOver: the errno that stat gave, or 0 for "not a regular file".
-  int error = 0;
   // Set when a page may be missing because something could not be read:
   // --prune must then not trust the walk. A FIFO or a broken link is passed
   // over without this.
   bool unreadable = false;
+  // PassedOver: the errno that stat gave, or 0 for "not a regular file".
+  int error = 0;
 
   // Why a PassedOver entry is passed over.
   std::string why() const;
+};
+
+// A directory's entries, sorted by name. Packed (12 bytes an entry, plus the
+// names), because a release directory lists tens of thousands of packages.
+struct Listing {
+  std::string names;  // each entry's name, NUL-terminated, one after the other
+  std::vector<WalkEntry> entries;
+
+  const char* name(const WalkEntry& e) const { return names.data() + e.name; }
+  std::size_t size() const { return entries.size(); }
 };
 
 // A directory open for listing and for opening its entries relative to it.
@@ -44,7 +55,7 @@ class Directory {
 
   // The directories and pages in it, sorted by name. Throws std::system_error
   // when the listing fails part way.
-  std::vector<WalkEntry> list() const;
+  Listing list() const;
 
  private:
   int fd_;

@@ -45,9 +45,9 @@ struct Unreadable {
 
 // Reads a whole regular file; throws Unreadable, or ParseError (line 0) for a
 // file too large to be a page or one that changes while read.
-std::string read_file(int dir_fd, const std::string& name, std::uintmax_t max_bytes, FileStamp& stamp) {
+std::string read_file(int dir_fd, const char* name, std::uintmax_t max_bytes, FileStamp& stamp) {
   // O_NONBLOCK: a FIFO swapped in after the walk must not hang the run.
-  Fd f{::openat(dir_fd, name.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
+  Fd f{::openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
   if (f.fd < 0) throw Unreadable{fmt::format("cannot open: {}", std::strerror(errno))};
   struct stat st {};
   if (::fstat(f.fd, &st) != 0) throw Unreadable{fmt::format("cannot stat: {}", std::strerror(errno))};
@@ -96,18 +96,20 @@ void load_bytes(LoadedPage& out, std::string_view bytes, KnownPages* known) {
 
 namespace {
 
-// A page to load, a directory to list, or a page loaded: one step of the walk.
-// A release's listing holds one per package, so it is kept small: names, not
-// paths, beside their parent directory's path, shared.
+// A page to load, a directory to list, a directory listed, or a page loaded:
+// one step of the walk.
 struct WalkItem {
-  enum class Kind { Loaded, Directory, Files } kind = Kind::Loaded;
+  enum class Kind { Loaded, Directory, Files, Listed } kind = Kind::Loaded;
   bool follow = false;                         // Directory: follow a link (inputs only)
-  std::shared_ptr<const std::string> parent;   // Directory: where `name` is, or null when `name` is a path
+  // Directory: where `name` is, or null when `name` is a path. Listed: the
+  // directory listed.
+  std::shared_ptr<const std::string> parent;
   std::string name;                            // Directory
   std::unique_ptr<std::vector<std::string>> files;  // Files: paths of pages still to load
   std::unique_ptr<LoadedPage> page;            // Loaded: the page, or why it was passed over
+  std::unique_ptr<Listing> listing;            // Listed: a large directory's entries
 
-  bool needs_job() const { return kind != Kind::Loaded; }
+  bool needs_job() const { return kind == Kind::Directory || kind == Kind::Files; }
   std::string path() const { return parent ? join_path(*parent, name) : name; }
 };
 
@@ -137,13 +139,24 @@ struct LoadContext {
 };
 
 // A job loads pages up to this many (or this many bytes, whichever comes
-// first) and leaves the rest of a large directory to further jobs.
+// first); a directory with more entries than this is handed back listed, and
+// its entries become jobs of their own.
 constexpr std::size_t kJobPages = 16;
 constexpr std::size_t kJobBytes = 256u << 10;
 // Jobs submitted ahead of the one the walk waits for, per directory level, and
 // sibling directories listed by one job.
 constexpr std::size_t kLookahead = 4;
 constexpr std::size_t kGroup = 16;
+// A large directory's entries are turned into items this many at a time, so
+// that a release of 40k packages is held as its packed listing, not as items.
+constexpr std::size_t kItemsAtOnce = 256;
+
+// How far the walk of one level runs ahead: one job at first, so that a level
+// of large directories (releases, say) is listed one at a time; the whole
+// lookahead once a small directory is seen.
+struct Pace {
+  std::size_t lookahead = 1, group = 1;
+};
 
 }  // namespace
 
@@ -179,41 +192,44 @@ class PageLoader::Walk {
       }
       top.push_back(std::move(item));
     }
-    return walk(top) && hand_over();
+    Pace pace;
+    return walk(top, pace) && hand_over();
   }
 
  private:
   // Hands the pages of `items` over in order, running the jobs of those
-  // that need one through the pool, ahead of time. The lookahead starts at
-  // one job: a level of large directories (releases, say) is listed one at a
-  // time, a level of small ones gets the whole lookahead once one is seen.
-  bool walk(std::vector<WalkItem>& items) {
+  // that need one through the pool, ahead of time.
+  bool walk(std::vector<WalkItem>& items, Pace& pace) {
     struct Ahead {
       std::size_t end;  // the job covers items[..end)
       std::shared_ptr<Pool::Job> job;
     };
     std::deque<Ahead> ahead;
-    std::size_t next = 0, lookahead = 1, group = 1;
+    std::size_t next = 0;
     // Submits jobs for the items from `next`: runs of consecutive items that
     // need one, `group` items to a job (a job costs a few futex calls, more
     // than listing one small directory).
     auto fill = [&] {
-      while (next < items.size() && ahead.size() < lookahead) {
+      while (next < items.size() && ahead.size() < pace.lookahead) {
         if (!items[next].needs_job()) {
           ++next;
           continue;
         }
         std::vector<WalkItem> run;
-        for (; next < items.size() && items[next].needs_job() && run.size() < group; ++next)
+        for (; next < items.size() && items[next].needs_job() && run.size() < pace.group; ++next)
           run.push_back(std::move(items[next]));
         ahead.push_back({next, pool_.submit(std::move(run))});
       }
     };
     for (std::size_t i = 0; i < items.size(); ++i) {
       fill();
+      if (items[i].kind == WalkItem::Kind::Listed) {
+        if (!walk_listing(*items[i].parent, std::move(items[i].listing))) return false;
+        continue;
+      }
       if (!items[i].needs_job()) {
         if (!emit(std::move(*items[i].page))) return false;
-        items[i].page.reset();  // a large directory's items are let go as they are walked
+        items[i].page.reset();
         continue;
       }
       // The first job ahead starts at this item: every item before it is done.
@@ -221,11 +237,47 @@ class PageLoader::Walk {
       i = ahead.front().end - 1;
       ahead.pop_front();
       if (!result.large) {
-        lookahead = kLookahead;
-        group = kGroup;
+        pace = {kLookahead, kGroup};
         fill();
       }
-      if (!walk(result.items)) return false;
+      Pace inner;
+      if (!walk(result.items, inner)) return false;
+    }
+    return true;
+  }
+
+  // Walks a large directory's entries, turning a few hundred at a time into items.
+  bool walk_listing(const std::string& path, std::unique_ptr<Listing> listing) {
+    Pace pace;
+    std::vector<WalkItem> items;
+    const auto parent = std::make_shared<const std::string>(path);
+    for (std::size_t begin = 0; begin < listing->size(); begin += kItemsAtOnce) {
+      items.clear();
+      for (std::size_t i = begin; i < std::min(listing->size(), begin + kItemsAtOnce); ++i) {
+        const WalkEntry& e = listing->entries[i];
+        const char* name = listing->name(e);
+        switch (e.kind) {
+          case WalkEntry::Kind::Page:
+            if (items.empty() || items.back().kind != WalkItem::Kind::Files ||
+                items.back().files->size() >= kJobPages) {
+              items.emplace_back();
+              items.back().kind = WalkItem::Kind::Files;
+              items.back().files = std::make_unique<std::vector<std::string>>();
+            }
+            items.back().files->push_back(join_path(path, name));
+            break;
+          case WalkEntry::Kind::PassedOver:
+            items.push_back(passed_over(join_path(path, name), e.why(), e.unreadable));
+            break;
+          case WalkEntry::Kind::Directory:
+            items.emplace_back();
+            items.back().kind = WalkItem::Kind::Directory;
+            items.back().parent = parent;
+            items.back().name = name;
+            break;
+        }
+      }
+      if (!walk(items, pace)) return false;
     }
     return true;
   }
@@ -235,7 +287,7 @@ class PageLoader::Walk {
     std::vector<WalkItem>& out = result.items;
     std::size_t pages = 0, bytes = 0;
     // The next page: loaded here while this job has room, else left to another job.
-    auto page = [&](int dir_fd, const std::string& name, std::string path) {
+    auto page = [&](int dir_fd, const char* name, std::string path) {
       if (pages < kJobPages && bytes < kJobBytes) {
         LoadedPage p = load(dir_fd, name, std::move(path), context);
         ++pages;
@@ -252,33 +304,41 @@ class PageLoader::Walk {
     };
     for (auto& item : items) {
       if (item.kind == WalkItem::Kind::Files) {
-        for (auto& path : *item.files) page(AT_FDCWD, path, path);
+        for (auto& path : *item.files) page(AT_FDCWD, path.c_str(), path);
         continue;
       }
       auto path = std::make_shared<const std::string>(item.path());
       std::optional<Directory> dir;
-      std::vector<WalkEntry> entries;
+      Listing listing;
       try {
         dir.emplace(*path, item.follow);
-        entries = dir->list();
+        listing = dir->list();
       } catch (const std::system_error& e) {
         out.push_back(passed_over(*path, "cannot read directory: " + e.code().message(), true));
         continue;
       }
-      // A large directory (a release's) is walked before its next sibling is listed.
-      if (entries.size() > kJobPages) result.large = true;
-      if (entries.size() > kJobPages) out.reserve(out.size() + entries.size());
-      for (auto& e : entries) {
+      if (listing.size() > kJobPages) {
+        // A large directory (a release's) is handed back listed, and walked
+        // before its next sibling is listed.
+        result.large = true;
+        out.emplace_back();
+        out.back().kind = WalkItem::Kind::Listed;
+        out.back().parent = std::move(path);
+        out.back().listing = std::make_unique<Listing>(std::move(listing));
+        continue;
+      }
+      for (const auto& e : listing.entries) {
+        const char* name = listing.name(e);
         switch (e.kind) {
-          case WalkEntry::Kind::Page: page(dir->fd(), e.name, join_path(*path, e.name)); break;
+          case WalkEntry::Kind::Page: page(dir->fd(), name, join_path(*path, name)); break;
           case WalkEntry::Kind::PassedOver:
-            out.push_back(passed_over(join_path(*path, e.name), e.why(), e.unreadable));
+            out.push_back(passed_over(join_path(*path, name), e.why(), e.unreadable));
             break;
           case WalkEntry::Kind::Directory:
             out.emplace_back();
             out.back().kind = WalkItem::Kind::Directory;
             out.back().parent = path;
-            out.back().name = std::move(e.name);
+            out.back().name = name;
             break;
         }
       }
@@ -287,7 +347,7 @@ class PageLoader::Walk {
   }
 
   // Loads the page `name` in the directory open as `dir_fd`; `path` names it.
-  LoadedPage load(int dir_fd, const std::string& name, std::string path, LoadContext& context) {
+  LoadedPage load(int dir_fd, const char* name, std::string path, LoadContext& context) {
     LoadedPage out;
     // Stored paths are absolute, so the log of a run names files unambiguously.
     out.path = !path.empty() && path.front() == '/' ? std::move(path) : cwd_ + path;
@@ -295,7 +355,7 @@ class PageLoader::Walk {
     try {
       // One stat() tells an unchanged file from the rest without opening it.
       struct stat st {};
-      if (known && ::fstatat(dir_fd, name.c_str(), &st, 0) == 0 && S_ISREG(st.st_mode)) {
+      if (known && ::fstatat(dir_fd, name, &st, 0) == 0 && S_ISREG(st.st_mode)) {
         out.stamp = stamp_of(st);
         if ((out.known = known->by_stamp(out.path, out.stamp))) {
           out.known_by_stamp = true;
