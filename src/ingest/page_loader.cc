@@ -127,6 +127,24 @@ WalkItem passed_over(std::string path, std::string why, bool unreadable) {
   return loaded(std::move(page));
 }
 
+WalkItem directory(std::shared_ptr<const std::string> parent, std::string name) {
+  WalkItem item;
+  item.kind = WalkItem::Kind::Directory;
+  item.parent = std::move(parent);
+  item.name = std::move(name);
+  return item;
+}
+
+// Appends a page to load to `items`: to its last chunk of pages, or a new one.
+void add_page_to_load(std::vector<WalkItem>& items, std::string path, std::size_t per_chunk) {
+  if (items.empty() || items.back().kind != WalkItem::Kind::Files || items.back().files->size() >= per_chunk) {
+    items.emplace_back();
+    items.back().kind = WalkItem::Kind::Files;
+    items.back().files = std::make_unique<std::vector<std::string>>();
+  }
+  items.back().files->push_back(std::move(path));
+}
+
 // What a job gives back: the items it found, in order.
 struct JobResult {
   std::vector<WalkItem> items;
@@ -184,8 +202,7 @@ class PageLoader::Walk {
         item.kind = WalkItem::Kind::Files;
         item.files = std::make_unique<std::vector<std::string>>(1, input.string());
       } else if (std::filesystem::is_directory(st)) {
-        item.kind = WalkItem::Kind::Directory;
-        item.name = input.string();
+        item = directory(nullptr, input.string());
         item.follow = true;
       } else {
         item = passed_over(input.string(), "not a regular file or directory", false);
@@ -257,24 +274,11 @@ class PageLoader::Walk {
         const WalkEntry& e = listing->entries[i];
         const char* name = listing->name(e);
         switch (e.kind) {
-          case WalkEntry::Kind::Page:
-            if (items.empty() || items.back().kind != WalkItem::Kind::Files ||
-                items.back().files->size() >= kJobPages) {
-              items.emplace_back();
-              items.back().kind = WalkItem::Kind::Files;
-              items.back().files = std::make_unique<std::vector<std::string>>();
-            }
-            items.back().files->push_back(join_path(path, name));
-            break;
+          case WalkEntry::Kind::Page: add_page_to_load(items, join_path(path, name), kJobPages); break;
           case WalkEntry::Kind::PassedOver:
             items.push_back(passed_over(join_path(path, name), e.why(), e.unreadable));
             break;
-          case WalkEntry::Kind::Directory:
-            items.emplace_back();
-            items.back().kind = WalkItem::Kind::Directory;
-            items.back().parent = parent;
-            items.back().name = name;
-            break;
+          case WalkEntry::Kind::Directory: items.push_back(directory(parent, name)); break;
         }
       }
       if (!walk(items, pace)) return false;
@@ -295,12 +299,7 @@ class PageLoader::Walk {
         out.push_back(loaded(std::move(p)));
         return;
       }
-      if (out.empty() || out.back().kind != WalkItem::Kind::Files || out.back().files->size() >= kJobPages) {
-        out.emplace_back();
-        out.back().kind = WalkItem::Kind::Files;
-        out.back().files = std::make_unique<std::vector<std::string>>();
-      }
-      out.back().files->push_back(std::move(path));
+      add_page_to_load(out, std::move(path), kJobPages);
     };
     for (auto& item : items) {
       if (item.kind == WalkItem::Kind::Files) {
@@ -334,12 +333,7 @@ class PageLoader::Walk {
           case WalkEntry::Kind::PassedOver:
             out.push_back(passed_over(join_path(*path, name), e.why(), e.unreadable));
             break;
-          case WalkEntry::Kind::Directory:
-            out.emplace_back();
-            out.back().kind = WalkItem::Kind::Directory;
-            out.back().parent = path;
-            out.back().name = name;
-            break;
+          case WalkEntry::Kind::Directory: out.push_back(directory(path, name)); break;
         }
       }
     }
