@@ -499,6 +499,38 @@ TEST_CASE("every matrix, canned and generic, filtered or not, equals a reference
         "total,2,2\n");
 }
 
+// Which index each canned report reads decides its speed on a large database
+// (bench/README.md); the plan depends on the schema, not on the data, so the
+// fixture shows it.
+TEST_CASE("canned reports read the indexes meant for them") {
+  auto plan = [](const std::string& name, const Ask& ask) {
+    const auto* canned = find_canned(*parse_matrix_name(name).first, *parse_matrix_name(name).second);
+    REQUIRE(canned != nullptr);
+    SQLite::Statement st(fixture_db(), "EXPLAIN QUERY PLAN " + std::string(canned->sql));
+    st.bind(":scope", options_for(ask).scope.json());
+    if (st.getIndex(":include_root") > 0) st.bind(":include_root", 0);
+    std::string out;
+    while (st.executeStep()) out += st.getColumn(3).getString() + "\n";
+    return out;
+  };
+  // Over every release: spec's covering indexes, in the order that spares a sort.
+  CHECK(plan("packages-by-stack", {}).find("SCAN s USING COVERING INDEX spec_by_package") != std::string::npos);
+  for (const char* name : {"stacks-by-target", "stacks-by-os", "os-by-target", "targets-by-os", "compilers-by-os",
+                           "compilers-by-target"}) {
+    INFO(name);
+    const auto p = plan(name, {});
+    CHECK(p.find("SCAN s USING COVERING INDEX spec_by_dims") != std::string::npos);
+    CHECK(p.find("spec_by_package") == std::string::npos);
+  }
+  // One release, filtered: seeks on (release, set, target, os), no scan of the release.
+  for (const auto& canned : canned_matrices()) {
+    INFO(canned.name);
+    CHECK(plan(canned.name, {.releases = {"develop"}, .filters = {"os=ubuntu22.04"}})
+              .find("release_spec_by_release (release_id=? AND stack_set_id=? AND target_id=? AND os_id=?)") !=
+          std::string::npos);
+  }
+}
+
 TEST_CASE("the scope's three views: one has rows for a scope, the one its shape picks") {
   struct Case {
     Ask ask;
