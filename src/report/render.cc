@@ -36,6 +36,24 @@ class MatrixTable final : public Table {
     if (column == 0) return m_.rows[r];
     return count(column <= ncols ? m_.cells[r][column - 1] : m_.row_totals[r], scratch);
   }
+  // A column of counts is as wide as its label or its largest count.
+  std::size_t known_width(std::size_t column) const override {
+    if (column == 0) return 0;
+    const std::size_t ncols = m_.cols.size();
+    std::int64_t max = 0;
+    if (column <= ncols) {
+      for (const auto& row : m_.cells) max = std::max(max, row[column - 1]);
+      if (totals_) max = std::max(max, m_.col_totals[column - 1]);
+    } else {
+      for (auto v : m_.row_totals) max = std::max(max, v);
+      max = std::max(max, m_.grand_total);
+    }
+    CellScratch scratch;
+    const std::string_view label = column <= ncols ? std::string_view(m_.cols[column - 1]) : "total";
+    std::size_t label_width = 0;
+    for (char c : label) label_width += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    return std::max(label_width, count(max, scratch).size());
+  }
 
  private:
   static std::string_view count(std::int64_t v, CellScratch& scratch) {

@@ -71,9 +71,13 @@ std::string render_aligned(const Table& t, const TableStyle& style) {
   if (lines == 0) return {};
   CellScratch scratch;
   std::vector<std::size_t> width(t.columns(0), 0);
+  std::vector<std::size_t> unknown;  // the columns whose width takes a look at every cell
+  for (std::size_t i = 0; i < width.size(); ++i)
+    if ((width[i] = t.known_width(i)) == 0) unknown.push_back(i);
   for (std::size_t l = 0; l < lines; ++l) {
-    const std::size_t n = std::min(t.columns(l), width.size());
-    for (std::size_t i = 0; i < n; ++i) width[i] = std::max(width[i], width_of(t.cell(l, i, scratch)));
+    const std::size_t n = t.columns(l);
+    for (auto i : unknown)
+      if (i < n) width[i] = std::max(width[i], width_of(t.cell(l, i, scratch)));
   }
   std::size_t line_bytes = 1;
   for (auto w : width) line_bytes += w + 2;

@@ -24,6 +24,9 @@ class Table {
   virtual std::size_t lines() const = 0;
   virtual std::size_t columns(std::size_t line) const = 0;
   virtual std::string_view cell(std::size_t line, std::size_t column, CellScratch& scratch) const = 0;
+  // The widest cell of a column in code points, when the table knows it
+  // without looking at each cell (a column of counts); 0 when it does not.
+  virtual std::size_t known_width(std::size_t) const { return 0; }
 };
 
 // A Grid seen as a Table.
