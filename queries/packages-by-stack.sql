@@ -3,7 +3,10 @@
 -- Result rows are (row_value, col_value, count): a cell when both are set, a row
 -- total when col_value is NULL, a column total when row_value is NULL, and the
 -- grand total when both are. Counts are of distinct specs, and totals are never
--- sums of cells a spec could be in twice.
+-- sums of cells a spec could be in twice. Here a cell or a package total may
+-- come in several rows, each counting different specs: cachedb adds them up
+-- (src/report/matrix.cc). The table has some 100k cells; sorting them into one
+-- row each cost more than all the rest of the query.
 -- Parameters: :scope (see queries/scope.sql), :include_root (0/1) keeps the 'root'
 -- pseudo-stack.
 -- cachedb runs this file to count specs; --count packages goes through the
@@ -23,10 +26,18 @@ per_spec AS MATERIALIZED (
   SELECT spec_id, package_id AS ok, min(stack_set_id) AS lo, max(stack_set_id) AS hi
   FROM scoped_releases GROUP BY spec_id
 ),
--- Those with one stack set, counted per (set, package) before the sets expand to
--- their stacks.
-by_set AS MATERIALIZED (
-  SELECT lo AS set_id, ok, count(*) AS n FROM per_spec WHERE lo = hi GROUP BY lo, ok
+-- The specs with one stack set, counted per (package, set) before the sets
+-- expand to their stacks: over every release (scoped_specs, where the set is
+-- the union of the spec's sets) GROUP BY streams the index spec_by_package
+-- (package_id, all_stack_set_id, ...); within one release (scoped_release)
+-- and over several (per_spec, lo = hi) it is a sort.
+package_sets AS MATERIALIZED (
+  SELECT package_id AS ok, stack_set_id AS set_id, count(*) AS n FROM scoped_specs
+  GROUP BY package_id, stack_set_id
+  UNION ALL
+  SELECT package_id, stack_set_id, count(*) FROM scoped_release GROUP BY package_id, stack_set_id
+  UNION ALL
+  SELECT ok, lo, count(*) FROM per_spec WHERE lo = hi GROUP BY ok, lo
 ),
 -- Specs whose stacks changed between releases are in the union of their sets:
 -- expanded one by one, distinct, so such a spec counts once per stack.
@@ -37,45 +48,9 @@ changed AS MATERIALIZED (
   JOIN stack_set_member m ON m.stack_set_id = s.stack_set_id
   WHERE p.lo <> p.hi AND m.stack_id IN (SELECT id FROM shown)
 ),
--- Over every release (scoped_specs, where the set is the union of the spec's
--- sets) and within one (scoped_release) a spec has one row and one set: its rows
--- expand to stacks directly and go through one sort, the GROUP BY below (counting
--- per (set, package) first would be a second sort of a hundred thousand rows). The member is the outer loop (CROSS JOIN keeps it there): each shown
--- (set, stack) then reads the set's range of a covering index.
-cells AS MATERIALIZED (
-  SELECT sk, ok, sum(n) AS n FROM (
-    SELECT m.stack_id AS sk, s.package_id AS ok, 1 AS n
-    FROM stack_set_member m CROSS JOIN scoped_specs s ON s.stack_set_id = m.stack_set_id
-    WHERE m.stack_id IN (SELECT id FROM shown)
-    UNION ALL
-    SELECT m.stack_id, s.package_id, 1
-    FROM stack_set_member m CROSS JOIN scoped_release s ON s.stack_set_id = m.stack_set_id
-    WHERE m.stack_id IN (SELECT id FROM shown)
-    UNION ALL
-    SELECT m.stack_id, b.ok, b.n
-    FROM by_set b JOIN stack_set_member m ON m.stack_set_id = b.set_id
-    WHERE m.stack_id IN (SELECT id FROM shown)
-    UNION ALL
-    SELECT sk, ok, 1 FROM changed
-  ) GROUP BY sk, ok
-),
 -- The sets with at least one shown stack (a few hundred at most).
 shown_sets AS MATERIALIZED (
   SELECT DISTINCT stack_set_id AS set_id FROM stack_set_member WHERE stack_id IN (SELECT id FROM shown)
-),
--- Per package: the specs in at least one shown stack (a spec in two stacks once).
-package_totals AS MATERIALIZED (
-  SELECT ok, sum(n) AS n FROM (
-    SELECT package_id AS ok, count(*) AS n FROM scoped_specs
-    WHERE stack_set_id IN (SELECT set_id FROM shown_sets) GROUP BY package_id
-    UNION ALL
-    SELECT package_id, count(*) FROM scoped_release
-    WHERE stack_set_id IN (SELECT set_id FROM shown_sets) GROUP BY package_id
-    UNION ALL
-    SELECT ok, n FROM by_set WHERE set_id IN (SELECT set_id FROM shown_sets)
-    UNION ALL
-    SELECT ok, count(DISTINCT spec_id) FROM changed GROUP BY ok
-  ) GROUP BY ok
 ),
 -- Per stack: a spec has one package, so a stack's cells hold disjoint specs and
 -- its total is their sum, summed here per set first (a few hundred rows, not a
@@ -85,7 +60,7 @@ set_totals AS MATERIALIZED (
   UNION ALL
   SELECT stack_set_id, count(*) FROM scoped_release GROUP BY stack_set_id
   UNION ALL
-  SELECT set_id, sum(n) FROM by_set GROUP BY set_id
+  SELECT lo, count(*) FROM per_spec WHERE lo = hi GROUP BY lo
 ),
 stack_totals AS MATERIALIZED (
   SELECT sk, sum(n) AS n FROM (
@@ -95,11 +70,27 @@ stack_totals AS MATERIALIZED (
     SELECT sk, count(*) FROM changed GROUP BY sk
   ) GROUP BY sk
 )
--- The sum of the package totals is the distinct count for the same reason.
-SELECT x.name, st.name, n FROM cells JOIN shown st ON st.id = sk JOIN package x ON x.id = ok
+-- Cells, in parts: each (package, set) count under each shown stack of its set
+-- (the set is the outer loop, its members read by primary key: the unary +
+-- keeps SQLite from seeking every shown stack for each set instead), then the
+-- specs whose stacks changed.
+SELECT x.name, st.name, p.n
+FROM package_sets p CROSS JOIN stack_set_member m ON m.stack_set_id = p.set_id
+JOIN shown st ON st.id = +m.stack_id JOIN package x ON x.id = p.ok
 UNION ALL
-SELECT x.name, NULL, n FROM package_totals JOIN package x ON x.id = ok
+SELECT x.name, st.name, c.n FROM (SELECT sk, ok, count(*) AS n FROM changed GROUP BY sk, ok) c
+JOIN shown st ON st.id = c.sk JOIN package x ON x.id = c.ok
+UNION ALL
+-- Package totals, in parts: the specs in at least one shown stack (a spec in
+-- two stacks once), those with one set and those whose stacks changed.
+SELECT x.name, NULL, p.n FROM package_sets p JOIN package x ON x.id = p.ok
+WHERE p.set_id IN (SELECT set_id FROM shown_sets)
+UNION ALL
+SELECT x.name, NULL, c.n FROM (SELECT ok, count(DISTINCT spec_id) AS n FROM changed GROUP BY ok) c
+JOIN package x ON x.id = c.ok
 UNION ALL
 SELECT NULL, st.name, n FROM stack_totals JOIN shown st ON st.id = sk
 UNION ALL
-SELECT NULL, NULL, sum(n) FROM package_totals;
+-- The sum of the package totals is the distinct count: a spec has one package.
+SELECT NULL, NULL, (SELECT coalesce(sum(n), 0) FROM package_sets WHERE set_id IN (SELECT set_id FROM shown_sets))
+                 + (SELECT count(DISTINCT spec_id) FROM changed);

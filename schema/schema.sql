@@ -117,7 +117,9 @@ CREATE TABLE spec (
   size        INTEGER,                 -- bytes; NULL when the page says '-'
   tarball     TEXT                     -- URL, when the page gives one
 );
-CREATE INDEX spec_by_package ON spec(package_id);
+-- By package, then stack set, covering the dimensions: packages-by-stack
+-- counts each package's specs per stack set by streaming it, without a sort.
+CREATE INDEX spec_by_package ON spec(package_id, all_stack_set_id, target_id, os_id, compiler_id, platform_id);
 -- Covering the dimensions: a report over every release counts specs from this
 -- (a few MB) instead of the fact table, and grouping by (stack set, target...)
 -- streams without a sort.

@@ -29,33 +29,42 @@ struct Labels {
   std::vector<std::int64_t> totals;
   std::vector<bool> has_total;
 
+  std::size_t last = std::string::npos;  // the label looked up last: rows often repeat it
+
   std::size_t of(std::string_view text) {
-    if (auto it = number.find(text); it != number.end()) return it->second;
+    if (last != std::string::npos && names[last] == text) return last;
+    if (auto it = number.find(text); it != number.end()) return last = it->second;
     const std::size_t n = names.size();
     number.emplace(std::string(text), n);
     names.emplace_back(text);
     totals.push_back(0);
     has_total.push_back(false);
-    return n;
+    return last = n;
   }
-  void total(const char* text, std::int64_t count) {
+  // A total may come in parts, counting different specs: they add up.
+  void total(std::string_view text, std::int64_t count) {
     const auto n = of(text);
-    totals[n] = count;
+    totals[n] += count;
     has_total[n] = true;
   }
   // Sorted labels (those with a total) into `out`, their totals into
   // `out_totals`; returns each number's position, or npos for a label without
   // a total.
-  std::vector<std::size_t> sorted(std::vector<std::string>& out, std::vector<std::int64_t>& out_totals) const {
-    std::vector<std::size_t> order;
+  // Moves the names out: call it last.
+  std::vector<std::size_t> sorted(std::vector<std::string>& out, std::vector<std::int64_t>& out_totals) {
+    // Sorted as (view, number) pairs side by side: tens of thousands of
+    // labels compare without chasing an index into `names` each time.
+    std::vector<std::pair<std::string_view, std::size_t>> order;
     for (std::size_t n = 0; n < names.size(); ++n)
-      if (has_total[n]) order.push_back(n);
-    std::sort(order.begin(), order.end(), [&](auto a, auto b) { return names[a] < names[b]; });
+      if (has_total[n]) order.emplace_back(names[n], n);
+    std::sort(order.begin(), order.end());
     std::vector<std::size_t> position(names.size(), std::string::npos);
+    out.reserve(out.size() + order.size());
+    out_totals.reserve(out_totals.size() + order.size());
     for (std::size_t i = 0; i < order.size(); ++i) {
-      position[order[i]] = i;
-      out.push_back(names[order[i]]);
-      out_totals.push_back(totals[order[i]]);
+      position[order[i].second] = i;
+      out.push_back(std::move(names[order[i].second]));
+      out_totals.push_back(totals[order[i].second]);
     }
     return position;
   }
@@ -63,6 +72,11 @@ struct Labels {
 
 // Binds a named parameter only when the query uses it: a canned query that has
 // no use for :count_packages need not mention it.
+// A text column as a view of SQLite's own buffer (valid until the next step).
+std::string_view text(const SQLite::Column& c) {
+  return {c.getText(), static_cast<std::size_t>(c.getBytes())};
+}
+
 template <typename T>
 void bind_if_used(SQLite::Statement& st, const char* name, const T& value) {
   if (st.getIndex(name) > 0) st.bind(name, value);
@@ -98,19 +112,21 @@ Matrix run(SQLite::Database& db, const std::string& name, const MatrixOptions& o
     const std::int64_t count = st.getColumn(2).getInt64();
     if (count == 0) continue;  // only values with at least one counted spec appear
     const bool has_row = !row.isNull(), has_col = !col.isNull();
-    if (has_row && has_col) cells.push_back({rows_seen.of(row.getText()), cols_seen.of(col.getText()), count});
-    else if (has_row) rows_seen.total(row.getText(), count);
-    else if (has_col) cols_seen.total(col.getText(), count);
-    else m.grand_total = count;
+    if (has_row && has_col) cells.push_back({rows_seen.of(text(row)), cols_seen.of(text(col)), count});
+    else if (has_row) rows_seen.total(text(row), count);
+    else if (has_col) cols_seen.total(text(col), count);
+    else m.grand_total += count;
   }
   const auto row_at = rows_seen.sorted(m.rows, m.row_totals), col_at = cols_seen.sorted(m.cols, m.col_totals);
   m.cells.assign(m.rows.size(), std::vector<std::int64_t>(m.cols.size(), 0));
   for (const auto& c : cells) {
     const auto r = row_at[c.row], k = col_at[c.col];
     if (r == std::string::npos || k == std::string::npos)
-      throw Error(fmt::format("matrix {}: cell ({}, {}) has no total; the query is inconsistent", name,
-                              rows_seen.names[c.row], cols_seen.names[c.col]));
-    m.cells[r][k] = c.count;
+      // (The labels with a total have been moved out; this one has none.)
+      throw Error(fmt::format("matrix {}: {} '{}' has a cell but no total; the query is inconsistent", name,
+                              r == std::string::npos ? "row" : "column",
+                              r == std::string::npos ? rows_seen.names[c.row] : cols_seen.names[c.col]));
+    m.cells[r][k] += c.count;  // a cell may come in parts too
   }
   return m;
 }

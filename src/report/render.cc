@@ -1,5 +1,7 @@
 #include "report/render.h"
 
+#include <charconv>
+
 #include <fmt/format.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -12,32 +14,60 @@
 namespace cachedb {
 namespace {
 
-// The matrix as a grid of strings: a header line, then one line per row, with
-// the totals when asked. The text formats are all drawn from it.
-Grid grid(const Matrix& m, bool totals) {
-  Grid g;
-  std::vector<std::string> header{m.row_dim};
-  header.insert(header.end(), m.cols.begin(), m.cols.end());
-  if (totals) header.emplace_back("total");
-  g.push_back(std::move(header));
-  for (std::size_t r = 0; r < m.rows.size(); ++r) {
-    std::vector<std::string> line{m.rows[r]};
-    for (auto v : m.cells[r]) line.push_back(std::to_string(v));
-    if (totals) line.push_back(std::to_string(m.row_totals[r]));
-    g.push_back(std::move(line));
+// The matrix as a table: a header line, then one line per row, with the totals
+// when asked. The text formats are all drawn from it; counts are formatted as
+// they are written, never stored as strings (a package matrix has a million).
+class MatrixTable final : public Table {
+ public:
+  MatrixTable(const Matrix& m, bool totals) : m_(m), totals_(totals) {}
+  std::size_t lines() const override { return 1 + m_.rows.size() + (totals_ ? 1 : 0); }
+  std::size_t columns(std::size_t) const override { return 1 + m_.cols.size() + (totals_ ? 1 : 0); }
+  std::string_view cell(std::size_t line, std::size_t column, CellScratch& scratch) const override {
+    const std::size_t ncols = m_.cols.size();
+    if (line == 0) {
+      if (column == 0) return m_.row_dim;
+      return column <= ncols ? std::string_view(m_.cols[column - 1]) : std::string_view("total");
+    }
+    const std::size_t r = line - 1;
+    if (r == m_.rows.size()) {  // the totals line
+      if (column == 0) return "total";
+      return count(column <= ncols ? m_.col_totals[column - 1] : m_.grand_total, scratch);
+    }
+    if (column == 0) return m_.rows[r];
+    return count(column <= ncols ? m_.cells[r][column - 1] : m_.row_totals[r], scratch);
   }
-  if (totals) {
-    std::vector<std::string> line{"total"};
-    for (auto v : m.col_totals) line.push_back(std::to_string(v));
-    line.push_back(std::to_string(m.grand_total));
-    g.push_back(std::move(line));
+  // A column of counts is as wide as its label or its largest count.
+  std::size_t known_width(std::size_t column) const override {
+    if (column == 0) return 0;
+    const std::size_t ncols = m_.cols.size();
+    std::int64_t max = 0;
+    if (column <= ncols) {
+      for (const auto& row : m_.cells) max = std::max(max, row[column - 1]);
+      if (totals_) max = std::max(max, m_.col_totals[column - 1]);
+    } else {
+      for (auto v : m_.row_totals) max = std::max(max, v);
+      max = std::max(max, m_.grand_total);
+    }
+    CellScratch scratch;
+    const std::string_view label = column <= ncols ? std::string_view(m_.cols[column - 1]) : "total";
+    std::size_t label_width = 0;
+    for (char c : label) label_width += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    return std::max(label_width, count(max, scratch).size());
   }
-  return g;
-}
+
+ private:
+  static std::string_view count(std::int64_t v, CellScratch& scratch) {
+    if (v == 0) return "0";  // most cells of a large matrix
+    const auto [end, ec] = std::to_chars(scratch.data(), scratch.data() + scratch.size(), v);
+    return {scratch.data(), static_cast<std::size_t>(end - scratch.data())};
+  }
+  const Matrix& m_;
+  bool totals_;
+};
 
 // Every column but the first (the row labels) holds counts.
-std::vector<bool> counts_right(const Grid& g) {
-  std::vector<bool> right(g.front().size(), true);
+std::vector<bool> counts_right(const Table& t) {
+  std::vector<bool> right(t.columns(0), true);
   right[0] = false;
   return right;
 }
@@ -121,12 +151,12 @@ std::string render(const Matrix& m, const RenderOptions& options) {
     case Format::Html: return render_html_matrix(m, options.totals);
     default: break;
   }
-  const auto g = grid(m, options.totals);
+  const MatrixTable t(m, options.totals);
   switch (options.format) {
-    case Format::Csv: return render_csv(g);
-    case Format::Tsv: return render_tsv(g);
-    case Format::Markdown: return render_markdown(g, counts_right(g));
-    default: return render_aligned(g, {counts_right(g), options.tty});
+    case Format::Csv: return render_csv(t);
+    case Format::Tsv: return render_tsv(t);
+    case Format::Markdown: return render_markdown(t, counts_right(t));
+    default: return render_aligned(t, {counts_right(t), options.tty});
   }
 }
 

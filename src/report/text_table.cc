@@ -1,6 +1,7 @@
 #include "report/text_table.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace cachedb {
 namespace {
@@ -11,69 +12,129 @@ std::size_t width_of(std::string_view s) {
       std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
-// Appends `s` padded to `width` columns, in place (a large matrix has 100k+ cells).
-void append_padded(std::string& out, std::string_view s, std::size_t width, bool right) {
-  const std::size_t w = width_of(s), fill = width > w ? width - w : 0;
-  if (right) out.append(fill, ' ');
-  out.append(s);
-  if (!right) out.append(fill, ' ');
-}
-
-}  // namespace
-
-std::string render_aligned(const Grid& g, const TableStyle& style) {
-  if (g.empty()) return {};
-  std::vector<std::size_t> width(g.front().size(), 0);
-  for (const auto& line : g)
-    for (std::size_t i = 0; i < line.size() && i < width.size(); ++i) width[i] = std::max(width[i], width_of(line[i]));
-  std::string out;
-  for (std::size_t l = 0; l < g.size(); ++l) {
-    const std::size_t line_start = out.size();
-    for (std::size_t i = 0; i < g[l].size(); ++i) {
-      if (i) out += "  ";
-      const bool right = i < style.right_aligned.size() && style.right_aligned[i];
-      if (style.dim_zeros && l > 0 && right && g[l][i] == "0") {
-        out += "\x1b[2m";
-        append_padded(out, "·", width[i], true);
-        out += "\x1b[0m";
-      } else {
-        append_padded(out, g[l][i], width[i], right);
-      }
-    }
-    while (out.size() > line_start && out.back() == ' ') out.pop_back();
-    out += '\n';
+// Writes into one string grown ahead of time: a large matrix has a million
+// cells, and appending them one by one was most of the time it took to draw.
+class Writer {
+ public:
+  explicit Writer(std::size_t expect) { out_.resize(expect); }
+  // Room for `n` more bytes.
+  char* room(std::size_t n) {
+    if (used_ + n > out_.size()) out_.resize(std::max(out_.size() * 2, used_ + n));
+    return out_.data() + used_;
   }
-  return out;
-}
+  void put(std::string_view s) {
+    std::memcpy(room(s.size()), s.data(), s.size());
+    used_ += s.size();
+  }
+  // `s`, `w` columns wide, padded with spaces to `width` columns.
+  void padded(std::string_view s, std::size_t w, std::size_t width, bool right) {
+    const std::size_t fill = width > w ? width - w : 0;
+    char* at = room(fill + s.size());
+    if (right) std::memset(at, ' ', fill), at += fill;
+    std::memcpy(at, s.data(), s.size());
+    if (!right) std::memset(at + s.size(), ' ', fill);
+    used_ += fill + s.size();
+  }
+  std::size_t size() const { return used_; }
+  // Drops trailing spaces back to `floor`.
+  void trim_spaces(std::size_t floor) {
+    while (used_ > floor && out_[used_ - 1] == ' ') --used_;
+  }
+  std::string take() {
+    out_.resize(used_);
+    return std::move(out_);
+  }
 
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string out = "\"";
+ private:
+  std::string out_;
+  std::size_t used_ = 0;
+};
+
+// CSV's quoting, appended to `out`.
+void append_csv_field(std::string& out, std::string_view s) {
+  if (s.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out.append(s);
+    return;
+  }
+  out += '"';
   for (char c : s) {
     if (c == '"') out += '"';
     out += c;
   }
-  return out + "\"";
+  out += '"';
 }
 
-std::string render_csv(const Grid& g) {
+}  // namespace
+
+std::string render_aligned(const Table& t, const TableStyle& style) {
+  const std::size_t lines = t.lines();
+  if (lines == 0) return {};
+  CellScratch scratch;
+  std::vector<std::size_t> width(t.columns(0), 0);
+  std::vector<std::size_t> unknown;  // the columns whose width takes a look at every cell
+  for (std::size_t i = 0; i < width.size(); ++i)
+    if ((width[i] = t.known_width(i)) == 0) unknown.push_back(i);
+  for (std::size_t l = 0; l < lines; ++l) {
+    const std::size_t n = t.columns(l);
+    for (auto i : unknown)
+      if (i < n) width[i] = std::max(width[i], width_of(t.cell(l, i, scratch)));
+  }
+  std::size_t line_bytes = 1;
+  for (auto w : width) line_bytes += w + 2;
+  Writer out(lines * line_bytes);
+  for (std::size_t l = 0; l < lines; ++l) {
+    const std::size_t line_start = out.size();
+    const std::size_t n = t.columns(l);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i) out.put("  ");
+      const std::size_t w = i < width.size() ? width[i] : 0;
+      const bool right = i < style.right_aligned.size() && style.right_aligned[i];
+      const std::string_view s = t.cell(l, i, scratch);
+      if (style.dim_zeros && l > 0 && right && s == "0") {
+        out.put("\x1b[2m");
+        out.padded("·", 1, w, true);
+        out.put("\x1b[0m");
+      } else {
+        out.padded(s, width_of(s), w, right);
+      }
+    }
+    out.trim_spaces(line_start);
+    out.put("\n");
+  }
+  return out.take();
+}
+
+std::string csv_field(const std::string& s) {
   std::string out;
-  for (const auto& line : g) {
-    for (std::size_t i = 0; i < line.size(); ++i) {
+  append_csv_field(out, s);
+  return out;
+}
+
+std::string render_csv(const Table& t) {
+  CellScratch scratch;
+  std::string out;
+  for (std::size_t l = 0, lines = t.lines(); l < lines; ++l) {
+    for (std::size_t i = 0, n = t.columns(l); i < n; ++i) {
       if (i) out += ',';
-      out += csv_field(line[i]);
+      append_csv_field(out, t.cell(l, i, scratch));
     }
     out += "\r\n";  // RFC 4180 line ends
   }
   return out;
 }
 
-std::string render_tsv(const Grid& g) {
+std::string render_tsv(const Table& t) {
+  CellScratch scratch;
   std::string out;
-  for (const auto& line : g) {
-    for (std::size_t i = 0; i < line.size(); ++i) {
+  for (std::size_t l = 0, lines = t.lines(); l < lines; ++l) {
+    for (std::size_t i = 0, n = t.columns(l); i < n; ++i) {
       if (i) out += '\t';
-      for (char c : line[i]) {
+      const std::string_view s = t.cell(l, i, scratch);
+      if (s.find_first_of("\t\n\r\\") == std::string_view::npos) {
+        out.append(s);
+        continue;
+      }
+      for (char c : s) {
         switch (c) {
           case '\t': out += "\\t"; break;
           case '\n': out += "\\n"; break;
@@ -88,29 +149,26 @@ std::string render_tsv(const Grid& g) {
   return out;
 }
 
-std::string render_markdown(const Grid& g, const std::vector<bool>& right_aligned) {
-  if (g.empty()) return {};
-  auto cell = [](const std::string& s) {
-    std::string out;
-    for (char c : s) {
-      if (c == '|') out += "\\|";
-      else if (c == '\n' || c == '\r') out += ' ';
-      else out += c;
-    }
-    return out;
-  };
+std::string render_markdown(const Table& t, const std::vector<bool>& right_aligned) {
+  const std::size_t lines = t.lines();
+  if (lines == 0) return {};
+  CellScratch scratch;
   std::string out;
-  for (std::size_t l = 0; l < g.size(); ++l) {
+  for (std::size_t l = 0; l < lines; ++l) {
     out += "|";
-    for (const auto& v : g[l]) {
+    for (std::size_t i = 0, n = t.columns(l); i < n; ++i) {
       out += ' ';
-      out += cell(v);
+      for (char c : t.cell(l, i, scratch)) {
+        if (c == '|') out += "\\|";
+        else if (c == '\n' || c == '\r') out += ' ';
+        else out += c;
+      }
       out += " |";
     }
     out += "\n";
     if (l == 0) {
       out += "|";
-      for (std::size_t i = 0; i < g[0].size(); ++i)
+      for (std::size_t i = 0, n = t.columns(0); i < n; ++i)
         out += i < right_aligned.size() && right_aligned[i] ? " ---: |" : " --- |";
       out += "\n";
     }

@@ -1,7 +1,8 @@
 #pragma once
-// Plain-text layouts shared by matrices and `cachedb sql` results: a grid of
-// strings (the first line is the header) drawn as an aligned table, CSV, TSV or
+// Plain-text layouts shared by matrices and `cachedb sql` results: a table of
+// cells (the first line is the header) drawn as an aligned table, CSV, TSV or
 // Markdown, plus the escaping each format needs.
+#include <array>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -10,20 +11,57 @@ namespace cachedb {
 
 using Grid = std::vector<std::vector<std::string>>;
 
+// Room for a cell a table formats on the fly (a count: at most 20 characters).
+using CellScratch = std::array<char, 32>;
+
+// What the layouts read: lines of cells, the first line the header. A matrix
+// of a million cells is drawn from its counts without first turning each into
+// a string of its own; `cell` may format into `scratch` and return a view of it,
+// valid until the next call.
+class Table {
+ public:
+  virtual ~Table() = default;
+  virtual std::size_t lines() const = 0;
+  virtual std::size_t columns(std::size_t line) const = 0;
+  virtual std::string_view cell(std::size_t line, std::size_t column, CellScratch& scratch) const = 0;
+  // The widest cell of a column in code points, when the table knows it
+  // without looking at each cell (a column of counts); 0 when it does not.
+  virtual std::size_t known_width(std::size_t) const { return 0; }
+};
+
+// A Grid seen as a Table.
+class GridTable final : public Table {
+ public:
+  explicit GridTable(const Grid& g) : g_(g) {}
+  std::size_t lines() const override { return g_.size(); }
+  std::size_t columns(std::size_t line) const override { return g_[line].size(); }
+  std::string_view cell(std::size_t line, std::size_t column, CellScratch&) const override { return g_[line][column]; }
+
+ private:
+  const Grid& g_;
+};
+
 struct TableStyle {
   std::vector<bool> right_aligned;  // per column (numbers)
   bool dim_zeros = false;           // a terminal: a count of 0 shows as a dimmed '·'
 };
 
 // Columns two spaces apart, trailing spaces trimmed; widths in code points.
-std::string render_aligned(const Grid& g, const TableStyle& style);
+std::string render_aligned(const Table& t, const TableStyle& style);
 // RFC 4180: CRLF line ends, fields quoted when needed.
-std::string render_csv(const Grid& g);
+std::string render_csv(const Table& t);
 // Tab-separated, LF line ends; a tab, newline, carriage return or backslash in a
 // value is written \t, \n, \r, \\ (the convention of PostgreSQL's COPY and mysql).
-std::string render_tsv(const Grid& g);
+std::string render_tsv(const Table& t);
 // A GitHub-flavoured Markdown table; '|' escaped, numbers right-aligned.
-std::string render_markdown(const Grid& g, const std::vector<bool>& right_aligned);
+std::string render_markdown(const Table& t, const std::vector<bool>& right_aligned);
+
+inline std::string render_aligned(const Grid& g, const TableStyle& style) { return render_aligned(GridTable(g), style); }
+inline std::string render_csv(const Grid& g) { return render_csv(GridTable(g)); }
+inline std::string render_tsv(const Grid& g) { return render_tsv(GridTable(g)); }
+inline std::string render_markdown(const Grid& g, const std::vector<bool>& right_aligned) {
+  return render_markdown(GridTable(g), right_aligned);
+}
 
 // One CSV field, quoted when RFC 4180 requires it.
 std::string csv_field(const std::string& s);
