@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include <fmt/format.h>
+#include <SQLiteCpp/Statement.h>
 
 #include "parsing/compiler.h"
 #include "parsing/variant.h"
@@ -111,6 +112,71 @@ struct PageWriter::Impl {
   std::vector<std::int64_t> id_buffer;
 
   explicit Impl(SQLite::Database& d) : db(d) {}
+
+  // The page cache, in KiB, while finish_bulk_load() builds indexes; also the
+  // size of the runs SQLite sorts in memory, so it bounds the build's memory.
+  static constexpr int kIndexBuildCacheKiB = 4096;
+
+  // The indexes begin_bulk_load() dropped, by name, with the SQL that builds them.
+  std::vector<std::pair<std::string, std::string>> dropped_indexes;
+
+  bool begin_bulk_load() {
+    if (!dropped_indexes.empty()) return true;
+    if (db.execAndGet("SELECT EXISTS (SELECT 1 FROM page) OR EXISTS (SELECT 1 FROM spec) "
+                      "OR EXISTS (SELECT 1 FROM release_spec)")
+            .getInt())
+      return false;
+    // Every index declared with CREATE INDEX on a table the page writer fills;
+    // UNIQUE constraints (sqlite_autoindex_*) stay, the writer looks them up.
+    SQLite::Statement st(db,
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN "
+        "('page', 'spec', 'spec_version', 'release_spec', 'stack_set_member', 'variant_set_member') ORDER BY name");
+    while (st.executeStep()) dropped_indexes.emplace_back(st.getColumn(0).getString(), st.getColumn(1).getString());
+    st.reset();
+    for (const auto& [name, sql] : dropped_indexes) db.exec(fmt::format("DROP INDEX \"{}\"", name));
+    return !dropped_indexes.empty();
+  }
+
+  void finish_bulk_load() {
+    if (dropped_indexes.empty()) return;
+    // CREATE INDEX sorts the table's keys. With temp_store = MEMORY SQLite sorts
+    // them all in memory (as much as the index is big: ~90 MB at 1M spec rows);
+    // with temporary files it sorts runs of cache_size bytes and merges them,
+    // one run on a helper thread while the next is read. So, for the build: a
+    // temporary file, a small cache (the index pages are written once, in
+    // order) and one helper thread; the connection's settings come back after.
+    const auto setting = [&](const char* name) { return db.execAndGet(fmt::format("PRAGMA {}", name)).getInt64(); };
+    const std::int64_t temp_store = setting("temp_store"), cache_size = setting("cache_size"),
+                       threads = setting("threads");
+    struct Restore {
+      SQLite::Database& db;
+      std::int64_t temp_store, cache_size, threads;
+      ~Restore() {
+        try {
+          db.exec(fmt::format("PRAGMA cache_size = {}; PRAGMA threads = {}", cache_size, threads));
+          if (db.execAndGet("PRAGMA temp_store").getInt64() != temp_store)
+            db.exec(fmt::format("PRAGMA temp_store = {}", temp_store));
+        } catch (...) {
+        }
+      }
+    } restore{db, temp_store, cache_size, threads};
+    db.exec(fmt::format("PRAGMA cache_size = -{}; PRAGMA threads = 1", kIndexBuildCacheKiB));
+    try {
+      db.exec("PRAGMA temp_store = FILE");
+    } catch (const SQLite::Exception&) {
+      // Refused while the connection has temporary tables or triggers (only a
+      // program using the library can have them): the sort stays in memory.
+    }
+    for (const auto& [name, sql] : dropped_indexes) db.exec(sql);
+    dropped_indexes.clear();
+  }
+
+  // Called before any statement that finds release_spec rows by spec: during a
+  // bulk load that index is missing, and a scan per statement would cost more
+  // than building every index now.
+  void need_indexes() {
+    if (!dropped_indexes.empty()) finish_bulk_load();
+  }
 
   // Looks `key` up in `cache`, then with `select`, else calls `create`.
   template <typename Create>
@@ -288,6 +354,7 @@ struct PageWriter::Impl {
         spec_set_all_stacks.with(wider, id).exec();
       if (differs) {
         // The newest page wins; the disagreement is reported, not hidden.
+        need_indexes();
         result.conflicts.push_back({std::string(r.hash), differs});
         bind_attributes(spec_update, 1);
         spec_update.bind(10, id);
@@ -349,6 +416,7 @@ struct PageWriter::Impl {
     std::unordered_set<std::int64_t> before;
     if (page_id) {
       result.status = PageStatus::Updated;
+      need_indexes();
       auto old = specs_of_page(page_id);
       before.insert(old.begin(), old.end());
       page_unlink.with(page_id).exec();
@@ -396,6 +464,7 @@ void PageWriter::restamp(const KnownPage& page, std::string_view path, const Fil
 }
 
 std::int64_t PageWriter::remove(std::int64_t page_id) {
+  impl_->need_indexes();
   auto old = impl_->specs_of_page(page_id);
   impl_->page_unlink.with(page_id).exec();
   impl_->page_delete.with(page_id).exec();
@@ -403,5 +472,9 @@ std::int64_t PageWriter::remove(std::int64_t page_id) {
   for (auto id : old) impl_->refresh_all_stacks(id);
   return static_cast<std::int64_t>(old.size());
 }
+
+bool PageWriter::begin_bulk_load() { return impl_->begin_bulk_load(); }
+
+void PageWriter::finish_bulk_load() { impl_->finish_bulk_load(); }
 
 }  // namespace cachedb
