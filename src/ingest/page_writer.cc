@@ -59,7 +59,7 @@ struct PageWriter::Impl {
   Statement page_by_key{db, "SELECT id, content_hash FROM page WHERE release_id = ? AND package_id = ?"};
   Statement page_insert{db,
       "INSERT INTO page(release_id, package_id, path, content_hash, file_size, file_mtime_ns, ingested_at) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?)"};
+      "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (release_id, package_id) DO NOTHING"};
   Statement page_update{db,
       "UPDATE page SET path = ?, content_hash = ?, file_size = ?, file_mtime_ns = ?, ingested_at = ? WHERE id = ?"};
   Statement page_restamp{db,
@@ -70,9 +70,13 @@ struct PageWriter::Impl {
   Statement spec_by_hash{db,
       "SELECT id, package_id, compiler_id, os_id, platform_id, target_id, version, variant_set_id, "
       "all_stack_set_id FROM spec WHERE hash = ?"};
+  // Inserts nothing when the hash is stored: sqlite3_changes() tells.
   Statement spec_insert{db,
       "INSERT INTO spec(hash, package_id, version, compiler_id, os_id, platform_id, target_id, size, tarball, "
-      "variant_set_id, all_stack_set_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"};
+      "variant_set_id, all_stack_set_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING"};
+  Statement specs_of_package{db,
+      "SELECT id, package_id, compiler_id, os_id, platform_id, target_id, version, variant_set_id, "
+      "all_stack_set_id, hash FROM spec WHERE package_id = ?"};
   Statement spec_set_all_stacks{db, "UPDATE spec SET all_stack_set_id = ? WHERE id = ?"};
   Statement spec_stack_sets{db, "SELECT DISTINCT stack_set_id FROM release_spec WHERE spec_id = ?"};
   Statement stack_set_members{db, "SELECT stack_id FROM stack_set_member WHERE stack_set_id = ?"};
@@ -126,11 +130,13 @@ struct PageWriter::Impl {
                       "OR EXISTS (SELECT 1 FROM release_spec)")
             .getInt())
       return false;
-    // Every index declared with CREATE INDEX on a table the page writer fills;
-    // UNIQUE constraints (sqlite_autoindex_*) stay, the writer looks them up.
+    // Every index declared with CREATE INDEX on a table the page writer fills,
+    // but spec_by_package; UNIQUE constraints (sqlite_autoindex_*) stay too:
+    // the writer looks those up.
     SQLite::Statement st(db,
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN "
-        "('page', 'spec', 'spec_version', 'release_spec', 'stack_set_member', 'variant_set_member') ORDER BY name");
+        "('page', 'spec', 'spec_version', 'release_spec', 'stack_set_member', 'variant_set_member') "
+        "AND name <> 'spec_by_package' ORDER BY name");
     while (st.executeStep()) dropped_indexes.emplace_back(st.getColumn(0).getString(), st.getColumn(1).getString());
     st.reset();
     for (const auto& [name, sql] : dropped_indexes) db.exec(fmt::format("DROP INDEX \"{}\"", name));
@@ -338,41 +344,114 @@ struct PageWriter::Impl {
       st.bind(first + 8, variant_set);
     };
 
-    spec_by_hash.bind(1, r.hash);
-    if (spec_by_hash.step()) {
-      const std::int64_t id = spec_by_hash.int64(0);
-      const unsigned differs = (spec_by_hash.int64(1) != package_id ? SpecConflict::kPackage : 0u) |
-                               (spec_by_hash.int64(2) != compiler ? SpecConflict::kCompiler : 0u) |
-                               (spec_by_hash.int64(3) != os ? SpecConflict::kOs : 0u) |
-                               (spec_by_hash.int64(4) != platform ? SpecConflict::kPlatform : 0u) |
-                               (spec_by_hash.int64(5) != target ? SpecConflict::kTarget : 0u) |
-                               (spec_by_hash.text(6) != version ? SpecConflict::kVersions : 0u) |
-                               (spec_by_hash.int64(7) != variant_set ? SpecConflict::kVariants : 0u);
-      const std::int64_t all_stacks = spec_by_hash.int64(8);
-      spec_by_hash.reset();
-      if (const std::int64_t wider = stack_set_union(all_stacks, stack_set); wider != all_stacks)
-        spec_set_all_stacks.with(wider, id).exec();
-      if (differs) {
-        // The newest page wins; the disagreement is reported, not hidden.
-        need_indexes();
-        result.conflicts.push_back({std::string(r.hash), differs});
-        bind_attributes(spec_update, 1);
-        spec_update.bind(10, id);
-        spec_update.exec();
-        release_spec_refresh.with(id).exec();
-        spec_forget_versions.with(id).exec();
+    // A spec this package's pages stored before: no statement to find it.
+    // Otherwise the insert itself tells whether the hash is new; only a hash
+    // stored by another package's page is then looked up.
+    StoredSpec fetched;
+    const StoredSpec* stored = package_spec(r.hash);
+    if (!stored) {
+      spec_insert.bind(1, r.hash);
+      bind_attributes(spec_insert, 2);
+      spec_insert.bind(11, stack_set);
+      spec_insert.exec();
+      if (sqlite3_changes(db.getHandle()) > 0) {
+        const std::int64_t id = db.getLastInsertRowid();
         write_versions(id, r);
+        return {id, package_id, compiler, os, platform, target};
       }
-      return {id, package_id, compiler, os, platform, target, differs};
+      spec_by_hash.bind(1, r.hash);
+      if (!spec_by_hash.step()) {
+        spec_by_hash.reset();
+        throw Error(fmt::format("spec {} is neither new nor stored", r.hash));
+      }
+      stored_version_buffer.clear();
+      fetched = stored_spec(spec_by_hash, stored_version_buffer);
+      spec_by_hash.reset();
+      stored = &fetched;
     }
-    spec_by_hash.reset();
-    spec_insert.bind(1, r.hash);
-    bind_attributes(spec_insert, 2);
-    spec_insert.bind(11, stack_set);
-    spec_insert.exec();
-    const std::int64_t id = db.getLastInsertRowid();
-    write_versions(id, r);
-    return {id, package_id, compiler, os, platform, target};
+    const std::int64_t id = stored->id;
+    const unsigned differs = (stored->package != package_id ? SpecConflict::kPackage : 0u) |
+                             (stored->compiler != compiler ? SpecConflict::kCompiler : 0u) |
+                             (stored->os != os ? SpecConflict::kOs : 0u) |
+                             (stored->platform != platform ? SpecConflict::kPlatform : 0u) |
+                             (stored->target != target ? SpecConflict::kTarget : 0u) |
+                             (stored->version != version ? SpecConflict::kVersions : 0u) |
+                             (stored->variant_set != variant_set ? SpecConflict::kVariants : 0u);
+    if (const std::int64_t wider = stack_set_union(stored->all_stacks, stack_set); wider != stored->all_stacks)
+      spec_set_all_stacks.with(wider, id).exec();
+    if (differs) {
+      // The newest page wins; the disagreement is reported, not hidden.
+      need_indexes();
+      result.conflicts.push_back({std::string(r.hash), differs});
+      bind_attributes(spec_update, 1);
+      spec_update.bind(10, id);
+      spec_update.exec();
+      release_spec_refresh.with(id).exec();
+      spec_forget_versions.with(id).exec();
+      write_versions(id, r);
+    }
+    return {id, package_id, compiler, os, platform, target, differs};
+  }
+
+  // A spec as stored, for comparison with what a page says of its hash.
+  struct StoredSpec {
+    std::int64_t id = 0, package = 0, compiler = 0, os = 0, platform = 0, target = 0, variant_set = 0,
+                 all_stacks = 0;
+    std::string_view version;
+  };
+
+  // Reads columns (id, package_id, compiler_id, os_id, platform_id, target_id,
+  // version, variant_set_id, all_stack_set_id); the version is appended to `text`.
+  static StoredSpec stored_spec(const Statement& st, std::string& text) {
+    StoredSpec s{st.int64(0), st.int64(1), st.int64(2), st.int64(3), st.int64(4), st.int64(5), st.int64(7),
+                 st.int64(8), {}};
+    const std::string_view v = st.text(6);
+    const std::size_t at = text.size();
+    text.append(v);
+    s.version = std::string_view(text).substr(at, v.size());  // fixed up by the caller if `text` grows
+    return s;
+  }
+
+  // The specs stored for the package of the page being written, sorted by
+  // hash: a page mostly lists again what the package's page in another
+  // release listed, and one range read of spec_by_package replaces a lookup
+  // by hash per spec. Kept for one page only, so it is as large as a package.
+  struct PackageSpec {
+    StoredSpec spec;
+    std::size_t hash_at, hash_len, version_at;
+  };
+  std::vector<PackageSpec> package_specs;
+  std::string package_text, stored_version_buffer;
+
+  void load_package_specs(std::int64_t package_id) {
+    package_specs.clear();
+    package_text.clear();
+    specs_of_package.bind(1, package_id);
+    while (specs_of_package.step()) {
+      PackageSpec p;
+      const std::string_view hash = specs_of_package.text(9);
+      p.hash_at = package_text.size();
+      p.hash_len = hash.size();
+      package_text.append(hash);
+      p.version_at = package_text.size();
+      p.spec = stored_spec(specs_of_package, package_text);
+      package_specs.push_back(p);
+    }
+    specs_of_package.reset();
+    // Views into package_text, now that it no longer grows.
+    for (auto& p : package_specs) p.spec.version = std::string_view(package_text).substr(p.version_at, p.spec.version.size());
+    std::sort(package_specs.begin(), package_specs.end(),
+              [&](const PackageSpec& a, const PackageSpec& b) { return hash_of(a) < hash_of(b); });
+  }
+
+  std::string_view hash_of(const PackageSpec& p) const {
+    return std::string_view(package_text).substr(p.hash_at, p.hash_len);
+  }
+
+  const StoredSpec* package_spec(std::string_view hash) const {
+    auto it = std::lower_bound(package_specs.begin(), package_specs.end(), hash,
+                               [&](const PackageSpec& p, std::string_view h) { return hash_of(p) < h; });
+    return it != package_specs.end() && hash_of(*it) == hash ? &it->spec : nullptr;
   }
 
   std::vector<std::int64_t> specs_of_page(std::int64_t page_id) {
@@ -401,32 +480,34 @@ struct PageWriter::Impl {
     result.release_id = releases.id(page.release);
     result.package_id = packages.id(page.package);
 
+    // Most pages are new: the insert finds out, and only a page stored before
+    // is looked up.
+    std::unordered_set<std::int64_t> before;
     std::int64_t page_id = 0;
-    page_by_key.bind(1, result.release_id);
-    page_by_key.bind(2, result.package_id);
-    if (page_by_key.step()) {
+    page_insert.with(result.release_id, result.package_id, path, content_hash, stamp.size, stamp.mtime_ns, now).exec();
+    if (sqlite3_changes(db.getHandle()) > 0) {
+      result.status = PageStatus::Added;
+      page_id = db.getLastInsertRowid();
+    } else {
+      page_by_key.bind(1, result.release_id);
+      page_by_key.bind(2, result.package_id);
+      if (!page_by_key.step()) {
+        page_by_key.reset();
+        throw Error(fmt::format("page {}/{} is neither new nor stored", page.release, page.package));
+      }
       page_id = page_by_key.int64(0);
       const bool same = page_by_key.text(1) == content_hash;
       page_by_key.reset();
       if (same) return result;  // Unchanged
-    } else {
-      page_by_key.reset();
-    }
-
-    std::unordered_set<std::int64_t> before;
-    if (page_id) {
       result.status = PageStatus::Updated;
       need_indexes();
       auto old = specs_of_page(page_id);
       before.insert(old.begin(), old.end());
       page_unlink.with(page_id).exec();
       page_update.with(path, content_hash, stamp.size, stamp.mtime_ns, now, page_id).exec();
-    } else {
-      result.status = PageStatus::Added;
-      page_insert.with(result.release_id, result.package_id, path, content_hash, stamp.size, stamp.mtime_ns, now).exec();
-      page_id = db.getLastInsertRowid();
     }
 
+    load_package_specs(result.package_id);
     std::vector<std::int64_t> listed;  // the page's specs, for a replaced page's refresh below
     if (result.status == PageStatus::Updated) listed.reserve(page.specs.size());
     for (const auto& r : page.specs) {
