@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 #include <SQLiteCpp/Statement.h>
+#include <xxhash.h>
 
 #include "parsing/compiler.h"
 #include "parsing/variant.h"
@@ -39,10 +40,23 @@ using StringMap = std::unordered_map<std::string, V, TransparentHash, std::equal
 // emptied when full, so that memory does not grow with the corpus.
 constexpr std::size_t kMaxCached = 1u << 16;
 
+// A list of texts, by a 128-bit fingerprint of its text: a cache entry is 16
+// bytes of key whatever the list's length (a spec's variants can be a few
+// hundred bytes, and there are tens of thousands of distinct lists).
+struct Fingerprint {
+  std::uint64_t low, high;
+  bool operator==(const Fingerprint&) const = default;
+};
+struct FingerprintHash {
+  std::size_t operator()(const Fingerprint& f) const { return static_cast<std::size_t>(f.low); }
+};
 template <typename V>
-void remember(StringMap<V>& cache, std::string key, V value) {
+using FingerprintMap = std::unordered_map<Fingerprint, V, FingerprintHash>;
+
+template <typename Map, typename K, typename V>
+void remember(Map& cache, K&& key, V value) {
   if (cache.size() >= kMaxCached) cache.clear();
-  cache.emplace(std::move(key), std::move(value));
+  cache.emplace(std::forward<K>(key), std::move(value));
 }
 
 }  // namespace
@@ -51,10 +65,13 @@ struct PageWriter::Impl {
   SQLite::Database& db;
   Interner releases{db, "release"}, packages{db, "package"}, oss{db, "os"},
       platforms{db, "platform"}, targets{db, "target"}, stacks{db, "stack"};
-  StringMap<std::int64_t> compilers, variants, stack_sets, variant_sets;
-  // The same lists, keyed by the page's raw text: most specs repeat a list seen
-  // just before, and one lookup then replaces a lookup per item.
-  StringMap<std::int64_t> compilers_by_text, stack_sets_by_text, variant_sets_by_text;
+  // Variant sets are not cached by their members' ids: variant_sets_by_text
+  // answers nearly every lookup, and the table the rest.
+  StringMap<std::int64_t> compilers, variants, stack_sets;
+  StringMap<std::int64_t> compilers_by_text;
+  // The lists of stacks and variants, keyed by the page's raw text: most specs
+  // repeat a list seen just before, and one lookup then replaces one per item.
+  FingerprintMap<std::int64_t> stack_sets_by_text, variant_sets_by_text;
 
   Statement page_by_key{db, "SELECT id, content_hash FROM page WHERE release_id = ? AND package_id = ?"};
   Statement page_insert{db,
@@ -119,7 +136,7 @@ struct PageWriter::Impl {
 
   // The page cache, in KiB, while finish_bulk_load() builds indexes; also the
   // size of the runs SQLite sorts in memory, so it bounds the build's memory.
-  static constexpr int kIndexBuildCacheKiB = 4096;
+  static constexpr int kIndexBuildCacheKiB = 2048;
 
   // The indexes begin_bulk_load() dropped, by name, with the SQL that builds them.
   std::vector<std::pair<std::string, std::string>> dropped_indexes;
@@ -184,11 +201,12 @@ struct PageWriter::Impl {
     if (!dropped_indexes.empty()) finish_bulk_load();
   }
 
-  // Looks `key` up in `cache`, then with `select`, else calls `create`.
+  // Looks `key` up in `cache` (unless null), then with `select`, else calls `create`.
   template <typename Create>
-  std::int64_t intern(StringMap<std::int64_t>& cache, Statement& select, std::string_view key,
+  std::int64_t intern(StringMap<std::int64_t>* cache, Statement& select, std::string_view key,
                       Create&& create) {
-    if (auto it = cache.find(key); it != cache.end()) return it->second;
+    if (cache)
+      if (auto it = cache->find(key); it != cache->end()) return it->second;
     std::int64_t id;
     select.bind(1, key);
     if (select.step()) {
@@ -199,7 +217,7 @@ struct PageWriter::Impl {
       create();
       id = db.getLastInsertRowid();
     }
-    remember(cache, std::string(key), id);
+    if (cache) remember(*cache, std::string(key), id);
     return id;
   }
 
@@ -213,12 +231,12 @@ struct PageWriter::Impl {
   std::int64_t compiler_id_of(std::string_view text) {
     Compiler c = parse_compiler(text);
     const std::string label = c.label();
-    return intern(compilers, compiler_select, label,
+    return intern(&compilers, compiler_select, label,
                   [&] { compiler_insert.with(label, c.name, c.version).exec(); });
   }
 
   std::int64_t variant_id(std::string_view text) {
-    return intern(variants, variant_select, text, [&] {
+    return intern(&variants, variant_select, text, [&] {
       Variant v = parse_variant(text);
       variant_insert.with(text, v.name, v.propagate ? 1 : 0, v.exact ? 1 : 0).exec();
       const std::int64_t id = db.getLastInsertRowid();
@@ -247,7 +265,7 @@ struct PageWriter::Impl {
     if (std::includes(sa.begin(), sa.end(), sb.begin(), sb.end())) return a;
     id_buffer.assign(sa.begin(), sa.end());
     id_buffer.insert(id_buffer.end(), sb.begin(), sb.end());
-    return id_set(id_buffer, stack_sets, stack_set_select, stack_set_insert, stack_set_member_insert);
+    return id_set(id_buffer, &stack_sets, stack_set_select, stack_set_insert, stack_set_member_insert);
   }
 
   // Recomputes a spec's stacks over all releases from release_spec, after it
@@ -263,7 +281,7 @@ struct PageWriter::Impl {
   }
 
   // Interns a set of ids (sorted, deduplicated) through a *_set table.
-  std::int64_t id_set(std::vector<std::int64_t>& ids, StringMap<std::int64_t>& cache, Statement& select,
+  std::int64_t id_set(std::vector<std::int64_t>& ids, StringMap<std::int64_t>* cache, Statement& select,
                       Statement& insert, Statement& insert_member) {
     std::sort(ids.begin(), ids.end());
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
@@ -278,17 +296,18 @@ struct PageWriter::Impl {
 
   // The id of the set of `items`, through a cache keyed by their raw text.
   template <typename Compute>
-  std::int64_t set_by_text(StringMap<std::int64_t>& cache, std::span<const std::string_view> items,
+  std::int64_t set_by_text(FingerprintMap<std::int64_t>& cache, std::span<const std::string_view> items,
                            Compute&& compute) {
     text_buffer.clear();
     for (auto item : items) {
       text_buffer.append(item);
       text_buffer.push_back('\x1f');  // a separator no page text contains
     }
-    if (auto it = cache.find(text_buffer); it != cache.end()) return it->second;
-    std::string key = text_buffer;
+    const XXH128_hash_t h = XXH3_128bits(text_buffer.data(), text_buffer.size());
+    const Fingerprint key{h.low64, h.high64};
+    if (auto it = cache.find(key); it != cache.end()) return it->second;
     const std::int64_t id = compute();
-    remember(cache, std::move(key), id);
+    remember(cache, key, id);
     return id;
   }
 
@@ -303,13 +322,13 @@ struct PageWriter::Impl {
   std::int64_t stack_set_id_of(std::span<const std::string_view> names) {
     id_buffer.clear();
     for (auto n : names) id_buffer.push_back(stacks.id(n));
-    return id_set(id_buffer, stack_sets, stack_set_select, stack_set_insert, stack_set_member_insert);
+    return id_set(id_buffer, &stack_sets, stack_set_select, stack_set_insert, stack_set_member_insert);
   }
 
   std::int64_t variant_set_id_of(std::span<const std::string_view> texts) {
     id_buffer.clear();
     for (auto t : texts) id_buffer.push_back(variant_id(t));
-    return id_set(id_buffer, variant_sets, variant_set_select, variant_set_insert, variant_set_member_insert);
+    return id_set(id_buffer, nullptr, variant_set_select, variant_set_insert, variant_set_member_insert);
   }
 
   void write_versions(std::int64_t spec_id, const SpecRecord& r) {
