@@ -1,5 +1,7 @@
 #include "storage/interner.h"
 
+#include <xxhash.h>
+
 namespace cachedb {
 
 Interner::Interner(SQLite::Database& db, const std::string& table)
@@ -7,8 +9,14 @@ Interner::Interner(SQLite::Database& db, const std::string& table)
       select_(db, "SELECT id FROM " + table + " WHERE name = ?"),
       insert_(db, "INSERT INTO " + table + "(name) VALUES (?)") {}
 
+Interner::Fingerprint Interner::fingerprint(std::string_view name) {
+  const XXH128_hash_t h = XXH3_128bits(name.data(), name.size());
+  return {h.low64, h.high64};
+}
+
 std::int64_t Interner::id(std::string_view name) {
-  if (auto it = cache_.find(name); it != cache_.end()) return it->second;
+  const Fingerprint key = fingerprint(name);
+  if (auto it = cache_.find(key); it != cache_.end()) return it->second;
   std::int64_t id;
   select_.bind(1, name);
   if (select_.step()) {
@@ -21,7 +29,7 @@ std::int64_t Interner::id(std::string_view name) {
   // A cache of what the table can always answer: emptied when full, so that
   // memory does not grow with the number of distinct values.
   if (cache_.size() >= kMaxCached) cache_.clear();
-  cache_.emplace(std::string(name), id);
+  cache_.emplace(key, id);
   return id;
 }
 
