@@ -442,9 +442,11 @@ struct PageWriter::Impl {
   std::vector<PackageSpec> package_specs;
   std::string package_text, stored_version_buffer;
 
+  // 0 for a package added just now, which has no specs yet.
   void load_package_specs(std::int64_t package_id) {
     package_specs.clear();
     package_text.clear();
+    if (!package_id) return;
     specs_of_package.bind(1, package_id);
     while (specs_of_package.step()) {
       PackageSpec p;
@@ -459,15 +461,23 @@ struct PageWriter::Impl {
     specs_of_package.reset();
     // Views into package_text, now that it no longer grows.
     for (auto& p : package_specs) p.spec.version = std::string_view(package_text).substr(p.version_at, p.spec.version.size());
-    std::sort(package_specs.begin(), package_specs.end(),
-              [&](const PackageSpec& a, const PackageSpec& b) { return hash_of(a) < hash_of(b); });
+    // Most packages have a handful of specs, searched faster in a row than sorted.
+    if (package_specs.size() > kLinearSearch)
+      std::sort(package_specs.begin(), package_specs.end(),
+                [&](const PackageSpec& a, const PackageSpec& b) { return hash_of(a) < hash_of(b); });
   }
+  static constexpr std::size_t kLinearSearch = 16;
 
   std::string_view hash_of(const PackageSpec& p) const {
     return std::string_view(package_text).substr(p.hash_at, p.hash_len);
   }
 
   const StoredSpec* package_spec(std::string_view hash) const {
+    if (package_specs.size() <= kLinearSearch) {
+      for (const auto& p : package_specs)
+        if (hash_of(p) == hash) return &p.spec;
+      return nullptr;
+    }
     auto it = std::lower_bound(package_specs.begin(), package_specs.end(), hash,
                                [&](const PackageSpec& p, std::string_view h) { return hash_of(p) < h; });
     return it != package_specs.end() && hash_of(*it) == hash ? &it->spec : nullptr;
@@ -497,7 +507,8 @@ struct PageWriter::Impl {
                         const FileStamp& stamp, std::string_view now) {
     PageWriteResult result;
     result.release_id = releases.id(page.release);
-    result.package_id = packages.id(page.package);
+    bool new_package = false;
+    result.package_id = packages.id(page.package, &new_package);
 
     // Most pages are new: the insert finds out, and only a page stored before
     // is looked up.
@@ -526,7 +537,7 @@ struct PageWriter::Impl {
       page_update.with(path, content_hash, stamp.size, stamp.mtime_ns, now, page_id).exec();
     }
 
-    load_package_specs(result.package_id);
+    load_package_specs(new_package ? 0 : result.package_id);
     std::vector<std::int64_t> listed;  // the page's specs, for a replaced page's refresh below
     if (result.status == PageStatus::Updated) listed.reserve(page.specs.size());
     for (const auto& r : page.specs) {

@@ -14,7 +14,8 @@ Interner::Fingerprint Interner::fingerprint(std::string_view name) {
   return {h.low64, h.high64};
 }
 
-std::int64_t Interner::id(std::string_view name) {
+std::int64_t Interner::id(std::string_view name, bool* inserted) {
+  if (inserted) *inserted = false;
   const Fingerprint key = fingerprint(name);
   if (auto it = cache_.find(key); it != cache_.end()) return it->second;
   std::int64_t id;
@@ -24,6 +25,7 @@ std::int64_t Interner::id(std::string_view name) {
   } else {
     insert_.with(name).exec();
     id = db_.getLastInsertRowid();
+    if (inserted) *inserted = true;
   }
   select_.reset();
   // A cache of what the table can always answer: emptied when full, so that

@@ -20,7 +20,8 @@ class Interner {
   // one of a fixed set of names from the code, never user text.
   Interner(SQLite::Database& db, const std::string& table);
 
-  std::int64_t id(std::string_view name);
+  // The id of `name`; `*inserted` (when given) tells whether this call added it.
+  std::int64_t id(std::string_view name, bool* inserted = nullptr);
 
   static constexpr std::size_t kMaxCached = 1u << 16;
 
