@@ -1,6 +1,7 @@
 #include "ingest/page_writer.h"
 
 #include <algorithm>
+#include <array>
 #include <span>
 #include <unordered_map>
 #include <unordered_set>
@@ -104,9 +105,48 @@ struct PageWriter::Impl {
   Statement spec_is_listed{db, "SELECT 1 FROM release_spec WHERE spec_id = ? LIMIT 1"};
   Statement spec_delete{db, "DELETE FROM spec WHERE id = ?"};
   Statement spec_version_insert{db, "INSERT OR IGNORE INTO spec_version(spec_id, version) VALUES (?, ?)"};
-  Statement release_spec_upsert{db,
-      "INSERT INTO release_spec(release_id, spec_id, page_id, stack_set_id, package_id, compiler_id, os_id, "
-      "platform_id, target_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"};
+  // The page's release_spec rows are inserted together once its specs are
+  // stored, up to kRowsPerInsert rows per INSERT: one statement's start, cursor
+  // and end for many rows. Statements for each count are prepared when first needed.
+  static constexpr std::size_t kRowsPerInsert = 16;
+  struct PageRow {
+    std::int64_t spec, stack_set, package, compiler, os, platform, target;
+  };
+  std::vector<PageRow> page_rows;
+  std::array<std::unique_ptr<Statement>, kRowsPerInsert + 1> release_spec_inserts;
+
+  Statement& release_spec_insert(std::size_t rows) {
+    auto& st = release_spec_inserts[rows];
+    if (!st) {
+      std::string sql =
+          "INSERT INTO release_spec(release_id, spec_id, page_id, stack_set_id, package_id, compiler_id, os_id, "
+          "platform_id, target_id) VALUES ";
+      for (std::size_t i = 0; i < rows; ++i) sql += i ? ", (?, ?, ?, ?, ?, ?, ?, ?, ?)" : "(?, ?, ?, ?, ?, ?, ?, ?, ?)";
+      st = std::make_unique<Statement>(db, sql);
+    }
+    return *st;
+  }
+
+  void insert_page_rows(std::int64_t release_id, std::int64_t page_id) {
+    for (std::size_t at = 0; at < page_rows.size(); at += kRowsPerInsert) {
+      const std::size_t n = std::min(kRowsPerInsert, page_rows.size() - at);
+      Statement& st = release_spec_insert(n);
+      int p = 0;
+      for (std::size_t i = at; i < at + n; ++i) {
+        const PageRow& r = page_rows[i];
+        st.bind(++p, release_id);
+        st.bind(++p, r.spec);
+        st.bind(++p, page_id);
+        st.bind(++p, r.stack_set);
+        st.bind(++p, r.package);
+        st.bind(++p, r.compiler);
+        st.bind(++p, r.os);
+        st.bind(++p, r.platform);
+        st.bind(++p, r.target);
+      }
+      st.exec();
+    }
+  }
   // A hash another package's page listed in the same release moves to this page.
   Statement release_spec_take_over{db,
       "DELETE FROM release_spec WHERE spec_id = ?1 AND release_id = ?2 AND page_id <> ?3"};
@@ -540,18 +580,17 @@ struct PageWriter::Impl {
     load_package_specs(new_package ? 0 : result.package_id);
     std::vector<std::int64_t> listed;  // the page's specs, for a replaced page's refresh below
     if (result.status == PageStatus::Updated) listed.reserve(page.specs.size());
+    page_rows.clear();
     for (const auto& r : page.specs) {
       const std::int64_t stack_set = stack_set_id(r.stacks);
       const SpecIds spec = upsert_spec(r, result.package_id, stack_set, result);
       if (spec.differs & SpecConflict::kPackage)
         release_spec_take_over.with(spec.id, result.release_id, page_id).exec();
-      release_spec_upsert
-          .with(result.release_id, spec.id, page_id, stack_set, spec.package, spec.compiler, spec.os,
-                spec.platform, spec.target)
-          .exec();
+      page_rows.push_back({spec.id, stack_set, spec.package, spec.compiler, spec.os, spec.platform, spec.target});
       if (before.erase(spec.id) == 0) ++result.specs_added;
       if (result.status == PageStatus::Updated) listed.push_back(spec.id);
     }
+    insert_page_rows(result.release_id, page_id);
     result.specs_removed = static_cast<std::int64_t>(before.size());
     delete_orphans({before.begin(), before.end()});
     // A replaced page may have taken stacks away from specs it still lists, or
