@@ -94,7 +94,7 @@ struct PageWriter::Impl {
       "variant_set_id, all_stack_set_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING"};
   Statement specs_of_package{db,
       "SELECT id, package_id, compiler_id, os_id, platform_id, target_id, version, variant_set_id, "
-      "all_stack_set_id, hash FROM spec WHERE package_id = ?"};
+      "all_stack_set_id, hash FROM spec WHERE package_id = ? LIMIT ?"};
   Statement spec_set_all_stacks{db, "UPDATE spec SET all_stack_set_id = ? WHERE id = ?"};
   Statement spec_stack_sets{db, "SELECT DISTINCT stack_set_id FROM release_spec WHERE spec_id = ?"};
   Statement stack_set_members{db, "SELECT stack_id FROM stack_set_member WHERE stack_set_id = ?"};
@@ -482,13 +482,23 @@ struct PageWriter::Impl {
   std::vector<PackageSpec> package_specs;
   std::string package_text, stored_version_buffer;
 
-  // 0 for a package added just now, which has no specs yet.
-  void load_package_specs(std::int64_t package_id) {
+  // 0 for a package added just now, which has no specs yet. A package that
+  // stores many more specs than the page lists is not read (its specs are
+  // then found by hash): the memory this takes stays proportional to the page.
+  void load_package_specs(std::int64_t package_id, std::size_t page_specs) {
     package_specs.clear();
     package_text.clear();
     if (!package_id) return;
+    const std::size_t most = 2 * page_specs + 1024;
     specs_of_package.bind(1, package_id);
+    specs_of_package.bind(2, static_cast<std::int64_t>(most + 1));
     while (specs_of_package.step()) {
+      if (package_specs.size() == most) {
+        specs_of_package.reset();
+        package_specs.clear();
+        package_text.clear();
+        return;
+      }
       PackageSpec p;
       const std::string_view hash = specs_of_package.text(9);
       p.hash_at = package_text.size();
@@ -577,7 +587,7 @@ struct PageWriter::Impl {
       page_update.with(path, content_hash, stamp.size, stamp.mtime_ns, now, page_id).exec();
     }
 
-    load_package_specs(new_package ? 0 : result.package_id);
+    load_package_specs(new_package ? 0 : result.package_id, page.specs.size());
     std::vector<std::int64_t> listed;  // the page's specs, for a replaced page's refresh below
     if (result.status == PageStatus::Updated) listed.reserve(page.specs.size());
     page_rows.clear();
