@@ -64,7 +64,10 @@ void remember(Map& cache, K&& key, V value) {
 
 struct PageWriter::Impl {
   SQLite::Database& db;
-  Interner releases{db, "release"}, packages{db, "package"}, oss{db, "os"},
+  // Packages are not cached: a page looks its package up once, and pages come
+  // release after release, so a cache would need every package (41k at 1M
+  // spec rows, ~2 MB) to be of any use; the lookup costs ~1% of the writer.
+  Interner releases{db, "release"}, packages{db, "package", /*cached=*/false}, oss{db, "os"},
       platforms{db, "platform"}, targets{db, "target"}, stacks{db, "stack"};
   // Variant sets are not cached by their members' ids: variant_sets_by_text
   // answers nearly every lookup, and the table the rest.

@@ -17,8 +17,9 @@ namespace cachedb {
 class Interner {
  public:
   // `table` must have columns (id INTEGER PRIMARY KEY, name TEXT UNIQUE); it is
-  // one of a fixed set of names from the code, never user text.
-  Interner(SQLite::Database& db, const std::string& table);
+  // one of a fixed set of names from the code, never user text. Without
+  // `cached`, every call asks the table.
+  Interner(SQLite::Database& db, const std::string& table, bool cached = true);
 
   // The id of `name`; `*inserted` (when given) tells whether this call added it.
   std::int64_t id(std::string_view name, bool* inserted = nullptr);
@@ -35,6 +36,7 @@ class Interner {
   };
   static Fingerprint fingerprint(std::string_view name);
   SQLite::Database& db_;
+  bool cached_;
   std::unordered_map<Fingerprint, std::int64_t, Hash> cache_;
   Statement select_;
   Statement insert_;
