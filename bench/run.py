@@ -491,7 +491,7 @@ def sqlite_raw_insert(db, n_rows, releases, with_indexes):
         conn.execute("PRAGMA journal_mode = WAL").fetchall()
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA temp_store = MEMORY")
-        conn.execute("PRAGMA cache_size = -32768")
+        conn.execute("PRAGMA cache_size = -8192")
         for stmt in tables + (indexes if with_indexes else []):
             conn.execute(stmt)
         columns = [row[1] for row in conn.execute("PRAGMA table_info(release_spec)")]

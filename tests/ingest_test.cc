@@ -270,3 +270,29 @@ TEST_CASE("an unchanged file is recognized by its path, size and time without be
   CHECK(count(db, stored_time) == static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec);
   CHECK(count(db, stored_time) != before);
 }
+
+TEST_CASE("a package with many stored specs: a page listing a few of them finds them by hash") {
+  testing::TempDir dir;
+  auto db = open_database(dir / "db.sqlite", OpenMode::ReadWrite);
+  auto spec = [](const std::string& hash, const std::string& stack) {
+    return R"({"hash": ")" + hash + R"(", "os": "o", "platform": "linux", "target": "zen4", "stacks": [")" + stack +
+           R"(", "root"]})";
+  };
+  auto page = [](const std::string& release, const std::string& specs) {
+    return "---\ntitle: big\nlayout: cache\ncategories: [package, " + release + "]\nspec_details: [" + specs +
+           "]\n---\n";
+  };
+  std::string many;
+  for (int i = 0; i < 1100; ++i) many += (i ? ", " : "") + spec("h" + std::to_string(i), "e4s");
+  testing::write_text(dir / "tree" / "a.md", page("v1", many));
+  // More stored specs than the writer reads for a page of two.
+  testing::write_text(dir / "tree" / "b.md", page("v2", spec("h7", "tutorial") + ", " + spec("new", "e4s")));
+  auto s = ingest(db, {dir / "tree"}, {});
+  CHECK(s.pages_added == 2);
+  CHECK(s.specs_added == 1102);
+  CHECK(s.findings.empty());
+  CHECK(count(db, "SELECT count(*) FROM spec") == 1101);
+  CHECK(count(db, "SELECT count(*) FROM specs WHERE release = 'v2'") == 2);
+  CHECK(specs_with_wrong_stack_union(db) == 0);
+  CHECK(count(db, "SELECT count(*) FROM spec_stacks WHERE hash = 'h7'") == 4);  // e4s, root in v1; tutorial, root in v2
+}

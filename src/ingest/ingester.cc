@@ -199,6 +199,12 @@ class Run {
     }
   }
 
+  // See PageWriter::begin_bulk_load: worth it for a run into an empty database.
+  void begin_bulk_load() {
+    if (writer_.begin_bulk_load()) spdlog::debug("empty database: indexes are built after loading");
+  }
+  void finish_bulk_load() { writer_.finish_bulk_load(); }
+
   IngestSummary& summary() { return summary_; }
 
  private:
@@ -278,12 +284,14 @@ IngestSummary ingest_logged(SQLite::Database& db, const std::vector<fs::path>& i
   check_inputs(inputs);  // fails here, before any write, when an input is missing
   const std::size_t total = options.on_progress ? count_pages(inputs) : 0;
   return in_transaction(db, options, [&](Run& run) {
+    run.begin_bulk_load();
     PageLoader loader(inputs, options.max_page_bytes, known_pages(db));
     for (std::size_t done = 1; auto loaded = loader.next(); ++done) {
       run.page(*loaded);
       if (options.on_progress) options.on_progress(done, total);
     }
     if (options.prune) run.prune();
+    run.finish_bulk_load();
     // Logged inside the transaction: a run reads ok exactly when its data is committed.
     run.summary().run_id = log.id();
     log.finish(run.summary());

@@ -1,11 +1,14 @@
 #include "ingest/page_writer.h"
 
 #include <algorithm>
+#include <array>
 #include <span>
 #include <unordered_map>
 #include <unordered_set>
 
 #include <fmt/format.h>
+#include <SQLiteCpp/Statement.h>
+#include <xxhash.h>
 
 #include "parsing/compiler.h"
 #include "parsing/variant.h"
@@ -38,27 +41,46 @@ using StringMap = std::unordered_map<std::string, V, TransparentHash, std::equal
 // emptied when full, so that memory does not grow with the corpus.
 constexpr std::size_t kMaxCached = 1u << 16;
 
+// A list of texts, by a 128-bit fingerprint of its text: a cache entry is 16
+// bytes of key whatever the list's length (a spec's variants can be a few
+// hundred bytes, and there are tens of thousands of distinct lists).
+struct Fingerprint {
+  std::uint64_t low, high;
+  bool operator==(const Fingerprint&) const = default;
+};
+struct FingerprintHash {
+  std::size_t operator()(const Fingerprint& f) const { return static_cast<std::size_t>(f.low); }
+};
 template <typename V>
-void remember(StringMap<V>& cache, std::string key, V value) {
+using FingerprintMap = std::unordered_map<Fingerprint, V, FingerprintHash>;
+
+template <typename Map, typename K, typename V>
+void remember(Map& cache, K&& key, V value) {
   if (cache.size() >= kMaxCached) cache.clear();
-  cache.emplace(std::move(key), std::move(value));
+  cache.emplace(std::forward<K>(key), std::move(value));
 }
 
 }  // namespace
 
 struct PageWriter::Impl {
   SQLite::Database& db;
-  Interner releases{db, "release"}, packages{db, "package"}, oss{db, "os"},
+  // Packages are not cached: a page looks its package up once, and pages come
+  // release after release, so a cache would need every package (41k at 1M
+  // spec rows, ~2 MB) to be of any use; the lookup costs ~1% of the writer.
+  Interner releases{db, "release"}, packages{db, "package", /*cached=*/false}, oss{db, "os"},
       platforms{db, "platform"}, targets{db, "target"}, stacks{db, "stack"};
-  StringMap<std::int64_t> compilers, variants, stack_sets, variant_sets;
-  // The same lists, keyed by the page's raw text: most specs repeat a list seen
-  // just before, and one lookup then replaces a lookup per item.
-  StringMap<std::int64_t> compilers_by_text, stack_sets_by_text, variant_sets_by_text;
+  // Variant sets are not cached by their members' ids: variant_sets_by_text
+  // answers nearly every lookup, and the table the rest.
+  StringMap<std::int64_t> compilers, variants, stack_sets;
+  StringMap<std::int64_t> compilers_by_text;
+  // The lists of stacks and variants, keyed by the page's raw text: most specs
+  // repeat a list seen just before, and one lookup then replaces one per item.
+  FingerprintMap<std::int64_t> stack_sets_by_text, variant_sets_by_text;
 
   Statement page_by_key{db, "SELECT id, content_hash FROM page WHERE release_id = ? AND package_id = ?"};
   Statement page_insert{db,
       "INSERT INTO page(release_id, package_id, path, content_hash, file_size, file_mtime_ns, ingested_at) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?)"};
+      "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (release_id, package_id) DO NOTHING"};
   Statement page_update{db,
       "UPDATE page SET path = ?, content_hash = ?, file_size = ?, file_mtime_ns = ?, ingested_at = ? WHERE id = ?"};
   Statement page_restamp{db,
@@ -69,9 +91,13 @@ struct PageWriter::Impl {
   Statement spec_by_hash{db,
       "SELECT id, package_id, compiler_id, os_id, platform_id, target_id, version, variant_set_id, "
       "all_stack_set_id FROM spec WHERE hash = ?"};
+  // Inserts nothing when the hash is stored: sqlite3_changes() tells.
   Statement spec_insert{db,
       "INSERT INTO spec(hash, package_id, version, compiler_id, os_id, platform_id, target_id, size, tarball, "
-      "variant_set_id, all_stack_set_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"};
+      "variant_set_id, all_stack_set_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING"};
+  Statement specs_of_package{db,
+      "SELECT id, package_id, compiler_id, os_id, platform_id, target_id, version, variant_set_id, "
+      "all_stack_set_id, hash FROM spec WHERE package_id = ? LIMIT ?"};
   Statement spec_set_all_stacks{db, "UPDATE spec SET all_stack_set_id = ? WHERE id = ?"};
   Statement spec_stack_sets{db, "SELECT DISTINCT stack_set_id FROM release_spec WHERE spec_id = ?"};
   Statement stack_set_members{db, "SELECT stack_id FROM stack_set_member WHERE stack_set_id = ?"};
@@ -82,9 +108,48 @@ struct PageWriter::Impl {
   Statement spec_is_listed{db, "SELECT 1 FROM release_spec WHERE spec_id = ? LIMIT 1"};
   Statement spec_delete{db, "DELETE FROM spec WHERE id = ?"};
   Statement spec_version_insert{db, "INSERT OR IGNORE INTO spec_version(spec_id, version) VALUES (?, ?)"};
-  Statement release_spec_upsert{db,
-      "INSERT INTO release_spec(release_id, spec_id, page_id, stack_set_id, package_id, compiler_id, os_id, "
-      "platform_id, target_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"};
+  // The page's release_spec rows are inserted together once its specs are
+  // stored, up to kRowsPerInsert rows per INSERT: one statement's start, cursor
+  // and end for many rows. Statements for each count are prepared when first needed.
+  static constexpr std::size_t kRowsPerInsert = 16;
+  struct PageRow {
+    std::int64_t spec, stack_set, package, compiler, os, platform, target;
+  };
+  std::vector<PageRow> page_rows;
+  std::array<std::unique_ptr<Statement>, kRowsPerInsert + 1> release_spec_inserts;
+
+  Statement& release_spec_insert(std::size_t rows) {
+    auto& st = release_spec_inserts[rows];
+    if (!st) {
+      std::string sql =
+          "INSERT INTO release_spec(release_id, spec_id, page_id, stack_set_id, package_id, compiler_id, os_id, "
+          "platform_id, target_id) VALUES ";
+      for (std::size_t i = 0; i < rows; ++i) sql += i ? ", (?, ?, ?, ?, ?, ?, ?, ?, ?)" : "(?, ?, ?, ?, ?, ?, ?, ?, ?)";
+      st = std::make_unique<Statement>(db, sql);
+    }
+    return *st;
+  }
+
+  void insert_page_rows(std::int64_t release_id, std::int64_t page_id) {
+    for (std::size_t at = 0; at < page_rows.size(); at += kRowsPerInsert) {
+      const std::size_t n = std::min(kRowsPerInsert, page_rows.size() - at);
+      Statement& st = release_spec_insert(n);
+      int p = 0;
+      for (std::size_t i = at; i < at + n; ++i) {
+        const PageRow& r = page_rows[i];
+        st.bind(++p, release_id);
+        st.bind(++p, r.spec);
+        st.bind(++p, page_id);
+        st.bind(++p, r.stack_set);
+        st.bind(++p, r.package);
+        st.bind(++p, r.compiler);
+        st.bind(++p, r.os);
+        st.bind(++p, r.platform);
+        st.bind(++p, r.target);
+      }
+      st.exec();
+    }
+  }
   // A hash another package's page listed in the same release moves to this page.
   Statement release_spec_take_over{db,
       "DELETE FROM release_spec WHERE spec_id = ?1 AND release_id = ?2 AND page_id <> ?3"};
@@ -112,11 +177,79 @@ struct PageWriter::Impl {
 
   explicit Impl(SQLite::Database& d) : db(d) {}
 
-  // Looks `key` up in `cache`, then with `select`, else calls `create`.
+  // The page cache, in KiB, while finish_bulk_load() builds indexes; also the
+  // size of the runs SQLite sorts in memory, so it bounds the build's memory.
+  static constexpr int kIndexBuildCacheKiB = 2048;
+
+  // The indexes begin_bulk_load() dropped, by name, with the SQL that builds them.
+  std::vector<std::pair<std::string, std::string>> dropped_indexes;
+
+  bool begin_bulk_load() {
+    if (!dropped_indexes.empty()) return true;
+    if (db.execAndGet("SELECT EXISTS (SELECT 1 FROM page) OR EXISTS (SELECT 1 FROM spec) "
+                      "OR EXISTS (SELECT 1 FROM release_spec)")
+            .getInt())
+      return false;
+    // Every index declared with CREATE INDEX on a table the page writer fills,
+    // but spec_by_package; UNIQUE constraints (sqlite_autoindex_*) stay too:
+    // the writer looks those up.
+    SQLite::Statement st(db,
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN "
+        "('page', 'spec', 'spec_version', 'release_spec', 'stack_set_member', 'variant_set_member') "
+        "AND name <> 'spec_by_package' ORDER BY name");
+    while (st.executeStep()) dropped_indexes.emplace_back(st.getColumn(0).getString(), st.getColumn(1).getString());
+    st.reset();
+    for (const auto& [name, sql] : dropped_indexes) db.exec(fmt::format("DROP INDEX \"{}\"", name));
+    return !dropped_indexes.empty();
+  }
+
+  void finish_bulk_load() {
+    if (dropped_indexes.empty()) return;
+    // CREATE INDEX sorts the table's keys. With temp_store = MEMORY SQLite sorts
+    // them all in memory (as much as the index is big: ~90 MB at 1M spec rows);
+    // with temporary files it sorts runs of cache_size bytes and merges them,
+    // one run on a helper thread while the next is read. So, for the build: a
+    // temporary file, a small cache (the index pages are written once, in
+    // order) and one helper thread; the connection's settings come back after.
+    const auto setting = [&](const char* name) { return db.execAndGet(fmt::format("PRAGMA {}", name)).getInt64(); };
+    const std::int64_t temp_store = setting("temp_store"), cache_size = setting("cache_size"),
+                       threads = setting("threads");
+    struct Restore {
+      SQLite::Database& db;
+      std::int64_t temp_store, cache_size, threads;
+      ~Restore() {
+        try {
+          db.exec(fmt::format("PRAGMA cache_size = {}; PRAGMA threads = {}", cache_size, threads));
+          if (db.execAndGet("PRAGMA temp_store").getInt64() != temp_store)
+            db.exec(fmt::format("PRAGMA temp_store = {}", temp_store));
+        } catch (...) {
+        }
+      }
+    } restore{db, temp_store, cache_size, threads};
+    db.exec(fmt::format("PRAGMA cache_size = -{}; PRAGMA threads = 1", kIndexBuildCacheKiB));
+    try {
+      db.exec("PRAGMA temp_store = FILE");
+    } catch (const SQLite::Exception&) {
+      // Refused while the connection has temporary tables or triggers (only a
+      // program using the library can have them): the sort stays in memory.
+    }
+    for (const auto& [name, sql] : dropped_indexes) db.exec(sql);
+    dropped_indexes.clear();
+  }
+
+  // Called before any statement that finds release_spec rows by spec: during a
+  // bulk load that index is missing, and a scan per statement would cost more
+  // than building every index now.
+  void need_indexes() {
+    if (!dropped_indexes.empty()) finish_bulk_load();
+  }
+
+  // Looks `key` up in `cache` (unless null), then with `select`, else calls `create`.
   template <typename Create>
-  std::int64_t intern(StringMap<std::int64_t>& cache, Statement& select, std::string_view key,
+  std::int64_t intern(StringMap<std::int64_t>* cache, Statement& select, std::string_view key,
                       Create&& create) {
-    if (auto it = cache.find(key); it != cache.end()) return it->second;
+    if (cache)
+      if (auto it = cache->find(key); it != cache->end()) return it->second;
     std::int64_t id;
     select.bind(1, key);
     if (select.step()) {
@@ -127,7 +260,7 @@ struct PageWriter::Impl {
       create();
       id = db.getLastInsertRowid();
     }
-    remember(cache, std::string(key), id);
+    if (cache) remember(*cache, std::string(key), id);
     return id;
   }
 
@@ -141,12 +274,12 @@ struct PageWriter::Impl {
   std::int64_t compiler_id_of(std::string_view text) {
     Compiler c = parse_compiler(text);
     const std::string label = c.label();
-    return intern(compilers, compiler_select, label,
+    return intern(&compilers, compiler_select, label,
                   [&] { compiler_insert.with(label, c.name, c.version).exec(); });
   }
 
   std::int64_t variant_id(std::string_view text) {
-    return intern(variants, variant_select, text, [&] {
+    return intern(&variants, variant_select, text, [&] {
       Variant v = parse_variant(text);
       variant_insert.with(text, v.name, v.propagate ? 1 : 0, v.exact ? 1 : 0).exec();
       const std::int64_t id = db.getLastInsertRowid();
@@ -175,7 +308,7 @@ struct PageWriter::Impl {
     if (std::includes(sa.begin(), sa.end(), sb.begin(), sb.end())) return a;
     id_buffer.assign(sa.begin(), sa.end());
     id_buffer.insert(id_buffer.end(), sb.begin(), sb.end());
-    return id_set(id_buffer, stack_sets, stack_set_select, stack_set_insert, stack_set_member_insert);
+    return id_set(id_buffer, &stack_sets, stack_set_select, stack_set_insert, stack_set_member_insert);
   }
 
   // Recomputes a spec's stacks over all releases from release_spec, after it
@@ -191,7 +324,7 @@ struct PageWriter::Impl {
   }
 
   // Interns a set of ids (sorted, deduplicated) through a *_set table.
-  std::int64_t id_set(std::vector<std::int64_t>& ids, StringMap<std::int64_t>& cache, Statement& select,
+  std::int64_t id_set(std::vector<std::int64_t>& ids, StringMap<std::int64_t>* cache, Statement& select,
                       Statement& insert, Statement& insert_member) {
     std::sort(ids.begin(), ids.end());
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
@@ -206,17 +339,18 @@ struct PageWriter::Impl {
 
   // The id of the set of `items`, through a cache keyed by their raw text.
   template <typename Compute>
-  std::int64_t set_by_text(StringMap<std::int64_t>& cache, std::span<const std::string_view> items,
+  std::int64_t set_by_text(FingerprintMap<std::int64_t>& cache, std::span<const std::string_view> items,
                            Compute&& compute) {
     text_buffer.clear();
     for (auto item : items) {
       text_buffer.append(item);
       text_buffer.push_back('\x1f');  // a separator no page text contains
     }
-    if (auto it = cache.find(text_buffer); it != cache.end()) return it->second;
-    std::string key = text_buffer;
+    const XXH128_hash_t h = XXH3_128bits(text_buffer.data(), text_buffer.size());
+    const Fingerprint key{h.low64, h.high64};
+    if (auto it = cache.find(key); it != cache.end()) return it->second;
     const std::int64_t id = compute();
-    remember(cache, std::move(key), id);
+    remember(cache, key, id);
     return id;
   }
 
@@ -231,13 +365,13 @@ struct PageWriter::Impl {
   std::int64_t stack_set_id_of(std::span<const std::string_view> names) {
     id_buffer.clear();
     for (auto n : names) id_buffer.push_back(stacks.id(n));
-    return id_set(id_buffer, stack_sets, stack_set_select, stack_set_insert, stack_set_member_insert);
+    return id_set(id_buffer, &stack_sets, stack_set_select, stack_set_insert, stack_set_member_insert);
   }
 
   std::int64_t variant_set_id_of(std::span<const std::string_view> texts) {
     id_buffer.clear();
     for (auto t : texts) id_buffer.push_back(variant_id(t));
-    return id_set(id_buffer, variant_sets, variant_set_select, variant_set_insert, variant_set_member_insert);
+    return id_set(id_buffer, nullptr, variant_set_select, variant_set_insert, variant_set_member_insert);
   }
 
   void write_versions(std::int64_t spec_id, const SpecRecord& r) {
@@ -272,40 +406,134 @@ struct PageWriter::Impl {
       st.bind(first + 8, variant_set);
     };
 
-    spec_by_hash.bind(1, r.hash);
-    if (spec_by_hash.step()) {
-      const std::int64_t id = spec_by_hash.int64(0);
-      const unsigned differs = (spec_by_hash.int64(1) != package_id ? SpecConflict::kPackage : 0u) |
-                               (spec_by_hash.int64(2) != compiler ? SpecConflict::kCompiler : 0u) |
-                               (spec_by_hash.int64(3) != os ? SpecConflict::kOs : 0u) |
-                               (spec_by_hash.int64(4) != platform ? SpecConflict::kPlatform : 0u) |
-                               (spec_by_hash.int64(5) != target ? SpecConflict::kTarget : 0u) |
-                               (spec_by_hash.text(6) != version ? SpecConflict::kVersions : 0u) |
-                               (spec_by_hash.int64(7) != variant_set ? SpecConflict::kVariants : 0u);
-      const std::int64_t all_stacks = spec_by_hash.int64(8);
-      spec_by_hash.reset();
-      if (const std::int64_t wider = stack_set_union(all_stacks, stack_set); wider != all_stacks)
-        spec_set_all_stacks.with(wider, id).exec();
-      if (differs) {
-        // The newest page wins; the disagreement is reported, not hidden.
-        result.conflicts.push_back({std::string(r.hash), differs});
-        bind_attributes(spec_update, 1);
-        spec_update.bind(10, id);
-        spec_update.exec();
-        release_spec_refresh.with(id).exec();
-        spec_forget_versions.with(id).exec();
+    // A spec this package's pages stored before: no statement to find it.
+    // Otherwise the insert itself tells whether the hash is new; only a hash
+    // stored by another package's page is then looked up.
+    StoredSpec fetched;
+    const StoredSpec* stored = package_spec(r.hash);
+    if (!stored) {
+      spec_insert.bind(1, r.hash);
+      bind_attributes(spec_insert, 2);
+      spec_insert.bind(11, stack_set);
+      spec_insert.exec();
+      if (sqlite3_changes(db.getHandle()) > 0) {
+        const std::int64_t id = db.getLastInsertRowid();
         write_versions(id, r);
+        return {id, package_id, compiler, os, platform, target};
       }
-      return {id, package_id, compiler, os, platform, target, differs};
+      spec_by_hash.bind(1, r.hash);
+      if (!spec_by_hash.step()) {
+        spec_by_hash.reset();
+        throw Error(fmt::format("spec {} is neither new nor stored", r.hash));
+      }
+      stored_version_buffer.clear();
+      fetched = stored_spec(spec_by_hash, stored_version_buffer);
+      spec_by_hash.reset();
+      stored = &fetched;
     }
-    spec_by_hash.reset();
-    spec_insert.bind(1, r.hash);
-    bind_attributes(spec_insert, 2);
-    spec_insert.bind(11, stack_set);
-    spec_insert.exec();
-    const std::int64_t id = db.getLastInsertRowid();
-    write_versions(id, r);
-    return {id, package_id, compiler, os, platform, target};
+    const std::int64_t id = stored->id;
+    const unsigned differs = (stored->package != package_id ? SpecConflict::kPackage : 0u) |
+                             (stored->compiler != compiler ? SpecConflict::kCompiler : 0u) |
+                             (stored->os != os ? SpecConflict::kOs : 0u) |
+                             (stored->platform != platform ? SpecConflict::kPlatform : 0u) |
+                             (stored->target != target ? SpecConflict::kTarget : 0u) |
+                             (stored->version != version ? SpecConflict::kVersions : 0u) |
+                             (stored->variant_set != variant_set ? SpecConflict::kVariants : 0u);
+    if (const std::int64_t wider = stack_set_union(stored->all_stacks, stack_set); wider != stored->all_stacks)
+      spec_set_all_stacks.with(wider, id).exec();
+    if (differs) {
+      // The newest page wins; the disagreement is reported, not hidden.
+      need_indexes();
+      result.conflicts.push_back({std::string(r.hash), differs});
+      bind_attributes(spec_update, 1);
+      spec_update.bind(10, id);
+      spec_update.exec();
+      release_spec_refresh.with(id).exec();
+      spec_forget_versions.with(id).exec();
+      write_versions(id, r);
+    }
+    return {id, package_id, compiler, os, platform, target, differs};
+  }
+
+  // A spec as stored, for comparison with what a page says of its hash.
+  struct StoredSpec {
+    std::int64_t id = 0, package = 0, compiler = 0, os = 0, platform = 0, target = 0, variant_set = 0,
+                 all_stacks = 0;
+    std::string_view version;
+  };
+
+  // Reads columns (id, package_id, compiler_id, os_id, platform_id, target_id,
+  // version, variant_set_id, all_stack_set_id); the version is appended to `text`.
+  static StoredSpec stored_spec(const Statement& st, std::string& text) {
+    StoredSpec s{st.int64(0), st.int64(1), st.int64(2), st.int64(3), st.int64(4), st.int64(5), st.int64(7),
+                 st.int64(8), {}};
+    const std::string_view v = st.text(6);
+    const std::size_t at = text.size();
+    text.append(v);
+    s.version = std::string_view(text).substr(at, v.size());  // fixed up by the caller if `text` grows
+    return s;
+  }
+
+  // The specs stored for the package of the page being written, sorted by
+  // hash: a page mostly lists again what the package's page in another
+  // release listed, and one range read of spec_by_package replaces a lookup
+  // by hash per spec. Kept for one page only, so it is as large as a package.
+  struct PackageSpec {
+    StoredSpec spec;
+    std::size_t hash_at, hash_len, version_at;
+  };
+  std::vector<PackageSpec> package_specs;
+  std::string package_text, stored_version_buffer;
+
+  // 0 for a package added just now, which has no specs yet. A package that
+  // stores many more specs than the page lists is not read (its specs are
+  // then found by hash): the memory this takes stays proportional to the page.
+  void load_package_specs(std::int64_t package_id, std::size_t page_specs) {
+    package_specs.clear();
+    package_text.clear();
+    if (!package_id) return;
+    const std::size_t most = 2 * page_specs + 1024;
+    specs_of_package.bind(1, package_id);
+    specs_of_package.bind(2, static_cast<std::int64_t>(most + 1));
+    while (specs_of_package.step()) {
+      if (package_specs.size() == most) {
+        specs_of_package.reset();
+        package_specs.clear();
+        package_text.clear();
+        return;
+      }
+      PackageSpec p;
+      const std::string_view hash = specs_of_package.text(9);
+      p.hash_at = package_text.size();
+      p.hash_len = hash.size();
+      package_text.append(hash);
+      p.version_at = package_text.size();
+      p.spec = stored_spec(specs_of_package, package_text);
+      package_specs.push_back(p);
+    }
+    specs_of_package.reset();
+    // Views into package_text, now that it no longer grows.
+    for (auto& p : package_specs) p.spec.version = std::string_view(package_text).substr(p.version_at, p.spec.version.size());
+    // Most packages have a handful of specs, searched faster in a row than sorted.
+    if (package_specs.size() > kLinearSearch)
+      std::sort(package_specs.begin(), package_specs.end(),
+                [&](const PackageSpec& a, const PackageSpec& b) { return hash_of(a) < hash_of(b); });
+  }
+  static constexpr std::size_t kLinearSearch = 16;
+
+  std::string_view hash_of(const PackageSpec& p) const {
+    return std::string_view(package_text).substr(p.hash_at, p.hash_len);
+  }
+
+  const StoredSpec* package_spec(std::string_view hash) const {
+    if (package_specs.size() <= kLinearSearch) {
+      for (const auto& p : package_specs)
+        if (hash_of(p) == hash) return &p.spec;
+      return nullptr;
+    }
+    auto it = std::lower_bound(package_specs.begin(), package_specs.end(), hash,
+                               [&](const PackageSpec& p, std::string_view h) { return hash_of(p) < h; });
+    return it != package_specs.end() && hash_of(*it) == hash ? &it->spec : nullptr;
   }
 
   std::vector<std::int64_t> specs_of_page(std::int64_t page_id) {
@@ -332,47 +560,50 @@ struct PageWriter::Impl {
                         const FileStamp& stamp, std::string_view now) {
     PageWriteResult result;
     result.release_id = releases.id(page.release);
-    result.package_id = packages.id(page.package);
+    bool new_package = false;
+    result.package_id = packages.id(page.package, &new_package);
 
+    // Most pages are new: the insert finds out, and only a page stored before
+    // is looked up.
+    std::unordered_set<std::int64_t> before;
     std::int64_t page_id = 0;
-    page_by_key.bind(1, result.release_id);
-    page_by_key.bind(2, result.package_id);
-    if (page_by_key.step()) {
+    page_insert.with(result.release_id, result.package_id, path, content_hash, stamp.size, stamp.mtime_ns, now).exec();
+    if (sqlite3_changes(db.getHandle()) > 0) {
+      result.status = PageStatus::Added;
+      page_id = result.page_id = db.getLastInsertRowid();
+    } else {
+      page_by_key.bind(1, result.release_id);
+      page_by_key.bind(2, result.package_id);
+      if (!page_by_key.step()) {
+        page_by_key.reset();
+        throw Error(fmt::format("page {}/{} is neither new nor stored", page.release, page.package));
+      }
       page_id = result.page_id = page_by_key.int64(0);
       const bool same = page_by_key.text(1) == content_hash;
       page_by_key.reset();
       if (same) return result;  // Unchanged
-    } else {
-      page_by_key.reset();
-    }
-
-    std::unordered_set<std::int64_t> before;
-    if (page_id) {
       result.status = PageStatus::Updated;
+      need_indexes();
       auto old = specs_of_page(page_id);
       before.insert(old.begin(), old.end());
       page_unlink.with(page_id).exec();
       page_update.with(path, content_hash, stamp.size, stamp.mtime_ns, now, page_id).exec();
-    } else {
-      result.status = PageStatus::Added;
-      page_insert.with(result.release_id, result.package_id, path, content_hash, stamp.size, stamp.mtime_ns, now).exec();
-      page_id = result.page_id = db.getLastInsertRowid();
     }
 
+    load_package_specs(new_package ? 0 : result.package_id, page.specs.size());
     std::vector<std::int64_t> listed;  // the page's specs, for a replaced page's refresh below
     if (result.status == PageStatus::Updated) listed.reserve(page.specs.size());
+    page_rows.clear();
     for (const auto& r : page.specs) {
       const std::int64_t stack_set = stack_set_id(r.stacks);
       const SpecIds spec = upsert_spec(r, result.package_id, stack_set, result);
       if (spec.differs & SpecConflict::kPackage)
         release_spec_take_over.with(spec.id, result.release_id, page_id).exec();
-      release_spec_upsert
-          .with(result.release_id, spec.id, page_id, stack_set, spec.package, spec.compiler, spec.os,
-                spec.platform, spec.target)
-          .exec();
+      page_rows.push_back({spec.id, stack_set, spec.package, spec.compiler, spec.os, spec.platform, spec.target});
       if (before.erase(spec.id) == 0) ++result.specs_added;
       if (result.status == PageStatus::Updated) listed.push_back(spec.id);
     }
+    insert_page_rows(result.release_id, page_id);
     result.specs_removed = static_cast<std::int64_t>(before.size());
     delete_orphans({before.begin(), before.end()});
     // A replaced page may have taken stacks away from specs it still lists, or
@@ -396,6 +627,7 @@ void PageWriter::restamp(const KnownPage& page, std::string_view path, const Fil
 }
 
 std::int64_t PageWriter::remove(std::int64_t page_id) {
+  impl_->need_indexes();
   auto old = impl_->specs_of_page(page_id);
   impl_->page_unlink.with(page_id).exec();
   impl_->page_delete.with(page_id).exec();
@@ -403,5 +635,9 @@ std::int64_t PageWriter::remove(std::int64_t page_id) {
   for (auto id : old) impl_->refresh_all_stacks(id);
   return static_cast<std::int64_t>(old.size());
 }
+
+bool PageWriter::begin_bulk_load() { return impl_->begin_bulk_load(); }
+
+void PageWriter::finish_bulk_load() { impl_->finish_bulk_load(); }
 
 }  // namespace cachedb

@@ -52,6 +52,17 @@ class PageWriter {
   // Removes a page and what only it kept in the database; returns the specs removed.
   std::int64_t remove(std::int64_t page_id);
 
+  // Bulk loading, for a run into an empty database: when the database holds no
+  // page yet, drops the secondary indexes of the data tables (inside the
+  // caller's transaction), so that rows are appended without maintaining them;
+  // finish_bulk_load() builds them again from the sorted data, as SQLite's
+  // CREATE INDEX does, which costs less than keeping them up to date row by row.
+  // Whatever needs an index in between (a page replaced in the same run, a spec
+  // another page described differently) builds them first and ends the bulk
+  // load. Returns whether the indexes were dropped.
+  bool begin_bulk_load();
+  void finish_bulk_load();
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -1,14 +1,24 @@
 #include "storage/interner.h"
 
+#include <xxhash.h>
+
 namespace cachedb {
 
-Interner::Interner(SQLite::Database& db, const std::string& table)
+Interner::Interner(SQLite::Database& db, const std::string& table, bool cached)
     : db_(db),
+      cached_(cached),
       select_(db, "SELECT id FROM " + table + " WHERE name = ?"),
       insert_(db, "INSERT INTO " + table + "(name) VALUES (?)") {}
 
-std::int64_t Interner::id(std::string_view name) {
-  if (auto it = cache_.find(name); it != cache_.end()) return it->second;
+Interner::Fingerprint Interner::fingerprint(std::string_view name) {
+  const XXH128_hash_t h = XXH3_128bits(name.data(), name.size());
+  return {h.low64, h.high64};
+}
+
+std::int64_t Interner::id(std::string_view name, bool* inserted) {
+  if (inserted) *inserted = false;
+  const Fingerprint key = fingerprint(name);
+  if (auto it = cache_.find(key); it != cache_.end()) return it->second;
   std::int64_t id;
   select_.bind(1, name);
   if (select_.step()) {
@@ -16,12 +26,14 @@ std::int64_t Interner::id(std::string_view name) {
   } else {
     insert_.with(name).exec();
     id = db_.getLastInsertRowid();
+    if (inserted) *inserted = true;
   }
   select_.reset();
   // A cache of what the table can always answer: emptied when full, so that
   // memory does not grow with the number of distinct values.
+  if (!cached_) return id;
   if (cache_.size() >= kMaxCached) cache_.clear();
-  cache_.emplace(std::string(name), id);
+  cache_.emplace(key, id);
   return id;
 }
 

@@ -1,7 +1,9 @@
 #pragma once
 // Maps the distinct values of one dimension table (package, os, target...) to
 // their ids, inserting new ones. Ids are cached in memory: a page repeats the
-// same few values hundreds of times, and a corpus has only thousands of them.
+// same few values hundreds of times, and a corpus has only thousands of them
+// (tens of thousands of packages), each kept as a 128-bit XXH3 fingerprint of
+// the name rather than the name: 16 bytes whatever its length.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -15,20 +17,27 @@ namespace cachedb {
 class Interner {
  public:
   // `table` must have columns (id INTEGER PRIMARY KEY, name TEXT UNIQUE); it is
-  // one of a fixed set of names from the code, never user text.
-  Interner(SQLite::Database& db, const std::string& table);
+  // one of a fixed set of names from the code, never user text. Without
+  // `cached`, every call asks the table.
+  Interner(SQLite::Database& db, const std::string& table, bool cached = true);
 
-  std::int64_t id(std::string_view name);
+  // The id of `name`; `*inserted` (when given) tells whether this call added it.
+  std::int64_t id(std::string_view name, bool* inserted = nullptr);
 
   static constexpr std::size_t kMaxCached = 1u << 16;
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  struct Fingerprint {
+    std::uint64_t low, high;
+    bool operator==(const Fingerprint&) const = default;
   };
+  struct Hash {
+    std::size_t operator()(const Fingerprint& f) const { return static_cast<std::size_t>(f.low); }
+  };
+  static Fingerprint fingerprint(std::string_view name);
   SQLite::Database& db_;
-  std::unordered_map<std::string, std::int64_t, Hash, std::equal_to<>> cache_;
+  bool cached_;
+  std::unordered_map<Fingerprint, std::int64_t, Hash> cache_;
   Statement select_;
   Statement insert_;
 };

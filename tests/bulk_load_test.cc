@@ -1,0 +1,180 @@
+// An ingest into an empty database builds its indexes after loading (see
+// PageWriter::begin_bulk_load). The database it leaves must be the one an
+// ingest into a database that already held data would have left: the same
+// rows, and every index of schema/schema.sql.
+#include <doctest/doctest.h>
+
+#include <map>
+#include <regex>
+
+#include <fmt/format.h>
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include "error.h"
+#include "ingest/ingester.h"
+#include "storage/database.h"
+#include "test_support.h"
+
+using namespace cachedb;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::int64_t count(SQLite::Database& db, const std::string& sql) { return db.execAndGet(sql).getInt64(); }
+
+std::string spec(const std::string& hash, const std::string& stack, const std::string& target = "x86_64_v3",
+                 const std::string& os = "ubuntu22.04") {
+  return R"({"hash": ")" + hash + R"(", "compiler": "gcc@11.4.0", "versions": ["1.0"], "os": ")" + os +
+         R"(", "platform": "linux", "target": ")" + target + R"(", "variants": ["+x", "y=a,b"], "stacks": [")" +
+         stack + R"(", "root"], "size": 10})";
+}
+
+void write_page(const fs::path& file, const std::string& release, const std::string& package,
+                const std::string& specs) {
+  testing::write_text(file, "---\ntitle: " + package + "\nlayout: cache\ncategories: [package, " + release +
+                                "]\nspec_details: [" + specs + "]\n---\n");
+}
+
+// Three releases of 40 packages; most hashes are listed again by the next
+// release, some in other stacks, and each release brings new ones.
+void write_tree(const fs::path& tree) {
+  const char* stacks[] = {"e4s", "tutorial", "ml-linux-x86_64-cuda"};
+  for (int r = 0; r < 3; ++r) {
+    const std::string release = fmt::format("develop-2025-0{}-01", r + 1);
+    for (int p = 0; p < 40; ++p) {
+      std::string specs;
+      for (int s = 0; s < 1 + p % 5; ++s) {
+        if (s) specs += ", ";
+        const int generation = s == 0 ? r : 0;  // the first spec of a page is new in each release
+        specs += spec(fmt::format("h{:03}{}{}", p, s, generation), stacks[(p + s + (s == 1 ? r : 0)) % 3],
+                      p % 2 ? "aarch64" : "x86_64_v3");
+      }
+      write_page(tree / "_cache" / release / fmt::format("pkg{:02}", p) / "specs.md", release,
+                 fmt::format("pkg{:02}", p), specs);
+    }
+  }
+}
+
+// Every row of the data tables, by value (ids may differ between two databases).
+std::string dump(SQLite::Database& db) {
+  std::string out;
+  for (const char* sql : {
+           "SELECT release || '|' || package || '|' || hash || '|' || version || '|' || compiler || '|' || os || "
+           "'|' || platform || '|' || target || '|' || ifnull(size, '-') FROM specs ORDER BY 1",
+           "SELECT release || '|' || hash || '|' || stack FROM spec_stacks ORDER BY 1",
+           "SELECT hash || '|' || variant || '|' || value FROM spec_variants ORDER BY 1",
+           // The union of a spec's stacks over releases, which the writer keeps up to date.
+           "SELECT s.hash || '|' || group_concat(st.name) FROM spec s JOIN stack_set_member m "
+           "ON m.stack_set_id = s.all_stack_set_id JOIN stack st ON st.id = m.stack_id GROUP BY s.id ORDER BY 1",
+           "SELECT s.hash || '|' || v.version FROM spec_version v JOIN spec s ON s.id = v.spec_id ORDER BY 1",
+           "SELECT r.name || '|' || p.name || '|' || pg.content_hash || '|' || pg.path FROM page pg "
+           "JOIN release r ON r.id = pg.release_id JOIN package p ON p.id = pg.package_id ORDER BY 1",
+       }) {
+    SQLite::Statement st(db, sql);
+    while (st.executeStep()) out += st.getColumn(0).getString() + "\n";
+    out += "--\n";
+  }
+  return out;
+}
+
+// The indexes, by name, each with its SQL reduced to its tokens.
+std::map<std::string, std::string> indexes(SQLite::Database& db) {
+  std::map<std::string, std::string> out;
+  SQLite::Statement st(db, "SELECT name, ifnull(sql, '') FROM sqlite_master WHERE type = 'index'");
+  while (st.executeStep()) {
+    std::string sql = st.getColumn(1).getString();
+    sql = std::regex_replace(sql, std::regex("--[^\n]*"), "");
+    sql = std::regex_replace(sql, std::regex("\\s+"), " ");
+    out[st.getColumn(0).getString()] = sql;
+  }
+  return out;
+}
+
+std::map<std::string, std::string> reference_indexes() {
+  SQLite::Database reference(":memory:", SQLite::OPEN_READWRITE);
+  reference.exec(testing::read_text(testing::source_root() / "schema" / "schema.sql"));
+  return indexes(reference);
+}
+
+// The database as an ingest into a non-empty database leaves it: a page of
+// another release first, in a run of its own, then the tree.
+std::string incremental_dump(const fs::path& dir, const fs::path& tree) {
+  write_page(dir / "seed" / "specs.md", "seed", "seed", spec("seedhash", "e4s"));
+  auto db = open_database(dir / "incremental.sqlite", OpenMode::ReadWrite);
+  ingest(db, {dir / "seed"}, {});
+  ingest(db, {tree}, {});
+  db.exec("DELETE FROM release_spec WHERE spec_id = (SELECT id FROM spec WHERE hash = 'seedhash')");
+  db.exec("DELETE FROM spec_version WHERE spec_id = (SELECT id FROM spec WHERE hash = 'seedhash')");
+  db.exec("DELETE FROM spec WHERE hash = 'seedhash'");
+  db.exec("DELETE FROM page WHERE release_id = (SELECT id FROM release WHERE name = 'seed')");
+  return dump(db);
+}
+
+}  // namespace
+
+TEST_CASE("an ingest into an empty database has every index and the rows an incremental ingest has") {
+  testing::TempDir dir;
+  const auto tree = dir / "tree";
+  write_tree(tree);
+  auto db = open_database(dir / "bulk.sqlite", OpenMode::ReadWrite);
+  auto s = ingest(db, {tree}, {});
+  CHECK(s.pages_added == 120);
+  CHECK(s.exit_code() == 0);
+
+  CHECK(indexes(db) == reference_indexes());
+  CHECK(db.execAndGet("PRAGMA integrity_check").getString() == "ok");
+  CHECK(count(db, "SELECT count(*) FROM pragma_foreign_key_check") == 0);
+  CHECK(dump(db) == incremental_dump(dir.path(), tree));
+  // The indexes answer: a report query that reads release_spec_by_spec.
+  CHECK(count(db, "SELECT count(*) FROM release_spec INDEXED BY release_spec_by_spec WHERE spec_id > 0") ==
+        count(db, "SELECT count(*) FROM release_spec"));
+
+  // The next run finds every page unchanged.
+  auto again = ingest(db, {tree}, {});
+  CHECK(again.pages_unchanged == 120);
+  CHECK(indexes(db) == reference_indexes());
+}
+
+TEST_CASE("an empty database: a page replaced and a hash described anew in the same run") {
+  testing::TempDir dir;
+  const auto tree = dir / "tree";
+  write_tree(tree);
+  // The same (release, package) twice: the second file replaces the first's
+  // specs, which needs the index by spec while the others are still missing.
+  write_page(tree / "_cache" / "develop-2025-03-01" / "pkg07" / "zz-copy.md", "develop-2025-03-01", "pkg07",
+             spec("h07000", "tutorial", "aarch64") + ", " + spec("fresh", "e4s"));
+  // A hash another package's page stored, with another target: a conflict.
+  write_page(tree / "_cache" / "develop-2025-03-01" / "zz-other" / "specs.md", "develop-2025-03-01", "zz-other",
+             spec("h01100", "e4s", "zen4"));
+  auto db = open_database(dir / "bulk.sqlite", OpenMode::ReadWrite);
+  auto s = ingest(db, {tree}, {});
+  CHECK(s.pages_updated == 1);
+  CHECK(s.findings.size() == 1);
+  CHECK(indexes(db) == reference_indexes());
+  CHECK(db.execAndGet("PRAGMA integrity_check").getString() == "ok");
+  CHECK(dump(db) == incremental_dump(dir.path(), tree));
+}
+
+TEST_CASE("a fatal error in an ingest into an empty database leaves it empty, with every index") {
+  testing::TempDir dir;
+  const auto tree = dir / "tree";
+  write_tree(tree);
+  write_page(tree / "_cache" / "develop-2025-03-01" / "zz-boom" / "specs.md", "develop-2025-03-01", "zz-boom",
+             spec("boom", "e4s"));
+  auto db = open_database(dir / "bulk.sqlite", OpenMode::ReadWrite);
+  db.exec("CREATE TEMP TRIGGER refuse BEFORE INSERT ON main.spec WHEN NEW.hash = 'boom' "
+          "BEGIN SELECT RAISE(ABORT, 'the disk is on fire'); END");
+  CHECK_THROWS_WITH_AS(ingest(db, {tree}, {}), doctest::Contains("nothing was changed"), Error);
+  db.exec("DROP TRIGGER refuse");
+  CHECK(count(db, "SELECT count(*) FROM page") == 0);
+  CHECK(count(db, "SELECT count(*) FROM spec") == 0);
+  CHECK(indexes(db) == reference_indexes());
+
+  // The next run loads it all.
+  fs::remove_all(tree / "_cache" / "develop-2025-03-01" / "zz-boom");
+  auto s = ingest(db, {tree}, {});
+  CHECK(s.pages_added == 120);
+  CHECK(indexes(db) == reference_indexes());
+  CHECK(dump(db) == incremental_dump(dir.path(), tree));
+}
