@@ -17,12 +17,13 @@
 namespace cachedb {
 namespace {
 
-// Enough read-ahead to keep the writer busy, small enough to keep memory flat.
+// Enough read-ahead to keep the writer busy, small enough to keep memory flat
+// (the writer takes the whole queue at once, so twice this is in flight).
 constexpr std::size_t kMaxQueuedPages = 256;
-constexpr std::size_t kMaxQueuedBytes = 4u << 20;
+constexpr std::size_t kMaxQueuedBytes = 2u << 20;
 // A batch is handed over when it holds this many pages or bytes.
 constexpr std::size_t kBatchPages = 64;
-constexpr std::size_t kBatchBytes = 1u << 20;
+constexpr std::size_t kBatchBytes = 256u << 10;
 
 FileStamp stamp_of(const struct stat& st) {
   return {static_cast<std::int64_t>(st.st_size),
@@ -160,7 +161,7 @@ struct LoadContext {
 // first); a directory with more entries than this is handed back listed, and
 // its entries become jobs of their own.
 constexpr std::size_t kJobPages = 16;
-constexpr std::size_t kJobBytes = 256u << 10;
+constexpr std::size_t kJobBytes = 128u << 10;
 // Jobs submitted ahead of the one the walk waits for, per directory level, and
 // sibling directories listed by one job.
 constexpr std::size_t kLookahead = 4;
@@ -295,7 +296,7 @@ class PageLoader::Walk {
       if (pages < kJobPages && bytes < kJobBytes) {
         LoadedPage p = load(dir_fd, name, std::move(path), context);
         ++pages;
-        bytes += p.page ? p.page->storage_size : 0;
+        bytes += p.page ? p.page->memory_size() : 0;
         out.push_back(loaded(std::move(p)));
         return;
       }
@@ -369,7 +370,7 @@ class PageLoader::Walk {
   // Pages cross to the writer in batches: handing them over one at a time
   // cost two context switches per page, more than an unchanged page's work.
   bool emit(LoadedPage page) {
-    batch_bytes_ += page.page ? page.page->storage_size : 0;
+    batch_bytes_ += page.page ? page.page->memory_size() : 0;
     batch_.push_back(std::move(page));
     if (batch_.size() >= kBatchPages || batch_bytes_ >= kBatchBytes) return hand_over();
     return true;

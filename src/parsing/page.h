@@ -53,6 +53,12 @@ struct Page {
   std::size_t storage_size = 0;
   // Every spec's versions, variants and stacks, one after the other.
   std::vector<std::string_view> lists;
+
+  // The bytes the page holds on the heap, about (what bounds the loader's queue).
+  std::size_t memory_size() const {
+    return storage_size + specs.capacity() * sizeof(SpecRecord) + lists.capacity() * sizeof(std::string_view) +
+           release.capacity() + package.capacity();
+  }
 };
 
 // Parses a page. Returns a Page of kind NotCache or Legacy for files that are
