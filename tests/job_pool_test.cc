@@ -4,6 +4,10 @@
 #include <stdexcept>
 #include <vector>
 
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <doctest/doctest.h>
 
 #include "ingest/job_pool.h"
@@ -41,4 +45,32 @@ TEST_CASE("a job taken and let go is held no more, with no workers or with some"
     }
     CHECK(Counted::alive.load() == 0);
   }
+}
+
+TEST_CASE("a pool whose threads cannot be started still runs every job, on the taking thread") {
+  // In a child process that may start no thread at all (RLIMIT_NPROC, as a
+  // user that has processes already): the pool must neither throw nor abort.
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    if (::geteuid() == 0 && (::setresgid(65534, 65534, 65534) != 0 || ::setresuid(65534, 65534, 65534) != 0))
+      ::_exit(3);
+    const rlimit none{0, 0};
+    if (::setrlimit(RLIMIT_NPROC, &none) != 0) ::_exit(3);
+    int code = 0;
+    try {
+      JobPool<int, int, int> pool(4, [] { return 0; }, [](int& task, int&) { return task * 2; });
+      int own = 0;
+      for (int i = 0; i < 100; ++i)
+        if (pool.take(pool.submit(i), own) != 2 * i) code = 1;
+    } catch (...) {
+      code = 2;
+    }
+    ::_exit(code);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  INFO("status " << status);
+  REQUIRE(WIFEXITED(status));  // not killed by std::terminate
+  CHECK(WEXITSTATUS(status) == 0);
 }
