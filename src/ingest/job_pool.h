@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -31,7 +32,16 @@ class JobPool {
   JobPool(unsigned workers, const std::function<Context()>& make_context, Runner run) : run_(std::move(run)) {
     contexts_.reserve(workers);
     for (unsigned i = 0; i < workers; ++i) contexts_.push_back(make_context());
-    for (unsigned i = 0; i < workers; ++i) threads_.emplace_back([this, i] { work(contexts_[i]); });
+    // A thread that cannot be started (a process limit) is one worker less: the
+    // taking thread runs whatever nobody else does. Throwing here instead
+    // would destroy the threads already started while they run (terminate).
+    for (unsigned i = 0; i < workers; ++i) {
+      try {
+        threads_.emplace_back([this, i] { work(contexts_[i]); });
+      } catch (const std::system_error&) {
+        break;
+      }
+    }
   }
 
   ~JobPool() {
