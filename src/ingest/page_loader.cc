@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <xxhash.h>
 
 #include "ingest/file_walker.h"
@@ -187,8 +188,8 @@ class PageLoader::Walk {
   Walk(PageLoader& loader, unsigned workers)
       : loader_(loader),
         cwd_(std::filesystem::current_path().string() + "/"),
-        own_{loader.known_()},
-        pool_(workers, [&] { return LoadContext{loader.known_()}; },
+        own_{known_pages()},
+        pool_(workers, [this] { return LoadContext{known_pages()}; },
               [this](std::vector<WalkItem>& items, LoadContext& context) { return run_job(items, context); }) {}
 
   // Walks every input; false when the loader was stopped.
@@ -284,6 +285,21 @@ class PageLoader::Walk {
       if (!walk(items, pace)) return false;
     }
     return true;
+  }
+
+  // One loading thread's stored-page lookups. They only spare reads (the
+  // writer still recognizes an unchanged page by its content), so lookups that
+  // cannot be made (a connection refused for want of file descriptors, say)
+  // leave that thread reading every page rather than failing the run.
+  std::unique_ptr<KnownPages> known_pages() {
+    try {
+      return loader_.known_();
+    } catch (const std::exception& e) {
+      if (!warned_)
+        spdlog::warn("stored pages cannot be looked up ({}): unchanged files are read again", e.what());
+      warned_ = true;
+      return nullptr;
+    }
   }
 
   JobResult run_job(std::vector<WalkItem>& items, LoadContext& context) {
@@ -394,6 +410,7 @@ class PageLoader::Walk {
 
   PageLoader& loader_;
   std::string cwd_;  // with a trailing slash
+  bool warned_ = false;  // that lookups could not be made (set on the loader thread only)
   LoadContext own_;
   std::vector<LoadedPage> batch_;
   std::size_t batch_bytes_ = 0;
