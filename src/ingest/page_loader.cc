@@ -254,10 +254,9 @@ class PageLoader::Walk {
       JobResult result = pool_.take(ahead.front().job, own_);
       i = ahead.front().end - 1;
       ahead.pop_front();
-      if (!result.large) {
-        pace = {kLookahead, kGroup};
-        fill();
-      }
+      // A level of large directories (releases) goes one at a time again.
+      pace = result.large ? Pace{} : Pace{kLookahead, kGroup};
+      fill();
       Pace inner;
       if (!walk(result.items, inner)) return false;
     }
@@ -318,6 +317,12 @@ class PageLoader::Walk {
       add_page_to_load(out, std::move(path), kJobPages);
     };
     for (auto& item : items) {
+      if (result.large) {
+        // One large listing to a job: the siblings after it go back unlisted,
+        // to be listed once it has been walked.
+        out.push_back(std::move(item));
+        continue;
+      }
       if (item.kind == WalkItem::Kind::Files) {
         for (auto& path : *item.files) page(AT_FDCWD, path.c_str(), path);
         continue;
