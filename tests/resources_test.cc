@@ -89,3 +89,28 @@ TEST_CASE("a file over the page limit is refused without being read") {
   if (!kSanitized) CHECK(r.max_rss_kb < 100 * 1024);
   CHECK(r.seconds < 10);
 }
+
+TEST_CASE("large sibling directories are held listed a few at a time, even after a small one") {
+#if defined(__SANITIZE_THREAD__)
+  return;  // shadow memory swamps what this measures
+#endif
+  if (kSanitized) return;
+  // Releases of 2000 packages with long names (a listing of ~0.5 MB each),
+  // after one small release: the walk must not list them sixteen to a job.
+  testing::TempDir dir;
+  auto make_tree = [&](const fs::path& root, int releases) {
+    testing::write_text(root / "a" / "pkg" / "specs.md", "x");
+    const std::string stem(240, 'p');
+    for (int r = 0; r < releases; ++r)
+      for (int p = 0; p < 2000; ++p) fs::create_directories(root / ("r" + std::to_string(100 + r)) / (stem + std::to_string(p)));
+  };
+  make_tree(dir / "one" / "_cache", 1);
+  make_tree(dir / "many" / "_cache", 40);
+  auto one = testing::run_child({testing::cachedb_binary(), "check", (dir / "one" / "_cache").string()}, 120);
+  auto many = testing::run_child({testing::cachedb_binary(), "check", (dir / "many" / "_cache").string()}, 120);
+  REQUIRE(one.exit_code == 0);
+  REQUIRE(many.exit_code == 0);
+  MESSAGE("peak RSS with 1 release " << one.max_rss_kb << " KiB, with 40 " << many.max_rss_kb << " KiB");
+  // Forty listings held at once would be ~20 MiB more; a few are allowed.
+  CHECK(many.max_rss_kb - one.max_rss_kb < 8 * 1024);
+}

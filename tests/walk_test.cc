@@ -2,6 +2,7 @@
 // order and the completeness of a plain, sequential walk.
 #include <algorithm>
 #include <filesystem>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -73,4 +74,40 @@ TEST_CASE("pages come out in the order of a sequential walk, however many thread
   reference_walk(root / "release-0", two_inputs);
   CHECK(loader_order({single, root / "release-0"}, 2) == two_inputs);
   CHECK(count_pages({single, root / "release-0"}) == two_inputs.size());
+}
+
+namespace {
+
+// Stored-page lookups that know no page.
+struct NoPages : KnownPages {
+  std::optional<KnownPage> by_stamp(const std::string&, const FileStamp&) override { return std::nullopt; }
+  std::optional<KnownPage> by_content(const std::string&) override { return std::nullopt; }
+};
+
+}  // namespace
+
+TEST_CASE("a loading thread whose lookups cannot be made reads every page itself") {
+  testing::TempDir dir;
+  const fs::path root = dir / "_cache";
+  for (int p = 0; p < 100; ++p) testing::write_text(root / ("pkg" + std::to_string(p)) / "specs.md", "x");
+  std::vector<std::string> expected;
+  reference_walk(root, expected);
+
+  // The lookups are only a shortcut: a connection that cannot be opened (too
+  // many open files, say), for the loader thread or for a worker, costs reads.
+  for (int failing : {0, 1, 2}) {
+    INFO("failing call: " << failing);
+    int calls = 0;
+    PageLoader loader({root}, 1u << 20, [&]() -> std::unique_ptr<KnownPages> {
+      if (calls++ == failing) throw std::runtime_error("unable to open database file");
+      return std::make_unique<NoPages>();
+    }, 3);
+    std::vector<std::string> got;
+    try {
+      while (auto page = loader.next()) got.push_back(page->path);
+    } catch (const std::exception& e) {
+      FAIL_CHECK("the walk failed: " << std::string(e.what()));
+    }
+    CHECK(got == expected);
+  }
 }

@@ -3,12 +3,14 @@
 // then takes back in an order of its own choosing. The taking thread works
 // too (the job it waits for, if nobody has started it, or others queued), so
 // a pool of N workers keeps N+1 threads busy.
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -21,6 +23,7 @@ class JobPool {
     Task task;
     Result result{};
     std::exception_ptr error;
+    // Queued exactly while in the pool's queue.
     enum class State { Queued, Running, Done } state = State::Queued;
   };
   using Runner = std::function<Result(Task&, Context&)>;
@@ -29,7 +32,16 @@ class JobPool {
   JobPool(unsigned workers, const std::function<Context()>& make_context, Runner run) : run_(std::move(run)) {
     contexts_.reserve(workers);
     for (unsigned i = 0; i < workers; ++i) contexts_.push_back(make_context());
-    for (unsigned i = 0; i < workers; ++i) threads_.emplace_back([this, i] { work(contexts_[i]); });
+    // A thread that cannot be started (a process limit) is one worker less: the
+    // taking thread runs whatever nobody else does. Throwing here instead
+    // would destroy the threads already started while they run (terminate).
+    for (unsigned i = 0; i < workers; ++i) {
+      try {
+        threads_.emplace_back([this, i] { work(contexts_[i]); });
+      } catch (const std::system_error&) {
+        break;
+      }
+    }
   }
 
   ~JobPool() {
@@ -62,16 +74,20 @@ class JobPool {
     std::unique_lock lock(mutex_);
     while (job->state != Job::State::Done) {
       std::shared_ptr<Job> other;
-      if (job->state == Job::State::Queued) other = job;
-      else if (!queue_.empty()) {
+      if (job->state == Job::State::Queued) {
+        // Out of the queue as well: left there, a pool without workers (or
+        // with workers all busy) would hold every job it ever ran.
+        other = job;
+        queue_.erase(std::find(queue_.begin(), queue_.end(), job));
+      } else if (!queue_.empty()) {
         other = std::move(queue_.front());
         queue_.pop_front();
       }
-      if (!other || other->state != Job::State::Queued) {
-        if (!other) done_.wait(lock);
+      if (!other) {  // a worker runs it, and nothing else waits
+        done_.wait(lock);
         continue;
       }
-      other->state = Job::State::Running;  // a worker that dequeues it skips it
+      other->state = Job::State::Running;
       lock.unlock();
       execute(*other, own);
       lock.lock();
@@ -101,7 +117,6 @@ class JobPool {
       if (stop_) return;
       std::shared_ptr<Job> job = std::move(queue_.front());
       queue_.pop_front();
-      if (job->state != Job::State::Queued) continue;  // the coordinator ran it
       job->state = Job::State::Running;
       lock.unlock();
       execute(*job, context);

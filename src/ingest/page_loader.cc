@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <xxhash.h>
 
 #include "ingest/file_walker.h"
@@ -188,8 +189,8 @@ class PageLoader::Walk {
   Walk(PageLoader& loader, unsigned workers)
       : loader_(loader),
         cwd_(std::filesystem::current_path().string() + "/"),
-        own_{loader.known_()},
-        pool_(workers, [&] { return LoadContext{loader.known_()}; },
+        own_{known_pages()},
+        pool_(workers, [this] { return LoadContext{known_pages()}; },
               [this](std::vector<WalkItem>& items, LoadContext& context) { return run_job(items, context); }) {}
 
   // Walks every input; false when the loader was stopped.
@@ -254,10 +255,9 @@ class PageLoader::Walk {
       JobResult result = pool_.take(ahead.front().job, own_);
       i = ahead.front().end - 1;
       ahead.pop_front();
-      if (!result.large) {
-        pace = {kLookahead, kGroup};
-        fill();
-      }
+      // A level of large directories (releases) goes one at a time again.
+      pace = result.large ? Pace{} : Pace{kLookahead, kGroup};
+      fill();
       Pace inner;
       if (!walk(result.items, inner)) return false;
     }
@@ -287,6 +287,21 @@ class PageLoader::Walk {
     return true;
   }
 
+  // One loading thread's stored-page lookups. They only spare reads (the
+  // writer still recognizes an unchanged page by its content), so lookups that
+  // cannot be made (a connection refused for want of file descriptors, say)
+  // leave that thread reading every page rather than failing the run.
+  std::unique_ptr<KnownPages> known_pages() {
+    try {
+      return loader_.known_();
+    } catch (const std::exception& e) {
+      if (!warned_)
+        spdlog::warn("stored pages cannot be looked up ({}): unchanged files are read again", e.what());
+      warned_ = true;
+      return nullptr;
+    }
+  }
+
   JobResult run_job(std::vector<WalkItem>& items, LoadContext& context) {
     JobResult result;
     std::vector<WalkItem>& out = result.items;
@@ -303,6 +318,12 @@ class PageLoader::Walk {
       add_page_to_load(out, std::move(path), kJobPages);
     };
     for (auto& item : items) {
+      if (result.large) {
+        // One large listing to a job: the siblings after it go back unlisted,
+        // to be listed once it has been walked.
+        out.push_back(std::move(item));
+        continue;
+      }
       if (item.kind == WalkItem::Kind::Files) {
         for (auto& path : *item.files) page(AT_FDCWD, path.c_str(), path);
         continue;
@@ -395,6 +416,7 @@ class PageLoader::Walk {
 
   PageLoader& loader_;
   std::string cwd_;  // with a trailing slash
+  bool warned_ = false;  // that lookups could not be made (set on the loader thread only)
   LoadContext own_;
   std::vector<LoadedPage> batch_;
   std::size_t batch_bytes_ = 0;

@@ -45,8 +45,9 @@ class KnownPages {
   virtual std::optional<KnownPage> by_content(const std::string& fingerprint) = 0;
 };
 
-// Makes the stored-page lookups for one loading thread. It may return null:
-// then every page is read and parsed, and the caller checks.
+// Makes the stored-page lookups for one loading thread. It may return null
+// (or throw, and then a warning is logged): then that thread reads and parses
+// every page, and the caller checks.
 using KnownPagesFactory = std::function<std::unique_ptr<KnownPages>()>;
 
 class PageLoader {
