@@ -150,7 +150,8 @@ CREATE TABLE page (
   UNIQUE (release_id, package_id)
 );
 CREATE INDEX page_by_content ON page(content_hash);
-CREATE INDEX page_by_path ON page(path);
+-- Whether a file is unchanged since it was stored is answered by this index alone.
+CREATE INDEX page_by_path ON page(path, file_size, file_mtime_ns, release_id, package_id);
 
 -- A spec in a release, as listed by one page, with the stacks it is in there.
 -- This is the fact table the reports scan: the spec's dimensions are copied here
