@@ -111,3 +111,37 @@ TEST_CASE("a loading thread whose lookups cannot be made reads every page itself
     CHECK(got == expected);
   }
 }
+
+namespace {
+
+// Changes the working directory for one scope (the walk resolves relative
+// paths against it when it starts).
+struct WorkingDirectory {
+  fs::path saved = fs::current_path();
+  explicit WorkingDirectory(const fs::path& dir) { fs::current_path(dir); }
+  ~WorkingDirectory() { fs::current_path(saved); }
+};
+
+}  // namespace
+
+TEST_CASE("relative inputs give absolute paths, for pages and for what is passed over, from any directory") {
+  testing::TempDir dir;
+  const fs::path tree = dir / "tree";
+  testing::write_text(tree / "develop" / "zlib" / "specs.md", "x");
+  fs::create_symlink("nowhere.md", tree / "develop" / "gone.md");
+  const fs::path root_dir = fs::canonical(dir.path());
+
+  for (const fs::path& cwd : {root_dir, fs::path("/")}) {
+    INFO("working directory: " << cwd);
+    WorkingDirectory in(cwd);
+    const fs::path relative = fs::relative(root_dir / "tree", cwd);
+    PageLoader loader({relative}, 1u << 20, nullptr, 2);
+    std::vector<std::pair<std::string, std::string>> seen;  // (path, why passed over)
+    while (auto page = loader.next()) seen.emplace_back(page->path, page->passed_over);
+    REQUIRE(seen.size() == 2);
+    CHECK(seen[0].first == (root_dir / "tree" / "develop" / "gone.md").string());
+    CHECK_FALSE(seen[0].second.empty());
+    CHECK(seen[1].first == (root_dir / "tree" / "develop" / "zlib" / "specs.md").string());
+    CHECK(seen[1].second.empty());
+  }
+}

@@ -121,6 +121,12 @@ WalkItem loaded(LoadedPage page) {
   return item;
 }
 
+std::string with_slash(std::string dir) {
+  if (dir.empty() || dir.back() != '/') dir += '/';  // the root is "/" already
+  return dir;
+}
+
+// `path` is absolute.
 WalkItem passed_over(std::string path, std::string why, bool unreadable) {
   LoadedPage page;
   page.path = std::move(path);
@@ -188,7 +194,7 @@ class PageLoader::Walk {
 
   Walk(PageLoader& loader, unsigned workers)
       : loader_(loader),
-        cwd_(std::filesystem::current_path().string() + "/"),
+        cwd_(with_slash(std::filesystem::current_path().string())),
         own_{known_pages()},
         pool_(workers, [this] { return LoadContext{known_pages()}; },
               [this](std::vector<WalkItem>& items, LoadContext& context) { return run_job(items, context); }) {}
@@ -207,7 +213,7 @@ class PageLoader::Walk {
         item = directory(nullptr, input.string());
         item.follow = true;
       } else {
-        item = passed_over(input.string(), "not a regular file or directory", false);
+        item = passed_over(absolute(input.string()), "not a regular file or directory", false);
       }
       top.push_back(std::move(item));
     }
@@ -277,7 +283,7 @@ class PageLoader::Walk {
         switch (e.kind) {
           case WalkEntry::Kind::Page: add_page_to_load(items, join_path(path, name), kJobPages); break;
           case WalkEntry::Kind::PassedOver:
-            items.push_back(passed_over(join_path(path, name), e.why(), e.unreadable));
+            items.push_back(passed_over(absolute(join_path(path, name)), e.why(), e.unreadable));
             break;
           case WalkEntry::Kind::Directory: items.push_back(directory(parent, name)); break;
         }
@@ -335,7 +341,7 @@ class PageLoader::Walk {
         dir.emplace(*path, item.follow);
         listing = dir->list();
       } catch (const std::system_error& e) {
-        out.push_back(passed_over(*path, "cannot read directory: " + e.code().message(), true));
+        out.push_back(passed_over(absolute(*path), "cannot read directory: " + e.code().message(), true));
         continue;
       }
       if (listing.size() > kJobPages) {
@@ -353,7 +359,7 @@ class PageLoader::Walk {
         switch (e.kind) {
           case WalkEntry::Kind::Page: page(dir->fd(), name, join_path(*path, name)); break;
           case WalkEntry::Kind::PassedOver:
-            out.push_back(passed_over(join_path(*path, name), e.why(), e.unreadable));
+            out.push_back(passed_over(absolute(join_path(*path, name)), e.why(), e.unreadable));
             break;
           case WalkEntry::Kind::Directory: out.push_back(directory(path, name)); break;
         }
@@ -362,11 +368,16 @@ class PageLoader::Walk {
     return result;
   }
 
+  // Paths are logged and stored absolute, so that a run's log names files
+  // unambiguously whatever directory cron started it in.
+  std::string absolute(std::string path) const {
+    return !path.empty() && path.front() == '/' ? std::move(path) : cwd_ + path;
+  }
+
   // Loads the page `name` in the directory open as `dir_fd`; `path` names it.
   LoadedPage load(int dir_fd, const char* name, std::string path, LoadContext& context) {
     LoadedPage out;
-    // Stored paths are absolute, so the log of a run names files unambiguously.
-    out.path = !path.empty() && path.front() == '/' ? std::move(path) : cwd_ + path;
+    out.path = absolute(std::move(path));
     KnownPages* known = context.known.get();
     try {
       // One stat() tells an unchanged file from the rest without opening it.
