@@ -182,7 +182,7 @@ TEST_CASE("a broken new version of a known page keeps the old rows, and the erro
 
   // Half-written (as if the checkout was interrupted), then a spec without its hash.
   const auto page = tree / "_cache" / "develop" / "a" / "specs.md";
-  for (const std::string broken :
+  for (const std::string& broken :
        {page_text("develop", "a", spec("a1") + ", " + spec("a3")).substr(0, 150),
         page_text("develop", "a", spec("a1") + R"(, {"os": "x"})")}) {
     testing::write_text(page, broken);

@@ -28,7 +28,6 @@ namespace {
 // RapidJSON's own check, character by character, was a third of the parse and
 // kept it from scanning strings with SIMD.
 constexpr unsigned kInsituFlags = rapidjson::kParseInsituFlag | rapidjson::kParseIterativeFlag;
-constexpr unsigned kCopyFlags = rapidjson::kParseIterativeFlag;
 
 // Line of byte `offset` inside a value that starts on `first_line`.
 std::size_t line_at(std::string_view value, std::size_t offset, std::size_t first_line) {
@@ -206,14 +205,22 @@ PageMeta read_meta(const FrontMatterField& field) {
   doc.ParseInsitu<kInsituFlags>(meta.storage.get());
   if (doc.HasParseError()) json_error(doc, "meta", field.value, field.line);
   if (!doc.IsObject()) throw ParseError(field.line, "meta: must be a JSON object");
-  // The counts are advisory: they are checked against spec_details, never trusted.
-  if (auto it = doc.FindMember("num_specs"); it != doc.MemberEnd() && it->value.IsInt64())
-    meta.num_specs = it->value.GetInt64();
-  if (auto it = doc.FindMember("num_specs_by_stack"); it != doc.MemberEnd() && it->value.IsObject())
-    for (const auto& m : it->value.GetObject())
+  // The counts are advisory: they are checked against spec_details, never
+  // trusted. One pass over the members; the first of a repeated key counts.
+  const rapidjson::Value *num_specs = nullptr, *by_stack = nullptr, *stacks = nullptr;
+  const rapidjson::Value& object = doc;  // (const: clang finds non-const member iterators ambiguous in C++20)
+  for (const auto& m : object.GetObject()) {
+    const std::string_view name = as_view(m.name);
+    if (name == "num_specs" && !num_specs) num_specs = &m.value;
+    else if (name == "num_specs_by_stack" && !by_stack) by_stack = &m.value;
+    else if (name == "stacks" && !stacks) stacks = &m.value;
+  }
+  if (num_specs && num_specs->IsInt64()) meta.num_specs = num_specs->GetInt64();
+  if (by_stack && by_stack->IsObject())
+    for (const auto& m : by_stack->GetObject())
       if (m.value.IsInt64()) meta.num_specs_by_stack.emplace_back(as_view(m.name), m.value.GetInt64());
-  if (auto it = doc.FindMember("stacks"); it != doc.MemberEnd() && it->value.IsArray())
-    for (const auto& s : it->value.GetArray())
+  if (stacks && stacks->IsArray())
+    for (const auto& s : stacks->GetArray())
       if (s.IsString()) meta.stacks.emplace_back(as_view(s));
   return meta;
 }
