@@ -419,8 +419,9 @@ std::string reference_csv(const std::string& name, const Ask& ask) {
   std::set<std::string> all;
   for (const auto& f : facts) {
     bool in = true;
-    for (const auto& [dim, wanted] : scope) {
-      const auto& have = f.values.at(dim);
+    for (const auto& entry : scope) {  // (not a structured binding: clang 14 cannot capture one)
+      const auto& have = f.values.at(entry.first);
+      const auto& wanted = entry.second;
       in = in && std::any_of(have.begin(), have.end(), [&](const auto& v) { return wanted.count(v) > 0; });
     }
     if (!in) continue;
