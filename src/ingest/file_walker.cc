@@ -78,8 +78,8 @@ bool classify(int dir_fd, const char* name, unsigned char d_type, WalkEntry& out
 
 std::string WalkEntry::why() const { return error ? std::strerror(error) : "not a regular file"; }
 
-Directory::Directory(const std::string& path, bool follow)
-    : fd_(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW))) {
+Directory::Directory(int at, const std::string& path, bool follow)
+    : fd_(::openat(at, path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW))) {
   if (fd_ < 0) throw errno_error();
 }
 
@@ -135,7 +135,7 @@ namespace {
 std::size_t count_in(const std::string& path, bool follow) {
   std::size_t n = 0;
   try {
-    Directory dir(path, follow);
+    Directory dir(AT_FDCWD, path, follow);
     const Listing listing = dir.list();
     for (const auto& e : listing.entries) {
       if (e.kind == WalkEntry::Kind::Page) ++n;

@@ -44,9 +44,11 @@ struct Listing {
 // A directory open for listing and for opening its entries relative to it.
 class Directory {
  public:
-  // Opens `path`; `follow` decides whether a symbolic link is followed (only
-  // for the directories named on the command line). Throws std::system_error.
-  Directory(const std::string& path, bool follow);
+  // Opens `path`, relative to the directory open as `at` (AT_FDCWD: the
+  // working directory); `follow` decides whether a symbolic link is followed
+  // (only for the directories named on the command line). Throws
+  // std::system_error.
+  Directory(int at, const std::string& path, bool follow);
   ~Directory();
   Directory(const Directory&) = delete;
   Directory& operator=(const Directory&) = delete;

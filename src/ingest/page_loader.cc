@@ -103,11 +103,16 @@ namespace {
 struct WalkItem {
   enum class Kind { Loaded, Directory, Files, Listed } kind = Kind::Loaded;
   bool follow = false;                         // Directory: follow a link (inputs only)
-  // Directory: where `name` is, or null when `name` is a path. Listed: the
-  // directory listed.
+  // Directory: where `name` is, or null when `name` is a path. Files: where
+  // `files` are, or null when they are paths. Listed: the directory listed.
   std::shared_ptr<const std::string> parent;
+  // The large directory `parent` names, kept open while its entries are
+  // walked: they are opened relative to it, which spares the kernel the walk
+  // of the whole path for each of them. Null elsewhere (a deep tree of small
+  // directories would otherwise hold a descriptor per level).
+  std::shared_ptr<const Directory> parent_dir;
   std::string name;                            // Directory
-  std::unique_ptr<std::vector<std::string>> files;  // Files: paths of pages still to load
+  std::unique_ptr<std::vector<std::string>> files;  // Files: pages still to load
   std::unique_ptr<LoadedPage> page;            // Loaded: the page, or why it was passed over
   std::unique_ptr<Listing> listing;            // Listed: a large directory's entries
 
@@ -144,13 +149,19 @@ WalkItem directory(std::shared_ptr<const std::string> parent, std::string name) 
 }
 
 // Appends a page to load to `items`: to its last chunk of pages, or a new one.
-void add_page_to_load(std::vector<WalkItem>& items, std::string path, std::size_t per_chunk) {
-  if (items.empty() || items.back().kind != WalkItem::Kind::Files || items.back().files->size() >= per_chunk) {
+// `file` is a path, or a name in the directory `dir` open as `dir_handle`.
+void add_page_to_load(std::vector<WalkItem>& items, std::string file, std::size_t per_chunk,
+                      const std::shared_ptr<const std::string>& dir = nullptr,
+                      const std::shared_ptr<const Directory>& dir_handle = nullptr) {
+  if (items.empty() || items.back().kind != WalkItem::Kind::Files || items.back().files->size() >= per_chunk ||
+      items.back().parent_dir != dir_handle) {
     items.emplace_back();
     items.back().kind = WalkItem::Kind::Files;
     items.back().files = std::make_unique<std::vector<std::string>>();
+    items.back().parent = dir;
+    items.back().parent_dir = dir_handle;
   }
-  items.back().files->push_back(std::move(path));
+  items.back().files->push_back(std::move(file));
 }
 
 // What a job gives back: the items it found, in order.
@@ -249,7 +260,7 @@ class PageLoader::Walk {
     for (std::size_t i = 0; i < items.size(); ++i) {
       fill();
       if (items[i].kind == WalkItem::Kind::Listed) {
-        if (!walk_listing(*items[i].parent, std::move(items[i].listing))) return false;
+        if (!walk_listing(items[i].parent, items[i].parent_dir, std::move(items[i].listing))) return false;
         continue;
       }
       if (!items[i].needs_job()) {
@@ -271,21 +282,27 @@ class PageLoader::Walk {
   }
 
   // Walks a large directory's entries, turning a few hundred at a time into items.
-  bool walk_listing(const std::string& path, std::unique_ptr<Listing> listing) {
+  // Its entries are opened relative to `dir`, the directory itself.
+  bool walk_listing(const std::shared_ptr<const std::string>& path, const std::shared_ptr<const Directory>& dir,
+                    std::unique_ptr<Listing> listing) {
     Pace pace;
     std::vector<WalkItem> items;
-    const auto parent = std::make_shared<const std::string>(path);
     for (std::size_t begin = 0; begin < listing->size(); begin += kItemsAtOnce) {
       items.clear();
       for (std::size_t i = begin; i < std::min(listing->size(), begin + kItemsAtOnce); ++i) {
         const WalkEntry& e = listing->entries[i];
         const char* name = listing->name(e);
         switch (e.kind) {
-          case WalkEntry::Kind::Page: add_page_to_load(items, join_path(path, name), kJobPages); break;
-          case WalkEntry::Kind::PassedOver:
-            items.push_back(passed_over(absolute(join_path(path, name)), e.why(), e.unreadable));
+          case WalkEntry::Kind::Page:
+            add_page_to_load(items, name, kJobPages, path, dir);
             break;
-          case WalkEntry::Kind::Directory: items.push_back(directory(parent, name)); break;
+          case WalkEntry::Kind::PassedOver:
+            items.push_back(passed_over(absolute(join_path(*path, name)), e.why(), e.unreadable));
+            break;
+          case WalkEntry::Kind::Directory:
+            items.push_back(directory(path, name));
+            items.back().parent_dir = dir;
+            break;
         }
       }
       if (!walk(items, pace)) return false;
@@ -331,14 +348,18 @@ class PageLoader::Walk {
         continue;
       }
       if (item.kind == WalkItem::Kind::Files) {
-        for (auto& path : *item.files) page(AT_FDCWD, path.c_str(), path);
+        for (auto& file : *item.files) {
+          if (item.parent_dir) page(item.parent_dir->fd(), file.c_str(), join_path(*item.parent, file));
+          else page(AT_FDCWD, file.c_str(), file);
+        }
         continue;
       }
       auto path = std::make_shared<const std::string>(item.path());
-      std::optional<Directory> dir;
+      std::shared_ptr<Directory> dir;
       Listing listing;
       try {
-        dir.emplace(*path, item.follow);
+        dir = item.parent_dir ? std::make_shared<Directory>(item.parent_dir->fd(), item.name, item.follow)
+                              : std::make_shared<Directory>(AT_FDCWD, *path, item.follow);
         listing = dir->list();
       } catch (const std::system_error& e) {
         out.push_back(passed_over(absolute(*path), "cannot read directory: " + e.code().message(), true));
@@ -351,6 +372,7 @@ class PageLoader::Walk {
         out.emplace_back();
         out.back().kind = WalkItem::Kind::Listed;
         out.back().parent = std::move(path);
+        out.back().parent_dir = std::move(dir);
         out.back().listing = std::make_unique<Listing>(std::move(listing));
         continue;
       }
