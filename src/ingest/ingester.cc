@@ -109,7 +109,7 @@ class Run {
   void page(LoadedPage& loaded) {
     const std::string& where = loaded.path;
     if (!loaded.passed_over.empty()) {
-      spdlog::warn("{}: passed over: {}", where, loaded.passed_over);
+      log_passed_over(where, loaded.passed_over);
       ++summary_.pages_skipped;
       if (loaded.unreadable) ++unreadable_;
       return;
@@ -158,9 +158,8 @@ class Run {
 
   void reject(const std::string& path, std::size_t line, const std::string& message) {
     ++summary_.pages_rejected;
-    if (line) spdlog::error("{}:{}: {}", path, line, message);
-    else spdlog::error("{}: {}", path, message);
     summary_.rejections.push_back({path, line, message});
+    log_rejection(summary_.rejections.back());
   }
 
   // Removes, for each release seen, the pages this run did not see. A page
@@ -299,6 +298,15 @@ IngestSummary ingest_logged(SQLite::Database& db, const std::vector<fs::path>& i
 }
 
 }  // namespace
+
+void log_rejection(const Rejection& r) {
+  if (r.line) spdlog::error("{}:{}: {}", r.path, r.line, r.message);
+  else spdlog::error("{}: {}", r.path, r.message);
+}
+
+void log_passed_over(const std::string& path, const std::string& why) {
+  spdlog::warn("{}: passed over: {}", path, why);
+}
 
 IngestSummary ingest(SQLite::Database& db, const std::vector<fs::path>& inputs, const IngestOptions& options) {
   RunLog log(db, inputs, options);

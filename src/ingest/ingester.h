@@ -34,6 +34,11 @@ struct Rejection {
   std::string message;
 };
 
+// The lines ingest and check log: a rejected page ("path:line: reason", an
+// error) and a file passed over ("path: passed over: why", a warning).
+void log_rejection(const Rejection& r);
+void log_passed_over(const std::string& path, const std::string& why);
+
 struct IngestSummary : RunCounts {
   std::vector<Rejection> rejections;
   std::vector<Finding> findings;  // data-quality notes on pages that were stored

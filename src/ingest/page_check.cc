@@ -15,16 +15,15 @@ CheckSummary check_pages(const std::vector<std::filesystem::path>& inputs, std::
   PageLoader loader(inputs, max_page_bytes, nullptr);
   while (auto loaded = loader.next()) {
     if (!loaded->passed_over.empty()) {
-      spdlog::warn("{}: passed over: {}", loaded->path, loaded->passed_over);
+      log_passed_over(loaded->path, loaded->passed_over);
       ++s.skipped;
       continue;
     }
     if (loaded->stamp.size > 0) s.bytes += loaded->stamp.size;
     if (loaded->error) {
       const ParseError& e = *loaded->error;
-      if (e.line()) spdlog::error("{}:{}: {}", loaded->path, e.line(), e.what());
-      else spdlog::error("{}: {}", loaded->path, e.what());
       s.rejections.push_back({loaded->path, e.line(), e.what()});
+      log_rejection(s.rejections.back());
       continue;
     }
     for (const auto& finding : loaded->findings) spdlog::info("{}: {}", loaded->path, finding.message);
