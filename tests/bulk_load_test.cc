@@ -5,7 +5,6 @@
 #include <doctest/doctest.h>
 
 #include <map>
-#include <regex>
 
 #include <fmt/format.h>
 #include <SQLiteCpp/Database.h>
@@ -58,37 +57,23 @@ void write_tree(const fs::path& tree) {
 
 // Every row of the data tables, by value (ids may differ between two databases).
 std::string dump(SQLite::Database& db) {
-  std::string out;
-  for (const char* sql : {
-           "SELECT release || '|' || package || '|' || hash || '|' || version || '|' || compiler || '|' || os || "
-           "'|' || platform || '|' || target || '|' || ifnull(size, '-') FROM specs ORDER BY 1",
-           "SELECT release || '|' || hash || '|' || stack FROM spec_stacks ORDER BY 1",
-           "SELECT hash || '|' || variant || '|' || value FROM spec_variants ORDER BY 1",
-           // The union of a spec's stacks over releases, which the writer keeps up to date.
-           "SELECT s.hash || '|' || group_concat(st.name) FROM spec s JOIN stack_set_member m "
-           "ON m.stack_set_id = s.all_stack_set_id JOIN stack st ON st.id = m.stack_id GROUP BY s.id ORDER BY 1",
-           "SELECT s.hash || '|' || v.version FROM spec_version v JOIN spec s ON s.id = v.spec_id ORDER BY 1",
-           "SELECT r.name || '|' || p.name || '|' || pg.content_hash || '|' || pg.path FROM page pg "
-           "JOIN release r ON r.id = pg.release_id JOIN package p ON p.id = pg.package_id ORDER BY 1",
-       }) {
-    SQLite::Statement st(db, sql);
-    while (st.executeStep()) out += st.getColumn(0).getString() + "\n";
-    out += "--\n";
-  }
-  return out;
+  return testing::dump_rows(db, {
+      "SELECT release || '|' || package || '|' || hash || '|' || version || '|' || compiler || '|' || os || "
+      "'|' || platform || '|' || target || '|' || ifnull(size, '-') FROM specs ORDER BY 1",
+      "SELECT release || '|' || hash || '|' || stack FROM spec_stacks ORDER BY 1",
+      "SELECT hash || '|' || variant || '|' || value FROM spec_variants ORDER BY 1",
+      // The union of a spec's stacks over releases, which the writer keeps up to date.
+      "SELECT s.hash || '|' || group_concat(st.name) FROM spec s JOIN stack_set_member m "
+      "ON m.stack_set_id = s.all_stack_set_id JOIN stack st ON st.id = m.stack_id GROUP BY s.id ORDER BY 1",
+      "SELECT s.hash || '|' || v.version FROM spec_version v JOIN spec s ON s.id = v.spec_id ORDER BY 1",
+      "SELECT r.name || '|' || p.name || '|' || pg.content_hash || '|' || pg.path FROM page pg "
+      "JOIN release r ON r.id = pg.release_id JOIN package p ON p.id = pg.package_id ORDER BY 1",
+  });
 }
 
-// The indexes, by name, each with its SQL reduced to its tokens.
+// The indexes (autoindexes included), by name, normalized.
 std::map<std::string, std::string> indexes(SQLite::Database& db) {
-  std::map<std::string, std::string> out;
-  SQLite::Statement st(db, "SELECT name, ifnull(sql, '') FROM sqlite_master WHERE type = 'index'");
-  while (st.executeStep()) {
-    std::string sql = st.getColumn(1).getString();
-    sql = std::regex_replace(sql, std::regex("--[^\n]*"), "");
-    sql = std::regex_replace(sql, std::regex("\\s+"), " ");
-    out[st.getColumn(0).getString()] = sql;
-  }
-  return out;
+  return testing::schema_objects(db, "type = 'index'");
 }
 
 std::map<std::string, std::string> reference_indexes() {

@@ -3,7 +3,6 @@
 #include <doctest/doctest.h>
 
 #include <map>
-#include <regex>
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
@@ -17,18 +16,9 @@ using namespace cachedb;
 
 namespace {
 
-// Schema objects by name, their SQL stripped of comments and spacing.
+// Every schema object with SQL, by type and name, normalized.
 std::map<std::string, std::string> schema_objects(SQLite::Database& db) {
-  std::map<std::string, std::string> out;
-  SQLite::Statement st(db, "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name");
-  while (st.executeStep()) {
-    std::string sql = st.getColumn(2).getString();
-    sql = std::regex_replace(sql, std::regex("--[^\n]*"), "");
-    sql = std::regex_replace(sql, std::regex("\\s+"), " ");
-    sql = std::regex_replace(sql, std::regex(" ?([(),]) ?"), "$1");
-    out[st.getColumn(0).getString() + " " + st.getColumn(1).getString()] = sql;
-  }
-  return out;
+  return testing::schema_objects(db, "sql IS NOT NULL");
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "test_support.h"
 
 #include <cstdlib>
+#include <regex>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -11,9 +12,35 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
 namespace fs = std::filesystem;
 
 namespace testing {
+
+std::string dump_rows(SQLite::Database& db, std::initializer_list<const char*> queries) {
+  std::string out;
+  for (const char* sql : queries) {
+    SQLite::Statement st(db, sql);
+    while (st.executeStep()) out += st.getColumn(0).getString() + "\n";
+    out += "--\n";
+  }
+  return out;
+}
+
+std::map<std::string, std::string> schema_objects(SQLite::Database& db, const std::string& where) {
+  std::map<std::string, std::string> out;
+  SQLite::Statement st(db, "SELECT type, name, ifnull(sql, '') FROM sqlite_master WHERE " + where);
+  while (st.executeStep()) {
+    std::string sql = st.getColumn(2).getString();
+    sql = std::regex_replace(sql, std::regex("--[^\n]*"), "");
+    sql = std::regex_replace(sql, std::regex("\\s+"), " ");
+    sql = std::regex_replace(sql, std::regex(" ?([(),]) ?"), "$1");
+    out[st.getColumn(0).getString() + " " + st.getColumn(1).getString()] = sql;
+  }
+  return out;
+}
 
 fs::path source_root() {
   if (const char* root = std::getenv("CACHEDB_SOURCE_ROOT")) return root;

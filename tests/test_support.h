@@ -1,8 +1,14 @@
 #pragma once
 // Helpers shared by the tests: scratch directories, fixture paths, running the binary.
 #include <filesystem>
+#include <initializer_list>
+#include <map>
 #include <string>
 #include <vector>
+
+namespace SQLite {
+class Database;
+}
 
 namespace testing {
 
@@ -14,6 +20,14 @@ std::filesystem::path fixture(const std::string& relative);
 
 // The real pages beside the checkout (../shared/corpus), or empty when absent.
 std::filesystem::path shared_corpus();
+
+// The rows of each query (one text column each), in order, each query's
+// followed by "--": equal dumps, equal databases as far as the queries look.
+std::string dump_rows(SQLite::Database& db, std::initializer_list<const char*> queries);
+
+// The schema objects `where` (a condition on sqlite_master) picks, keyed
+// "type name", their SQL stripped of comments and spacing ("" when none).
+std::map<std::string, std::string> schema_objects(SQLite::Database& db, const std::string& where);
 
 // A fresh directory removed when the object goes away.
 class TempDir {
