@@ -1,5 +1,7 @@
 // The loader walks and loads on several threads: these tests hold it to the
 // order and the completeness of a plain, sequential walk.
+#include <fcntl.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <stdexcept>
@@ -144,4 +146,36 @@ TEST_CASE("relative inputs give absolute paths, for pages and for what is passed
     CHECK(seen[1].first == (root_dir / "tree" / "develop" / "zlib" / "specs.md").string());
     CHECK(seen[1].second.empty());
   }
+}
+
+TEST_CASE("a directory longer than one read of its entries is listed whole and sorted") {
+  testing::TempDir tmp;
+  const fs::path dir = tmp.path() / "release";
+  fs::create_directories(dir);
+  // Long names: 1200 entries need several reads of the directory, so the
+  // listing is counted first and then read again.
+  std::vector<std::string> pages, dirs;
+  for (int i = 0; i < 1200; ++i) {
+    const std::string stem = "package-with-a-rather-long-name-" + std::to_string(i * 7919 % 1200);
+    if (i % 3 == 0) {
+      dirs.push_back(stem);
+      fs::create_directories(dir / stem);
+    } else {
+      pages.push_back(stem + ".md");
+      testing::write_text(dir / pages.back(), "x");
+    }
+    testing::write_text(dir / (stem + ".txt"), "not a page");  // ignored by the walk
+  }
+  const Listing listing = Directory(AT_FDCWD, dir.string(), true).list();
+  std::vector<std::string> listed_pages, listed_dirs, all;
+  for (const auto& e : listing.entries) {
+    all.emplace_back(listing.name(e));
+    (e.kind == WalkEntry::Kind::Directory ? listed_dirs : listed_pages).emplace_back(listing.name(e));
+    CHECK(e.kind != WalkEntry::Kind::PassedOver);
+  }
+  CHECK(std::is_sorted(all.begin(), all.end()));
+  std::sort(pages.begin(), pages.end());
+  std::sort(dirs.begin(), dirs.end());
+  CHECK(listed_pages == pages);
+  CHECK(listed_dirs == dirs);
 }

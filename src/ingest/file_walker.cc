@@ -88,11 +88,41 @@ Directory::~Directory() { ::close(fd_); }
 Listing Directory::list() const {
   Listing listing;
   alignas(struct dirent64) char buffer[16384];
+  // A directory that takes more than one buffer (a release's tens of
+  // thousands of packages) is read to the end once to count it, then again
+  // into arrays of the right size: grown by doubling, they would take up to
+  // three times their size while being copied, at the peak of an ingest.
+  std::size_t buffers = 0, seen_entries = 0, seen_name_bytes = 0;
+  bool sized = false;
+  auto next_buffer = [&] {
+    while (true) {
+      const ssize_t n = ::getdents64(fd_, buffer, sizeof buffer);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw errno_error();
+      return n;
+    }
+  };
+  auto count = [&](ssize_t n) {
+    for (ssize_t at = 0; at < n;) {
+      const auto* d = reinterpret_cast<const struct dirent64*>(buffer + at);
+      at += d->d_reclen;
+      ++seen_entries;
+      seen_name_bytes += std::strlen(d->d_name) + 1;
+    }
+  };
   while (true) {
-    const ssize_t n = ::getdents64(fd_, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw errno_error();
+    ssize_t n = next_buffer();
     if (n == 0) break;
+    if (++buffers == 2 && !sized) {
+      for (; n > 0; n = next_buffer()) count(n);
+      if (::lseek(fd_, 0, SEEK_SET) != 0) throw errno_error();
+      listing = Listing{};
+      listing.entries.reserve(seen_entries);
+      listing.names.reserve(seen_name_bytes);
+      sized = true;
+      continue;
+    }
+    if (!sized) count(n);
     for (ssize_t at = 0; at < n;) {
       const auto* d = reinterpret_cast<const struct dirent64*>(buffer + at);
       at += d->d_reclen;
