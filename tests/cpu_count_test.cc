@@ -1,0 +1,82 @@
+// How many CPUs the loader sizes its threads for: the ones the process may
+// run on (taskset, sched_setaffinity) and a container's CPU quota allow, not
+// the host's cores.
+#include <sched.h>
+
+#include <optional>
+#include <thread>
+
+#include <doctest/doctest.h>
+
+#include "ingest/cpu_count.h"
+#include "test_support.h"
+
+using namespace cachedb;
+
+TEST_CASE("cpu.max: a quota gives its CPUs rounded up; 'max' or text not understood gives no limit") {
+  CHECK(cpus_in_cpu_max("max 100000") == std::nullopt);
+  CHECK(cpus_in_cpu_max("max 100000\n") == std::nullopt);
+  CHECK(cpus_in_cpu_max("150000 100000") == 2u);
+  CHECK(cpus_in_cpu_max("50000 100000") == 1u);
+  CHECK(cpus_in_cpu_max("1000 100000\n") == 1u);  // a hundredth of a CPU is still one thread
+  CHECK(cpus_in_cpu_max("100000 100000\n") == 1u);
+  CHECK(cpus_in_cpu_max("400000 100000\n") == 4u);
+  CHECK(cpus_in_cpu_max("") == std::nullopt);
+  CHECK(cpus_in_cpu_max("lots 100000") == std::nullopt);
+  CHECK(cpus_in_cpu_max("150000") == std::nullopt);
+  CHECK(cpus_in_cpu_max("150000 0") == std::nullopt);
+  CHECK(cpus_in_cpu_max("150000 100000 7") == std::nullopt);
+}
+
+TEST_CASE("the tightest cpu.max of the process's cgroup and the cgroups above it applies") {
+  testing::TempDir mount;
+  const char* self = "12:memory:/elsewhere\n0::/system.slice/cachedb-ingest.service\n";
+  // No cpu.max anywhere (a host's root cgroup has none): no limit.
+  CHECK(cgroup_cpu_limit(mount.path(), self) == std::nullopt);
+
+  testing::write_text(mount / "system.slice" / "cpu.max", "max 100000\n");
+  CHECK(cgroup_cpu_limit(mount.path(), self) == std::nullopt);
+
+  // A systemd unit's CPUQuota=150% is in the unit's own cgroup.
+  testing::write_text(mount / "system.slice" / "cachedb-ingest.service" / "cpu.max", "150000 100000\n");
+  CHECK(cgroup_cpu_limit(mount.path(), self) == 2u);
+
+  // A tighter quota above it bounds it too.
+  testing::write_text(mount / "system.slice" / "cpu.max", "50000 100000\n");
+  CHECK(cgroup_cpu_limit(mount.path(), self) == 1u);
+
+  // In a container (a cgroup namespace) the process's cgroup is the mount's root.
+  testing::TempDir container;
+  testing::write_text(container / "cpu.max", "300000 100000\n");
+  CHECK(cgroup_cpu_limit(container.path(), "0::/\n") == 3u);
+  CHECK(cgroup_cpu_limit(container.path(), "") == 3u);  // cgroup v1 only: the mount's root is still asked
+  // A path that climbs out of the namespace is not followed.
+  CHECK(cgroup_cpu_limit(container.path(), "0::/../../x\n") == 3u);
+}
+
+TEST_CASE("a thread allowed a single CPU (taskset -c N) counts one CPU, however many the host has") {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  REQUIRE(::sched_getaffinity(0, sizeof allowed, &allowed) == 0);
+  int first = 0;
+  while (!CPU_ISSET(first, &allowed)) ++first;
+
+  unsigned counted = 0;
+  bool pinned = false;
+  // In a thread of its own: the affinity is the thread's, and this one's is left alone.
+  std::thread t([&] {
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(first, &one);
+    pinned = ::sched_setaffinity(0, sizeof one, &one) == 0;
+    counted = usable_cpu_count();
+  });
+  t.join();
+  REQUIRE(pinned);
+  CHECK(counted == 1);
+
+  // Unpinned, never more than the CPUs the process may use, and at least one.
+  const unsigned here = usable_cpu_count();
+  CHECK(here >= 1);
+  CHECK(here <= static_cast<unsigned>(CPU_COUNT(&allowed)));
+}
