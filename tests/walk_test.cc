@@ -1,11 +1,14 @@
 // The loader walks and loads on several threads: these tests hold it to the
-// order and the completeness of a plain, sequential walk.
+// order and the completeness of a plain, sequential walk, and to the number of
+// threads it starts.
 #include <fcntl.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <doctest/doctest.h>
@@ -178,4 +181,31 @@ TEST_CASE("a directory longer than one read of its entries is listed whole and s
   std::sort(dirs.begin(), dirs.end());
   CHECK(listed_pages == pages);
   CHECK(listed_dirs == dirs);
+}
+
+TEST_CASE("the loader starts as many threads as the CPUs it may run on, not the host's cores") {
+  testing::TempDir dir;
+  testing::write_text(dir / "a.md", "x");
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  REQUIRE(::sched_getaffinity(0, sizeof allowed, &allowed) == 0);
+  int first = 0;
+  while (!CPU_ISSET(first, &allowed)) ++first;
+
+  // As `taskset -c N cachedb ingest` would: the loader is made on a thread
+  // allowed one CPU (the affinity is per thread; this one's is left alone).
+  unsigned threads = 0;
+  std::size_t pages = 0;
+  std::thread t([&] {
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(first, &one);
+    if (::sched_setaffinity(0, sizeof one, &one) != 0) return;
+    PageLoader loader({dir.path()}, 1u << 20, nullptr);
+    threads = loader.threads();
+    while (loader.next()) ++pages;
+  });
+  t.join();
+  CHECK(threads == 1);
+  CHECK(pages == 1);
 }

@@ -63,6 +63,9 @@ class PageLoader {
   // the loader thread itself (not a page's ParseError, which is in the result).
   std::optional<LoadedPage> next();
 
+  // The threads the walk and the loading run on (the loader's own included).
+  unsigned threads() const { return threads_; }
+
  private:
   class Walk;
   void run();
