@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 #include <xxhash.h>
 
+#include "ingest/cpu_count.h"
 #include "ingest/file_walker.h"
 #include "ingest/job_pool.h"
 
@@ -463,7 +464,7 @@ PageLoader::PageLoader(std::vector<std::filesystem::path> inputs, std::uintmax_t
     : inputs_(std::move(inputs)),
       max_page_bytes_(max_page_bytes),
       known_(known ? std::move(known) : [] { return std::unique_ptr<KnownPages>(); }),
-      threads_(threads ? threads : std::max(1u, std::thread::hardware_concurrency())) {
+      threads_(threads ? threads : usable_cpu_count()) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -479,7 +480,7 @@ PageLoader::~PageLoader() {
 void PageLoader::run() {
   pthread_setname_np(pthread_self(), "cachedb-loader");  // tells the threads apart in perf and top
   try {
-    // The loader thread walks and loads too: the pool adds the other cores.
+    // The loader thread walks and loads too: the pool adds the other CPUs.
     Walk walk(*this, threads_ - 1);
     if (!walk.run()) return;
   } catch (...) {

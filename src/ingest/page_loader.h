@@ -2,9 +2,9 @@
 // Walks the tree and reads, fingerprints and parses its pages on threads of
 // its own, so that the one thread that may write to SQLite spends its time
 // writing. Directories are listed and pages loaded by a small pool of threads
-// (as many as there are cores), yet pages come out in the walk's order; what
-// is held between the threads is bounded in pages and bytes, so memory stays
-// flat however large the tree.
+// (as many as the CPUs the process may use), yet pages come out in the walk's
+// order; what is held between the threads is bounded in pages and bytes, so
+// memory stays flat however large the tree.
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -52,7 +52,8 @@ using KnownPagesFactory = std::function<std::unique_ptr<KnownPages>()>;
 
 class PageLoader {
  public:
-  // Walks `inputs` (files and directories). `threads` 0 means one per core.
+  // Walks `inputs` (files and directories). `threads` 0 means one per CPU the
+  // process may use (see usable_cpu_count: affinity and cgroup quota).
   PageLoader(std::vector<std::filesystem::path> inputs, std::uintmax_t max_page_bytes, KnownPagesFactory known,
              unsigned threads = 0);
   ~PageLoader();
