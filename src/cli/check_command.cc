@@ -23,7 +23,8 @@ Runner add_check_command(CLI::App& app, const GlobalOptions&) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   cmd->footer("Exit status: 0 every page is good; 2 some pages would be rejected (each is logged with its file "
-              "and line); 1 fatal (a path does not exist).");
+              "and line); 1 fatal (a path does not exist, or the process ran out of file descriptors or memory while "
+              "walking the tree, which then went partly unchecked).");
   return [cmd, args]() -> int {
     if (!*cmd) return -1;
     const auto console = spdlog::default_logger()->level();

@@ -61,7 +61,8 @@ Runner add_ingest_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--log-file", args->log_file, "Also append the log (info and above, timestamped) to this file");
   cmd->footer(
       "Exit status: 0 every page read; 2 some pages rejected (the others are committed; --prune then removed "
-      "nothing unless --force); 1 fatal, nothing changed (also when another ingest is running on the database).");
+      "nothing unless --force); 1 fatal, nothing changed (also when another ingest is running on the database, or "
+      "when the process runs out of file descriptors or memory while walking the tree).");
   cmd->add_option("--max-page-bytes", args->options.max_page_bytes,
                   "Reject, unread, any file larger than this many bytes")
       ->capture_default_str()

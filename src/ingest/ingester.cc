@@ -13,6 +13,7 @@
 #include "error.h"
 #include "ingest/file_walker.h"
 #include "ingest/findings.h"
+#include "ingest/out_of_resources.h"
 #include "ingest/page_loader.h"
 #include "ingest/page_writer.h"
 #include "ingest/run_log.h"
@@ -271,6 +272,10 @@ IngestSummary in_transaction(SQLite::Database& db, const IngestOptions& options,
     const std::string why = describe_sqlite_error(e, db.getHandle());
     rollback(db);
     throw Error(fmt::format("{}: ingest failed, nothing was changed: {}", db.getFilename(), why));
+  } catch (const OutOfResources& e) {
+    // The walk stopped part way: committing what it saw would pass the rest over.
+    rollback(db);
+    throw Error(fmt::format("{}: ingest failed, nothing was changed: {}", db.getFilename(), e.what()));
   } catch (...) {
     rollback(db);
     throw;

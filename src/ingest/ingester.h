@@ -4,8 +4,9 @@
 // One run is one write transaction. A page is read and checked completely
 // (on the loader thread) before anything of it is written, so a page that
 // cannot be read is rejected and leaves what an earlier version of it stored;
-// a fatal error rolls the whole run back, leaving the database as it was;
-// readers (WAL) see either the state before the run or after it.
+// a fatal error (the database's, or the walk's when it runs out of file
+// descriptors or memory) rolls the whole run back, leaving the database as it
+// was; readers (WAL) see either the state before the run or after it.
 #include <cstdint>
 #include <filesystem>
 #include <functional>

@@ -24,7 +24,8 @@ struct CheckSummary {
 };
 
 // Logs each rejection (error) and passed-over file (warning) as ingest does.
-// Throws Error when an input does not exist.
+// Throws Error when an input does not exist, or when the walk runs out of file
+// descriptors or memory (OutOfResources): part of the tree went unchecked.
 CheckSummary check_pages(const std::vector<std::filesystem::path>& inputs, std::uintmax_t max_page_bytes);
 
 // "checked N pages (M spec rows, B bytes): R rejected, S skipped, L legacy"

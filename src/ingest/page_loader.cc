@@ -15,6 +15,7 @@
 #include "ingest/cpu_count.h"
 #include "ingest/file_walker.h"
 #include "ingest/job_pool.h"
+#include "ingest/out_of_resources.h"
 
 namespace cachedb {
 namespace {
@@ -41,19 +42,26 @@ struct Fd {
 };
 
 // A file that cannot be opened (permissions, a file gone since the walk, a FIFO
-// swapped in): passed over with a warning, like the FIFOs the walk passes over.
+// swapped in): passed over with a warning, like the FIFOs the walk passes over
+// (unless `error` says the process is out of resources: see out_of_resources.h).
 struct Unreadable {
   std::string why;
+  int error = 0;  // the errno, 0 for "not a regular file"
 };
+
+[[noreturn]] void throw_unreadable(const char* doing) {
+  const int error = errno;
+  throw Unreadable{fmt::format("{}: {}", doing, std::strerror(error)), error};
+}
 
 // Reads a whole regular file; throws Unreadable, or ParseError (line 0) for a
 // file too large to be a page or one that changes while read.
 std::string read_file(int dir_fd, const char* name, std::uintmax_t max_bytes, FileStamp& stamp) {
   // O_NONBLOCK: a FIFO swapped in after the walk must not hang the run.
   Fd f{::openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
-  if (f.fd < 0) throw Unreadable{fmt::format("cannot open: {}", std::strerror(errno))};
+  if (f.fd < 0) throw_unreadable("cannot open");
   struct stat st {};
-  if (::fstat(f.fd, &st) != 0) throw Unreadable{fmt::format("cannot stat: {}", std::strerror(errno))};
+  if (::fstat(f.fd, &st) != 0) throw_unreadable("cannot stat");
   if (!S_ISREG(st.st_mode)) throw Unreadable{"not a regular file"};
   stamp = stamp_of(st);
   const auto size = static_cast<std::uintmax_t>(st.st_size);
@@ -65,6 +73,7 @@ std::string read_file(int dir_fd, const char* name, std::uintmax_t max_bytes, Fi
   while (got < size) {
     const ssize_t n = ::read(f.fd, bytes.data() + got, size - got);
     if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && is_out_of_resources(errno)) throw_unreadable("cannot read");
     if (n < 0) throw ParseError(0, fmt::format("read failed: {}", std::strerror(errno)));
     if (n == 0) throw ParseError(0, fmt::format("file shrank while being read ({} of {} bytes)", got, size));
     got += static_cast<std::size_t>(n);
@@ -217,6 +226,8 @@ class PageLoader::Walk {
     for (const auto& input : loader_.inputs_) {
       std::error_code ec;
       const auto st = std::filesystem::status(input, ec);
+      if (ec && is_out_of_resources(ec.value()))
+        throw OutOfResources(absolute(input.string()), "cannot stat: " + ec.message());
       WalkItem item;
       if (std::filesystem::is_regular_file(st)) {
         item.kind = WalkItem::Kind::Files;
@@ -300,7 +311,7 @@ class PageLoader::Walk {
             add_page_to_load(items, name, kJobPages, path, dir);
             break;
           case WalkEntry::Kind::PassedOver:
-            items.push_back(passed_over(absolute(join_path(*path, name)), e.why(), e.unreadable));
+            items.push_back(passed_over_entry(*path, name, e));
             break;
           case WalkEntry::Kind::Directory:
             items.push_back(directory(path, name));
@@ -365,7 +376,9 @@ class PageLoader::Walk {
                               : std::make_shared<Directory>(AT_FDCWD, *path, item.follow);
         listing = dir->list();
       } catch (const std::system_error& e) {
-        out.push_back(passed_over(absolute(*path), "cannot read directory: " + e.code().message(), true));
+        const std::string why = "cannot read directory: " + e.code().message();
+        if (is_out_of_resources(e.code().value())) throw OutOfResources(absolute(*path), why);
+        out.push_back(passed_over(absolute(*path), why, true));
         continue;
       }
       if (listing.size() > kJobPages) {
@@ -384,13 +397,21 @@ class PageLoader::Walk {
         switch (e.kind) {
           case WalkEntry::Kind::Page: page(dir->fd(), name, join_path(*path, name)); break;
           case WalkEntry::Kind::PassedOver:
-            out.push_back(passed_over(absolute(join_path(*path, name)), e.why(), e.unreadable));
+            out.push_back(passed_over_entry(*path, name, e));
             break;
           case WalkEntry::Kind::Directory: out.push_back(directory(path, name)); break;
         }
       }
     }
     return result;
+  }
+
+  // An entry of a listing passed over (a FIFO, a dangling link, one that could
+  // not be looked at), unless it could not be looked at for want of memory.
+  WalkItem passed_over_entry(const std::string& dir, const char* name, const WalkEntry& e) const {
+    std::string path = absolute(join_path(dir, name));
+    if (is_out_of_resources(e.error)) throw OutOfResources(path, e.why());
+    return passed_over(std::move(path), e.why(), e.unreadable);
   }
 
   // Paths are logged and stored absolute, so that a run's log names files
@@ -416,6 +437,7 @@ class PageLoader::Walk {
       }
       load_bytes(out, read_file(dir_fd, name, loader_.max_page_bytes_, out.stamp), known);
     } catch (const Unreadable& u) {
+      if (is_out_of_resources(u.error)) throw OutOfResources(out.path, u.why);
       out.passed_over = u.why;
       out.unreadable = true;
     } catch (const ParseError& e) {

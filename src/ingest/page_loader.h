@@ -61,7 +61,9 @@ class PageLoader {
   PageLoader& operator=(const PageLoader&) = delete;
 
   // The next page in order, or nothing after the last. Rethrows a failure of
-  // the loader thread itself (not a page's ParseError, which is in the result).
+  // the loader thread itself (not a page's ParseError, which is in the result),
+  // such as OutOfResources: a file or directory that could not be opened for
+  // want of file descriptors or memory ends the walk (see out_of_resources.h).
   std::optional<LoadedPage> next();
 
   // The threads the walk and the loading run on (the loader's own included).
