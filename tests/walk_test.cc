@@ -1,14 +1,16 @@
 // The loader walks and loads on several threads: these tests hold it to the
-// order and the completeness of a plain, sequential walk, and to the number of
-// threads it starts.
+// order and the completeness of a plain, sequential walk, to the number of
+// threads it starts, and to ending soon once it is stopped.
 #include <fcntl.h>
 #include <sched.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <future>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <doctest/doctest.h>
@@ -208,4 +210,38 @@ TEST_CASE("the loader starts as many threads as the CPUs it may run on, not the 
   t.join();
   CHECK(threads == 1);
   CHECK(pages == 1);
+}
+
+TEST_CASE("a stop is noticed while the walk lists directories that hold no pages") {
+  testing::TempDir dir;
+  const fs::path root = dir / "_cache";
+  // Directories and no page: a walk that looked for a stop only when it hands
+  // pages over would list every one of them first.
+  for (int a = 0; a < 40; ++a)
+    for (int b = 0; b < 40; ++b) fs::create_directories(root / std::to_string(a) / std::to_string(b));
+  const std::size_t directories = 1 + 40 + 40 * 40;
+
+  for (unsigned threads : {1u, 3u}) {
+    INFO("threads: " << threads);
+    // The stop is asked for before the walk lists anything: the loader thread's
+    // first stored-page lookups, made before it starts walking, wait for it.
+    std::promise<void> stopped;
+    const std::shared_future<void> asked = stopped.get_future().share();
+    bool first = true;  // (the lookups are all made on the loader thread)
+    PageLoader loader({root}, 1u << 20, [&first, asked]() -> std::unique_ptr<KnownPages> {
+      if (std::exchange(first, false)) asked.wait();
+      return nullptr;
+    }, threads);
+    loader.stop();
+    stopped.set_value();
+    while (loader.next()) {
+    }  // the walk has ended
+    CHECK(loader.directories_listed() < directories / 10);
+  }
+
+  // Unstopped, the same walk lists them all.
+  PageLoader loader({root}, 1u << 20, nullptr, 3);
+  while (loader.next()) {
+  }
+  CHECK(loader.directories_listed() == directories);
 }

@@ -375,6 +375,7 @@ class PageLoader::Walk {
         dir = item.parent_dir ? std::make_shared<Directory>(item.parent_dir->fd(), item.name, item.follow)
                               : std::make_shared<Directory>(AT_FDCWD, *path, item.follow);
         listing = dir->list();
+        loader_.directories_listed_.fetch_add(1, std::memory_order_relaxed);
       } catch (const std::system_error& e) {
         const std::string why = "cannot read directory: " + e.code().message();
         if (is_out_of_resources(e.code().value())) throw OutOfResources(absolute(*path), why);
@@ -491,12 +492,16 @@ PageLoader::PageLoader(std::vector<std::filesystem::path> inputs, std::uintmax_t
 }
 
 PageLoader::~PageLoader() {
+  stop();
+  thread_.join();
+}
+
+void PageLoader::stop() {
   {
     std::lock_guard lock(mutex_);
     stop_ = true;
   }
   changed_.notify_all();
-  thread_.join();
 }
 
 void PageLoader::run() {
@@ -504,7 +509,7 @@ void PageLoader::run() {
   try {
     // The loader thread walks and loads too: the pool adds the other CPUs.
     Walk walk(*this, threads_ - 1);
-    if (!walk.run()) return;
+    walk.run();  // false when stopped: then what was handed over is all there is
   } catch (...) {
     std::lock_guard lock(mutex_);
     failure_ = std::current_exception();

@@ -5,6 +5,7 @@
 // (as many as the CPUs the process may use), yet pages come out in the walk's
 // order; what is held between the threads is bounded in pages and bytes, so
 // memory stays flat however large the tree.
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -66,8 +67,16 @@ class PageLoader {
   // want of file descriptors or memory ends the walk (see out_of_resources.h).
   std::optional<LoadedPage> next();
 
+  // Asks the walk to end as soon as it can, without waiting for it (the
+  // destructor asks, then waits): next() then gives at most the pages already
+  // handed over, then nothing.
+  void stop();
+
   // The threads the walk and the loading run on (the loader's own included).
   unsigned threads() const { return threads_; }
+
+  // The directories the walk has listed so far: how far it went.
+  std::size_t directories_listed() const { return directories_listed_.load(std::memory_order_relaxed); }
 
  private:
   class Walk;
@@ -84,7 +93,9 @@ class PageLoader {
   std::deque<LoadedPage> taken_;  // the consumer's side: taken from queue_ in one go
   std::size_t queued_bytes_ = 0;
   bool done_ = false;
-  bool stop_ = false;
+  // Written under mutex_ (hand_over waits on it), read without it by the walk.
+  std::atomic<bool> stop_{false};
+  std::atomic<std::size_t> directories_listed_{0};
   std::exception_ptr failure_;
   std::thread thread_;
 };
