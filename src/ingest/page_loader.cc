@@ -270,6 +270,10 @@ class PageLoader::Walk {
       }
     };
     for (std::size_t i = 0; i < items.size(); ++i) {
+      // Looked for at each step, not only when pages are handed over: a tree
+      // of directories holding no page would otherwise be walked to its end
+      // after the writer failed, or while the loader is being destroyed.
+      if (stopping()) return false;
       fill();
       if (items[i].kind == WalkItem::Kind::Listed) {
         if (!walk_listing(items[i].parent, items[i].parent_dir, std::move(items[i].listing))) return false;
@@ -355,6 +359,9 @@ class PageLoader::Walk {
       add_page_to_load(out, std::move(path), kJobPages);
     };
     for (auto& item : items) {
+      // Stopped: what this job leaves undone is never looked at (the walk
+      // stops as soon as it takes the job back).
+      if (stopping()) break;
       if (result.large) {
         // One large listing to a job: the siblings after it go back unlisted,
         // to be listed once it has been walked.
@@ -406,6 +413,9 @@ class PageLoader::Walk {
     }
     return result;
   }
+
+  // The loader is being destroyed, or its consumer gave up: the walk ends.
+  bool stopping() const { return loader_.stop_.load(std::memory_order_relaxed); }
 
   // An entry of a listing passed over (a FIFO, a dangling link, one that could
   // not be looked at), unless it could not be looked at for want of memory.
