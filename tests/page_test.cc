@@ -2,6 +2,8 @@
 // can be unreadable.
 #include <doctest/doctest.h>
 
+#include <cstdint>
+
 #include "error.h"
 #include "parsing/front_matter.h"
 #include "parsing/page.h"
@@ -195,4 +197,134 @@ TEST_CASE("the real pages beside the checkout parse, when they are there") {
   CHECK(p.kind == PageKind::Cache);
   CHECK(p.release == "develop");
   CHECK(p.specs.size() == static_cast<std::size_t>(*p.meta.num_specs));
+}
+
+// spec_details and meta are read from RapidJSON's SAX events, in the page's own
+// buffer: what a DOM gave before, they must give, down to the error messages.
+TEST_CASE("bad JSON is reported before a problem with an earlier spec") {
+  auto [line, msg] = rejection(page_text("[{\"hash\": 1},\n" + std::string(kSpec) + ",\n{]"));
+  CHECK(line == 8);
+  CHECK(msg == "spec_details: invalid JSON at offset 196: Missing a name for object member.");
+  // The same problem in well-formed JSON is the one reported.
+  auto [line2, msg2] = rejection(page_text("[{\"hash\": 1},\n" + std::string(kSpec) + "]"));
+  CHECK(line2 == 6);
+  CHECK(msg2 == "spec_details[0]: 'hash' must be a string");
+  // And the first problem, in the list's order, is the one reported.
+  auto [line3, msg3] = rejection(page_text(std::string("[") + kSpec + ", {\"hash\": \"x\", \"os\": 1}, 7]"));
+  CHECK(line3 == 6);
+  CHECK(msg3 == "spec_details[1] (hash x): 'os' must be a string");
+  CHECK(rejection(page_text("{\"hash\": \"a\"}")).second == "spec_details: must be a JSON list");
+  CHECK(rejection(page_text("[\"abc\"]")).second == "spec_details[0]: must be an object");
+  CHECK(rejection(page_text(std::string("[") + kSpec + ", [{}]]")).second == "spec_details[1]: must be an object");
+}
+
+TEST_CASE("a bad JSON line is counted in the original text, whatever escapes came before") {
+  // In-place parsing turns each \n escape into a line break and moves the text
+  // after it: the line must still be that of the page as written.
+  const std::string escaped = R"({"hash": "a\n\nb\u000a", "os": "x\ny", "x": ["\n\\n\"\n"]})";
+  auto [line, msg] = rejection(page_text("[\n" + escaped + ",\n\n{\"hash\" \"b\"}]"));
+  CHECK(line == 9);
+  CHECK(msg == "spec_details: invalid JSON at offset 71: Missing a colon after a name of object member.");
+  // An escape that is itself bad, on a later line.
+  auto [line2, msg2] = rejection(page_text("[\n" + escaped + ",\n{\"hash\": \"b\\q\"}]"));
+  CHECK(line2 == 8);
+  CHECK(msg2.find("Invalid escape character in string") != std::string::npos);
+  // The same in meta.
+  std::string text = page_text("[]");
+  text.replace(text.find("{\"num_specs\": 1}"), 16, "{\"stacks\": [\"a\\n\\n\"],\n\"num_specs\" 1}");
+  auto [line3, msg3] = rejection(text);
+  CHECK(line3 == 6);
+  CHECK(msg3.find("meta: invalid JSON") == 0);
+}
+
+TEST_CASE("spec_details need not be the last field, nor meta come before it") {
+  const std::string text = "---\nspec_details: [" + std::string(kSpec) +
+                           "]\nmeta: {\"num_specs\": 1, \"stacks\": [\"e4s\", \"root\"]}\ntitle: zlib\n"
+                           "layout: cache\ncategories: [package, develop]\n---\nbody\n";
+  Page p = parse_page(text);
+  CHECK(p.package == "zlib");
+  CHECK(p.release == "develop");
+  CHECK(p.spec_details_line == 2);
+  CHECK(p.meta.num_specs == 1);
+  CHECK(p.meta.stacks == std::vector<std::string_view>{"e4s", "root"});
+  REQUIRE(p.specs.size() == 1);
+  CHECK(p.specs[0].hash == "abc");
+  CHECK(std::vector<std::string_view>(p.specs[0].stacks.begin(), p.specs[0].stacks.end()) ==
+        std::vector<std::string_view>{"e4s", "root"});
+}
+
+TEST_CASE("sizes: an int64 is a size, a larger integer or a fraction is not a number") {
+  auto with_size = [](const std::string& size) {
+    std::string spec = kSpec;
+    spec.replace(spec.find("\"size\": \"-\""), 11, "\"size\": " + size);
+    return page_text("[" + spec + "]");
+  };
+  CHECK(parse_page(with_size("9223372036854775807")).specs[0].size == INT64_C(9223372036854775807));
+  CHECK(parse_page(with_size("4294967296")).specs[0].size == INT64_C(4294967296));
+  CHECK(parse_page(with_size("0")).specs[0].size == 0);
+  CHECK(!parse_page(with_size("null")).specs[0].size);
+  CHECK(!parse_page(with_size("\"12x\"")).specs[0].size);
+  CHECK(parse_page(with_size("\"12\"")).specs[0].size == 12);
+  for (const char* bad : {"9223372036854775808", "18446744073709551615", "18446744073709551616", "1.5", "1e3",
+                          "true", "[]", "{}"}) {
+    INFO(bad);
+    CHECK(rejection(with_size(bad)).second == "spec_details[0] (hash abc): 'size' must be a number or '-'");
+  }
+  for (const char* negative : {"-1", "-9223372036854775808"}) {
+    INFO(negative);
+    CHECK(rejection(with_size(negative)).second == "spec_details[0] (hash abc): 'size' is negative");
+  }
+  CHECK(rejection(with_size("-9223372036854775809")).second ==
+        "spec_details[0] (hash abc): 'size' must be a number or '-'");
+}
+
+TEST_CASE("unknown members are passed over whatever their shape; the first of a repeated key counts") {
+  std::string spec = kSpec;
+  spec.insert(spec.size() - 1,
+              R"(, "deps": {"hash": "x", "os": [1, {"stacks": ["no"]}]}, "more": [[["a"]], {"k": null}], )"
+              R"("hash": "later", "stacks": 5, "size": 7, "variants": ["~no"], "n": 1.5, "b": true)");
+  Page p = parse_page(page_text("[" + spec + "]"));
+  REQUIRE(p.specs.size() == 1);
+  const auto& s = p.specs[0];
+  CHECK(s.hash == "abc");
+  CHECK(!s.size);
+  CHECK(std::vector<std::string_view>(s.stacks.begin(), s.stacks.end()) ==
+        std::vector<std::string_view>{"e4s", "root"});
+  CHECK(std::vector<std::string_view>(s.variants.begin(), s.variants.end()) ==
+        std::vector<std::string_view>{"+pic"});
+  // A first value that is wrong is not mended by a second one.
+  CHECK(rejection(page_text(R"([{"hash": 1, "hash": "a"}])")).second == "spec_details[0]: 'hash' must be a string");
+  CHECK(rejection(page_text(R"([{"hash": null, "hash": "a"}])")).second == "spec_details[0]: missing 'hash'");
+}
+
+TEST_CASE("a list holds strings only, checked in order") {
+  auto with_versions = [](const std::string& versions) {
+    std::string spec = kSpec;
+    spec.replace(spec.find("[\"1.3\"]"), 7, versions);
+    return page_text("[" + spec + "]");
+  };
+  for (const char* bad : {"[\"1\", [\"2\"]]", "[\"1\", {}]", "[null]", "[1]", "\"1.3\"", "{}", "3"}) {
+    INFO(bad);
+    CHECK(rejection(with_versions(bad)).second == "spec_details[0] (hash abc): 'versions' must be a list of strings");
+  }
+  // A string that cannot be stored, before the item that is not a string, is what is reported.
+  CHECK(rejection(with_versions("[\"a\\u0000\", 5]")).second ==
+        "spec_details[0] (hash abc): 'versions' contains a NUL character");
+  CHECK(parse_page(with_versions("null")).specs[0].versions.empty());
+  CHECK(parse_page(with_versions("[]")).specs[0].versions.empty());
+}
+
+TEST_CASE("meta: the first of a repeated key counts, values of other types are passed over") {
+  std::string text = page_text("[]");
+  text.replace(text.find("{\"num_specs\": 1}"), 16,
+               R"({"num_specs": "x", "num_specs": 3, "num_specs_by_stack": {"a": 1, "b": {"c": 3}, "a": 2, )"
+               R"("d": 1.5, "e": 9223372036854775808, "f": [4]}, "num_specs_by_stack": {"z": 9}, )"
+               R"("stacks": ["a", ["b"], {"c": "d"}, 1, "e"], "stacks": ["z"], "other": {"stacks": ["y"]}})");
+  Page p = parse_page(text);
+  CHECK(!p.meta.num_specs);
+  CHECK(p.meta.num_specs_by_stack == std::vector<std::pair<std::string_view, std::int64_t>>{{"a", 1}, {"a", 2}});
+  CHECK(p.meta.stacks == std::vector<std::string_view>{"a", "e"});
+  text = page_text("[]");
+  text.replace(text.find("{\"num_specs\": 1}"), 16, "[{\"num_specs\": 1}]");
+  CHECK(rejection(text) == std::pair<std::size_t, std::string>{5, "meta: must be a JSON object"});
 }

@@ -1,8 +1,10 @@
 #include "parsing/page.h"
 
-#include <cstring>
+#include <algorithm>
 #include <array>
-#include <unordered_set>
+#include <cstring>
+#include <functional>
+#include <limits>
 
 #include <fmt/format.h>
 // RapidJSON scans strings 16 bytes at a time with SSE2 (every x86-64 has it);
@@ -10,7 +12,9 @@
 #if defined(__SSE2__) && !defined(RAPIDJSON_SSE2)
 #define RAPIDJSON_SSE2
 #endif
-#include <rapidjson/document.h>
+// reader.h first: included through error/en.h, RapidJSON's headers are named
+// rapidjson/error/../internal/..., which scripts/ubsan.supp does not match.
+#include <rapidjson/reader.h>
 #include <rapidjson/error/en.h>
 
 #include "error.h"
@@ -24,6 +28,8 @@ namespace {
 
 // Iterative parsing keeps deeply nested input from exhausting the stack; in-situ
 // parsing lets the records point into one buffer instead of copying each string.
+// The JSON is read as SAX events, with no DOM: a spec object's members are
+// gathered one object at a time.
 // UTF-8 is checked before parsing, over the whole value at once (check_utf8):
 // RapidJSON's own check, character by character, was a third of the parse and
 // kept it from scanning strings with SIMD.
@@ -60,43 +66,362 @@ std::unique_ptr<char[]> insitu_copy(std::string_view value) {
   return copy;
 }
 
-[[noreturn]] void json_error(const rapidjson::ParseResult& r, std::string_view key,
-                             std::string_view value, std::size_t first_line) {
-  throw ParseError(line_at(value, r.Offset(), first_line),
-                   fmt::format("{}: invalid JSON at offset {}: {}", key, r.Offset(),
-                               rapidjson::GetParseError_En(r.Code())));
+// Parses a copy of the JSON `value` in place, feeding `handler`'s SAX events;
+// throws ParseError for JSON that is not well-formed. Returns the copy, which
+// the strings given to `handler` point into.
+template <typename Handler>
+std::unique_ptr<char[]> parse_copy(rapidjson::Reader& reader, std::string_view value, std::string_view key,
+                                   std::size_t first_line, Handler& handler) {
+  auto copy = insitu_copy(value);
+  rapidjson::InsituStringStream stream(copy.get());
+  const rapidjson::ParseResult r = reader.Parse<kInsituFlags>(stream, handler);
+  if (r.IsError())
+    throw ParseError(line_at(value, r.Offset(), first_line),
+                     fmt::format("{}: invalid JSON at offset {}: {}", key, r.Offset(),
+                                 rapidjson::GetParseError_En(r.Code())));
+  return copy;
 }
 
-std::string_view as_view(const rapidjson::Value& v) { return {v.GetString(), v.GetStringLength()}; }
+// A JSON value as a SAX event shows it: a scalar, or the start of a container.
+enum class Kind : unsigned char { Absent, Null, Bool, Int64, Number, String, Array, Object };
 
-// The keys a spec object may have that the reader uses; others are ignored.
-constexpr std::array<std::string_view, 10> kSpecKeys = {"hash",    "compiler", "os",       "platform", "target",
-                                                        "tarball", "size",     "versions", "variants", "stacks"};
+struct Scalar {
+  Kind kind;
+  std::int64_t number;    // Int64
+  std::string_view text;  // String
+};
 
-class SpecReader {
+// RapidJSON's SAX handler, turned into four calls of `Derived`: value(Scalar)
+// for a scalar, start(is_object) and end() around a container, key(name).
+// An integer is an Int64 when it fits one (as a DOM's IsInt64() is true for
+// it); a larger one or a fraction is a Number.
+template <typename Derived>
+class Events {
  public:
-  SpecReader(const rapidjson::Value& obj, std::size_t index, std::size_t line)
-      : obj_(obj), index_(index), line_(line) {}
+  bool Null() { return scalar(Kind::Null); }
+  bool Bool(bool) { return scalar(Kind::Bool); }
+  bool Int(int i) { return scalar(Kind::Int64, i); }
+  bool Uint(unsigned u) { return scalar(Kind::Int64, u); }
+  bool Int64(std::int64_t i) { return scalar(Kind::Int64, i); }
+  bool Uint64(std::uint64_t u) {
+    if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return scalar(Kind::Number);
+    return scalar(Kind::Int64, static_cast<std::int64_t>(u));
+  }
+  bool Double(double) { return scalar(Kind::Number); }
+  bool RawNumber(const char*, rapidjson::SizeType, bool) { return scalar(Kind::Number); }  // (not asked for)
+  bool String(const char* s, rapidjson::SizeType n, bool) { return scalar(Kind::String, 0, {s, n}); }
+  bool StartObject() {
+    self().start(true);
+    return true;
+  }
+  bool Key(const char* s, rapidjson::SizeType n, bool) {
+    self().key({s, n});
+    return true;
+  }
+  bool EndObject(rapidjson::SizeType) {
+    self().end();
+    return true;
+  }
+  bool StartArray() {
+    self().start(false);
+    return true;
+  }
+  bool EndArray(rapidjson::SizeType) {
+    self().end();
+    return true;
+  }
 
-  // Finds every key in one pass over the object's members (looking each one
-  // up by name was a tenth of the loader's time). The first of a repeated key
-  // counts, as with FindMember.
-  void index_members() {
-    for (auto it = obj_.MemberBegin(); it != obj_.MemberEnd(); ++it) {
-      const std::string_view name = as_view(it->name);
-      for (std::size_t k = 0; k < kSpecKeys.size(); ++k)
-        if (name == kSpecKeys[k]) {
-          if (!members_[k]) members_[k] = &it->value;
-          break;
-        }
+ private:
+  Derived& self() { return static_cast<Derived&>(*this); }
+  bool scalar(Kind kind, std::int64_t number = 0, std::string_view text = {}) {
+    self().value(Scalar{kind, number, text});
+    return true;
+  }
+};
+
+// Reads the 'meta' object: the counts are advisory, checked against
+// spec_details, never trusted. The first of a repeated key counts; within
+// num_specs_by_stack every member does.
+class MetaReader : public Events<MetaReader> {
+ public:
+  explicit MetaReader(PageMeta& meta) : meta_(meta) {}
+
+  bool is_object() const { return is_object_; }
+
+  void value(const Scalar& v) {
+    if (depth_ == 1) {  // a member of the root object
+      if (field_ == Field::NumSpecs && v.kind == Kind::Int64) meta_.num_specs = v.number;
+      field_ = Field::None;
+    } else if (depth_ == 2) {  // an item of the member's object or list
+      if (inner_ == Field::ByStack && v.kind == Kind::Int64) meta_.num_specs_by_stack.emplace_back(name_, v.number);
+      else if (inner_ == Field::Stacks && v.kind == Kind::String) meta_.stacks.push_back(v.text);
     }
   }
 
-  // The value of `key` (one of kSpecKeys), or null when absent.
-  const rapidjson::Value* member(std::string_view key) const {
-    for (std::size_t k = 0; k < kSpecKeys.size(); ++k)
-      if (kSpecKeys[k] == key) return members_[k];
-    return nullptr;
+  void start(bool object) {
+    if (depth_ == 0) is_object_ = object;
+    if (depth_ == 1) {
+      inner_ = (field_ == Field::ByStack && object) || (field_ == Field::Stacks && !object) ? field_ : Field::None;
+      field_ = Field::None;
+    }
+    ++depth_;
+  }
+
+  void end() {
+    --depth_;
+    if (depth_ == 1) inner_ = Field::None;
+  }
+
+  void key(std::string_view name) {
+    if (depth_ == 2) {
+      name_ = name;
+      return;
+    }
+    if (depth_ != 1 || !is_object_) return;
+    field_ = Field::None;
+    auto first = [&](Field f, bool& seen) {
+      if (!seen) field_ = f;
+      seen = true;
+    };
+    if (name == "num_specs") first(Field::NumSpecs, seen_num_specs_);
+    else if (name == "num_specs_by_stack") first(Field::ByStack, seen_by_stack_);
+    else if (name == "stacks") first(Field::Stacks, seen_stacks_);
+  }
+
+ private:
+  enum class Field : unsigned char { None, NumSpecs, ByStack, Stacks };
+  PageMeta& meta_;
+  std::size_t depth_ = 0;      // containers open
+  bool is_object_ = false;     // the root is an object
+  Field field_ = Field::None;  // the root member whose value comes next
+  Field inner_ = Field::None;  // the root member whose object or list is open
+  std::string_view name_;      // of the num_specs_by_stack member whose value comes next
+  bool seen_num_specs_ = false, seen_by_stack_ = false, seen_stacks_ = false;
+};
+
+void read_meta(rapidjson::Reader& json, const FrontMatterField& field, PageMeta& meta) {
+  meta.present = true;
+  check_utf8("meta", field.value, field.line);
+  MetaReader reader(meta);
+  // Parsed in place too: on a page of a few specs, meta is half of the JSON.
+  meta.storage = parse_copy(json, field.value, "meta", field.line, reader);
+  if (!reader.is_object()) throw ParseError(field.line, "meta: must be a JSON object");
+}
+
+// The keys a spec object may have that the reader uses; others are ignored.
+enum SpecKey : int {
+  kHash, kCompiler, kOs, kPlatform, kTarget, kTarball, kSize, kVersions, kVariants, kStacks,
+  kKeys  // how many
+};
+constexpr int kNoKey = -1;
+
+// The SpecKey that `name` names, or kNoKey.
+int key_of(std::string_view name) {
+  switch (name.size()) {
+    case 2: return name == "os" ? kOs : kNoKey;
+    case 4: return name == "hash" ? kHash : name == "size" ? kSize : kNoKey;
+    case 6: return name == "target" ? kTarget : name == "stacks" ? kStacks : kNoKey;
+    case 7: return name == "tarball" ? kTarball : kNoKey;
+    case 8:
+      return name == "compiler"   ? kCompiler
+             : name == "platform" ? kPlatform
+             : name == "versions" ? kVersions
+             : name == "variants" ? kVariants
+                                  : kNoKey;
+    default: return kNoKey;
+  }
+}
+
+bool is_list(int key) { return key == kVersions || key == kVariants || key == kStacks; }
+
+// A set of texts, by open addressing in a table kept at most half full: an
+// allocation when it grows, where a set of nodes made one per text. A Slot is
+// what the table holds, text(slot) its text: an index (0 when free) or a text
+// itself (without data when free; texts from a page always have some).
+template <typename Slot, typename Text>
+class TextSet {
+ public:
+  TextSet(std::size_t expected, Text text) : text_(text) {
+    std::size_t capacity = 16;
+    while (capacity < 2 * expected) capacity *= 2;
+    slots_.assign(capacity, Slot{});
+  }
+
+  // Adds `slot`; false when a slot with the same text is there already.
+  bool insert(Slot slot) {
+    if (2 * (used_ + 1) > slots_.size()) grow();
+    const std::string_view text = text_(slot);
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t s = std::hash<std::string_view>{}(text) & mask;; s = (s + 1) & mask) {
+      if (is_free(slots_[s])) {
+        slots_[s] = slot;
+        ++used_;
+        return true;
+      }
+      if (text_(slots_[s]) == text) return false;
+    }
+  }
+
+ private:
+  static bool is_free(std::uint32_t slot) { return slot == 0; }
+  static bool is_free(std::string_view slot) { return slot.data() == nullptr; }
+
+  void grow() {
+    std::vector<Slot> old(slots_.size() * 2, Slot{});
+    old.swap(slots_);
+    const std::size_t mask = slots_.size() - 1;
+    for (const Slot& slot : old) {
+      if (is_free(slot)) continue;
+      std::size_t s = std::hash<std::string_view>{}(text_(slot)) & mask;
+      while (!is_free(slots_[s])) s = (s + 1) & mask;
+      slots_[s] = slot;
+    }
+  }
+
+  Text text_;
+  std::vector<Slot> slots_;
+  std::size_t used_ = 0;
+};
+
+// Reads spec_details, a list of spec objects, from its SAX events into
+// page.specs and page.lists: one object's known members are gathered while
+// it is read, and checked when it closes. A page that breaks a rule is
+// rejected with the first problem in the list's order, but only once the whole
+// value has parsed: bad JSON anywhere is reported before it.
+class SpecDetailsReader : public Events<SpecDetailsReader> {
+ public:
+  SpecDetailsReader(Page& page, std::size_t line, std::size_t expected)
+      : page_(page), line_(line), hashes_(expected, HashOf{page.specs}) {
+    page_.specs.reserve(expected);
+    spans_.reserve(expected);
+  }
+
+  // The first problem found, once the JSON has parsed; then points the specs
+  // at their lists (page.lists is complete).
+  void finish() {
+    if (problem_) throw *problem_;
+    const std::span<const std::string_view> all(page_.lists);
+    for (std::size_t i = 0; i < page_.specs.size(); ++i) {
+      auto& r = page_.specs[i];
+      const Spans& s = spans_[i];
+      r.versions = all.subspan(s[0].first, s[0].count);
+      r.variants = all.subspan(s[1].first, s[1].count);
+      r.stacks = all.subspan(s[2].first, s[2].count);
+    }
+  }
+
+  // Depths: the list's items are values at depth 1, a spec's members at 2,
+  // and the items of a member's list at 3.
+  void value(const Scalar& v) {
+    if (problem_) return;
+    switch (depth_) {
+      case 0: return not_a_list();
+      case 1: return fail_item("must be an object");
+      case 2:
+        if (key_ != kNoKey) members_[key_] = {v.kind, v.number, v.text, {}, false};
+        key_ = kNoKey;
+        return;
+      case 3:
+        if (list_ == kNoKey || members_[list_].bad_item) return;
+        if (v.kind == Kind::String) {
+          // Into the page's lists as they come (a list is checked when its spec closes).
+          page_.lists.push_back(v.text);
+          ++members_[list_].list.count;
+        } else {
+          members_[list_].bad_item = true;
+        }
+        return;
+      default: return;
+    }
+  }
+
+  void start(bool object) {
+    const std::size_t at = depth_++;
+    if (problem_) return;
+    switch (at) {
+      case 0:
+        if (object) not_a_list();
+        return;
+      case 1:
+        if (!object) return fail_item("must be an object");
+        members_.fill({});
+        key_ = kNoKey;
+        return;
+      case 2:
+        if (key_ != kNoKey) {
+          members_[key_].kind = object ? Kind::Object : Kind::Array;
+          if (!object && is_list(key_)) {
+            list_ = key_;
+            members_[list_].list.first = page_.lists.size();
+          }
+        }
+        key_ = kNoKey;
+        return;
+      case 3:
+        if (list_ != kNoKey) members_[list_].bad_item = true;
+        return;
+      default: return;
+    }
+  }
+
+  void end() {
+    const std::size_t at = --depth_;
+    if (problem_) return;
+    if (at == 1) end_spec();
+    else if (at == 2) list_ = kNoKey;
+  }
+
+  void key(std::string_view name) {
+    if (problem_ || depth_ != 2) return;
+    key_ = key_of(name);
+    if (key_ != kNoKey && members_[key_].kind != Kind::Absent) key_ = kNoKey;  // the first one counts
+  }
+
+ private:
+  // Where a list's strings are in page.lists.
+  struct Span {
+    std::size_t first = 0, count = 0;
+  };
+  using Spans = std::array<Span, 3>;  // versions, variants, stacks
+
+  // A member as its value was read.
+  struct Member {
+    Kind kind = Kind::Absent;
+    std::int64_t number = 0;  // Int64
+    std::string_view text;    // String
+    Span list;                // Array, of a list member: the strings before the first item that is not one
+    bool bad_item = false;    // Array: an item that is not a string follows them
+  };
+
+  // The hash of a spec, by its index + 1 (0 is a free slot; 32 bits, as a spec
+  // takes 55 bytes at least, are for pages of up to 200 GB).
+  struct HashOf {
+    const std::vector<SpecRecord>& specs;
+    std::string_view operator()(std::uint32_t slot) const { return specs[slot - 1].hash; }
+  };
+
+  void not_a_list() { hold(ParseError(line_, "spec_details: must be a JSON list")); }
+
+  void fail_item(const std::string& what) {
+    try {
+      fail(what);
+    } catch (ParseError& e) {
+      hold(std::move(e));
+    }
+  }
+
+  void hold(ParseError e) {
+    if (!problem_) problem_.emplace(std::move(e));
+  }
+
+  void end_spec() {
+    try {
+      read();
+    } catch (ParseError& e) {
+      hold(std::move(e));
+    }
+    hash_ = {};
+    ++index_;
   }
 
   [[noreturn]] void fail(const std::string& what) const {
@@ -112,45 +437,40 @@ class SpecReader {
     return text;
   }
 
-  std::string_view string(const char* key, bool required, std::size_t max_bytes) {
-    const rapidjson::Value* v = member(key);
-    if (!v || v->IsNull()) {
+  std::string_view string(SpecKey k, const char* key, bool required, std::size_t max_bytes) const {
+    const Member& m = members_[k];
+    if (m.kind == Kind::Absent || m.kind == Kind::Null) {
       if (required) fail(fmt::format("missing '{}'", key));
       return {};
     }
-    if (!v->IsString()) fail(fmt::format("'{}' must be a string", key));
-    return checked(key, as_view(*v), max_bytes);
+    if (m.kind != Kind::String) fail(fmt::format("'{}' must be a string", key));
+    return checked(key, m.text, max_bytes);
   }
 
-  // Appends the strings of list `key` to `out`; returns where they start and how many.
-  std::pair<std::size_t, std::size_t> strings(const char* key, bool required, std::vector<std::string_view>& out,
-                                              std::size_t max_bytes) {
-    const std::size_t start = out.size();
-    const rapidjson::Value* v = member(key);
-    if (!v || v->IsNull()) {
+  // Checks the strings of list `k`, already in page.lists; returns where they are.
+  Span strings(SpecKey k, const char* key, bool required, std::size_t max_bytes) const {
+    const Member& m = members_[k];
+    if (m.kind == Kind::Absent || m.kind == Kind::Null) {
       if (required) fail(fmt::format("missing '{}'", key));
-      return {start, 0};
+      return {};
     }
-    if (!v->IsArray()) fail(fmt::format("'{}' must be a list of strings", key));
-    for (const auto& item : v->GetArray()) {
-      if (!item.IsString()) fail(fmt::format("'{}' must be a list of strings", key));
-      out.push_back(checked(key, as_view(item), max_bytes));
-    }
-    return {start, out.size() - start};
+    if (m.kind != Kind::Array) fail(fmt::format("'{}' must be a list of strings", key));
+    for (std::size_t i = m.list.first; i < m.list.first + m.list.count; ++i) checked(key, page_.lists[i], max_bytes);
+    if (m.bad_item) fail(fmt::format("'{}' must be a list of strings", key));
+    return m.list;
   }
 
-  std::optional<std::int64_t> size() {
-    const rapidjson::Value* found = member("size");
-    if (!found || found->IsNull()) return std::nullopt;
-    const auto& v = *found;
-    if (v.IsInt64()) {
-      if (v.GetInt64() < 0) fail("'size' is negative");
-      return v.GetInt64();
+  std::optional<std::int64_t> size() const {
+    const Member& m = members_[kSize];
+    if (m.kind == Kind::Absent || m.kind == Kind::Null) return std::nullopt;
+    if (m.kind == Kind::Int64) {
+      if (m.number < 0) fail("'size' is negative");
+      return m.number;
     }
-    if (v.IsString()) {
+    if (m.kind == Kind::String) {
       // '-' means unknown. Other text (never seen so far) is kept as unknown
       // rather than rejecting the whole page over a cosmetic field.
-      std::string_view s = as_view(v);
+      std::string_view s = m.text;
       std::int64_t n = 0;
       if (s.empty() || s.size() > 18) return std::nullopt;
       for (char c : s) {
@@ -162,67 +482,58 @@ class SpecReader {
     fail("'size' must be a number or '-'");
   }
 
-  // Where a spec's lists sit in Page::lists, until the list stops growing.
-  struct ListSpans {
-    std::pair<std::size_t, std::size_t> versions, variants, stacks;
-  };
-
-  SpecRecord read(std::vector<std::string_view>& lists, ListSpans& spans) {
-    if (!obj_.IsObject()) fail("must be an object");
-    index_members();
+  // The rules, in the order they are checked.
+  void read() {
     SpecRecord r;
-    r.hash = string("hash", true, limits::kHash);
+    r.hash = string(kHash, "hash", true, limits::kHash);
     if (r.hash.empty()) fail("empty 'hash'");
     hash_ = r.hash;
-    r.compiler = string("compiler", false, limits::kName);
+    r.compiler = string(kCompiler, "compiler", false, limits::kName);
     if (r.compiler.empty()) r.compiler = "none";
-    r.os = string("os", true, limits::kName);
-    r.platform = string("platform", true, limits::kName);
-    r.target = string("target", true, limits::kName);
-    r.tarball = string("tarball", false, limits::kTarball);
+    r.os = string(kOs, "os", true, limits::kName);
+    r.platform = string(kPlatform, "platform", true, limits::kName);
+    r.target = string(kTarget, "target", true, limits::kName);
+    r.tarball = string(kTarball, "tarball", false, limits::kTarball);
     r.size = size();
-    spans.versions = strings("versions", false, lists, limits::kName);
-    spans.variants = strings("variants", false, lists, limits::kVariant);
-    spans.stacks = strings("stacks", true, lists, limits::kName);
-    return r;
+    Spans spans;
+    spans[0] = strings(kVersions, "versions", false, limits::kName);
+    spans[1] = strings(kVariants, "variants", false, limits::kVariant);
+    spans[2] = strings(kStacks, "stacks", true, limits::kName);
+    page_.specs.push_back(r);
+    spans_.push_back(spans);
+    if (!hashes_.insert(static_cast<std::uint32_t>(page_.specs.size())))
+      fail("the same hash is listed twice on this page");
   }
 
- private:
-  const rapidjson::Value& obj_;
-  std::size_t index_;
-  std::size_t line_;
-  std::string_view hash_;
-  std::array<const rapidjson::Value*, kSpecKeys.size()> members_{};
+  Page& page_;
+  std::size_t line_;  // of spec_details: the line of every problem with a spec
+  std::optional<ParseError> problem_;
+  std::size_t depth_ = 0;  // containers open
+  std::size_t index_ = 0;  // of the spec being read
+  std::string_view hash_;  // its hash, once known
+  std::array<Member, kKeys> members_{};
+  int key_ = kNoKey;   // the member whose value comes next
+  int list_ = kNoKey;  // the list member whose items are being read
+  std::vector<Spans> spans_;  // each spec's, until page.lists stops growing
+  TextSet<std::uint32_t, HashOf> hashes_;
 };
 
-PageMeta read_meta(const FrontMatterField& field) {
-  PageMeta meta;
-  meta.present = true;
-  check_utf8("meta", field.value, field.line);
-  // Parsed in place too: on a page of a few specs, meta is half of the JSON.
-  meta.storage = insitu_copy(field.value);
-  rapidjson::Document doc;
-  doc.ParseInsitu<kInsituFlags>(meta.storage.get());
-  if (doc.HasParseError()) json_error(doc, "meta", field.value, field.line);
-  if (!doc.IsObject()) throw ParseError(field.line, "meta: must be a JSON object");
-  // The counts are advisory: they are checked against spec_details, never
-  // trusted. One pass over the members; the first of a repeated key counts.
-  const rapidjson::Value *num_specs = nullptr, *by_stack = nullptr, *stacks = nullptr;
-  const rapidjson::Value& object = doc;  // (const: clang finds non-const member iterators ambiguous in C++20)
-  for (const auto& m : object.GetObject()) {
-    const std::string_view name = as_view(m.name);
-    if (name == "num_specs" && !num_specs) num_specs = &m.value;
-    else if (name == "num_specs_by_stack" && !by_stack) by_stack = &m.value;
-    else if (name == "stacks" && !stacks) stacks = &m.value;
-  }
-  if (num_specs && num_specs->IsInt64()) meta.num_specs = num_specs->GetInt64();
-  if (by_stack && by_stack->IsObject())
-    for (const auto& m : by_stack->GetObject())
-      if (m.value.IsInt64()) meta.num_specs_by_stack.emplace_back(as_view(m.name), m.value.GetInt64());
-  if (stacks && stacks->IsArray())
-    for (const auto& s : stacks->GetArray())
-      if (s.IsString()) meta.stacks.emplace_back(as_view(s));
-  return meta;
+// A text is its own text, to a TextSet of texts.
+struct SameText {
+  std::string_view operator()(std::string_view text) const { return text; }
+};
+
+// The most specs a value of `bytes` can hold: the smallest spec that is
+// accepted, {"hash":"h","os":"","platform":"","target":"","stacks":[]}, is 55
+// bytes, with its comma.
+constexpr std::size_t kMinSpecBytes = 55;
+
+// How many specs to make room for: as many as meta says the page lists (the
+// specs are then allocated once, not grown by doubling), no more than the
+// value can hold.
+std::size_t expected_specs(std::string_view value, const PageMeta& meta) {
+  if (!meta.num_specs || *meta.num_specs <= 0) return 0;
+  return std::min(static_cast<std::size_t>(*meta.num_specs), value.size() / kMinSpecBytes + 1);
 }
 
 }  // namespace
@@ -262,7 +573,8 @@ Page parse_page(std::string_view text) {
   if (auto problem = text_problem(page.release, limits::kName))
     throw ParseError(categories->line, "categories: the release " + *problem);
 
-  if (const auto* meta = fm->find("meta")) page.meta = read_meta(*meta);
+  rapidjson::Reader json;
+  if (const auto* meta = fm->find("meta")) read_meta(json, *meta, page.meta);
 
   if (!details) throw ParseError(0, "no 'spec_details'");
   page.spec_details_line = details->line;
@@ -274,31 +586,19 @@ Page parse_page(std::string_view text) {
                      fmt::format("spec_details: NUL byte at offset {}", offset));
   }
   check_utf8("spec_details", value, details->line);
-  page.storage = insitu_copy(value);
-  page.storage_size = value.size() + 1 + kInsituPadding;
-  rapidjson::Document doc;
-  doc.ParseInsitu<kInsituFlags>(page.storage.get());
-  if (doc.HasParseError()) json_error(doc, "spec_details", value, details->line);
-  if (!doc.IsArray()) throw ParseError(details->line, "spec_details: must be a JSON list");
-
-  page.specs.reserve(doc.Size());
-  std::vector<SpecReader::ListSpans> spans(doc.Size());
-  std::unordered_set<std::string_view> seen;
-  seen.reserve(doc.Size());
-  std::size_t index = 0;
-  for (const auto& item : doc.GetArray()) {
-    SpecReader reader(item, index, details->line);
-    page.specs.push_back(reader.read(page.lists, spans[index]));
-    ++index;
-    if (!seen.insert(page.specs.back().hash).second)
-      reader.fail("the same hash is listed twice on this page");
+  {
+    SpecDetailsReader reader(page, details->line, expected_specs(value, page.meta));
+    page.storage = parse_copy(json, value, "spec_details", details->line, reader);
+    page.storage_size = value.size() + 1 + kInsituPadding;
+    reader.finish();
   }
+
   // Variants and compilers are checked here, on the loader thread, so that the
   // writer never meets a page it cannot store; each distinct text once.
-  std::unordered_set<std::string_view> checked;
+  TextSet<std::string_view, SameText> checked(0, SameText{});
   for (std::size_t i = 0; i < page.specs.size(); ++i) {
     auto check = [&](std::string_view text, auto&& parse) {
-      if (!checked.insert(text).second) return;
+      if (!checked.insert(text)) return;
       try {
         parse(text);
       } catch (const ParseError& e) {
@@ -306,15 +606,7 @@ Page parse_page(std::string_view text) {
       }
     };
     check(page.specs[i].compiler, parse_compiler);
-    const auto [first, count] = spans[i].variants;
-    for (std::size_t v = first; v < first + count; ++v) check(page.lists[v], parse_variant);
-  }
-  const std::span<const std::string_view> all(page.lists);
-  for (std::size_t i = 0; i < page.specs.size(); ++i) {
-    auto& r = page.specs[i];
-    r.versions = all.subspan(spans[i].versions.first, spans[i].versions.second);
-    r.variants = all.subspan(spans[i].variants.first, spans[i].variants.second);
-    r.stacks = all.subspan(spans[i].stacks.first, spans[i].stacks.second);
+    for (std::string_view variant : page.specs[i].variants) check(variant, parse_variant);
   }
   return page;
 }
