@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>
+#include <cstring>
 
 #include "error.h"
 #include "parsing/front_matter.h"
@@ -327,4 +328,20 @@ TEST_CASE("meta: the first of a repeated key counts, values of other types are p
   text = page_text("[]");
   text.replace(text.find("{\"num_specs\": 1}"), 16, "[{\"num_specs\": 1}]");
   CHECK(rejection(text) == std::pair<std::size_t, std::string>{5, "meta: must be a JSON object"});
+}
+
+TEST_CASE("a page parsed in its own buffer keeps it, and counts it in its memory") {
+  const std::string text = page_text(std::string("[") + kSpec + "]");
+  PageBuffer bytes(text.size());
+  std::memcpy(bytes.data(), text.data(), text.size());
+  const char* const buffer = bytes.data();
+  Page p = parse_page(std::move(bytes));
+  REQUIRE(p.specs.size() == 1);
+  CHECK(p.storage.data() == buffer);
+  CHECK(p.specs[0].hash.data() >= buffer);
+  CHECK(p.specs[0].hash.data() < buffer + text.size());
+  CHECK(p.storage.allocated() == text.size() + PageBuffer::kPadding);
+  CHECK(p.memory_size() >= p.storage.allocated() + sizeof(SpecRecord) + 4 * sizeof(std::string_view));
+  // A page that is not a cache page keeps nothing.
+  CHECK(parse_page("---\nlayout: default\ntitle: Home\n---\n").storage.allocated() == 0);
 }

@@ -245,3 +245,41 @@ TEST_CASE("a stop is noticed while the walk lists directories that hold no pages
   }
   CHECK(loader.directories_listed() == directories);
 }
+
+TEST_CASE("a page is parsed in the buffer it was read into: what a copy of its text gives, and it keeps the buffer") {
+  testing::TempDir dir;
+  const std::string good =
+      "---\nspec_details: [{\"hash\": \"h\\n1\", \"os\": \"o\", \"platform\": \"p\", \"target\": \"t\", "
+      "\"stacks\": [\"root\"], \"x\": {\"y\": [1]}}]\nmeta: {\"num_specs\": 2, \"stacks\": [\"root\"]}\n"
+      "title: zlib\nlayout: cache\ncategories: [package, develop]\n---\n";
+  const std::string bad = "---\ntitle: zlib\nlayout: cache\ncategories: [package, develop]\nspec_details: [\n"
+                          "{\"hash\": \"a\\n\\n\\n\"},\n{\"hash\" 1}]\n---\n";
+  testing::write_text(dir / "a" / "good.md", good);
+  testing::write_text(dir / "b" / "bad.md", bad);
+  PageLoader loader({dir.path()}, 1u << 20, nullptr, 1);
+
+  auto loaded = loader.next();
+  REQUIRE(loaded);
+  REQUIRE(loaded->page);
+  CHECK(loaded->fingerprint == content_fingerprint(good));
+  const Page copy = parse_page(good);
+  const Page& page = *loaded->page;
+  REQUIRE(page.specs.size() == 1);
+  CHECK(page.specs[0].hash == "h\n1");
+  CHECK(page.specs[0].hash == copy.specs[0].hash);
+  CHECK(page.meta.num_specs == 2);
+  CHECK(page.meta.stacks == copy.meta.stacks);
+  CHECK(std::vector<std::string_view>(page.specs[0].stacks.begin(), page.specs[0].stacks.end()) ==
+        std::vector<std::string_view>{"root"});
+  CHECK(page.storage.size() == good.size());
+  CHECK(page.memory_size() > good.size());
+  REQUIRE(loaded->findings.size() == 1);  // meta's count, checked against the specs read in place
+  CHECK(loaded->findings[0].message == "meta.num_specs is 2 but spec_details lists 1 specs");
+
+  loaded = loader.next();
+  REQUIRE(loaded);
+  REQUIRE(loaded->error);
+  CHECK(loaded->error->line() == 7);
+  CHECK(std::string(loaded->error->what()) == "spec_details: invalid JSON at offset 31: Missing a colon after a name of object member.");
+  CHECK(!loader.next());
+}

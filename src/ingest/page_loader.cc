@@ -54,9 +54,10 @@ struct Unreadable {
   throw Unreadable{fmt::format("{}: {}", doing, std::strerror(error)), error};
 }
 
-// Reads a whole regular file; throws Unreadable, or ParseError (line 0) for a
-// file too large to be a page or one that changes while read.
-std::string read_file(int dir_fd, const char* name, std::uintmax_t max_bytes, FileStamp& stamp) {
+// Reads a whole regular file, into a buffer the page is then parsed in; throws
+// Unreadable, or ParseError (line 0) for a file too large to be a page or one
+// that changes while read.
+PageBuffer read_file(int dir_fd, const char* name, std::uintmax_t max_bytes, FileStamp& stamp) {
   // O_NONBLOCK: a FIFO swapped in after the walk must not hang the run.
   Fd f{::openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
   if (f.fd < 0) throw_unreadable("cannot open");
@@ -68,7 +69,7 @@ std::string read_file(int dir_fd, const char* name, std::uintmax_t max_bytes, Fi
   if (size > max_bytes)
     throw ParseError(0, fmt::format("file is {} bytes, over the {}-byte page limit (--max-page-bytes)", size,
                                     max_bytes));
-  std::string bytes(size, '\0');
+  PageBuffer bytes(static_cast<std::size_t>(size));
   std::size_t got = 0;
   while (got < size) {
     const ssize_t n = ::read(f.fd, bytes.data() + got, size - got);
@@ -88,7 +89,12 @@ std::string content_fingerprint(std::string_view bytes) {
   return fmt::format("xxh3-128:{:016x}{:016x}:{}", h.high64, h.low64, bytes.size());
 }
 
-void load_bytes(LoadedPage& out, std::string_view bytes, KnownPages* known) {
+namespace {
+
+// Fingerprints `bytes`, asks `known`, and unless it knows them, parses them
+// with `parse()`.
+template <typename Parse>
+void fingerprint_and_parse(LoadedPage& out, std::string_view bytes, KnownPages* known, Parse&& parse) {
   try {
     // An empty file is most likely a truncated copy: rejecting it (rather
     // than skipping it) also keeps --prune from deleting what it held.
@@ -98,12 +104,24 @@ void load_bytes(LoadedPage& out, std::string_view bytes, KnownPages* known) {
       out.known = known->by_content(out.fingerprint);
     }
     if (!out.known) {
-      out.page = parse_page(bytes);
+      out.page = parse();
       if (out.page->kind == PageKind::Cache) check_meta(*out.page, out.path, out.findings);
     }
   } catch (const ParseError& e) {
     out.error = e;
   }
+}
+
+}  // namespace
+
+void load_bytes(LoadedPage& out, std::string_view bytes, KnownPages* known) {
+  fingerprint_and_parse(out, bytes, known, [&] { return parse_page(bytes); });
+}
+
+void load_bytes(LoadedPage& out, PageBuffer bytes, KnownPages* known) {
+  // Hashed before it is parsed: the parse rewrites the buffer.
+  const std::string_view view = bytes.view();
+  fingerprint_and_parse(out, view, known, [&] { return parse_page(std::move(bytes)); });
 }
 
 namespace {

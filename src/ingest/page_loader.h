@@ -101,8 +101,11 @@ class PageLoader {
 };
 
 // Fingerprints and parses a page's bytes as the loader does (an empty page is
-// rejected); `known`, when given, is asked first and spares the parse.
+// rejected); `known`, when given, is asked first and spares the parse. The
+// bytes are parsed in a copy, or, given as a PageBuffer, in place (the page
+// keeps the buffer).
 void load_bytes(LoadedPage& out, std::string_view bytes, KnownPages* known);
+void load_bytes(LoadedPage& out, PageBuffer bytes, KnownPages* known);
 
 // A stable fingerprint of a file's bytes (XXH3, 128 bits, and the length).
 std::string content_fingerprint(std::string_view bytes);

@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 // RapidJSON scans strings 16 bytes at a time with SSE2 (every x86-64 has it);
-// see kInsituPadding for why that stays inside the buffer.
+// see PageBuffer::kPadding for why that stays inside the buffer.
 #if defined(__SSE2__) && !defined(RAPIDJSON_SSE2)
 #define RAPIDJSON_SSE2
 #endif
@@ -24,12 +24,25 @@
 #include "parsing/text_limits.h"
 
 namespace cachedb {
+
+PageBuffer::PageBuffer(std::size_t size) : bytes_(new char[size + kPadding]), size_(size) {
+  std::memset(bytes_.get() + size, 0, kPadding);
+}
+
+PageBuffer PageBuffer::copy_of(std::string_view text) {
+  PageBuffer copy(text.size());
+  // An empty text may have no data pointer, and memcpy from null is undefined
+  // even for 0 bytes (found by fuzzing).
+  if (!text.empty()) std::memcpy(copy.data(), text.data(), text.size());
+  return copy;
+}
+
 namespace {
 
 // Iterative parsing keeps deeply nested input from exhausting the stack; in-situ
-// parsing lets the records point into one buffer instead of copying each string.
-// The JSON is read as SAX events, with no DOM: a spec object's members are
-// gathered one object at a time.
+// parsing lets the records point into the page's own bytes instead of copying
+// each string. The JSON is read as SAX events, with no DOM: a spec object's
+// members are gathered one object at a time.
 // UTF-8 is checked before parsing, over the whole value at once (check_utf8):
 // RapidJSON's own check, character by character, was a third of the parse and
 // kept it from scanning strings with SIMD.
@@ -50,36 +63,58 @@ void check_utf8(std::string_view key, std::string_view value, std::size_t first_
     throw ParseError(line_at(value, *bad, first_line), fmt::format("{}: invalid UTF-8 at offset {}", key, *bad));
 }
 
-// A copy of `value` to parse in place: followed by its terminating NUL and
-// kInsituPadding more zeros, because RapidJSON's SSE2 string scan reads whole
-// aligned 16-byte blocks, and the block holding the NUL that ends the scan may
-// reach 15 bytes past it. (With RapidJSON's own UTF-8 check, a value ending in
-// a lead byte was read past its end: found by fuzzing, ASan
-// heap-buffer-overflow; values are now checked before, by check_utf8.)
-constexpr std::size_t kInsituPadding = 16;
-std::unique_ptr<char[]> insitu_copy(std::string_view value) {
-  auto copy = std::make_unique<char[]>(value.size() + 1 + kInsituPadding);
-  // An empty value ('spec_details:' with nothing after it) has no data pointer,
-  // and memcpy from null is undefined even for 0 bytes (found by fuzzing).
-  if (!value.empty()) std::memcpy(copy.get(), value.data(), value.size());
-  std::memset(copy.get() + value.size(), 0, 1 + kInsituPadding);
-  return copy;
+// The lines of a value as they were before the value was parsed in place: the
+// parse decodes escaped strings where they stand, so '\n' in a string becomes a
+// line break and the rest of the string moves up. Without a backslash nothing
+// moves (each string's closing quote becomes a NUL, no more) and the parsed
+// bytes still hold the original's line breaks; with one, the breaks are
+// noted before the parse (a page's JSON is one line, or a few).
+class OriginalLines {
+ public:
+  OriginalLines(std::string_view value, std::size_t first_line) : value_(value), first_line_(first_line) {
+    if (value.empty() || !std::memchr(value.data(), '\\', value.size())) return;
+    escaped_ = true;
+    const char* const begin = value.data();
+    const char* const end = begin + value.size();
+    for (const char* p = begin; (p = static_cast<const char*>(std::memchr(p, '\n', end - p))); ++p)
+      breaks_.push_back(static_cast<std::size_t>(p - begin));
+  }
+
+  // The original line of byte `offset` of the value.
+  std::size_t at(std::size_t offset) const {
+    if (!escaped_) return line_at(value_, offset, first_line_);
+    return first_line_ + static_cast<std::size_t>(std::lower_bound(breaks_.begin(), breaks_.end(), offset) -
+                                                  breaks_.begin());
+  }
+
+ private:
+  std::string_view value_;
+  std::size_t first_line_;
+  bool escaped_ = false;
+  std::vector<std::size_t> breaks_;
+};
+
+[[noreturn]] void json_error(const rapidjson::ParseResult& r, std::string_view key, const OriginalLines& lines) {
+  throw ParseError(lines.at(r.Offset()), fmt::format("{}: invalid JSON at offset {}: {}", key, r.Offset(),
+                                                     rapidjson::GetParseError_En(r.Code())));
 }
 
-// Parses a copy of the JSON `value` in place, feeding `handler`'s SAX events;
-// throws ParseError for JSON that is not well-formed. Returns the copy, which
-// the strings given to `handler` point into.
+// Parses the JSON `value`, which `at` points to in a PageBuffer, in place,
+// feeding `handler`'s SAX events; throws ParseError for JSON that is not
+// well-formed. The byte after the value (the white space that ended it, or
+// the buffer's padding) becomes its terminating NUL: nothing may be read from
+// it afterwards.
 template <typename Handler>
-std::unique_ptr<char[]> parse_copy(rapidjson::Reader& reader, std::string_view value, std::string_view key,
-                                   std::size_t first_line, Handler& handler) {
-  auto copy = insitu_copy(value);
-  rapidjson::InsituStringStream stream(copy.get());
+void parse_in_place(rapidjson::Reader& reader, char* at, std::string_view value, std::string_view key,
+                    std::size_t first_line, Handler& handler) {
+  const OriginalLines lines(value, first_line);
+  // An empty value ('spec_details:' with nothing after it) has no data pointer.
+  alignas(16) char empty[16] = {};
+  if (value.empty()) at = empty;
+  at[value.size()] = '\0';
+  rapidjson::InsituStringStream stream(at);
   const rapidjson::ParseResult r = reader.Parse<kInsituFlags>(stream, handler);
-  if (r.IsError())
-    throw ParseError(line_at(value, r.Offset(), first_line),
-                     fmt::format("{}: invalid JSON at offset {}: {}", key, r.Offset(),
-                                 rapidjson::GetParseError_En(r.Code())));
-  return copy;
+  if (r.IsError()) json_error(r, key, lines);
 }
 
 // A JSON value as a SAX event shows it: a scalar, or the start of a container.
@@ -199,12 +234,12 @@ class MetaReader : public Events<MetaReader> {
   bool seen_num_specs_ = false, seen_by_stack_ = false, seen_stacks_ = false;
 };
 
-void read_meta(rapidjson::Reader& json, const FrontMatterField& field, PageMeta& meta) {
+void read_meta(rapidjson::Reader& json, char* at, const FrontMatterField& field, PageMeta& meta) {
   meta.present = true;
   check_utf8("meta", field.value, field.line);
   MetaReader reader(meta);
   // Parsed in place too: on a page of a few specs, meta is half of the JSON.
-  meta.storage = parse_copy(json, field.value, "meta", field.line, reader);
+  parse_in_place(json, at, field.value, "meta", field.line, reader);
   if (!reader.is_object()) throw ParseError(field.line, "meta: must be a JSON object");
 }
 
@@ -538,8 +573,15 @@ std::size_t expected_specs(std::string_view value, const PageMeta& meta) {
 
 }  // namespace
 
-Page parse_page(std::string_view text) {
+Page parse_page(std::string_view text) { return parse_page(PageBuffer::copy_of(text)); }
+
+Page parse_page(PageBuffer bytes) {
   Page page;
+  const std::string_view text = bytes.view();
+  // Where a field's value is in the buffer, to be parsed in place.
+  auto in_place = [&](const FrontMatterField& field) {
+    return field.value.empty() ? nullptr : bytes.data() + (field.value.data() - text.data());
+  };
   auto fm = split_front_matter(text);
   if (!fm) return page;  // NotCache
 
@@ -573,8 +615,10 @@ Page parse_page(std::string_view text) {
   if (auto problem = text_problem(page.release, limits::kName))
     throw ParseError(categories->line, "categories: the release " + *problem);
 
+  // meta and spec_details are parsed in place, each NUL-terminated on the
+  // white space that follows it; everything else is taken from the text above.
   rapidjson::Reader json;
-  if (const auto* meta = fm->find("meta")) read_meta(json, *meta, page.meta);
+  if (const auto* meta = fm->find("meta")) read_meta(json, in_place(*meta), *meta, page.meta);
 
   if (!details) throw ParseError(0, "no 'spec_details'");
   page.spec_details_line = details->line;
@@ -588,10 +632,10 @@ Page parse_page(std::string_view text) {
   check_utf8("spec_details", value, details->line);
   {
     SpecDetailsReader reader(page, details->line, expected_specs(value, page.meta));
-    page.storage = parse_copy(json, value, "spec_details", details->line, reader);
-    page.storage_size = value.size() + 1 + kInsituPadding;
+    parse_in_place(json, in_place(*details), value, "spec_details", details->line, reader);
     reader.finish();
   }
+  page.storage = std::move(bytes);
 
   // Variants and compilers are checked here, on the loader thread, so that the
   // writer never meets a page it cannot store; each distinct text once.

@@ -7,6 +7,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace cachedb {
@@ -32,13 +33,48 @@ struct SpecRecord {
 };
 
 // What a page's 'meta' object claims, kept to check it against spec_details.
-// Its names point into `storage` (parsed in place, like spec_details).
+// Its names point into the Page's storage (parsed in place, like spec_details).
 struct PageMeta {
   bool present = false;
   std::optional<std::int64_t> num_specs;
   std::vector<std::pair<std::string_view, std::int64_t>> num_specs_by_stack;
   std::vector<std::string_view> stacks;
-  std::unique_ptr<char[]> storage;
+};
+
+// A page's bytes, read into memory to be parsed in place: `size()` bytes of
+// the file, then kPadding zero bytes. The parse NUL-terminates each JSON value
+// on the white space after it, and RapidJSON's SSE2 string scan reads whole
+// aligned 16-byte blocks: the block holding the NUL that ends a scan may reach
+// 15 bytes past it, and the padding keeps it inside the allocation whatever
+// the file's last bytes are. (With RapidJSON's own UTF-8 check, a value ending
+// in a lead byte was read past its end: found by fuzzing, ASan
+// heap-buffer-overflow; values are now checked before they are parsed.)
+class PageBuffer {
+ public:
+  static constexpr std::size_t kPadding = 1 + 16;
+
+  PageBuffer() = default;
+  // `size` bytes to fill through data(), padding already zeroed.
+  explicit PageBuffer(std::size_t size);
+  PageBuffer(PageBuffer&& other) noexcept
+      : bytes_(std::move(other.bytes_)), size_(std::exchange(other.size_, 0)) {}
+  PageBuffer& operator=(PageBuffer&& other) noexcept {
+    bytes_ = std::move(other.bytes_);
+    size_ = std::exchange(other.size_, 0);
+    return *this;
+  }
+  // A copy of `text`.
+  static PageBuffer copy_of(std::string_view text);
+
+  char* data() { return bytes_.get(); }
+  std::size_t size() const { return size_; }
+  std::string_view view() const { return {bytes_.get(), size_}; }
+  // What the buffer holds on the heap, padding included.
+  std::size_t allocated() const { return bytes_ ? size_ + kPadding : 0; }
+
+ private:
+  std::unique_ptr<char[]> bytes_;
+  std::size_t size_ = 0;
 };
 
 struct Page {
@@ -48,22 +84,28 @@ struct Page {
   PageMeta meta;
   std::vector<SpecRecord> specs;
   std::size_t spec_details_line = 0;
-  // The JSON text the string_views above point into (parsed in place).
-  std::unique_ptr<char[]> storage;
-  std::size_t storage_size = 0;
+  // The page's own bytes, which the string_views above point into: meta and
+  // spec_details are parsed in place (a cache page only; empty otherwise).
+  PageBuffer storage;
   // Every spec's versions, variants and stacks, one after the other.
   std::vector<std::string_view> lists;
 
   // The bytes the page holds on the heap, about (what bounds the loader's queue).
   std::size_t memory_size() const {
-    return storage_size + specs.capacity() * sizeof(SpecRecord) + lists.capacity() * sizeof(std::string_view) +
-           release.capacity() + package.capacity();
+    return storage.allocated() + specs.capacity() * sizeof(SpecRecord) +
+           lists.capacity() * sizeof(std::string_view) + release.capacity() + package.capacity() +
+           meta.num_specs_by_stack.capacity() * sizeof(meta.num_specs_by_stack[0]) +
+           meta.stacks.capacity() * sizeof(std::string_view);
   }
 };
 
-// Parses a page. Returns a Page of kind NotCache or Legacy for files that are
-// not cache pages; throws ParseError (with the line, when known) for a cache
-// page that cannot be read.
+// Parses a page in its own buffer, which the Page keeps when it is a cache
+// page (the buffer's text is rewritten by the parse). Returns a Page of kind
+// NotCache or Legacy for files that are not cache pages; throws ParseError
+// (with the line of the original text, when known) for a cache page that
+// cannot be read.
+Page parse_page(PageBuffer bytes);
+// The same, on a copy of `text`.
 Page parse_page(std::string_view text);
 
 }  // namespace cachedb
