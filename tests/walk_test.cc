@@ -283,3 +283,30 @@ TEST_CASE("a page is parsed in the buffer it was read into: what a copy of its t
   CHECK(std::string(loaded->error->what()) == "spec_details: invalid JSON at offset 31: Missing a colon after a name of object member.");
   CHECK(!loader.next());
 }
+
+TEST_CASE("what the loader holds for the consumer is bounded in bytes, and all released at the end") {
+  testing::TempDir tmp;
+  // 30 cache pages of ~300 KB (9 MB in all): several fit in the bound.
+  for (int p = 0; p < 30; ++p) {
+    std::string text = "---\ntitle: pkg" + std::to_string(p) +
+                       "\nlayout: cache\ncategories: [package, develop]\nspec_details: [";
+    for (int i = 0; i < 2000; ++i)
+      text += (i ? ",{\"hash\":\"" : "{\"hash\":\"") + std::to_string(p) + "h" + std::to_string(i) +
+              "\",\"os\":\"ubuntu22.04\",\"platform\":\"linux\",\"target\":\"x86_64_v3\","
+              "\"variants\":[\"+mpi\",\"~shared\"],\"stacks\":[\"e4s\",\"root\"]}";
+    text += "]\n---\n";
+    testing::write_text(tmp / ("pkg" + std::to_string(p)) / "specs.md", text);
+  }
+  PageLoader loader({tmp.path()}, 1u << 30, nullptr, 2);
+  std::size_t pages = 0, largest = 0;
+  while (auto page = loader.next()) {
+    REQUIRE(page->page);
+    ++pages;
+    largest = std::max(largest, page->page->memory_size());
+    // Handed over while what is in flight stays within 2 MiB, or alone when
+    // nothing is: a batch (up to 256 KiB and one more page) at most then.
+    CHECK(loader.in_flight_bytes() <= std::max<std::size_t>(2u << 20, (256u << 10) + 2 * largest));
+  }
+  CHECK(pages == 30);
+  CHECK(loader.in_flight_bytes() == 0);
+}

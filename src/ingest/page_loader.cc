@@ -20,10 +20,13 @@
 namespace cachedb {
 namespace {
 
-// Enough read-ahead to keep the writer busy, small enough to keep memory flat
-// (the writer takes the whole queue at once, so twice this is in flight).
+// Enough read-ahead to keep the writer busy, small enough to keep memory flat:
+// at most this many pages queued, and this many bytes of pages handed over
+// and not yet written (queued, or taken by the writer), whatever the pages'
+// sizes: a page larger than that waits until the writer has written every
+// page before it, and is then the only one in flight.
 constexpr std::size_t kMaxQueuedPages = 256;
-constexpr std::size_t kMaxQueuedBytes = 2u << 20;
+constexpr std::size_t kMaxInFlightBytes = 2u << 20;
 // A batch is handed over when it holds this many pages or bytes.
 constexpr std::size_t kBatchPages = 64;
 constexpr std::size_t kBatchBytes = 256u << 10;
@@ -488,13 +491,13 @@ class PageLoader::Walk {
   bool hand_over() {
     std::unique_lock lock(loader_.mutex_);
     loader_.changed_.wait(lock, [&] {
-      return loader_.stop_ || loader_.queue_.empty() ||
+      return loader_.stop_ || loader_.in_flight_bytes_ == 0 ||
              (loader_.queue_.size() + batch_.size() <= kMaxQueuedPages &&
-              loader_.queued_bytes_ + batch_bytes_ <= kMaxQueuedBytes);
+              loader_.in_flight_bytes_ + batch_bytes_ <= kMaxInFlightBytes);
     });
     if (loader_.stop_) return false;
     for (auto& page : batch_) loader_.queue_.push_back(std::move(page));
-    loader_.queued_bytes_ += batch_bytes_;
+    loader_.in_flight_bytes_ += batch_bytes_;
     batch_.clear();
     batch_bytes_ = 0;
     loader_.changed_.notify_all();
@@ -548,8 +551,15 @@ void PageLoader::run() {
 }
 
 std::optional<LoadedPage> PageLoader::next() {
+  // The page returned last time has been written: its bytes are released, a
+  // batch's worth at a time (each release may wake the loader).
+  written_bytes_ += last_bytes_;
+  last_bytes_ = 0;
   if (taken_.empty()) {
     std::unique_lock lock(mutex_);
+    in_flight_bytes_ -= written_bytes_;
+    written_bytes_ = 0;
+    changed_.notify_all();
     changed_.wait(lock, [&] { return !queue_.empty() || done_; });
     if (queue_.empty()) {
       if (failure_) std::rethrow_exception(failure_);
@@ -557,11 +567,15 @@ std::optional<LoadedPage> PageLoader::next() {
     }
     // Everything queued at once: the loader goes on while these are written.
     taken_.swap(queue_);
-    queued_bytes_ = 0;
+  } else if (written_bytes_ >= kBatchBytes) {
+    std::lock_guard lock(mutex_);
+    in_flight_bytes_ -= written_bytes_;
+    written_bytes_ = 0;
     changed_.notify_all();
   }
   LoadedPage page = std::move(taken_.front());
   taken_.pop_front();
+  last_bytes_ = page.page ? page.page->memory_size() : 0;
   return page;
 }
 

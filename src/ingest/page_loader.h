@@ -75,6 +75,13 @@ class PageLoader {
   // The threads the walk and the loading run on (the loader's own included).
   unsigned threads() const { return threads_; }
 
+  // The bytes of the pages handed over and not yet written (those next() has
+  // returned count until it is called again): what the loader bounds.
+  std::size_t in_flight_bytes() {
+    std::lock_guard lock(mutex_);
+    return in_flight_bytes_;
+  }
+
   // The directories the walk has listed so far: how far it went.
   std::size_t directories_listed() const { return directories_listed_.load(std::memory_order_relaxed); }
 
@@ -91,7 +98,11 @@ class PageLoader {
   std::condition_variable changed_;
   std::deque<LoadedPage> queue_;
   std::deque<LoadedPage> taken_;  // the consumer's side: taken from queue_ in one go
-  std::size_t queued_bytes_ = 0;
+  // What the pages handed over and not yet written hold (Page::memory_size).
+  std::size_t in_flight_bytes_ = 0;
+  // The consumer's side: the page returned last, and what it has written
+  // since it last released bytes.
+  std::size_t last_bytes_ = 0, written_bytes_ = 0;
   bool done_ = false;
   // Written under mutex_ (hand_over waits on it), read without it by the walk.
   std::atomic<bool> stop_{false};
