@@ -15,7 +15,6 @@
 #include "error.h"
 #include "storage/interner.h"
 #include "storage/statement.h"
-#include "process_memory.h"
 
 namespace cachedb {
 namespace {
@@ -234,15 +233,6 @@ struct PageWriter::Impl {
       // Refused while the connection has temporary tables or triggers (only a
       // program using the library can have them): the sort stays in memory.
     }
-    // Every row is in. The page cache (8 MiB, mostly dirty pages of the
-    // tables) is written out to the journal and freed, and the heap's free
-    // pages go back to the system, before the sorts take their own memory:
-    // otherwise the build comes on top of what the loading left resident, and
-    // is the run's peak (16.9 MB of heap at 1M spec rows against 12.5 at 100k).
-    if (const int rc = sqlite3_db_cacheflush(db.getHandle()); rc != SQLITE_OK && rc != SQLITE_BUSY)
-      throw SQLite::Exception(db.getHandle(), rc);
-    sqlite3_db_release_memory(db.getHandle());
-    release_free_heap();
     for (const auto& [name, sql] : dropped_indexes) db.exec(sql);
     dropped_indexes.clear();
   }
