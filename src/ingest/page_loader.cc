@@ -309,11 +309,9 @@ class PageLoader::Walk {
       JobResult result = pool_.take(ahead.front().job, own_);
       i = ahead.front().end - 1;
       ahead.pop_front();
-      // A level of large directories (releases) goes one at a time again: the
-      // next is listed once this one's listing is walked and gone, so that a
-      // walk never holds two releases' listings (~1 MB each at 40k packages).
+      // A level of large directories (releases) goes one at a time again.
       pace = result.large ? Pace{} : Pace{kLookahead, kGroup};
-      if (!result.large) fill();
+      fill();
       Pace inner;
       if (!walk(result.items, inner)) return false;
     }
