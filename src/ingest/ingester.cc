@@ -60,7 +60,7 @@ class StoredPages : public KnownPages {
 class StoredPagesReader : public KnownPages {
  public:
   explicit StoredPagesReader(const std::string& db_path)
-      : db_(db_path, SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX, 5000), pages_(db_) {}
+      : db_(db_path, SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX, 5000), pages_(with_small_cache(db_)) {}
 
   std::optional<KnownPage> by_stamp(const std::string& path, const FileStamp& stamp) override {
     return pages_.by_stamp(path, stamp);
@@ -70,6 +70,15 @@ class StoredPagesReader : public KnownPages {
   }
 
  private:
+  // The lookups by path move through page_by_path mostly in the walk's order and
+  // touch few pages at a time: a small page cache holds them, where SQLite's
+  // default (2 MiB a connection) would add up on a host with dozens of
+  // loading threads.
+  static SQLite::Database& with_small_cache(SQLite::Database& db) {
+    db.exec("PRAGMA cache_size = -512");
+    return db;
+  }
+
   SQLite::Database db_;
   StoredPages pages_;
 };
@@ -289,7 +298,7 @@ IngestSummary ingest_logged(SQLite::Database& db, const std::vector<fs::path>& i
   const std::size_t total = options.on_progress ? count_pages(inputs) : 0;
   return in_transaction(db, options, [&](Run& run) {
     run.begin_bulk_load();
-    PageLoader loader(inputs, options.max_page_bytes, known_pages(db));
+    PageLoader loader(inputs, options.max_page_bytes, known_pages(db), options.threads);
     for (std::size_t done = 1; auto loaded = loader.next(); ++done) {
       run.page(*loaded);
       if (options.on_progress) options.on_progress(done, total);
