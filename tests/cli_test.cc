@@ -113,3 +113,33 @@ TEST_CASE("check validates pages like ingest, writes nothing, and exits 0, 2 or 
   // No database was opened, let alone created.
   CHECK_FALSE(std::filesystem::exists(db));
 }
+
+TEST_CASE("--threads N sets how many threads load pages: any count gives the same database; 0 is refused") {
+  testing::TempDir dir;
+  // Enough packages that several threads have work: 3 releases of 40 packages.
+  for (const char* release : {"develop", "v0.22", "v0.23"})
+    for (int p = 0; p < 40; ++p) {
+      const std::string name = "pkg" + std::to_string(p);
+      testing::write_text(dir / "tree" / release / name / "specs.md",
+                          "---\ntitle: " + name + "\nlayout: cache\ncategories: [package, " + release +
+                              "]\nspec_details: [{\"hash\": \"" + name + "h\", \"os\": \"o\", \"platform\": \"linux\", "
+                              "\"target\": \"t" + std::to_string(p % 3) + "\", \"stacks\": [\"e4s\", \"root\"]}]\n---\n");
+    }
+  const std::string tree = shell_quote((dir / "tree").string());
+  std::string reports[2];
+  int i = 0;
+  for (const char* threads : {"1", "5"}) {
+    const std::string db = "--db " + shell_quote((dir / (std::string("t") + threads + ".sqlite")).string());
+    auto ingest = run_cachedb(db + " -q ingest --threads " + threads + " " + tree);
+    INFO("stderr: " << ingest.err);
+    CHECK(ingest.exit_code == 0);
+    auto report = run_cachedb(db + " sql --format csv \"SELECT release, package, hash, target FROM specs ORDER BY 1, 2\"");
+    CHECK(report.exit_code == 0);
+    reports[i++] = report.out;
+  }
+  CHECK(reports[0].find("develop,pkg0,pkg0h,t0") != std::string::npos);
+  CHECK(reports[0] == reports[1]);
+  CHECK(run_cachedb("check --threads 2 " + tree).exit_code == 0);
+  CHECK(run_cachedb("ingest --threads 0 " + tree).exit_code == 64);
+  CHECK(run_cachedb("check --threads 0 " + tree).exit_code == 64);
+}

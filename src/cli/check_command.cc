@@ -14,6 +14,7 @@ Runner add_check_command(CLI::App& app, const GlobalOptions&) {
   struct Args {
     std::vector<std::string> paths;
     std::uintmax_t max_page_bytes = IngestOptions{}.max_page_bytes;
+    unsigned threads = 0;
   };
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand(
@@ -22,6 +23,7 @@ Runner add_check_command(CLI::App& app, const GlobalOptions&) {
   cmd->add_option("--max-page-bytes", args->max_page_bytes, "Reject, unread, any file larger than this many bytes")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  add_threads_option(cmd, args->threads);
   cmd->footer("Exit status: 0 every page is good; 2 some pages would be rejected (each is logged with its file "
               "and line); 1 fatal (a path does not exist, or the process ran out of file descriptors or memory while "
               "walking the tree, which then went partly unchecked).");
@@ -29,7 +31,7 @@ Runner add_check_command(CLI::App& app, const GlobalOptions&) {
     if (!*cmd) return -1;
     const auto console = spdlog::default_logger()->level();
     const std::vector<std::filesystem::path> paths(args->paths.begin(), args->paths.end());
-    const CheckSummary summary = check_pages(paths, args->max_page_bytes);
+    const CheckSummary summary = check_pages(paths, args->max_page_bytes, args->threads);
     if (console <= spdlog::level::warn) fmt::print(stderr, "{}\n", summary_line(summary));
     return summary.exit_code();
   };

@@ -21,6 +21,15 @@ struct GlobalOptions {
 
 using Runner = std::function<int()>;
 
+// --threads N, for the commands that walk trees (ingest, check): left unset
+// (0), one thread per CPU the process may use. A cron job sharing its host
+// can ask for fewer.
+inline void add_threads_option(CLI::App* cmd, unsigned& threads) {
+  cmd->add_option("--threads", threads,
+                  "Threads that walk, read and parse pages (default: one per CPU the process may use)")
+      ->check(CLI::Range(1u, 1024u));
+}
+
 // Each returns the runner for its subcommand (run only when it was chosen).
 Runner add_ingest_command(CLI::App& app, const GlobalOptions& global);
 Runner add_check_command(CLI::App& app, const GlobalOptions& global);

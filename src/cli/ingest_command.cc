@@ -67,6 +67,7 @@ Runner add_ingest_command(CLI::App& app, const GlobalOptions& global) {
                   "Reject, unread, any file larger than this many bytes")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  add_threads_option(cmd, args->options.threads);
   return [cmd, args, &global]() -> int {
     if (!*cmd) return -1;
     // What -q/-v chose for the terminal: err, warn (default) or info.

@@ -8,11 +8,12 @@
 
 namespace cachedb {
 
-CheckSummary check_pages(const std::vector<std::filesystem::path>& inputs, std::uintmax_t max_page_bytes) {
+CheckSummary check_pages(const std::vector<std::filesystem::path>& inputs, std::uintmax_t max_page_bytes,
+                         unsigned threads) {
   check_inputs(inputs);
   CheckSummary s;
   // No stored pages to compare with: every page is read and parsed.
-  PageLoader loader(inputs, max_page_bytes, nullptr);
+  PageLoader loader(inputs, max_page_bytes, nullptr, threads);
   while (auto loaded = loader.next()) {
     if (!loaded->passed_over.empty()) {
       log_passed_over(loaded->path, loaded->passed_over);

@@ -26,7 +26,9 @@ struct CheckSummary {
 // Logs each rejection (error) and passed-over file (warning) as ingest does.
 // Throws Error when an input does not exist, or when the walk runs out of file
 // descriptors or memory (OutOfResources): part of the tree went unchecked.
-CheckSummary check_pages(const std::vector<std::filesystem::path>& inputs, std::uintmax_t max_page_bytes);
+// `threads`: as IngestOptions::threads (0: one per CPU the process may use).
+CheckSummary check_pages(const std::vector<std::filesystem::path>& inputs, std::uintmax_t max_page_bytes,
+                         unsigned threads = 0);
 
 // "checked N pages (M spec rows, B bytes): R rejected, S skipped, L legacy"
 std::string summary_line(const CheckSummary& summary);
