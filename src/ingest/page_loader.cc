@@ -371,7 +371,7 @@ class PageLoader::Walk {
       if (pages < kJobPages && bytes < kJobBytes) {
         LoadedPage p = load(dir_fd, name, std::move(path), context);
         ++pages;
-        bytes += p.page ? p.page->memory_size() : 0;
+        bytes += p.memory_size();
         out.push_back(loaded(std::move(p)));
         return;
       }
@@ -479,7 +479,7 @@ class PageLoader::Walk {
   // Pages cross to the writer in batches: handing them over one at a time
   // cost two context switches per page, more than an unchanged page's work.
   bool emit(LoadedPage page) {
-    batch_bytes_ += page.page ? page.page->memory_size() : 0;
+    batch_bytes_ += page.memory_size();
     batch_.push_back(std::move(page));
     if (batch_.size() >= kBatchPages || batch_bytes_ >= kBatchBytes) return hand_over();
     return true;
@@ -553,27 +553,24 @@ std::optional<LoadedPage> PageLoader::next() {
   // batch's worth at a time (each release may wake the loader).
   written_bytes_ += last_bytes_;
   last_bytes_ = 0;
-  if (taken_.empty()) {
+  if (taken_.empty() || written_bytes_ >= kBatchBytes) {
     std::unique_lock lock(mutex_);
     in_flight_bytes_ -= written_bytes_;
     written_bytes_ = 0;
     changed_.notify_all();
-    changed_.wait(lock, [&] { return !queue_.empty() || done_; });
-    if (queue_.empty()) {
-      if (failure_) std::rethrow_exception(failure_);
-      return std::nullopt;
+    if (taken_.empty()) {
+      changed_.wait(lock, [&] { return !queue_.empty() || done_; });
+      if (queue_.empty()) {
+        if (failure_) std::rethrow_exception(failure_);
+        return std::nullopt;
+      }
+      // Everything queued at once: the loader goes on while these are written.
+      taken_.swap(queue_);
     }
-    // Everything queued at once: the loader goes on while these are written.
-    taken_.swap(queue_);
-  } else if (written_bytes_ >= kBatchBytes) {
-    std::lock_guard lock(mutex_);
-    in_flight_bytes_ -= written_bytes_;
-    written_bytes_ = 0;
-    changed_.notify_all();
   }
   LoadedPage page = std::move(taken_.front());
   taken_.pop_front();
-  last_bytes_ = page.page ? page.page->memory_size() : 0;
+  last_bytes_ = page.memory_size();
   return page;
 }
 

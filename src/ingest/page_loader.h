@@ -36,6 +36,10 @@ struct LoadedPage {
   std::optional<Page> page;          // set when parsed (not known, readable)
   std::optional<ParseError> error;   // set when the file could not be read or parsed
   std::vector<Finding> findings;     // meta disagreeing with spec_details, found here to spare the writer
+
+  // What the parsed page holds (0 when none was parsed): what bounds the
+  // loader's jobs and the pages in flight to the writer.
+  std::size_t memory_size() const { return page ? page->memory_size() : 0; }
 };
 
 // Looks files up among the stored pages; called on the loader thread.
