@@ -65,6 +65,17 @@ std::string csv(const std::string& name, const Ask& ask = {}) {
   return out;
 }
 
+// Every matrix a user can ask for: the canned ones, then every generic pair
+// of two different dimensions.
+std::vector<std::string> every_matrix_name() {
+  std::vector<std::string> names;
+  for (const auto& canned : canned_matrices()) names.push_back(canned.name);
+  for (const auto& r : dimensions())
+    for (const auto& c : dimensions())
+      if (&r != &c) names.push_back(std::string(r.plural) + "-by-" + std::string(c.name));
+  return names;
+}
+
 const char* kStacksByTarget =
     "stack,aarch64,x86_64_v3,zen4,total\n"
     "developer-tools-darwin,1,0,0,1\n"
@@ -341,11 +352,7 @@ TEST_CASE("the fast paths agree with the fact-table path, canned and generic, in
       {{.releases = {"develop"}, .filters = {"stack=tutorial", "os=ubuntu22.04"}},
        {.releases = {"develop", "no-such-release"}, .filters = {"stack=tutorial", "os=ubuntu22.04"}}},
   };
-  std::vector<std::string> names;
-  for (const auto& canned : canned_matrices()) names.push_back(canned.name);
-  for (const auto& r : dimensions())
-    for (const auto& c : dimensions())
-      if (&r != &c) names.push_back(std::string(r.plural) + "-by-" + std::string(c.name));
+  const std::vector<std::string> names = every_matrix_name();
   for (const auto& name : names)
     for (std::size_t i = 0; i < pairs.size(); ++i)
       for (const bool packages : {false, true}) {
@@ -475,11 +482,7 @@ TEST_CASE("every matrix, canned and generic, filtered or not, equals a reference
       {.releases = {"develop", "v1.0"}, .filters = {"os=ubuntu24.04", "target=x86_64_v3"}},
       {.filters = {"stack=e4s", "stack=ml-linux-x86_64-cpu"}},
   };
-  std::vector<std::string> names;
-  for (const auto& canned : canned_matrices()) names.push_back(canned.name);
-  for (const auto& r : dimensions())
-    for (const auto& c : dimensions())
-      if (&r != &c) names.push_back(std::string(r.plural) + "-by-" + std::string(c.name));
+  const std::vector<std::string> names = every_matrix_name();
   for (const auto& name : names)
     for (std::size_t i = 0; i < asks.size(); ++i)
       for (const bool packages : {false, true}) {
