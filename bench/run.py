@@ -10,7 +10,9 @@ For each size: generate (or reuse) a corpus with gen_corpus.py, then measure fre
 re-ingest of the unchanged tree, re-ingest after a night's change (mutate_corpus.py on a
 copy), every canned matrix report and a filtered one, database bytes per spec row, the
 Python peer (peer_ingest.py) on the same corpus, and the machine's floor (reading the bytes,
-SQLite's raw insert rate for as many fact rows). See bench/README.md for what each row means.
+parsing them, SQLite's raw insert rate for as many fact rows, SQLite alone storing every row
+the ingest stored, and the best fresh ingest those allow). See bench/README.md for what each
+row means.
 
 Python 3 standard library only. Exit status: 0 when every measurement ran (missed targets
 included: they are reported, not fatal); 1 on an error (a command failed, timed out, or
@@ -510,6 +512,77 @@ INSERT INTO release_spec ({", ".join(columns)}) SELECT {select} FROM i""")
     return seconds, len(indexes)
 
 
+def cpu_seconds():
+    """User + system CPU of this process, every thread (SQLite's sorter helper included)."""
+    import resource
+    u = resource.getrusage(resource.RUSAGE_SELF)
+    return u.ru_utime + u.ru_stime
+
+
+def sqlite_copy_floor(src, dst):
+    """SQLite alone doing the database work of a fresh ingest, with nothing to look up: every
+    row that `src` (a freshly ingested database) holds, copied in its stored order into an
+    empty database of the same schema (INSERT ... SELECT, kept row by row: a WHERE clause
+    rules out SQLite's whole-table transfer), with cachedb's pragmas and its bulk-load plan
+    (the secondary indexes but spec_by_package built at the end, with 1 MiB sort runs, one
+    sorter thread and temporary files), then the commit. Returns a dict of wall seconds and
+    CPU seconds for each phase."""
+    remove_db(dst)
+    conn = sqlite3.connect(f"file:{src}?mode=ro", uri=True)
+    try:
+        objects = conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master "
+                               "WHERE sql IS NOT NULL ORDER BY rowid").fetchall()
+    finally:
+        conn.close()
+    # The run log (ingest_*) is not part of the pages' data.
+    tables = [(name, sql) for kind, name, _, sql in objects
+              if kind == "table" and not name.startswith(("sqlite_", "ingest_"))]
+    indexes = [(name, sql) for kind, name, table, sql in objects
+               if kind == "index" and not table.startswith("ingest_")]
+    live = [sql for name, sql in indexes if name == "spec_by_package"]
+    deferred = [sql for name, sql in indexes if name != "spec_by_package"]
+    conn = sqlite3.connect(dst, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode = WAL").fetchall()
+        for pragma in ("synchronous = NORMAL", "temp_store = MEMORY", "cache_size = -8192",
+                       "foreign_keys = OFF"):
+            conn.execute(f"PRAGMA {pragma}")
+        for _, sql in tables:
+            conn.execute(sql)
+        for sql in live:
+            conn.execute(sql)
+        conn.execute("ATTACH DATABASE ? AS src", (f"file:{src}?mode=ro",))
+        # Reading the rows back is part of the copy, not of an ingest's work: measured
+        # alone (every column of every row decoded), once the source is in the OS cache.
+        scans = []
+        for name, _ in tables:
+            columns = [row[1] for row in conn.execute(f'PRAGMA src.table_info("{name}")')]
+            scans.append(f'SELECT {", ".join(f"max({c})" for c in columns)} FROM src."{name}"')
+        for sql in scans:
+            conn.execute(sql).fetchall()
+        r0 = time.perf_counter()
+        for sql in scans:
+            conn.execute(sql).fetchall()
+        read = time.perf_counter() - r0
+        w0, c0 = time.perf_counter(), cpu_seconds()
+        conn.execute("BEGIN")
+        for name, _ in tables:
+            conn.execute(f'INSERT INTO main."{name}" SELECT * FROM src."{name}" WHERE 1')
+        w1, c1 = time.perf_counter(), cpu_seconds()
+        for pragma in ("cache_size = -1024", "threads = 1", "temp_store = FILE"):
+            conn.execute(f"PRAGMA {pragma}")
+        for sql in deferred:
+            conn.execute(sql)
+        w2, c2 = time.perf_counter(), cpu_seconds()
+        conn.execute("COMMIT")
+        w3, c3 = time.perf_counter(), cpu_seconds()
+        return {"read": read, "insert": (w1 - w0, c1 - c0), "index": (w2 - w1, c2 - c1),
+                "commit": (w3 - w2, c3 - c2), "indexes": len(deferred)}
+    finally:
+        conn.close()
+        remove_db(dst)
+
+
 def bench_size(n, args, res, log):
     label = size_label(n)
     timeout = args.timeout
@@ -662,8 +735,26 @@ def bench_size(n, args, res, log):
         # cachedb's own walk, read and parse on every core, writing nothing: what the
         # loader threads cost, and the best an ingest could do with free writes.
         r = must(run([args.binary, "-q", "check", os.path.join(tree, "_cache")], timeout))
+        check_cpu = r.cpu
         res.add(label, "floor: read + parse all pages (cachedb check)", r.wall, "s",
                 note=f"{rows / r.wall:,.0f} spec rows/s; CPU {r.cpu:.2f} s")
+        # The database's share, with every id known: what the writer cannot go below.
+        copy = sqlite_copy_floor(db, raw_db)
+        (iw, ic), (xw, xc), (cw, _) = copy["insert"], copy["index"], copy["commit"]
+        res.add(label, "floor: SQLite alone, insert every stored row", iw, "s",
+                note=f"CPU {ic:.2f} s, of which {copy['read']:.2f} s reading them from the "
+                     f"ingested database, in its order")
+        res.add(label, f"floor: SQLite alone, build the {copy['indexes']} deferred indexes",
+                xw, "s", note=f"CPU {xc:.2f} s (with the sorter thread)")
+        res.add(label, "floor: SQLite alone, commit (WAL checkpoint)", cw, "s")
+        # A model, not a measurement: loading (read + parse on the loader threads, inserts
+        # on the writer) spread perfectly over every core, then the index build and the
+        # commit, which need every row first.
+        cores = os.cpu_count() or 1
+        best = (check_cpu + max(0.0, ic - copy["read"])) / cores + xw + cw
+        res.add(label, f"floor: best fresh ingest on {cores} cores (model)", rows / best,
+                "rows/s", note=f"{best:.2f} s = (check CPU + insert CPU - reading) / {cores} "
+                               f"+ index build + commit")
         for idx in (False, True):
             s, n_idx = sqlite_raw_insert(raw_db, rows, len(release_names), idx)
             if idx and not n_idx:
