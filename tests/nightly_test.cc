@@ -22,11 +22,7 @@ std::string text(SQLite::Database& db, const std::string& sql) { return db.execA
 
 // Every row of the data tables, in a stable order: equal dumps, equal databases.
 std::string dump(SQLite::Database& db) {
-  return testing::dump_rows(db, {
-      "SELECT release || '|' || package || '|' || hash || '|' || version || '|' || compiler || '|' || os || "
-      "'|' || platform || '|' || target || '|' || ifnull(size, '-') FROM specs ORDER BY 1",
-      "SELECT release || '|' || hash || '|' || stack FROM spec_stacks ORDER BY 1",
-      "SELECT hash || '|' || variant || '|' || value FROM spec_variants ORDER BY 1",
+  return testing::dump_analyst_views(db) + testing::dump_rows(db, {
       "SELECT r.name || '|' || p.name || '|' || pg.content_hash || '|' || pg.ingested_at FROM page pg "
       "JOIN release r ON r.id = pg.release_id JOIN package p ON p.id = pg.package_id ORDER BY 1",
   });

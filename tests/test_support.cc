@@ -29,6 +29,15 @@ std::string dump_rows(SQLite::Database& db, std::initializer_list<const char*> q
   return out;
 }
 
+std::string dump_analyst_views(SQLite::Database& db) {
+  return dump_rows(db, {
+      "SELECT release || '|' || package || '|' || hash || '|' || version || '|' || compiler || '|' || os || "
+      "'|' || platform || '|' || target || '|' || ifnull(size, '-') FROM specs ORDER BY 1",
+      "SELECT release || '|' || hash || '|' || stack FROM spec_stacks ORDER BY 1",
+      "SELECT hash || '|' || variant || '|' || value FROM spec_variants ORDER BY 1",
+  });
+}
+
 std::map<std::string, std::string> schema_objects(SQLite::Database& db, const std::string& where) {
   std::map<std::string, std::string> out;
   SQLite::Statement st(db, "SELECT type, name, ifnull(sql, '') FROM sqlite_master WHERE " + where);
