@@ -57,11 +57,7 @@ void write_tree(const fs::path& tree) {
 
 // Every row of the data tables, by value (ids may differ between two databases).
 std::string dump(SQLite::Database& db) {
-  return testing::dump_rows(db, {
-      "SELECT release || '|' || package || '|' || hash || '|' || version || '|' || compiler || '|' || os || "
-      "'|' || platform || '|' || target || '|' || ifnull(size, '-') FROM specs ORDER BY 1",
-      "SELECT release || '|' || hash || '|' || stack FROM spec_stacks ORDER BY 1",
-      "SELECT hash || '|' || variant || '|' || value FROM spec_variants ORDER BY 1",
+  return testing::dump_analyst_views(db) + testing::dump_rows(db, {
       // The union of a spec's stacks over releases, which the writer keeps up to date.
       "SELECT s.hash || '|' || group_concat(st.name) FROM spec s JOIN stack_set_member m "
       "ON m.stack_set_id = s.all_stack_set_id JOIN stack st ON st.id = m.stack_id GROUP BY s.id ORDER BY 1",
@@ -114,6 +110,11 @@ TEST_CASE("an ingest into an empty database has every index and the rows an incr
   // The indexes answer: a report query that reads release_spec_by_spec.
   CHECK(count(db, "SELECT count(*) FROM release_spec INDEXED BY release_spec_by_spec WHERE spec_id > 0") ==
         count(db, "SELECT count(*) FROM release_spec"));
+  // The index build's small cache, sorter thread and temporary files were for
+  // the build only: the connection is left as open_database() set it.
+  CHECK(count(db, "PRAGMA cache_size") == -8192);
+  CHECK(count(db, "PRAGMA temp_store") == 2);  // MEMORY
+  CHECK(count(db, "PRAGMA threads") == 0);
 
   // The next run finds every page unchanged.
   auto again = ingest(db, {tree}, {});
