@@ -54,6 +54,46 @@ TEST_CASE("the tightest cpu.max of the process's cgroup and the cgroups above it
   CHECK(cgroup_cpu_limit(container.path(), "0::/../../x\n") == 3u);
 }
 
+TEST_CASE("cgroup v1: the tightest cfs quota of the cpu controller's cgroup and the ones above it applies") {
+  testing::TempDir mount;
+  // The cpu controller's line, among the other controllers' (and a hybrid
+  // host's empty v2 line, which says nothing about v1's cgroups).
+  const char* self =
+      "12:memory:/elsewhere\n4:cpu,cpuacct:/kubepods/pod1/box\n1:name=systemd:/x\n0::/unified\n";
+  CHECK(cgroup_v1_cpu_limit(mount.path(), self) == std::nullopt);
+
+  // -1 is v1's "no limit".
+  testing::write_text(mount / "kubepods" / "cpu.cfs_quota_us", "-1\n");
+  testing::write_text(mount / "kubepods" / "cpu.cfs_period_us", "100000\n");
+  CHECK(cgroup_v1_cpu_limit(mount.path(), self) == std::nullopt);
+
+  // A pod's limit of 1.5 CPUs: two threads.
+  testing::write_text(mount / "kubepods" / "pod1" / "cpu.cfs_quota_us", "150000\n");
+  testing::write_text(mount / "kubepods" / "pod1" / "cpu.cfs_period_us", "100000\n");
+  CHECK(cgroup_v1_cpu_limit(mount.path(), self) == 2u);
+  // A quota without its period is not understood: the one above still applies.
+  testing::write_text(mount / "kubepods" / "pod1" / "box" / "cpu.cfs_quota_us", "50000\n");
+  CHECK(cgroup_v1_cpu_limit(mount.path(), self) == 2u);
+  testing::write_text(mount / "kubepods" / "pod1" / "box" / "cpu.cfs_period_us", "100000\n");
+  CHECK(cgroup_v1_cpu_limit(mount.path(), self) == 1u);
+
+  // The controllers may be listed in another order, or the cpu one alone.
+  CHECK(cgroup_v1_cpu_limit(mount.path(), "3:cpuacct,cpu:/kubepods/pod1\n") == 2u);
+  CHECK(cgroup_v1_cpu_limit(mount.path(), "3:cpu:/kubepods/pod1\n") == 2u);
+  // cpuacct alone is not the cpu controller, and v2's line is not v1's.
+  CHECK(cgroup_v1_cpu_limit(mount.path(), "3:cpuacct:/kubepods/pod1\n") == std::nullopt);
+  CHECK(cgroup_v1_cpu_limit(mount.path(), "0::/kubepods/pod1\n") == std::nullopt);
+  // ... nor does cgroup v2 read v1's files.
+  CHECK(cgroup_cpu_limit(mount.path(), "0::/kubepods/pod1\n") == std::nullopt);
+
+  // A container without a cgroup namespace: its line names the host's path,
+  // which its mount (its own cgroup) does not have; the mount's root answers.
+  testing::TempDir container;
+  testing::write_text(container / "cpu.cfs_quota_us", "300000\n");
+  testing::write_text(container / "cpu.cfs_period_us", "100000\n");
+  CHECK(cgroup_v1_cpu_limit(container.path(), "4:cpu,cpuacct:/docker/0123abcd\n") == 3u);
+}
+
 TEST_CASE("a thread allowed a single CPU (taskset -c N) counts one CPU, however many the host has") {
   cpu_set_t allowed;
   CPU_ZERO(&allowed);

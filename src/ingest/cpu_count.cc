@@ -10,6 +10,7 @@
 #include <iterator>
 #include <memory>
 #include <string>
+#include <system_error>
 #include <thread>
 
 namespace cachedb {
@@ -54,16 +55,33 @@ std::string_view next_word(std::string_view& text) {
   return word;
 }
 
-// The cgroup's path in the "0::/path" line (cgroup v2) of /proc/self/cgroup,
-// relative to the mount; empty when there is none, or when it climbs out of
-// the mount ("/../.." for a process outside a cgroup namespace's root).
-fs::path own_cgroup(std::string_view proc_self_cgroup) {
+// Whether `controllers`, the middle field of a /proc/self/cgroup line, is
+// cgroup v2's (empty) or, for v1, a list naming `controller` ("cpu,cpuacct").
+bool names_controller(std::string_view controllers, std::string_view controller) {
+  if (controller.empty()) return controllers.empty();
+  while (!controllers.empty()) {
+    const auto end = std::min(controllers.find(','), controllers.size());
+    if (controllers.substr(0, end) == controller) return true;
+    controllers.remove_prefix(std::min(end + 1, controllers.size()));
+  }
+  return false;
+}
+
+// The cgroup's path in the "N:controllers:/path" line of /proc/self/cgroup for
+// `controller` ("" for cgroup v2's "0::/path" line), relative to the mount;
+// empty when there is none, or when it climbs out of the mount ("/../.." for a
+// process outside a cgroup namespace's root).
+fs::path own_cgroup(std::string_view proc_self_cgroup, std::string_view controller) {
   while (!proc_self_cgroup.empty()) {
     const auto end = std::min(proc_self_cgroup.find('\n'), proc_self_cgroup.size());
-    const std::string_view line = proc_self_cgroup.substr(0, end);
+    std::string_view line = proc_self_cgroup.substr(0, end);
     proc_self_cgroup.remove_prefix(std::min(end + 1, proc_self_cgroup.size()));
-    if (line.substr(0, 3) != "0::") continue;
-    const fs::path path = fs::path(line.substr(3)).relative_path().lexically_normal();
+    const auto first = line.find(':');
+    const auto second = first == std::string_view::npos ? first : line.find(':', first + 1);
+    if (second == std::string_view::npos) continue;
+    if (!names_controller(line.substr(first + 1, second - first - 1), controller)) continue;
+    if (controller.empty() && line.substr(0, first) != "0") continue;
+    const fs::path path = fs::path(line.substr(second + 1)).relative_path().lexically_normal();
     for (const auto& part : path)
       if (part == "..") return {};
     return path;
@@ -71,11 +89,39 @@ fs::path own_cgroup(std::string_view proc_self_cgroup) {
   return {};
 }
 
-std::optional<unsigned> limit_in(const fs::path& cpu_max) {
-  std::ifstream in(cpu_max);
+std::optional<std::string> read_file(const fs::path& file) {
+  std::ifstream in(file);
   if (!in) return std::nullopt;
-  const std::string contents{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  return cpus_in_cpu_max(contents);
+  return std::string{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// The CPUs cgroup v2's `cpu.max` in `dir` allows.
+std::optional<unsigned> v2_limit_in(const fs::path& dir) {
+  const auto contents = read_file(dir / "cpu.max");
+  return contents ? cpus_in_cpu_max(*contents) : std::nullopt;
+}
+
+// The CPUs cgroup v1's quota and period in `dir` allow: the same arithmetic as
+// cpu.max, whose two numbers v1 keeps in two files (its "no limit" is -1).
+std::optional<unsigned> v1_limit_in(const fs::path& dir) {
+  const auto quota = read_file(dir / "cpu.cfs_quota_us");
+  const auto period = read_file(dir / "cpu.cfs_period_us");
+  return quota && period ? cpus_in_cpu_max(*quota + " " + *period) : std::nullopt;
+}
+
+// The tightest limit `limit_in` finds in `mount` and in each directory down to
+// the cgroup `path` names: a quota set on any cgroup above this one (a systemd
+// slice, a container) bounds this one too.
+template <typename LimitIn>
+std::optional<unsigned> tightest_limit(const fs::path& mount, const fs::path& path, LimitIn limit_in) {
+  std::optional<unsigned> limit = limit_in(mount);
+  fs::path dir = mount;
+  for (const auto& part : path) {
+    if (part.empty()) continue;
+    dir /= part;
+    if (const auto here = limit_in(dir)) limit = limit ? std::min(*limit, *here) : *here;
+  }
+  return limit;
 }
 
 }  // namespace
@@ -94,25 +140,27 @@ std::optional<unsigned> cpus_in_cpu_max(std::string_view contents) {
 }
 
 std::optional<unsigned> cgroup_cpu_limit(const fs::path& mount, std::string_view proc_self_cgroup) {
-  // A quota set on any cgroup above this one (a systemd slice, a container)
-  // bounds this one too: the tightest of them applies.
-  std::optional<unsigned> limit = limit_in(mount / "cpu.max");
-  fs::path dir = mount;
-  for (const auto& part : own_cgroup(proc_self_cgroup)) {
-    if (part.empty()) continue;
-    dir /= part;
-    if (const auto here = limit_in(dir / "cpu.max")) limit = limit ? std::min(*limit, *here) : *here;
-  }
-  return limit;
+  return tightest_limit(mount, own_cgroup(proc_self_cgroup, ""), v2_limit_in);
+}
+
+std::optional<unsigned> cgroup_v1_cpu_limit(const fs::path& mount, std::string_view proc_self_cgroup) {
+  return tightest_limit(mount, own_cgroup(proc_self_cgroup, "cpu"), v1_limit_in);
 }
 
 unsigned usable_cpu_count() {
   unsigned cpus = cpus_in_affinity();
   if (cpus == 0) cpus = std::thread::hardware_concurrency();
   if (cpus == 0) cpus = 1;
-  std::ifstream in("/proc/self/cgroup");
-  const std::string self{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  const std::string self = read_file("/proc/self/cgroup").value_or("");
   if (const auto limit = cgroup_cpu_limit("/sys/fs/cgroup", self)) cpus = std::min(cpus, *limit);
+  // Where systems mount cgroup v1's cpu controller (the second a link to the
+  // first on most); a host with cgroup v2 has neither directory.
+  for (const char* v1 : {"/sys/fs/cgroup/cpu,cpuacct", "/sys/fs/cgroup/cpu"}) {
+    std::error_code ec;
+    if (!fs::is_directory(v1, ec)) continue;
+    if (const auto limit = cgroup_v1_cpu_limit(v1, self)) cpus = std::min(cpus, *limit);
+    break;
+  }
   return std::max(cpus, 1u);
 }
 
