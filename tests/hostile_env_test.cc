@@ -218,14 +218,15 @@ TEST_CASE("a database locked by another writer: a clear message within a bounded
 namespace {
 
 // A chain of `depth` nested directories under `root`, each with more entries
-// than a loading job takes (so that the walk keeps it open while it walks
-// what is below it), each entry of them `entry(level, i)`: past the file
-// descriptor limit, an open fails part way down.
+// than a loading job takes (64, kJobPages in src/ingest/page_loader.cc: so
+// that the walk keeps it open while it walks what is below it), each entry of
+// them `entry(level, i)`: past the file descriptor limit, an open fails part
+// way down.
 template <typename Entry>
 void deep_tree(const fs::path& root, int depth, Entry entry) {
   fs::path level = root;
   for (int i = 0; i < depth; ++i) {
-    for (int e = 0; e < 17; ++e) entry(level, e);
+    for (int e = 0; e < 65; ++e) entry(level, e);
     level /= "next";
   }
   fs::create_directories(level);

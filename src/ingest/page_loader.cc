@@ -27,8 +27,9 @@ namespace {
 // page before it, and is then the only one in flight.
 constexpr std::size_t kMaxQueuedPages = 256;
 constexpr std::size_t kMaxInFlightBytes = 2u << 20;
-// A batch is handed over when it holds this many pages or bytes.
-constexpr std::size_t kBatchPages = 64;
+// A batch is handed over when it holds this many pages or bytes (two batches
+// of unchanged pages fill the queue; a batch of pages read is bounded by bytes).
+constexpr std::size_t kBatchPages = 128;
 constexpr std::size_t kBatchBytes = 256u << 10;
 
 FileStamp stamp_of(const struct stat& st) {
@@ -209,12 +210,14 @@ struct LoadContext {
 // A job loads pages up to this many (or this many bytes, whichever comes
 // first); a directory with more entries than this is handed back listed, and
 // its entries become jobs of their own.
-constexpr std::size_t kJobPages = 16;
+constexpr std::size_t kJobPages = 64;
 constexpr std::size_t kJobBytes = 128u << 10;
 // Jobs submitted ahead of the one the walk waits for, per directory level, and
-// sibling directories listed by one job.
+// sibling directories listed by one job. A job costs a few futex calls and
+// context switches: at 16 package directories a job, an unchanged 1M-row tree
+// took 12k jobs and 13k context switches, and 4% more CPU than at 64.
 constexpr std::size_t kLookahead = 4;
-constexpr std::size_t kGroup = 16;
+constexpr std::size_t kGroup = 64;
 // A large directory's entries are turned into items this many at a time, so
 // that a release of 40k packages is held as its packed listing, not as items.
 constexpr std::size_t kItemsAtOnce = 256;
