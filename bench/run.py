@@ -7,8 +7,8 @@
     python3 bench/run.py --smoke          # 10k, one repetition, no peer: what CI runs
 
 For each size: generate (or reuse) a corpus with gen_corpus.py, then measure fresh ingest,
-re-ingest of the unchanged tree, re-ingest after a night's change (mutate_corpus.py on a
-copy), every canned matrix report and a filtered one, database bytes per spec row, the
+re-ingest of the unchanged tree, of a fresh checkout of it (every page's time changed), and
+after a night's change (mutate_corpus.py on a copy), every canned matrix report and a filtered one, database bytes per spec row, the
 Python peer (peer_ingest.py) on the same corpus, and the machine's floor (reading the bytes,
 parsing them, SQLite's raw insert rate for as many fact rows, SQLite alone storing every row
 the ingest stored, and the best fresh ingest those allow). See bench/README.md for what each
@@ -202,8 +202,14 @@ def checkpoint_size(db):
     return os.path.getsize(db)
 
 
+def read_only_uri(db):
+    """`db` as a read-only SQLite URI: a path with '?', '#' or '%' in it stays a path."""
+    from urllib.parse import quote
+    return f"file:{quote(db)}?mode=ro"
+
+
 def query(db, sql, args=()):
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    conn = sqlite3.connect(read_only_uri(db), uri=True)
     try:
         return conn.execute(sql, args).fetchall()
     finally:
@@ -537,7 +543,8 @@ def sqlite_copy_floor(src, dst):
     sorter thread and temporary files), then the commit. Returns a dict of wall seconds and
     CPU seconds for each phase."""
     remove_db(dst)
-    conn = sqlite3.connect(f"file:{src}?mode=ro", uri=True)
+    src_uri = read_only_uri(src)
+    conn = sqlite3.connect(src_uri, uri=True)
     try:
         objects = conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master "
                                "WHERE sql IS NOT NULL ORDER BY rowid").fetchall()
@@ -550,7 +557,10 @@ def sqlite_copy_floor(src, dst):
                if kind == "index" and not table.startswith("ingest_")]
     live = [sql for name, sql in indexes if name == "spec_by_package"]
     deferred = [sql for name, sql in indexes if name != "spec_by_package"]
-    conn = sqlite3.connect(dst, isolation_level=None)
+    # Opened as a URI so that the ATTACH below reads `src` read-only whatever SQLite's
+    # build options.
+    from urllib.parse import quote
+    conn = sqlite3.connect(f"file:{quote(dst)}", uri=True, isolation_level=None)
     try:
         conn.execute("PRAGMA journal_mode = WAL").fetchall()
         for pragma in ("synchronous = NORMAL", "temp_store = MEMORY", "cache_size = -8192",
@@ -560,7 +570,7 @@ def sqlite_copy_floor(src, dst):
             conn.execute(sql)
         for sql in live:
             conn.execute(sql)
-        conn.execute("ATTACH DATABASE ? AS src", (f"file:{src}?mode=ro",))
+        conn.execute("ATTACH DATABASE ? AS src", (src_uri,))
         # Reading the rows back is part of the copy, not of an ingest's work: measured
         # alone (every column of every row decoded), once the source is in the OS cache.
         scans = []
@@ -779,7 +789,8 @@ def bench_size(n, args, res, log):
         # A model, not a measurement: loading (read + parse on the loader threads, inserts
         # on the writer) spread perfectly over every core, then the index build and the
         # commit, which need every row first.
-        cores = os.cpu_count() or 1
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+            os.cpu_count() or 1)
         best = (check_cpu + max(0.0, ic - copy["read"])) / cores + xw + cw
         res.add(label, f"floor: best fresh ingest on {cores} cores (model)", rows / best,
                 "rows/s", note=f"{best:.2f} s = (check CPU + insert CPU - reading) / {cores} "
