@@ -602,6 +602,23 @@ def sqlite_copy_floor(src, dst):
         remove_db(dst)
 
 
+def reingest_unchanged(args, log, label, what, db, tree, pages, before_each=None):
+    """`args.repeat` ingests of `tree` into `db`, each after `before_each()`; every one must
+    find all `pages` unchanged and add nothing. Returns their runs."""
+    runs = []
+    for i in range(args.repeat):
+        if before_each:
+            before_each()
+        log(f"{label}: re-ingest {what} {i + 1}/{args.repeat} ...")
+        r, summary = ingest(args.binary, db, tree, args.timeout)
+        p = summary.get("pages", {})
+        if p.get("unchanged") != pages or summary.get("specs", {}).get("added"):
+            raise BenchError(f"re-ingest ({what}) did not find every page unchanged: "
+                             f"{json.dumps(summary)[:500]}")
+        runs.append(r)
+    return runs
+
+
 def bench_size(n, args, res, log):
     label = size_label(n)
     timeout = args.timeout
@@ -658,15 +675,7 @@ def bench_size(n, args, res, log):
                 note=f"{size / 1e6:.1f} MB file")
 
         # 2. Re-ingest of the unchanged tree.
-        unchanged = []
-        for i in range(args.repeat):
-            log(f"{label}: re-ingest unchanged {i + 1}/{args.repeat} ...")
-            r, summary = ingest(args.binary, db, tree, timeout)
-            p = summary.get("pages", {})
-            if p.get("unchanged") != pages or summary.get("specs", {}).get("added"):
-                raise BenchError(f"re-ingest of the unchanged tree did not find every page "
-                                 f"unchanged: {json.dumps(summary)[:500]}")
-            unchanged.append(r)
+        unchanged = reingest_unchanged(args, log, label, "unchanged", db, tree, pages)
         u_wall = statistics.median(r.wall for r in unchanged)
         res.add(label, "re-ingest unchanged: wall", u_wall, "s")
         res.add(label, "re-ingest unchanged: % of fresh", 100 * u_wall / f_wall, "%",
@@ -677,16 +686,8 @@ def bench_size(n, args, res, log):
         # 2b. Re-ingest of a fresh checkout of the same tree: every file rewritten with the
         # same bytes (what a nightly clone of an unchanged site gives), i.e. every page's
         # time changed. Each is read and hashed, found by its content, and restamped.
-        checkout = []
-        for i in range(args.repeat):
-            touch_pages(tree)
-            log(f"{label}: re-ingest of a fresh checkout {i + 1}/{args.repeat} ...")
-            r, summary = ingest(args.binary, db, tree, timeout)
-            p = summary.get("pages", {})
-            if p.get("unchanged") != pages or summary.get("specs", {}).get("added"):
-                raise BenchError(f"re-ingest of the touched tree did not find every page "
-                                 f"unchanged: {json.dumps(summary)[:500]}")
-            checkout.append(r)
+        checkout = reingest_unchanged(args, log, label, "fresh checkout", db, tree, pages,
+                                      before_each=lambda: touch_pages(tree))
         c_wall = statistics.median(r.wall for r in checkout)
         res.add(label, "re-ingest fresh checkout: wall", c_wall, "s",
                 note="every page's modification time changed, not its bytes")
