@@ -4,7 +4,6 @@
 #include <sched.h>
 
 #include <optional>
-#include <thread>
 
 #include <doctest/doctest.h>
 
@@ -95,28 +94,13 @@ TEST_CASE("cgroup v1: the tightest cfs quota of the cpu controller's cgroup and 
 }
 
 TEST_CASE("a thread allowed a single CPU (taskset -c N) counts one CPU, however many the host has") {
-  cpu_set_t allowed;
-  CPU_ZERO(&allowed);
-  REQUIRE(::sched_getaffinity(0, sizeof allowed, &allowed) == 0);
-  int first = 0;
-  while (!CPU_ISSET(first, &allowed)) ++first;
-
   unsigned counted = 0;
-  bool pinned = false;
-  // In a thread of its own: the affinity is the thread's, and this one's is left alone.
-  std::thread t([&] {
-    cpu_set_t one;
-    CPU_ZERO(&one);
-    CPU_SET(first, &one);
-    pinned = ::sched_setaffinity(0, sizeof one, &one) == 0;
-    counted = usable_cpu_count();
-  });
-  t.join();
-  REQUIRE(pinned);
+  REQUIRE(testing::run_on_one_cpu([&] { counted = usable_cpu_count(); }));
   CHECK(counted == 1);
 
   // Unpinned, never more than the CPUs the process may use, and at least one.
   const unsigned here = usable_cpu_count();
   CHECK(here >= 1);
+  const cpu_set_t allowed = testing::allowed_cpus();
   CHECK(here <= static_cast<unsigned>(CPU_COUNT(&allowed)));
 }

@@ -11,7 +11,6 @@
 #include <string>
 
 #include <fcntl.h>
-#include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -238,11 +237,7 @@ void deep_tree(const fs::path& root, int depth, Entry entry) {
 // alone would take every descriptor before the walk starts; with one thread,
 // too, the walk's order, and so which open fails, is fixed.
 std::vector<std::string> short_of_descriptors(int descriptors, const fs::path& scratch) {
-  cpu_set_t allowed;
-  CPU_ZERO(&allowed);
-  REQUIRE(::sched_getaffinity(0, sizeof allowed, &allowed) == 0);
-  int cpu = 0;
-  while (!CPU_ISSET(cpu, &allowed)) ++cpu;
+  const int cpu = testing::first_allowed_cpu();
   std::vector<std::string> prefix;
   if (const char* ubsan = std::getenv("UBSAN_OPTIONS")) {
     // Under scripts/sanitize.sh: UBSan checks a virtual call (a shared_ptr's

@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <system_error>
+#include <thread>
 
 #include <csignal>
 
@@ -27,6 +29,35 @@ std::string dump_rows(SQLite::Database& db, std::initializer_list<const char*> q
     out += "--\n";
   }
   return out;
+}
+
+cpu_set_t allowed_cpus() {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (::sched_getaffinity(0, sizeof allowed, &allowed) != 0)
+    throw std::system_error(errno, std::generic_category(), "sched_getaffinity");
+  return allowed;
+}
+
+int first_allowed_cpu() {
+  const cpu_set_t allowed = allowed_cpus();
+  int cpu = 0;
+  while (!CPU_ISSET(cpu, &allowed)) ++cpu;
+  return cpu;
+}
+
+bool run_on_one_cpu(const std::function<void()>& body) {
+  const int cpu = first_allowed_cpu();
+  bool pinned = false;
+  std::thread t([&] {
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    pinned = ::sched_setaffinity(0, sizeof one, &one) == 0;
+    if (pinned) body();
+  });
+  t.join();
+  return pinned;
 }
 
 std::string dump_analyst_views(SQLite::Database& db) {

@@ -1,6 +1,9 @@
 #pragma once
 // Helpers shared by the tests: scratch directories, fixture paths, running the binary.
+#include <sched.h>
+
 #include <filesystem>
+#include <functional>
 #include <initializer_list>
 #include <map>
 #include <string>
@@ -33,6 +36,18 @@ std::string dump_analyst_views(SQLite::Database& db);
 // The schema objects `where` (a condition on sqlite_master) picks, keyed
 // "type name", their SQL stripped of comments and spacing ("" when none).
 std::map<std::string, std::string> schema_objects(SQLite::Database& db, const std::string& where);
+
+// The CPUs this process may run on (its scheduler affinity); throws when it
+// cannot be read.
+cpu_set_t allowed_cpus();
+
+// The lowest-numbered of them.
+int first_allowed_cpu();
+
+// Runs `body` on a thread of its own allowed only first_allowed_cpu(), as
+// `taskset -c N` would (the affinity is per thread: the caller's is left
+// alone). False, without running it, when that affinity cannot be set.
+bool run_on_one_cpu(const std::function<void()>& body);
 
 // A fresh directory removed when the object goes away.
 class TempDir {

@@ -2,14 +2,12 @@
 // order and the completeness of a plain, sequential walk, to the number of
 // threads it starts, and to ending soon once it is stopped.
 #include <fcntl.h>
-#include <sched.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <future>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -188,26 +186,15 @@ TEST_CASE("a directory longer than one read of its entries is listed whole and s
 TEST_CASE("the loader starts as many threads as the CPUs it may run on, not the host's cores") {
   testing::TempDir dir;
   testing::write_text(dir / "a.md", "x");
-  cpu_set_t allowed;
-  CPU_ZERO(&allowed);
-  REQUIRE(::sched_getaffinity(0, sizeof allowed, &allowed) == 0);
-  int first = 0;
-  while (!CPU_ISSET(first, &allowed)) ++first;
-
   // As `taskset -c N cachedb ingest` would: the loader is made on a thread
-  // allowed one CPU (the affinity is per thread; this one's is left alone).
+  // allowed one CPU.
   unsigned threads = 0;
   std::size_t pages = 0;
-  std::thread t([&] {
-    cpu_set_t one;
-    CPU_ZERO(&one);
-    CPU_SET(first, &one);
-    if (::sched_setaffinity(0, sizeof one, &one) != 0) return;
+  testing::run_on_one_cpu([&] {
     PageLoader loader({dir.path()}, 1u << 20, nullptr);
     threads = loader.threads();
     while (loader.next()) ++pages;
   });
-  t.join();
   CHECK(threads == 1);
   CHECK(pages == 1);
 }
