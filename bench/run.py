@@ -26,6 +26,7 @@ import hashlib
 import json
 import os
 import platform
+import resource
 import shutil
 import signal
 import sqlite3
@@ -34,6 +35,7 @@ import subprocess
 import sys
 import threading
 import time
+from urllib.parse import quote
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -204,7 +206,6 @@ def checkpoint_size(db):
 
 def read_only_uri(db):
     """`db` as a read-only SQLite URI: a path with '?', '#' or '%' in it stays a path."""
-    from urllib.parse import quote
     return f"file:{quote(db)}?mode=ro"
 
 
@@ -529,7 +530,6 @@ INSERT INTO release_spec ({", ".join(columns)}) SELECT {select} FROM i""")
 
 def cpu_seconds():
     """User + system CPU of this process, every thread (SQLite's sorter helper included)."""
-    import resource
     u = resource.getrusage(resource.RUSAGE_SELF)
     return u.ru_utime + u.ru_stime
 
@@ -559,7 +559,6 @@ def sqlite_copy_floor(src, dst):
     deferred = [sql for name, sql in indexes if name != "spec_by_package"]
     # Opened as a URI so that the ATTACH below reads `src` read-only whatever SQLite's
     # build options.
-    from urllib.parse import quote
     conn = sqlite3.connect(f"file:{quote(dst)}", uri=True, isolation_level=None)
     try:
         conn.execute("PRAGMA journal_mode = WAL").fetchall()
