@@ -100,9 +100,11 @@ CREATE TABLE variant_set_member (
 CREATE INDEX variant_set_member_by_variant ON variant_set_member(variant_id);
 
 -- One binary, identified by its DAG hash. Its attributes do not depend on the
--- release. all_stack_set_id, the union of its stacks over every release that
--- lists it, is kept by the ingester so that reports over all releases count a
--- spec once without first collapsing its releases.
+-- release: when pages describe one hash differently, the page whose (release,
+-- package) sorts last in byte order describes it (spec_claim keeps the others).
+-- all_stack_set_id, the union of its stacks over every release that lists it,
+-- is kept by the ingester so that reports over all releases count a spec once
+-- without first collapsing its releases.
 CREATE TABLE spec (
   id          INTEGER PRIMARY KEY,
   hash        TEXT NOT NULL UNIQUE,    -- the DAG hash, 32 characters
@@ -114,8 +116,7 @@ CREATE TABLE spec (
   target_id   INTEGER NOT NULL REFERENCES target(id),    -- its target microarchitecture
   variant_set_id INTEGER NOT NULL REFERENCES variant_set(id),  -- its variants
   all_stack_set_id INTEGER NOT NULL REFERENCES stack_set(id),  -- its stacks in all releases together
-  size        INTEGER,                 -- bytes; NULL when the page says '-'
-  tarball     TEXT                     -- URL, when the page gives one
+  contested   INTEGER NOT NULL DEFAULT 0 CHECK (contested IN (0, 1))  -- 1 when pages disagree about it: see spec_claim
 );
 -- By package, then stack set, covering the dimensions: packages-by-stack
 -- counts each package's specs per stack set by streaming it, without a sort.
@@ -166,9 +167,12 @@ CREATE TABLE release_spec (
   os_id        INTEGER NOT NULL REFERENCES os(id),        -- = spec.os_id
   platform_id  INTEGER NOT NULL REFERENCES platform(id),  -- = spec.platform_id
   target_id    INTEGER NOT NULL REFERENCES target(id),    -- = spec.target_id
+  size         INTEGER,                -- the binary's size in bytes, as this release's page gives it; NULL for '-'
+  tarball      TEXT,                   -- its URL in this release, when the page gives one
   -- Keyed by page: a page's rows are written together and replaced together,
   -- so inserts append and a page's rows are one range. A spec is in a release
-  -- at most once: the page writer keeps it so.
+  -- at most once: when two packages' pages of a release list it, the page of
+  -- the package that sorts last holds it (spec_claim keeps the other).
   PRIMARY KEY (page_id, spec_id)
 ) WITHOUT ROWID;
 -- Spec-ordered and covering every column: a report collapses a spec's
@@ -180,6 +184,28 @@ CREATE INDEX release_spec_by_spec ON release_spec(spec_id, stack_set_id, target_
 -- and grouping by (release, stack set, target...) streams without a sort.
 CREATE INDEX release_spec_by_release ON release_spec(release_id, stack_set_id, target_id, os_id, compiler_id,
                                                      platform_id, package_id);
+
+-- What a page says of a hash that pages disagree about (spec.contested = 1):
+-- one row per page listing it, the page's whole word, whether or not it is the
+-- one spec and release_spec show. When the page that won changes or goes, the
+-- next one's word is here. Empty while the pages agree, which is nearly always.
+CREATE TABLE spec_claim (
+  spec_id      INTEGER NOT NULL REFERENCES spec(id),            -- the hash
+  page_id      INTEGER NOT NULL REFERENCES page(id),            -- the page that lists it
+  package_id   INTEGER NOT NULL REFERENCES package(id),         -- the page's package
+  version      TEXT NOT NULL,                                   -- the page's versions, comma-separated
+  compiler_id  INTEGER NOT NULL REFERENCES compiler(id),        -- the page's compiler
+  os_id        INTEGER NOT NULL REFERENCES os(id),              -- the page's OS
+  platform_id  INTEGER NOT NULL REFERENCES platform(id),        -- the page's platform
+  target_id    INTEGER NOT NULL REFERENCES target(id),          -- the page's target
+  variant_set_id INTEGER NOT NULL REFERENCES variant_set(id),   -- the page's variants
+  stack_set_id INTEGER NOT NULL REFERENCES stack_set(id),       -- the stacks the page lists it in
+  size         INTEGER,                                         -- the page's size; NULL for '-'
+  tarball      TEXT,                                            -- the page's URL, when given
+  PRIMARY KEY (spec_id, page_id)
+) WITHOUT ROWID;
+-- A page's claims, for when the page is replaced or pruned.
+CREATE INDEX spec_claim_by_page ON spec_claim(page_id);
 
 -- The analysts' interface. These names and columns stay stable; new columns may be added.
 
@@ -195,8 +221,8 @@ SELECT r.name   AS release,           -- the release, e.g. 'develop', 'v0.23.0'
        t.name   AS target,            -- the microarchitecture: 'x86_64_v3', 'neoverse_v2'...
        c.name   AS compiler_name,     -- 'gcc', or 'none'
        c.version AS compiler_version, -- '11.4.0'; '' when there is no compiler
-       s.size   AS size,              -- the binary's size in bytes; NULL when the page says '-'
-       s.tarball AS tarball           -- the binary's URL, when the page gives one
+       rs.size  AS size,              -- the binary's size in bytes, as this release's page gives it; NULL for '-'
+       rs.tarball AS tarball          -- the binary's URL in this release, when the page gives one
 FROM release_spec rs
 JOIN release r   ON r.id = rs.release_id
 JOIN spec s      ON s.id = rs.spec_id

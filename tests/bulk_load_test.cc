@@ -122,21 +122,25 @@ TEST_CASE("an ingest into an empty database has every index and the rows an incr
   CHECK(indexes(db) == reference_indexes());
 }
 
-TEST_CASE("an empty database: a page replaced and a hash described anew in the same run") {
+TEST_CASE("an empty database: a second file for a page and a hash described anew in the same run") {
   testing::TempDir dir;
   const auto tree = dir / "tree";
   write_tree(tree);
-  // The same (release, package) twice: the second file replaces the first's
-  // specs, which needs the index by spec while the others are still missing.
+  // The same (release, package) twice: the second file is passed over (the
+  // first in the walk's order is the page), while the indexes are missing.
   write_page(tree / "_cache" / "develop-2025-03-01" / "pkg07" / "zz-copy.md", "develop-2025-03-01", "pkg07",
              spec("h07000", "tutorial", "aarch64") + ", " + spec("fresh", "e4s"));
-  // A hash another package's page stored, with another target: a conflict.
+  // A hash another package's page stored, with another target: a conflict,
+  // which needs the index by spec while the others are still missing.
   write_page(tree / "_cache" / "develop-2025-03-01" / "zz-other" / "specs.md", "develop-2025-03-01", "zz-other",
              spec("h01100", "e4s", "zen4"));
   auto db = open_database(dir / "bulk.sqlite", OpenMode::ReadWrite);
   auto s = ingest(db, {tree}, {});
-  CHECK(s.pages_updated == 1);
-  CHECK(s.findings.size() == 1);
+  CHECK(s.pages_updated == 0);
+  CHECK(s.pages_skipped == 1);
+  REQUIRE(s.findings.size() == 2);
+  CHECK(s.findings[0].kind == "duplicate_page");
+  CHECK(s.findings[1].kind == "hash_conflict");
   CHECK(indexes(db) == reference_indexes());
   CHECK(db.execAndGet("PRAGMA integrity_check").getString() == "ok");
   CHECK(dump(db) == incremental_dump(dir.path(), tree));

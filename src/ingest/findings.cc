@@ -113,7 +113,8 @@ void note_conflicts(const Page& page, const std::string& path, const std::vector
                     std::vector<Finding>& out) {
   for (const auto& c : conflicts) {
     Finding f = finding(page, path, "hash_conflict",
-                        fmt::format("spec {} was stored with a different {}; this page's description is kept",
+                        fmt::format("spec {} was stored with a different {}; the page whose release and package sort last "
+                                    "describes it",
                                     c.hash, describe_differences(c.differs)));
     f.hash = c.hash;
     out.push_back(std::move(f));

@@ -136,6 +136,10 @@ class Run {
     try {
       if (loaded.error) throw *loaded.error;
       if (loaded.known) {
+        if (met(loaded.known->page_id)) {
+          duplicate(where, loaded.known->page_id);
+          return;
+        }
         // Byte-identical to a stored page: nothing to parse or write, but a file
         // checked out anew gets its stamp stored, to be recognized unread next time.
         if (!loaded.known_by_stamp && loaded.stamp.size >= 0)
@@ -153,13 +157,18 @@ class Run {
         ++summary_.pages_legacy;
         return;
       }
-      const PageWriteResult r =
-          writer_.write(page, storable_path(loaded.path), loaded.fingerprint, loaded.stamp, now_);
+      const PageWriteResult r = writer_.write(page, writer_.key(page), storable_path(loaded.path), loaded.fingerprint,
+                                              loaded.stamp, now_, seen_pages_);
+      if (r.status == PageStatus::Duplicate) {
+        duplicate(where, r.page_id);
+        return;
+      }
       see(r.page_id, r.release_id);
       switch (r.status) {
         case PageStatus::Added: ++summary_.pages_added; break;
         case PageStatus::Updated: ++summary_.pages_updated; break;
         case PageStatus::Unchanged: ++summary_.pages_unchanged; break;
+        case PageStatus::Duplicate: break;
       }
       summary_.specs_added += r.specs_added;
       summary_.specs_removed += r.specs_removed;
@@ -230,6 +239,25 @@ class Run {
   const IngestOptions& options_;
   PageWriter writer_;
   IngestSummary summary_;
+  // A second file for a page (release, package) another file of this run
+  // gave: the first in the walk's order is the page, every night the same;
+  // this one is passed over and reported, naming both.
+  void duplicate(const std::string& path, std::int64_t page_id) {
+    const PageWriter::StoredPage first = writer_.stored_page(page_id);
+    ++summary_.pages_skipped;
+    Finding f{path, first.release, first.package, "duplicate_page", "",
+              fmt::format("another file gives the page of {} {}: {}; the first in the walk's order is the one "
+                          "stored, this one is not read",
+                          first.release, first.package, first.path)};
+    spdlog::warn("{}: {}", path, f.message);
+    summary_.findings.push_back(std::move(f));
+  }
+
+  bool met(std::int64_t page_id) const {
+    const auto id = static_cast<std::uint64_t>(page_id);
+    return id < seen_pages_.size() && seen_pages_[id];
+  }
+
   // Notes a page met in this run, for --prune.
   void see(std::int64_t page_id, std::int64_t release_id) {
     const auto id = static_cast<std::uint64_t>(page_id);

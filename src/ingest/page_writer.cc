@@ -10,6 +10,7 @@
 #include <SQLiteCpp/Statement.h>
 #include <xxhash.h>
 
+#include "ingest/spec_claims.h"
 #include "parsing/compiler.h"
 #include "parsing/variant.h"
 #include "error.h"
@@ -90,20 +91,17 @@ struct PageWriter::Impl {
   Statement page_unlink{db, "DELETE FROM release_spec WHERE page_id = ?"};
   Statement spec_by_hash{db,
       "SELECT id, package_id, compiler_id, os_id, platform_id, target_id, version, variant_set_id, "
-      "all_stack_set_id FROM spec WHERE hash = ?"};
+      "all_stack_set_id, contested FROM spec WHERE hash = ?"};
   // Inserts nothing when the hash is stored: sqlite3_changes() tells.
   Statement spec_insert{db,
-      "INSERT INTO spec(hash, package_id, version, compiler_id, os_id, platform_id, target_id, size, tarball, "
-      "variant_set_id, all_stack_set_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING"};
+      "INSERT INTO spec(hash, package_id, version, compiler_id, os_id, platform_id, target_id, "
+      "variant_set_id, all_stack_set_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING"};
   Statement specs_of_package{db,
       "SELECT id, package_id, compiler_id, os_id, platform_id, target_id, version, variant_set_id, "
-      "all_stack_set_id, hash FROM spec WHERE package_id = ? LIMIT ?"};
+      "all_stack_set_id, contested, hash FROM spec WHERE package_id = ? LIMIT ?"};
   Statement spec_set_all_stacks{db, "UPDATE spec SET all_stack_set_id = ? WHERE id = ?"};
   Statement spec_stack_sets{db, "SELECT DISTINCT stack_set_id FROM release_spec WHERE spec_id = ?"};
   Statement stack_set_members{db, "SELECT stack_id FROM stack_set_member WHERE stack_set_id = ?"};
-  Statement spec_update{db,
-      "UPDATE spec SET package_id = ?, version = ?, compiler_id = ?, os_id = ?, platform_id = ?, target_id = ?, "
-      "size = ?, tarball = ?, variant_set_id = ? WHERE id = ?"};
   Statement spec_forget_versions{db, "DELETE FROM spec_version WHERE spec_id = ?"};
   Statement spec_is_listed{db, "SELECT 1 FROM release_spec WHERE spec_id = ? LIMIT 1"};
   Statement spec_delete{db, "DELETE FROM spec WHERE id = ?"};
@@ -114,6 +112,8 @@ struct PageWriter::Impl {
   static constexpr std::size_t kRowsPerInsert = 16;
   struct PageRow {
     std::int64_t spec, stack_set, package, compiler, os, platform, target;
+    std::optional<std::int64_t> size;
+    std::string_view tarball;  // empty when the page gives none; in the page's text
   };
   std::vector<PageRow> page_rows;
   std::array<std::unique_ptr<Statement>, kRowsPerInsert + 1> release_spec_inserts;
@@ -123,8 +123,9 @@ struct PageWriter::Impl {
     if (!st) {
       std::string sql =
           "INSERT INTO release_spec(release_id, spec_id, page_id, stack_set_id, package_id, compiler_id, os_id, "
-          "platform_id, target_id) VALUES ";
-      for (std::size_t i = 0; i < rows; ++i) sql += i ? ", (?, ?, ?, ?, ?, ?, ?, ?, ?)" : "(?, ?, ?, ?, ?, ?, ?, ?, ?)";
+          "platform_id, target_id, size, tarball) VALUES ";
+      for (std::size_t i = 0; i < rows; ++i)
+        sql += i ? ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" : "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
       st = std::make_unique<Statement>(db, sql);
     }
     return *st;
@@ -146,17 +147,16 @@ struct PageWriter::Impl {
         st.bind(++p, r.os);
         st.bind(++p, r.platform);
         st.bind(++p, r.target);
+        if (r.size) st.bind(++p, *r.size);
+        else st.bind_null(++p);
+        if (r.tarball.empty()) st.bind_null(++p);
+        else st.bind(++p, r.tarball);
       }
       st.exec();
     }
   }
-  // A hash another package's page listed in the same release moves to this page.
-  Statement release_spec_take_over{db,
-      "DELETE FROM release_spec WHERE spec_id = ?1 AND release_id = ?2 AND page_id <> ?3"};
-  // Keeps the fact table's copy of a spec's dimensions equal to the spec's.
-  Statement release_spec_refresh{db,
-      "UPDATE release_spec SET (package_id, compiler_id, os_id, platform_id, target_id) = "
-      "(SELECT package_id, compiler_id, os_id, platform_id, target_id FROM spec WHERE id = ?1) WHERE spec_id = ?1"};
+  // What pages that disagree about a hash say of it (see spec_claims.h).
+  SpecClaims claims{db};
   Statement compiler_select{db, "SELECT id FROM compiler WHERE label = ?"};
   Statement compiler_insert{db, "INSERT INTO compiler(label, name, version) VALUES (?, ?, ?)"};
   Statement variant_select{db, "SELECT id FROM variant WHERE text = ?"};
@@ -384,30 +384,21 @@ struct PageWriter::Impl {
   // The spec's id and dimensions, as the fact table copies them.
   struct SpecIds {
     std::int64_t id, package, compiler, os, platform, target;
-    unsigned differs = 0;  // SpecConflict bits, when the hash was stored differently
+    bool contested = false;  // no row now: settled once the page is written
   };
 
-  // Inserts or corrects the spec; notes a conflict when an earlier page
-  // described the same hash differently.
-  SpecIds upsert_spec(const SpecRecord& r, std::int64_t package_id, std::int64_t stack_set,
-                      PageWriteResult& result) {
+  // Stores the spec when its hash is new. A page that says of a stored hash
+  // what the database says, about a hash no page disputes, gives the release
+  // its row at once (nearly every spec of every page). Otherwise the hash is
+  // contested: the page's word goes to spec_claim, and the spec is settled
+  // once the page is written. A different description is noted as a conflict
+  // for the findings.
+  SpecIds upsert_spec(const SpecRecord& r, std::int64_t page_id, std::int64_t package_id,
+                                     std::int64_t stack_set, PageWriteResult& result) {
     const std::string_view version = join(r.versions, ',', version_buffer);
     const std::int64_t compiler = compiler_id(r.compiler), os = oss.id(r.os),
                        platform = platforms.id(r.platform), target = targets.id(r.target),
                        variant_set = variant_set_id(r.variants);
-    auto bind_attributes = [&](Statement& st, int first) {
-      st.bind(first, package_id);
-      st.bind(first + 1, version);
-      st.bind(first + 2, compiler);
-      st.bind(first + 3, os);
-      st.bind(first + 4, platform);
-      st.bind(first + 5, target);
-      if (r.size) st.bind(first + 6, *r.size);
-      else st.bind_null(first + 6);
-      if (r.tarball.empty()) st.bind_null(first + 7);
-      else st.bind(first + 7, r.tarball);
-      st.bind(first + 8, variant_set);
-    };
 
     // A spec this package's pages stored before: no statement to find it.
     // Otherwise the insert itself tells whether the hash is new; only a hash
@@ -415,14 +406,11 @@ struct PageWriter::Impl {
     StoredSpec fetched;
     const StoredSpec* stored = package_spec(r.hash);
     if (!stored) {
-      spec_insert.bind(1, r.hash);
-      bind_attributes(spec_insert, 2);
-      spec_insert.bind(11, stack_set);
-      spec_insert.exec();
+      spec_insert.with(r.hash, package_id, version, compiler, os, platform, target, variant_set, stack_set).exec();
       if (sqlite3_changes(db.getHandle()) > 0) {
         const std::int64_t id = db.getLastInsertRowid();
         write_versions(id, r);
-        return {id, package_id, compiler, os, platform, target};
+        return SpecIds{id, package_id, compiler, os, platform, target};
       }
       spec_by_hash.bind(1, r.hash);
       if (!spec_by_hash.step()) {
@@ -430,7 +418,7 @@ struct PageWriter::Impl {
         throw Error(fmt::format("spec {} is neither new nor stored", r.hash));
       }
       stored_version_buffer.clear();
-      fetched = stored_spec(spec_by_hash, stored_version_buffer);
+      fetched = stored_spec(spec_by_hash, 9, stored_version_buffer);
       spec_by_hash.reset();
       stored = &fetched;
     }
@@ -442,34 +430,51 @@ struct PageWriter::Impl {
                              (stored->target != target ? SpecConflict::kTarget : 0u) |
                              (stored->version != version ? SpecConflict::kVersions : 0u) |
                              (stored->variant_set != variant_set ? SpecConflict::kVariants : 0u);
-    if (const std::int64_t wider = stack_set_union(stored->all_stacks, stack_set); wider != stored->all_stacks)
-      spec_set_all_stacks.with(wider, id).exec();
-    if (differs) {
-      // The newest page wins; the disagreement is reported, not hidden.
-      need_indexes();
-      result.conflicts.push_back({std::string(r.hash), differs});
-      bind_attributes(spec_update, 1);
-      spec_update.bind(10, id);
-      spec_update.exec();
-      release_spec_refresh.with(id).exec();
-      spec_forget_versions.with(id).exec();
-      write_versions(id, r);
+    if (!differs && !stored->contested) {
+      // Every page listing it agrees, and each is its package's page in its
+      // release: this one, of the same package, is alone in its release.
+      if (const std::int64_t wider = stack_set_union(stored->all_stacks, stack_set); wider != stored->all_stacks)
+        spec_set_all_stacks.with(wider, id).exec();
+      return SpecIds{id, stored->package, stored->compiler, stored->os, stored->platform, stored->target};
     }
-    return {id, package_id, compiler, os, platform, target, differs};
+    // The disagreement is reported, not hidden; which word counts is the rule's.
+    if (differs) result.conflicts.push_back({std::string(r.hash), differs});
+    need_indexes();
+    if (!stored->contested) claims.contest(id);
+    Claim claim{package_id, compiler, os, platform, target, variant_set, std::string(version), stack_set, r.size,
+                std::nullopt};
+    if (!r.tarball.empty()) claim.tarball = std::string(r.tarball);
+    claims.add(id, page_id, claim);
+    to_settle.push_back(id);
+    return SpecIds{id, 0, 0, 0, 0, 0, true};
+  }
+
+  // Contested specs a page wrote or retracted claims on, settled once it is written.
+  std::vector<std::int64_t> to_settle;
+
+  // Settles the contested specs noted; their stacks over releases follow.
+  void settle_contested() {
+    std::sort(to_settle.begin(), to_settle.end());
+    to_settle.erase(std::unique(to_settle.begin(), to_settle.end()), to_settle.end());
+    for (auto id : to_settle)
+      if (claims.settle(id)) refresh_all_stacks(id);
+    to_settle.clear();
   }
 
   // A spec as stored, for comparison with what a page says of its hash.
   struct StoredSpec {
     std::int64_t id = 0, package = 0, compiler = 0, os = 0, platform = 0, target = 0, variant_set = 0,
                  all_stacks = 0;
+    bool contested = false;
     std::string_view version;
   };
 
   // Reads columns (id, package_id, compiler_id, os_id, platform_id, target_id,
-  // version, variant_set_id, all_stack_set_id); the version is appended to `text`.
-  static StoredSpec stored_spec(const Statement& st, std::string& text) {
+  // version, variant_set_id, all_stack_set_id) and `contested` from its column;
+  // the version is appended to `text`.
+  static StoredSpec stored_spec(const Statement& st, int contested, std::string& text) {
     StoredSpec s{st.int64(0), st.int64(1), st.int64(2), st.int64(3), st.int64(4), st.int64(5), st.int64(7),
-                 st.int64(8), {}};
+                 st.int64(8), st.int64(contested) != 0, {}};
     const std::string_view v = st.text(6);
     const std::size_t at = text.size();
     text.append(v);
@@ -506,12 +511,12 @@ struct PageWriter::Impl {
         return;
       }
       PackageSpec p;
-      const std::string_view hash = specs_of_package.text(9);
+      const std::string_view hash = specs_of_package.text(10);
       p.hash_at = package_text.size();
       p.hash_len = hash.size();
       package_text.append(hash);
       p.version_at = package_text.size();
-      p.spec = stored_spec(specs_of_package, package_text);
+      p.spec = stored_spec(specs_of_package, 9, package_text);
       package_specs.push_back(p);
     }
     specs_of_package.reset();
@@ -547,10 +552,12 @@ struct PageWriter::Impl {
     return ids;
   }
 
-  // Deletes the specs among `ids` that no release lists any more. (Done by hand:
-  // the ingest connection runs without foreign-key enforcement, see ingester.cc.)
-  void delete_orphans(const std::vector<std::int64_t>& ids) {
+  // Deletes the specs among `ids` that no release lists any more, but the
+  // contested ones, which settle_contested() saw to. (Done by hand: the ingest
+  // connection runs without foreign-key enforcement, see ingester.cc.)
+  void delete_orphans(const std::vector<std::int64_t>& ids, const std::vector<std::int64_t>& settled) {
     for (auto id : ids) {
+      if (std::binary_search(settled.begin(), settled.end(), id)) continue;
       const bool listed = spec_is_listed.with(id).step();
       spec_is_listed.reset();
       if (listed) continue;
@@ -559,12 +566,19 @@ struct PageWriter::Impl {
     }
   }
 
-  PageWriteResult write(const Page& page, std::string_view path, std::string_view content_hash,
-                        const FileStamp& stamp, std::string_view now) {
+  PageKey key(const Page& page) {
+    PageKey k;
+    k.release_id = releases.id(page.release);
+    k.package_id = packages.id(page.package, &k.new_package);
+    return k;
+  }
+
+  PageWriteResult write(const Page& page, const PageKey& key, std::string_view path, std::string_view content_hash,
+                        const FileStamp& stamp, std::string_view now, const std::vector<bool>& met) {
     PageWriteResult result;
-    result.release_id = releases.id(page.release);
-    bool new_package = false;
-    result.package_id = packages.id(page.package, &new_package);
+    result.release_id = key.release_id;
+    result.package_id = key.package_id;
+    const bool new_package = key.new_package;
 
     // Most pages are new: the insert finds out, and only a page stored before
     // is looked up.
@@ -584,12 +598,20 @@ struct PageWriter::Impl {
       page_id = result.page_id = page_by_key.int64(0);
       const bool same = page_by_key.text(1) == content_hash;
       page_by_key.reset();
+      if (static_cast<std::uint64_t>(page_id) < met.size() && met[static_cast<std::uint64_t>(page_id)]) {
+        result.status = PageStatus::Duplicate;
+        return result;
+      }
       if (same) return result;  // Unchanged
       result.status = PageStatus::Updated;
       need_indexes();
       auto old = specs_of_page(page_id);
       before.insert(old.begin(), old.end());
       page_unlink.with(page_id).exec();
+      for (auto id : claims.retract(page_id)) {
+        before.insert(id);
+        to_settle.push_back(id);
+      }
       page_update.with(path, content_hash, stamp.size, stamp.mtime_ns, now, page_id).exec();
     }
 
@@ -599,30 +621,53 @@ struct PageWriter::Impl {
     page_rows.clear();
     for (const auto& r : page.specs) {
       const std::int64_t stack_set = stack_set_id(r.stacks);
-      const SpecIds spec = upsert_spec(r, result.package_id, stack_set, result);
-      if (spec.differs & SpecConflict::kPackage)
-        release_spec_take_over.with(spec.id, result.release_id, page_id).exec();
-      page_rows.push_back({spec.id, stack_set, spec.package, spec.compiler, spec.os, spec.platform, spec.target});
+      const SpecIds spec = upsert_spec(r, page_id, result.package_id, stack_set, result);
       if (before.erase(spec.id) == 0) ++result.specs_added;
+      if (spec.contested) continue;
+      page_rows.push_back(
+          {spec.id, stack_set, spec.package, spec.compiler, spec.os, spec.platform, spec.target, r.size, r.tarball});
       if (result.status == PageStatus::Updated) listed.push_back(spec.id);
     }
     insert_page_rows(result.release_id, page_id);
     result.specs_removed = static_cast<std::int64_t>(before.size());
-    delete_orphans({before.begin(), before.end()});
-    // A replaced page may have taken stacks away from specs it still lists, or
-    // from those that left it; their union over releases is computed afresh.
+    forget(std::vector<std::int64_t>(before.begin(), before.end()));
+    // A replaced page may have taken stacks away from specs it still lists;
+    // their union over releases is computed afresh.
     for (auto id : listed) refresh_all_stacks(id);
-    for (auto id : before) refresh_all_stacks(id);
     return result;
+  }
+
+  // After a page's rows are written: settles the contested specs it touched,
+  // deletes the specs among `left` (those it no longer lists) that no page
+  // lists any more, and recomputes the stacks over releases of the others.
+  void forget(const std::vector<std::int64_t>& left) {
+    std::vector<std::int64_t> settled = to_settle;
+    std::sort(settled.begin(), settled.end());
+    settle_contested();
+    delete_orphans(left, settled);
+    for (auto id : left)
+      if (!std::binary_search(settled.begin(), settled.end(), id)) refresh_all_stacks(id);
   }
 };
 
 PageWriter::PageWriter(SQLite::Database& db) : impl_(std::make_unique<Impl>(db)) {}
 PageWriter::~PageWriter() = default;
 
-PageWriteResult PageWriter::write(const Page& page, std::string_view path, std::string_view content_hash,
-                                  const FileStamp& stamp, std::string_view now) {
-  return impl_->write(page, path, content_hash, stamp, now);
+PageKey PageWriter::key(const Page& page) { return impl_->key(page); }
+
+PageWriteResult PageWriter::write(const Page& page, const PageKey& key, std::string_view path,
+                                  std::string_view content_hash, const FileStamp& stamp, std::string_view now,
+                                  const std::vector<bool>& met) {
+  return impl_->write(page, key, path, content_hash, stamp, now, met);
+}
+
+PageWriter::StoredPage PageWriter::stored_page(std::int64_t page_id) {
+  SQLite::Statement st(impl_->db,
+                       "SELECT r.name, p.name, pg.path FROM page pg JOIN release r ON r.id = pg.release_id "
+                       "JOIN package p ON p.id = pg.package_id WHERE pg.id = ?");
+  st.bind(1, page_id);
+  if (!st.executeStep()) throw Error(fmt::format("page {} is not stored", page_id));
+  return {st.getColumn(0).getString(), st.getColumn(1).getString(), st.getColumn(2).getString()};
 }
 
 void PageWriter::restamp(const KnownPage& page, std::string_view path, const FileStamp& stamp) {
@@ -633,9 +678,12 @@ std::int64_t PageWriter::remove(std::int64_t page_id) {
   impl_->need_indexes();
   auto old = impl_->specs_of_page(page_id);
   impl_->page_unlink.with(page_id).exec();
+  for (auto id : impl_->claims.retract(page_id)) {
+    if (std::find(old.begin(), old.end(), id) == old.end()) old.push_back(id);
+    impl_->to_settle.push_back(id);
+  }
   impl_->page_delete.with(page_id).exec();
-  impl_->delete_orphans(old);
-  for (auto id : old) impl_->refresh_all_stacks(id);
+  impl_->forget(old);
   return static_cast<std::int64_t>(old.size());
 }
 

@@ -4,7 +4,9 @@
 // that parse_page() accepted is always storable, so a failure here is an
 // SQLite error (a full disk...) and the caller rolls the whole run back.
 #include <cstdint>
+#include <compare>
 #include <memory>
+#include <utility>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,7 +18,20 @@
 
 namespace cachedb {
 
-enum class PageStatus { Added, Updated, Unchanged };
+// Duplicate: another file of this run already gave the page (same release and
+// package); nothing was written.
+enum class PageStatus { Added, Updated, Unchanged, Duplicate };
+
+// What identifies a page in the database: its release and package.
+struct PageKey {
+  std::int64_t release_id = 0;
+  std::int64_t package_id = 0;
+  bool new_package = false;  // the package was added by key(): it has no specs yet
+  auto operator<=>(const PageKey& other) const {
+    return std::pair(release_id, package_id) <=> std::pair(other.release_id, other.package_id);
+  }
+  bool operator==(const PageKey& other) const { return (*this <=> other) == 0; }
+};
 
 // A hash this page describes differently from what another page stored.
 struct SpecConflict {
@@ -43,8 +58,20 @@ class PageWriter {
   PageWriter(const PageWriter&) = delete;
   PageWriter& operator=(const PageWriter&) = delete;
 
-  PageWriteResult write(const Page& page, std::string_view path, std::string_view content_hash,
-                        const FileStamp& stamp, std::string_view now);
+  // The page's release and package, added to their tables when new.
+  PageKey key(const Page& page);
+
+  // Writes the page under `key` (from key(page)), unless the stored page of
+  // that key is one of `met` (the ids of the pages this run has met: true at
+  // their index): then another file gave it first, and it is left alone.
+  PageWriteResult write(const Page& page, const PageKey& key, std::string_view path, std::string_view content_hash,
+                        const FileStamp& stamp, std::string_view now, const std::vector<bool>& met);
+
+  // A stored page's release, package and the path it was last read from.
+  struct StoredPage {
+    std::string release, package, path;
+  };
+  StoredPage stored_page(std::int64_t page_id);
 
   // Records where an unchanged page's file now is, and its stamp.
   void restamp(const KnownPage& page, std::string_view path, const FileStamp& stamp);
@@ -57,9 +84,9 @@ class PageWriter {
   // caller's transaction), so that rows are appended without maintaining them;
   // finish_bulk_load() builds them again from the sorted data, as SQLite's
   // CREATE INDEX does, which costs less than keeping them up to date row by row.
-  // Whatever needs an index in between (a page replaced in the same run, a spec
-  // another page described differently) builds them first and ends the bulk
-  // load. Returns whether the indexes were dropped.
+  // Whatever needs an index in between (a hash pages disagree about, whose
+  // claims are settled through release_spec by spec) builds them first and
+  // ends the bulk load. Returns whether the indexes were dropped.
   bool begin_bulk_load();
   void finish_bulk_load();
 
