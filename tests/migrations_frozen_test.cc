@@ -1,0 +1,41 @@
+// A released migration is never edited: databases in the field ran it as it
+// was, so a change to it would leave theirs different from new ones. A change
+// to the schema is a new numbered migration (and schema/schema.sql with it).
+#include <doctest/doctest.h>
+
+#include <map>
+#include <string>
+
+#include <fmt/format.h>
+#include <xxhash.h>
+
+#include "storage/embedded_sql.h"
+
+namespace {
+
+std::string fingerprint(std::string_view text) {
+  const XXH128_hash_t h = XXH3_128bits(text.data(), text.size());
+  return fmt::format("{:016x}{:016x}", h.high64, h.low64);
+}
+
+}  // namespace
+
+TEST_CASE("released migrations are frozen: each one's text is pinned") {
+  // A new migration gets its line here when it is released; none is ever changed.
+  const std::map<std::string, std::string> pinned = {
+      {"migrations/0001_initial.sql", "72e655298ea0e0934c7cf4bea51bf06c"},
+      {"migrations/0002_ingest_log.sql", "4038714d200446c3e283a9e4e24c8702"},
+      {"migrations/0003_reports.sql", "fbe3a29f42f6b803aeafe8a513e291a5"},
+      {"migrations/0004_page_stamps.sql", "981b124d6a07715ab2267cabc4e7d77d"},
+      {"migrations/0005_claims.sql", "cd19ae423404a716db8c2b5ac947a4f0"},
+  };
+  std::map<std::string, std::string> embedded;
+  for (const auto& f : cachedb::embedded_sql())
+    if (f.name.starts_with("migrations/")) embedded[std::string(f.name)] = fingerprint(f.text);
+  for (const auto& [name, sum] : embedded) {
+    INFO(name);
+    REQUIRE_MESSAGE(pinned.count(name) == 1, "a new migration: pin it here (its fingerprint is " << sum << ")");
+    CHECK_MESSAGE(pinned.at(name) == sum, "a released migration was edited: put the change in a new one");
+  }
+  CHECK(embedded.size() == pinned.size());
+}
