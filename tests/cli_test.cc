@@ -10,6 +10,9 @@
 using testing::run_cachedb;
 using testing::shell_quote;
 
+// Every test here runs the cachedb binary or other processes.
+TEST_SUITE_BEGIN("process");
+
 TEST_CASE("ingest then report, through the binary") {
   testing::TempDir dir;
   const std::string db = "--db " + shell_quote((dir / "db.sqlite").string());
@@ -143,3 +146,5 @@ TEST_CASE("--threads N sets how many threads load pages: any count gives the sam
   CHECK(run_cachedb("ingest --threads 0 " + tree).exit_code == 64);
   CHECK(run_cachedb("check --threads 0 " + tree).exit_code == 64);
 }
+
+TEST_SUITE_END();

@@ -97,6 +97,9 @@ void check_one_fatal_line(const ChildResult& r, const std::string& expected) {
 
 }  // namespace
 
+// Every test here runs the cachedb binary or other processes.
+TEST_SUITE_BEGIN("process");
+
 TEST_CASE("the database path is a directory") {
   testing::TempDir dir;
   check_one_fatal_line(cachedb(dir.path(), {"ingest", testing::fixture("basic").string()}),
@@ -172,7 +175,7 @@ TEST_CASE("a full disk (a file-size limit) rolls the whole ingest back") {
   CHECK(state_of(f.db).specs == 3025);
 }
 
-TEST_CASE("a database locked by another writer: a clear message within a bounded time") {
+TEST_CASE("a database locked by another writer: a clear message within a bounded time" * doctest::test_suite("stress")) {
   Fixture f;
   if (std::system("command -v sqlite3 >/dev/null 2>&1") != 0) {
     MESSAGE("skipped: the sqlite3 shell is not installed");
@@ -266,7 +269,7 @@ std::string last_run(const fs::path& db, const std::string& column) {
 
 }  // namespace
 
-TEST_CASE("running out of file descriptors while walking fails the run: nothing stored, the run logged as failed") {
+TEST_CASE("running out of file descriptors while walking fails the run: nothing stored, the run logged as failed" * doctest::test_suite("stress")) {
   Fixture f;
   // A new page, then directories that hold none.
   const fs::path tree = f.dir / "deep";
@@ -324,3 +327,5 @@ TEST_CASE("a page that cannot be opened for want of file descriptors fails the c
   CHECK(contains(r.err, ".md: cannot open: Too many open files"));
   CHECK_FALSE(contains(r.err, "passed over"));
 }
+
+TEST_SUITE_END();

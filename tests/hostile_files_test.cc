@@ -43,7 +43,7 @@ ChildResult cachedb(const fs::path& db, std::vector<std::string> args, int timeo
 
 }  // namespace
 
-TEST_CASE("a 100 MB single line is rejected with the file, the line and the limit") {
+TEST_CASE("a 100 MB single line is rejected with the file, the line and the limit" * doctest::test_suite("stress")) {
   testing::TempDir dir;
   const auto path = dir / "tree" / "specs.md";
   fs::create_directories(path.parent_path());

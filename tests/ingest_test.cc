@@ -193,7 +193,7 @@ TEST_CASE("an unsplittable variant rejects its page and undoes nothing else") {
   CHECK(count(db, "SELECT count(*) FROM specs WHERE hash = 'h2'") == 1);
 }
 
-TEST_CASE("the real pages beside the checkout ingest cleanly, when they are there") {
+TEST_CASE("the real pages beside the checkout ingest cleanly, when they are there" * doctest::test_suite("corpus")) {
   const auto corpus = testing::shared_corpus();
   if (corpus.empty()) {
     MESSAGE("../shared/corpus is absent: skipped");

@@ -332,7 +332,7 @@ TEST_CASE("every canned matrix agrees with the generic query, in every scope") {
 // by naming every release (the fixture has two), or by adding a release that
 // matches nothing (two names, one of them empty), or by filtering on root,
 // which holds every spec of the fixture.
-TEST_CASE("the fast paths agree with the fact-table path, canned and generic, in every scope") {
+TEST_CASE("the fast paths agree with the fact-table path, canned and generic, in every scope" * doctest::test_suite("stress")) {
   struct Pair {
     Ask fast, facts;
   };
@@ -462,7 +462,7 @@ std::string reference_csv(const std::string& name, const Ask& ask) {
 
 // Above all the single-release scopes with a filter, which read their release
 // through index seeks rather than a scan.
-TEST_CASE("every matrix, canned and generic, filtered or not, equals a reference worked out in memory") {
+TEST_CASE("every matrix, canned and generic, filtered or not, equals a reference worked out in memory" * doctest::test_suite("stress")) {
   const std::vector<Ask> asks = {
       {},
       {.include_root = true},

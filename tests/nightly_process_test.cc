@@ -103,7 +103,10 @@ struct Scene {
 
 }  // namespace
 
-TEST_CASE("kill -9 during a large ingest: the database stays sound, and a re-run finishes the job") {
+// Every test here runs the cachedb binary or other processes.
+TEST_SUITE_BEGIN("process");
+
+TEST_CASE("kill -9 during a large ingest: the database stays sound, and a re-run finishes the job" * doctest::test_suite("stress")) {
   Scene scene;
   const auto ref = scene.reference();
   const std::string before = report_csv(scene.db), after = report_csv(ref);
@@ -324,3 +327,5 @@ TEST_CASE("on a terminal, a progress bar with pages/s (when 'script' can lend on
   CHECK(seen.find("300/300 pages") != std::string::npos);
   CHECK(seen.find("pages/s") != std::string::npos);
 }
+
+TEST_SUITE_END();

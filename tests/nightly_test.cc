@@ -269,7 +269,7 @@ TEST_CASE("findings: meta disagreeing with spec_details, and one hash described 
   CHECK(again.findings.empty());
 }
 
-TEST_CASE("the real pages beside the checkout agree with their own meta, when they are there") {
+TEST_CASE("the real pages beside the checkout agree with their own meta, when they are there" * doctest::test_suite("corpus")) {
   const auto corpus = testing::shared_corpus();
   if (corpus.empty()) {
     MESSAGE("../shared/corpus is absent: skipped");

@@ -188,7 +188,7 @@ TEST_CASE("variants in every form of Spack's syntax") {
   CHECK_THROWS_AS(parse_variant("k='open"), ParseError);
 }
 
-TEST_CASE("the real pages beside the checkout parse, when they are there") {
+TEST_CASE("the real pages beside the checkout parse, when they are there" * doctest::test_suite("corpus")) {
   const auto corpus = testing::shared_corpus();
   if (corpus.empty()) {
     MESSAGE("../shared/corpus is absent: skipped");

@@ -27,6 +27,9 @@ std::string ingested(const testing::TempDir& dir) {
 
 }  // namespace
 
+// Every test here runs the cachedb binary or other processes.
+TEST_SUITE_BEGIN("process");
+
 TEST_CASE("report formats: table, csv, tsv, json, markdown") {
   testing::TempDir dir;
   const auto db = ingested(dir);
@@ -261,3 +264,5 @@ TEST_CASE("html: one self-contained page that a real browser renders as the matr
   CHECK(fs::file_size(shot) > 5000);
   if (const char* keep = std::getenv("CACHEDB_KEEP_SCREENSHOT")) fs::copy_file(shot, keep, fs::copy_options::overwrite_existing);
 }
+
+TEST_SUITE_END();

@@ -36,7 +36,7 @@ bool contains(const std::string& haystack, const std::string& needle) {
 
 }  // namespace
 
-TEST_CASE("one page with a million specs: ingested with memory bounded by the page's size") {
+TEST_CASE("one page with a million specs: ingested with memory bounded by the page's size" * doctest::test_suite("stress")) {
   if (kSanitized) {
     MESSAGE("skipped under sanitizers: they inflate memory use");
     return;
@@ -90,7 +90,7 @@ TEST_CASE("a file over the page limit is refused without being read") {
   CHECK(r.seconds < 10);
 }
 
-TEST_CASE("large sibling directories are held listed a few at a time, even after a small one") {
+TEST_CASE("large sibling directories are held listed a few at a time, even after a small one" * doctest::test_suite("stress")) {
 #if defined(__SANITIZE_THREAD__)
   return;  // shadow memory swamps what this measures
 #endif

@@ -151,7 +151,7 @@ TEST_CASE("relative inputs give absolute paths, for pages and for what is passed
   }
 }
 
-TEST_CASE("a directory longer than one read of its entries is listed whole and sorted") {
+TEST_CASE("a directory longer than one read of its entries is listed whole and sorted" * doctest::test_suite("stress")) {
   testing::TempDir tmp;
   const fs::path dir = tmp.path() / "release";
   fs::create_directories(dir);
@@ -199,7 +199,7 @@ TEST_CASE("the loader starts as many threads as the CPUs it may run on, not the 
   CHECK(pages == 1);
 }
 
-TEST_CASE("a stop is noticed while the walk lists directories that hold no pages") {
+TEST_CASE("a stop is noticed while the walk lists directories that hold no pages" * doctest::test_suite("stress")) {
   testing::TempDir dir;
   const fs::path root = dir / "_cache";
   // Directories and no page: a walk that looked for a stop only when it hands
