@@ -38,6 +38,7 @@
 #include <SQLiteCpp/Database.h>
 
 #include "ingest/ingester.h"
+#include "ingest/page_check.h"
 #include "storage/database.h"
 #include "test_support.h"
 
@@ -827,6 +828,13 @@ std::optional<Failure> run_invariant(std::uint32_t seed, const std::vector<Chang
                   " corrupt in the tree");
     const bool refused = options.prune && !corrupt.empty() && !options.force;
     if (s.prune_refused != refused) return fail(std::string("the prune was ") + (s.prune_refused ? "" : "not ") + "refused");
+    // check classifies every file as ingest does.
+    const CheckSummary checked = check_pages(site.inputs(), options.max_page_bytes, options.threads);
+    if (static_cast<std::int64_t>(checked.rejections.size()) != s.pages_rejected ||
+        checked.skipped != s.pages_skipped)
+      return fail("check found " + std::to_string(checked.rejections.size()) + " rejected and " +
+                  std::to_string(checked.skipped) + " skipped, ingest " + std::to_string(s.pages_rejected) +
+                  " and " + std::to_string(s.pages_skipped));
     stored.insert(good.begin(), good.end());
     if (options.prune && !refused) {
       auto release_of = [](const std::string& key) { return key.substr(0, key.find('/')); };
