@@ -133,6 +133,8 @@ TEST_CASE("a file that looks like a cache page in any way and cannot be read is 
         "5: 'categories' runs on into this line, which is not 'key: value'");
   CHECK(rejection_of("---\ntitle: a\nzz junk\nlayout: cache\ncategories: [package, develop]\n" + details("h")) ==
         "3: 'title' runs on into this line, which is not 'key: value'");
+  // A value on the line after its key is one line too.
+  CHECK(rejection_of("---\ntitle:\n  a\nlayout: cache\ncategories: [package, develop]\n" + details("h")).empty());
   // A comment line is not junk.
   CHECK(rejection_of("---\ntitle: a\nlayout: cache\n# generated\ncategories: [package, develop]\n" + details("h"))
             .empty());

@@ -16,9 +16,10 @@ struct FrontMatterField {
   std::string_view key;
   std::string_view value;  // raw text, trimmed; may span several lines
   std::size_t line = 0;    // 1-based line of the key
-  // The first line after the key's own that its value runs on into (a line
-  // that is neither 'key: value', blank nor a comment), 0 when none. JSON may
-  // span lines; a one-line field that runs on holds junk (a corrupt page).
+  // The line where the value runs on into a second line (one that is neither
+  // 'key: value', blank nor a comment), 0 when none; a value may start on the
+  // line after its key. JSON may span lines; a one-line field that runs on
+  // holds junk (a corrupt page).
   std::size_t runs_on = 0;
 };
 
