@@ -663,7 +663,8 @@ class Site {
   std::optional<std::string> move_hash_between_releases(bool move) {
     const auto all = listings();
     if (all.empty()) return std::nullopt;
-    const auto [from_path, hash] = any(all);
+    const auto& chosen = any(all);
+    const std::string from_path = chosen.first, hash = chosen.second;
     const std::string release = any(kReleases);
     if (release_lists(release, hash)) return std::nullopt;
     PageFile& from = files_.at(from_path);
@@ -708,7 +709,8 @@ class Site {
   std::optional<std::string> describe_hash_two_ways() {
     const auto all = listings();
     if (all.empty()) return std::nullopt;
-    const auto [from, hash] = any(all);
+    const auto& chosen = any(all);
+    const std::string from = chosen.first, hash = chosen.second;
     const std::string release = any(kReleases);
     if (release_lists(release, hash)) return std::nullopt;
     // The same package's page in another release, with another os, target,
@@ -729,7 +731,8 @@ class Site {
   std::optional<std::string> list_hash_under_two_packages() {
     const auto all = listings();
     if (all.empty()) return std::nullopt;
-    const auto [from, hash] = any(all);
+    const auto& chosen = any(all);
+    const std::string from = chosen.first, hash = chosen.second;
     const std::string release = any(kReleases), package = any(kPackages);
     if (package == files_.at(from).package) return std::nullopt;
     const auto to = page_to_extend(release, package);
@@ -744,7 +747,8 @@ class Site {
   std::optional<std::string> size_tarball_in_one_release() {
     const auto all = listings();
     if (all.empty()) return std::nullopt;
-    const auto [path, hash] = any(all);
+    const auto& chosen = any(all);
+    const std::string path = chosen.first, hash = chosen.second;
     Description own = hashes_.at(hash);
     if (chance(0.5)) own.size = own.size ? std::optional<std::int64_t>(*own.size + 1) : 42;
     else own.tarball = "https://binaries.example/rebuilt/" + hash + ".spack";
