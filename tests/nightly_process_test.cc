@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -11,6 +12,7 @@
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
+#include "child_process.h"
 #include "corpus.h"
 #include "ingest/lock.h"
 #include "report/matrix.h"
@@ -307,9 +309,26 @@ TEST_CASE("the operator's view: summary line, --json, -q, --log-file, 'cachedb r
   CHECK(help.out.find("Exit status") != std::string::npos);
 }
 
+namespace {
+
+// Why `script` cannot lend a terminal here, or nothing when it can: the
+// command may be missing, or present where no pseudo-terminal can be had (a
+// minimal chroot or container without /dev/pts).
+std::optional<std::string> no_terminal_to_lend() {
+  if (std::system("command -v script >/dev/null 2>&1") != 0) return "no 'script' command";
+  const auto probe = testing::run_child({"script", "-qec", "true", "/dev/null"}, 30);
+  if (probe.exit_code != 0) {
+    std::string why = probe.err.substr(0, probe.err.find('\n'));
+    return "'script' can get no pseudo-terminal here" + (why.empty() ? "" : " (" + why + ")");
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 TEST_CASE("on a terminal, a progress bar with pages/s (when 'script' can lend one)") {
-  if (std::system("command -v script >/dev/null 2>&1") != 0) {
-    MESSAGE("no 'script' command: skipped");
+  if (const auto why = no_terminal_to_lend()) {
+    MESSAGE(*why << ": skipped");
     return;
   }
   testing::TempDir dir;
@@ -326,6 +345,22 @@ TEST_CASE("on a terminal, a progress bar with pages/s (when 'script' can lend on
   const std::string seen = testing::read_text(typescript);
   CHECK(seen.find("300/300 pages") != std::string::npos);
   CHECK(seen.find("pages/s") != std::string::npos);
+}
+
+TEST_CASE("where 'script' can lend no terminal, the progress-bar test skips with a message") {
+  // A pseudo-terminal-less system, made by hiding /dev/ptmx in a mount
+  // namespace of its own (root with CAP_SYS_ADMIN only; elsewhere skipped).
+  if (std::system("unshare -m sh -c 'mount --bind /dev/null /dev/ptmx' >/dev/null 2>&1") != 0) {
+    MESSAGE("cannot hide /dev/ptmx in a mount namespace (needs root and unshare): skipped");
+    return;
+  }
+  const auto r = testing::run_child({"unshare", "-m", "sh", "-c",
+                                     "mount --bind /dev/null /dev/ptmx && exec \"$0\" -tc='*progress bar with pages*'",
+                                     fs::read_symlink("/proc/self/exe").string()},
+                                    120);
+  INFO("stdout: " << r.out << "\nstderr: " << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("can get no pseudo-terminal here") != std::string::npos);
 }
 
 TEST_SUITE_END();

@@ -61,11 +61,16 @@ bool run_on_one_cpu(const std::function<void()>& body) {
 }
 
 std::string dump_analyst_views(SQLite::Database& db) {
+  // Every column of each view (quote() tells NULL from text, and 1 from '1').
   return dump_rows(db, {
-      "SELECT release || '|' || package || '|' || hash || '|' || version || '|' || compiler || '|' || os || "
-      "'|' || platform || '|' || target || '|' || ifnull(size, '-') FROM specs ORDER BY 1",
-      "SELECT release || '|' || hash || '|' || stack FROM spec_stacks ORDER BY 1",
-      "SELECT hash || '|' || variant || '|' || value FROM spec_variants ORDER BY 1",
+      "SELECT quote(release) || '|' || quote(package) || '|' || quote(hash) || '|' || quote(version) || '|' || "
+      "quote(compiler) || '|' || quote(os) || '|' || quote(platform) || '|' || quote(target) || '|' || "
+      "quote(compiler_name) || '|' || quote(compiler_version) || '|' || quote(size) || '|' || quote(tarball) "
+      "FROM specs ORDER BY 1",
+      "SELECT quote(release) || '|' || quote(package) || '|' || quote(hash) || '|' || quote(stack) "
+      "FROM spec_stacks ORDER BY 1",
+      "SELECT quote(package) || '|' || quote(hash) || '|' || quote(variant) || '|' || quote(name) || '|' || "
+      "quote(value) || '|' || quote(propagate) || '|' || quote(exact) FROM spec_variants ORDER BY 1",
   });
 }
 

@@ -28,9 +28,9 @@ std::filesystem::path shared_corpus();
 // followed by "--": equal dumps, equal databases as far as the queries look.
 std::string dump_rows(SQLite::Database& db, std::initializer_list<const char*> queries);
 
-// dump_rows of every row of the analysts' views (specs, spec_stacks,
-// spec_variants), by value: two databases with equal dumps answer every
-// report alike, whatever ids they gave.
+// dump_rows of every row and column of the analysts' views (specs,
+// spec_stacks, spec_variants), by value: two databases with equal dumps
+// answer every report and query on the views alike, whatever ids they gave.
 std::string dump_analyst_views(SQLite::Database& db);
 
 // The schema objects `where` (a condition on sqlite_master) picks, keyed

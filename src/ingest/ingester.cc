@@ -5,6 +5,7 @@
 #include <set>
 
 #include <sqlite3.h>
+#include <xxhash.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <SQLiteCpp/Exception.h>
@@ -127,6 +128,7 @@ class Run {
 
   void page(LoadedPage& loaded) {
     const std::string& where = loaded.path;
+    note_in_tree(where);
     if (!loaded.passed_over.empty()) {
       log_passed_over(where, loaded.passed_over);
       ++summary_.pages_skipped;
@@ -150,10 +152,12 @@ class Run {
       }
       const Page& page = *loaded.page;
       if (page.kind == PageKind::NotCache) {
+        log_skipped(where, page);
         ++summary_.pages_skipped;
         return;
       }
       if (page.kind == PageKind::Legacy) {
+        log_skipped(where, page);
         ++summary_.pages_legacy;
         return;
       }
@@ -190,9 +194,10 @@ class Run {
     log_rejection(summary_.rejections.back());
   }
 
-  // Removes, for each release seen, the pages this run did not see. A page
-  // whose file is there but was rejected is kept even with --force: a broken
-  // page never removes what its earlier good version stored.
+  // Removes, for each release seen, the pages this run did not see, unless
+  // their file is still in the tree: whatever happened to it (rejected, even
+  // with --force; skipped; passed over; now another page), a file that is
+  // there never removes what an earlier version of it stored.
   void prune() {
     if (unreadable_ && !options_.force) {
       summary_.prune_refused = true;
@@ -207,15 +212,15 @@ class Run {
                     summary_.rejections.size());
       return;
     }
-    std::set<std::string> rejected_paths;  // as page.path stores them: absolute
-    for (const auto& r : summary_.rejections) rejected_paths.insert(storable_path(fs::absolute(r.path).string()));
+    std::sort(in_tree_.begin(), in_tree_.end());
     SQLite::Statement pages(db_, "SELECT id, path FROM page WHERE release_id = ?");
     for (auto release : seen_releases_) {
       std::vector<std::int64_t> gone;
       pages.bind(1, release);
       while (pages.executeStep()) {
         const auto id = static_cast<std::uint64_t>(pages.getColumn(0).getInt64());
-        if ((id >= seen_pages_.size() || !seen_pages_[id]) && !rejected_paths.count(pages.getColumn(1).getString()))
+        if ((id >= seen_pages_.size() || !seen_pages_[id]) &&
+            !std::binary_search(in_tree_.begin(), in_tree_.end(), path_key(pages.getColumn(1).getString())))
           gone.push_back(pages.getColumn(0).getInt64());
       }
       pages.reset();
@@ -270,6 +275,21 @@ class Run {
   // a million pages take 125 kB), and their releases.
   std::vector<bool> seen_pages_;
   std::set<std::int64_t> seen_releases_;
+
+  // A path as page.path stores it, hashed: 8 bytes a file, where the paths
+  // themselves would take some 100. Two paths with the same hash (about one
+  // chance in 10^7 over a million files) could only keep a page --prune
+  // would have removed, never remove one.
+  static std::uint64_t path_key(std::string_view stored_path) {
+    return XXH3_64bits(stored_path.data(), stored_path.size());
+  }
+  // Notes a file of this run's tree (a page or not, read or passed over), for --prune.
+  void note_in_tree(const std::string& path) {
+    if (!options_.prune) return;
+    in_tree_.push_back(is_valid_utf8(path) ? path_key(path) : path_key(storable_path(path)));
+  }
+  // Every file of the tree, by path_key; sorted when the prune starts.
+  std::vector<std::uint64_t> in_tree_;
   std::size_t unreadable_ = 0;  // files and directories passed over because they could not be read
   const std::string now_ = utc_timestamp();
 };
@@ -357,6 +377,13 @@ void log_rejection(const Rejection& r) {
 
 void log_passed_over(const std::string& path, const std::string& why) {
   spdlog::warn("{}: passed over: {}", path, why);
+}
+
+void log_skipped(const std::string& path, const Page& page) {
+  if (page.kind == PageKind::Legacy)
+    spdlog::info("{}: skipped: a page of the 2021 site (spec_files), counted as legacy", path);
+  else
+    spdlog::info("{}: skipped: not a cache page ({})", path, page.not_cache);
 }
 
 IngestSummary ingest(SQLite::Database& db, const std::vector<fs::path>& inputs, const IngestOptions& options) {

@@ -18,6 +18,7 @@
 
 #include "ingest/findings.h"
 #include "ingest/run_counts.h"
+#include "parsing/page.h"
 
 namespace cachedb {
 
@@ -37,9 +38,13 @@ struct Rejection {
 };
 
 // The lines ingest and check log: a rejected page ("path:line: reason", an
-// error) and a file passed over ("path: passed over: why", a warning).
+// error), a file passed over ("path: passed over: why", a warning) and a file
+// skipped (below).
 void log_rejection(const Rejection& r);
 void log_passed_over(const std::string& path, const std::string& why);
+// A file that is not a cache page, or a legacy one ("path: skipped: why", at
+// info level: -v names every file skipped; cron mail does not).
+void log_skipped(const std::string& path, const Page& page);
 
 struct IngestSummary : RunCounts {
   std::vector<Rejection> rejections;

@@ -29,8 +29,14 @@ CheckSummary check_pages(const std::vector<std::filesystem::path>& inputs, std::
     }
     for (const auto& finding : loaded->findings) spdlog::info("{}: {}", loaded->path, finding.message);
     switch (loaded->page->kind) {
-      case PageKind::NotCache: ++s.skipped; break;
-      case PageKind::Legacy: ++s.legacy; break;
+      case PageKind::NotCache:
+        log_skipped(loaded->path, *loaded->page);
+        ++s.skipped;
+        break;
+      case PageKind::Legacy:
+        log_skipped(loaded->path, *loaded->page);
+        ++s.legacy;
+        break;
       case PageKind::Cache:
         ++s.pages;
         s.spec_rows += static_cast<std::int64_t>(loaded->page->specs.size());

@@ -108,7 +108,13 @@ void fingerprint_and_parse(LoadedPage& out, std::string_view bytes, KnownPages* 
       out.known = known->by_content(out.fingerprint);
     }
     if (!out.known) {
-      out.page = parse();
+      Page page = parse();
+      // Where the site keeps a cache page, a file that is not one is a broken
+      // page (a failed checkout, an error page saved in its place): skipping
+      // it would let --prune take its package for gone.
+      if (page.kind == PageKind::NotCache && at_cache_page_path(out.path))
+        throw ParseError(0, fmt::format("not a cache page ({}), at a cache page's path (specs.md)", page.not_cache));
+      out.page = std::move(page);
       if (out.page->kind == PageKind::Cache) check_meta(*out.page, out.path, out.findings);
     }
   } catch (const ParseError& e) {

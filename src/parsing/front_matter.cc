@@ -59,27 +59,35 @@ std::optional<FrontMatter> split_front_matter(std::string_view text) {
 
   FrontMatter fm;
   const char* value_begin = nullptr;  // of the field being read
-  auto close_field = [&](const char* end) {
+  const char* value_end = nullptr;    // the end of its last line that is not blank or a comment
+  bool value_started = false;         // a line of its value has been seen
+  auto close_field = [&] {
     if (fm.fields.empty()) return;
-    fm.fields.back().value = trim(std::string_view(value_begin, end - value_begin));
+    fm.fields.back().value = trim(std::string_view(value_begin, value_end - value_begin));
   };
   while (true) {
-    const char* line_start = text.data() + pos;
     auto line = next_line();
     if (!line) throw ParseError(line_no, "front matter opened on line 1 is never closed with '---'");
     if (is_fence(*line)) {
-      close_field(line_start);
+      close_field();
       return fm;
     }
     if (auto klen = key_length(*line)) {
-      close_field(line_start);
+      close_field();
       fm.fields.push_back({line->substr(0, *klen), {}, line_no});
       value_begin = line->data() + *klen + 1;
+      value_end = line->data() + line->size();
+      value_started = !trim(line->substr(*klen + 1)).empty();
       continue;
     }
     if (trim(*line).empty() || line->front() == '#') continue;
     // A line inside a value (indented, or a JSON continuation) belongs to the field above.
     if (fm.fields.empty()) throw ParseError(line_no, "expected 'key: value' in front matter");
+    // A value may start on the line after its key ('title:' then '  zlib'); a
+    // second line of it is where it runs on.
+    if (value_started && !fm.fields.back().runs_on) fm.fields.back().runs_on = line_no;
+    value_started = true;
+    value_end = line->data() + line->size();
   }
 }
 

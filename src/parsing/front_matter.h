@@ -16,6 +16,11 @@ struct FrontMatterField {
   std::string_view key;
   std::string_view value;  // raw text, trimmed; may span several lines
   std::size_t line = 0;    // 1-based line of the key
+  // The line where the value runs on into a second line (one that is neither
+  // 'key: value', blank nor a comment), 0 when none; a value may start on the
+  // line after its key. JSON may span lines; a one-line field that runs on
+  // holds junk (a corrupt page).
+  std::size_t runs_on = 0;
 };
 
 struct FrontMatter {
@@ -25,7 +30,8 @@ struct FrontMatter {
 
 // Splits the front matter of `text` (a UTF-8 BOM and CRLF line ends are fine).
 // Returns nothing when the text does not open with '---'; throws ParseError
-// when the front matter never closes or a line is not 'key: value'.
+// when the front matter never closes or its first line is not 'key: value'.
+// Blank and comment lines after a value are not part of it.
 std::optional<FrontMatter> split_front_matter(std::string_view text);
 
 // A YAML scalar: "double quoted" (with escapes), 'single quoted' or bare.

@@ -63,6 +63,35 @@ void check_utf8(std::string_view key, std::string_view value, std::size_t first_
     throw ParseError(line_at(value, *bad, first_line), fmt::format("{}: invalid UTF-8 at offset {}", key, *bad));
 }
 
+// In-situ parsing stops at a NUL byte, which would silently drop what follows.
+void check_no_nul(std::string_view key, std::string_view value, std::size_t first_line) {
+  const void* nul = value.empty() ? nullptr : std::memchr(value.data(), '\0', value.size());
+  if (!nul) return;
+  const auto offset = static_cast<std::size_t>(static_cast<const char*>(nul) - value.data());
+  throw ParseError(line_at(value, offset, first_line), fmt::format("{}: NUL byte at offset {}", key, offset));
+}
+
+// Whether a 'layout' value (raw, quoted or not) starts with 'cache': a page
+// whose layout line was damaged ("cache" and junk) is still a cache page.
+bool starts_like_cache(std::string_view raw) {
+  if (!raw.empty() && (raw.front() == '"' || raw.front() == '\'')) raw.remove_prefix(1);
+  return raw.substr(0, 5) == "cache";
+}
+
+// The front matter fields of a cache page that hold one line: one that runs
+// on into the next line holds junk.
+bool is_one_line(std::string_view key) { return key == "layout" || key == "title" || key == "categories"; }
+
+// A value as a message may show it, quoted, or nothing when it is not short
+// printable text: a message must not carry a page's junk bytes.
+std::optional<std::string> shown(std::string_view value) {
+  constexpr std::size_t kMaxShown = 64;
+  bool printable = value.size() <= kMaxShown && is_valid_utf8(value);
+  for (unsigned char c : value) printable = printable && c >= 0x20 && c != 0x7f;
+  if (!printable) return std::nullopt;
+  return fmt::format("'{}'", value);
+}
+
 // The lines of a value as they were before the value was parsed in place: the
 // parse decodes escaped strings where they stand, so '\n' in a string becomes a
 // line break and the rest of the string moves up. Without a backslash nothing
@@ -236,6 +265,7 @@ class MetaReader : public Events<MetaReader> {
 
 void read_meta(rapidjson::Reader& json, char* at, const FrontMatterField& field, PageMeta& meta) {
   meta.present = true;
+  check_no_nul("meta", field.value, field.line);
   check_utf8("meta", field.value, field.line);
   MetaReader reader(meta);
   // Parsed in place too: on a page of a few specs, meta is half of the JSON.
@@ -573,6 +603,12 @@ std::size_t expected_specs(std::string_view value, const PageMeta& meta) {
 
 }  // namespace
 
+// The site's pages are all `<release>/<package>/specs.md`: the name says it.
+bool at_cache_page_path(std::string_view path) {
+  const auto slash = path.rfind('/');
+  return (slash == std::string_view::npos ? path : path.substr(slash + 1)) == "specs.md";
+}
+
 Page parse_page(std::string_view text) { return parse_page(PageBuffer::copy_of(text)); }
 
 Page parse_page(PageBuffer bytes) {
@@ -583,7 +619,10 @@ Page parse_page(PageBuffer bytes) {
     return field.value.empty() ? nullptr : bytes.data() + (field.value.data() - text.data());
   };
   auto fm = split_front_matter(text);
-  if (!fm) return page;  // NotCache
+  if (!fm) {
+    page.not_cache = "no front matter";
+    return page;
+  }
 
   const auto* details = fm->find("spec_details");
   if (!details && fm->find("spec_files")) {
@@ -591,8 +630,24 @@ Page parse_page(PageBuffer bytes) {
     return page;
   }
   const auto* layout = fm->find("layout");
-  if (!layout || yaml_scalar(layout->value) != "cache") return page;  // NotCache
+  const auto* meta = fm->find("meta");
+  if (!details && !meta && !(layout && starts_like_cache(layout->value))) {
+    if (!layout) page.not_cache = "no 'layout'";
+    else if (auto value = shown(yaml_scalar(layout->value))) page.not_cache = "'layout' is " + *value;
+    else page.not_cache = "'layout' is not 'cache'";
+    return page;
+  }
+  // From here on the file is a cache page, or a broken one.
   page.kind = PageKind::Cache;
+  for (const auto& field : fm->fields)
+    if (field.runs_on && is_one_line(field.key))
+      throw ParseError(field.runs_on, fmt::format("'{}' runs on into this line, which is not 'key: value'", field.key));
+  if (!layout)
+    throw ParseError(0, fmt::format("no 'layout: cache', though the page has '{}'", details ? "spec_details" : "meta"));
+  if (const std::string value = yaml_scalar(layout->value); value != "cache") {
+    const auto show = shown(value);
+    throw ParseError(layout->line, show ? "'layout' is " + *show + ", not 'cache'" : "'layout' is not 'cache'");
+  }
 
   const auto* title = fm->find("title");
   if (!title) throw ParseError(0, "no 'title' (the package name)");
@@ -618,17 +673,12 @@ Page parse_page(PageBuffer bytes) {
   // meta and spec_details are parsed in place, each NUL-terminated on the
   // white space that follows it; everything else is taken from the text above.
   rapidjson::Reader json;
-  if (const auto* meta = fm->find("meta")) read_meta(json, in_place(*meta), *meta, page.meta);
+  if (meta) read_meta(json, in_place(*meta), *meta, page.meta);
 
   if (!details) throw ParseError(0, "no 'spec_details'");
   page.spec_details_line = details->line;
   const std::string_view value = details->value;
-  // In-situ parsing stops at a NUL byte, which would silently drop what follows.
-  if (const void* nul = value.empty() ? nullptr : std::memchr(value.data(), '\0', value.size())) {
-    const auto offset = static_cast<std::size_t>(static_cast<const char*>(nul) - value.data());
-    throw ParseError(line_at(value, offset, details->line),
-                     fmt::format("spec_details: NUL byte at offset {}", offset));
-  }
+  check_no_nul("spec_details", value, details->line);
   check_utf8("spec_details", value, details->line);
   {
     SpecDetailsReader reader(page, details->line, expected_specs(value, page.meta));

@@ -18,6 +18,11 @@ enum class PageKind {
   Legacy,    // a page of the 2021 site: spec_files instead of spec_details
 };
 
+// Whether a file whose name is `path` is where the site keeps a cache page
+// (`<release>/<package>/specs.md`): a file there that is not a cache page is
+// a broken one, rejected rather than skipped.
+bool at_cache_page_path(std::string_view path);
+
 // One binary as the page describes it. The views point into Page::storage.
 struct SpecRecord {
   std::string_view hash;
@@ -79,6 +84,9 @@ class PageBuffer {
 
 struct Page {
   PageKind kind = PageKind::NotCache;
+  // NotCache: why the file is not taken for a cache page ("no front matter",
+  // "'layout' is 'default'"), for -v and for a rejection at a cache page's path.
+  std::string not_cache;
   std::string release;   // second element of 'categories'
   std::string package;   // 'title'
   PageMeta meta;
@@ -103,7 +111,10 @@ struct Page {
 // page (the buffer's text is rewritten by the parse). Returns a Page of kind
 // NotCache or Legacy for files that are not cache pages; throws ParseError
 // (with the line of the original text, when known) for a cache page that
-// cannot be read.
+// cannot be read. A file that looks like a cache page in any way (a 'layout'
+// that starts with 'cache', a 'spec_details' or 'meta' key) is taken for one:
+// when it cannot be read it is rejected, never skipped, so that a corrupt
+// page cannot pass for ordinary markdown (and be pruned as gone).
 Page parse_page(PageBuffer bytes);
 // The same, on a copy of `text`.
 Page parse_page(std::string_view text);
