@@ -11,6 +11,7 @@
 #include <SQLiteCpp/Database.h>
 
 #include "ingest/ingester.h"
+#include "ingest/page_check.h"
 #include "storage/database.h"
 #include "test_support.h"
 
@@ -101,6 +102,11 @@ TEST_CASE("two files for one release and package: the first in walk order is sto
     CHECK(dump(db) == stored);
   }
   CHECK(count(db, "SELECT count(*) FROM ingest_findings WHERE kind = 'duplicate_page'") == 4);
+
+  // cachedb check tells the same.
+  const CheckSummary checked = check_pages({tree}, IngestOptions{}.max_page_bytes);
+  CHECK(checked.pages == 1);
+  CHECK(checked.skipped == 1);
 
   // The order of the inputs is the walk's order: b given first is the one stored.
   CHECK(fresh_dump({tree / "b", tree / "a"}) != stored);

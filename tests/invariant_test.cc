@@ -61,7 +61,6 @@ enum class Change {
   MoveHashBetweenReleases,  // a hash leaves one release's page for the same package's page in another release
   ShareHashAcrossReleases,  // a hash one release lists is listed by another release too
   SizeTarballEverywhere,    // a hash's size or tarball changes on every page that lists it
-  // Waiting on the page writer (see kWaitingOnPageWriter):
   DuplicatePage,            // a page's file copied to the other input tree (as is, or changed)
   DescribeHashTwoWays,      // one hash described two ways (os, target, variants or versions) by two releases' pages
   ListHashUnderTwoPackages, // one hash listed by two packages' pages, in one release or two
@@ -97,61 +96,20 @@ const char* name_of(Change c) {
   return "?";
 }
 
-// The kinds under which the invariant holds on today's page writer.
-const std::vector<Change> kHoldingToday = {
-    Change::AddPage,
-    Change::RemovePage,
-    Change::RewritePage,
-    Change::TouchPage,
-    Change::MovePageFile,
-    Change::CorruptPage,
-    Change::RepairPage,
-    Change::OtherMarkdown,
-    Change::MoveHashBetweenPackages,
-    Change::MoveHashBetweenReleases,
-    Change::ShareHashAcrossReleases,
-};
-
-// The kinds that wait on the page writer's rules for duplicate pages (the
-// first file in walk order wins), for a hash described two ways (the page
-// first by (release, package) wins; in one release, the package first by
-// name), and for size and tarball stored per release. When it lands, move
-// them into kHoldingToday (and drop the skipped test cases below).
-//
-// Their smallest reproducers today (the skipped test case "the invariant's
-// smallest reproducers..." finds them again: --no-skip), each two steps,
-// kinds add-page,rewrite-page and the one named:
-//   size-tarball-everywhere, seed 3: a page added; its hash's size changed.
-//     The database keeps the old size (a changed size or tarball alone is
-//     never written to a stored spec).
-//   size-tarball-in-one-release, seed 1: the same with a tarball.
-//   duplicate-page, seed 1: a/_cache/develop/hdf5/specs.md added; copied as
-//     is to b/. The database's page has b/'s path (restamped: same bytes),
-//     a fresh ingest's a/'s.
-//   describe-hash-two-ways, seed 3: v1.1/zlib added; v1.0/zlib lists its hash
-//     with another target. The database keeps v1.0's target (the newest
-//     page), a fresh ingest v1.1's (the last in walk order).
-//   list-hash-under-two-packages, seed 3: v1.1/zlib added; v1.0/openssl lists
-//     its hash too. The database gives the hash to openssl, a fresh ingest
-//     to zlib.
-const std::vector<Change> kWaitingOnPageWriter = {
-    Change::SizeTarballEverywhere,
-    Change::DuplicatePage,
-    Change::DescribeHashTwoWays,
-    Change::ListHashUnderTwoPackages,
-    Change::SizeTarballInOneRelease,
-};
-
+// Every kind of change. Some are the disagreements the site has had: two
+// files for one page (the first in the walk's order is the page), a hash
+// described two ways (the page whose (release, package) sorts last describes
+// it; in one release, the package that sorts last holds it), a size or
+// tarball that differs between releases (stored per release).
 std::vector<Change> all_kinds() {
-  std::vector<Change> all = kHoldingToday;
-  all.insert(all.end(), kWaitingOnPageWriter.begin(), kWaitingOnPageWriter.end());
+  std::vector<Change> all;
+  for (const auto& n : kChangeNames) all.push_back(n.change);
   return all;
 }
 
-// "today" (the default), "all", or names from kChangeNames, comma-separated.
+// "all" (the default), or names from kChangeNames, comma-separated.
 std::vector<Change> kinds_from(const std::string& spec) {
-  if (spec.empty() || spec == "today") return kHoldingToday;
-  if (spec == "all") return all_kinds();
+  if (spec.empty() || spec == "all") return all_kinds();
   std::vector<Change> out;
   std::stringstream in(spec);
   for (std::string item; std::getline(in, item, ',');) {
@@ -916,27 +874,6 @@ void check_invariant(const std::vector<Change>& kinds, std::size_t default_steps
 }  // namespace
 
 TEST_CASE("the invariant: any sequence of ingests over a changing tree ends where a fresh ingest of it starts") {
-  const std::string kinds = env("CACHEDB_INVARIANT_KINDS", "today");
+  const std::string kinds = env("CACHEDB_INVARIANT_KINDS", "all");
   check_invariant(kinds_from(kinds), 60, 5);
-}
-
-TEST_CASE("the invariant with the kinds of change that wait on the page writer" * doctest::skip()) {
-  check_invariant(all_kinds(), 200, 10);
-}
-
-// The smallest reproducer of each kind that does not hold yet: the fewest
-// steps, over many seeds, of that kind with pages added and rewritten.
-TEST_CASE("the invariant's smallest reproducers for the kinds that wait on the page writer" * doctest::skip()) {
-  for (Change waiting : kWaitingOnPageWriter) {
-    const std::vector<Change> kinds = {Change::AddPage, Change::RewritePage, waiting};
-    std::optional<Failure> best;
-    Stats stats;
-    for (std::uint32_t seed = 1; seed <= env_number("CACHEDB_SOAK_SEEDS", 300); ++seed) {
-      const auto f = run_invariant(seed, kinds, best ? best->step - 1 : 40, stats);
-      if (f && (!best || f->step < best->step)) best = f;
-      if (best && best->step <= 2) break;
-    }
-    if (best) MESSAGE("kinds " << names(kinds) << ": smallest reproducer\n" << best->report);
-    else MESSAGE("kinds " << names(kinds) << ": holds over " << stats.steps << " steps");
-  }
 }

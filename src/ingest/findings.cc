@@ -109,6 +109,14 @@ void check_meta(const Page& page, const std::string& path, std::vector<Finding>&
   }
 }
 
+Finding duplicate_page(const std::string& path, const std::string& release, const std::string& package,
+                       const std::string& first) {
+  return {path, release, package, "duplicate_page", "",
+          fmt::format("another file gives the page of {} {}: {}; the first in the walk's order is the page, "
+                      "this one is not read",
+                      release, package, first)};
+}
+
 void note_conflicts(const Page& page, const std::string& path, const std::vector<SpecConflict>& conflicts,
                     std::vector<Finding>& out) {
   for (const auto& c : conflicts) {

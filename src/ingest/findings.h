@@ -28,6 +28,12 @@ void check_meta(const Page& page, const std::string& path, std::vector<Finding>&
 void note_conflicts(const Page& page, const std::string& path, const std::vector<SpecConflict>& conflicts,
                     std::vector<Finding>& out);
 
+// A second file giving the page (release, package) that `first` gave earlier
+// in the walk: the first is the page, this one is not read. Ingest and check
+// report it alike, as a warning and, for ingest, in ingest_findings.
+Finding duplicate_page(const std::string& path, const std::string& release, const std::string& package,
+                       const std::string& first);
+
 // "os, target" for the bits of SpecConflict::differs.
 std::string describe_differences(unsigned differs);
 

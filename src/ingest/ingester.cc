@@ -250,10 +250,7 @@ class Run {
   void duplicate(const std::string& path, std::int64_t page_id) {
     const PageWriter::StoredPage first = writer_.stored_page(page_id);
     ++summary_.pages_skipped;
-    Finding f{path, first.release, first.package, "duplicate_page", "",
-              fmt::format("another file gives the page of {} {}: {}; the first in the walk's order is the one "
-                          "stored, this one is not read",
-                          first.release, first.package, first.path)};
+    Finding f = duplicate_page(path, first.release, first.package, first.path);
     spdlog::warn("{}: {}", path, f.message);
     summary_.findings.push_back(std::move(f));
   }
