@@ -417,6 +417,8 @@ class Site {
         case 1: {
           if (f.specs.size() >= 4) break;
           const std::string h = hash_for(f.release, f.package);
+          // A copy not yet in the model (duplicate_page) may already list it.
+          if (std::any_of(f.specs.begin(), f.specs.end(), [&](const auto& l) { return l.hash == h; })) break;
           f.specs.push_back({h, random_stacks(), std::nullopt});
           what += " lists " + h.substr(0, 8) + ";";
           break;
