@@ -1,17 +1,67 @@
 #include "storage/database.h"
 
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <optional>
+#include <vector>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <sqlite3.h>
 #include <SQLiteCpp/Exception.h>
+#include <SQLiteCpp/Statement.h>
 
-#include "error.h"
 #include "storage/migrations.h"
 #include "storage/sqlite_errors.h"
 
 namespace cachedb {
+namespace {
+
+namespace fs = std::filesystem;
+
+// What open_database() learns of a file before SQLite opens it.
+struct FileFacts {
+  bool exists = false;
+  unsigned long links = 0;
+  std::string header;  // the first 100 bytes, fewer when the file is shorter
+
+  // Bytes 18 and 19 of the header are 2 in WAL mode, 1 with a rollback journal.
+  bool wal() const { return header.size() >= 20 && (header[18] == 2 || header[19] == 2); }
+};
+
+FileFacts inspect(const fs::path& path, OpenMode mode) {
+  FileFacts facts;
+  struct stat st{};
+  if (stat(path.c_str(), &st) != 0) {
+    if (errno != ENOENT)
+      throw Error(fmt::format("{}: cannot open database: {}", path.string(), std::strerror(errno)));
+    if (mode == OpenMode::ReadOnly)
+      throw Error(fmt::format("{}: no database here; create it with 'cachedb ingest'", path.string()));
+    return facts;  // a new database
+  }
+  if (S_ISDIR(st.st_mode)) throw Error(fmt::format("{}: is a directory, not a database file", path.string()));
+  facts.exists = true;
+  facts.links = static_cast<unsigned long>(st.st_nlink);
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd >= 0) {
+    char buf[100];
+    const ssize_t n = pread(fd, buf, sizeof buf, 0);
+    if (n > 0) facts.header.assign(buf, static_cast<std::size_t>(n));
+    close(fd);
+  }
+  // (A file that cannot be read is SQLite's to report, in its words.)
+  return facts;
+}
+
+}  // namespace
 
 void configure_sqlite() { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
 
@@ -21,19 +71,27 @@ std::filesystem::path resolve_db_path(const std::string& flag_value) {
   return "cachedb.sqlite";
 }
 
-SQLite::Database open_database(const std::filesystem::path& path, OpenMode mode) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (fs::is_directory(path, ec))
-    throw Error(fmt::format("{}: is a directory, not a database file", path.string()));
-  if (mode == OpenMode::ReadOnly && !fs::exists(path, ec))
-    throw Error(fmt::format("{}: no database here; create it with 'cachedb ingest'", path.string()));
+Error hard_links_error(const fs::path& path, unsigned long links) {
+  return Error(fmt::format(
+      "{}: the database file has {} hard links (other names for the same file); SQLite keeps a database's "
+      "write-ahead log and locks by its name, so writing through two names corrupts it. Nothing was changed: "
+      "keep one name (remove the other links) or give --db a copy",
+      path.string(), links));
+}
+
+SQLite::Database open_database(const fs::path& path, OpenMode mode) {
+  const bool in_memory = path.empty() || path == ":memory:";
+  FileFacts facts;
+  if (!in_memory) {
+    facts = inspect(path, mode);
+    if (mode == OpenMode::ReadWrite && facts.links > 1) throw hard_links_error(path, facts.links);
+  }
   auto fail = [&](const SQLite::Exception& e, sqlite3* handle) {
     return Error(fmt::format("{}: cannot open database: {}", path.string(), describe_sqlite_error(e, handle)));
   };
   // One connection is only ever used by one thread at a time: skip SQLite's mutexes.
-  const int flags = SQLite::OPEN_NOMUTEX | (mode == OpenMode::ReadOnly ? SQLite::OPEN_READONLY
-                                                                       : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  const int flags = SQLite::OPEN_NOMUTEX |
+                    (mode == OpenMode::ReadOnly ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
   std::optional<SQLite::Database> opened;
   try {
     // A busy timeout lets readers and writers wait out each other's short locks.
@@ -47,7 +105,6 @@ SQLite::Database open_database(const std::filesystem::path& path, OpenMode mode)
     // than at the first write.
     if (mode == OpenMode::ReadWrite && sqlite3_db_readonly(db.getHandle(), "main") == 1)
       throw Error(fmt::format("{}: the database is read-only (the file is not writable)", path.string()));
-    // Reading the schema first turns "not a database" into an error right here.
     const int version = schema_version(db);
     db.exec("PRAGMA foreign_keys = ON");
     if (mode == OpenMode::ReadWrite) {

@@ -6,6 +6,8 @@
 
 #include <SQLiteCpp/Database.h>
 
+#include "error.h"
+
 namespace cachedb {
 
 enum class OpenMode {
@@ -24,5 +26,10 @@ std::filesystem::path resolve_db_path(const std::string& flag_value);
 // Opens (and for ReadWrite, creates and migrates) the database. Throws Error
 // with a message naming the path when it cannot be used.
 SQLite::Database open_database(const std::filesystem::path& path, OpenMode mode);
+
+// The error for a database file with more than one name (hard links): SQLite
+// finds a database's -wal, -shm and -journal files by its name, so each name
+// would get a log of its own, and two writers, one through each, corrupt it.
+Error hard_links_error(const std::filesystem::path& path, unsigned long links);
 
 }  // namespace cachedb

@@ -1,0 +1,110 @@
+// What the database file is, before cachedb writes a byte of it: a second
+// name for the same file (a hard link, a bind mount), another program's SQLite
+// file, a rollback journal left beside a WAL database. Each is refused with one
+// clear line and exit status 1, and the files are left byte for byte as they were.
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include <SQLiteCpp/Database.h>
+
+#include "child_process.h"
+#include "ingest/lock.h"
+#include "test_support.h"
+
+namespace fs = std::filesystem;
+using testing::ChildResult;
+
+namespace {
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+std::size_t lines(const std::string& text) {
+  std::size_t n = 0;
+  for (char c : text) n += c == '\n';
+  return n;
+}
+
+ChildResult run(const fs::path& db, std::vector<std::string> args) {
+  std::vector<std::string> argv = {testing::cachedb_binary(), "--db", db.string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return testing::run_child(argv, 60);
+}
+
+std::string basic() { return testing::fixture("basic").string(); }
+
+void check_one_fatal_line(const ChildResult& r, const std::string& expected) {
+  INFO("stderr: " << r.err);
+  CHECK_FALSE(r.timed_out);
+  CHECK(r.exit_code == 1);
+  CHECK(lines(r.err) == 1);
+  CHECK(contains(r.err, expected));
+  CHECK(r.out.empty());
+}
+
+std::string report(const fs::path& db) {
+  auto r = run(db, {"report", "--matrix", "stacks-by-target", "--format", "csv", "--totals"});
+  REQUIRE(r.exit_code == 0);
+  return r.out;
+}
+
+}  // namespace
+
+TEST_CASE("a database file with a second name (a hard link) is refused, and left as it was") {
+  testing::TempDir dir;
+  const auto a = dir / "a" / "db.sqlite", b = dir / "b" / "db.sqlite";
+  fs::create_directories(a.parent_path());
+  fs::create_directories(b.parent_path());
+  REQUIRE(run(a, {"ingest", basic()}).exit_code == 0);
+  const std::string before = report(a), bytes = testing::read_text(a);
+  fs::create_hard_link(a, b);
+  // Each name would get a -wal and a lock of its own: two ingests at once
+  // through the two names corrupt the file.
+  for (const auto& name : {a, b}) {
+    CAPTURE(name);
+    const auto r = run(name, {"ingest", basic()});
+    check_one_fatal_line(r, name.string() + ": ");
+    CHECK(contains(r.err, "2 hard links"));
+  }
+  CHECK(testing::read_text(a) == bytes);
+  CHECK_FALSE(fs::exists(b.string() + "-wal"));
+  CHECK(report(a) == before);
+  // With one name again, it is an ordinary database.
+  fs::remove(b);
+  CHECK(run(a, {"ingest", basic()}).exit_code == 0);
+}
+
+TEST_CASE("two paths to one database file (a bind mount) share one ingest lock") {
+  testing::TempDir dir;
+  const auto a = dir / "a" / "db.sqlite", b = dir / "b" / "db.sqlite";
+  fs::create_directories(a.parent_path());
+  fs::create_directories(b.parent_path());
+  REQUIRE(run(a, {"ingest", basic()}).exit_code == 0);
+  testing::write_text(b, "");  // the mount point
+  // `b` becomes the same file as `a` in a mount namespace of the child's own.
+  auto in_namespace = [&](const std::vector<std::string>& command) {
+    std::vector<std::string> argv = {"unshare", "-m", "--propagation", "private", "sh", "-c",
+                                     "mount --bind \"$0\" \"$1\" && shift && exec \"$@\"", a.string(), b.string()};
+    argv.insert(argv.end(), command.begin(), command.end());
+    return testing::run_child(argv, 60);
+  };
+  const auto probe = in_namespace({"true"});
+  if (probe.exit_code != 0) {
+    MESSAGE("skipped: no bind mount here (needs root and unshare): " << probe.err);
+    return;
+  }
+  const std::string before = report(a);
+  {
+    cachedb::IngestLock held(a);
+    const auto r = in_namespace({testing::cachedb_binary(), "--db", b.string(), "ingest", basic()});
+    INFO("stderr: " << r.err);
+    CHECK(r.exit_code == 1);
+    CHECK(contains(r.err, "another ingest is running on this database"));
+  }
+  CHECK(report(a) == before);
+  CHECK(in_namespace({testing::cachedb_binary(), "--db", b.string(), "ingest", basic()}).exit_code == 0);
+}
