@@ -19,6 +19,9 @@ using testing::ChildResult;
 
 namespace {
 
+// PRAGMA application_id of cachedb's databases ("cach").
+constexpr int kCachedbApplicationId = 0x63616368;
+
 bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
@@ -44,6 +47,11 @@ void check_one_fatal_line(const ChildResult& r, const std::string& expected) {
   CHECK(lines(r.err) == 1);
   CHECK(contains(r.err, expected));
   CHECK(r.out.empty());
+}
+
+int pragma(const fs::path& db, const std::string& name) {
+  SQLite::Database c(db.string(), SQLite::OPEN_READONLY);
+  return c.execAndGet("PRAGMA " + name).getInt();
 }
 
 std::string report(const fs::path& db) {
@@ -107,4 +115,57 @@ TEST_CASE("two paths to one database file (a bind mount) share one ingest lock")
   }
   CHECK(report(a) == before);
   CHECK(in_namespace({testing::cachedb_binary(), "--db", b.string(), "ingest", basic()}).exit_code == 0);
+}
+
+TEST_CASE("another program's SQLite file is refused before a byte of it changes") {
+  testing::TempDir dir;
+  const auto db = dir / "theirs.sqlite";
+  std::string table;
+  SUBCASE("tables of its own") { table = "notes"; }
+  SUBCASE("a table whose name cachedb uses too") { table = "release"; }
+  {
+    SQLite::Database theirs(db.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    theirs.exec("CREATE TABLE " + table + "(id INTEGER PRIMARY KEY, body TEXT)");
+    theirs.exec("INSERT INTO " + table + "(body) VALUES ('theirs'), ('still theirs')");
+  }
+  const std::string bytes = testing::read_text(db);
+  REQUIRE(bytes.substr(18, 2) == std::string("\x01\x01", 2));  // rollback journal mode
+
+  check_one_fatal_line(run(db, {"ingest", basic()}), db.string() + ": not a cachedb database");
+  check_one_fatal_line(run(db, {"report", "--matrix", "stacks-by-target"}), "not a cachedb database");
+  check_one_fatal_line(run(db, {"sql", "SELECT 1"}), "not a cachedb database");
+  CHECK(testing::read_text(db) == bytes);  // the journal mode included
+  CHECK_FALSE(fs::exists(db.string() + "-wal"));
+  CHECK_FALSE(fs::exists(db.string() + "-shm"));
+}
+
+TEST_CASE("cachedb marks its databases; one made before the mark opens and is marked; an empty file is new") {
+  testing::TempDir dir;
+  SUBCASE("a new path") {
+    const auto db = dir / "new.sqlite";
+    REQUIRE(run(db, {"ingest", basic()}).exit_code == 0);
+    CHECK(pragma(db, "application_id") == kCachedbApplicationId);
+  }
+  SUBCASE("an empty file") {
+    const auto db = dir / "empty.sqlite";
+    testing::write_text(db, "");
+    REQUIRE(run(db, {"ingest", basic()}).exit_code == 0);
+    CHECK(pragma(db, "application_id") == kCachedbApplicationId);
+    CHECK(pragma(db, "user_version") >= 1);
+  }
+  SUBCASE("a database of an earlier cachedb (application_id 0)") {
+    const auto db = dir / "old.sqlite";
+    REQUIRE(run(db, {"ingest", basic()}).exit_code == 0);
+    {
+      SQLite::Database c(db.string(), SQLite::OPEN_READWRITE);
+      c.exec("PRAGMA application_id = 0");
+    }
+    const std::string before = report(db);  // readers take it as it is
+    REQUIRE(pragma(db, "application_id") == 0);
+    const auto r = run(db, {"ingest", basic()});
+    INFO("stderr: " << r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(pragma(db, "application_id") == kCachedbApplicationId);
+    CHECK(report(db) == before);
+  }
 }

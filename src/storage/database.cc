@@ -61,6 +61,31 @@ FileFacts inspect(const fs::path& path, OpenMode mode) {
   return facts;
 }
 
+// Throws Error unless the database is empty (a new one) or cachedb's: marked
+// with its application id, or made by a cachedb from before the mark
+// (application id 0, a schema version and cachedb's tables). Only reads.
+void refuse_other_programs(SQLite::Database& db, const fs::path& path) {
+  const int application_id = db.execAndGet("PRAGMA application_id").getInt();
+  if (application_id == kApplicationId) return;
+  const int version = schema_version(db);
+  std::vector<std::string> names;
+  SQLite::Statement st(db,
+      "SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name");
+  while (st.executeStep()) names.push_back(st.getColumn(0).getString());
+  if (application_id == 0 && version == 0 && names.empty()) return;
+  auto has = [&](std::string_view name) { return std::find(names.begin(), names.end(), name) != names.end(); };
+  if (application_id == 0 && version >= 1 && has("release") && has("package") && has("spec") && has("page") &&
+      has("release_spec"))
+    return;
+  std::string listed;
+  for (std::size_t i = 0; i < names.size() && i < 5; ++i) listed += (i ? ", " : "") + names[i];
+  if (names.size() > 5) listed += fmt::format(" and {} more", names.size() - 5);
+  throw Error(fmt::format(
+      "{}: not a cachedb database but another program's SQLite file (application_id {}, user_version {}, {}); "
+      "cachedb changed nothing. Give --db a new path, or an empty file",
+      path.string(), application_id, version, names.empty() ? std::string("no tables") : "holding " + listed));
+}
+
 }  // namespace
 
 void configure_sqlite() { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
@@ -105,6 +130,8 @@ SQLite::Database open_database(const fs::path& path, OpenMode mode) {
     // than at the first write.
     if (mode == OpenMode::ReadWrite && sqlite3_db_readonly(db.getHandle(), "main") == 1)
       throw Error(fmt::format("{}: the database is read-only (the file is not writable)", path.string()));
+    // Whose file this is, read before a byte of it changes (the journal mode included).
+    refuse_other_programs(db, path);
     const int version = schema_version(db);
     db.exec("PRAGMA foreign_keys = ON");
     if (mode == OpenMode::ReadWrite) {
@@ -120,6 +147,8 @@ SQLite::Database open_database(const fs::path& path, OpenMode mode) {
       // keeps the peak memory of larger ingests where it is.
       db.exec("PRAGMA cache_size = -8192");
       migrate(db);
+      if (db.execAndGet("PRAGMA application_id").getInt() != kApplicationId)
+        db.exec(fmt::format("PRAGMA application_id = {}", kApplicationId));
     } else if (version != latest_schema_version()) {
       throw Error(fmt::format(
           "{}: schema version {} but this cachedb reads version {}; run 'cachedb ingest' to upgrade it",

@@ -10,6 +10,10 @@
 
 namespace cachedb {
 
+// PRAGMA application_id of every database cachedb writes ("cach" in ASCII),
+// so that cachedb (and `file`) can tell its databases from other programs'.
+constexpr int kApplicationId = 0x63616368;
+
 enum class OpenMode {
   ReadWrite,  // creates the file when missing and upgrades its schema
   ReadOnly,   // for reports and ad-hoc SQL: SQLite itself refuses every write
