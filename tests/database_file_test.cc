@@ -169,3 +169,45 @@ TEST_CASE("cachedb marks its databases; one made before the mark opens and is ma
     CHECK(report(db) == before);
   }
 }
+
+TEST_CASE("a rollback journal beside a WAL database is refused, and both files are left as they were") {
+  testing::TempDir dir;
+  const auto db = dir / "db.sqlite", journal = dir / "db.sqlite-journal";
+  REQUIRE(run(db, {"ingest", basic()}).exit_code == 0);
+  const std::string before = report(db);
+  {
+    // Another database's journal, caught mid-transaction once it was synced
+    // (a cache too small for the change spills it): a hot journal, which
+    // SQLite would play back into whatever file bears the name.
+    const auto other = dir / "other.sqlite";
+    SQLite::Database o(other.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    o.exec("PRAGMA journal_mode = DELETE");
+    o.exec("CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT)");
+    o.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) "
+           "INSERT INTO notes(body) SELECT printf('%.200c', 'x') FROM n");
+    o.exec("PRAGMA cache_size = 2");
+    o.exec("BEGIN");
+    o.exec("UPDATE notes SET body = 'y'");
+    fs::copy_file(other.string() + "-journal", journal);
+    o.exec("ROLLBACK");
+  }
+  const std::string db_bytes = testing::read_text(db), journal_bytes = testing::read_text(journal);
+  REQUIRE(journal_bytes.size() > 512);
+
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"ingest", basic()}, {"report", "--matrix", "stacks-by-target"},
+        {"sql", "SELECT count(*) FROM specs"}, {"runs"}}) {
+    CAPTURE(args[0]);
+    const auto r = run(db, args);
+    check_one_fatal_line(r, journal.string() + ": ");
+    CHECK(contains(r.err, "rollback journal"));
+    CHECK_FALSE(contains(r.err, "not writable"));
+  }
+  CHECK(testing::read_text(db) == db_bytes);
+  CHECK(testing::read_text(journal) == journal_bytes);
+  // Moved away, the database is whole.
+  fs::rename(journal, dir / "kept-journal");
+  CHECK(report(db) == before);
+  SQLite::Database c(db.string(), SQLite::OPEN_READONLY);
+  CHECK(c.execAndGet("PRAGMA integrity_check").getString() == "ok");
+}

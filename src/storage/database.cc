@@ -61,6 +61,29 @@ FileFacts inspect(const fs::path& path, OpenMode mode) {
   return facts;
 }
 
+// A rollback journal whose header is written (its first byte not zero: SQLite
+// zeroes the header of a journal it keeps but is done with) is "hot": SQLite
+// plays it back into the database at the first read. Beside a WAL database it
+// cannot be the database's own (WAL mode keeps none), so it was copied in with
+// the file or left by another program, and playing it back destroys the
+// database; a reader cannot even open it ("read-only"). Refused, so a person
+// can look at it first.
+void refuse_foreign_journal(const fs::path& path, const FileFacts& facts) {
+  if (!facts.wal()) return;  // a rollback-journal database's own journal is SQLite's to recover
+  const fs::path journal = path.string() + "-journal";
+  const int fd = open(journal.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return;
+  char first = 0;
+  const ssize_t n = pread(fd, &first, 1, 0);
+  close(fd);
+  if (n != 1 || first == 0) return;
+  throw Error(fmt::format(
+      "{}: a rollback journal lies beside this WAL-mode database; it is not the database's own (WAL mode keeps "
+      "none) and SQLite would play it back into the database, destroying it. Nothing was changed: move the "
+      "journal out of the way (keep it) and run again",
+      journal.string()));
+}
+
 // Throws Error unless the database is empty (a new one) or cachedb's: marked
 // with its application id, or made by a cachedb from before the mark
 // (application id 0, a schema version and cachedb's tables). Only reads.
@@ -109,6 +132,7 @@ SQLite::Database open_database(const fs::path& path, OpenMode mode) {
   FileFacts facts;
   if (!in_memory) {
     facts = inspect(path, mode);
+    refuse_foreign_journal(path, facts);
     if (mode == OpenMode::ReadWrite && facts.links > 1) throw hard_links_error(path, facts.links);
   }
   auto fail = [&](const SQLite::Exception& e, sqlite3* handle) {

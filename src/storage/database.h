@@ -1,6 +1,12 @@
 #pragma once
 // Opening the cachedb database: path resolution, connection settings, schema
 // upgrades. A thin layer over SQLiteCpp; statements are prepared by callers.
+//
+// Before SQLite touches a file, open_database() looks at it, because some
+// files SQLite would change just by reading them: a rollback journal beside a
+// WAL database is played back into it (destroying it), and another program's
+// database would be switched to WAL and given cachedb's tables. Such files are
+// refused with a message, byte for byte as they were.
 #include <filesystem>
 #include <string>
 
