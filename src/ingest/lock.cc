@@ -118,4 +118,19 @@ IngestLock::~IngestLock() {
   if (db_fd_ >= 0) close(db_fd_);  // closing drops the lock
 }
 
+IngestLockProbe::IngestLockProbe(const fs::path& db_path) {
+  fd_ = open(db_path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+}
+
+IngestLockProbe::~IngestLockProbe() {
+  if (fd_ >= 0) close(fd_);
+}
+
+std::optional<bool> IngestLockProbe::ingest_running() const {
+  if (fd_ < 0) return std::nullopt;
+  struct flock request = lock_request(F_WRLCK);
+  if (fcntl(fd_, F_OFD_GETLK, &request) != 0) return std::nullopt;
+  return request.l_type != F_UNLCK;
+}
+
 }  // namespace cachedb

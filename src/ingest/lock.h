@@ -20,6 +20,7 @@
 // did before, so that an older cachedb running meanwhile is kept out too);
 // where it cannot be created (a read-only directory) the message goes without.
 #include <filesystem>
+#include <optional>
 
 namespace cachedb {
 
@@ -38,6 +39,25 @@ class IngestLock {
  private:
   int db_fd_ = -1;    // the database file, holding the lock
   int info_fd_ = -1;  // <db>.lock, when it could be created
+};
+
+// Tells whether an ingest holds a database's lock, without taking it (F_OFD_GETLK):
+// asking never makes an ingest that starts meanwhile fail.
+class IngestLockProbe {
+ public:
+  // Opens the database file; as for IngestLock, destroy it only after the
+  // database connections of this process to it are closed.
+  explicit IngestLockProbe(const std::filesystem::path& db_path);
+  ~IngestLockProbe();
+  IngestLockProbe(const IngestLockProbe&) = delete;
+  IngestLockProbe& operator=(const IngestLockProbe&) = delete;
+
+  // True while an ingest holds the lock, false when none does, nothing when
+  // it cannot be told (the file cannot be opened, or locks are not supported).
+  std::optional<bool> ingest_running() const;
+
+ private:
+  int fd_ = -1;
 };
 
 }  // namespace cachedb
