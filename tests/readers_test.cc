@@ -105,3 +105,50 @@ TEST_CASE("'cachedb runs' shows a killed run as interrupted, and a live one as r
     CHECK(newest_status(db) == "interrupted");
   }
 }
+
+TEST_CASE("after an ingest the WAL is empty, even when a reader was attached as it closed") {
+  testing::TempDir dir;
+  const auto db = dir / "db.sqlite";
+  REQUIRE(run(db, {"ingest", basic()}).exit_code == 0);
+  testing::CorpusShape shape;
+  shape.packages = 1500;
+  const long rows = testing::write_corpus(dir / "big", shape);
+  SQLite::Database reader(db.string(), SQLite::OPEN_READONLY);
+  REQUIRE(reader.execAndGet("SELECT count(*) FROM specs").getInt64() == 7);
+  const auto r = run(db, {"ingest", (dir / "big").string()});
+  REQUIRE(r.exit_code == 0);
+  const fs::path wal = db.string() + "-wal";
+  // Else every reader that opens the database first rebuilds its index of the
+  // WAL by reading all of it.
+  CHECK((!fs::exists(wal) || fs::file_size(wal) == 0));
+  CHECK(reader.execAndGet("SELECT count(*) FROM specs").getInt64() == 7 + rows);
+}
+
+TEST_CASE("a reader without a busy timeout is never refused while ingests start, write and close") {
+  testing::TempDir dir;
+  const auto db = dir / "db.sqlite";
+  REQUIRE(run(db, {"ingest", basic()}).exit_code == 0);
+  std::atomic<bool> stop{false};
+  std::vector<std::string> refusals;
+  long reads = 0;
+  // As the sqlite3 shell reads by default: a connection of its own for each
+  // query, no busy handler.
+  std::thread reader([&] {
+    while (!stop) {
+      try {
+        SQLite::Database c(db.string(), SQLite::OPEN_READONLY);
+        c.execAndGet("SELECT count(*) FROM ingest_runs");
+        ++reads;
+      } catch (const SQLite::Exception& e) {
+        refusals.push_back(e.what());
+      }
+    }
+  });
+  for (int i = 0; i < 20; ++i) CHECK(run(db, {"ingest", basic()}).exit_code == 0);
+  stop = true;
+  reader.join();
+  MESSAGE(reads << " reads during 20 ingests");
+  CHECK(reads > 0);
+  INFO("first refusal: " << (refusals.empty() ? std::string() : refusals.front()));
+  CHECK(refusals.size() == 0);
+}

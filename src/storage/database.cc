@@ -159,6 +159,11 @@ SQLite::Database open_database(const fs::path& path, OpenMode mode) {
     const int version = schema_version(db);
     db.exec("PRAGMA foreign_keys = ON");
     if (mode == OpenMode::ReadWrite) {
+      // Closing does not checkpoint: a checkpoint at close takes an exclusive
+      // lock on the database file, and a reader that starts meanwhile without
+      // a busy handler (the sqlite3 shell's default) is told "database is
+      // locked". The writer empties the WAL itself (empty_wal) before closing.
+      sqlite3_db_config(db.getHandle(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
       // WAL lets reports and the sqlite3 shell read while an ingest writes.
       db.exec("PRAGMA journal_mode = WAL");
       db.exec("PRAGMA synchronous = NORMAL");
@@ -182,6 +187,17 @@ SQLite::Database open_database(const fs::path& path, OpenMode mode) {
     throw fail(e, db.getHandle());
   }
   return std::move(*opened);
+}
+
+void empty_wal(SQLite::Database& db) noexcept {
+  try {
+    SQLite::Statement st(db, "PRAGMA main.wal_checkpoint(TRUNCATE)");
+    if (st.executeStep() && st.getColumn(0).getInt() != 0)
+      spdlog::info("{}: readers kept the write-ahead log ({} pages) from being emptied; the next ingest empties it",
+                   db.getFilename(), st.getColumn(1).getInt());
+  } catch (const std::exception& e) {
+    spdlog::warn("{}: could not empty the write-ahead log: {}", db.getFilename(), e.what());
+  }
 }
 
 }  // namespace cachedb

@@ -37,6 +37,14 @@ std::filesystem::path resolve_db_path(const std::string& flag_value);
 // with a message naming the path when it cannot be used.
 SQLite::Database open_database(const std::filesystem::path& path, OpenMode mode);
 
+// Empties the write-ahead log into the database file (a TRUNCATE checkpoint),
+// waiting up to the busy timeout for readers still in it. A writer calls it
+// once done: its connection does not checkpoint as it closes (see
+// open_database), so readers never meet the exclusive lock that takes, and no
+// WAL as large as the last run is left for every new reader to scan. Never
+// throws; a WAL that readers kept is logged and emptied by the next writer.
+void empty_wal(SQLite::Database& db) noexcept;
+
 // The error for a database file with more than one name (hard links): SQLite
 // finds a database's -wal, -shm and -journal files by its name, so each name
 // would get a log of its own, and two writers, one through each, corrupt it.
