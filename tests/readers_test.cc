@@ -27,6 +27,8 @@ using testing::ChildResult;
 
 namespace {
 
+constexpr int kCachedbApplicationId = 0x63616368;
+
 bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
@@ -43,6 +45,13 @@ std::string basic() { return testing::fixture("basic").string(); }
 std::int64_t count(const fs::path& db, const std::string& sql) {
   SQLite::Database c(db.string(), SQLite::OPEN_READONLY);
   return c.execAndGet(sql).getInt64();
+}
+
+std::string report(const fs::path& db, std::vector<std::string> prefix = {}) {
+  auto r = run(db, {"report", "--matrix", "stacks-by-target", "--format", "csv", "--totals"}, prefix);
+  INFO("stderr: " << r.err);
+  REQUIRE(r.exit_code == 0);
+  return r.out;
 }
 
 // The status `cachedb runs --json` gives the newest run.
@@ -63,6 +72,40 @@ void set_newest_status(const fs::path& db, const std::string& status) {
   c.exec("UPDATE ingest_runs SET status = '" + status + "', finished_at = NULL WHERE id = (SELECT max(id) FROM "
          "ingest_runs)");
 }
+
+// Ways to run a command that sees `dir` read-only: a read-only bind mount in a
+// mount namespace of its own (root), or the directory's write permission taken
+// away (root then drops the capabilities that ignore it). Empty when neither
+// works here.
+struct ReadOnlyView {
+  std::string name;
+  std::vector<std::string> prefix;
+};
+
+std::vector<ReadOnlyView> read_only_views(const fs::path& dir) {
+  std::vector<ReadOnlyView> views;
+  const std::vector<std::string> mount = {
+      "unshare", "-m", "--propagation", "private", "sh", "-c",
+      "mount --bind \"$0\" \"$0\" && mount -o remount,bind,ro \"$0\" && exec \"$@\"", dir.string()};
+  auto probe = mount;
+  probe.insert(probe.end(), {"touch", (dir / "probe").string()});
+  const auto r = testing::run_child(probe, 20);
+  if (r.exit_code != 0 && contains(r.err, "Read-only file system")) views.push_back({"a read-only mount", mount});
+  else MESSAGE("no read-only mount here (needs root and unshare): " << r.err);
+  const auto perms = testing::permission_enforcing_prefix();
+  if (perms.available) views.push_back({"a directory without write permission", perms.argv});
+  else MESSAGE("no permission-enforcing prefix: " << perms.why_not);
+  return views;
+}
+
+// For the second kind of view, the directory itself must be made read-only.
+void seal(const fs::path& dir, const ReadOnlyView& view) {
+  if (view.name == "a directory without write permission")
+    fs::permissions(dir, fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read |
+                             fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec);
+}
+
+void unseal(const fs::path& dir) { fs::permissions(dir, fs::perms::owner_all); }
 
 }  // namespace
 
@@ -151,4 +194,119 @@ TEST_CASE("a reader without a busy timeout is never refused while ingests start,
   CHECK(reads > 0);
   INFO("first refusal: " << (refusals.empty() ? std::string() : refusals.front()));
   CHECK(refusals.size() == 0);
+}
+
+TEST_CASE("report, sql, runs and schema read a database in a read-only place") {
+  testing::TempDir dir;
+  const auto store = dir / "store";
+  const auto db = store / "db.sqlite";
+  fs::create_directories(store);
+  REQUIRE(run(db, {"ingest", basic()}).exit_code == 0);
+  const std::string before = report(db);
+  {
+    // The file alone, as a copy of it would be: no -wal, no -shm (the last
+    // connection to close removes them).
+    SQLite::Database close_cleanly(db.string(), SQLite::OPEN_READWRITE);
+    close_cleanly.execAndGet("PRAGMA user_version");
+  }
+  REQUIRE_FALSE(fs::exists(db.string() + "-wal"));
+  REQUIRE(testing::read_text(db).substr(18, 2) == std::string("\x02\x02", 2));  // WAL mode
+  for (const auto& view : read_only_views(store)) {
+    CAPTURE(view.name);
+    seal(store, view);
+    CHECK(report(db, view.prefix) == before);
+    const auto sql = run(db, {"sql", "SELECT count(*) AS n FROM specs", "--format", "csv"}, view.prefix);
+    INFO("sql stderr: " << sql.err);
+    CHECK(sql.exit_code == 0);
+    CHECK(sql.out == "n\r\n7\r\n");
+    const auto runs = run(db, {"runs"}, view.prefix);
+    INFO("runs stderr: " << runs.err);
+    CHECK(runs.exit_code == 0);
+    CHECK(contains(runs.out, "ok"));
+    const auto schema = run(db, {"schema"}, view.prefix);
+    CHECK(schema.exit_code == 0);
+    CHECK(contains(schema.out, "specs"));
+    // An ingest cannot write there, and says so.
+    const auto ingest = run(db, {"ingest", basic()}, view.prefix);
+    CHECK(ingest.exit_code == 1);
+    CHECK(contains(ingest.err, "read-only"));
+    unseal(store);
+  }
+  CHECK_FALSE(fs::exists(db.string() + "-wal"));
+  CHECK(report(db) == before);
+}
+
+TEST_CASE("cachedb export: a compact, analyzed copy in rollback-journal mode that any reader opens read-only") {
+  testing::TempDir dir;
+  const auto db = dir / "db.sqlite";
+  REQUIRE(run(db, {"ingest", basic()}).exit_code == 0);
+  testing::CorpusShape shape;
+  shape.packages = 1500;
+  testing::write_corpus(dir / "big", shape);
+  const std::string small_report = report(db);
+  const auto shelf = dir / "shelf";
+  fs::create_directories(shelf);
+  const auto copy = shelf / "cachedb-copy.sqlite";
+
+  // Taken while an ingest writes: the copy is the database before the run or after it.
+  {
+    testing::Background ingest({"--db", db.string(), "ingest", (dir / "big").string()});
+    const auto r = run(db, {"export", copy.string()});
+    INFO("stderr: " << r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.out.empty());
+    CHECK(ingest.wait().exit_code == 0);
+  }
+  const std::string big_report = report(db);
+  const std::string copied = report(copy);
+  CHECK((copied == small_report || copied == big_report));
+  {
+    SQLite::Database c(copy.string(), SQLite::OPEN_READONLY);
+    CHECK(c.execAndGet("PRAGMA integrity_check").getString() == "ok");
+    CHECK(c.execAndGet("PRAGMA journal_mode").getString() == "delete");
+    CHECK(c.execAndGet("PRAGMA freelist_count").getInt() == 0);
+    CHECK(c.execAndGet("PRAGMA application_id").getInt() == kCachedbApplicationId);
+    CHECK(c.execAndGet("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'").getInt() == 1);
+  }
+  CHECK(testing::read_text(copy).substr(18, 2) == std::string("\x01\x01", 2));
+
+  // An existing file is replaced only when asked.
+  const auto again = run(db, {"export", copy.string()});
+  CHECK(again.exit_code == 1);
+  CHECK(contains(again.err, "already exists"));
+  CHECK(report(copy) == copied);
+  REQUIRE(run(db, {"export", "--force", copy.string()}).exit_code == 0);
+  CHECK(report(copy) == big_report);
+  for (const auto& leftover : fs::directory_iterator(shelf)) CHECK(leftover.path() == copy);
+
+  const bool have_sqlite3 = std::system("command -v sqlite3 >/dev/null 2>&1") == 0;
+  const bool have_python = std::system("python3 -c 'import sqlite3' >/dev/null 2>&1") == 0;
+  const std::string specs = std::to_string(count(db, "SELECT count(*) FROM specs"));
+  for (const auto& view : read_only_views(shelf)) {
+    CAPTURE(view.name);
+    seal(shelf, view);
+    CHECK(report(copy, view.prefix) == big_report);
+    if (have_sqlite3) {
+      auto argv = view.prefix;
+      argv.insert(argv.end(), {"sqlite3", "-readonly", copy.string(), "SELECT count(*) FROM specs"});
+      const auto r = testing::run_child(argv, 60);
+      INFO("sqlite3: " << r.err);
+      CHECK(r.exit_code == 0);
+      CHECK(r.out == specs + "\n");
+    }
+    if (have_python) {
+      auto argv = view.prefix;
+      argv.insert(argv.end(), {"python3", "-c",
+                               "import sqlite3, sys\n"
+                               "db = sqlite3.connect('file:' + sys.argv[1] + '?mode=ro', uri=True)\n"
+                               "print(db.execute('SELECT count(*) FROM specs').fetchone()[0])\n",
+                               copy.string()});
+      const auto r = testing::run_child(argv, 60);
+      INFO("python: " << r.err);
+      CHECK(r.exit_code == 0);
+      CHECK(r.out == specs + "\n");
+    }
+    unseal(shelf);
+  }
+  for (const auto& leftover : fs::directory_iterator(shelf)) CHECK(leftover.path() == copy);
 }

@@ -84,6 +84,23 @@ void refuse_foreign_journal(const fs::path& path, const FileFacts& facts) {
       journal.string()));
 }
 
+// Whether this process may create files in `dir` (the -wal and -shm files of
+// a WAL database): not on a read-only mount, nor in a directory without
+// write permission for the effective user and capabilities.
+bool directory_writable(const fs::path& dir) {
+  return faccessat(AT_FDCWD, dir.empty() ? "." : dir.c_str(), W_OK, AT_EACCESS) == 0;
+}
+
+// A `file:` URI naming `path` as SQLite parses it (RFC 3986 escapes).
+std::string file_uri(const fs::path& path, const std::string& query) {
+  std::string out = "file://";
+  for (const unsigned char c : fs::absolute(path).string()) {
+    if (std::isalnum(c) || std::strchr("/-._~", c)) out += static_cast<char>(c);
+    else out += fmt::format("%{:02X}", c);
+  }
+  return out + "?" + query;
+}
+
 // Throws Error unless the database is empty (a new one) or cachedb's: marked
 // with its application id, or made by a cachedb from before the mark
 // (application id 0, a schema version and cachedb's tables). Only reads.
@@ -138,13 +155,34 @@ SQLite::Database open_database(const fs::path& path, OpenMode mode) {
   auto fail = [&](const SQLite::Exception& e, sqlite3* handle) {
     return Error(fmt::format("{}: cannot open database: {}", path.string(), describe_sqlite_error(e, handle)));
   };
+  // A WAL database needs its -wal and -shm files, which a reader creates when
+  // they are missing; where it cannot (a read-only mount, an image layer, a
+  // directory it may not write) SQLite would refuse to open the database at
+  // all. There, where no writer can be at work either (a writer needs the
+  // -wal), the file is opened `immutable`: read as it is, without locks or
+  // WAL. Both files present, SQLite reads them read-only by itself.
+  std::string name = path.string();
+  int extra_flags = 0;
+  if (mode == OpenMode::ReadOnly && facts.exists && facts.wal() && !directory_writable(path.parent_path())) {
+    const fs::path wal = path.string() + "-wal", shm = path.string() + "-shm";
+    std::error_code ec;
+    const bool has_wal = fs::exists(wal, ec), has_shm = fs::exists(shm, ec);
+    if (!has_wal || !has_shm) {
+      if (has_wal && fs::file_size(wal, ec) > 0 && !ec)
+        spdlog::warn("{}: read without the changes in its write-ahead log {} (its -shm file is missing and cannot be "
+                     "made here); 'cachedb export' writes a copy made for read-only places",
+                     path.string(), wal.string());
+      name = file_uri(path, "immutable=1");
+      extra_flags = SQLITE_OPEN_URI;
+    }
+  }
   // One connection is only ever used by one thread at a time: skip SQLite's mutexes.
-  const int flags = SQLite::OPEN_NOMUTEX |
+  const int flags = SQLite::OPEN_NOMUTEX | extra_flags |
                     (mode == OpenMode::ReadOnly ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
   std::optional<SQLite::Database> opened;
   try {
     // A busy timeout lets readers and writers wait out each other's short locks.
-    opened.emplace(path.string(), flags, /*busyTimeoutMs=*/5000);
+    opened.emplace(name, flags, /*busyTimeoutMs=*/5000);
   } catch (const SQLite::Exception& e) {
     throw fail(e, nullptr);
   }
@@ -198,6 +236,83 @@ void empty_wal(SQLite::Database& db) noexcept {
   } catch (const std::exception& e) {
     spdlog::warn("{}: could not empty the write-ahead log: {}", db.getFilename(), e.what());
   }
+}
+
+void export_database(const fs::path& source, const fs::path& target, bool replace) {
+  std::error_code ec;
+  if (fs::is_directory(target, ec)) throw Error(fmt::format("{}: is a directory", target.string()));
+  const bool exists = fs::exists(target, ec);
+  if (exists && !replace)
+    throw Error(fmt::format("{}: already exists; give --force to replace it", target.string()));
+  if (exists && fs::equivalent(source, target, ec))
+    throw Error(fmt::format("{}: is the database itself; export writes a copy elsewhere", target.string()));
+  auto db = open_database(source, OpenMode::ReadOnly);
+
+  // Written beside the target under a name of its own, renamed over it when
+  // complete: a reader never meets half a copy, and a failed export leaves
+  // nothing behind.
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  const fs::path partial = dir / fmt::format(".{}.partial-{}", target.filename().string(), getpid());
+  struct Cleanup {
+    fs::path file;
+    bool armed = true;
+    ~Cleanup() {
+      if (!armed) return;
+      std::error_code ignored;
+      fs::remove(file, ignored);
+      fs::remove(file.string() + "-journal", ignored);
+    }
+  } cleanup{partial};
+  fs::remove(partial, ec);  // a leftover of an export killed with this pid
+
+  auto failed = [&](const std::string& what, const SQLite::Exception& e, sqlite3* handle) {
+    return Error(fmt::format("{}: {}: {}", target.string(), what, describe_sqlite_error(e, handle)));
+  };
+  try {
+    // One statement, one read transaction: the copy is a committed state of
+    // the database, whatever an ingest does meanwhile. The copy has a rollback
+    // journal and no free pages.
+    SQLite::Statement vacuum(db, "VACUUM INTO ?");
+    vacuum.bind(1, partial.string());
+    vacuum.exec();
+  } catch (const SQLite::Exception& e) {
+    throw failed("cannot write the copy", e, db.getHandle());
+  }
+  try {
+    SQLite::Database copy(partial.string(), SQLite::OPEN_READWRITE);
+    copy.exec("PRAGMA journal_mode = DELETE");
+    copy.exec("ANALYZE");
+    if (copy.execAndGet("PRAGMA journal_mode").getString() != "delete")
+      throw Error(fmt::format("{}: the copy is not in rollback-journal mode", target.string()));
+  } catch (const SQLite::Exception& e) {
+    throw failed("cannot analyze the copy", e, nullptr);
+  }
+  // VACUUM INTO does not sync what it writes: sync the file, then its directory
+  // after the rename, so that a crash leaves the old target or the whole copy.
+  const int fd = open(partial.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || fsync(fd) != 0) {
+    const int saved = errno;
+    if (fd >= 0) close(fd);
+    throw Error(fmt::format("{}: cannot write the copy: {}", target.string(), std::strerror(saved)));
+  }
+  close(fd);
+  int rc = replace ? renameat(AT_FDCWD, partial.c_str(), AT_FDCWD, target.c_str())
+                   : renameat2(AT_FDCWD, partial.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE);
+  if (rc != 0 && errno == EINVAL && !replace) {
+    // A file system without RENAME_NOREPLACE: checked, then renamed.
+    if (fs::exists(target, ec)) errno = EEXIST;
+    else rc = renameat(AT_FDCWD, partial.c_str(), AT_FDCWD, target.c_str());
+  }
+  if (rc != 0) {
+    if (errno == EEXIST) throw Error(fmt::format("{}: already exists; give --force to replace it", target.string()));
+    throw Error(fmt::format("{}: cannot put the copy in place: {}", target.string(), std::strerror(errno)));
+  }
+  cleanup.armed = false;
+  if (const int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
+    fsync(dfd);
+    close(dfd);
+  }
+  spdlog::info("{}: exported {} ({} bytes)", target.string(), source.string(), fs::file_size(target, ec));
 }
 
 }  // namespace cachedb

@@ -34,7 +34,9 @@ void configure_sqlite();
 std::filesystem::path resolve_db_path(const std::string& flag_value);
 
 // Opens (and for ReadWrite, creates and migrates) the database. Throws Error
-// with a message naming the path when it cannot be used.
+// with a message naming the path when it cannot be used. ReadOnly also opens a
+// WAL database where its -wal and -shm files cannot be created (a read-only
+// mount or directory), as SQLite's `immutable` file: nothing can write there.
 SQLite::Database open_database(const std::filesystem::path& path, OpenMode mode);
 
 // Empties the write-ahead log into the database file (a TRUNCATE checkpoint),
@@ -49,5 +51,13 @@ void empty_wal(SQLite::Database& db) noexcept;
 // finds a database's -wal, -shm and -journal files by its name, so each name
 // would get a log of its own, and two writers, one through each, corrupt it.
 Error hard_links_error(const std::filesystem::path& path, unsigned long links);
+
+// Writes a copy of the database at `source` to `target` for readers anywhere:
+// compact (VACUUM INTO), consistent (one read transaction, so an ingest may
+// run meanwhile), in rollback-journal mode (readable on read-only storage,
+// which a WAL database is not), with statistics for the query planner
+// (ANALYZE). The copy is written beside `target` and renamed over it only when
+// complete; an existing `target` is replaced only when `replace`.
+void export_database(const std::filesystem::path& source, const std::filesystem::path& target, bool replace);
 
 }  // namespace cachedb
