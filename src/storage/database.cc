@@ -158,9 +158,12 @@ SQLite::Database open_database(const fs::path& path, OpenMode mode) {
   // A WAL database needs its -wal and -shm files, which a reader creates when
   // they are missing; where it cannot (a read-only mount, an image layer, a
   // directory it may not write) SQLite would refuse to open the database at
-  // all. There, where no writer can be at work either (a writer needs the
-  // -wal), the file is opened `immutable`: read as it is, without locks or
-  // WAL. Both files present, SQLite reads them read-only by itself.
+  // all. There the file is opened `immutable`: read as it is, without locks
+  // or WAL. No writer can be at work meanwhile unless one may write the
+  // directory and starts during the read (it would create the -wal); an
+  // ingest leaves the -wal and -shm in place, and with both present SQLite
+  // reads them read-only by itself, with its locks, so that case comes only
+  // from a database whose WAL files were removed (or never copied).
   std::string name = path.string();
   int extra_flags = 0;
   if (mode == OpenMode::ReadOnly && facts.exists && facts.wal() && !directory_writable(path.parent_path())) {
