@@ -62,6 +62,8 @@ std::string report(const fs::path& db) {
 
 }  // namespace
 
+TEST_SUITE_BEGIN("process");
+
 TEST_CASE("a database file with a second name (a hard link) is refused, and left as it was") {
   testing::TempDir dir;
   const auto a = dir / "a" / "db.sqlite", b = dir / "b" / "db.sqlite";
@@ -211,3 +213,5 @@ TEST_CASE("a rollback journal beside a WAL database is refused, and both files a
   SQLite::Database c(db.string(), SQLite::OPEN_READONLY);
   CHECK(c.execAndGet("PRAGMA integrity_check").getString() == "ok");
 }
+
+TEST_SUITE_END();

@@ -110,6 +110,8 @@ void unseal(const fs::path& dir) { fs::permissions(dir, fs::perms::owner_all); }
 
 }  // namespace
 
+TEST_SUITE_BEGIN("process");
+
 TEST_CASE("'cachedb runs' shows a killed run as interrupted, and a live one as running") {
   SUBCASE("kill -9 during a large ingest") {
     testing::TempDir dir;
@@ -316,3 +318,5 @@ TEST_CASE("cachedb export: a compact, analyzed copy in rollback-journal mode tha
   }
   for (const auto& leftover : fs::directory_iterator(shelf)) CHECK(leftover.path() == copy);
 }
+
+TEST_SUITE_END();
