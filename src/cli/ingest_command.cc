@@ -78,6 +78,12 @@ Runner add_ingest_command(CLI::App& app, const GlobalOptions& global) {
     // Taken before the connection opens, released after it closes.
     IngestLock lock(db_path);
     auto db = open_database(db_path, OpenMode::ReadWrite);
+    // However the run ends, the WAL is emptied before the connection closes,
+    // so that no reader pays for it afterwards.
+    struct EmptyWal {
+      SQLite::Database& db;
+      ~EmptyWal() { empty_wal(db); }
+    } empty_wal_at_end{db};
 
     IngestOptions options = args->options;
     IngestSummary summary;

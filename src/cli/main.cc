@@ -66,6 +66,7 @@ int main(int argc, char** argv) {
       add_runs_command(app, global),
       add_sql_command(app, global),
       add_schema_command(app, global),
+      add_export_command(app, global),
   };
 
   try {

@@ -8,6 +8,7 @@
 #include <rapidjson/writer.h>
 
 #include "cli/commands.h"
+#include "ingest/lock.h"
 #include "ingest/run_history.h"
 #include "ingest/summary_json.h"
 #include "storage/database.h"
@@ -154,8 +155,11 @@ Runner add_runs_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_flag("--json", args->json, "Print the runs as a JSON array");
   return [cmd, args, &global]() -> int {
     if (!*cmd) return -1;
-    auto db = open_database(resolve_db_path(global.db), OpenMode::ReadOnly);
-    const auto runs = recent_runs(db, args->limit, args->run);
+    const auto path = resolve_db_path(global.db);
+    // Opened before the connection and closed after it (see IngestLockProbe).
+    IngestLockProbe lock(path);
+    auto db = open_database(path, OpenMode::ReadOnly);
+    const auto runs = recent_runs(db, args->limit, args->run, [&lock] { return lock.ingest_running(); });
     std::cout << (args->json ? render_json(db, runs, args->notes) : render_text(db, runs, args->notes));
     std::cout.flush();
     return std::cout ? kExitOk : kExitFatal;

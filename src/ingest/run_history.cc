@@ -1,6 +1,11 @@
 #include "ingest/run_history.h"
 
+#include <algorithm>
+#include <set>
+
 #include <SQLiteCpp/Statement.h>
+
+#include "ingest/run_log.h"
 
 namespace cachedb {
 namespace {
@@ -35,6 +40,40 @@ std::vector<RunRecord> recent_runs(SQLite::Database& db, int limit, std::optiona
     out.push_back(std::move(r));
   }
   return out;
+}
+
+std::vector<RunRecord> recent_runs(SQLite::Database& db, int limit, std::optional<std::int64_t> only,
+                                   const std::function<std::optional<bool>()>& ingest_running) {
+  auto runs = recent_runs(db, limit, only);
+  std::set<std::int64_t> running;
+  for (const auto& r : runs)
+    if (r.status == "running") running.insert(r.id);
+  if (running.empty()) return runs;
+  auto interrupted = [](RunRecord& r) {
+    r.status = "interrupted";
+    if (r.message.empty()) r.message = kInterruptedMessage;
+  };
+  // Asked after the rows were read: an ingest holds the lock from before it
+  // logs its run until after it logs the end, so a row read 'running' with
+  // the lock free since is a run that ended.
+  const auto live = ingest_running();
+  if (!live) return runs;
+  if (*live) {
+    // An ingest marks the runs left 'running' interrupted as it logs its own:
+    // only the newest can be the live one.
+    const std::int64_t newest =
+        db.execAndGet("SELECT coalesce(max(id), 0) FROM ingest_runs WHERE status = 'running'").getInt64();
+    for (auto& r : runs)
+      if (r.status == "running" && r.id != newest) interrupted(r);
+    return runs;
+  }
+  // Read again: a run that ended between the two readings shows how it ended;
+  // one still 'running' died. (A run that started since is not among those
+  // read first, and is left as it is.)
+  runs = recent_runs(db, limit, only);
+  for (auto& r : runs)
+    if (r.status == "running" && running.count(r.id)) interrupted(r);
+  return runs;
 }
 
 std::vector<RunNote> run_notes(SQLite::Database& db, std::int64_t run_id, int limit) {

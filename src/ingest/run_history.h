@@ -1,6 +1,7 @@
 #pragma once
 // Reading the ingest log back (`cachedb runs`).
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,6 +30,15 @@ struct RunNote {
 
 // The `limit` most recent runs, newest first; only run `only` when given.
 std::vector<RunRecord> recent_runs(SQLite::Database& db, int limit, std::optional<std::int64_t> only = {});
+
+// The same, with the runs the log still calls 'running' whose process is gone
+// shown 'interrupted', as the next ingest will record them. (A killed process
+// cannot update its row; the ingest lock, which the kernel drops when the
+// process dies, tells.) `ingest_running` says whether an ingest holds the
+// database's lock now (nothing when that cannot be told: then the rows are
+// shown as they are).
+std::vector<RunRecord> recent_runs(SQLite::Database& db, int limit, std::optional<std::int64_t> only,
+                                   const std::function<std::optional<bool>()>& ingest_running);
 
 // A run's errors, then its findings, in the order they were met; at most
 // `limit` of them (negative: all).

@@ -14,6 +14,10 @@
 
 namespace cachedb {
 
+const char* const kInterruptedMessage =
+    "the process stopped before it finished (killed, crashed or the machine went down); nothing of this run was "
+    "committed";
+
 std::string utc_timestamp() {
   return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::chrono::system_clock::to_time_t(
                                                   std::chrono::system_clock::now())));
@@ -30,9 +34,8 @@ RunLog::RunLog(SQLite::Database& db, const std::vector<std::filesystem::path>& i
   try {
     SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
     SQLite::Statement interrupted(db_,
-        "UPDATE ingest_runs SET status = 'interrupted', "
-        "message = 'the process stopped before it finished (killed, crashed or the machine went down); "
-        "nothing of this run was committed' WHERE status = 'running'");
+        "UPDATE ingest_runs SET status = 'interrupted', message = ? WHERE status = 'running'");
+    interrupted.bind(1, kInterruptedMessage);
     if (const int n = interrupted.exec())
       spdlog::warn("{} earlier ingest run(s) had been interrupted; nothing of them was committed, this run redoes it", n);
     SQLite::Statement insert(db_, "INSERT INTO ingest_runs(started_at, inputs, prune, force) VALUES (?, ?, ?, ?)");

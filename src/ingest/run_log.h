@@ -43,6 +43,9 @@ class RunLog {
   std::int64_t id_ = 0;
 };
 
+// The message of a run whose process died before it finished.
+extern const char* const kInterruptedMessage;
+
 // UTC now, ISO 8601 to the second ("2025-03-23T02:15:00Z").
 std::string utc_timestamp();
 

@@ -1,17 +1,132 @@
 #include "storage/database.h"
 
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <optional>
+#include <vector>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <sqlite3.h>
 #include <SQLiteCpp/Exception.h>
+#include <SQLiteCpp/Statement.h>
 
-#include "error.h"
 #include "storage/migrations.h"
 #include "storage/sqlite_errors.h"
 
 namespace cachedb {
+namespace {
+
+namespace fs = std::filesystem;
+
+// What open_database() learns of a file before SQLite opens it.
+struct FileFacts {
+  bool exists = false;
+  unsigned long links = 0;
+  std::string header;  // the first 100 bytes, fewer when the file is shorter
+
+  // Bytes 18 and 19 of the header are 2 in WAL mode, 1 with a rollback journal.
+  bool wal() const { return header.size() >= 20 && (header[18] == 2 || header[19] == 2); }
+};
+
+FileFacts inspect(const fs::path& path, OpenMode mode) {
+  FileFacts facts;
+  struct stat st{};
+  if (stat(path.c_str(), &st) != 0) {
+    if (errno != ENOENT)
+      throw Error(fmt::format("{}: cannot open database: {}", path.string(), std::strerror(errno)));
+    if (mode == OpenMode::ReadOnly)
+      throw Error(fmt::format("{}: no database here; create it with 'cachedb ingest'", path.string()));
+    return facts;  // a new database
+  }
+  if (S_ISDIR(st.st_mode)) throw Error(fmt::format("{}: is a directory, not a database file", path.string()));
+  facts.exists = true;
+  facts.links = static_cast<unsigned long>(st.st_nlink);
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd >= 0) {
+    char buf[100];
+    const ssize_t n = pread(fd, buf, sizeof buf, 0);
+    if (n > 0) facts.header.assign(buf, static_cast<std::size_t>(n));
+    close(fd);
+  }
+  // (A file that cannot be read is SQLite's to report, in its words.)
+  return facts;
+}
+
+// A rollback journal whose header is written (its first byte not zero: SQLite
+// zeroes the header of a journal it keeps but is done with) is "hot": SQLite
+// plays it back into the database at the first read. Beside a WAL database it
+// cannot be the database's own (WAL mode keeps none), so it was copied in with
+// the file or left by another program, and playing it back destroys the
+// database; a reader cannot even open it ("read-only"). Refused, so a person
+// can look at it first.
+void refuse_foreign_journal(const fs::path& path, const FileFacts& facts) {
+  if (!facts.wal()) return;  // a rollback-journal database's own journal is SQLite's to recover
+  const fs::path journal = path.string() + "-journal";
+  const int fd = open(journal.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return;
+  char first = 0;
+  const ssize_t n = pread(fd, &first, 1, 0);
+  close(fd);
+  if (n != 1 || first == 0) return;
+  throw Error(fmt::format(
+      "{}: a rollback journal lies beside this WAL-mode database; it is not the database's own (WAL mode keeps "
+      "none) and SQLite would play it back into the database, destroying it. Nothing was changed: move the "
+      "journal out of the way (keep it) and run again",
+      journal.string()));
+}
+
+// Whether this process may create files in `dir` (the -wal and -shm files of
+// a WAL database): not on a read-only mount, nor in a directory without
+// write permission for the effective user and capabilities.
+bool directory_writable(const fs::path& dir) {
+  return faccessat(AT_FDCWD, dir.empty() ? "." : dir.c_str(), W_OK, AT_EACCESS) == 0;
+}
+
+// A `file:` URI naming `path` as SQLite parses it (RFC 3986 escapes).
+std::string file_uri(const fs::path& path, const std::string& query) {
+  std::string out = "file://";
+  for (const unsigned char c : fs::absolute(path).string()) {
+    if (std::isalnum(c) || std::strchr("/-._~", c)) out += static_cast<char>(c);
+    else out += fmt::format("%{:02X}", c);
+  }
+  return out + "?" + query;
+}
+
+// Throws Error unless the database is empty (a new one) or cachedb's: marked
+// with its application id, or made by a cachedb from before the mark
+// (application id 0, a schema version and cachedb's tables). Only reads.
+void refuse_other_programs(SQLite::Database& db, const fs::path& path) {
+  const int application_id = db.execAndGet("PRAGMA application_id").getInt();
+  if (application_id == kApplicationId) return;
+  const int version = schema_version(db);
+  std::vector<std::string> names;
+  SQLite::Statement st(db,
+      "SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name");
+  while (st.executeStep()) names.push_back(st.getColumn(0).getString());
+  if (application_id == 0 && version == 0 && names.empty()) return;
+  auto has = [&](std::string_view name) { return std::find(names.begin(), names.end(), name) != names.end(); };
+  if (application_id == 0 && version >= 1 && has("release") && has("package") && has("spec") && has("page") &&
+      has("release_spec"))
+    return;
+  std::string listed;
+  for (std::size_t i = 0; i < names.size() && i < 5; ++i) listed += (i ? ", " : "") + names[i];
+  if (names.size() > 5) listed += fmt::format(" and {} more", names.size() - 5);
+  throw Error(fmt::format(
+      "{}: not a cachedb database but another program's SQLite file (application_id {}, user_version {}, {}); "
+      "cachedb changed nothing. Give --db a new path, or an empty file",
+      path.string(), application_id, version, names.empty() ? std::string("no tables") : "holding " + listed));
+}
+
+}  // namespace
 
 void configure_sqlite() { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
 
@@ -21,23 +136,56 @@ std::filesystem::path resolve_db_path(const std::string& flag_value) {
   return "cachedb.sqlite";
 }
 
-SQLite::Database open_database(const std::filesystem::path& path, OpenMode mode) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (fs::is_directory(path, ec))
-    throw Error(fmt::format("{}: is a directory, not a database file", path.string()));
-  if (mode == OpenMode::ReadOnly && !fs::exists(path, ec))
-    throw Error(fmt::format("{}: no database here; create it with 'cachedb ingest'", path.string()));
+Error hard_links_error(const fs::path& path, unsigned long links) {
+  return Error(fmt::format(
+      "{}: the database file has {} hard links (other names for the same file); SQLite keeps a database's "
+      "write-ahead log and locks by its name, so writing through two names corrupts it. Nothing was changed: "
+      "keep one name (remove the other links) or give --db a copy",
+      path.string(), links));
+}
+
+SQLite::Database open_database(const fs::path& path, OpenMode mode) {
+  const bool in_memory = path.empty() || path == ":memory:";
+  FileFacts facts;
+  if (!in_memory) {
+    facts = inspect(path, mode);
+    refuse_foreign_journal(path, facts);
+    if (mode == OpenMode::ReadWrite && facts.links > 1) throw hard_links_error(path, facts.links);
+  }
   auto fail = [&](const SQLite::Exception& e, sqlite3* handle) {
     return Error(fmt::format("{}: cannot open database: {}", path.string(), describe_sqlite_error(e, handle)));
   };
+  // A WAL database needs its -wal and -shm files, which a reader creates when
+  // they are missing; where it cannot (a read-only mount, an image layer, a
+  // directory it may not write) SQLite would refuse to open the database at
+  // all. There the file is opened `immutable`: read as it is, without locks
+  // or WAL. No writer can be at work meanwhile unless one may write the
+  // directory and starts during the read (it would create the -wal); an
+  // ingest leaves the -wal and -shm in place, and with both present SQLite
+  // reads them read-only by itself, with its locks, so that case comes only
+  // from a database whose WAL files were removed (or never copied).
+  std::string name = path.string();
+  int extra_flags = 0;
+  if (mode == OpenMode::ReadOnly && facts.exists && facts.wal() && !directory_writable(path.parent_path())) {
+    const fs::path wal = path.string() + "-wal", shm = path.string() + "-shm";
+    std::error_code ec;
+    const bool has_wal = fs::exists(wal, ec), has_shm = fs::exists(shm, ec);
+    if (!has_wal || !has_shm) {
+      if (has_wal && fs::file_size(wal, ec) > 0 && !ec)
+        spdlog::warn("{}: read without the changes in its write-ahead log {} (its -shm file is missing and cannot be "
+                     "made here); 'cachedb export' writes a copy made for read-only places",
+                     path.string(), wal.string());
+      name = file_uri(path, "immutable=1");
+      extra_flags = SQLITE_OPEN_URI;
+    }
+  }
   // One connection is only ever used by one thread at a time: skip SQLite's mutexes.
-  const int flags = SQLite::OPEN_NOMUTEX | (mode == OpenMode::ReadOnly ? SQLite::OPEN_READONLY
-                                                                       : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  const int flags = SQLite::OPEN_NOMUTEX | extra_flags |
+                    (mode == OpenMode::ReadOnly ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
   std::optional<SQLite::Database> opened;
   try {
     // A busy timeout lets readers and writers wait out each other's short locks.
-    opened.emplace(path.string(), flags, /*busyTimeoutMs=*/5000);
+    opened.emplace(name, flags, /*busyTimeoutMs=*/5000);
   } catch (const SQLite::Exception& e) {
     throw fail(e, nullptr);
   }
@@ -47,10 +195,16 @@ SQLite::Database open_database(const std::filesystem::path& path, OpenMode mode)
     // than at the first write.
     if (mode == OpenMode::ReadWrite && sqlite3_db_readonly(db.getHandle(), "main") == 1)
       throw Error(fmt::format("{}: the database is read-only (the file is not writable)", path.string()));
-    // Reading the schema first turns "not a database" into an error right here.
+    // Whose file this is, read before a byte of it changes (the journal mode included).
+    refuse_other_programs(db, path);
     const int version = schema_version(db);
     db.exec("PRAGMA foreign_keys = ON");
     if (mode == OpenMode::ReadWrite) {
+      // Closing does not checkpoint: a checkpoint at close takes an exclusive
+      // lock on the database file, and a reader that starts meanwhile without
+      // a busy handler (the sqlite3 shell's default) is told "database is
+      // locked". The writer empties the WAL itself (empty_wal) before closing.
+      sqlite3_db_config(db.getHandle(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
       // WAL lets reports and the sqlite3 shell read while an ingest writes.
       db.exec("PRAGMA journal_mode = WAL");
       db.exec("PRAGMA synchronous = NORMAL");
@@ -63,6 +217,8 @@ SQLite::Database open_database(const std::filesystem::path& path, OpenMode mode)
       // keeps the peak memory of larger ingests where it is.
       db.exec("PRAGMA cache_size = -8192");
       migrate(db);
+      if (db.execAndGet("PRAGMA application_id").getInt() != kApplicationId)
+        db.exec(fmt::format("PRAGMA application_id = {}", kApplicationId));
     } else if (version != latest_schema_version()) {
       throw Error(fmt::format(
           "{}: schema version {} but this cachedb reads version {}; run 'cachedb ingest' to upgrade it",
@@ -72,6 +228,94 @@ SQLite::Database open_database(const std::filesystem::path& path, OpenMode mode)
     throw fail(e, db.getHandle());
   }
   return std::move(*opened);
+}
+
+void empty_wal(SQLite::Database& db) noexcept {
+  try {
+    SQLite::Statement st(db, "PRAGMA main.wal_checkpoint(TRUNCATE)");
+    if (st.executeStep() && st.getColumn(0).getInt() != 0)
+      spdlog::info("{}: readers kept the write-ahead log ({} pages) from being emptied; the next ingest empties it",
+                   db.getFilename(), st.getColumn(1).getInt());
+  } catch (const std::exception& e) {
+    spdlog::warn("{}: could not empty the write-ahead log: {}", db.getFilename(), e.what());
+  }
+}
+
+void export_database(const fs::path& source, const fs::path& target, bool replace) {
+  std::error_code ec;
+  if (fs::is_directory(target, ec)) throw Error(fmt::format("{}: is a directory", target.string()));
+  const bool exists = fs::exists(target, ec);
+  if (exists && !replace)
+    throw Error(fmt::format("{}: already exists; give --force to replace it", target.string()));
+  if (exists && fs::equivalent(source, target, ec))
+    throw Error(fmt::format("{}: is the database itself; export writes a copy elsewhere", target.string()));
+  auto db = open_database(source, OpenMode::ReadOnly);
+
+  // Written beside the target under a name of its own, renamed over it when
+  // complete: a reader never meets half a copy, and a failed export leaves
+  // nothing behind.
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  const fs::path partial = dir / fmt::format(".{}.partial-{}", target.filename().string(), getpid());
+  struct Cleanup {
+    fs::path file;
+    bool armed = true;
+    ~Cleanup() {
+      if (!armed) return;
+      std::error_code ignored;
+      fs::remove(file, ignored);
+      fs::remove(file.string() + "-journal", ignored);
+    }
+  } cleanup{partial};
+  fs::remove(partial, ec);  // a leftover of an export killed with this pid
+
+  auto failed = [&](const std::string& what, const SQLite::Exception& e, sqlite3* handle) {
+    return Error(fmt::format("{}: {}: {}", target.string(), what, describe_sqlite_error(e, handle)));
+  };
+  try {
+    // One statement, one read transaction: the copy is a committed state of
+    // the database, whatever an ingest does meanwhile. The copy has a rollback
+    // journal and no free pages.
+    SQLite::Statement vacuum(db, "VACUUM INTO ?");
+    vacuum.bind(1, partial.string());
+    vacuum.exec();
+  } catch (const SQLite::Exception& e) {
+    throw failed("cannot write the copy", e, db.getHandle());
+  }
+  try {
+    SQLite::Database copy(partial.string(), SQLite::OPEN_READWRITE);
+    copy.exec("PRAGMA journal_mode = DELETE");
+    copy.exec("ANALYZE");
+    if (copy.execAndGet("PRAGMA journal_mode").getString() != "delete")
+      throw Error(fmt::format("{}: the copy is not in rollback-journal mode", target.string()));
+  } catch (const SQLite::Exception& e) {
+    throw failed("cannot analyze the copy", e, nullptr);
+  }
+  // VACUUM INTO does not sync what it writes: sync the file, then its directory
+  // after the rename, so that a crash leaves the old target or the whole copy.
+  const int fd = open(partial.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || fsync(fd) != 0) {
+    const int saved = errno;
+    if (fd >= 0) close(fd);
+    throw Error(fmt::format("{}: cannot write the copy: {}", target.string(), std::strerror(saved)));
+  }
+  close(fd);
+  int rc = replace ? renameat(AT_FDCWD, partial.c_str(), AT_FDCWD, target.c_str())
+                   : renameat2(AT_FDCWD, partial.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE);
+  if (rc != 0 && errno == EINVAL && !replace) {
+    // A file system without RENAME_NOREPLACE: checked, then renamed.
+    if (fs::exists(target, ec)) errno = EEXIST;
+    else rc = renameat(AT_FDCWD, partial.c_str(), AT_FDCWD, target.c_str());
+  }
+  if (rc != 0) {
+    if (errno == EEXIST) throw Error(fmt::format("{}: already exists; give --force to replace it", target.string()));
+    throw Error(fmt::format("{}: cannot put the copy in place: {}", target.string(), std::strerror(errno)));
+  }
+  cleanup.armed = false;
+  if (const int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
+    fsync(dfd);
+    close(dfd);
+  }
+  spdlog::info("{}: exported {} ({} bytes)", target.string(), source.string(), fs::file_size(target, ec));
 }
 
 }  // namespace cachedb

@@ -1,0 +1,217 @@
+// What the database file is, before cachedb writes a byte of it: a second
+// name for the same file (a hard link, a bind mount), another program's SQLite
+// file, a rollback journal left beside a WAL database. Each is refused with one
+// clear line and exit status 1, and the files are left byte for byte as they were.
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include <SQLiteCpp/Database.h>
+
+#include "child_process.h"
+#include "ingest/lock.h"
+#include "test_support.h"
+
+namespace fs = std::filesystem;
+using testing::ChildResult;
+
+namespace {
+
+// PRAGMA application_id of cachedb's databases ("cach").
+constexpr int kCachedbApplicationId = 0x63616368;
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+std::size_t lines(const std::string& text) {
+  std::size_t n = 0;
+  for (char c : text) n += c == '\n';
+  return n;
+}
+
+ChildResult run(const fs::path& db, std::vector<std::string> args) {
+  std::vector<std::string> argv = {testing::cachedb_binary(), "--db", db.string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return testing::run_child(argv, 60);
+}
+
+std::string basic() { return testing::fixture("basic").string(); }
+
+void check_one_fatal_line(const ChildResult& r, const std::string& expected) {
+  INFO("stderr: " << r.err);
+  CHECK_FALSE(r.timed_out);
+  CHECK(r.exit_code == 1);
+  CHECK(lines(r.err) == 1);
+  CHECK(contains(r.err, expected));
+  CHECK(r.out.empty());
+}
+
+int pragma(const fs::path& db, const std::string& name) {
+  SQLite::Database c(db.string(), SQLite::OPEN_READONLY);
+  return c.execAndGet("PRAGMA " + name).getInt();
+}
+
+std::string report(const fs::path& db) {
+  auto r = run(db, {"report", "--matrix", "stacks-by-target", "--format", "csv", "--totals"});
+  REQUIRE(r.exit_code == 0);
+  return r.out;
+}
+
+}  // namespace
+
+TEST_SUITE_BEGIN("process");
+
+TEST_CASE("a database file with a second name (a hard link) is refused, and left as it was") {
+  testing::TempDir dir;
+  const auto a = dir / "a" / "db.sqlite", b = dir / "b" / "db.sqlite";
+  fs::create_directories(a.parent_path());
+  fs::create_directories(b.parent_path());
+  REQUIRE(run(a, {"ingest", basic()}).exit_code == 0);
+  const std::string before = report(a), bytes = testing::read_text(a);
+  fs::create_hard_link(a, b);
+  // Each name would get a -wal and a lock of its own: two ingests at once
+  // through the two names corrupt the file.
+  for (const auto& name : {a, b}) {
+    CAPTURE(name);
+    const auto r = run(name, {"ingest", basic()});
+    check_one_fatal_line(r, name.string() + ": ");
+    CHECK(contains(r.err, "2 hard links"));
+  }
+  CHECK(testing::read_text(a) == bytes);
+  CHECK_FALSE(fs::exists(b.string() + "-wal"));
+  CHECK(report(a) == before);
+  // With one name again, it is an ordinary database.
+  fs::remove(b);
+  CHECK(run(a, {"ingest", basic()}).exit_code == 0);
+}
+
+TEST_CASE("two paths to one database file (a bind mount) share one ingest lock") {
+  testing::TempDir dir;
+  const auto a = dir / "a" / "db.sqlite", b = dir / "b" / "db.sqlite";
+  fs::create_directories(a.parent_path());
+  fs::create_directories(b.parent_path());
+  REQUIRE(run(a, {"ingest", basic()}).exit_code == 0);
+  testing::write_text(b, "");  // the mount point
+  // `b` becomes the same file as `a` in a mount namespace of the child's own.
+  auto in_namespace = [&](const std::vector<std::string>& command) {
+    std::vector<std::string> argv = {"unshare", "-m", "--propagation", "private", "sh", "-c",
+                                     "mount --bind \"$0\" \"$1\" && shift && exec \"$@\"", a.string(), b.string()};
+    argv.insert(argv.end(), command.begin(), command.end());
+    return testing::run_child(argv, 60);
+  };
+  const auto probe = in_namespace({"true"});
+  if (probe.exit_code != 0) {
+    MESSAGE("skipped: no bind mount here (needs root and unshare): " << probe.err);
+    return;
+  }
+  const std::string before = report(a);
+  {
+    cachedb::IngestLock held(a);
+    const auto r = in_namespace({testing::cachedb_binary(), "--db", b.string(), "ingest", basic()});
+    INFO("stderr: " << r.err);
+    CHECK(r.exit_code == 1);
+    CHECK(contains(r.err, "another ingest is running on this database"));
+  }
+  CHECK(report(a) == before);
+  CHECK(in_namespace({testing::cachedb_binary(), "--db", b.string(), "ingest", basic()}).exit_code == 0);
+}
+
+TEST_CASE("another program's SQLite file is refused before a byte of it changes") {
+  testing::TempDir dir;
+  const auto db = dir / "theirs.sqlite";
+  std::string table;
+  SUBCASE("tables of its own") { table = "notes"; }
+  SUBCASE("a table whose name cachedb uses too") { table = "release"; }
+  {
+    SQLite::Database theirs(db.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    theirs.exec("CREATE TABLE " + table + "(id INTEGER PRIMARY KEY, body TEXT)");
+    theirs.exec("INSERT INTO " + table + "(body) VALUES ('theirs'), ('still theirs')");
+  }
+  const std::string bytes = testing::read_text(db);
+  REQUIRE(bytes.substr(18, 2) == std::string("\x01\x01", 2));  // rollback journal mode
+
+  check_one_fatal_line(run(db, {"ingest", basic()}), db.string() + ": not a cachedb database");
+  check_one_fatal_line(run(db, {"report", "--matrix", "stacks-by-target"}), "not a cachedb database");
+  check_one_fatal_line(run(db, {"sql", "SELECT 1"}), "not a cachedb database");
+  CHECK(testing::read_text(db) == bytes);  // the journal mode included
+  CHECK_FALSE(fs::exists(db.string() + "-wal"));
+  CHECK_FALSE(fs::exists(db.string() + "-shm"));
+}
+
+TEST_CASE("cachedb marks its databases; one made before the mark opens and is marked; an empty file is new") {
+  testing::TempDir dir;
+  SUBCASE("a new path") {
+    const auto db = dir / "new.sqlite";
+    REQUIRE(run(db, {"ingest", basic()}).exit_code == 0);
+    CHECK(pragma(db, "application_id") == kCachedbApplicationId);
+  }
+  SUBCASE("an empty file") {
+    const auto db = dir / "empty.sqlite";
+    testing::write_text(db, "");
+    REQUIRE(run(db, {"ingest", basic()}).exit_code == 0);
+    CHECK(pragma(db, "application_id") == kCachedbApplicationId);
+    CHECK(pragma(db, "user_version") >= 1);
+  }
+  SUBCASE("a database of an earlier cachedb (application_id 0)") {
+    const auto db = dir / "old.sqlite";
+    REQUIRE(run(db, {"ingest", basic()}).exit_code == 0);
+    {
+      SQLite::Database c(db.string(), SQLite::OPEN_READWRITE);
+      c.exec("PRAGMA application_id = 0");
+    }
+    const std::string before = report(db);  // readers take it as it is
+    REQUIRE(pragma(db, "application_id") == 0);
+    const auto r = run(db, {"ingest", basic()});
+    INFO("stderr: " << r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(pragma(db, "application_id") == kCachedbApplicationId);
+    CHECK(report(db) == before);
+  }
+}
+
+TEST_CASE("a rollback journal beside a WAL database is refused, and both files are left as they were") {
+  testing::TempDir dir;
+  const auto db = dir / "db.sqlite", journal = dir / "db.sqlite-journal";
+  REQUIRE(run(db, {"ingest", basic()}).exit_code == 0);
+  const std::string before = report(db);
+  {
+    // Another database's journal, caught mid-transaction once it was synced
+    // (a cache too small for the change spills it): a hot journal, which
+    // SQLite would play back into whatever file bears the name.
+    const auto other = dir / "other.sqlite";
+    SQLite::Database o(other.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    o.exec("PRAGMA journal_mode = DELETE");
+    o.exec("CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT)");
+    o.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) "
+           "INSERT INTO notes(body) SELECT printf('%.200c', 'x') FROM n");
+    o.exec("PRAGMA cache_size = 2");
+    o.exec("BEGIN");
+    o.exec("UPDATE notes SET body = 'y'");
+    fs::copy_file(other.string() + "-journal", journal);
+    o.exec("ROLLBACK");
+  }
+  const std::string db_bytes = testing::read_text(db), journal_bytes = testing::read_text(journal);
+  REQUIRE(journal_bytes.size() > 512);
+
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"ingest", basic()}, {"report", "--matrix", "stacks-by-target"},
+        {"sql", "SELECT count(*) FROM specs"}, {"runs"}}) {
+    CAPTURE(args[0]);
+    const auto r = run(db, args);
+    check_one_fatal_line(r, journal.string() + ": ");
+    CHECK(contains(r.err, "rollback journal"));
+    CHECK_FALSE(contains(r.err, "not writable"));
+  }
+  CHECK(testing::read_text(db) == db_bytes);
+  CHECK(testing::read_text(journal) == journal_bytes);
+  // Moved away, the database is whole.
+  fs::rename(journal, dir / "kept-journal");
+  CHECK(report(db) == before);
+  SQLite::Database c(db.string(), SQLite::OPEN_READONLY);
+  CHECK(c.execAndGet("PRAGMA integrity_check").getString() == "ok");
+}
+
+TEST_SUITE_END();
