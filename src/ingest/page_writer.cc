@@ -393,8 +393,8 @@ struct PageWriter::Impl {
   // contested: the page's word goes to spec_claim, and the spec is settled
   // once the page is written. A different description is noted as a conflict
   // for the findings.
-  SpecIds upsert_spec(const SpecRecord& r, std::int64_t page_id, std::int64_t package_id,
-                                     std::int64_t stack_set, PageWriteResult& result) {
+  SpecIds upsert_spec(const SpecRecord& r, std::int64_t page_id, std::int64_t package_id, std::int64_t stack_set,
+                      PageWriteResult& result) {
     const std::string_view version = join(r.versions, ',', version_buffer);
     const std::int64_t compiler = compiler_id(r.compiler), os = oss.id(r.os),
                        platform = platforms.id(r.platform), target = targets.id(r.target),
