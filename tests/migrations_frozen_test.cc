@@ -32,7 +32,10 @@ TEST_CASE("released migrations are frozen: each one's text is pinned") {
   std::map<std::string, std::string> embedded;
   for (const auto& f : cachedb::embedded_sql())
     if (f.name.starts_with("migrations/")) embedded[std::string(f.name)] = fingerprint(f.text);
-  for (const auto& [name, sum] : embedded) {
+  for (const auto& entry : embedded) {
+    // Plain names, not a structured binding: clang before 16 cannot capture one (INFO does).
+    const std::string& name = entry.first;
+    const std::string& sum = entry.second;
     INFO(name);
     REQUIRE_MESSAGE(pinned.count(name) == 1, "a new migration: pin it here (its fingerprint is " << sum << ")");
     CHECK_MESSAGE(pinned.at(name) == sum, "a released migration was edited: put the change in a new one");

@@ -15,6 +15,21 @@ class Database;
 
 namespace testing {
 
+// Whether this build runs under AddressSanitizer. Sanitizers multiply memory
+// use and time: their runs check correctness; the plain build checks
+// resources, and the larger property runs.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kSanitized = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+#else
+constexpr bool kSanitized = false;
+#endif
+
 // The project's source tree (set by meson test; falls back to the working directory).
 std::filesystem::path source_root();
 
