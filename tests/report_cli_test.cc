@@ -82,7 +82,7 @@ TEST_CASE("report formats: table, csv, tsv, json, markdown") {
   plain.Parse(run_cachedb(db + " report --matrix os-by-target --format json").out.c_str());
   CHECK(!plain.HasMember("totals"));
 
-  CHECK(run_cachedb(db + " report --matrix os-by-target --format yaml").exit_code == 1);
+  CHECK(run_cachedb(db + " report --matrix os-by-target --format yaml").exit_code == 64);
 }
 
 TEST_CASE("on a terminal, zeros are a dimmed dot and columns stay aligned") {
@@ -118,9 +118,9 @@ TEST_CASE("report: plural and singular names, generic pairs, --count, --filter, 
   CHECK(typo.err.find("os 'rhel8' OR 1=1 --' matches nothing") != std::string::npos);
 
   auto bad_filter = run_cachedb(db + " report --matrix stacks-by-target --filter colour=red");
-  CHECK(bad_filter.exit_code == 1);
+  CHECK(bad_filter.exit_code == 64);
   CHECK(bad_filter.err.find("unknown dimension 'colour'") != std::string::npos);
-  CHECK(run_cachedb(db + " report --matrix stacks-by-target --filter os").exit_code == 1);
+  CHECK(run_cachedb(db + " report --matrix stacks-by-target --filter os").exit_code == 64);
 
   auto list = run_cachedb("report --list");
   CHECK(list.exit_code == 0);

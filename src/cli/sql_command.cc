@@ -26,8 +26,11 @@ Runner add_sql_command(CLI::App& app, const GlobalOptions& global) {
   auto* cmd = app.add_subcommand("sql", "Run one read-only SQL query (see 'cachedb schema' for the views)");
   cmd->add_option("query", args->query, "The query, e.g. \"SELECT os, count(*) FROM specs GROUP BY os\"")
       ->required();
-  cmd->add_option("--format", args->format, "table, csv, tsv, json, markdown or html")->capture_default_str();
-  cmd->add_option("--param", args->params, "NAME=VALUE binds :NAME (as text; repeatable)");
+  add_format_options(cmd, args->format, {"table", "csv", "tsv", "json", "markdown", "md", "html"});
+  cmd->add_option("--param", args->params, "NAME=VALUE binds :NAME (as text; repeatable)")->allow_extra_args(false);
+  cmd->footer(
+      "Exit status: 0 success; 1 the query failed (a syntax error, a write refused, a parameter missing or "
+      "unknown, the database unreadable); 64 bad command line (unknown option or format, a --param without NAME=).");
   return [cmd, args, &global]() -> int {
     if (!*cmd) return -1;
     RenderOptions render_options;
@@ -35,7 +38,8 @@ Runner add_sql_command(CLI::App& app, const GlobalOptions& global) {
     std::vector<std::pair<std::string, std::string>> params;
     for (const auto& p : args->params) {
       const auto eq = p.find('=');
-      if (eq == std::string::npos || eq == 0) throw Error(fmt::format("--param '{}': expected NAME=VALUE", p));
+      if (eq == std::string::npos || eq == 0)
+        throw UsageError(fmt::format("--param '{}': expected NAME=VALUE, e.g. release=develop", p));
       auto name = p.substr(0, eq);
       if (name.front() == ':') name.erase(0, 1);
       params.emplace_back(name, p.substr(eq + 1));
