@@ -179,6 +179,8 @@ TEST_CASE("every bad command line exits 64, with the reason in plain words on st
            Case{" sql 'SELECT :x' --param =1", "expected NAME=VALUE"},
            Case{" sql 'SELECT 1' --csv --json", "excludes"},
            Case{" sql 'SELECT 1' --format csv --tsv", "excludes"},
+           Case{" sql 'SELECT 1' --timeout 0", "seconds"},
+           Case{" sql 'SELECT 1' --timeout soon", "seconds"},
            Case{" sql", "query"},
            Case{" runs -n 0", "0 is too small: give a whole number, 1 or more"},
            Case{" runs --limit -3", "-3 is too small"},
@@ -190,7 +192,7 @@ TEST_CASE("every bad command line exits 64, with the reason in plain words on st
            Case{" --color sometimes schema", "sometimes"},
            Case{" schema --no-such-flag", "--no-such-flag"},
        }) {
-    INFO(c.args);
+    INFO(std::string(c.args));
     const auto r = run_cachedb(db + c.args);
     CHECK(r.exit_code == 64);
     CHECK(r.out.empty());
@@ -232,7 +234,7 @@ TEST_CASE("--version prints the name and version and exits 0") {
 
 TEST_CASE("each command's --help ends with its own exit statuses") {
   for (const char* command : {"ingest", "check", "report", "runs", "sql", "schema"}) {
-    INFO(command);
+    INFO(std::string(command));
     const auto r = run_cachedb(std::string(command) + " --help");
     CHECK(r.exit_code == 0);
     const auto at = r.out.rfind("Exit status:");
@@ -246,12 +248,13 @@ TEST_CASE("--csv, --tsv and --json are shorthands for --format") {
   testing::TempDir dir;
   const std::string db = "--db " + ingested_db(dir);
   for (const char* format : {"csv", "tsv", "json"}) {
-    INFO(format);
+    INFO(std::string(format));
     const std::string report = db + " report --matrix os-by-target --totals";
     CHECK(run_cachedb(report + " --" + format).out == run_cachedb(report + " --format " + format).out);
     const std::string sql = db + " sql 'SELECT os, count(*) AS n FROM specs GROUP BY os'";
     CHECK(run_cachedb(sql + " --" + format).out == run_cachedb(sql + " --format " + format).out);
   }
+  CHECK(run_cachedb(db + " sql 'SELECT 1 AS a' --nl").out == "{\"a\":1}\n");
 }
 
 TEST_CASE("runs: --run N names a run that exists, else exit 1 saying so") {

@@ -61,7 +61,7 @@ inline CLI::Validator whole_number(long long min, long long max = std::numeric_l
 // at once is a usage error.
 inline void add_format_options(CLI::App* cmd, std::string& format, const std::vector<std::string>& formats) {
   std::vector<CLI::Option*> given;
-  given.push_back(cmd->add_option("--format", format, fmt::format("{}", fmt::join(formats, ", ")))
+  given.push_back(cmd->add_option("--format", format, "How to print the result")
                       ->check(CLI::IsMember(formats))
                       ->capture_default_str());
   auto shorthand = [&](const char* flag, const char* name) {

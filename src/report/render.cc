@@ -140,9 +140,10 @@ Format parse_format(const std::string& name) {
   if (name == "csv") return Format::Csv;
   if (name == "tsv") return Format::Tsv;
   if (name == "json") return Format::Json;
+  if (name == "ndjson") return Format::Ndjson;
   if (name == "markdown" || name == "md") return Format::Markdown;
   if (name == "html") return Format::Html;
-  throw Error(fmt::format("unknown format '{}' (known: table, csv, tsv, json, markdown, html)", name));
+  throw Error(fmt::format("unknown format '{}' (known: table, csv, tsv, json, ndjson, markdown, html)", name));
 }
 
 bool stdout_is_terminal() { return isatty(STDOUT_FILENO) == 1; }
@@ -166,6 +167,7 @@ std::string render(const Matrix& m, const RenderOptions& options) {
   switch (options.format) {
     case Format::Json: return render_json(m, options.totals);
     case Format::Html: return render_html_matrix(m, options.totals);
+    case Format::Ndjson: throw Error("a matrix has no ndjson form (use json)");
     default: break;
   }
   const MatrixTable t(m, options.totals);

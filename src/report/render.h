@@ -7,7 +7,8 @@
 
 namespace cachedb {
 
-enum class Format { Table, Csv, Tsv, Json, Markdown, Html };
+// Ndjson (one JSON object per line) is for query results only.
+enum class Format { Table, Csv, Tsv, Json, Ndjson, Markdown, Html };
 
 // Parses a --format value; throws Error for an unknown one.
 Format parse_format(const std::string& name);
