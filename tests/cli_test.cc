@@ -233,7 +233,7 @@ TEST_CASE("--version prints the name and version and exits 0") {
 }
 
 TEST_CASE("each command's --help ends with its own exit statuses") {
-  for (const char* command : {"ingest", "check", "report", "runs", "sql", "schema"}) {
+  for (const char* command : {"ingest", "check", "report", "runs", "sql", "schema", "export"}) {
     INFO(std::string(command));
     const auto r = run_cachedb(std::string(command) + " --help");
     CHECK(r.exit_code == 0);
