@@ -76,8 +76,9 @@ TEST_CASE("exit codes: 2 when pages are rejected (others committed), 1 when fata
   CHECK(fatal.exit_code == 1);
   CHECK(fatal.err.find("does-not-exist") != std::string::npos);
 
+  // An unknown matrix is a command-line mistake, like an unknown option.
   auto unknown = run_cachedb(db + " report --matrix nonsense-by-nothing");
-  CHECK(unknown.exit_code == 1);
+  CHECK(unknown.exit_code == 64);
   CHECK(unknown.err.find("unknown matrix") != std::string::npos);
 
   CHECK(run_cachedb("report --no-such-flag").exit_code == 64);
@@ -145,6 +146,161 @@ TEST_CASE("--threads N sets how many threads load pages: any count gives the sam
   CHECK(run_cachedb("check --threads 2 " + tree).exit_code == 0);
   CHECK(run_cachedb("ingest --threads 0 " + tree).exit_code == 64);
   CHECK(run_cachedb("check --threads 0 " + tree).exit_code == 64);
+}
+
+namespace {
+
+// The matrix fixture ingested into `dir`/db.sqlite; returns its path, quoted.
+std::string ingested_db(const testing::TempDir& dir) {
+  const std::string path = shell_quote((dir / "db.sqlite").string());
+  REQUIRE(run_cachedb("--db " + path + " -q ingest " + shell_quote(testing::fixture("matrix").string())).exit_code == 0);
+  return path;
+}
+
+}  // namespace
+
+TEST_CASE("every bad command line exits 64, with the reason in plain words on stderr") {
+  testing::TempDir dir;
+  const std::string db = "--db " + ingested_db(dir);
+  struct Case {
+    const char* args;
+    const char* says;
+  };
+  for (const Case& c : {
+           Case{" report --matrix os-by-target --format xlsx", "xlsx"},
+           Case{" sql 'SELECT 1' --format xlsx", "xlsx"},
+           Case{" report --matrix os-by-colour", "unknown dimension 'colour'"},
+           Case{" report --matrix os-by-target --filter colour=red", "unknown dimension 'colour'"},
+           Case{" report --matrix os-by-target --filter os", "expected DIMENSION=VALUE"},
+           Case{" report --matrix os-by-target --filter", "--filter"},
+           Case{" report --matrix os-by-os", "same dimension twice"},
+           Case{" report", "--matrix"},
+           Case{" sql 'SELECT :x' --param x", "expected NAME=VALUE"},
+           Case{" sql 'SELECT :x' --param =1", "expected NAME=VALUE"},
+           Case{" sql 'SELECT 1' --csv --json", "excludes"},
+           Case{" sql 'SELECT 1' --format csv --tsv", "excludes"},
+           Case{" sql 'SELECT 1' --timeout 0", "seconds"},
+           Case{" sql 'SELECT 1' --timeout soon", "seconds"},
+           Case{" sql", "query"},
+           Case{" runs -n 0", "0 is too small: give a whole number, 1 or more"},
+           Case{" runs --limit -3", "-3 is too small"},
+           Case{" runs --limit many", "'many' is not a whole number"},
+           Case{" runs --notes -2", "-2 is too small: give a whole number, -1 or more"},
+           Case{" runs --run 0", "0 is too small"},
+           Case{" ingest --threads 0 x", "0 is too small: give a whole number from 1 to 1024"},
+           Case{" check --max-page-bytes 0 x", "0 is too small: give a whole number, 1 or more"},
+           Case{" --color sometimes schema", "sometimes"},
+           Case{" schema --no-such-flag", "--no-such-flag"},
+       }) {
+    INFO(std::string(c.args));
+    const auto r = run_cachedb(db + c.args);
+    CHECK(r.exit_code == 64);
+    CHECK(r.out.empty());
+    INFO("stderr: " << r.err);
+    CHECK(r.err.find(c.says) != std::string::npos);
+    // No 300-digit bound of a double ('not in range 2.22507e-308 to 1.79769e+308...').
+    CHECK(r.err.find("e+308") == std::string::npos);
+    CHECK(r.err.find("179769313486231570") == std::string::npos);
+  }
+}
+
+TEST_CASE("global options are taken after the command's name as well as before it") {
+  testing::TempDir dir;
+  const std::string path = ingested_db(dir);
+  const auto before = run_cachedb("--db " + path + " report --matrix os-by-target --format csv");
+  REQUIRE(before.exit_code == 0);
+  const auto after = run_cachedb("report --matrix os-by-target --format csv --db " + path);
+  CHECK(after.exit_code == 0);
+  CHECK(after.out == before.out);
+  CHECK(run_cachedb("sql 'SELECT count(*) FROM specs' --csv --db " + path).out == "count(*)\r\n12\r\n");
+  CHECK(run_cachedb("runs --db " + path + " -q --json").exit_code == 0);
+  // -q after the command silences the warning; -v after it adds details.
+  const auto quiet = run_cachedb("report --matrix os-by-target --release nowhere --db " + path + " -q");
+  CHECK(quiet.exit_code == 0);
+  CHECK(quiet.err.empty());
+  CHECK(run_cachedb("report --matrix os-by-target --release nowhere --db " + path).err.find("matches nothing") !=
+        std::string::npos);
+  const auto verbose = run_cachedb("ingest " + shell_quote(testing::fixture("matrix").string()) + " --db " + path + " -v");
+  CHECK(verbose.exit_code == 0);
+  CHECK(verbose.err.find("info: ") != std::string::npos);
+}
+
+TEST_CASE("--version prints the name and version and exits 0") {
+  const auto r = run_cachedb("--version");
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.starts_with("cachedb "));
+  CHECK(r.out.find_first_of("0123456789") == 8);
+}
+
+TEST_CASE("each command's --help ends with its own exit statuses") {
+  for (const char* command : {"ingest", "check", "report", "runs", "sql", "schema", "export"}) {
+    INFO(std::string(command));
+    const auto r = run_cachedb(std::string(command) + " --help");
+    CHECK(r.exit_code == 0);
+    const auto at = r.out.rfind("Exit status:");
+    REQUIRE(at != std::string::npos);
+    CHECK(r.out.find("64 bad command line", at) != std::string::npos);
+  }
+  CHECK(run_cachedb("--help").out.find("may also follow the command") != std::string::npos);
+}
+
+TEST_CASE("--csv, --tsv and --json are shorthands for --format") {
+  testing::TempDir dir;
+  const std::string db = "--db " + ingested_db(dir);
+  for (const char* format : {"csv", "tsv", "json"}) {
+    INFO(std::string(format));
+    const std::string report = db + " report --matrix os-by-target --totals";
+    CHECK(run_cachedb(report + " --" + format).out == run_cachedb(report + " --format " + format).out);
+    const std::string sql = db + " sql 'SELECT os, count(*) AS n FROM specs GROUP BY os'";
+    CHECK(run_cachedb(sql + " --" + format).out == run_cachedb(sql + " --format " + format).out);
+  }
+  CHECK(run_cachedb(db + " sql 'SELECT 1 AS a' --nl").out == "{\"a\":1}\n");
+}
+
+TEST_CASE("runs: --run N names a run that exists, else exit 1 saying so") {
+  testing::TempDir dir;
+  const std::string db = "--db " + ingested_db(dir);
+  const auto one = run_cachedb(db + " runs --run 1 --json");
+  CHECK(one.exit_code == 0);
+  CHECK(one.out.starts_with("[{\"id\":1,"));
+  const auto none = run_cachedb(db + " runs --run 99");
+  CHECK(none.exit_code == 1);
+  CHECK(none.out.empty());
+  CHECK(none.err.find("there is no run 99") != std::string::npos);
+}
+
+TEST_CASE("--color: log levels and a table's dimmed zeros follow --color, $NO_COLOR and $TERM") {
+  testing::TempDir dir;
+  const std::string path = ingested_db(dir);
+  const std::string report = " report --matrix os-by-target --release nowhere2 --db " + path;
+  const std::string table = " report --matrix os-by-target --db " + path;
+  const std::string dim = "\x1b[2m";
+  // Not a terminal: no colour unless asked for.
+  CHECK(run_cachedb(report).err.starts_with("warning: "));
+  CHECK(run_cachedb(table).out.find(dim) == std::string::npos);
+  CHECK(run_cachedb("--color always" + report).err.find("\x1b[") != std::string::npos);
+  CHECK(run_cachedb("--color always" + table).out.find(dim) != std::string::npos);
+  CHECK(run_cachedb(table + " --color always").out.find(dim) != std::string::npos);
+  CHECK(run_cachedb("--color never" + table).out.find(dim) == std::string::npos);
+
+  // On a terminal (script(1) gives one): colour, unless NO_COLOR or TERM=dumb.
+  if (std::system("command -v script >/dev/null 2>&1") != 0) {
+    MESSAGE("script(1) is not installed: skipping the terminal half");
+    return;
+  }
+  const auto on_tty = [&](const std::string& env, const std::string& args) {
+    const std::string inner = env + " " + shell_quote(std::getenv("CACHEDB_BINARY")) + args;
+    const auto out = dir / "tty.out";
+    const std::string cmd = "script -qec " + shell_quote(inner) + " /dev/null >" + shell_quote(out.string()) +
+                            " 2>&1 </dev/null";
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    return testing::read_text(out);
+  };
+  CHECK(on_tty("env -u NO_COLOR TERM=xterm", table).find(dim) != std::string::npos);
+  CHECK(on_tty("env TERM=xterm NO_COLOR=1", table).find(dim) == std::string::npos);
+  CHECK(on_tty("env -u NO_COLOR TERM=dumb", table).find(dim) == std::string::npos);
+  CHECK(on_tty("env TERM=xterm NO_COLOR=1", table + " --color always").find(dim) != std::string::npos);
+  CHECK(on_tty("env -u NO_COLOR TERM=xterm", table + " --color never").find(dim) == std::string::npos);
 }
 
 TEST_SUITE_END();

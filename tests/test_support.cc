@@ -136,19 +136,30 @@ std::string shell_quote(const std::string& s) {
   return out + "'";
 }
 
-CommandResult run_cachedb(const std::string& args) {
+namespace {
+
+CommandResult run_cachedb_from(const std::string& args, const std::string* input) {
   const char* binary = std::getenv("CACHEDB_BINARY");
   if (!binary) throw std::runtime_error("CACHEDB_BINARY is not set (run through meson test)");
   TempDir scratch;
-  const auto out = scratch / "out", err = scratch / "err";
+  const auto out = scratch / "out", err = scratch / "err", in = scratch / "in";
+  if (input) write_text(in, *input);
   const std::string cmd = shell_quote(binary) + " " + args + " >" + shell_quote(out.string()) + " 2>" +
-                          shell_quote(err.string()) + " </dev/null";
+                          shell_quote(err.string()) + " <" + (input ? shell_quote(in.string()) : "/dev/null");
   const int status = std::system(cmd.c_str());
   CommandResult r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   r.out = read_text(out);
   r.err = read_text(err);
   return r;
+}
+
+}  // namespace
+
+CommandResult run_cachedb(const std::string& args) { return run_cachedb_from(args, nullptr); }
+
+CommandResult run_cachedb_with_input(const std::string& args, const std::string& input) {
+  return run_cachedb_from(args, &input);
 }
 
 Background::Background(const std::vector<std::string>& args) {

@@ -90,6 +90,9 @@ struct CommandResult {
 // Runs the built cachedb binary with `args` (a shell-quoted string).
 CommandResult run_cachedb(const std::string& args);
 
+// Same, with `input` on its stdin.
+CommandResult run_cachedb_with_input(const std::string& args, const std::string& input);
+
 // Quotes a string for /bin/sh.
 std::string shell_quote(const std::string& s);
 

@@ -22,11 +22,11 @@ Runner add_check_command(CLI::App& app, const GlobalOptions&) {
   cmd->add_option("paths", args->paths, "Pages, or directories searched for *.md")->required();
   cmd->add_option("--max-page-bytes", args->max_page_bytes, "Reject, unread, any file larger than this many bytes")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(whole_number(1, std::numeric_limits<long long>::max()));
   add_threads_option(cmd, args->threads);
   cmd->footer("Exit status: 0 every page is good; 2 some pages would be rejected (each is logged with its file "
               "and line); 1 fatal (a path does not exist, or the process ran out of file descriptors or memory while "
-              "walking the tree, which then went partly unchecked).");
+              "walking the tree, which then went partly unchecked); 64 bad command line.");
   return [cmd, args]() -> int {
     if (!*cmd) return -1;
     const auto console = spdlog::default_logger()->level();

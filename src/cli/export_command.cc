@@ -17,6 +17,8 @@ Runner add_export_command(CLI::App& app, const GlobalOptions& global) {
                 "opens read-only anywhere (a read-only mount, an image layer); safe while an ingest runs");
   cmd->add_option("out", args->target, "The copy to write, e.g. cachedb-copy.sqlite")->required();
   cmd->add_flag("--force", args->force, "Replace OUT when it exists");
+  cmd->footer("Exit status: 0 the copy is written; 1 it could not be (nothing is left behind; also when OUT exists "
+              "without --force, or the database cannot be read); 64 bad command line.");
   return [cmd, args, &global]() -> int {
     if (!*cmd) return -1;
     export_database(resolve_db_path(global.db), args->target, args->force);

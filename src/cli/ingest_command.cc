@@ -62,11 +62,11 @@ Runner add_ingest_command(CLI::App& app, const GlobalOptions& global) {
   cmd->footer(
       "Exit status: 0 every page read; 2 some pages rejected (the others are committed; --prune then removed "
       "nothing unless --force); 1 fatal, nothing changed (also when another ingest is running on the database, or "
-      "when the process runs out of file descriptors or memory while walking the tree).");
+      "when the process runs out of file descriptors or memory while walking the tree); 64 bad command line.");
   cmd->add_option("--max-page-bytes", args->options.max_page_bytes,
                   "Reject, unread, any file larger than this many bytes")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(whole_number(1, std::numeric_limits<long long>::max()));
   add_threads_option(cmd, args->options.threads);
   return [cmd, args, &global]() -> int {
     if (!*cmd) return -1;

@@ -1,5 +1,8 @@
 // cachedb: Spack build-cache pages in SQLite, with reports on top.
+#include <unistd.h>
+
 #include <csignal>
+#include <string>
 #include <vector>
 
 #if defined(__GLIBC__)
@@ -8,17 +11,20 @@
 
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
+#include <fmt/core.h>
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
 #include "error.h"
+#include "report/render.h"
 #include "storage/database.h"
 
 namespace {
 
-void setup_logging(int verbosity) {
-  // stdout carries only results; every log line goes to stderr.
-  auto logger = spdlog::stderr_color_mt("cachedb");
+void setup_logging(int verbosity, bool color) {
+  // stdout carries only results; every log line goes to stderr, coloured by
+  // level when --color (and $NO_COLOR, $TERM, a terminal) allow it.
+  auto logger = spdlog::stderr_color_mt("cachedb", color ? spdlog::color_mode::always : spdlog::color_mode::never);
   logger->set_pattern("%^%l%$: %v");
   spdlog::set_default_logger(logger);
   spdlog::set_level(verbosity < 0 ? spdlog::level::err
@@ -49,15 +55,26 @@ int main(int argc, char** argv) {
   cachedb::configure_sqlite();
   CLI::App app{"cachedb: Spack binary build-cache contents in SQLite, with reports"};
   app.require_subcommand(1);
+  // Global options are also taken after the command's name (cachedb report
+  // ... --db x.sqlite): the commands, made below, inherit this.
+  app.fallthrough();
+  app.set_version_flag("--version", std::string("cachedb ") + CACHEDB_VERSION);
   app.footer(
+      "Global options may also follow the command. Each command's --help ends with its own exit statuses.\n"
       "Exit status: 0 success; 1 fatal error (an ingest then changed nothing); "
       "2 ingest rejected some pages (the rest is committed); 64 bad command line.");
   GlobalOptions global;
   bool quiet = false;
   int verbose = 0;
+  std::string color = "auto";
   app.add_option("--db", global.db, "Database file (default: $CACHEDB_DB, else ./cachedb.sqlite)");
   app.add_flag("-q,--quiet", quiet, "Log errors only");
   app.add_flag("-v,--verbose", verbose, "Also log each page's data-quality findings and other details");
+  app.add_option("--color", color,
+                 "auto (on a terminal, unless $NO_COLOR is set or $TERM is dumb), always or never: "
+                 "coloured log levels, dimmed zeros in tables")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->capture_default_str();
 
   const std::vector<Runner> runners = {
       add_ingest_command(app, global),
@@ -71,15 +88,15 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
+  } catch (const CLI::Success& e) {  // --help, --version
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     app.exit(e);
     return kExitUsage;
   }
-  setup_logging(quiet ? -1 : verbose);
+  const auto color_choice = cachedb::parse_color_choice(color);
+  global.color_stdout = cachedb::use_color(color_choice, STDOUT_FILENO);
+  setup_logging(quiet ? -1 : verbose, cachedb::use_color(color_choice, STDERR_FILENO));
   // Past a file-size limit (ulimit -f) the kernel would kill the process with
   // SIGXFSZ mid-write; ignored, the write fails with EFBIG instead, SQLite
   // reports it, and the run rolls back with a message like any full disk.
@@ -88,6 +105,10 @@ int main(int argc, char** argv) {
   try {
     for (const auto& run : runners)
       if (int code = run(); code >= 0) return code;
+  } catch (const UsageError& e) {
+    spdlog::error("{}", e.what());
+    fmt::print(stderr, "Run with --help for more information.\n");
+    return kExitUsage;
   } catch (const cachedb::Error& e) {
     spdlog::error("{}", e.what());
     return kExitFatal;

@@ -47,16 +47,22 @@ Runner add_report_command(CLI::App& app, const GlobalOptions& global) {
   auto* matrix = cmd->add_option("--matrix", args->matrix,
                                  "ROWS-by-COLS, e.g. stacks-by-target, os-by-target, compilers-by-os");
   cmd->add_flag("--list", args->list, "List the canned matrices with a line on each")->excludes(matrix);
-  cmd->add_option("--format", args->format, "table, csv, tsv, json, markdown or html")->capture_default_str();
+  add_format_options(cmd, args->format, {"table", "csv", "tsv", "json", "markdown", "md", "html"});
   cmd->add_option("--count", args->count, "What a cell counts: specs (binaries) or packages")
       ->check(CLI::IsMember({"specs", "packages"}))
       ->capture_default_str();
-  cmd->add_option("--release", args->releases, "Only this release (repeatable: any of them)");
+  cmd->add_option("--release", args->releases, "Only this release (repeatable: any of them)")
+      ->allow_extra_args(false);
   cmd->add_option("--filter", args->filters,
                   "DIM=VALUE, e.g. os=rhel8 (repeatable: same DIM means any of the values, "
-                  "different DIMs must all hold)");
+                  "different DIMs must all hold)")
+      ->allow_extra_args(false);
   cmd->add_flag("--totals", args->totals, "Add a total column and row (distinct counts, not sums)");
   cmd->add_flag("--include-root", args->options.include_root, "Keep the 'root' pseudo-stack");
+  cmd->footer(
+      "Exit status: 0 success (also when a --release or --filter value matches nothing: a warning says so); "
+      "1 fatal (the database cannot be read); 64 bad command line (unknown option, format, matrix or dimension, "
+      "a --filter without DIM=VALUE, no --matrix).");
   return [cmd, args, &global]() -> int {
     if (!*cmd) return -1;
     if (args->list) {
@@ -65,17 +71,23 @@ Runner add_report_command(CLI::App& app, const GlobalOptions& global) {
       return std::cout ? kExitOk : kExitFatal;
     }
     if (args->matrix.empty()) {
-      spdlog::error("report: give --matrix ROWS-by-COLS, or --list to see the canned ones");
-      return kExitUsage;
+      throw UsageError("report: give --matrix ROWS-by-COLS, or --list to see the canned ones");
     }
     RenderOptions render_options;
     render_options.format = parse_format(args->format);
     render_options.totals = args->totals;
-    render_options.tty = stdout_is_terminal();
+    render_options.tty = global.color_stdout;
     auto options = args->options;
     options.count = args->count == "packages" ? Count::Packages : Count::Specs;
-    for (const auto& r : args->releases) options.scope.add("release", r);
-    for (const auto& f : args->filters) options.scope.add_filter(f);
+    // The matrix's name and the filters are the command line's: checked
+    // before the database is opened, and a mistake there is a usage error.
+    try {
+      parse_matrix_name(args->matrix);
+      for (const auto& r : args->releases) options.scope.add("release", r);
+      for (const auto& f : args->filters) options.scope.add_filter(f);
+    } catch (const Error& e) {
+      throw UsageError(e.what());
+    }
     auto db = open_database(resolve_db_path(global.db), OpenMode::ReadOnly);
     std::cout << render(run_matrix(db, args->matrix, options), render_options);
     std::cout.flush();

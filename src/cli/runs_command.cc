@@ -149,10 +149,14 @@ Runner add_runs_command(CLI::App& app, const GlobalOptions& global) {
   auto args = std::make_shared<RunsArgs>();
   auto* cmd = app.add_subcommand("runs", "Show recent ingest runs, their rejected pages and data-quality findings");
   cmd->add_option("-n,--limit", args->limit, "How many runs, newest first")->capture_default_str()->check(
-      CLI::PositiveNumber);
-  cmd->add_option("--run", args->run, "Show only this run");
-  cmd->add_option("--notes", args->notes, "Rejections and findings shown per run (-1: all)")->capture_default_str();
+      whole_number(1));
+  cmd->add_option("--run", args->run, "Show only this run")->check(whole_number(1, std::numeric_limits<long long>::max()));
+  cmd->add_option("--notes", args->notes, "Rejections and findings shown per run (-1: all)")
+      ->capture_default_str()
+      ->check(whole_number(-1));
   cmd->add_flag("--json", args->json, "Print the runs as a JSON array");
+  cmd->footer("Exit status: 0 success; 1 no such run (--run), or the database cannot be read; "
+              "64 bad command line (unknown option, a count out of range).");
   return [cmd, args, &global]() -> int {
     if (!*cmd) return -1;
     const auto path = resolve_db_path(global.db);
@@ -160,6 +164,7 @@ Runner add_runs_command(CLI::App& app, const GlobalOptions& global) {
     IngestLockProbe lock(path);
     auto db = open_database(path, OpenMode::ReadOnly);
     const auto runs = recent_runs(db, args->limit, args->run, [&lock] { return lock.ingest_running(); });
+    if (args->run && runs.empty()) throw Error(fmt::format("runs: there is no run {} ('cachedb runs' lists them)", *args->run));
     std::cout << (args->json ? render_json(db, runs, args->notes) : render_text(db, runs, args->notes));
     std::cout.flush();
     return std::cout ? kExitOk : kExitFatal;

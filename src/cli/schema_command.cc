@@ -9,6 +9,7 @@ namespace cachedb::cli {
 Runner add_schema_command(CLI::App& app, const GlobalOptions&) {
   // The schema is the one this cachedb builds, so no database is needed.
   auto* cmd = app.add_subcommand("schema", "Describe the views and tables, a line on each column");
+  cmd->footer("Exit status: 0 success; 64 bad command line.");
   return [cmd]() -> int {
     if (!*cmd) return -1;
     std::cout << render_schema_doc(schema_doc());

@@ -26,13 +26,22 @@ constexpr const char* kStyle = R"css(
   .legend span { display: inline-block; width: 28px; height: 12px; vertical-align: middle; border: 1px solid #d0d7de; }
 )css";
 
-std::string page(const std::string& title, const std::string& note, const std::string& body) {
+}  // namespace
+
+std::string html_page_head(const std::string& title, const std::string& note) {
   return fmt::format(
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-      "<title>{0}</title>\n<style>{1}</style>\n</head>\n<body>\n<h1>{0}</h1>\n<p class=\"note\">{2}</p>\n{3}"
-      "</body>\n</html>\n",
-      html_escape(title), kStyle, note, body);
+      "<title>{0}</title>\n<style>{1}</style>\n</head>\n<body>\n<h1>{0}</h1>\n<p class=\"note\">{2}</p>\n",
+      html_escape(title), kStyle, note);
+}
+
+std::string html_page_tail() { return "</body>\n</html>\n"; }
+
+namespace {
+
+std::string page(const std::string& title, const std::string& note, const std::string& body) {
+  return html_page_head(title, note) + body + html_page_tail();
 }
 
 // A cell's background: blue, from transparent (0) to strong (the largest cell).
@@ -87,23 +96,6 @@ std::string render_html_matrix(const Matrix& m, bool totals) {
                    "</span> about {} &nbsp; <span style=\"background: rgba(9, 105, 218, 0.9)\"></span> {} (the largest cell)</p>\n",
                    max / 2, max);
   return page("cachedb: " + m.name, scope_note(m), t);
-}
-
-std::string render_html_table(const std::string& title, const Grid& g, const std::vector<bool>& right_aligned) {
-  std::string t = "<table>\n<thead><tr>";
-  if (!g.empty())
-    for (const auto& h : g.front()) t += "<th scope=\"col\">" + html_escape(h) + "</th>";
-  t += "</tr></thead>\n<tbody>\n";
-  for (std::size_t l = 1; l < g.size(); ++l) {
-    t += "<tr>";
-    for (std::size_t i = 0; i < g[l].size(); ++i)
-      t += fmt::format("<td{}>{}</td>", i < right_aligned.size() && right_aligned[i] ? "" : " class=\"text\"",
-                       html_escape(g[l][i]));
-    t += "</tr>\n";
-  }
-  t += "</tbody>\n</table>\n";
-  return page("cachedb: query", fmt::format("{} row{}", g.empty() ? 0 : g.size() - 1, g.size() == 2 ? "" : "s"),
-              "<pre>" + html_escape(title) + "</pre>\n" + t);
 }
 
 }  // namespace cachedb

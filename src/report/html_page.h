@@ -11,7 +11,9 @@ namespace cachedb {
 // The matrix as a heat-map table: the darker a cell, the more it counts.
 std::string render_html_matrix(const Matrix& m, bool totals);
 
-// A plain table of query results; `right_aligned` marks numeric columns.
-std::string render_html_table(const std::string& title, const Grid& g, const std::vector<bool>& right_aligned);
+// The page around any body: its head, title and note (HTML, not escaped), then
+// the closing tags. Written apart so that a body can be streamed in between.
+std::string html_page_head(const std::string& title, const std::string& note);
+std::string html_page_tail();
 
 }  // namespace cachedb

@@ -1,11 +1,19 @@
 #include "report/query_result.h"
 
-#include <set>
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <map>
 
 #include <fmt/format.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "report/html_page.h"
@@ -19,6 +27,28 @@ namespace {
 struct Prepared {
   sqlite3_stmt* stmt = nullptr;
   ~Prepared() { sqlite3_finalize(stmt); }
+};
+
+// The statement's clock: SQLite calls the handler every kSteps virtual-machine
+// steps, and a non-zero return interrupts the statement.
+struct Deadline {
+  static constexpr int kSteps = 10000;
+  std::chrono::steady_clock::time_point at;
+  bool passed = false;
+  static int check(void* self) {
+    auto* d = static_cast<Deadline*>(self);
+    d->passed = d->passed || std::chrono::steady_clock::now() >= d->at;
+    return d->passed ? 1 : 0;
+  }
+};
+
+// The handler is the connection's, not the statement's: removed when the
+// query ends, however it ends.
+struct ProgressHandler {
+  sqlite3* h = nullptr;
+  ~ProgressHandler() {
+    if (h) sqlite3_progress_handler(h, 0, nullptr, nullptr);
+  }
 };
 
 bool only_space_or_comments(const char* p) {
@@ -35,62 +65,391 @@ bool only_space_or_comments(const char* p) {
   return true;
 }
 
-std::vector<bool> numeric_columns(const QueryResult& r) {
-  std::vector<bool> numeric(r.columns.size(), false);
-  for (std::size_t c = 0; c < r.columns.size(); ++c) {
-    bool any = false, all = true;
-    for (const auto& row : r.rows) {
-      const auto t = row[c].type;
-      if (t == QueryValue::Type::Null) continue;
-      any = true;
-      all = all && (t == QueryValue::Type::Integer || t == QueryValue::Type::Real);
+// What --param NAME matches: 'x' for :x, $x and @x; 'N' for ?N and for the
+// N-th plain '?'.
+std::string param_key(const char* statement_name, int index) {
+  if (!statement_name || statement_name[0] == '?') return std::to_string(index);
+  return statement_name + 1;
+}
+
+std::string key_of_given_name(std::string name) {
+  if (!name.empty() && (name[0] == ':' || name[0] == '$' || name[0] == '@' || name[0] == '?')) name.erase(0, 1);
+  // '?01' and '1' are the same parameter.
+  if (!name.empty() && std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    const auto first = name.find_first_not_of('0');
+    name = first == std::string::npos ? "0" : name.substr(first);
+  }
+  return name;
+}
+
+// How the query spells a parameter, for messages: ':x', '?2'.
+std::string spelled(sqlite3_stmt* stmt, int index) {
+  const char* name = sqlite3_bind_parameter_name(stmt, index);
+  return name ? name : fmt::format("?{}", index);
+}
+
+// As the sqlite3 shell's .param set: a whole number that fits 64 bits is an
+// integer, a finite decimal number (1.5, -2e3, .5) a real, anything else text.
+void bind_value(sqlite3_stmt* stmt, int index, const QueryParam& p) {
+  const std::string& v = p.value;
+  if (!p.text && !v.empty() && v.find_first_not_of("0123456789+-.eE") == std::string::npos &&
+      v.find_first_of("0123456789") != std::string::npos) {
+    const char* begin = v.data() + (v[0] == '+' ? 1 : 0);
+    const char* end = v.data() + v.size();
+    std::int64_t integer = 0;
+    if (auto [at, ec] = std::from_chars(begin, end, integer); ec == std::errc() && at == end) {
+      sqlite3_bind_int64(stmt, index, integer);
+      return;
     }
-    numeric[c] = any && all;
+    char* stop = nullptr;
+    errno = 0;
+    const double real = std::strtod(v.c_str(), &stop);
+    if (stop == v.c_str() + v.size() && std::isfinite(real) && errno != ERANGE) {
+      sqlite3_bind_double(stmt, index, real);
+      return;
+    }
   }
-  return numeric;
+  sqlite3_bind_text(stmt, index, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
 }
 
-Grid grid(const QueryResult& r) {
-  Grid g{r.columns};
-  for (const auto& row : r.rows) {
-    std::vector<std::string> line;
-    for (const auto& v : row) line.push_back(v.text);
-    g.push_back(std::move(line));
+void bind_params(sqlite3_stmt* stmt, const std::vector<QueryParam>& params) {
+  const int count = sqlite3_bind_parameter_count(stmt);
+  std::map<std::string, std::vector<int>> by_key;
+  for (int i = 1; i <= count; ++i) by_key[param_key(sqlite3_bind_parameter_name(stmt, i), i)].push_back(i);
+  std::vector<bool> bound(static_cast<std::size_t>(count) + 1, false);
+  for (const auto& p : params) {
+    const auto it = by_key.find(key_of_given_name(p.name));
+    if (it == by_key.end())
+      throw Error(fmt::format("sql: --param {}: the query has no parameter :{} (nor ${}, @{} or ?N)", p.name,
+                              key_of_given_name(p.name), key_of_given_name(p.name), key_of_given_name(p.name)));
+    for (int i : it->second) {
+      bind_value(stmt, i, p);
+      bound[static_cast<std::size_t>(i)] = true;
+    }
   }
-  return g;
+  for (int i = 1; i <= count; ++i)
+    if (!bound[static_cast<std::size_t>(i)])
+      throw Error(fmt::format("sql: the query uses {} but no --param {}=VALUE was given", spelled(stmt, i),
+                              param_key(sqlite3_bind_parameter_name(stmt, i), i)));
 }
 
-std::string render_json(const QueryResult& r) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
-  w.StartObject();
-  w.Key("columns");
-  w.StartArray();
-  for (const auto& c : r.columns) w.String(c.c_str(), static_cast<rapidjson::SizeType>(c.size()));
-  w.EndArray();
-  w.Key("rows");
-  w.StartArray();
-  for (const auto& row : r.rows) {
-    w.StartArray();
-    for (const auto& v : row) {
-      switch (v.type) {
-        case QueryValue::Type::Null: w.Null(); break;
-        case QueryValue::Type::Integer: w.Int64(std::stoll(v.text)); break;
-        case QueryValue::Type::Real: w.RawValue(v.text.c_str(), v.text.size(), rapidjson::kNumberType); break;
-        default: w.String(v.text.c_str(), static_cast<rapidjson::SizeType>(v.text.size()));
+void read_row(sqlite3_stmt* stmt, std::vector<QueryValue>& row) {
+  for (int i = 0; i < static_cast<int>(row.size()); ++i) {
+    auto& v = row[static_cast<std::size_t>(i)];
+    v = QueryValue{};
+    switch (sqlite3_column_type(stmt, i)) {
+      case SQLITE_NULL: continue;
+      case SQLITE_INTEGER:
+        v.type = QueryValue::Type::Integer;
+        v.integer = sqlite3_column_int64(stmt, i);
+        break;
+      case SQLITE_FLOAT:
+        v.type = QueryValue::Type::Real;
+        v.real = sqlite3_column_double(stmt, i);
+        break;
+      case SQLITE_BLOB: v.type = QueryValue::Type::Blob; break;
+      default: v.type = QueryValue::Type::Text;
+    }
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
+    v.text = std::string_view(text ? text : "", static_cast<std::size_t>(sqlite3_column_bytes(stmt, i)));
+  }
+}
+
+// ---- writers ---------------------------------------------------------------
+
+class CsvWriter final : public RowSink {
+ public:
+  CsvWriter(RowOutput& out, bool tsv) : out_(out), tsv_(tsv) {}
+  void begin(const std::vector<QueryColumn>& columns) override {
+    // Written with the first row (at once), or at the end when there is none.
+    for (std::size_t i = 0; i < columns.size(); ++i) field(i, columns[i].name);
+    line_end();
+  }
+  void row(const std::vector<QueryValue>& values) override {
+    for (std::size_t i = 0; i < values.size(); ++i) field(i, values[i].text);
+    line_end();
+    out_.row_done();
+  }
+  void end() override {}
+
+ private:
+  void field(std::size_t i, std::string_view s) {
+    auto& b = out_.buffer();
+    if (i) b += tsv_ ? '\t' : ',';
+    if (tsv_) append_tsv_field(b, s);
+    else append_csv_field(b, s);
+  }
+  void line_end() { out_.put(tsv_ ? "\n" : "\r\n"); }  // RFC 4180 line ends for CSV
+  RowOutput& out_;
+  bool tsv_;
+};
+
+// JSON values with RapidJSON's Writer, one value at a time; the punctuation
+// between rows is ours, so no row waits for the next.
+class JsonWriter final : public RowSink {
+ public:
+  JsonWriter(RowOutput& out, bool ndjson) : out_(out), ndjson_(ndjson) {}
+  void begin(const std::vector<QueryColumn>& columns) override {
+    names_.clear();
+    for (const auto& c : columns) names_.push_back(c.name);
+    if (ndjson_) return;
+    start();
+    w_.StartObject();
+    w_.Key("columns");
+    w_.StartArray();
+    for (const auto& c : columns) string(c.name);
+    w_.EndArray();
+    w_.EndObject();
+    // {"columns":[...]} without its closing brace, then the rows' array.
+    out_.put(std::string_view(buf_.GetString(), buf_.GetSize() - 1));
+    out_.put(",\"rows\":[");
+  }
+  void row(const std::vector<QueryValue>& values) override {
+    start();
+    if (ndjson_) {
+      w_.StartObject();
+      for (std::size_t i = 0; i < values.size(); ++i) {
+        w_.Key(names_[i].c_str(), static_cast<rapidjson::SizeType>(names_[i].size()));
+        value(values[i]);
       }
+      w_.EndObject();
+    } else {
+      w_.StartArray();
+      for (const auto& v : values) value(v);
+      w_.EndArray();
+      if (rows_++) out_.put(",");
     }
-    w.EndArray();
+    out_.put(std::string_view(buf_.GetString(), buf_.GetSize()));
+    if (ndjson_) out_.put("\n");
+    out_.row_done();
   }
-  w.EndArray();
-  w.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize()) + "\n";
+  void end() override {
+    if (!ndjson_) out_.put("]}\n");
+  }
+
+ private:
+  void start() {
+    buf_.Clear();
+    w_.Reset(buf_);
+  }
+  void string(std::string_view s) { w_.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
+  void value(const QueryValue& v) {
+    switch (v.type) {
+      case QueryValue::Type::Null: w_.Null(); break;
+      case QueryValue::Type::Integer: w_.Int64(v.integer); break;
+      // JSON has no infinity (SQLite's 1e999): null, as JSON.stringify does.
+      case QueryValue::Type::Real:
+        if (std::isfinite(v.real)) w_.Double(v.real);
+        else w_.Null();
+        break;
+      default: string(v.text);
+    }
+  }
+  RowOutput& out_;
+  bool ndjson_;
+  std::vector<std::string> names_;
+  std::size_t rows_ = 0;
+  rapidjson::StringBuffer buf_;
+  rapidjson::Writer<rapidjson::StringBuffer> w_;
+};
+
+// A column's alignment is decided by the first row: right for a number; for a
+// NULL, right when the column is declared numeric.
+std::vector<bool> right_aligned_from(const std::vector<QueryColumn>& columns, const std::vector<QueryValue>* first) {
+  std::vector<bool> right(columns.size());
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    const bool null = !first || (*first)[i].type == QueryValue::Type::Null;
+    right[i] = null ? columns[i].declared_numeric() : (*first)[i].numeric();
+  }
+  return right;
 }
+
+class MarkdownWriter final : public RowSink {
+ public:
+  explicit MarkdownWriter(RowOutput& out) : out_(out) {}
+  void begin(const std::vector<QueryColumn>& columns) override { columns_ = columns; }
+  void row(const std::vector<QueryValue>& values) override {
+    if (!header_done_) header(&values);
+    auto& b = out_.buffer();
+    b += "|";
+    for (const auto& v : values) {
+      b += ' ';
+      append_markdown_cell(b, v.text);
+      b += " |";
+    }
+    b += "\n";
+    out_.row_done();
+  }
+  void end() override {
+    if (!header_done_) header(nullptr);
+  }
+
+ private:
+  void header(const std::vector<QueryValue>* first) {
+    header_done_ = true;
+    if (columns_.empty()) return;
+    auto& b = out_.buffer();
+    b += "|";
+    for (const auto& c : columns_) {
+      b += ' ';
+      append_markdown_cell(b, c.name);
+      b += " |";
+    }
+    b += "\n|";
+    for (bool right : right_aligned_from(columns_, first)) b += right ? " ---: |" : " --- |";
+    b += "\n";
+  }
+  RowOutput& out_;
+  std::vector<QueryColumn> columns_;
+  bool header_done_ = false;
+};
+
+class HtmlWriter final : public RowSink {
+ public:
+  HtmlWriter(RowOutput& out, std::string sql) : out_(out), sql_(std::move(sql)) {}
+  void begin(const std::vector<QueryColumn>& columns) override {
+    // The row count goes below the table: it is known only at the end.
+    out_.put(html_page_head("cachedb: query", "One query's result."));
+    out_.put("<pre>" + html_escape(sql_) + "</pre>\n<table>\n<thead><tr>");
+    for (const auto& c : columns) out_.put("<th scope=\"col\">" + html_escape(c.name) + "</th>");
+    out_.put("</tr></thead>\n<tbody>\n");
+  }
+  void row(const std::vector<QueryValue>& values) override {
+    ++rows_;
+    auto& b = out_.buffer();
+    b += "<tr>";
+    for (const auto& v : values) {
+      // Numbers right-aligned (the default), text left, NULL greyed.
+      b += v.numeric() ? "<td>" : v.type == QueryValue::Type::Null ? "<td class=\"null\">" : "<td class=\"text\">";
+      b += html_escape(v.text);
+      b += "</td>";
+    }
+    b += "</tr>\n";
+    out_.row_done();
+  }
+  void end() override {
+    out_.put(fmt::format("</tbody>\n</table>\n<p class=\"note\">{} row{}</p>\n", rows_, rows_ == 1 ? "" : "s"));
+    out_.put(html_page_tail());
+  }
+
+ private:
+  RowOutput& out_;
+  std::string sql_;
+  std::size_t rows_ = 0;
+};
+
+// Columns two spaces apart, trailing spaces trimmed, widths in code points,
+// sized on a first window of rows (see make_row_writer).
+class AlignedWriter final : public RowSink {
+ public:
+  explicit AlignedWriter(RowOutput& out) : out_(out) {}
+  void begin(const std::vector<QueryColumn>& columns) override {
+    header_.clear();
+    for (const auto& c : columns) header_.push_back(c.name);
+  }
+  void row(const std::vector<QueryValue>& values) override {
+    if (sized_) {
+      write_line(values);
+      out_.row_done();
+      return;
+    }
+    Held held;
+    for (const auto& v : values) {
+      held.cells.emplace_back(v.text);
+      held.types.push_back(v.type);
+      window_bytes_ += v.text.size() + sizeof(std::string);
+    }
+    window_.push_back(std::move(held));
+    if (window_.size() >= kTableWindowRows || window_bytes_ >= kTableWindowBytes) release_window();
+  }
+  void end() override {
+    if (!sized_) release_window();
+  }
+  void stopped() override { end(); }
+
+ private:
+  struct Held {
+    std::vector<std::string> cells;
+    std::vector<QueryValue::Type> types;
+  };
+  // Sizes the columns on the header and the held rows, writes them, and
+  // from then on writes each row as it comes.
+  void release_window() {
+    sized_ = true;
+    const std::size_t n = header_.size();
+    if (n == 0) return;
+    width_.assign(n, 0);
+    right_.assign(n, false);
+    std::vector<bool> any(n, false), all(n, true);
+    for (std::size_t i = 0; i < n; ++i) width_[i] = width_of(header_[i]);
+    for (const auto& r : window_)
+      for (std::size_t i = 0; i < n; ++i) {
+        width_[i] = std::max(width_[i], width_of(r.cells[i]));
+        if (r.types[i] == QueryValue::Type::Null) continue;
+        any[i] = true;
+        all[i] = all[i] && (r.types[i] == QueryValue::Type::Integer || r.types[i] == QueryValue::Type::Real);
+      }
+    for (std::size_t i = 0; i < n; ++i) right_[i] = any[i] && all[i];
+    write_cells(header_);
+    for (const auto& r : window_) write_cells(r.cells);
+    window_.clear();
+    window_.shrink_to_fit();
+    out_.row_done();
+  }
+  template <typename Cells>
+  void write_cells(const Cells& cells) {
+    auto& b = out_.buffer();
+    const std::size_t start = b.size();
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+      if (i) b += "  ";
+      std::string_view s = cells[i];
+      const std::size_t w = width_of(s);
+      const std::size_t fill = width_[i] > w ? width_[i] - w : 0;
+      if (right_[i]) b.append(fill, ' ');
+      b.append(s);
+      if (!right_[i]) b.append(fill, ' ');
+    }
+    while (b.size() > start && b.back() == ' ') b.pop_back();
+    b += '\n';
+  }
+  void write_line(const std::vector<QueryValue>& values) {
+    line_.clear();
+    for (const auto& v : values) line_.push_back(v.text);
+    write_cells(line_);
+  }
+  RowOutput& out_;
+  std::vector<std::string> header_;
+  std::vector<Held> window_;
+  std::size_t window_bytes_ = 0;
+  bool sized_ = false;
+  std::vector<std::size_t> width_;
+  std::vector<bool> right_;
+  std::vector<std::string_view> line_;
+};
 
 }  // namespace
 
-QueryResult run_query(SQLite::Database& db, const std::string& sql,
-                      const std::vector<std::pair<std::string, std::string>>& params) {
+bool QueryColumn::declared_numeric() const {
+  // SQLite's affinity rules: INT gives INTEGER; REAL, FLOA, DOUB give REAL;
+  // NUMERIC and DECIMAL give NUMERIC. Text affinity comes first (CHAR, CLOB, TEXT).
+  std::string t;
+  for (char c : decltype_) t += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (t.find("INT") != std::string::npos) return true;
+  if (t.find("CHAR") != std::string::npos || t.find("CLOB") != std::string::npos ||
+      t.find("TEXT") != std::string::npos || t.find("BLOB") != std::string::npos || t.empty())
+    return false;
+  return true;
+}
+
+QueryParam parse_param(const std::string& arg, bool text) {
+  const auto eq = arg.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw Error(fmt::format("--param '{}': expected NAME=VALUE, e.g. release=develop", arg));
+  return {arg.substr(0, eq), arg.substr(eq + 1), text};
+}
+
+void run_query(SQLite::Database& db, const std::string& sql, const std::vector<QueryParam>& params, RowSink& sink,
+               const QueryOptions& options) {
   sqlite3* h = db.getHandle();
   Prepared p;
   const char* tail = nullptr;
@@ -101,63 +460,92 @@ QueryResult run_query(SQLite::Database& db, const std::string& sql,
   if (!sqlite3_stmt_readonly(p.stmt))
     throw Error("sql: refused, the statement would write; 'cachedb sql' is read-only "
                 "(the database changes only through 'cachedb ingest')");
+  bind_params(p.stmt, params);
 
-  std::set<std::string> given;
-  for (const auto& [name, value] : params) {
-    const std::string key = ":" + name;
-    const int index = sqlite3_bind_parameter_index(p.stmt, key.c_str());
-    if (index == 0) throw Error(fmt::format("sql: --param {}: the query has no parameter {}", name, key));
-    sqlite3_bind_text(p.stmt, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
-    given.insert(key);
-  }
-  for (int i = 1; i <= sqlite3_bind_parameter_count(p.stmt); ++i) {
-    const char* name = sqlite3_bind_parameter_name(p.stmt, i);
-    if (!name) throw Error("sql: use named parameters (:name) with --param name=value, not '?'");
-    if (!given.count(name))
-      throw Error(fmt::format("sql: the query uses {} but no --param {}=VALUE was given", name, name + 1));
+  Deadline deadline;
+  ProgressHandler handler;
+  if (options.timeout.count() > 0) {
+    deadline.at = std::chrono::steady_clock::now() + options.timeout;
+    sqlite3_progress_handler(h, Deadline::kSteps, &Deadline::check, &deadline);
+    handler.h = h;
   }
 
-  QueryResult r;
-  r.sql = sql;
   const int n = sqlite3_column_count(p.stmt);
-  for (int i = 0; i < n; ++i) r.columns.emplace_back(sqlite3_column_name(p.stmt, i));
+  std::vector<QueryColumn> columns;
+  for (int i = 0; i < n; ++i) {
+    const char* type = sqlite3_column_decltype(p.stmt, i);
+    columns.push_back({sqlite3_column_name(p.stmt, i), type ? type : ""});
+  }
+  sink.begin(columns);
+  std::vector<QueryValue> row(static_cast<std::size_t>(n));
   for (;;) {
     const int rc = sqlite3_step(p.stmt);
     if (rc == SQLITE_DONE) break;
     if (rc != SQLITE_ROW) {
+      sink.stopped();
       if ((rc & 0xff) == SQLITE_READONLY)
         throw Error("sql: refused, the statement would write; 'cachedb sql' opens the database read-only");
+      if (deadline.passed)
+        throw Error(fmt::format("sql: stopped by --timeout after {} s (rows already printed are all it had found)",
+                                static_cast<double>(options.timeout.count()) / 1000));
       throw Error(fmt::format("sql: {}", sqlite3_errmsg(h)));
     }
-    std::vector<QueryValue> row(static_cast<std::size_t>(n));
-    for (int i = 0; i < n; ++i) {
-      auto& v = row[static_cast<std::size_t>(i)];
-      switch (sqlite3_column_type(p.stmt, i)) {
-        case SQLITE_NULL: v.type = QueryValue::Type::Null; continue;
-        case SQLITE_INTEGER: v.type = QueryValue::Type::Integer; break;
-        case SQLITE_FLOAT: v.type = QueryValue::Type::Real; break;
-        case SQLITE_BLOB: v.type = QueryValue::Type::Blob; break;
-        default: v.type = QueryValue::Type::Text;
-      }
-      const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(p.stmt, i));
-      v.text.assign(text, static_cast<std::size_t>(sqlite3_column_bytes(p.stmt, i)));
-    }
-    r.rows.push_back(std::move(row));
+    read_row(p.stmt, row);
+    sink.row(row);
   }
-  return r;
+  sink.end();
 }
 
-std::string render(const QueryResult& r, const RenderOptions& options) {
-  const auto numeric = numeric_columns(r);
-  switch (options.format) {
-    case Format::Json: return render_json(r);
-    case Format::Html: return render_html_table(r.sql, grid(r), numeric);
-    case Format::Csv: return render_csv(grid(r));
-    case Format::Tsv: return render_tsv(grid(r));
-    case Format::Markdown: return render_markdown(grid(r), numeric);
+RowOutput::RowOutput(int fd, bool every_row) : fd_(fd), every_row_(every_row) {
+  buffer_.reserve(80 << 10);
+  last_write_ = std::chrono::steady_clock::now();
+}
+
+RowOutput::~RowOutput() {
+  try {
+    flush();
+  } catch (...) {
+    // The error that brought us here (or the broken pipe) is what gets said.
+  }
+}
+
+void RowOutput::row_done() {
+  using namespace std::chrono_literals;
+  const bool first = !wrote_a_row_;
+  if (first || every_row_ || buffer_.size() >= (64u << 10) ||
+      std::chrono::steady_clock::now() - last_write_ >= 200ms) {
+    wrote_a_row_ = true;
+    flush();
+  }
+}
+
+void RowOutput::flush() {
+  std::size_t done = 0;
+  while (done < buffer_.size()) {
+    const ssize_t n = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int e = errno;
+      buffer_.clear();
+      throw Error(fmt::format("could not write the result to stdout: {}", std::strerror(e)));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  buffer_.clear();
+  last_write_ = std::chrono::steady_clock::now();
+}
+
+std::unique_ptr<RowSink> make_row_writer(Format format, RowOutput& out, const std::string& sql) {
+  switch (format) {
+    case Format::Csv: return std::make_unique<CsvWriter>(out, false);
+    case Format::Tsv: return std::make_unique<CsvWriter>(out, true);
+    case Format::Json: return std::make_unique<JsonWriter>(out, false);
+    case Format::Ndjson: return std::make_unique<JsonWriter>(out, true);
+    case Format::Markdown: return std::make_unique<MarkdownWriter>(out);
+    case Format::Html: return std::make_unique<HtmlWriter>(out, sql);
     case Format::Table: break;
   }
-  return render_aligned(grid(r), {numeric, false});
+  return std::make_unique<AlignedWriter>(out);
 }
 
 }  // namespace cachedb

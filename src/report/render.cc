@@ -1,6 +1,8 @@
 #include "report/render.h"
 
 #include <charconv>
+#include <cstdlib>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <rapidjson/stringbuffer.h>
@@ -138,17 +140,34 @@ Format parse_format(const std::string& name) {
   if (name == "csv") return Format::Csv;
   if (name == "tsv") return Format::Tsv;
   if (name == "json") return Format::Json;
+  if (name == "ndjson") return Format::Ndjson;
   if (name == "markdown" || name == "md") return Format::Markdown;
   if (name == "html") return Format::Html;
-  throw Error(fmt::format("unknown format '{}' (known: table, csv, tsv, json, markdown, html)", name));
+  throw Error(fmt::format("unknown format '{}' (known: table, csv, tsv, json, ndjson, markdown, html)", name));
 }
 
 bool stdout_is_terminal() { return isatty(STDOUT_FILENO) == 1; }
+
+ColorChoice parse_color_choice(const std::string& name) {
+  if (name == "auto") return ColorChoice::Auto;
+  if (name == "always") return ColorChoice::Always;
+  if (name == "never") return ColorChoice::Never;
+  throw Error(fmt::format("unknown --color '{}' (known: auto, always, never)", name));
+}
+
+bool use_color(ColorChoice choice, int fd) {
+  if (choice != ColorChoice::Auto) return choice == ColorChoice::Always;
+  // https://no-color.org: present and not empty.
+  if (const char* no_color = std::getenv("NO_COLOR"); no_color && *no_color) return false;
+  if (const char* term = std::getenv("TERM"); term && std::string_view(term) == "dumb") return false;
+  return isatty(fd) == 1;
+}
 
 std::string render(const Matrix& m, const RenderOptions& options) {
   switch (options.format) {
     case Format::Json: return render_json(m, options.totals);
     case Format::Html: return render_html_matrix(m, options.totals);
+    case Format::Ndjson: throw Error("a matrix has no ndjson form (use json)");
     default: break;
   }
   const MatrixTable t(m, options.totals);

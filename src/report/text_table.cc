@@ -4,13 +4,12 @@
 #include <cstring>
 
 namespace cachedb {
-namespace {
-
-// Display width, counting code points: labels may be UTF-8 and '·' is two bytes.
 std::size_t width_of(std::string_view s) {
   return static_cast<std::size_t>(
       std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
+
+namespace {
 
 // Writes into one string grown ahead of time: a large matrix has a million
 // cells, and appending them one by one was most of the time it took to draw.
@@ -50,7 +49,8 @@ class Writer {
   std::size_t used_ = 0;
 };
 
-// CSV's quoting, appended to `out`.
+}  // namespace
+
 void append_csv_field(std::string& out, std::string_view s) {
   if (s.find_first_of(",\"\r\n") == std::string_view::npos) {
     out.append(s);
@@ -64,7 +64,29 @@ void append_csv_field(std::string& out, std::string_view s) {
   out += '"';
 }
 
-}  // namespace
+void append_tsv_field(std::string& out, std::string_view s) {
+  if (s.find_first_of("\t\n\r\\") == std::string_view::npos) {
+    out.append(s);
+    return;
+  }
+  for (char c : s) {
+    switch (c) {
+      case '\t': out += "\\t"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\\': out += "\\\\"; break;
+      default: out += c;
+    }
+  }
+}
+
+void append_markdown_cell(std::string& out, std::string_view s) {
+  for (char c : s) {
+    if (c == '|') out += "\\|";
+    else if (c == '\n' || c == '\r') out += ' ';
+    else out += c;
+  }
+}
 
 std::string render_aligned(const Table& t, const TableStyle& style) {
   const std::size_t lines = t.lines();
@@ -129,20 +151,7 @@ std::string render_tsv(const Table& t) {
   for (std::size_t l = 0, lines = t.lines(); l < lines; ++l) {
     for (std::size_t i = 0, n = t.columns(l); i < n; ++i) {
       if (i) out += '\t';
-      const std::string_view s = t.cell(l, i, scratch);
-      if (s.find_first_of("\t\n\r\\") == std::string_view::npos) {
-        out.append(s);
-        continue;
-      }
-      for (char c : s) {
-        switch (c) {
-          case '\t': out += "\\t"; break;
-          case '\n': out += "\\n"; break;
-          case '\r': out += "\\r"; break;
-          case '\\': out += "\\\\"; break;
-          default: out += c;
-        }
-      }
+      append_tsv_field(out, t.cell(l, i, scratch));
     }
     out += '\n';
   }
@@ -158,11 +167,7 @@ std::string render_markdown(const Table& t, const std::vector<bool>& right_align
     out += "|";
     for (std::size_t i = 0, n = t.columns(l); i < n; ++i) {
       out += ' ';
-      for (char c : t.cell(l, i, scratch)) {
-        if (c == '|') out += "\\|";
-        else if (c == '\n' || c == '\r') out += ' ';
-        else out += c;
-      }
+      append_markdown_cell(out, t.cell(l, i, scratch));
       out += " |";
     }
     out += "\n";

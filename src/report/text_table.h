@@ -65,6 +65,12 @@ inline std::string render_markdown(const Grid& g, const std::vector<bool>& right
 
 // One CSV field, quoted when RFC 4180 requires it.
 std::string csv_field(const std::string& s);
+// The same field escapes, appended to `out`, for writers that stream rows.
+void append_csv_field(std::string& out, std::string_view s);
+void append_tsv_field(std::string& out, std::string_view s);
+void append_markdown_cell(std::string& out, std::string_view s);  // '|' escaped, line breaks as spaces
+// Display width in code points: labels may be UTF-8 and '·' is two bytes.
+std::size_t width_of(std::string_view s);
 // Text safe inside HTML element content and attribute values.
 std::string html_escape(std::string_view s);
 
