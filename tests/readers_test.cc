@@ -44,7 +44,8 @@ ChildResult run(const fs::path& db, std::vector<std::string> args, std::vector<s
 std::string basic() { return testing::fixture("basic").string(); }
 
 std::int64_t count(const fs::path& db, const std::string& sql) {
-  SQLite::Database c(db.string(), SQLite::OPEN_READONLY);
+  // A busy timeout: the test's own look must not be refused while an ingest writes.
+  SQLite::Database c(db.string(), SQLite::OPEN_READONLY, 5000);
   return c.execAndGet(sql).getInt64();
 }
 
@@ -69,7 +70,7 @@ std::string newest_status(const fs::path& db) {
 }
 
 void set_newest_status(const fs::path& db, const std::string& status) {
-  SQLite::Database c(db.string(), SQLite::OPEN_READWRITE);
+  SQLite::Database c(db.string(), SQLite::OPEN_READWRITE, 5000);
   c.exec("UPDATE ingest_runs SET status = '" + status + "', finished_at = NULL WHERE id = (SELECT max(id) FROM "
          "ingest_runs)");
 }
