@@ -271,17 +271,7 @@ TEST_CASE("html: one self-contained page that a real browser renders as the matr
 namespace {
 
 // Sanitizers multiply memory use; their runs check correctness only.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kSanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
-#else
-constexpr bool kSanitized = false;
-#endif
+using testing::kSanitized;
 
 // N rows of (n, a 100-character text, n / 3.0), made by SQLite as it goes.
 std::string counting_query(long rows) {
