@@ -23,11 +23,9 @@
 using namespace cachedb;
 namespace fs = std::filesystem;
 
-namespace {
+using testing::contains;
 
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+namespace {
 
 std::int64_t count(SQLite::Database& db, const std::string& sql) { return db.execAndGet(sql).getInt64(); }
 

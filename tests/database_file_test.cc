@@ -17,20 +17,13 @@
 namespace fs = std::filesystem;
 using testing::ChildResult;
 
+using testing::contains;
+using testing::lines;
+
 namespace {
 
 // PRAGMA application_id of cachedb's databases ("cach").
 constexpr int kCachedbApplicationId = 0x63616368;
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
-std::size_t lines(const std::string& text) {
-  std::size_t n = 0;
-  for (char c : text) n += c == '\n';
-  return n;
-}
 
 ChildResult run(const fs::path& db, std::vector<std::string> args) {
   std::vector<std::string> argv = {testing::cachedb_binary(), "--db", db.string()};

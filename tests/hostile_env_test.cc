@@ -23,17 +23,10 @@
 namespace fs = std::filesystem;
 using testing::ChildResult;
 
+using testing::contains;
+using testing::lines;
+
 namespace {
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
-std::size_t lines(const std::string& text) {
-  std::size_t n = 0;
-  for (char c : text) n += c == '\n';
-  return n;
-}
 
 ChildResult cachedb(const fs::path& db, std::vector<std::string> args, std::vector<std::string> prefix = {}) {
   std::vector<std::string> argv = prefix;

@@ -18,11 +18,9 @@
 namespace fs = std::filesystem;
 using testing::ChildResult;
 
-namespace {
+using testing::contains;
 
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+namespace {
 
 const char* kGoodPage =
     "---\ntitle: zlib\nlayout: cache\ncategories: [package, develop]\n"

@@ -16,6 +16,8 @@
 
 using namespace cachedb;
 
+using testing::contains;
+
 namespace {
 
 std::string spec(const std::string& hash = "\"h1\"", const std::string& extra = "") {
@@ -45,10 +47,6 @@ std::pair<std::size_t, std::string> rejection(const std::string& text) {
     return {e.line(), e.what()};
   }
   return {0, "<accepted>"};
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
 }
 
 }  // namespace

@@ -26,13 +26,11 @@
 namespace fs = std::filesystem;
 using testing::ChildResult;
 
+using testing::contains;
+
 namespace {
 
 constexpr int kCachedbApplicationId = 0x63616368;
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
 
 ChildResult run(const fs::path& db, std::vector<std::string> args, std::vector<std::string> prefix = {}) {
   std::vector<std::string> argv = prefix;

@@ -14,13 +14,11 @@
 
 namespace fs = std::filesystem;
 
+using testing::contains;
+
 namespace {
 
 using testing::kSanitized;
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
 
 }  // namespace
 

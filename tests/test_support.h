@@ -64,6 +64,18 @@ int first_allowed_cpu();
 // alone). False, without running it, when that affinity cannot be set.
 bool run_on_one_cpu(const std::function<void()>& body);
 
+// Whether `needle` occurs in `haystack` (a command's output, a message).
+inline bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+// The number of line ends in `text`.
+inline std::size_t lines(const std::string& text) {
+  std::size_t n = 0;
+  for (char c : text) n += c == '\n';
+  return n;
+}
+
 // A fresh directory removed when the object goes away.
 class TempDir {
  public:
