@@ -13,6 +13,7 @@
 #include "error.h"
 #include "ingest/ingester.h"
 #include "storage/database.h"
+#include "page_builder.h"
 #include "test_support.h"
 
 using namespace cachedb;
@@ -22,17 +23,12 @@ namespace {
 
 std::int64_t count(SQLite::Database& db, const std::string& sql) { return db.execAndGet(sql).getInt64(); }
 
-std::string spec(const std::string& hash, const std::string& stack, const std::string& target = "x86_64_v3",
-                 const std::string& os = "ubuntu22.04") {
-  return R"({"hash": ")" + hash + R"(", "compiler": "gcc@11.4.0", "versions": ["1.0"], "os": ")" + os +
-         R"(", "platform": "linux", "target": ")" + target + R"(", "variants": ["+x", "y=a,b"], "stacks": [")" +
-         stack + R"(", "root"], "size": 10})";
-}
-
-void write_page(const fs::path& file, const std::string& release, const std::string& package,
-                const std::string& specs) {
-  testing::write_text(file, "---\ntitle: " + package + "\nlayout: cache\ncategories: [package, " + release +
-                                "]\nspec_details: [" + specs + "]\n---\n");
+// A binary of `stack` (and root) with two variants, one of them multi-valued.
+testing::SpecEntry spec(const std::string& hash, const std::string& stack, const std::string& target = "x86_64_v3",
+                        const std::string& os = "ubuntu22.04") {
+  auto s = testing::SpecEntry::typical(hash);
+  s.os(os).target(target).variants({"+x", "y=a,b"}).stacks({stack, "root"});
+  return s;
 }
 
 // Three releases of 40 packages; most hashes are listed again by the next
@@ -42,15 +38,13 @@ void write_tree(const fs::path& tree) {
   for (int r = 0; r < 3; ++r) {
     const std::string release = fmt::format("develop-2025-0{}-01", r + 1);
     for (int p = 0; p < 40; ++p) {
-      std::string specs;
+      testing::CachePage page(release, fmt::format("pkg{:02}", p));
       for (int s = 0; s < 1 + p % 5; ++s) {
-        if (s) specs += ", ";
         const int generation = s == 0 ? r : 0;  // the first spec of a page is new in each release
-        specs += spec(fmt::format("h{:03}{}{}", p, s, generation), stacks[(p + s + (s == 1 ? r : 0)) % 3],
-                      p % 2 ? "aarch64" : "x86_64_v3");
+        page.spec(spec(fmt::format("h{:03}{}{}", p, s, generation), stacks[(p + s + (s == 1 ? r : 0)) % 3],
+                       p % 2 ? "aarch64" : "x86_64_v3"));
       }
-      write_page(tree / "_cache" / release / fmt::format("pkg{:02}", p) / "specs.md", release,
-                 fmt::format("pkg{:02}", p), specs);
+      page.write(tree);
     }
   }
 }
@@ -81,7 +75,7 @@ std::map<std::string, std::string> reference_indexes() {
 // The database as an ingest into a non-empty database leaves it: a page of
 // another release first, in a run of its own, then the tree.
 std::string incremental_dump(const fs::path& dir, const fs::path& tree) {
-  write_page(dir / "seed" / "specs.md", "seed", "seed", spec("seedhash", "e4s"));
+  testing::CachePage("seed", "seed").spec(spec("seedhash", "e4s")).write_to(dir / "seed" / "specs.md");
   auto db = open_database(dir / "incremental.sqlite", OpenMode::ReadWrite);
   ingest(db, {dir / "seed"}, {});
   ingest(db, {tree}, {});
@@ -128,12 +122,12 @@ TEST_CASE("an empty database: a second file for a page and a hash described anew
   write_tree(tree);
   // The same (release, package) twice: the second file is passed over (the
   // first in the walk's order is the page), while the indexes are missing.
-  write_page(tree / "_cache" / "develop-2025-03-01" / "pkg07" / "zz-copy.md", "develop-2025-03-01", "pkg07",
-             spec("h07000", "tutorial", "aarch64") + ", " + spec("fresh", "e4s"));
+  testing::CachePage("develop-2025-03-01", "pkg07")
+      .specs({spec("h07000", "tutorial", "aarch64"), spec("fresh", "e4s")})
+      .write_to(tree / "_cache" / "develop-2025-03-01" / "pkg07" / "zz-copy.md");
   // A hash another package's page stored, with another target: a conflict,
   // which needs the index by spec while the others are still missing.
-  write_page(tree / "_cache" / "develop-2025-03-01" / "zz-other" / "specs.md", "develop-2025-03-01", "zz-other",
-             spec("h01100", "e4s", "zen4"));
+  testing::CachePage("develop-2025-03-01", "zz-other").spec(spec("h01100", "e4s", "zen4")).write(tree);
   auto db = open_database(dir / "bulk.sqlite", OpenMode::ReadWrite);
   auto s = ingest(db, {tree}, {});
   CHECK(s.pages_updated == 0);
@@ -150,8 +144,7 @@ TEST_CASE("a fatal error in an ingest into an empty database leaves it empty, wi
   testing::TempDir dir;
   const auto tree = dir / "tree";
   write_tree(tree);
-  write_page(tree / "_cache" / "develop-2025-03-01" / "zz-boom" / "specs.md", "develop-2025-03-01", "zz-boom",
-             spec("boom", "e4s"));
+  testing::CachePage("develop-2025-03-01", "zz-boom").spec(spec("boom", "e4s")).write(tree);
   auto db = open_database(dir / "bulk.sqlite", OpenMode::ReadWrite);
   db.exec("CREATE TEMP TRIGGER refuse BEFORE INSERT ON main.spec WHEN NEW.hash = 'boom' "
           "BEGIN SELECT RAISE(ABORT, 'the disk is on fire'); END");

@@ -13,6 +13,7 @@
 #include "ingest/ingester.h"
 #include "ingest/page_check.h"
 #include "storage/database.h"
+#include "page_builder.h"
 #include "test_support.h"
 
 using namespace cachedb;
@@ -31,34 +32,17 @@ std::string dump(SQLite::Database& db) {
   });
 }
 
-// One spec of a page: Spec("h1").os("rhel8").size("\"-\"")...
-struct Spec {
-  Spec(const char* hash) : hash_(hash) {}  // NOLINT: a bare hash reads best in a list
-  Spec os(std::string v) { os_ = std::move(v); return *this; }
-  Spec target(std::string v) { target_ = std::move(v); return *this; }
-  Spec version(std::string v) { version_ = std::move(v); return *this; }
-  Spec stack(std::string v) { stack_ = std::move(v); return *this; }
-  Spec size(std::string v) { size_ = std::move(v); return *this; }
-  Spec tarball(std::string v) { tarball_ = std::move(v); return *this; }
-
-  std::string json() const {
-    return R"({"hash": ")" + hash_ + R"(", "compiler": "gcc@11.4.0", "versions": [")" + version_ +
-           R"("], "os": ")" + os_ + R"(", "platform": "linux", "target": ")" + target_ +
-           R"(", "variants": ["+x"], "stacks": [")" + stack_ + R"(", "root"], "size": )" + size_ +
-           (tarball_.empty() ? "" : R"(, "tarball": ")" + tarball_ + "\"") + "}";
-  }
-
- private:
-  std::string hash_, os_ = "ubuntu22.04", target_ = "x86_64_v3", version_ = "1.0", stack_ = "e4s", size_ = "10",
-                     tarball_;  // none when empty
+// One spec of a page, as most pages list one: Spec("h1"), Spec("h1").os("rhel8")...
+struct Spec : testing::SpecEntry {
+  Spec(const char* hash) : SpecEntry(SpecEntry::typical(hash)) {}  // NOLINT: a bare hash reads best in a list
+  Spec(SpecEntry s) : SpecEntry(std::move(s)) {}                   // NOLINT: what os()... return
 };
 
 void write_page(const fs::path& file, const std::string& release, const std::string& package,
-                const std::vector<Spec>& specs) {
-  std::string list;
-  for (const auto& s : specs) list += (list.empty() ? "" : ", ") + s.json();
-  testing::write_text(file, "---\ntitle: " + package + "\nlayout: cache\ncategories: [package, " + release +
-                                "]\nspec_details: [" + list + "]\n---\n");
+                std::vector<Spec> specs) {
+  testing::CachePage page(release, package);
+  for (auto& s : specs) page.spec(std::move(s));
+  page.write_to(file);
 }
 
 // An ingest of `inputs` into a new database, as a fresh nightly database would be made.
@@ -127,7 +111,7 @@ TEST_CASE("a hash described two ways: the page that sorts last by release and pa
   const auto tree = dir / "tree";
   const auto develop = tree / "develop" / "good" / "specs.md", v1 = tree / "v1.0" / "good" / "specs.md";
   write_page(develop, "develop", "good", {{"g1"}, {"g2"}});
-  write_page(v1, "v1.0", "good", {Spec("g1").os("rhel8").target("aarch64").version("2.0")});
+  write_page(v1, "v1.0", "good", {Spec("g1").os("rhel8").target("aarch64").versions({"2.0"})});
   auto db = open_database(dir / "db.sqlite", OpenMode::ReadWrite);
 
   auto first = ingest(db, {tree}, {});
@@ -175,7 +159,7 @@ TEST_CASE("a hash listed by two packages' pages of one release: the package that
   testing::TempDir dir;
   const auto tree = dir / "tree";
   const auto alpha = tree / "develop" / "alpha" / "specs.md", beta = tree / "develop" / "beta" / "specs.md";
-  write_page(alpha, "develop", "alpha", {{"a1"}, Spec("shared").stack("tutorial")});
+  write_page(alpha, "develop", "alpha", {{"a1"}, Spec("shared").stacks({"tutorial", "root"})});
   write_page(beta, "develop", "beta", {{"b1"}, {"shared"}});
   auto db = open_database(dir / "db.sqlite", OpenMode::ReadWrite);
   ingest(db, {tree}, {});
@@ -185,7 +169,7 @@ TEST_CASE("a hash listed by two packages' pages of one release: the package that
   CHECK(dump(db) == fresh_dump({tree}));
 
   // alpha rewritten (still listing the hash): beta keeps it, as a fresh ingest would have it.
-  write_page(alpha, "develop", "alpha", {{"a1"}, {"a2"}, Spec("shared").stack("tutorial")});
+  write_page(alpha, "develop", "alpha", {{"a1"}, {"a2"}, Spec("shared").stacks({"tutorial", "root"})});
   ingest(db, {tree}, {});
   CHECK(text(db, "SELECT package FROM specs WHERE hash = 'shared'") == "beta");
   CHECK(dump(db) == fresh_dump({tree}));

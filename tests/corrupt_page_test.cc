@@ -18,12 +18,14 @@
 #include "ingest/page_check.h"
 #include "parsing/page.h"
 #include "storage/database.h"
+#include "page_builder.h"
 #include "test_support.h"
 
 using namespace cachedb;
 namespace fs = std::filesystem;
 
 using testing::contains;
+using testing::page_path;
 
 namespace {
 
@@ -33,14 +35,16 @@ std::string header(const std::string& release, const std::string& package) {
   return "---\ntitle: " + package + "\nlayout: cache\ncategories: [package, " + release + "]\n";
 }
 
-std::string details(const std::string& hash) {
-  return "spec_details: [{\"hash\": \"" + hash +
-         "\", \"os\": \"ubuntu22.04\", \"platform\": \"linux\", \"target\": \"x86_64_v3\", "
-         "\"stacks\": [\"e4s\", \"root\"]}]\n---\n";
+testing::SpecEntry spec(const std::string& hash) {
+  return std::move(testing::SpecEntry(hash).os("ubuntu22.04").target("x86_64_v3").stacks({"e4s", "root"}));
 }
 
+// The rest of a page after its header (header() + details() is page()), to
+// splice lines between them.
+std::string details(const std::string& hash) { return "spec_details: " + testing::spec_list({spec(hash)}) + "\n---\n"; }
+
 std::string page(const std::string& release, const std::string& package, const std::string& hash) {
-  return header(release, package) + details(hash);
+  return testing::CachePage(release, package).spec(spec(hash)).text();
 }
 
 // The page with a line of binary junk right after 'layout: cache' (line 4).
@@ -51,23 +55,10 @@ std::string junk_after_layout(const std::string& release, const std::string& pac
   return text;
 }
 
-fs::path page_path(const fs::path& tree, const std::string& release, const std::string& package) {
-  return tree / "_cache" / release / package / "specs.md";
-}
-
 testing::ChildResult run(const fs::path& db, std::vector<std::string> args) {
   std::vector<std::string> argv = {testing::cachedb_binary(), "--db", db.string()};
   argv.insert(argv.end(), args.begin(), args.end());
   return testing::run_child(argv);
-}
-
-std::string rejection_of(const std::string& text) {
-  try {
-    parse_page(text);
-    return "";
-  } catch (const ParseError& e) {
-    return std::to_string(e.line()) + ": " + e.what();
-  }
 }
 
 IngestOptions pruning(bool force = false) {
@@ -80,7 +71,7 @@ IngestOptions pruning(bool force = false) {
 }  // namespace
 
 TEST_CASE("a line of binary junk after 'layout: cache' rejects the page by name; --prune keeps its rows") {
-  CHECK(rejection_of(junk_after_layout("develop", "a", "a1")) ==
+  CHECK(testing::rejection_line(junk_after_layout("develop", "a", "a1")) ==
         "4: 'layout' runs on into this line, which is not 'key: value'");
 
   testing::TempDir dir;
@@ -116,35 +107,35 @@ TEST_CASE("a line of binary junk after 'layout: cache' rejects the page by name;
 
 TEST_CASE("a file that looks like a cache page in any way and cannot be read is rejected, never skipped") {
   // A layout that starts with 'cache'.
-  CHECK(rejection_of("---\ntitle: a\nlayout: cachex\ncategories: [package, develop]\n" + details("h")) ==
+  CHECK(testing::rejection_line("---\ntitle: a\nlayout: cachex\ncategories: [package, develop]\n" + details("h")) ==
         "3: 'layout' is 'cachex', not 'cache'");
-  CHECK(rejection_of("---\nlayout: \"cache\x01\"\n---\n") == "2: 'layout' is not 'cache'");
+  CHECK(testing::rejection_line("---\nlayout: \"cache\x01\"\n---\n") == "2: 'layout' is not 'cache'");
   // spec_details, or meta, under another layout or none.
-  CHECK(rejection_of("---\ntitle: a\nlayout: default\ncategories: [package, develop]\n" + details("h")) ==
+  CHECK(testing::rejection_line("---\ntitle: a\nlayout: default\ncategories: [package, develop]\n" + details("h")) ==
         "3: 'layout' is 'default', not 'cache'");
-  CHECK(rejection_of("---\ntitle: a\ncategories: [package, develop]\n" + details("h")) ==
+  CHECK(testing::rejection_line("---\ntitle: a\ncategories: [package, develop]\n" + details("h")) ==
         "0: no 'layout: cache', though the page has 'spec_details'");
-  CHECK(rejection_of("---\ntitle: a\nmeta: {\"num_specs\": 1}\n---\n") ==
+  CHECK(testing::rejection_line("---\ntitle: a\nmeta: {\"num_specs\": 1}\n---\n") ==
         "0: no 'layout: cache', though the page has 'meta'");
   // A cache page's other one-line fields do not run on either.
-  CHECK(rejection_of(header("develop", "a") + "oops\n" + details("h")) ==
+  CHECK(testing::rejection_line(header("develop", "a") + "oops\n" + details("h")) ==
         "5: 'categories' runs on into this line, which is not 'key: value'");
-  CHECK(rejection_of("---\ntitle: a\nzz junk\nlayout: cache\ncategories: [package, develop]\n" + details("h")) ==
+  CHECK(testing::rejection_line("---\ntitle: a\nzz junk\nlayout: cache\ncategories: [package, develop]\n" + details("h")) ==
         "3: 'title' runs on into this line, which is not 'key: value'");
   // A value on the line after its key is one line too.
-  CHECK(rejection_of("---\ntitle:\n  a\nlayout: cache\ncategories: [package, develop]\n" + details("h")).empty());
+  CHECK(testing::rejection_line("---\ntitle:\n  a\nlayout: cache\ncategories: [package, develop]\n" + details("h")).empty());
   // A comment line is not junk.
-  CHECK(rejection_of("---\ntitle: a\nlayout: cache\n# generated\ncategories: [package, develop]\n" + details("h"))
+  CHECK(testing::rejection_line("---\ntitle: a\nlayout: cache\n# generated\ncategories: [package, develop]\n" + details("h"))
             .empty());
   // NUL in meta would cut the in-place parse short, as in spec_details.
-  CHECK(rejection_of(header("develop", "a") + std::string("meta: {\"num_specs\": 1}\n\0 junk\n", 30) + details("h")) ==
+  CHECK(testing::rejection_line(header("develop", "a") + std::string("meta: {\"num_specs\": 1}\n\0 junk\n", 30) + details("h")) ==
         "6: meta: NUL byte at offset 17");
 
   // Ordinary markdown is not a cache page, whatever its front matter.
   for (const std::string& text : {std::string("no front matter\n"), std::string("---\nlayout: default\n---\n"),
                                   std::string("---\ntitle: notes\n---\n"), std::string("\0\x01 binary", 9)}) {
     CHECK(parse_page(text).kind == PageKind::NotCache);
-    CHECK(rejection_of(text).empty());
+    CHECK(testing::rejection_line(text).empty());
   }
   CHECK(parse_page("---\nlayout: cache\ntitle: zlib\nspec_files: [\"a\"]\n---\n").kind == PageKind::Legacy);
 }

@@ -18,6 +18,7 @@
 #include <SQLiteCpp/Database.h>
 
 #include "child_process.h"
+#include "page_builder.h"
 #include "test_support.h"
 
 namespace fs = std::filesystem;
@@ -52,13 +53,13 @@ DbState state_of(const fs::path& db) {
 }
 
 std::string page(const std::string& package, int specs, const std::string& stack = "e4s") {
-  std::string details;
+  testing::CachePage page("develop", package);
   for (int i = 0; i < specs; ++i)
-    details += std::string(i ? ", " : "") + "{\"hash\": \"" + package + std::to_string(i) +
-               "\", \"os\": \"o\", \"platform\": \"linux\", \"target\": \"t" + std::to_string(i % 7) +
-               "\", \"variants\": [\"+v" + std::to_string(i) + "\"], \"stacks\": [\"" + stack + "\"]}";
-  return "---\ntitle: " + package + "\nlayout: cache\ncategories: [package, develop]\nspec_details: [" + details +
-         "]\n---\n";
+    page.spec(std::move(testing::SpecEntry(package + std::to_string(i))
+                            .target("t" + std::to_string(i % 7))
+                            .variants({"+v" + std::to_string(i)})
+                            .stacks({stack})));
+  return page.text();
 }
 
 // A database with two pages in it, and a third page to try to add.

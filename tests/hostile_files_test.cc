@@ -13,6 +13,7 @@
 #include <SQLiteCpp/Database.h>
 
 #include "child_process.h"
+#include "page_builder.h"
 #include "test_support.h"
 
 namespace fs = std::filesystem;
@@ -22,16 +23,11 @@ using testing::contains;
 
 namespace {
 
-const char* kGoodPage =
-    "---\ntitle: zlib\nlayout: cache\ncategories: [package, develop]\n"
-    "spec_details: [{\"hash\": \"h1\", \"os\": \"o\", \"platform\": \"linux\", \"target\": \"t\", "
-    "\"stacks\": [\"e4s\"]}]\n---\n";
-
 std::string page_for(const std::string& package, const std::string& hash) {
-  return "---\ntitle: " + package + "\nlayout: cache\ncategories: [package, develop]\n"
-         "spec_details: [{\"hash\": \"" + hash + "\", \"os\": \"o\", \"platform\": \"linux\", \"target\": \"t\", "
-         "\"stacks\": [\"e4s\"]}]\n---\n";
+  return testing::CachePage("develop", package).spec(testing::SpecEntry(hash)).text();
 }
+
+const std::string kGoodPage = page_for("zlib", "h1");
 
 ChildResult cachedb(const fs::path& db, std::vector<std::string> args, int timeout = 60) {
   std::vector<std::string> argv = {testing::cachedb_binary(), "--db", db.string()};

@@ -12,23 +12,25 @@
 #include "parsing/page.h"
 #include "parsing/text_limits.h"
 #include "storage/database.h"
+#include "page_builder.h"
 #include "test_support.h"
 
 using namespace cachedb;
 
 using testing::contains;
+using testing::rejection;
 
 namespace {
 
+// A spec whose hash is the JSON `hash` (a string or anything else), with `extra` keys.
 std::string spec(const std::string& hash = "\"h1\"", const std::string& extra = "") {
-  return "{\"hash\": " + hash + ", \"os\": \"rhel8\", \"platform\": \"linux\", \"target\": \"zen4\", " +
-         "\"stacks\": [\"e4s\"]" + extra + "}";
+  return testing::SpecEntry("").hash_json(hash).os("rhel8").target("zen4").extra(extra).json();
 }
 
+// A page whose spec_details, title and categories are written as given.
 std::string page(const std::string& details, const std::string& title = "zlib",
                  const std::string& categories = "[package, develop]") {
-  return "---\ntitle: " + title + "\nlayout: cache\ncategories: " + categories + "\nspec_details: " + details +
-         "\n---\n";
+  return testing::CachePage("develop", "zlib").title(title).categories(categories).details(details).text();
 }
 
 // "[item]", built by appending: GCC 12 warns falsely (-Wrestrict) on "[" + item.
@@ -37,16 +39,6 @@ std::string list(const std::string& item) {
   out += item;
   out += "]";
   return out;
-}
-
-// The line and message of the ParseError that parsing `text` raises.
-std::pair<std::size_t, std::string> rejection(const std::string& text) {
-  try {
-    parse_page(text);
-  } catch (const ParseError& e) {
-    return {e.line(), e.what()};
-  }
-  return {0, "<accepted>"};
 }
 
 }  // namespace

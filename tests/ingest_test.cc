@@ -12,6 +12,7 @@
 #include "report/matrix.h"
 #include "report/render.h"
 #include "storage/database.h"
+#include "page_builder.h"
 #include "test_support.h"
 
 using namespace cachedb;
@@ -113,12 +114,16 @@ TEST_CASE("re-ingesting a page replaces what it said: specs that left it leave t
 
   // develop/zlib now lists only …a1, moved to the tutorial stack: …a2 and …a3 leave develop.
   const auto page = dir / "tree" / "_cache" / "develop" / "zlib" / "specs.md";
-  testing::write_text(page,
-                      "---\ntitle: zlib\nlayout: cache\ncategories: [package, develop]\n"
-                      "spec_details: [{\"hash\": \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1\", \"compiler\": \"gcc@=11.4.0\", "
-                      "\"versions\": [\"1.3.1\"], \"os\": \"ubuntu22.04\", \"platform\": \"linux\", "
-                      "\"target\": \"x86_64_v3\", \"variants\": [\"+optimize\", \"+pic\", \"build_system=makefile\"], "
-                      "\"stacks\": [\"tutorial\", \"root\"], \"size\": \"-\"}]\n---\n");
+  testing::CachePage("develop", "zlib")
+      .spec(std::move(testing::SpecEntry("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1")
+                          .compiler("gcc@=11.4.0")
+                          .versions({"1.3.1"})
+                          .os("ubuntu22.04")
+                          .target("x86_64_v3")
+                          .variants({"+optimize", "+pic", "build_system=makefile"})
+                          .stacks({"tutorial", "root"})
+                          .size("\"-\"")))
+      .write_to(page);
   auto s = ingest(db, {dir / "tree"}, {});
   CHECK(s.pages_updated == 1);
   CHECK(s.pages_unchanged == 2);
@@ -161,8 +166,7 @@ TEST_CASE("a rejected page is reported and leaves what its earlier version store
   fs::copy(testing::fixture("basic"), dir / "tree", fs::copy_options::recursive);
   ingest(db, {dir / "tree"}, {});
   const auto page = dir / "tree" / "_cache" / "develop" / "hdf5" / "specs.md";
-  testing::write_text(page, "---\ntitle: hdf5\nlayout: cache\ncategories: [package, develop]\n"
-                            "spec_details: [{\"hash\": \"x\",, }]\n---\n");
+  testing::CachePage("develop", "hdf5").details("[{\"hash\": \"x\",, }]").write_to(page);
   auto s = ingest(db, {dir / "tree"}, {});
   CHECK(s.pages_rejected == 1);
   CHECK(s.exit_code() == 2);
@@ -175,14 +179,12 @@ TEST_CASE("a rejected page is reported and leaves what its earlier version store
 TEST_CASE("an unsplittable variant rejects its page and undoes nothing else") {
   testing::TempDir dir;
   auto db = open_database(dir / "db.sqlite", OpenMode::ReadWrite);
-  testing::write_text(dir / "tree" / "a.md",
-                      "---\ntitle: a\nlayout: cache\ncategories: [package, develop]\n"
-                      "spec_details: [{\"hash\": \"h1\", \"os\": \"o\", \"platform\": \"linux\", \"target\": \"t\", "
-                      "\"stacks\": [\"e4s\", \"root\"], \"variants\": [\"+ok\", \"nonsense\"]}]\n---\n");
-  testing::write_text(dir / "tree" / "b.md",
-                      "---\ntitle: b\nlayout: cache\ncategories: [package, develop]\n"
-                      "spec_details: [{\"hash\": \"h2\", \"os\": \"o\", \"platform\": \"linux\", \"target\": \"t\", "
-                      "\"stacks\": [\"e4s\", \"root\"], \"variants\": [\"+ok\"]}]\n---\n");
+  testing::CachePage("develop", "a")
+      .spec(std::move(testing::SpecEntry("h1").stacks({"e4s", "root"}).variants({"+ok", "nonsense"})))
+      .write_to(dir / "tree" / "a.md");
+  testing::CachePage("develop", "b")
+      .spec(std::move(testing::SpecEntry("h2").stacks({"e4s", "root"}).variants({"+ok"})))
+      .write_to(dir / "tree" / "b.md");
   auto s = ingest(db, {dir / "tree"}, {});
   CHECK(s.pages_rejected == 1);
   CHECK(s.pages_added == 1);
@@ -215,9 +217,9 @@ TEST_CASE("a hash listed by two packages' pages in one release stays in that rel
   testing::TempDir dir;
   auto db = open_database(dir / "db.sqlite", OpenMode::ReadWrite);
   auto page = [](const std::string& package, const std::string& target) {
-    return "---\ntitle: " + package + "\nlayout: cache\ncategories: [package, develop]\n"
-           "spec_details: [{\"hash\": \"samehash\", \"os\": \"o\", \"platform\": \"linux\", \"target\": \"" +
-           target + "\", \"stacks\": [\"e4s\", \"root\"]}]\n---\n";
+    return testing::CachePage("develop", package)
+        .spec(std::move(testing::SpecEntry("samehash").target(target).stacks({"e4s", "root"})))
+        .text();
   };
   testing::write_text(dir / "tree" / "a.md", page("a", "zen4"));
   testing::write_text(dir / "tree" / "b.md", page("b", "x86_64_v3"));
@@ -278,24 +280,17 @@ TEST_CASE("a package with many stored specs: a page listing a few of them finds 
   testing::TempDir dir;
   auto db = open_database(dir / "db.sqlite", OpenMode::ReadWrite);
   auto spec = [](const std::string& hash, const std::string& stack) {
-    return R"({"hash": ")" + hash + R"(", "os": "o", "platform": "linux", "target": "zen4", "stacks": [")" + stack +
-           R"(", "root"]})";
+    return std::move(testing::SpecEntry(hash).target("zen4").stacks({stack, "root"}));
   };
-  auto page = [](const std::string& release, const std::string& specs) {
-    return "---\ntitle: big\nlayout: cache\ncategories: [package, " + release + "]\nspec_details: [" + specs +
-           "]\n---\n";
-  };
-  std::string many;
+  testing::CachePage many("v1", "big");
   for (int i = 0; i < 1100; ++i) {
-    // (Appended piece by piece: GCC 12 warns falsely on "literal" + string, -Wrestrict.)
-    if (i) many += ", ";
-    std::string hash = "h";
+    std::string hash = "h";  // (not "h" + ...: GCC 12 warns falsely on that, -Wrestrict)
     hash += std::to_string(i);
-    many += spec(hash, "e4s");
+    many.spec(spec(hash, "e4s"));
   }
-  testing::write_text(dir / "tree" / "a.md", page("v1", many));
+  many.write_to(dir / "tree" / "a.md");
   // More stored specs than the writer reads for a page of two.
-  testing::write_text(dir / "tree" / "b.md", page("v2", spec("h7", "tutorial") + ", " + spec("new", "e4s")));
+  testing::CachePage("v2", "big").specs({spec("h7", "tutorial"), spec("new", "e4s")}).write_to(dir / "tree" / "b.md");
   auto s = ingest(db, {dir / "tree"}, {});
   CHECK(s.pages_added == 2);
   CHECK(s.specs_added == 1102);
