@@ -5,10 +5,14 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include <fmt/format.h>
+
+#include "page_builder.h"
 #include "test_support.h"
 
 using testing::run_cachedb;
 using testing::shell_quote;
+using testing::SpecEntry;
 
 // Every test here runs the cachedb binary or other processes.
 TEST_SUITE_BEGIN("process");
@@ -58,13 +62,8 @@ TEST_CASE("the database comes from --db, else $CACHEDB_DB, else ./cachedb.sqlite
 TEST_CASE("exit codes: 2 when pages are rejected (others committed), 1 when fatal, 64 for usage") {
   testing::TempDir dir;
   const std::string db = "--db " + shell_quote((dir / "db.sqlite").string());
-  testing::write_text(dir / "tree" / "good.md",
-                      "---\ntitle: a\nlayout: cache\ncategories: [package, develop]\n"
-                      "spec_details: [{\"hash\": \"h1\", \"os\": \"o\", \"platform\": \"linux\", \"target\": \"t\", "
-                      "\"stacks\": [\"e4s\", \"root\"]}]\n---\n");
-  testing::write_text(dir / "tree" / "bad.md",
-                      "---\ntitle: b\nlayout: cache\ncategories: [package, develop]\n"
-                      "spec_details: [{\"os\": \"o\"}]\n---\n");
+  testing::CachePage("develop", "a").spec(SpecEntry("h1").stacks({"e4s", "root"})).write_to(dir / "tree" / "good.md");
+  testing::CachePage("develop", "b").details(R"([{"os": "o"}])").write_to(dir / "tree" / "bad.md");
   auto r = run_cachedb(db + " ingest " + shell_quote((dir / "tree").string()));
   CHECK(r.exit_code == 2);
   // One line naming the file, the line and the reason.
@@ -92,11 +91,10 @@ TEST_CASE("check validates pages like ingest, writes nothing, and exits 0, 2 or 
   testing::TempDir dir;
   const auto db = dir / "never.sqlite";
   const std::string with_db = "--db " + shell_quote(db.string());
-  testing::write_text(dir / "tree" / "develop" / "a" / "specs.md",
-                      "---\ntitle: a\nlayout: cache\ncategories: [package, develop]\n"
-                      "spec_details: [{\"hash\": \"h1\", \"os\": \"o\", \"platform\": \"linux\", \"target\": \"t\", "
-                      "\"stacks\": [\"e4s\", \"root\"]}, {\"hash\": \"h2\", \"os\": \"o\", \"platform\": \"linux\", "
-                      "\"target\": \"t\", \"stacks\": [\"root\"]}]\n---\n");
+  testing::CachePage("develop", "a")
+      .spec(SpecEntry("h1").stacks({"e4s", "root"}))
+      .spec(SpecEntry("h2").stacks({"root"}))
+      .write_to(dir / "tree" / "develop" / "a" / "specs.md");
   testing::write_text(dir / "tree" / "notes.md", "# not a cache page\n");
 
   auto good = run_cachedb(with_db + " check " + shell_quote((dir / "tree").string()));
@@ -106,8 +104,7 @@ TEST_CASE("check validates pages like ingest, writes nothing, and exits 0, 2 or 
   CHECK(good.err.find("0 rejected, 1 skipped, 0 legacy") != std::string::npos);
 
   const auto bad = dir / "tree" / "develop" / "b" / "specs.md";
-  testing::write_text(bad, "---\ntitle: b\nlayout: cache\ncategories: [package, develop]\n"
-                           "spec_details: [{\"os\": \"o\"}]\n---\n");
+  testing::CachePage("develop", "b").details(R"([{"os": "o"}])").write_to(bad);
   auto rejected = run_cachedb(with_db + " check " + shell_quote((dir / "tree").string()));
   CHECK(rejected.exit_code == 2);
   CHECK(rejected.err.find(bad.string() + ":5: spec_details[0]: missing 'hash'") != std::string::npos);
@@ -124,10 +121,9 @@ TEST_CASE("--threads N sets how many threads load pages: any count gives the sam
   for (const char* release : {"develop", "v0.22", "v0.23"})
     for (int p = 0; p < 40; ++p) {
       const std::string name = "pkg" + std::to_string(p);
-      testing::write_text(dir / "tree" / release / name / "specs.md",
-                          "---\ntitle: " + name + "\nlayout: cache\ncategories: [package, " + release +
-                              "]\nspec_details: [{\"hash\": \"" + name + "h\", \"os\": \"o\", \"platform\": \"linux\", "
-                              "\"target\": \"t" + std::to_string(p % 3) + "\", \"stacks\": [\"e4s\", \"root\"]}]\n---\n");
+      testing::CachePage(release, name)
+          .spec(SpecEntry(name + "h").target(fmt::format("t{}", p % 3)).stacks({"e4s", "root"}))
+          .write_to(dir / "tree" / release / name / "specs.md");
     }
   const std::string tree = shell_quote((dir / "tree").string());
   std::string reports[2];

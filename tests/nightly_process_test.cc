@@ -17,6 +17,7 @@
 #include "ingest/lock.h"
 #include "report/matrix.h"
 #include "report/render.h"
+#include "page_builder.h"
 #include "test_support.h"
 
 namespace fs = std::filesystem;
@@ -272,8 +273,7 @@ TEST_CASE("the operator's view: summary line, --json, -q, --log-file, 'cachedb r
   CHECK(quiet.out.empty());
 
   // A rejected page: exit 2, in the JSON, the log file, and 'cachedb runs'.
-  testing::write_text(dir / "tree" / "bad.md",
-                      "---\ntitle: b\nlayout: cache\ncategories: [package, develop]\nspec_details: [{\"os\": \"o\"}]\n---\n");
+  testing::CachePage("develop", "b").details(R"([{"os": "o"}])").write_to(dir / "tree" / "bad.md");
   const auto log = dir / "logs" / "ingest.log";
   fs::create_directories(log.parent_path());
   auto bad = run_cachedb(db + " ingest --json --log-file " + shell_quote(log.string()) + " " +
