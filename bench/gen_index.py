@@ -618,10 +618,17 @@ def main():
     t0 = time.perf_counter()
     # The size is set by the number of specs per environment: measure a small world's
     # bytes without writing, then scale (bytes grow about linearly with it).
-    probe_nodes = 3000
-    probe = generate(args.out, probe_nodes, args.seed, args.releases, args.layout, versions,
-                     lambda _: None, dry=True)
-    n_nodes = max(200, int(probe_nodes * args.size / probe["bytes"]))
+    # Small worlds are not quite linear (every environment has its hubs): one more probe at
+    # the estimate when it is cheap.
+    n_nodes = 3000
+    for _ in range(2):
+        probe = generate(args.out, n_nodes, args.seed, args.releases, args.layout, versions,
+                         lambda _: None, dry=True)
+        estimate = max(100, int(n_nodes * args.size / probe["bytes"]))
+        if abs(estimate - n_nodes) < 0.1 * n_nodes or estimate > 30000:
+            n_nodes = estimate
+            break
+        n_nodes = estimate
     log(f"gen_index: {n_nodes:,} specs in the world, {args.releases} releases")
     m = generate(args.out, n_nodes, args.seed, args.releases, args.layout, versions, log)
     log(f"gen_index: {m['bytes'] / 1e6:.1f} MB of index JSON in "
