@@ -182,12 +182,8 @@ def bench_cachedb(b, args, label, m, listing, mirror, db, raw_db, peer_wall, res
     for i in range(args.repeat):
         log(f"{label}: cachedb unchanged re-ingest {i + 1}/{args.repeat} ...")
         unchanged.append(b.must(cachedb_ingest(b, args, db, listing, mirror)))
-    u_wall = statistics.median(r.wall for r in unchanged)
-    res.add(label, "cachedb re-ingest unchanged: wall", u_wall, "s")
-    res.add(label, "cachedb re-ingest unchanged: % of fresh", 100 * u_wall / f_wall, "%",
-            f"<= {TARGET_UNCHANGED_RATIO * 100:.0f}", u_wall / f_wall <= TARGET_UNCHANGED_RATIO)
-    res.add(label, "cachedb re-ingest unchanged: peak RSS",
-            max(r.maxrss_mb for r in unchanged), "MB")
+    b.add_unchanged_rows(res, label, "cachedb re-ingest unchanged", unchanged, f_wall,
+                         TARGET_UNCHANGED_RATIO)
     if args.ceiling:
         ceiling(b, args, label, m, listing, mirror, db, raw_db, f_wall, res, log)
     return f_rss

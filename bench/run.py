@@ -617,6 +617,16 @@ def sqlite_copy_floor(src, dst):
         remove_db(dst)
 
 
+def add_unchanged_rows(res, label, prefix, runs, f_wall, target_ratio):
+    """The rows of an unchanged re-ingest: median wall, its share of the fresh ingest's
+    wall against `target_ratio`, and its peak RSS."""
+    u_wall = statistics.median(r.wall for r in runs)
+    res.add(label, f"{prefix}: wall", u_wall, "s")
+    res.add(label, f"{prefix}: % of fresh", 100 * u_wall / f_wall, "%",
+            f"<= {target_ratio * 100:.0f}", u_wall / f_wall <= target_ratio)
+    res.add(label, f"{prefix}: peak RSS", max(r.maxrss_mb for r in runs), "MB")
+
+
 def reingest_unchanged(args, log, label, what, db, tree, pages, before_each=None):
     """`args.repeat` ingests of `tree` into `db`, each after `before_each()`; every one must
     find all `pages` unchanged and add nothing. Returns their runs."""
@@ -691,12 +701,8 @@ def bench_size(n, args, res, log):
 
         # 2. Re-ingest of the unchanged tree.
         unchanged = reingest_unchanged(args, log, label, "unchanged", db, tree, pages)
-        u_wall = statistics.median(r.wall for r in unchanged)
-        res.add(label, "re-ingest unchanged: wall", u_wall, "s")
-        res.add(label, "re-ingest unchanged: % of fresh", 100 * u_wall / f_wall, "%",
-                f"<= {TARGET_UNCHANGED_RATIO * 100:.0f}", u_wall / f_wall <= TARGET_UNCHANGED_RATIO)
-        res.add(label, "re-ingest unchanged: peak RSS",
-                max(r.maxrss_mb for r in unchanged), "MB")
+        add_unchanged_rows(res, label, "re-ingest unchanged", unchanged, f_wall,
+                           TARGET_UNCHANGED_RATIO)
 
         # 2b. Re-ingest of a fresh checkout of the same tree: every file rewritten with the
         # same bytes (what a nightly clone of an unchanged site gives), i.e. every page's
