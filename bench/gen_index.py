@@ -619,9 +619,9 @@ def main():
     # The size is set by the number of specs per environment: measure a small world's
     # bytes without writing, then scale (bytes grow about linearly with it).
     # Small worlds are not quite linear (every environment has its hubs): one more probe at
-    # the estimate when it is cheap.
+    # the estimate, until it is close, while that is cheap.
     n_nodes = 3000
-    for _ in range(2):
+    for _ in range(4):
         probe = generate(args.out, n_nodes, args.seed, args.releases, args.layout, versions,
                          lambda _: None, dry=True)
         estimate = max(100, int(n_nodes * args.size / probe["bytes"]))

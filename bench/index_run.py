@@ -62,10 +62,10 @@ def cachedb_ingest(b, args, db, listing, mirror):
                   "--mirror-root", mirror], args.timeout)
 
 
-def usage_error(r, word):
-    """True when cachedb rejected its command line for lack of `word` (an option it does not
+def usage_error(r, option):
+    """True when cachedb rejected its command line for lack of `option` (one it does not
     know yet): exit 64 naming it."""
-    return r.code == EXIT_USAGE and word in (r.err + r.out)
+    return r.code == EXIT_USAGE and option in (r.err + r.out)
 
 
 def bench_index_size(b, size, args, res, log):
@@ -125,7 +125,8 @@ def bench_peer(b, args, label, m, listing, mirror, peer_db, res, log):
             note=f"parser {peer.get('parser')}, cyclic GC {'on' if peer.get('gc') else 'off'}"
                  f"; its own timer: {peer.get('seconds')} s")
     res.add(label, "peer: MB/s", mb / r.wall, "MB/s")
-    res.add(label, "peer: CPU user+sys", r.cpu, "s")
+    res.add(label, "peer: CPU user+sys", r.cpu, "s",
+            note=f"{mb / r.cpu:.1f} MB per CPU second (steadier than wall on a busy machine)")
     res.add(label, "peer: peak RSS", r.maxrss_mb, "MB")
     res.add(label, "peer: database bytes per record", b.checkpoint_size(peer_db) / m["records"],
             "B/row")
@@ -144,7 +145,7 @@ def bench_cachedb(b, args, label, m, listing, mirror, db, raw_db, peer_wall, res
     probe = b.run([args.binary, "--db", db, "-q", "ingest", "--index", "-", "--release",
                    "probe", "--stack", "probe"], args.timeout)
     b.remove_db(db)
-    if usage_error(probe, "index"):
+    if usage_error(probe, "--index"):
         res.add(label, "cachedb", "cannot ingest indexes yet", "",
                 note=f"`ingest --index` exited {probe.code}: "
                      + (probe.err.strip().splitlines() or [""])[0][:120])
@@ -155,7 +156,7 @@ def bench_cachedb(b, args, label, m, listing, mirror, db, raw_db, peer_wall, res
         b.remove_db(db)
         log(f"{label}: cachedb fresh ingest of the listing {i + 1}/{args.repeat} ...")
         r = cachedb_ingest(b, args, db, listing, mirror)
-        if usage_error(r, "listing"):
+        if usage_error(r, "--listing"):
             res.add(label, "cachedb", "cannot ingest listings yet", "",
                     note=f"`ingest --listing` exited {r.code}: "
                          + (r.err.strip().splitlines() or [""])[0][:120])
@@ -168,7 +169,8 @@ def bench_cachedb(b, args, label, m, listing, mirror, db, raw_db, peer_wall, res
     res.add(label, "cachedb fresh ingest: MB/s", mb / f_wall, "MB/s", f">= {TARGET_MB_S}",
             mb / f_wall >= TARGET_MB_S)
     res.add(label, "cachedb fresh ingest: CPU user+sys", f_cpu, "s",
-            note=f"{f_cpu / f_wall:.2f} cores busy on average")
+            note=f"{f_cpu / f_wall:.2f} cores busy on average; {mb / f_cpu:.1f} MB per CPU "
+                 "second")
     res.add(label, "cachedb fresh ingest: peak RSS", f_rss, "MB", f"<= {TARGET_PEAK_RSS_MB}",
             f_rss <= TARGET_PEAK_RSS_MB)
     res.add(label, "cachedb database bytes per record", b.checkpoint_size(db) / m["records"],
