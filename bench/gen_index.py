@@ -28,7 +28,8 @@ variants and the six empty compiler-flag lists; `annotations` on every node, wit
 compiler on nodes converted from older spec files (which have no compiler edges); a few
 stacks per environment whose indexes overlap (each is the closure of its root specs), a
 `root` index per release holding all of them; weekly releases in which ~2% of leaf specs
-are rebuilt (fewer of those with dependents: the new hashes ripple up the DAG) and ~1% of stack roots change.
+are rebuilt (fewer of those with dependents: the new hashes ripple up the DAG) and ~1% of
+stack roots change.
 
 `--size` is the approximate total of index JSON over every index of every release (`100M`,
 `1G`; decimal units). The same arguments always give byte-identical files. Records are
@@ -163,6 +164,11 @@ def b32hash(text):
     return base64.b32encode(hashlib.sha1(text.encode()).digest()).decode().lower()[:32]
 
 
+def package_hash(name):
+    """52 base32 characters and padding, as Spack's package_hash looks."""
+    return base64.b32encode(hashlib.sha256(name.encode()).digest()).decode().lower()
+
+
 def weighted(rng, pairs):
     values, weights = zip(*pairs)
     return rng.choices(values, weights)[0]
@@ -253,7 +259,7 @@ class World:
             p.langs = weighted(rng, [(["c"], 30), (["c", "cxx"], 50), (["c", "cxx", "fortran"],
                                      10), (["cxx"], 8), (["fortran"], 2)])
         p.provides = PROVIDES.get(name, [])
-        p.package_hash = base64.b32encode(hashlib.sha256(name.encode()).digest()).decode().lower()
+        p.package_hash = package_hash(name)
         return p
 
     # -- environments -------------------------------------------------------------------
@@ -407,8 +413,7 @@ def spec_node(world, n, hashes, version):
                                    "fortran": f"{bindir}/{cname}fortran"}}
         spec["external"] = {"path": "/usr" if n.name == "glibc" else f"/opt/{n.name}",
                             "module": None, "extra_attributes": extra}
-    spec["package_hash"] = (pkg.package_hash if pkg is not None else
-                            base64.b32encode(hashlib.sha256(n.name.encode()).digest()).decode().lower())
+    spec["package_hash"] = pkg.package_hash if pkg is not None else package_hash(n.name)
     if n.deps:
         edges = []
         for d, types, virtuals in sorted(n.deps, key=lambda x: world.nodes[x[0]].name):
