@@ -439,6 +439,7 @@ class IndexWriter:
     """Streams one database JSON to a file, hashing it on the way."""
 
     def __init__(self, path, version):
+        self.path, self.version = path, version
         self.f = open(path, "wb")
         self.sha = hashlib.sha256()
         self.size = 0
@@ -473,9 +474,12 @@ class IndexWriter:
         return self.size, self.sha.hexdigest()
 
 
-def write_mirror(mirror_dir, tmp_path, size, sha, layout, version):
-    """Places the written index in the mirror's layout(s). Returns its path for the
-    listing, relative to the mirror directory."""
+def write_mirror(mirror_dir, written, layout):
+    """Places the written index in the mirror's layout(s). `written` is [(temporary path,
+    size, sha256, database version)], the index itself first, then older versions of it
+    that a v3 manifest lists beside it. Returns the index's path for the listing, relative
+    to the mirror directory."""
+    tmp_path, size, sha, version = written[0]
     v2 = os.path.join(mirror_dir, "build_cache", "index.json")
     blob_rel = os.path.join("blobs", "sha256", sha[:2], sha)
     blob = os.path.join(mirror_dir, blob_rel)
@@ -490,12 +494,19 @@ def write_mirror(mirror_dir, tmp_path, size, sha, layout, version):
             os.link(v2, blob)
         else:
             os.replace(tmp_path, blob)
+        for other_tmp, _, other_sha, _ in written[1:]:
+            other = os.path.join(mirror_dir, "blobs", "sha256", other_sha[:2], other_sha)
+            os.makedirs(os.path.dirname(other), exist_ok=True)
+            os.replace(other_tmp, other)
         os.makedirs(os.path.join(mirror_dir, "v3", "manifests", "index"), exist_ok=True)
         with open(os.path.join(mirror_dir, "v3", "layout.json"), "w") as f:
             json.dump({"signing": "gpg"}, f)
+        # Oldest database version first: a reader must pick the highest it supports, not
+        # the first.
         manifest = {"version": 3, "data": [{
-            "contentLength": size, "mediaType": f"application/vnd.spack.db.v{version}+json",
-            "compression": "none", "checksumAlgorithm": "sha256", "checksum": sha}]}
+            "contentLength": n, "mediaType": f"application/vnd.spack.db.v{v}+json",
+            "compression": "none", "checksumAlgorithm": "sha256", "checksum": h}
+            for _, n, h, v in sorted(written, key=lambda x: x[3])]}
         with open(os.path.join(mirror_dir, "v3", "manifests", "index", "index.manifest.json"),
                   "w") as f:
             json.dump(manifest, f, indent=2)
@@ -503,8 +514,11 @@ def write_mirror(mirror_dir, tmp_path, size, sha, layout, version):
     return os.path.join("build_cache", "index.json")
 
 
-def generate(out, n_nodes, seed, n_releases, layout, versions, log, dry=False):
-    """Writes the tree (or, when dry, only measures it). Returns the manifest."""
+def generate(out, n_nodes, seed, n_releases, layout, versions, log, dry=False,
+             dual_media=False):
+    """Writes the tree (or, when dry, only measures it). Returns the manifest. With
+    dual_media, a v3 mirror of a release in database v9 also holds the index in v8, both
+    listed in its manifest, as Spack 1.3 writes them."""
     world = World(seed, n_nodes)
     rng = random.Random(seed * 7919 + 1)
     mirror = os.path.join(out, "mirror")
@@ -514,7 +528,7 @@ def generate(out, n_nodes, seed, n_releases, layout, versions, log, dry=False):
     all_hashes = set()
     edge_count = 0
     memberships = 0
-    cache = {}   # hash -> serialized spec (bytes), for the specs of the current release
+    cache = {}   # (db version, hash) -> serialized spec, for the specs of the current release
     for r, release in enumerate(release_names(n_releases)):
         if r:
             world.evolve(rng)
@@ -528,6 +542,7 @@ def generate(out, n_nodes, seed, n_releases, layout, versions, log, dry=False):
         union = set().union(*stacks.values())
         labels = [("root", union)] + sorted(stacks.items())
         new_cache = {}
+        formats = [version] + ([8] if dual_media and version > 8 and layout != "v2" else [])
         rel = {"release": release, "db_version": version, "indexes": []}
         entries = []
         for label, members in labels:
@@ -537,28 +552,32 @@ def generate(out, n_nodes, seed, n_releases, layout, versions, log, dry=False):
                 mirror, release, label)
             if not dry:
                 os.makedirs(mdir, exist_ok=True)
-            tmp = os.path.join(mdir, ".index.json.tmp")
-            w = IndexWriter(os.devnull if dry else tmp, version)
+            writers = [IndexWriter(os.devnull if dry else os.path.join(
+                mdir, f".index.v{v}.json.tmp"), v) for v in formats]
             binaries = 0
             for i in order:
                 h = hashes[i]
-                js = new_cache.get(h) or cache.get(h)
-                if js is None:
-                    js = json.dumps(spec_node(world, world.nodes[i], hashes, version),
-                                    separators=(",", ":")).encode()
+                node = world.nodes[i]
                 if h not in all_hashes:
                     all_hashes.add(h)
-                    edge_count += len(world.nodes[i].deps)
-                new_cache[h] = js
-                in_bc = not world.nodes[i].external
+                    edge_count += len(node.deps)
+                in_bc = not node.external
                 binaries += in_bc
-                w.record(h.encode(), js, refs.get(i, 0), in_bc)
-            size, sha = w.close()
+                for w in writers:
+                    key = (w.version, h)
+                    js = new_cache.get(key) or cache.get(key)
+                    if js is None:
+                        js = json.dumps(spec_node(world, node, hashes, w.version),
+                                        separators=(",", ":")).encode()
+                    new_cache[key] = js
+                    w.record(h.encode(), js, refs.get(i, 0), in_bc)
+            written = [(w.path, *w.close(), w.version) for w in writers]
+            _, size, sha, _ = written[0]
             memberships += binaries
             if dry:
                 path = "-"
             else:
-                rel_path = write_mirror(mdir, tmp, size, sha, layout, version)
+                rel_path = write_mirror(mdir, written, layout)
                 path = os.path.relpath(os.path.join(mdir, rel_path), mirror)
             rel["indexes"].append({"label": label, "path": path, "bytes": size,
                                    "sha256": sha, "records": len(order),
@@ -604,6 +623,9 @@ def main():
     ap.add_argument("--layout", choices=["v2", "v3", "both"], default="v2")
     ap.add_argument("--db-versions", default="8,9",
                     help="database versions, spread over the releases oldest first")
+    ap.add_argument("--dual-media", action="store_true",
+                    help="v3 mirrors of v9 releases also hold the index in v8, both in the "
+                         "manifest (as Spack 1.3 writes them); the listing names the v9 one")
     ap.add_argument("--force", action="store_true", help="replace a non-empty --out")
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args()
@@ -635,7 +657,8 @@ def main():
             break
         n_nodes = estimate
     log(f"gen_index: {n_nodes:,} specs in the world, {args.releases} releases")
-    m = generate(args.out, n_nodes, args.seed, args.releases, args.layout, versions, log)
+    m = generate(args.out, n_nodes, args.seed, args.releases, args.layout, versions, log,
+                 dual_media=args.dual_media)
     log(f"gen_index: {m['bytes'] / 1e6:.1f} MB of index JSON in "
         f"{sum(len(r['indexes']) for r in m['releases'])} indexes, {m['records']:,} records, "
         f"{m['specs']:,} distinct specs, in {time.perf_counter() - t0:.1f} s")
