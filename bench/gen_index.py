@@ -414,6 +414,13 @@ def spec_node(world, n, hashes, version):
         spec["external"] = {"path": "/usr" if n.name == "glibc" else f"/opt/{n.name}",
                             "module": None, "extra_attributes": extra}
     spec["package_hash"] = pkg.package_hash if pkg is not None else package_hash(n.name)
+    if version >= 9:
+        # Spec file v6: only on nodes that provide something, possibly with a version.
+        provided = LANGS.get(n.name) if n.name == cname else (
+            ["libc"] if n.name == "glibc" else ["libgfortran@5"] if n.name == "gcc-runtime"
+            else (pkg.provides if pkg is not None else []))
+        if provided:
+            spec["provided_virtuals"] = list(provided)
     if n.deps:
         edges = []
         for d, types, virtuals in sorted(n.deps, key=lambda x: world.nodes[x[0]].name):
@@ -423,10 +430,6 @@ def spec_node(world, n, hashes, version):
             edges.append({"name": world.nodes[d].name, "hash": hashes[d],
                           "parameters": params})
         spec["dependencies"] = edges
-    if version >= 9:
-        provided = LANGS.get(n.name) if n.name == cname else (
-            ["libc"] if n.name == "glibc" else (pkg.provides if pkg is not None else []))
-        spec["provided_virtuals"] = list(provided or [])
     if n.converted:
         spec["annotations"] = {"original_specfile_version": 4, "compiler": f"{cname}@={cver}"}
     else:
