@@ -4,7 +4,8 @@
     python3 bench/run.py --sizes 10k,100k,1M [--binary build/cachedb] [--work DIR]
                          [--peer | --no-peer] [--no-peer-at 1M] [--repeat N]
                          [--json-out FILE] [--markdown-out FILE]
-    python3 bench/run.py --smoke          # 10k, one repetition, no peer: what CI runs
+    python3 bench/run.py --indexes --sizes 100M,1G [--index-layout v2|v3|both] [--ceiling]
+    python3 bench/run.py --smoke          # 10k pages, no peer; 5M of indexes: what CI runs
 
 For each size: generate (or reuse) a corpus with gen_corpus.py, then measure fresh ingest,
 re-ingest of the unchanged tree, of a fresh checkout of it (every page's time changed), and
@@ -13,6 +14,12 @@ Python peer (peer_ingest.py) on the same corpus, and the machine's floor (readin
 parsing them, SQLite's raw insert rate for as many fact rows, SQLite alone storing every row
 the ingest stored, and the best fresh ingest those allow). See bench/README.md for what each
 row means.
+
+With --indexes, sizes are bytes of Spack build-cache index JSON: for each, generate (or
+reuse) a tree with gen_index.py, run the Python peer (peer_index.py) and cachedb on its
+listing and mirror root, and report wall time, MB/s, peak RSS, the unchanged re-ingest and
+the ratio to the peer (index_run.py). A cachedb that cannot ingest indexes yet is reported
+as such in the table, not as an error.
 
 Python 3 standard library only. Exit status: 0 when every measurement ran (missed targets
 included: they are reported, not fatal); 1 on an error (a command failed, timed out, or
@@ -36,6 +43,8 @@ import sys
 import threading
 import time
 from urllib.parse import quote
+
+import index_run
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -250,12 +259,13 @@ def file_sha(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
-def pick_work_dir(requested, sizes):
+def pick_work_dir(requested, sizes, index_bytes=()):
     if requested:
         os.makedirs(requested, exist_ok=True)
         return requested
-    # Roughly: a page per ~4 rows costs a 4 KiB tmpfs block plus its bytes, plus databases.
-    need = sum(sizes) * 3000 + (256 << 20)
+    # Roughly: a page per ~4 rows costs a 4 KiB tmpfs block plus its bytes, plus databases;
+    # an index tree its bytes, plus the databases.
+    need = sum(sizes) * 3000 + sum(index_bytes) * 2 + (256 << 20)
     shm = "/dev/shm"
     if os.path.isdir(shm) and os.access(shm, os.W_OK):
         st = os.statvfs(shm)
@@ -275,44 +285,50 @@ def corpus(work, n, seed, releases, timeout, log):
     # The generator's hash is in the name, so worktrees with different generators sharing
     # one work dir never replace each other's corpora.
     d = os.path.join(work, f"corpus-{size_label(n)}-seed{seed}-r{releases}-{gen_sha[:8]}")
-    # Two runs at once (CI and someone's benchmark) must not generate the same corpus
-    # together: the second waits, then reuses it.
+    want = {"generator_sha256": gen_sha, "specs": n, "seed": seed, "releases": releases}
+    argv = [sys.executable, gen, "--specs", str(n), "--out", d, "--seed", str(seed),
+            "--releases", str(releases), "--force"]
+    manifest = cached_tree(d, want, "corpus.json", argv, timeout, log, size_label(n),
+                           lambda m: m.get("spec_rows") == n and "mutations" not in m)
+    return d, manifest
+
+
+def cached_tree(d, want, manifest_name, argv, timeout, log, label, valid):
+    """The manifest of the tree `argv` generates in `d`, generating it only when `d` holds
+    no tree stamped with the same `want` (generator hash and arguments) and a `valid`
+    manifest. Two runs at once (CI and someone's benchmark) must not generate the same tree
+    together: the second waits on the lock, then reuses it."""
     with open(d + ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        return _corpus(d, gen, gen_sha, n, seed, releases, timeout, log)
-
-
-def _corpus(d, gen, gen_sha, n, seed, releases, timeout, log):
-    stamp_path = os.path.join(d, "bench-stamp.json")
-    want = {"generator_sha256": gen_sha, "specs": n, "seed": seed, "releases": releases}
-    manifest_path = os.path.join(d, "corpus.json")
-    try:
-        with open(stamp_path) as f:
-            stamp = json.load(f)
+        stamp_path = os.path.join(d, "bench-stamp.json")
+        manifest_path = os.path.join(d, manifest_name)
+        try:
+            with open(stamp_path) as f:
+                stamp = json.load(f)
+            with open(manifest_path) as f:
+                manifest = json.load(f)
+            if (stamp.get("want") == want
+                    and stamp.get("manifest_sha256") == file_sha(manifest_path)
+                    and valid(manifest)):
+                log(f"{label}: reusing {d}")
+                return manifest
+        except (OSError, ValueError):
+            pass
+        log(f"{label}: generating {d} ...")
+        os.makedirs(d, exist_ok=True)
+        try:
+            os.remove(stamp_path)
+        except FileNotFoundError:
+            pass
+        r = must(run(argv, timeout))
+        log(f"  {r.err.strip()}")
         with open(manifest_path) as f:
             manifest = json.load(f)
-        if (stamp.get("want") == want and stamp.get("manifest_sha256") == file_sha(manifest_path)
-                and manifest.get("spec_rows") == n and "mutations" not in manifest):
-            log(f"{size_label(n)}: reusing corpus {d}")
-            return d, manifest
-    except (OSError, ValueError):
-        pass
-    log(f"{size_label(n)}: generating corpus in {d} ...")
-    os.makedirs(d, exist_ok=True)
-    try:
-        os.remove(stamp_path)
-    except FileNotFoundError:
-        pass
-    r = must(run([sys.executable, gen, "--specs", str(n), "--out", d, "--seed", str(seed),
-                  "--releases", str(releases), "--force"], timeout))
-    log(f"  {r.err.strip()}")
-    with open(manifest_path) as f:
-        manifest = json.load(f)
-    if manifest.get("spec_rows") != n:
-        raise BenchError(f"{d}: corpus.json says {manifest.get('spec_rows')} spec rows, not {n}")
-    with open(stamp_path, "w") as f:
-        json.dump({"want": want, "manifest_sha256": file_sha(manifest_path)}, f)
-    return d, manifest
+        if not valid(manifest):
+            raise BenchError(f"{manifest_path} does not describe what was asked: {want}")
+        with open(stamp_path, "w") as f:
+            json.dump({"want": want, "manifest_sha256": file_sha(manifest_path)}, f)
+        return manifest
 
 
 def clone_tree(src, dst, writable_release):
@@ -601,6 +617,16 @@ def sqlite_copy_floor(src, dst):
         remove_db(dst)
 
 
+def add_unchanged_rows(res, label, prefix, runs, f_wall, target_ratio):
+    """The rows of an unchanged re-ingest: median wall, its share of the fresh ingest's
+    wall against `target_ratio`, and its peak RSS."""
+    u_wall = statistics.median(r.wall for r in runs)
+    res.add(label, f"{prefix}: wall", u_wall, "s")
+    res.add(label, f"{prefix}: % of fresh", 100 * u_wall / f_wall, "%",
+            f"<= {target_ratio * 100:.0f}", u_wall / f_wall <= target_ratio)
+    res.add(label, f"{prefix}: peak RSS", max(r.maxrss_mb for r in runs), "MB")
+
+
 def reingest_unchanged(args, log, label, what, db, tree, pages, before_each=None):
     """`args.repeat` ingests of `tree` into `db`, each after `before_each()`; every one must
     find all `pages` unchanged and add nothing. Returns their runs."""
@@ -675,12 +701,8 @@ def bench_size(n, args, res, log):
 
         # 2. Re-ingest of the unchanged tree.
         unchanged = reingest_unchanged(args, log, label, "unchanged", db, tree, pages)
-        u_wall = statistics.median(r.wall for r in unchanged)
-        res.add(label, "re-ingest unchanged: wall", u_wall, "s")
-        res.add(label, "re-ingest unchanged: % of fresh", 100 * u_wall / f_wall, "%",
-                f"<= {TARGET_UNCHANGED_RATIO * 100:.0f}", u_wall / f_wall <= TARGET_UNCHANGED_RATIO)
-        res.add(label, "re-ingest unchanged: peak RSS",
-                max(r.maxrss_mb for r in unchanged), "MB")
+        add_unchanged_rows(res, label, "re-ingest unchanged", unchanged, f_wall,
+                           TARGET_UNCHANGED_RATIO)
 
         # 2b. Re-ingest of a fresh checkout of the same tree: every file rewritten with the
         # same bytes (what a nightly clone of an unchanged site gives), i.e. every page's
@@ -932,8 +954,17 @@ class Parser(argparse.ArgumentParser):
 
 def main():
     ap = Parser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--sizes", default="10k,100k",
-                    help="comma-separated spec-row counts, e.g. 10k,100k,1M")
+    ap.add_argument("--sizes", help="comma-separated spec-row counts, e.g. 10k,100k,1M "
+                    "(default 10k,100k); with --indexes bytes of index JSON, e.g. 100M,1G "
+                    "(default 100M)")
+    ap.add_argument("--indexes", action="store_true",
+                    help="benchmark the ingest of Spack build-cache indexes, not pages")
+    ap.add_argument("--index-layout", choices=["v2", "v3", "both"], default="v2",
+                    help="mirror layout the index trees are written in (default v2)")
+    ap.add_argument("--ceiling", action="store_true",
+                    help="with --indexes: also measure the machine's ceiling")
+    ap.add_argument("--peer-gc", action="store_true",
+                    help="with --indexes: the peer keeps Python's cyclic GC on while loading")
     ap.add_argument("--binary", default=os.path.join(REPO, "build", "cachedb"))
     ap.add_argument("--work", help="where corpora are cached and runs happen (default "
                     "/dev/shm/cachedb-bench if it has room, else /tmp/cachedb-bench)")
@@ -943,7 +974,9 @@ def main():
                     help="run the Python peer (default: yes)")
     ap.add_argument("--no-peer-at", default="", help="sizes at which to skip the peer, "
                     "e.g. 1M")
-    ap.add_argument("--peer-parser", choices=["auto", "yaml", "json"], default="auto")
+    ap.add_argument("--peer-parser", choices=["auto", "yaml", "json"], default="json",
+                    help="page peer's parser (default json, its fastest; yaml or auto: "
+                         "libyaml, the old default)")
     ap.add_argument("--repeat", type=int, default=1,
                     help="runs of each ingest measurement (median reported)")
     ap.add_argument("--report-repeat", type=int, default=5,
@@ -957,25 +990,33 @@ def main():
     ap.add_argument("--markdown-out")
     ap.add_argument("--keep", action="store_true", help="keep databases and run trees")
     ap.add_argument("--smoke", action="store_true",
-                    help="CI: 10k, one repetition, no peer, short timeouts")
+                    help="CI: 10k pages without the peer, then 5M of indexes; one "
+                         "repetition, short timeouts")
     ap.add_argument("--quiet", action="store_true", help="no progress on stderr")
     args = ap.parse_args()
+    size_of = index_run.parse_bytes if args.indexes else parse_size
     try:
-        args.sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
-        args.no_peer_at = {parse_size(s) for s in args.no_peer_at.split(",") if s.strip()}
-    except argparse.ArgumentTypeError as e:
+        args.sizes = [size_of(s) for s in (args.sizes or ("100M" if args.indexes else
+                                                          "10k,100k")).split(",") if s.strip()]
+        args.no_peer_at = {size_of(s) for s in args.no_peer_at.split(",") if s.strip()}
+    except (argparse.ArgumentTypeError, ValueError) as e:
         ap.error(str(e))
+    args.index_sizes = args.sizes if args.indexes else []
+    if args.indexes:
+        args.sizes = []
     if args.smoke:
-        args.sizes, args.repeat, args.report_repeat, args.peer = [10_000], 1, 1, False
+        # Pages without the peer; indexes with it (it is what runs there until cachedb
+        # ingests indexes).
+        args.sizes, args.index_sizes, args.repeat, args.report_repeat = [10_000], [5 * 10**6], 1, 1
         args.timeout = min(args.timeout, 60)
-    if not args.sizes or args.repeat < 1 or args.report_repeat < 1:
+    if not (args.sizes or args.index_sizes) or args.repeat < 1 or args.report_repeat < 1:
         ap.error("need at least one size, --repeat >= 1 and --report-repeat >= 1")
     args.binary = os.path.abspath(args.binary)
     if not (os.path.isfile(args.binary) and os.access(args.binary, os.X_OK)):
         print(f"run.py: no cachedb binary at {args.binary} (build it: meson setup build && "
               "meson compile -C build, or pass --binary)", file=sys.stderr)
         return 1
-    args.work = pick_work_dir(args.work, args.sizes)
+    args.work = pick_work_dir(args.work, args.sizes, args.index_sizes)
     if args.db_dir:
         os.makedirs(args.db_dir, exist_ok=True)
 
@@ -991,10 +1032,16 @@ def main():
     command = "python3 bench/run.py " + " ".join(sys.argv[1:])
     res = Results()
     rss = {}
+    index_rss = {}
     t0 = time.perf_counter()
     try:
+        page_peer = args.peer
         for n in args.sizes:
+            args.peer = page_peer and not args.smoke
             rss[n] = bench_size(n, args, res, log)
+        args.peer = page_peer
+        for n in args.index_sizes:
+            index_rss[n] = index_run.bench_index_size(sys.modules[__name__], n, args, res, log)
     except BenchError as e:
         print(f"run.py: error: {e}", file=sys.stderr)
         return 1
@@ -1006,6 +1053,16 @@ def main():
         ratio = rss[big] / rss[small]
         res.add(size_label(big), f"peak RSS vs {size_label(small)} (flat)", ratio, "x",
                 f"<= {RSS_FLAT_SLACK:.2f}", ratio <= RSS_FLAT_SLACK)
+    sizes = sorted(index_rss)
+    for small, big in zip(sizes, sizes[1:]):
+        for who in ("cachedb", "peer"):
+            a, b = index_rss[small][who], index_rss[big][who]
+            if a and b:
+                flat = who == "cachedb"
+                res.add(index_run.bytes_label(big), f"{who} peak RSS vs "
+                        f"{index_run.bytes_label(small)}" + (" (flat)" if flat else ""),
+                        b / a, "x", f"<= {RSS_FLAT_SLACK:.2f}" if flat else None,
+                        b / a <= RSS_FLAT_SLACK if flat else None)
     info["load_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     info["seconds"] = round(time.perf_counter() - t0, 1)
 
