@@ -110,6 +110,7 @@ class IndexSax {
   void begin_record();
   void end_record();
   void end_dependency();
+  void merge_repeated_edges();
   void set_version(Kind kind, std::string_view text);
   std::string_view resolve_compiler(std::string_view& compiler_hash);
 
@@ -133,6 +134,7 @@ class IndexSax {
   std::vector<DepBuf> deps_;
   std::size_t ndeps_ = 0;
   std::vector<IndexDependency> dep_views_;
+  std::vector<std::size_t> order_;
 
   // Compiler nodes (see index_reader.h): few, whatever the index's size.
   std::unordered_set<std::string> compiler_packages_;
@@ -263,6 +265,8 @@ bool IndexSax::open(bool array) {
 
 bool IndexSax::close() {
   in_.mark_token();
+  // An error found at the end of a container names the container, not its last key.
+  top().key.clear();
   const Ctx ctx = top().ctx;
   switch (ctx) {
     case Ctx::record:
@@ -408,6 +412,39 @@ void IndexSax::begin_record() {
   ndeps_ = 0;
 }
 
+void IndexSax::merge_repeated_edges() {
+  order_.resize(ndeps_);
+  for (std::size_t i = 0; i < ndeps_; ++i) order_[i] = i;
+  std::stable_sort(order_.begin(), order_.end(),
+                   [&](std::size_t a, std::size_t b) { return deps_[a].hash < deps_[b].hash; });
+  bool merged = false;
+  for (std::size_t i = 1; i < ndeps_; ++i) {
+    DepBuf& first = deps_[order_[i - 1]];
+    DepBuf& again = deps_[order_[i]];
+    if (again.hash != first.hash) continue;
+    for (auto [from, to] : {std::pair{&again.deptypes, &first.deptypes}, std::pair{&again.virtuals, &first.virtuals}}) {
+      std::string_view rest = *from;
+      while (!rest.empty()) {
+        const std::size_t c = std::min(rest.find(','), rest.size());
+        append_item(*to, rest.substr(0, c));
+        rest.remove_prefix(std::min(c + 1, rest.size()));
+      }
+    }
+    // `again` is dropped; the next repeat merges into the same first edge.
+    order_[i] = order_[i - 1];
+    again.hash.clear();
+    merged = true;
+  }
+  if (!merged) return;
+  std::size_t out = 0;
+  for (std::size_t i = 0; i < ndeps_; ++i)
+    if (!deps_[i].hash.empty()) {
+      if (out != i) std::swap(deps_[out], deps_[i]);
+      ++out;
+    }
+  ndeps_ = out;
+}
+
 void IndexSax::end_dependency() {
   DepBuf& d = deps_[ndeps_];
   if (d.hash.empty()) fail("a dependency without a 'hash'");
@@ -450,33 +487,9 @@ void IndexSax::end_record() {
   if (!has_spec_) fail("an install without a 'spec'");
   if (name_.empty()) fail("a spec without a 'name'");
 
-  // One edge per dependency hash: repeated edges are merged.
-  if (ndeps_ > 1) {
-    std::sort(deps_.begin(), deps_.begin() + static_cast<std::ptrdiff_t>(ndeps_),
-              [](const DepBuf& a, const DepBuf& b) { return a.hash < b.hash; });
-    std::size_t out = 0;
-    for (std::size_t i = 1; i < ndeps_; ++i) {
-      if (deps_[i].hash == deps_[out].hash) {
-        std::size_t s = 0;
-        const std::string& types = deps_[i].deptypes;
-        while (s <= types.size() && !types.empty()) {
-          std::size_t c = std::min(types.find(',', s), types.size());
-          append_item(deps_[out].deptypes, std::string_view(types).substr(s, c - s));
-          s = c + 1;
-        }
-        const std::string& virt = deps_[i].virtuals;
-        s = 0;
-        while (s <= virt.size() && !virt.empty()) {
-          std::size_t c = std::min(virt.find(',', s), virt.size());
-          append_item(deps_[out].virtuals, std::string_view(virt).substr(s, c - s));
-          s = c + 1;
-        }
-      } else if (++out != i) {
-        std::swap(deps_[out], deps_[i]);
-      }
-    }
-    ndeps_ = out + 1;
-  }
+  // One edge per dependency hash: repeated edges are merged into the first,
+  // and the edges keep the index's order.
+  if (ndeps_ > 1) merge_repeated_edges();
 
   std::string_view compiler_hash;
   const std::string_view compiler = resolve_compiler(compiler_hash);
