@@ -262,3 +262,12 @@ TEST_CASE("spack index: the real samples beside the checkout read as their files
   CHECK(v8.at("qeehcxyvluwnihsc2qxstmpomtxo3lrc").target == "m1");
   CHECK(v8.at("qeehcxyvluwnihsc2qxstmpomtxo3lrc").compiler == "none");
 }
+
+TEST_CASE("spack index: a string that is not UTF-8 is refused where it is kept") {
+  CHECK(error_of("{\"database\": {\"version\": \"8\", \"installs\": {\"abc\": {\"spec\": {\"name\": \"x\xff\"}}}}}").path() ==
+        "$.database.installs.abc.spec.name");
+  CHECK(error_of("{\"database\": {\"version\": \"8\", \"installs\": {\"a\xc0\xafz\": {}}}}").reason() ==
+        "a key that is not UTF-8");
+  auto h = read_text("{\"database\": {\"version\": \"8\", \"installs\": {\"abc\": {\"spec\": {\"name\": \"caf\xc3\xa9\"}}}}}");
+  CHECK(h.records.at(0).package == "caf\xc3\xa9");
+}
