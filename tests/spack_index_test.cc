@@ -271,3 +271,15 @@ TEST_CASE("spack index: a string that is not UTF-8 is refused where it is kept")
   auto h = read_text("{\"database\": {\"version\": \"8\", \"installs\": {\"abc\": {\"spec\": {\"name\": \"caf\xc3\xa9\"}}}}}");
   CHECK(h.records.at(0).package == "caf\xc3\xa9");
 }
+
+TEST_CASE("spack index: memory stays bounded on hostile input: one huge string, deep nesting, nothing at all") {
+  const std::string huge = R"({"database": {"version": "8", "installs": {"abc": {"spec": {"name": "x", "package_hash": ")" +
+                           std::string(17u << 20, 'a') + R"("}}}}})";
+  CHECK(error_of(huge).reason().find("longer than 16 MB") != std::string::npos);
+  const std::string deep = R"({"database": {"version": "8", "installs": {}, "junk": )" + std::string(100, '[') +
+                           std::string(100, ']') + "}}";
+  CHECK(error_of(deep).reason().find("nested deeper than") != std::string::npos);
+  const auto empty = error_of("");
+  CHECK(empty.offset() == 0);
+  CHECK(empty.reason().find("bad JSON") != std::string::npos);
+}

@@ -209,7 +209,7 @@ Ctx IndexSax::child_ctx(bool array) {
     return Ctx::root;
   }
   const Frame& parent = top();
-  const std::string& k = parent.key;
+  const std::string_view k = parent.key;
   switch (parent.ctx) {
     case Ctx::root:
       if (k == "database") {
@@ -346,7 +346,7 @@ bool IndexSax::scalar(Kind kind, std::string_view text, bool b) {
   in_.mark_token();
   if (depth_ == 0) fail("the index is not a JSON object");
   Frame& f = top();
-  const std::string& k = f.key;
+  const std::string_view k = f.key;
   // RapidJSON does not check the encoding (that would cost a fifth of the time):
   // every string kept is checked here instead, strings skipped need not be.
   if (kind == Kind::string && f.ctx != Ctx::skip && !valid_utf8(text)) fail("a string that is not UTF-8");
