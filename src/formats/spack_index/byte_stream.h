@@ -40,11 +40,11 @@ class DecodedStream {
   DecodedStream(const DecodedStream&) = delete;
   DecodedStream& operator=(const DecodedStream&) = delete;
 
-  Ch Peek() {
+  [[gnu::always_inline]] Ch Peek() {
     if (pos_ == end_) refill();
     return pos_ == end_ ? '\0' : *pos_;
   }
-  Ch Take() {
+  [[gnu::always_inline]] Ch Take() {
     if (pos_ == end_) refill();
     if (pos_ == end_) return '\0';
     return *pos_++;

@@ -348,10 +348,13 @@ bool IndexSax::scalar(Kind kind, std::string_view text, bool b) {
   Frame& f = top();
   const std::string_view k = f.key;
   // RapidJSON does not check the encoding (that would cost a fifth of the time):
-  // every string kept is checked here instead, strings skipped need not be.
-  if (kind == Kind::string && f.ctx != Ctx::skip && !valid_utf8(text)) fail("a string that is not UTF-8");
+  // every string handed out is checked here instead, strings skipped need not be.
+  auto check_utf8 = [&] {
+    if (kind == Kind::string && !valid_utf8(text)) fail("a string that is not UTF-8");
+  };
   auto need_string = [&](std::string& out) {
     if (kind != Kind::string) fail(fmt::format("'{}' must be a string", k));
+    check_utf8();
     out.assign(text);
   };
   switch (f.ctx) {
@@ -373,9 +376,11 @@ bool IndexSax::scalar(Kind kind, std::string_view text, bool b) {
       if (k == "name") need_string(name_);
       else if (k == "version") {
         if (kind != Kind::string && kind != Kind::number) fail("'version' must be a string");
+        check_utf8();
         pkg_version_.assign(text);
       } else if (k == "compiler" && kind == Kind::string) {
         // Some old nodes write the compiler as one string.
+        check_utf8();
         has_compiler_dict_ = true;
         Compiler c = parse_compiler(text);
         compiler_name_ = c.name;
@@ -392,13 +397,17 @@ bool IndexSax::scalar(Kind kind, std::string_view text, bool b) {
       break;
     case Ctx::compiler:
       if (k == "name") need_string(compiler_name_);
-      else if (k == "version" && (kind == Kind::string || kind == Kind::number)) compiler_version_.assign(text);
+      else if (k == "version" && (kind == Kind::string || kind == Kind::number)) {
+        check_utf8();
+        compiler_version_.assign(text);
+      }
       break;
     case Ctx::annotations:
       if (k == "compiler") need_string(annotated_compiler_);
       break;
     case Ctx::parameters:
       if (is_compiler_flag(k) || kind == Kind::null) break;
+      check_utf8();
       if (nvariants_ == variants_.size()) variants_.emplace_back();
       if (kind == Kind::boolean) {
         variants_[nvariants_] = bool_variant(k, b);
@@ -412,6 +421,7 @@ bool IndexSax::scalar(Kind kind, std::string_view text, bool b) {
       break;
     case Ctx::param_list:
       if (kind == Kind::null) break;
+      check_utf8();
       append_variant_value(variants_[nvariants_], kind == Kind::boolean ? (b ? "true" : "false") : text, list_first_);
       list_first_ = false;
       break;
@@ -420,15 +430,20 @@ bool IndexSax::scalar(Kind kind, std::string_view text, bool b) {
       if (k == "hash") need_string(d.hash);
       else if (k == "_hash" && d.hash.empty()) need_string(d.hash);
       else if (k == "name") need_string(d.name);
-      else if (k == "type" && kind == Kind::string) append_item(d.deptypes, text);
+      else if (k == "type" && kind == Kind::string) {
+        check_utf8();
+        append_item(d.deptypes, text);
+      }
       break;
     }
     case Ctx::deptypes:
       if (kind != Kind::string) fail("a deptype must be a string");
+      check_utf8();
       append_item(deps_[ndeps_].deptypes, text);
       break;
     case Ctx::virtuals:
       if (kind != Kind::string) fail("a virtual must be a string");
+      check_utf8();
       append_item(deps_[ndeps_].virtuals, text);
       break;
     case Ctx::provided_virtuals:
