@@ -2,6 +2,11 @@
 // targets, variants, in_buildcache, compression, and bad indexes.
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+
 #include <fstream>
 #include <string>
 
@@ -282,4 +287,30 @@ TEST_CASE("spack index: memory stays bounded on hostile input: one huge string, 
   const auto empty = error_of("");
   CHECK(empty.offset() == 0);
   CHECK(empty.reason().find("bad JSON") != std::string::npos);
+}
+
+TEST_CASE("spack index: '-' reads stdin, compressed or not") {
+  testing::TempDir dir;
+  const std::string plain = testing::read_file(testing::fixture("index/db-v7.json").string());
+  { std::ofstream(dir / "in.zst", std::ios::binary) << testing::zstd(plain); }
+  // Stand the file in for this process's stdin, then put stdin back.
+  const int saved = dup(0);
+  REQUIRE(saved >= 0);
+  const int fd = open((dir / "in.zst").c_str(), O_RDONLY);
+  REQUIRE(fd >= 0);
+  dup2(fd, 0);
+  close(fd);
+  KeepingHandler h;
+  std::string error;
+  try {
+    read_index_file("-", h);
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  dup2(saved, 0);
+  close(saved);
+  clearerr(stdin);
+  CHECK(error == "");
+  CHECK(h.summary.compression == std::string("zstd"));
+  CHECK(h.records.size() == 2);
 }
