@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cstring>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -15,6 +14,7 @@
 #include "formats/spack_index/index_error.h"
 #include "formats/spack_index/variant_text.h"
 #include "parsing/compiler.h"
+#include "parsing/text_limits.h"
 
 namespace cachedb::spack_index {
 namespace {
@@ -37,45 +37,6 @@ constexpr std::string_view kCompilerPackages[] = {
     "gcc", "llvm", "llvm-amdgpu", "aocc", "apple-clang", "cce", "intel-oneapi-compilers",
     "intel-oneapi-compilers-classic", "nvhpc", "fj", "msvc", "xl", "acfl", "arm", "pgi", "nag",
 };
-
-// Whether `s` is well-formed UTF-8 (ASCII, the usual case, is checked 8 bytes at a time).
-bool valid_utf8(std::string_view s) {
-  std::size_t i = 0;
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const std::size_t n = s.size();
-  while (i < n) {
-    if (i + 8 <= n) {
-      std::uint64_t w;
-      std::memcpy(&w, p + i, 8);
-      if ((w & 0x8080808080808080ull) == 0) {
-        i += 8;
-        continue;
-      }
-    }
-    const unsigned char c = p[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t len;
-    std::uint32_t cp;
-    if ((c & 0xe0) == 0xc0) len = 2, cp = c & 0x1f;
-    else if ((c & 0xf0) == 0xe0) len = 3, cp = c & 0x0f;
-    else if ((c & 0xf8) == 0xf0) len = 4, cp = c & 0x07;
-    else return false;
-    if (i + len > n) return false;
-    for (std::size_t k = 1; k < len; ++k) {
-      if ((p[i + k] & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (p[i + k] & 0x3f);
-    }
-    // Overlong forms, surrogates, beyond U+10FFFF.
-    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-        (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-      return false;
-    i += len;
-  }
-  return true;
-}
 
 bool is_compiler_virtual(std::string_view v) { return v == "c" || v == "cxx" || v == "fortran"; }
 
@@ -126,7 +87,7 @@ class IndexSax {
   bool Key(const char* s, rapidjson::SizeType n, bool) {
     in_.mark_token();
     // Keys are kept (the installs key is the hash); values are checked where they are kept.
-    if (!valid_utf8({s, n})) fail("a key that is not UTF-8");
+    if (!is_valid_utf8({s, n})) fail("a key that is not UTF-8");
     top().key.assign(s, n);
     return true;
   }
@@ -350,7 +311,7 @@ bool IndexSax::scalar(Kind kind, std::string_view text, bool b) {
   // RapidJSON does not check the encoding (that would cost a fifth of the time):
   // every string handed out is checked here instead, strings skipped need not be.
   auto check_utf8 = [&] {
-    if (kind == Kind::string && !valid_utf8(text)) fail("a string that is not UTF-8");
+    if (kind == Kind::string && !is_valid_utf8(text)) fail("a string that is not UTF-8");
   };
   auto need_string = [&](std::string& out) {
     if (kind != Kind::string) fail(fmt::format("'{}' must be a string", k));
