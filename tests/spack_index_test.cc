@@ -314,3 +314,20 @@ TEST_CASE("spack index: '-' reads stdin, compressed or not") {
   CHECK(h.summary.compression == std::string("zstd"));
   CHECK(h.records.size() == 2);
 }
+
+TEST_CASE("spack index: the handler's own exception goes through as it is, not as a bad index") {
+  struct Refusing : cachedb::spack_index::IndexHandler {
+    void record(const IndexRecord&) override { throw cachedb::Error("disk full"); }
+    void document_done(const DocumentSummary&) override {}
+  } h;
+  const std::string text = testing::read_file(testing::fixture("index/db-v7.json").string());
+  auto src = memory_source(text.data(), text.size(), "v7");
+  try {
+    read_index(*src, h);
+    FAIL("no exception");
+  } catch (const IndexParseError& e) {
+    FAIL("taken for a bad index: " << e.what());
+  } catch (const cachedb::Error& e) {
+    CHECK(std::string(e.what()) == "disk full");
+  }
+}

@@ -25,7 +25,7 @@ class FileSource : public ByteSource {
   }
   std::size_t read(char* buf, std::size_t n) override {
     std::size_t got = std::fread(buf, 1, n, f_);
-    if (got == 0 && std::ferror(f_)) throw Error(fmt::format("{}: cannot read: {}", name_, std::strerror(errno)));
+    if (got == 0 && std::ferror(f_)) throw StreamError(fmt::format("{}: cannot read: {}", name_, std::strerror(errno)));
     return got;
   }
   const std::string& name() const override { return name_; }
@@ -137,7 +137,7 @@ void DecodedStream::refill() {
   consumed_ += static_cast<std::uint64_t>(end_ - begin_);
   begin_ = pos_ = end_ = out_.get();
   if (consumed_ - last_token_ > kMaxTokenBytes)
-    throw Error(fmt::format("a single JSON value is longer than {} MB", kMaxTokenBytes >> 20));
+    throw StreamError(fmt::format("a single JSON value is longer than {} MB", kMaxTokenBytes >> 20));
 
   if (compression_ == Compression::none) {
     if (in_pos_ == in_end_) read_raw();
@@ -156,7 +156,7 @@ void DecodedStream::refill() {
     if (compression_ == Compression::gzip) {
       z_stream& z = codec_->z;
       if (no_input) {
-        if (!codec_->z_member_done) throw Error("the gzip stream is truncated");
+        if (!codec_->z_member_done) throw StreamError("the gzip stream is truncated");
         finished_ = true;
         return;
       }
@@ -175,20 +175,20 @@ void DecodedStream::refill() {
       if (rc == Z_STREAM_END) {
         codec_->z_member_done = true;
       } else if (rc != Z_OK && !(rc == Z_BUF_ERROR && produced > 0)) {
-        if (rc == Z_BUF_ERROR && source_done_) throw Error("the gzip stream is truncated");
+        if (rc == Z_BUF_ERROR && source_done_) throw StreamError("the gzip stream is truncated");
         if (rc != Z_BUF_ERROR)
-          throw Error(fmt::format("bad gzip data: {}", z.msg ? z.msg : "inflate failed"));
+          throw StreamError(fmt::format("bad gzip data: {}", z.msg ? z.msg : "inflate failed"));
       }
     } else {
       if (no_input) {
-        if (codec_->zstd_hint != 0) throw Error("the zstd stream is truncated");
+        if (codec_->zstd_hint != 0) throw StreamError("the zstd stream is truncated");
         finished_ = true;
         return;
       }
       ZSTD_inBuffer in{in_.get() + in_pos_, in_end_ - in_pos_, 0};
       ZSTD_outBuffer out{out_.get(), kOutBytes, 0};
       std::size_t rc = ZSTD_decompressStream(codec_->zstd, &out, &in);
-      if (ZSTD_isError(rc)) throw Error(fmt::format("bad zstd data: {}", ZSTD_getErrorName(rc)));
+      if (ZSTD_isError(rc)) throw StreamError(fmt::format("bad zstd data: {}", ZSTD_getErrorName(rc)));
       codec_->zstd_hint = rc;
       in_pos_ += in.pos;
       produced = out.pos;

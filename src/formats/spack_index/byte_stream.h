@@ -9,7 +9,16 @@
 #include <memory>
 #include <string>
 
+#include "error.h"
+
 namespace cachedb::spack_index {
+
+// Bytes that cannot be read or decompressed in the middle of a document (the
+// reader adds the place reached in the JSON).
+class StreamError : public Error {
+ public:
+  using Error::Error;
+};
 
 enum class Compression { none, gzip, zstd };
 const char* compression_name(Compression c);
@@ -18,7 +27,7 @@ const char* compression_name(Compression c);
 class ByteSource {
  public:
   virtual ~ByteSource() = default;
-  // Up to `n` bytes into `buf`; 0 at the end. Throws Error on a read error.
+  // Up to `n` bytes into `buf`; 0 at the end. Throws StreamError on a read error.
   virtual std::size_t read(char* buf, std::size_t n) = 0;
   // Names the input in messages ("-" for stdin).
   virtual const std::string& name() const = 0;

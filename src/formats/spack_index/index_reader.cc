@@ -343,7 +343,12 @@ bool IndexSax::scalar(Kind kind, std::string_view text, bool b) {
         // Some old nodes write the compiler as one string.
         check_utf8();
         has_compiler_dict_ = true;
-        Compiler c = parse_compiler(text);
+        Compiler c;
+        try {
+          c = parse_compiler(text);
+        } catch (const ParseError& e) {
+          fail(e.what());
+        }
         compiler_name_ = c.name;
         compiler_version_ = c.version;
       }
@@ -571,12 +576,9 @@ void read_index(ByteSource& source, IndexHandler& handler) {
   rapidjson::ParseResult ok;
   try {
     ok = reader.Parse<kFlags>(in, sax);
-  } catch (const IndexParseError&) {
-    throw;
-  } catch (const ParseError& e) {
-    sax.fail(e.what());
-  } catch (const Error& e) {
-    // A read or decompression error: name the place reached in the JSON.
+  } catch (const StreamError& e) {
+    // A read or decompression error: name the place reached in the JSON. Any
+    // other exception (the handler's own) goes through as it is.
     sax.fail(e.what());
   }
   if (!ok) {
