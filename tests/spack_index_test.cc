@@ -9,6 +9,7 @@
 
 #include <fstream>
 #include <string>
+#include <tuple>
 
 #include "formats/spack_index/index_error.h"
 #include "formats/spack_index/index_reader.h"
@@ -329,5 +330,29 @@ TEST_CASE("spack index: the handler's own exception goes through as it is, not a
     FAIL("taken for a bad index: " << e.what());
   } catch (const cachedb::Error& e) {
     CHECK(std::string(e.what()) == "disk full");
+  }
+}
+
+TEST_CASE("spack index: every prefix of an index, plain or gzip, is refused as a bad index and nothing else") {
+  const std::string plain = testing::read_file(testing::fixture("index/db-v8.json").string());
+  const std::string packed = testing::gzip(plain);
+  // Plain: every prefix short of the closing brace (the newline after it is not needed).
+  // Gzip: every prefix short of the whole stream.
+  for (auto [whole, end, step] : {std::tuple{&plain, plain.rfind('}'), std::size_t{7}},
+                                  std::tuple{&packed, packed.size() - 1, std::size_t{1}}}) {
+    int tried = 0, refused = 0;
+    for (std::size_t n = 0; n <= end; n += step) {
+      ++tried;
+      KeepingHandler h;
+      auto src = memory_source(whole->data(), n, "prefix");
+      try {
+        read_index(*src, h);
+      } catch (const IndexParseError& e) {
+        ++refused;
+        CHECK(e.offset() <= plain.size());
+      }
+      CHECK(h.done == 0);
+    }
+    CHECK(refused == tried);
   }
 }
