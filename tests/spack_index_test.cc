@@ -182,6 +182,17 @@ TEST_CASE("spack index: gzip and zstd are recognized by their magic bytes") {
   }
 }
 
+TEST_CASE("spack index: concatenated gzip members and zstd frames read as one text, as gzip -d and zstd -d give it") {
+  const std::string plain = testing::read_file(testing::fixture("index/db-v8.json").string());
+  const std::size_t cut = plain.size() / 3;
+  for (const std::string& bytes : {testing::gzip(plain.substr(0, cut)) + testing::gzip(plain.substr(cut)),
+                                   testing::zstd(plain.substr(0, cut)) + testing::zstd(plain.substr(cut))}) {
+    auto h = read_text(bytes, "two-parts");
+    CHECK(h.records.size() == 7);
+    CHECK(h.summary.json_bytes == plain.size());
+  }
+}
+
 TEST_CASE("spack index: a truncated gzip or zstd stream is refused") {
   const std::string plain = testing::read_file(testing::fixture("index/db-v8.json").string());
   for (const std::string& bytes : {testing::gzip(plain), testing::zstd(plain)}) {
