@@ -185,6 +185,16 @@ TEST_CASE("site listing: every (release, stack) resolved against the mirror root
   CHECK(list[4].error.find("not in s3://spack-binaries/") != std::string::npos);
   CHECK(list[5].error.find("no string 'label'") != std::string::npos);
 
+  // A blob that differs from its name (a download cut short) is refused, unless only existence is asked.
+  const fs::path e4s_blob = list[1].path;
+  write(e4s_blob, v9.substr(0, 100));
+  const auto checked = resolve_listing(root / "cache_spack_io_index.json", root.path());
+  CHECK(checked[0].error == "");
+  CHECK(checked[1].path.empty());
+  CHECK(checked[1].error.find("differs from its name") != std::string::npos);
+  const auto unchecked = resolve_listing(root / "cache_spack_io_index.json", root.path(), BlobCheck::exists);
+  CHECK(unchecked[1].path == e4s_blob);
+
   write(root / "bad.json", "[1]");
   CHECK_THROWS_AS(resolve_listing(root / "bad.json", root.path()), cachedb::Error);
   CHECK_THROWS_AS(resolve_listing(root / "absent.json", root.path()), cachedb::Error);

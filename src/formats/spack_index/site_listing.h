@@ -17,9 +17,16 @@ struct ListedIndex {
   std::string error;           // set otherwise: why it cannot be read
 };
 
+// Whether a listed blob is checked against its name: a blob is named by its
+// sha256 (blobs/sha256/<2 hex>/<sha256>), so a truncated or damaged copy is
+// found before it is read. Checking reads every blob once more.
+enum class BlobCheck { exists, checksum };
+
 // Every entry in the listing's order. Throws Error only when the listing itself
-// cannot be read; an entry that cannot be resolved carries its error.
+// cannot be read; an entry that cannot be resolved (or whose blob differs from
+// its name, with BlobCheck::checksum) carries its error.
 std::vector<ListedIndex> resolve_listing(const std::filesystem::path& listing,
-                                         const std::filesystem::path& mirror_root);
+                                         const std::filesystem::path& mirror_root,
+                                         BlobCheck check = BlobCheck::checksum);
 
 }  // namespace cachedb::spack_index
