@@ -86,8 +86,6 @@ class IndexSax {
   bool String(const char* s, rapidjson::SizeType n, bool) { return scalar(Kind::string, {s, n}, false); }
   bool Key(const char* s, rapidjson::SizeType n, bool) {
     in_.mark_token();
-    // Keys are kept (the installs key is the hash); values are checked where they are kept.
-    if (!is_valid_utf8({s, n})) fail("a key that is not UTF-8");
     top().key.assign(s, n);
     return true;
   }
@@ -218,6 +216,7 @@ Ctx IndexSax::child_ctx(bool array) {
       break;
     case Ctx::parameters:
       if (array && !is_compiler_flag(k)) {
+        if (!is_valid_utf8(k)) fail("a key that is not UTF-8");
         if (nvariants_ == variants_.size()) variants_.emplace_back();
         std::string& text = variants_[nvariants_];
         text.assign(k);
@@ -374,6 +373,7 @@ bool IndexSax::scalar(Kind kind, std::string_view text, bool b) {
     case Ctx::parameters:
       if (is_compiler_flag(k) || kind == Kind::null) break;
       check_utf8();
+      if (!is_valid_utf8(k)) fail("a key that is not UTF-8");
       if (nvariants_ == variants_.size()) variants_.emplace_back();
       if (kind == Kind::boolean) {
         variants_[nvariants_] = bool_variant(k, b);
@@ -423,6 +423,9 @@ bool IndexSax::scalar(Kind kind, std::string_view text, bool b) {
 }
 
 void IndexSax::begin_record() {
+  // Keys are only compared, but for the two kinds handed out: the installs key
+  // (the hash) and a parameter's name (a variant's).
+  if (!is_valid_utf8(top().key)) fail("a key that is not UTF-8");
   hash_.assign(top().key);
   name_.clear();
   pkg_version_.clear();
