@@ -11,6 +11,8 @@
 #include <string>
 #include <tuple>
 
+#include <fmt/format.h>
+
 #include "formats/spack_index/index_error.h"
 #include "formats/spack_index/index_reader.h"
 #include "spack_index_support.h"
@@ -366,4 +368,18 @@ TEST_CASE("spack index: every prefix of an index, plain or gzip, is refused as a
     }
     CHECK(refused == tried);
   }
+}
+
+TEST_CASE("spack index: text is held to the limits pages are held to, and a record's size is capped") {
+  const std::string long_name = R"({"database": {"version": "8", "installs": {"abc": {"spec": {"name": ")" +
+                                std::string(300, 'n') + R"("}}}}})";
+  auto e = error_of(long_name);
+  CHECK(e.path() == "$.database.installs.abc.spec.name");
+  CHECK(e.reason().find("over the 256-byte limit") != std::string::npos);
+  CHECK(error_of(R"({"database": {"version": "8", "installs": {"abc": {"spec": {"name": "a\u0000b"}}}}})").reason().find("NUL") !=
+        std::string::npos);
+  std::string many = R"({"database": {"version": "8", "installs": {"abc": {"spec": {"name": "x", "dependencies": [)";
+  for (int i = 0; i <= 1 << 16; ++i) many += fmt::format(R"({}{{"name": "d", "hash": "h{}"}})", i ? "," : "", i);
+  many += "]}}}}}";
+  CHECK(error_of(many).reason() == "more than 65536 dependencies");
 }

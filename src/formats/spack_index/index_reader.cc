@@ -29,6 +29,10 @@ enum class Ctx {
 enum class Kind { null, boolean, number, string };
 
 constexpr std::size_t kMaxDepth = 64;
+// Per record and per document, far above any real index (a record has tens of
+// edges and variants, an index tens of compiler nodes): a hostile index is
+// refused before it can make the reader's memory grow with it.
+constexpr std::size_t kMaxEdges = 1 << 16, kMaxVariants = 1 << 12, kMaxCompilerNodes = 1 << 16;
 constexpr int kMinVersion = 6, kMaxVersion = 9;
 
 // Spack's compiler packages, so that a compiler node met before any spec names
@@ -217,6 +221,7 @@ Ctx IndexSax::child_ctx(bool array) {
     case Ctx::parameters:
       if (array && !is_compiler_flag(k)) {
         if (!is_valid_utf8(k)) fail("a key that is not UTF-8");
+        if (nvariants_ == kMaxVariants) fail(fmt::format("more than {} variants", kMaxVariants));
         if (nvariants_ == variants_.size()) variants_.emplace_back();
         std::string& text = variants_[nvariants_];
         text.assign(k);
@@ -227,6 +232,7 @@ Ctx IndexSax::child_ctx(bool array) {
       break;
     case Ctx::dependencies:
       if (array) fail("a dependency must be an object");
+      if (ndeps_ == kMaxEdges) fail(fmt::format("more than {} dependencies", kMaxEdges));
       if (ndeps_ == deps_.size()) deps_.emplace_back();
       {
         DepBuf& d = deps_[ndeps_];
@@ -309,12 +315,14 @@ bool IndexSax::scalar(Kind kind, std::string_view text, bool b) {
   const std::string_view k = f.key;
   // RapidJSON does not check the encoding (that would cost a fifth of the time):
   // every string handed out is checked here instead, strings skipped need not be.
-  auto check_utf8 = [&] {
-    if (kind == Kind::string && !is_valid_utf8(text)) fail("a string that is not UTF-8");
+  // Text handed out is held to the limits pages are held to (parsing/text_limits.h).
+  auto check_text = [&](std::size_t max) {
+    if (kind != Kind::string) return;
+    if (auto problem = text_problem(text, max)) fail(fmt::format("the string {}", *problem));
   };
-  auto need_string = [&](std::string& out) {
+  auto need_string = [&](std::string& out, std::size_t max = limits::kName) {
     if (kind != Kind::string) fail(fmt::format("'{}' must be a string", k));
-    check_utf8();
+    check_text(max);
     out.assign(text);
   };
   switch (f.ctx) {
@@ -336,11 +344,11 @@ bool IndexSax::scalar(Kind kind, std::string_view text, bool b) {
       if (k == "name") need_string(name_);
       else if (k == "version") {
         if (kind != Kind::string && kind != Kind::number) fail("'version' must be a string");
-        check_utf8();
+        check_text(limits::kName);
         pkg_version_.assign(text);
       } else if (k == "compiler" && kind == Kind::string) {
         // Some old nodes write the compiler as one string.
-        check_utf8();
+        check_text(limits::kName);
         has_compiler_dict_ = true;
         Compiler c;
         try {
@@ -363,7 +371,7 @@ bool IndexSax::scalar(Kind kind, std::string_view text, bool b) {
     case Ctx::compiler:
       if (k == "name") need_string(compiler_name_);
       else if (k == "version" && (kind == Kind::string || kind == Kind::number)) {
-        check_utf8();
+        check_text(limits::kName);
         compiler_version_.assign(text);
       }
       break;
@@ -372,8 +380,9 @@ bool IndexSax::scalar(Kind kind, std::string_view text, bool b) {
       break;
     case Ctx::parameters:
       if (is_compiler_flag(k) || kind == Kind::null) break;
-      check_utf8();
+      check_text(limits::kVariant);
       if (!is_valid_utf8(k)) fail("a key that is not UTF-8");
+      if (nvariants_ == kMaxVariants) fail(fmt::format("more than {} variants", kMaxVariants));
       if (nvariants_ == variants_.size()) variants_.emplace_back();
       if (kind == Kind::boolean) {
         variants_[nvariants_] = bool_variant(k, b);
@@ -387,30 +396,34 @@ bool IndexSax::scalar(Kind kind, std::string_view text, bool b) {
       break;
     case Ctx::param_list:
       if (kind == Kind::null) break;
-      check_utf8();
+      check_text(limits::kVariant);
       append_variant_value(variants_[nvariants_], kind == Kind::boolean ? (b ? "true" : "false") : text, list_first_);
       list_first_ = false;
+      if (variants_[nvariants_].size() > limits::kVariant)
+        fail(fmt::format("a variant longer than {} bytes", limits::kVariant));
       break;
     case Ctx::dependency: {
       DepBuf& d = deps_[ndeps_];
-      if (k == "hash") need_string(d.hash);
-      else if (k == "_hash" && d.hash.empty()) need_string(d.hash);
+      if (k == "hash") need_string(d.hash, limits::kHash);
+      else if (k == "_hash" && d.hash.empty()) need_string(d.hash, limits::kHash);
       else if (k == "name") need_string(d.name);
       else if (k == "type" && kind == Kind::string) {
-        check_utf8();
+        check_text(limits::kName);
         append_item(d.deptypes, text);
       }
       break;
     }
     case Ctx::deptypes:
       if (kind != Kind::string) fail("a deptype must be a string");
-      check_utf8();
+      check_text(limits::kName);
       append_item(deps_[ndeps_].deptypes, text);
+      if (deps_[ndeps_].deptypes.size() > limits::kVariant) fail("too many deptypes");
       break;
     case Ctx::virtuals:
       if (kind != Kind::string) fail("a virtual must be a string");
-      check_utf8();
+      check_text(limits::kName);
       append_item(deps_[ndeps_].virtuals, text);
+      if (deps_[ndeps_].virtuals.size() > limits::kVariant) fail("too many virtuals");
       break;
     case Ctx::provided_virtuals:
       if (kind == Kind::string && is_compiler_virtual(text)) provides_compiler_ = true;
@@ -426,6 +439,7 @@ void IndexSax::begin_record() {
   // Keys are only compared, but for the two kinds handed out: the installs key
   // (the hash) and a parameter's name (a variant's).
   if (!is_valid_utf8(top().key)) fail("a key that is not UTF-8");
+  if (auto problem = text_problem(top().key, limits::kHash)) fail(fmt::format("the hash {}", *problem));
   hash_.assign(top().key);
   name_.clear();
   pkg_version_.clear();
@@ -492,7 +506,9 @@ std::string_view IndexSax::resolve_compiler(std::string_view& compiler_hash) {
   }
   if (provider) {
     compiler_hash = provider->hash;
-    if (!provider->name.empty()) compiler_packages_.insert(provider->name);
+    // Learned compiler packages are bounded by the compiler nodes' cap below.
+    if (!provider->name.empty() && compiler_packages_.size() < kMaxCompilerNodes)
+      compiler_packages_.insert(provider->name);
   }
   if (has_compiler_dict_ && !compiler_name_.empty()) {
     compiler_text_ = compiler_version_.empty() ? compiler_name_ : compiler_name_ + "@" + compiler_version_;
@@ -508,6 +524,7 @@ std::string_view IndexSax::resolve_compiler(std::string_view& compiler_hash) {
   }
   if (!provider) return "none";
   if (auto it = compiler_labels_.find(provider->hash); it != compiler_labels_.end()) return it->second;
+  if (pending_.size() == kMaxCompilerNodes) fail(fmt::format("more than {} compiler nodes", kMaxCompilerNodes));
   if (pending_.emplace(provider->hash, provider->name).second) pending_order_.push_back(provider->hash);
   return {};
 }
@@ -547,6 +564,8 @@ void IndexSax::end_record() {
   // Remember this node when it is (or may be) a compiler.
   const bool referenced = pending_.count(hash_) > 0;
   if (referenced || provides_compiler_ || compiler_packages_.count(name_)) {
+    if (compiler_labels_.size() == kMaxCompilerNodes)
+      fail(fmt::format("more than {} compiler nodes", kMaxCompilerNodes));
     std::string label = pkg_version_.empty() ? name_ : name_ + "@" + pkg_version_;
     compiler_labels_[hash_] = std::move(label);
   }
