@@ -7,6 +7,7 @@ packages=(
   g++ meson ninja-build pkg-config cmake python3
   libsqlite3-dev sqlite3 libsqlitecpp-dev rapidjson-dev
   libspdlog-dev libfmt-dev doctest-dev libcli11-dev libxxhash-dev
+  zlib1g-dev libzstd-dev libssl-dev
 )
 # Extra tools used only by the full CI run (sanitizers, fuzzing, browser test).
 if [[ "${1:-}" == "--ci" ]]; then

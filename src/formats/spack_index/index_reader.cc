@@ -1,0 +1,622 @@
+#include "formats/spack_index/index_reader.h"
+
+#include <algorithm>
+#include <charconv>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include <fmt/format.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/reader.h>
+
+#include "error.h"
+#include "formats/spack_index/index_error.h"
+#include "formats/spack_index/variant_text.h"
+#include "parsing/compiler.h"
+#include "parsing/text_limits.h"
+
+namespace cachedb::spack_index {
+namespace {
+
+// What the container being read means; everything the record does not need is
+// `skip` and costs only its tokens.
+enum class Ctx {
+  root, database, installs, record, spec, arch, target, compiler, parameters, param_list,
+  dependencies, dependency, dep_parameters, deptypes, virtuals, annotations, provided_virtuals, skip,
+};
+
+enum class Kind { null, boolean, number, string };
+
+constexpr std::size_t kMaxDepth = 64;
+// Per record and per document, far above any real index (a record has tens of
+// edges and variants, an index tens of compiler nodes): a hostile index is
+// refused before it can make the reader's memory grow with it.
+constexpr std::size_t kMaxEdges = 1 << 16, kMaxVariants = 1 << 12, kMaxCompilerNodes = 1 << 16;
+constexpr int kMinVersion = 6, kMaxVersion = 9;
+
+// Spack's compiler packages, so that a compiler node met before any spec names
+// it as its compiler is remembered; any other package is learned from the edges.
+constexpr std::string_view kCompilerPackages[] = {
+    "gcc", "llvm", "llvm-amdgpu", "aocc", "apple-clang", "cce", "intel-oneapi-compilers",
+    "intel-oneapi-compilers-classic", "nvhpc", "fj", "msvc", "xl", "acfl", "arm", "pgi", "nag",
+};
+
+bool is_compiler_virtual(std::string_view v) { return v == "c" || v == "cxx" || v == "fortran"; }
+
+bool list_has(std::string_view list, std::string_view item) {
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    std::size_t comma = list.find(',', start);
+    if (comma == std::string_view::npos) comma = list.size();
+    if (list.substr(start, comma - start) == item) return true;
+    start = comma + 1;
+  }
+  return false;
+}
+
+void append_item(std::string& list, std::string_view item) {
+  if (list_has(list, item) && !list.empty()) return;
+  if (!list.empty()) list += ',';
+  list += item;
+}
+
+struct Frame {
+  Ctx ctx;
+  bool array;
+  std::size_t index = 0;
+  std::string key;
+};
+
+struct DepBuf {
+  std::string hash, name, deptypes, virtuals;
+};
+
+class IndexSax {
+ public:
+  IndexSax(DecodedStream& in, IndexHandler& handler) : in_(in), handler_(handler) {
+    for (auto name : kCompilerPackages) compiler_packages_.emplace(name);
+  }
+
+  // --- RapidJSON's handler concept ---
+  bool Null() { return scalar(Kind::null, {}, false); }
+  bool Bool(bool b) { return scalar(Kind::boolean, {}, b); }
+  bool Int(int) { return number_unexpected(); }
+  bool Uint(unsigned) { return number_unexpected(); }
+  bool Int64(std::int64_t) { return number_unexpected(); }
+  bool Uint64(std::uint64_t) { return number_unexpected(); }
+  bool Double(double) { return number_unexpected(); }
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool) { return scalar(Kind::number, {s, n}, false); }
+  bool String(const char* s, rapidjson::SizeType n, bool) { return scalar(Kind::string, {s, n}, false); }
+  bool Key(const char* s, rapidjson::SizeType n, bool) {
+    in_.mark_token();
+    top().key.assign(s, n);
+    return true;
+  }
+  bool StartObject() { return open(false); }
+  bool StartArray() { return open(true); }
+  bool EndObject(rapidjson::SizeType) { return close(); }
+  bool EndArray(rapidjson::SizeType) { return close(); }
+
+  void finish();
+  std::string path() const;
+  [[noreturn]] void fail(const std::string& what) const { throw IndexParseError(in_.Tell(), path(), what); }
+
+ private:
+  bool number_unexpected() { fail("internal: numbers are read raw"); }
+  Ctx child_ctx(bool array);
+  bool open(bool array);
+  bool close();
+  bool scalar(Kind kind, std::string_view text, bool b);
+  void after_value() {
+    if (depth_ && top().array) ++top().index;
+  }
+  Frame& top() { return frames_[depth_ - 1]; }
+  void begin_record();
+  void end_record();
+  void end_dependency();
+  void merge_repeated_edges();
+  void set_version(Kind kind, std::string_view text);
+  std::string_view resolve_compiler(std::string_view& compiler_hash);
+
+  DecodedStream& in_;
+  IndexHandler& handler_;
+  std::vector<Frame> frames_;  // frames_[0, depth_) are the open containers
+  std::size_t depth_ = 0;
+
+  // The document.
+  int version_ = 0;
+  bool saw_database_ = false, saw_installs_ = false;
+  std::uint64_t records_ = 0;
+
+  // The record being read; every buffer keeps its capacity from one record to the next.
+  std::string hash_, name_, pkg_version_, compiler_name_, compiler_version_, annotated_compiler_;
+  std::string os_, platform_, target_, compiler_text_;
+  bool has_spec_ = false, has_compiler_dict_ = false, in_buildcache_ = true, provides_compiler_ = false;
+  std::vector<std::string> variants_;
+  std::size_t nvariants_ = 0;
+  bool list_first_ = true;
+  std::vector<DepBuf> deps_;
+  std::size_t ndeps_ = 0;
+  std::vector<IndexDependency> dep_views_;
+  std::vector<std::size_t> order_;
+
+  // Compiler nodes (see index_reader.h): few, whatever the index's size.
+  std::unordered_set<std::string> compiler_packages_;
+  std::unordered_map<std::string, std::string> compiler_labels_;  // hash -> "gcc@10.2.1"
+  std::unordered_map<std::string, std::string> pending_;          // hash -> the edge's package name
+  std::vector<std::string> pending_order_;
+};
+
+std::string IndexSax::path() const {
+  std::string p = "$";
+  for (std::size_t i = 0; i < depth_; ++i) {
+    const Frame& f = frames_[i];
+    if (f.array) {
+      // The element being read: index counts the finished ones.
+      p += fmt::format("[{}]", f.index);
+    } else if (!f.key.empty()) {
+      const bool plain = std::all_of(f.key.begin(), f.key.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+      });
+      if (plain) p += "." + f.key;
+      else p += "['" + f.key + "']";
+    }
+  }
+  return p;
+}
+
+Ctx IndexSax::child_ctx(bool array) {
+  if (depth_ == 0) {
+    if (array) fail("the index is not a JSON object");
+    return Ctx::root;
+  }
+  const Frame& parent = top();
+  const std::string_view k = parent.key;
+  switch (parent.ctx) {
+    case Ctx::root:
+      if (k == "database") {
+        if (array) fail("'database' must be an object");
+        saw_database_ = true;
+        return Ctx::database;
+      }
+      break;
+    case Ctx::database:
+      if (k == "installs") {
+        if (array) fail("'installs' must be an object");
+        saw_installs_ = true;
+        return Ctx::installs;
+      }
+      break;
+    case Ctx::installs:
+      if (array) fail("an install must be an object");
+      return Ctx::record;
+    case Ctx::record:
+      if (k == "spec") {
+        if (array) fail("'spec' must be an object");
+        has_spec_ = true;
+        return Ctx::spec;
+      }
+      break;
+    case Ctx::spec:
+      if (k == "arch") {
+        if (array) fail("'arch' must be an object");
+        return Ctx::arch;
+      }
+      if (k == "compiler" && !array) {
+        has_compiler_dict_ = true;
+        return Ctx::compiler;
+      }
+      if (k == "parameters") {
+        if (array) fail("'parameters' must be an object");
+        return Ctx::parameters;
+      }
+      if (k == "dependencies" && array) return Ctx::dependencies;
+      if (k == "annotations" && !array) return Ctx::annotations;
+      if (k == "provided_virtuals" && array) return Ctx::provided_virtuals;
+      break;
+    case Ctx::arch:
+      if (k == "target" && !array) return Ctx::target;
+      break;
+    case Ctx::parameters:
+      if (array && !is_compiler_flag(k)) {
+        if (!is_valid_utf8(k)) fail("a key that is not UTF-8");
+        if (nvariants_ == kMaxVariants) fail(fmt::format("more than {} variants", kMaxVariants));
+        if (nvariants_ == variants_.size()) variants_.emplace_back();
+        std::string& text = variants_[nvariants_];
+        text.assign(k);
+        text += '=';
+        list_first_ = true;
+        return Ctx::param_list;
+      }
+      break;
+    case Ctx::dependencies:
+      if (array) fail("a dependency must be an object");
+      if (ndeps_ == kMaxEdges) fail(fmt::format("more than {} dependencies", kMaxEdges));
+      if (ndeps_ == deps_.size()) deps_.emplace_back();
+      {
+        DepBuf& d = deps_[ndeps_];
+        d.hash.clear();
+        d.name.clear();
+        d.deptypes.clear();
+        d.virtuals.clear();
+      }
+      return Ctx::dependency;
+    case Ctx::dependency:
+      if (k == "parameters" && !array) return Ctx::dep_parameters;
+      if (k == "type" && array) return Ctx::deptypes;  // database v6
+      break;
+    case Ctx::dep_parameters:
+      if (k == "deptypes" && array) return Ctx::deptypes;
+      if (k == "virtuals" && array) return Ctx::virtuals;
+      break;
+    default:
+      break;
+  }
+  return Ctx::skip;
+}
+
+bool IndexSax::open(bool array) {
+  in_.mark_token();
+  const Ctx ctx = child_ctx(array);
+  if (depth_ >= kMaxDepth) fail(fmt::format("nested deeper than {} levels", kMaxDepth));
+  if (ctx == Ctx::record) begin_record();
+  // Frames are never freed: their key strings keep their capacity from one record to the next.
+  if (depth_ == frames_.size()) frames_.emplace_back();
+  Frame& f = frames_[depth_++];
+  f.ctx = ctx;
+  f.array = array;
+  f.index = 0;
+  f.key.clear();
+  return true;
+}
+
+bool IndexSax::close() {
+  in_.mark_token();
+  // An error found at the end of a container names the container, not its last key.
+  top().key.clear();
+  const Ctx ctx = top().ctx;
+  switch (ctx) {
+    case Ctx::record:
+      end_record();
+      break;
+    case Ctx::dependency:
+      end_dependency();
+      break;
+    case Ctx::param_list:
+      // An empty list names no value: Spack's syntax has no way to write it.
+      if (!list_first_) ++nvariants_;
+      break;
+    case Ctx::database:
+      break;
+    default:
+      break;
+  }
+  --depth_;
+  after_value();
+  return true;
+}
+
+void IndexSax::set_version(Kind kind, std::string_view text) {
+  if (kind != Kind::string && kind != Kind::number) fail("'version' must be a string or a number");
+  int v = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc{} || ptr != text.data() + text.size())
+    fail(fmt::format("database version '{}' is not a number", text));
+  if (v < kMinVersion || v > kMaxVersion)
+    fail(fmt::format("database version {} is not supported (cachedb reads {} to {})", v, kMinVersion, kMaxVersion));
+  version_ = v;
+}
+
+bool IndexSax::scalar(Kind kind, std::string_view text, bool b) {
+  in_.mark_token();
+  if (depth_ == 0) fail("the index is not a JSON object");
+  Frame& f = top();
+  const std::string_view k = f.key;
+  // RapidJSON does not check the encoding (that would cost a fifth of the time):
+  // every string handed out is checked here instead, strings skipped need not be.
+  // Text handed out is held to the limits pages are held to (parsing/text_limits.h).
+  auto check_text = [&](std::size_t max) {
+    if (kind != Kind::string) return;
+    if (auto problem = text_problem(text, max)) fail(fmt::format("the string {}", *problem));
+  };
+  auto need_string = [&](std::string& out, std::size_t max = limits::kName) {
+    if (kind != Kind::string) fail(fmt::format("'{}' must be a string", k));
+    check_text(max);
+    out.assign(text);
+  };
+  switch (f.ctx) {
+    case Ctx::database:
+      if (k == "version") set_version(kind, text);
+      else if (k == "installs") fail("'installs' must be an object");
+      break;
+    case Ctx::installs:
+      fail("an install must be an object");
+    case Ctx::record:
+      if (k == "in_buildcache") {
+        if (kind != Kind::boolean) fail("'in_buildcache' must be true or false");
+        in_buildcache_ = b;
+      } else if (k == "spec") {
+        fail("'spec' must be an object");
+      }
+      break;
+    case Ctx::spec:
+      if (k == "name") need_string(name_);
+      else if (k == "version") {
+        if (kind != Kind::string && kind != Kind::number) fail("'version' must be a string");
+        check_text(limits::kName);
+        pkg_version_.assign(text);
+      } else if (k == "compiler" && kind == Kind::string) {
+        // Some old nodes write the compiler as one string.
+        check_text(limits::kName);
+        has_compiler_dict_ = true;
+        Compiler c;
+        try {
+          c = parse_compiler(text);
+        } catch (const ParseError& e) {
+          fail(e.what());
+        }
+        compiler_name_ = c.name;
+        compiler_version_ = c.version;
+      }
+      break;
+    case Ctx::arch:
+      if (k == "platform") need_string(platform_);
+      else if (k == "platform_os") need_string(os_);
+      else if (k == "target") need_string(target_);
+      break;
+    case Ctx::target:
+      if (k == "name") need_string(target_);
+      break;
+    case Ctx::compiler:
+      if (k == "name") need_string(compiler_name_);
+      else if (k == "version" && (kind == Kind::string || kind == Kind::number)) {
+        check_text(limits::kName);
+        compiler_version_.assign(text);
+      }
+      break;
+    case Ctx::annotations:
+      if (k == "compiler") need_string(annotated_compiler_);
+      break;
+    case Ctx::parameters:
+      if (is_compiler_flag(k) || kind == Kind::null) break;
+      check_text(limits::kVariant);
+      if (!is_valid_utf8(k)) fail("a key that is not UTF-8");
+      if (nvariants_ == kMaxVariants) fail(fmt::format("more than {} variants", kMaxVariants));
+      if (nvariants_ == variants_.size()) variants_.emplace_back();
+      if (kind == Kind::boolean) {
+        variants_[nvariants_] = bool_variant(k, b);
+      } else {
+        std::string& t = variants_[nvariants_];
+        t.assign(k);
+        t += '=';
+        append_variant_value(t, text, true);
+      }
+      ++nvariants_;
+      break;
+    case Ctx::param_list:
+      if (kind == Kind::null) break;
+      check_text(limits::kVariant);
+      append_variant_value(variants_[nvariants_], kind == Kind::boolean ? (b ? "true" : "false") : text, list_first_);
+      list_first_ = false;
+      if (variants_[nvariants_].size() > limits::kVariant)
+        fail(fmt::format("a variant longer than {} bytes", limits::kVariant));
+      break;
+    case Ctx::dependency: {
+      DepBuf& d = deps_[ndeps_];
+      if (k == "hash") need_string(d.hash, limits::kHash);
+      else if (k == "_hash" && d.hash.empty()) need_string(d.hash, limits::kHash);
+      else if (k == "name") need_string(d.name);
+      else if (k == "type" && kind == Kind::string) {
+        check_text(limits::kName);
+        append_item(d.deptypes, text);
+      }
+      break;
+    }
+    case Ctx::deptypes:
+      if (kind != Kind::string) fail("a deptype must be a string");
+      check_text(limits::kName);
+      append_item(deps_[ndeps_].deptypes, text);
+      if (deps_[ndeps_].deptypes.size() > limits::kVariant) fail("too many deptypes");
+      break;
+    case Ctx::virtuals:
+      if (kind != Kind::string) fail("a virtual must be a string");
+      check_text(limits::kName);
+      append_item(deps_[ndeps_].virtuals, text);
+      if (deps_[ndeps_].virtuals.size() > limits::kVariant) fail("too many virtuals");
+      break;
+    case Ctx::provided_virtuals:
+      if (kind == Kind::string && is_compiler_virtual(text)) provides_compiler_ = true;
+      break;
+    default:
+      break;
+  }
+  after_value();
+  return true;
+}
+
+void IndexSax::begin_record() {
+  // Keys are only compared, but for the two kinds handed out: the installs key
+  // (the hash) and a parameter's name (a variant's).
+  if (!is_valid_utf8(top().key)) fail("a key that is not UTF-8");
+  if (auto problem = text_problem(top().key, limits::kHash)) fail(fmt::format("the hash {}", *problem));
+  hash_.assign(top().key);
+  name_.clear();
+  pkg_version_.clear();
+  compiler_name_.clear();
+  compiler_version_.clear();
+  annotated_compiler_.clear();
+  os_.clear();
+  platform_.clear();
+  target_.clear();
+  has_spec_ = has_compiler_dict_ = provides_compiler_ = false;
+  in_buildcache_ = true;
+  nvariants_ = 0;
+  ndeps_ = 0;
+}
+
+void IndexSax::merge_repeated_edges() {
+  order_.resize(ndeps_);
+  for (std::size_t i = 0; i < ndeps_; ++i) order_[i] = i;
+  std::stable_sort(order_.begin(), order_.end(),
+                   [&](std::size_t a, std::size_t b) { return deps_[a].hash < deps_[b].hash; });
+  bool merged = false;
+  for (std::size_t i = 1; i < ndeps_; ++i) {
+    DepBuf& first = deps_[order_[i - 1]];
+    DepBuf& again = deps_[order_[i]];
+    if (again.hash != first.hash) continue;
+    for (auto [from, to] : {std::pair{&again.deptypes, &first.deptypes}, std::pair{&again.virtuals, &first.virtuals}}) {
+      std::string_view rest = *from;
+      while (!rest.empty()) {
+        const std::size_t c = std::min(rest.find(','), rest.size());
+        append_item(*to, rest.substr(0, c));
+        rest.remove_prefix(std::min(c + 1, rest.size()));
+      }
+    }
+    // `again` is dropped; the next repeat merges into the same first edge.
+    order_[i] = order_[i - 1];
+    again.hash.clear();
+    merged = true;
+  }
+  if (!merged) return;
+  std::size_t out = 0;
+  for (std::size_t i = 0; i < ndeps_; ++i)
+    if (!deps_[i].hash.empty()) {
+      if (out != i) std::swap(deps_[out], deps_[i]);
+      ++out;
+    }
+  ndeps_ = out;
+}
+
+void IndexSax::end_dependency() {
+  DepBuf& d = deps_[ndeps_];
+  if (d.hash.empty()) fail("a dependency without a 'hash'");
+  ++ndeps_;
+}
+
+// The compiler rules, in order: the node's own `compiler` (v6, v7); the
+// `annotations.compiler` of nodes converted from older spec files; the direct
+// build dependency providing c (else cxx, else fortran); else none.
+std::string_view IndexSax::resolve_compiler(std::string_view& compiler_hash) {
+  const DepBuf* provider = nullptr;
+  for (std::string_view lang : {"c", "cxx", "fortran"}) {
+    for (std::size_t i = 0; i < ndeps_ && !provider; ++i)
+      if (list_has(deps_[i].deptypes, "build") && list_has(deps_[i].virtuals, lang)) provider = &deps_[i];
+    if (provider) break;
+  }
+  if (provider) {
+    compiler_hash = provider->hash;
+    // Learned compiler packages are bounded by the compiler nodes' cap below.
+    if (!provider->name.empty() && compiler_packages_.size() < kMaxCompilerNodes)
+      compiler_packages_.insert(provider->name);
+  }
+  if (has_compiler_dict_ && !compiler_name_.empty()) {
+    compiler_text_ = compiler_version_.empty() ? compiler_name_ : compiler_name_ + "@" + compiler_version_;
+    return compiler_text_;
+  }
+  if (!annotated_compiler_.empty()) {
+    try {
+      compiler_text_ = parse_compiler(annotated_compiler_).label();
+    } catch (const ParseError& e) {
+      fail(fmt::format("annotations.compiler: {}", e.what()));
+    }
+    return compiler_text_;
+  }
+  if (!provider) return "none";
+  if (auto it = compiler_labels_.find(provider->hash); it != compiler_labels_.end()) return it->second;
+  if (pending_.size() == kMaxCompilerNodes) fail(fmt::format("more than {} compiler nodes", kMaxCompilerNodes));
+  if (pending_.emplace(provider->hash, provider->name).second) pending_order_.push_back(provider->hash);
+  return {};
+}
+
+void IndexSax::end_record() {
+  if (!has_spec_) fail("an install without a 'spec'");
+  if (name_.empty()) fail("a spec without a 'name'");
+
+  // One edge per dependency hash: repeated edges are merged into the first,
+  // and the edges keep the index's order.
+  if (ndeps_ > 1) merge_repeated_edges();
+
+  std::string_view compiler_hash;
+  const std::string_view compiler = resolve_compiler(compiler_hash);
+
+  std::sort(variants_.begin(), variants_.begin() + static_cast<std::ptrdiff_t>(nvariants_),
+            [](const std::string& a, const std::string& b) { return variant_name(a) < variant_name(b); });
+  dep_views_.clear();
+  for (std::size_t i = 0; i < ndeps_; ++i)
+    dep_views_.push_back({deps_[i].hash, deps_[i].name, deps_[i].deptypes, deps_[i].virtuals});
+
+  IndexRecord r;
+  r.hash = hash_;
+  r.package = name_;
+  r.version = pkg_version_;
+  r.compiler = compiler;
+  r.compiler_hash = compiler_hash;
+  r.os = os_;
+  r.platform = platform_;
+  r.target = target_;
+  r.variants = {variants_.data(), nvariants_};
+  r.in_buildcache = in_buildcache_;
+  r.dependencies = dep_views_;
+  handler_.record(r);
+  ++records_;
+
+  // Remember this node when it is (or may be) a compiler.
+  const bool referenced = pending_.count(hash_) > 0;
+  if (referenced || provides_compiler_ || compiler_packages_.count(name_)) {
+    if (compiler_labels_.size() == kMaxCompilerNodes)
+      fail(fmt::format("more than {} compiler nodes", kMaxCompilerNodes));
+    std::string label = pkg_version_.empty() ? name_ : name_ + "@" + pkg_version_;
+    compiler_labels_[hash_] = std::move(label);
+  }
+}
+
+void IndexSax::finish() {
+  if (!saw_database_) fail("no 'database' object");
+  if (version_ == 0) fail("no 'database.version'");
+  if (!saw_installs_) fail("no 'database.installs'");
+  DocumentSummary s;
+  s.database_version = version_;
+  s.records = records_;
+  s.json_bytes = in_.Tell();
+  s.raw_bytes = in_.raw_bytes();
+  s.compression = compression_name(in_.compression());
+  for (const std::string& h : pending_order_) {
+    auto it = compiler_labels_.find(h);
+    s.late_compilers.push_back({h, it != compiler_labels_.end() ? it->second : pending_[h]});
+  }
+  handler_.document_done(s);
+}
+
+}  // namespace
+
+void read_index(ByteSource& source, IndexHandler& handler) {
+  DecodedStream in(source);
+  IndexSax sax(in, handler);
+  rapidjson::Reader reader;
+  constexpr unsigned kFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseNumbersAsStringsFlag;
+  rapidjson::ParseResult ok;
+  try {
+    ok = reader.Parse<kFlags>(in, sax);
+  } catch (const StreamError& e) {
+    // A read or decompression error: name the place reached in the JSON. Any
+    // other exception (the handler's own) goes through as it is.
+    sax.fail(e.what());
+  }
+  if (!ok) {
+    throw IndexParseError(ok.Offset(), sax.path(),
+                          fmt::format("bad JSON: {}", rapidjson::GetParseError_En(ok.Code())));
+  }
+  sax.finish();
+}
+
+void read_index_file(const std::string& path, IndexHandler& handler) {
+  auto source = open_source(path);
+  try {
+    read_index(*source, handler);
+  } catch (const IndexParseError& e) {
+    throw IndexParseError(e.offset(), e.path(), e.reason(), path);
+  }
+}
+
+}  // namespace cachedb::spack_index

@@ -1,0 +1,127 @@
+#include "formats/spack_index/mirror_layout.h"
+
+#include <charconv>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "error.h"
+#include "formats/spack_index/sha256.h"
+#include "formats/spack_index/small_json.h"
+
+namespace cachedb::spack_index {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kMinVersion = 6, kMaxVersion = 9;
+constexpr std::size_t kMaxManifestBytes = 1 << 20;
+
+bool is_sha256_hex(std::string_view s) {
+  return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
+MirrorIndex resolve_v3(const fs::path& mirror) {
+  const fs::path layout = mirror / "v3" / "layout.json";
+  if (!read_small_json(layout, kMaxManifestBytes).IsObject())
+    throw Error(fmt::format("{}: not a JSON object", layout.string()));
+  const fs::path manifest = mirror / "v3" / "manifests" / "index" / "index.manifest.json";
+  const auto doc = read_small_json(manifest, kMaxManifestBytes);
+  auto bad = [&](const std::string& why) { return Error(fmt::format("{}: {}", manifest.string(), why)); };
+  if (!doc.IsObject() || !doc.HasMember("data") || !doc["data"].IsArray())
+    throw bad("no 'data' list of blobs");
+
+  // The highest database version cachedb reads, when several are listed.
+  const rapidjson::Value* best = nullptr;
+  int best_version = 0;
+  std::string seen;
+  for (const auto& blob : doc["data"].GetArray()) {
+    if (!blob.IsObject() || !blob.HasMember("mediaType") || !blob["mediaType"].IsString()) continue;
+    const std::string media = blob["mediaType"].GetString();
+    seen += (seen.empty() ? "" : ", ") + media;
+    const int v = database_media_version(media);
+    if (v >= kMinVersion && v <= kMaxVersion && v > best_version) {
+      best = &blob;
+      best_version = v;
+    }
+  }
+  if (!best)
+    throw bad(fmt::format("lists no database cachedb reads (versions {} to {}); it lists: {}", kMinVersion,
+                          kMaxVersion, seen.empty() ? "nothing" : seen));
+  const auto& b = *best;
+  const char* algo = b.HasMember("checksumAlgorithm") && b["checksumAlgorithm"].IsString()
+                         ? b["checksumAlgorithm"].GetString() : "";
+  if (std::string_view(algo) != "sha256") throw bad(fmt::format("checksum algorithm '{}', not sha256", algo));
+  if (!b.HasMember("checksum") || !b["checksum"].IsString() || !is_sha256_hex(b["checksum"].GetString()))
+    throw bad("the index blob's checksum is not 64 hex digits");
+  if (!b.HasMember("contentLength") || !b["contentLength"].IsUint64()) throw bad("the index blob has no contentLength");
+  const std::string checksum = b["checksum"].GetString();
+  const std::uint64_t length = b["contentLength"].GetUint64();
+
+  MirrorIndex out;
+  out.layout = 3;
+  out.database_version = best_version;
+  out.path = mirror / "blobs" / "sha256" / checksum.substr(0, 2) / checksum;
+  std::error_code ec;
+  if (!fs::is_regular_file(out.path, ec))
+    throw Error(fmt::format("{}: the index blob named by {} is missing", out.path.string(), manifest.string()));
+  // The length first: a truncated download is told apart from a changed one
+  // without reading it.
+  const auto size = fs::file_size(out.path, ec);
+  if (ec || size != length)
+    throw Error(fmt::format("{}: {} bytes where {} says {}: truncated or replaced", out.path.string(), size,
+                            manifest.string(), length));
+  const FileDigest d = sha256_file(out.path);
+  if (d.sha256 != checksum)
+    throw Error(fmt::format("{}: sha256 {} where {} says {}", out.path.string(), d.sha256, manifest.string(), checksum));
+  out.sha256 = d.sha256;
+  out.length = d.length;
+  return out;
+}
+
+MirrorIndex resolve_v2(const fs::path& mirror) {
+  MirrorIndex out;
+  out.layout = 2;
+  out.path = mirror / "build_cache" / "index.json";
+  const FileDigest d = sha256_file(out.path);
+  const fs::path hash_file = mirror / "build_cache" / "index.json.hash";
+  std::error_code ec;
+  if (fs::exists(hash_file, ec)) {
+    std::ifstream in(hash_file);
+    std::string want;
+    in >> want;
+    if (!is_sha256_hex(want)) throw Error(fmt::format("{}: not a sha256 (64 hex digits)", hash_file.string()));
+    if (want != d.sha256)
+      throw Error(fmt::format("{}: sha256 {} where {} says {}", out.path.string(), d.sha256, hash_file.string(), want));
+  }
+  out.sha256 = d.sha256;
+  out.length = d.length;
+  return out;
+}
+
+}  // namespace
+
+int database_media_version(const std::string& media_type) {
+  constexpr std::string_view prefix = "application/vnd.spack.db.v", suffix = "+json";
+  std::string_view m = media_type;
+  if (m.size() <= prefix.size() + suffix.size() || m.substr(0, prefix.size()) != prefix ||
+      m.substr(m.size() - suffix.size()) != suffix)
+    return 0;
+  m = m.substr(prefix.size(), m.size() - prefix.size() - suffix.size());
+  int v = 0;
+  auto [ptr, ec] = std::from_chars(m.data(), m.data() + m.size(), v);
+  return ec == std::errc{} && ptr == m.data() + m.size() ? v : 0;
+}
+
+MirrorIndex resolve_mirror_index(const fs::path& mirror) {
+  std::error_code ec;
+  if (!fs::is_directory(mirror, ec)) throw Error(fmt::format("{}: not a directory", mirror.string()));
+  if (fs::exists(mirror / "v3" / "manifests" / "index" / "index.manifest.json", ec) ||
+      fs::exists(mirror / "v3" / "layout.json", ec))
+    return resolve_v3(mirror);
+  if (fs::exists(mirror / "build_cache" / "index.json", ec)) return resolve_v2(mirror);
+  throw Error(fmt::format("{}: no build-cache index (neither v3/manifests/index/index.manifest.json nor "
+                          "build_cache/index.json)", mirror.string()));
+}
+
+}  // namespace cachedb::spack_index

@@ -1,0 +1,30 @@
+#pragma once
+// Where a mirror directory keeps its index, for both layouts Spack writes:
+//   v3 (Spack 1.0+): v3/layout.json, v3/manifests/index/index.manifest.json
+//       naming the blob blobs/sha256/<2 hex>/<sha256>;
+//   v2 (up to 0.23): build_cache/index.json, build_cache/index.json.hash.
+// Pure functions over the file system: nothing here touches a database.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace cachedb::spack_index {
+
+struct MirrorIndex {
+  std::filesystem::path path;  // the index file, checked against its checksum
+  int layout = 0;              // 2 or 3
+  int database_version = 0;    // from the v3 media type; 0 for v2 (the file says)
+  std::string sha256;          // of the index file's bytes as stored
+  std::uint64_t length = 0;
+};
+
+// The index of the mirror at `mirror` (v3 when it has both). Throws Error
+// naming the file at fault: no index, a manifest that cannot be read or lists
+// no database cachedb reads, a blob whose length or sha256 differs from the
+// manifest's, an index.json that differs from index.json.hash.
+MirrorIndex resolve_mirror_index(const std::filesystem::path& mirror);
+
+// The database version of a media type `application/vnd.spack.db.v<N>+json`, or 0.
+int database_media_version(const std::string& media_type);
+
+}  // namespace cachedb::spack_index

@@ -1,0 +1,85 @@
+#include "formats/spack_index/site_listing.h"
+
+#include <fmt/format.h>
+
+#include "error.h"
+#include "formats/spack_index/sha256.h"
+#include "formats/spack_index/small_json.h"
+
+namespace cachedb::spack_index {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::size_t kMaxListingBytes = 16 << 20;
+// The bucket, as the listing names it and as the site serves it.
+constexpr std::string_view kBucketPrefixes[] = {"s3://spack-binaries/", "https://binaries.spack.io/"};
+
+// The local file for `url`, or an error. The relative part must stay inside the root.
+void resolve_url(ListedIndex& e, const fs::path& root, BlobCheck check) {
+  std::string_view rest;
+  for (auto prefix : kBucketPrefixes)
+    if (e.url.compare(0, prefix.size(), prefix) == 0) rest = std::string_view(e.url).substr(prefix.size());
+  if (rest.empty()) {
+    e.error = fmt::format("URL '{}' is not in s3://spack-binaries/", e.url);
+    return;
+  }
+  const fs::path rel = fs::path(rest).lexically_normal();
+  if (rel.is_absolute() || rel.empty() || *rel.begin() == "..") {
+    e.error = fmt::format("URL '{}' leaves the mirror root", e.url);
+    return;
+  }
+  const fs::path p = root / rel;
+  std::error_code ec;
+  if (!fs::is_regular_file(p, ec)) {
+    e.error = fmt::format("{}: no such file (for {})", p.string(), e.url);
+    return;
+  }
+  const std::string name = p.filename().string();
+  const bool named_by_sha256 = name.size() == 64 && name.find_first_not_of("0123456789abcdef") == std::string::npos &&
+                               p.parent_path().parent_path().filename() == "sha256";
+  if (check == BlobCheck::checksum && named_by_sha256) {
+    try {
+      const FileDigest d = sha256_file(p);
+      if (d.sha256 != name) {
+        e.error = fmt::format("{}: sha256 {} differs from its name: truncated or damaged", p.string(), d.sha256);
+        return;
+      }
+    } catch (const Error& err) {
+      e.error = err.what();
+      return;
+    }
+  }
+  e.path = p;
+}
+
+}  // namespace
+
+std::vector<ListedIndex> resolve_listing(const fs::path& listing, const fs::path& mirror_root, BlobCheck check) {
+  const auto doc = read_small_json(listing, kMaxListingBytes);
+  if (!doc.IsObject()) throw Error(fmt::format("{}: not a JSON object of releases", listing.string()));
+  std::vector<ListedIndex> out;
+  for (const auto& rel : doc.GetObject()) {
+    const std::string release(rel.name.GetString(), rel.name.GetStringLength());
+    if (!rel.value.IsArray())
+      throw Error(fmt::format("{}: release '{}' is not a list of indexes", listing.string(), release));
+    std::size_t i = 0;
+    for (const auto& item : rel.value.GetArray()) {
+      ListedIndex e;
+      e.release = release;
+      if (!item.IsObject() || !item.HasMember("label") || !item["label"].IsString() || !item.HasMember("url") ||
+          !item["url"].IsString()) {
+        e.error = fmt::format("{}: $['{}'][{}] has no string 'label' and 'url'", listing.string(), release, i);
+      } else {
+        e.stack = item["label"].GetString();
+        e.url = item["url"].GetString();
+        resolve_url(e, mirror_root, check);
+      }
+      out.push_back(std::move(e));
+      ++i;
+    }
+  }
+  return out;
+}
+
+}  // namespace cachedb::spack_index

@@ -1,0 +1,32 @@
+#pragma once
+// The site's listing of every (release, stack) index, cache_spack_io_index.json:
+//   {"<release>": [{"label": "<stack or root>", "url": "s3://spack-binaries/<...>"}]}
+// resolved against a local copy of the bucket (`mirror_root` standing for
+// s3://spack-binaries/, which the site serves as https://binaries.spack.io/).
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace cachedb::spack_index {
+
+struct ListedIndex {
+  std::string release;
+  std::string stack;  // the listing's label; "root" is the release's top-level mirror
+  std::string url;
+  std::filesystem::path path;  // set when the file is there
+  std::string error;           // set otherwise: why it cannot be read
+};
+
+// Whether a listed blob is checked against its name: a blob is named by its
+// sha256 (blobs/sha256/<2 hex>/<sha256>), so a truncated or damaged copy is
+// found before it is read. Checking reads every blob once more.
+enum class BlobCheck { exists, checksum };
+
+// Every entry in the listing's order. Throws Error only when the listing itself
+// cannot be read; an entry that cannot be resolved (or whose blob differs from
+// its name, with BlobCheck::checksum) carries its error.
+std::vector<ListedIndex> resolve_listing(const std::filesystem::path& listing,
+                                         const std::filesystem::path& mirror_root,
+                                         BlobCheck check = BlobCheck::checksum);
+
+}  // namespace cachedb::spack_index

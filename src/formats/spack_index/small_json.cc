@@ -1,0 +1,35 @@
+#include "formats/spack_index/small_json.h"
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <fmt/format.h>
+#include <rapidjson/error/en.h>
+
+#include "error.h"
+
+namespace cachedb::spack_index {
+
+namespace fs = std::filesystem;
+
+rapidjson::Document read_small_json(const fs::path& path, std::size_t max_bytes) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) throw Error(fmt::format("{}: no such file", path.string()));
+  const auto size = fs::file_size(path, ec);
+  if (ec) throw Error(fmt::format("{}: {}", path.string(), ec.message()));
+  if (size > max_bytes) throw Error(fmt::format("{}: {} bytes, more than the {} a file of its kind may have", path.string(), size, max_bytes));
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in) throw Error(fmt::format("{}: cannot read", path.string()));
+  rapidjson::Document doc;
+  const std::string s = text.str();
+  doc.Parse(s.data(), s.size());
+  if (doc.HasParseError())
+    throw Error(fmt::format("{}: byte {}: bad JSON: {}", path.string(), doc.GetErrorOffset(),
+                            rapidjson::GetParseError_En(doc.GetParseError())));
+  return doc;
+}
+
+}  // namespace cachedb::spack_index

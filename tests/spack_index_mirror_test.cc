@@ -1,0 +1,201 @@
+// Mirror layouts (v2, v3) and the site listing, over directories made by the test.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "error.h"
+#include "formats/spack_index/index_reader.h"
+#include "formats/spack_index/mirror_layout.h"
+#include "formats/spack_index/sha256.h"
+#include "formats/spack_index/site_listing.h"
+#include "spack_index_support.h"
+#include "test_support.h"
+
+namespace fs = std::filesystem;
+using namespace cachedb::spack_index;
+
+namespace {
+
+void write(const fs::path& p, const std::string& bytes) {
+  fs::create_directories(p.parent_path());
+  std::ofstream(p, std::ios::binary) << bytes;
+}
+
+std::string fixture_text(const std::string& name) {
+  return testing::read_file(testing::fixture("index/" + name).string());
+}
+
+// Puts `bytes` where a v3 mirror keeps a blob; returns its sha256.
+std::string put_blob(const fs::path& mirror, const std::string& bytes) {
+  const fs::path tmp = mirror / "blob.tmp";
+  write(tmp, bytes);
+  const std::string sha = sha256_file(tmp).sha256;
+  fs::create_directories(mirror / "blobs" / "sha256" / sha.substr(0, 2));
+  fs::rename(tmp, mirror / "blobs" / "sha256" / sha.substr(0, 2) / sha);
+  return sha;
+}
+
+std::string entry(const std::string& media, const std::string& sha, std::size_t length) {
+  return fmt::format(R"({{"contentLength": {}, "mediaType": "{}", "compression": "none", "checksumAlgorithm": "sha256", "checksum": "{}"}})",
+                     length, media, sha);
+}
+
+void write_manifest(const fs::path& mirror, const std::string& entries) {
+  write(mirror / "v3" / "layout.json", R"({"signing": "gpg"})");
+  write(mirror / "v3" / "manifests" / "index" / "index.manifest.json",
+        fmt::format(R"({{"version": 3, "data": [{}]}})", entries));
+}
+
+std::string error_of(const fs::path& mirror) {
+  try {
+    resolve_mirror_index(mirror);
+  } catch (const cachedb::Error& e) {
+    return e.what();
+  }
+  return "(accepted)";
+}
+
+}  // namespace
+
+TEST_CASE("sha256 of a file: the standard test vector") {
+  testing::TempDir dir;
+  write(dir / "abc", "abc");
+  const auto d = sha256_file(dir / "abc");
+  CHECK(d.sha256 == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  CHECK(d.length == 3);
+}
+
+TEST_CASE("mirror v2: build_cache/index.json checked against index.json.hash") {
+  testing::TempDir dir;
+  const std::string text = fixture_text("db-v7.json");
+  write(dir / "build_cache" / "index.json", text);
+  const std::string sha = sha256_file(dir / "build_cache" / "index.json").sha256;
+  write(dir / "build_cache" / "index.json.hash", sha + "\n");
+  const auto idx = resolve_mirror_index(dir.path());
+  CHECK(idx.layout == 2);
+  CHECK(idx.path == dir / "build_cache" / "index.json");
+  CHECK(idx.sha256 == sha);
+  CHECK(idx.length == text.size());
+  testing::KeepingHandler h;
+  read_index_file(idx.path.string(), h);
+  CHECK(h.records.size() == 2);
+
+  // Without index.json.hash there is nothing to check against: the index is read as it is.
+  fs::remove(dir / "build_cache" / "index.json.hash");
+  CHECK(resolve_mirror_index(dir.path()).sha256 == sha);
+
+  write(dir / "build_cache" / "index.json.hash", std::string(64, '0'));
+  CHECK(error_of(dir.path()).find("index.json.hash says 000") != std::string::npos);
+}
+
+TEST_CASE("mirror v3: the highest database version listed that cachedb reads, checked") {
+  testing::TempDir dir;
+  const std::string v8 = fixture_text("db-v8.json"), v9 = fixture_text("db-v9.json");
+  const std::string sha8 = put_blob(dir.path(), v8), sha9 = put_blob(dir.path(), v9);
+  write_manifest(dir.path(), entry("application/vnd.spack.db.v8+json", sha8, v8.size()) + ", " +
+                                 entry("application/vnd.spack.db.v9+json", sha9, v9.size()) + ", " +
+                                 entry("application/vnd.spack.db.v10+json", std::string(64, 'a'), 5));
+  // A v2 index beside it is not the one read.
+  write(dir / "build_cache" / "index.json", "{}");
+  const auto idx = resolve_mirror_index(dir.path());
+  CHECK(idx.layout == 3);
+  CHECK(idx.database_version == 9);
+  CHECK(idx.path == dir / "blobs" / "sha256" / sha9.substr(0, 2) / sha9);
+  CHECK(idx.sha256 == sha9);
+  testing::KeepingHandler h;
+  read_index_file(idx.path.string(), h);
+  CHECK(h.summary.database_version == 9);
+
+  write_manifest(dir.path(), entry("application/vnd.spack.db.v10+json", sha9, v9.size()) + ", " +
+                                 entry("application/vnd.spack.spec.v6+json", sha9, v9.size()));
+  const std::string none = error_of(dir.path());
+  CHECK(none.find("lists no database cachedb reads") != std::string::npos);
+  CHECK(none.find("db.v10") != std::string::npos);
+}
+
+TEST_CASE("mirror v3: a blob with a bad checksum, a truncated blob and a missing blob are refused") {
+  testing::TempDir dir;
+  const std::string v8 = fixture_text("db-v8.json");
+  const std::string sha = put_blob(dir.path(), v8);
+  const fs::path blob = dir / "blobs" / "sha256" / sha.substr(0, 2) / sha;
+  write_manifest(dir.path(), entry("application/vnd.spack.db.v8+json", sha, v8.size()));
+  CHECK(resolve_mirror_index(dir.path()).path == blob);
+
+  SUBCASE("bad checksum: same length, one byte changed") {
+    std::string changed = v8;
+    changed[changed.find("1.5.6")] = '2';
+    write(blob, changed);
+    CHECK(error_of(dir.path()).find("sha256") != std::string::npos);
+  }
+  SUBCASE("truncated") {
+    write(blob, v8.substr(0, v8.size() / 2));
+    const std::string e = error_of(dir.path());
+    CHECK(e.find(fmt::format("{} bytes where", v8.size() / 2)) != std::string::npos);
+    CHECK(e.find("truncated") != std::string::npos);
+  }
+  SUBCASE("missing") {
+    fs::remove(blob);
+    CHECK(error_of(dir.path()).find("is missing") != std::string::npos);
+  }
+  SUBCASE("no index at all") {
+    testing::TempDir empty;
+    CHECK(error_of(empty.path()).find("no build-cache index") != std::string::npos);
+  }
+}
+
+TEST_CASE("site listing: every (release, stack) resolved against the mirror root, each with its file or its error") {
+  testing::TempDir root;
+  const std::string v8 = fixture_text("db-v8.json"), v9 = fixture_text("db-v9.json");
+  const std::string sha_root = put_blob(root / "develop-2025-03-23", v8);
+  const std::string sha_e4s = put_blob(root / "develop-2025-03-23" / "e4s", v9);
+  const std::string missing(64, 'b');
+  write(root / "cache_spack_io_index.json", fmt::format(R"({{
+    "develop-2025-03-23": [
+      {{"label": "root", "url": "s3://spack-binaries/develop-2025-03-23/blobs/sha256/{0}/{1}"}},
+      {{"label": "e4s", "url": "s3://spack-binaries/develop-2025-03-23/e4s/blobs/sha256/{2}/{3}"}}],
+    "v1.0.0": [
+      {{"label": "ml", "url": "s3://spack-binaries/v1.0.0/ml/blobs/sha256/bb/{4}"}},
+      {{"label": "evil", "url": "s3://spack-binaries/../outside"}},
+      {{"label": "elsewhere", "url": "https://example.com/index.json"}},
+      {{"url": "s3://spack-binaries/x"}}]}})",
+      sha_root.substr(0, 2), sha_root, sha_e4s.substr(0, 2), sha_e4s, missing));
+
+  const auto list = resolve_listing(root / "cache_spack_io_index.json", root.path());
+  REQUIRE(list.size() == 6);
+  CHECK(list[0].release == "develop-2025-03-23");
+  CHECK(list[0].stack == "root");
+  CHECK(list[0].error == "");
+  CHECK(list[0].path == root / "develop-2025-03-23" / "blobs" / "sha256" / sha_root.substr(0, 2) / sha_root);
+  CHECK(list[1].stack == "e4s");
+  CHECK(list[1].error == "");
+  testing::KeepingHandler h;
+  read_index_file(list[1].path.string(), h);
+  CHECK(h.summary.database_version == 9);
+
+  CHECK(list[2].release == "v1.0.0");
+  CHECK(list[2].stack == "ml");
+  CHECK(list[2].path.empty());
+  CHECK(list[2].error.find("no such file") != std::string::npos);
+  CHECK(list[2].error.find(missing) != std::string::npos);
+  CHECK(list[3].error.find("leaves the mirror root") != std::string::npos);
+  CHECK(list[4].error.find("not in s3://spack-binaries/") != std::string::npos);
+  CHECK(list[5].error.find("no string 'label'") != std::string::npos);
+
+  // A blob that differs from its name (a download cut short) is refused, unless only existence is asked.
+  const fs::path e4s_blob = list[1].path;
+  write(e4s_blob, v9.substr(0, 100));
+  const auto checked = resolve_listing(root / "cache_spack_io_index.json", root.path());
+  CHECK(checked[0].error == "");
+  CHECK(checked[1].path.empty());
+  CHECK(checked[1].error.find("differs from its name") != std::string::npos);
+  const auto unchecked = resolve_listing(root / "cache_spack_io_index.json", root.path(), BlobCheck::exists);
+  CHECK(unchecked[1].path == e4s_blob);
+
+  write(root / "bad.json", "[1]");
+  CHECK_THROWS_AS(resolve_listing(root / "bad.json", root.path()), cachedb::Error);
+  CHECK_THROWS_AS(resolve_listing(root / "absent.json", root.path()), cachedb::Error);
+}

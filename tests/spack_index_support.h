@@ -1,0 +1,40 @@
+#pragma once
+// Helpers for the build-cache index tests: a handler that keeps copies of what
+// the reader hands out, and compressors for gzip and zstd fixtures made at run time.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "formats/spack_index/index_record.h"
+
+namespace testing {
+
+struct KeptDependency {
+  std::string hash, name, deptypes, virtuals;
+};
+
+struct KeptRecord {
+  std::string hash, package, version, compiler, compiler_hash, os, platform, target;
+  std::vector<std::string> variants;
+  bool in_buildcache = true;
+  std::vector<KeptDependency> dependencies;
+};
+
+struct KeepingHandler : cachedb::spack_index::IndexHandler {
+  std::vector<KeptRecord> records;
+  std::map<std::string, std::size_t> by_hash;
+  cachedb::spack_index::DocumentSummary summary;
+  int done = 0;
+  void record(const cachedb::spack_index::IndexRecord& r) override;
+  void document_done(const cachedb::spack_index::DocumentSummary& s) override;
+  const KeptRecord& at(const std::string& hash) const { return records.at(by_hash.at(hash)); }
+  // The compiler as a database would show it once the document is done: a
+  // late compiler's label filled in from the summary.
+  std::string compiler(const std::string& hash) const;
+};
+
+std::string read_file(const std::string& path);
+std::string gzip(const std::string& bytes);
+std::string zstd(const std::string& bytes);
+
+}  // namespace testing

@@ -1,0 +1,385 @@
+// The build-cache index reader: database versions 6 to 9, the compiler rules,
+// targets, variants, in_buildcache, compression, and bad indexes.
+#include <doctest/doctest.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include <fstream>
+#include <string>
+#include <tuple>
+
+#include <fmt/format.h>
+
+#include "formats/spack_index/index_error.h"
+#include "formats/spack_index/index_reader.h"
+#include "spack_index_support.h"
+#include "test_support.h"
+
+using namespace cachedb::spack_index;
+using testing::KeepingHandler;
+
+namespace {
+
+KeepingHandler read_text(const std::string& text, const std::string& name = "test") {
+  KeepingHandler h;
+  auto src = memory_source(text.data(), text.size(), name);
+  read_index(*src, h);
+  return h;
+}
+
+KeepingHandler read_fixture(const std::string& name) {
+  KeepingHandler h;
+  read_index_file(testing::fixture("index/" + name).string(), h);
+  return h;
+}
+
+// The error a bad index raises.
+IndexParseError error_of(const std::string& text) {
+  try {
+    read_text(text);
+  } catch (const IndexParseError& e) {
+    return e;
+  }
+  FAIL("the index was accepted");
+  return IndexParseError(0, "", "");
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : " ") + x;
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("spack index v6: _hash, a dict target, the node's compiler, flags are not variants") {
+  auto h = read_fixture("db-v6.json");
+  CHECK(h.done == 1);
+  CHECK(h.summary.database_version == 6);
+  REQUIRE(h.records.size() == 2);
+  const auto& b = h.at("k3lz7zq4ofkcvvbcxbwv2plwdm5yayku");
+  CHECK(b.package == "bzip2");
+  CHECK(b.version == "1.0.8");
+  CHECK(b.compiler == "gcc@9.4.0");
+  CHECK(b.os == "centos7");
+  CHECK(b.platform == "linux");
+  CHECK(b.target == "haswell");
+  CHECK(join(b.variants) == "~debug +pic +shared");
+  CHECK(b.in_buildcache);
+  REQUIRE(b.dependencies.size() == 1);
+  CHECK(b.dependencies[0].hash == "p2vvz7ccf4d6dywxxh5wfdjgp5yiyfhb");
+  CHECK(b.dependencies[0].name == "diffutils");
+  CHECK(b.dependencies[0].deptypes == "build");
+  CHECK(b.dependencies[0].virtuals == "");
+  const auto& d = h.at("p2vvz7ccf4d6dywxxh5wfdjgp5yiyfhb");
+  CHECK(d.target == "x86_64");
+  CHECK(d.variants.empty());
+  CHECK(d.dependencies.empty());
+}
+
+TEST_CASE("spack index v7: edges carry deptypes and virtuals, lists are k=a,b, in_buildcache false is kept") {
+  auto h = read_fixture("db-v7.json");
+  CHECK(h.summary.database_version == 7);
+  REQUIRE(h.records.size() == 2);
+  const auto& cuda = h.at("qz5c2hhmvnlw4fcg3wxbhxgjvssgqsjk");
+  CHECK_FALSE(cuda.in_buildcache);
+  CHECK(cuda.target == "x86_64_v3");
+  CHECK(join(cuda.variants) == "~allow-unsupported-compilers build_system=generic ~dev");
+  const auto& nccl = h.at("d4mh6y3ytzcdxw2sl3jhnl2ycqw7o6ak");
+  CHECK(nccl.in_buildcache);
+  CHECK(nccl.compiler == "gcc@11.4.0");
+  CHECK(nccl.target == "zen3");
+  CHECK(join(nccl.variants) == "build_system=makefile +cuda cuda_arch=80,90 ~rocm");
+  REQUIRE(nccl.dependencies.size() == 2);
+  CHECK(nccl.dependencies[0].name == "cuda");
+  CHECK(nccl.dependencies[0].deptypes == "build,link,run");
+  CHECK(nccl.dependencies[1].name == "gmake");
+}
+
+TEST_CASE("spack index v8: each compiler rule") {
+  auto h = read_fixture("db-v8.json");
+  CHECK(h.summary.database_version == 8);
+  CHECK(h.records.size() == 7);
+  // The c/cxx provider comes later in the file: handed out late, resolved at the end.
+  const auto& zstd = h.at("a6ebs3uovvq6s3ucyjrspyp7fjm3kcxj");
+  CHECK(zstd.compiler == "");
+  CHECK(zstd.compiler_hash == "v4mhsxnsbq4ndlhdbsizpbpunaxcyycr");
+  CHECK(h.compiler("a6ebs3uovvq6s3ucyjrspyp7fjm3kcxj") == "gcc@13.3.0");
+  CHECK(zstd.target == "neoverse_v2");
+  CHECK(join(zstd.variants) == "build_system=makefile compression=lz4,lzma,zlib libs=shared,static ~programs");
+  CHECK(zstd.dependencies.size() == 3);
+  // The provider already seen: resolved at once.
+  CHECK(h.at("m7ktwggcfcerplanm3xrczfdljm6jxjx").compiler == "gcc@13.3.0");
+  // A node converted from an older spec file: its annotation.
+  CHECK(h.at("j2yxjgbr3ipvedn6ipsg2bqevxezsyzq").compiler == "gcc@12.3.0");
+  CHECK(h.at("j2yxjgbr3ipvedn6ipsg2bqevxezsyzq").compiler_hash == "");
+  // Only a fortran provider, a package no list names, later in the file.
+  CHECK(h.compiler("o3ftzwhqvlxjymmgivpfwcbqxbtcpkie") == "flang@19.1.7");
+  CHECK(join(h.at("o3ftzwhqvlxjymmgivpfwcbqxbtcpkie").variants) ==
+        "build_system=cmake build_type=Release generator=make +shared");
+  // No compiler dependency at all.
+  CHECK(h.at("rdp2vs3wowhc5y7dfvtxz7ljf3d6zjx5").compiler == "none");
+  // An external compiler: not in the build cache, kept as a dependency target.
+  const auto& gcc = h.at("v4mhsxnsbq4ndlhdbsizpbpunaxcyycr");
+  CHECK_FALSE(gcc.in_buildcache);
+  CHECK(gcc.target == "aarch64");
+  CHECK(h.summary.late_compilers.size() == 2);
+}
+
+TEST_CASE("spack index v9: provided_virtuals marks a compiler node met before its users") {
+  auto h = read_fixture("db-v9.json");
+  CHECK(h.summary.database_version == 9);
+  CHECK(h.records.size() == 3);
+  const auto& ssl = h.at("c3ul6qovqyoyy6qdjdqaul6vayhrjbkq");
+  CHECK(ssl.compiler == "acme-cc@2.1");
+  CHECK(join(ssl.variants) == "build_system=generic certs=mozilla ~docs +shared");
+  REQUIRE(ssl.dependencies.size() == 2);
+  CHECK(ssl.dependencies[1].virtuals == "zlib-api");
+  CHECK(ssl.dependencies[1].deptypes == "build,link");
+  CHECK(h.summary.late_compilers.empty());
+}
+
+TEST_CASE("spack index: a compiler node of an unknown package met before its users keeps its name") {
+  // Not a known compiler package, no provided_virtuals (v8): the reader cannot
+  // know it is a compiler when it passes, and says what the edge says.
+  auto h = read_text(R"({"database": {"version": "8", "installs": {
+    "aaaa": {"spec": {"name": "odd-cc", "version": "1.0"}},
+    "bbbb": {"spec": {"name": "x", "version": "2", "dependencies": [
+       {"name": "odd-cc", "hash": "aaaa", "parameters": {"deptypes": ["build"], "virtuals": ["cxx"]}}]}}}}})");
+  CHECK(h.compiler("bbbb") == "odd-cc");
+}
+
+TEST_CASE("spack index: the installs key is the hash; repeated edges are one edge") {
+  auto h = read_text(R"({"database": {"version": 7, "installs": {
+    "key1": {"spec": {"name": "p", "version": "1", "hash": "other", "dependencies": [
+      {"name": "q", "hash": "qq", "parameters": {"deptypes": ["build"], "virtuals": ["blas"]}},
+      {"name": "q", "hash": "qq", "parameters": {"deptypes": ["link"], "virtuals": ["lapack"]}}]}}}}})");
+  REQUIRE(h.records.size() == 1);
+  CHECK(h.records[0].hash == "key1");
+  REQUIRE(h.records[0].dependencies.size() == 1);
+  CHECK(h.records[0].dependencies[0].deptypes == "build,link");
+  CHECK(h.records[0].dependencies[0].virtuals == "blas,lapack");
+  CHECK(h.records[0].in_buildcache);
+}
+
+TEST_CASE("spack index: values Spack quotes are quoted as parse_variant reads them") {
+  auto h = read_text(R"({"database": {"version": "8", "installs": {
+    "k": {"spec": {"name": "p", "parameters": {"opts": "a b", "list": ["x,y", "z"], "n": 3, "empty": []}}}}}})");
+  CHECK(join(h.records[0].variants) == "list='x,y',z n=3 opts='a b'");
+}
+
+TEST_CASE("spack index: gzip and zstd are recognized by their magic bytes") {
+  const std::string plain = testing::read_file(testing::fixture("index/db-v8.json").string());
+  for (const auto& [name, bytes] : {std::pair{"gzip", testing::gzip(plain)}, std::pair{"zstd", testing::zstd(plain)}}) {
+    CAPTURE(name);
+    auto h = read_text(bytes, "db.bin");
+    CHECK(h.summary.compression == std::string(name));
+    CHECK(h.records.size() == 7);
+    CHECK(h.summary.json_bytes == plain.size());
+    CHECK(h.summary.raw_bytes == bytes.size());
+    CHECK(h.compiler("a6ebs3uovvq6s3ucyjrspyp7fjm3kcxj") == "gcc@13.3.0");
+  }
+}
+
+TEST_CASE("spack index: concatenated gzip members and zstd frames read as one text, as gzip -d and zstd -d give it") {
+  const std::string plain = testing::read_file(testing::fixture("index/db-v8.json").string());
+  const std::size_t cut = plain.size() / 3;
+  for (const std::string& bytes : {testing::gzip(plain.substr(0, cut)) + testing::gzip(plain.substr(cut)),
+                                   testing::zstd(plain.substr(0, cut)) + testing::zstd(plain.substr(cut))}) {
+    auto h = read_text(bytes, "two-parts");
+    CHECK(h.records.size() == 7);
+    CHECK(h.summary.json_bytes == plain.size());
+  }
+}
+
+TEST_CASE("spack index: a truncated gzip or zstd stream is refused") {
+  const std::string plain = testing::read_file(testing::fixture("index/db-v8.json").string());
+  for (const std::string& bytes : {testing::gzip(plain), testing::zstd(plain)}) {
+    const std::string cut = bytes.substr(0, bytes.size() - 20);
+    KeepingHandler h;
+    auto src = cachedb::spack_index::memory_source(cut.data(), cut.size(), "cut");
+    CHECK_THROWS_WITH_AS(read_index(*src, h), doctest::Contains("truncated"), IndexParseError);
+    CHECK(h.done == 0);
+  }
+}
+
+TEST_CASE("spack index: malformed JSON names the byte offset and the JSON path") {
+  const std::string text =
+      R"({"database": {"version": "8", "installs": {"abc": {"spec": {"name": "x", "arch": {"platform": "linux", "platform_os" 5}}}}}})";
+  auto e = error_of(text);
+  // The offset of the '5' where a ':' was due.
+  CHECK(e.offset() == text.find(" 5}") + 1);
+  CHECK(e.path() == "$.database.installs.abc.spec.arch.platform_os");
+  CHECK(std::string(e.what()).find("bad JSON") != std::string::npos);
+}
+
+TEST_CASE("spack index: wrong types and missing parts name their place") {
+  CHECK(error_of(R"({"database": {"version": "8", "installs": {"abc": {"spec": {"name": "x"}, "in_buildcache": "yes"}}}})")
+            .path() == "$.database.installs.abc.in_buildcache");
+  CHECK(error_of(R"({"database": {"version": "8", "installs": {"abc": {"spec": {"name": "x", "dependencies": [
+            {"name": "a", "hash": "h"}, {"name": "b"}]}}}}})")
+            .path() == "$.database.installs.abc.spec.dependencies[1]");
+  CHECK(error_of(R"({"database": {"version": "8", "installs": {"abc": {"spec": {"version": "1"}}}}})").reason() ==
+        "a spec without a 'name'");
+  CHECK(error_of(R"({"database": {"version": "8", "installs": {"abc": {"spec": {"name": "x", "arch": {"target": 5}}}}}})")
+            .path() == "$.database.installs.abc.spec.arch.target");
+  CHECK(error_of(R"({"database": {"version": "5", "installs": {}}})").reason().find("version 5 is not supported") !=
+        std::string::npos);
+  CHECK(error_of(R"({"database": {"installs": {}}})").reason() == "no 'database.version'");
+  CHECK(error_of(R"({"database": {"version": "8"}})").reason() == "no 'database.installs'");
+  CHECK(error_of(R"([1, 2])").reason() == "the index is not a JSON object");
+  CHECK(error_of(R"({"database": {"version": "8", "installs": {}}} trailing)").reason().find("bad JSON") !=
+        std::string::npos);
+  // A key that is not a plain word is written in brackets.
+  CHECK(error_of(R"({"database": {"version": "8", "installs": {"a b": {"spec": 1}}}})").path() ==
+        "$.database.installs['a b'].spec");
+}
+
+TEST_CASE("spack index: a file names itself in its errors") {
+  testing::TempDir dir;
+  const auto file = dir.path() / "bad.json";
+  { std::ofstream(file) << R"({"database": {"version": "8", "installs": {"abc": []}}})"; }
+  KeepingHandler h;
+  CHECK_THROWS_WITH_AS(read_index_file(file.string(), h), doctest::Contains((file.string() + ": byte").c_str()), IndexParseError);
+  CHECK_THROWS_WITH_AS(read_index_file((dir.path() / "none.json").string(), h), doctest::Contains("cannot open"),
+                       cachedb::Error);
+}
+
+TEST_CASE("spack index: the real samples beside the checkout read as their files say" * doctest::test_suite("corpus")) {
+  const auto dir = testing::source_root() / ".." / "shared" / "spack-index";
+  if (!std::filesystem::is_directory(dir)) {
+    MESSAGE("../shared/spack-index is absent: skipped");
+    return;
+  }
+  // The number of installs keys of each sample, as its SOURCES.md lists them.
+  KeepingHandler v6;
+  read_index_file((dir / "db-v6.index.json").string(), v6);
+  CHECK(v6.summary.database_version == 6);
+  CHECK(v6.records.size() == 1);
+  CHECK(v6.records[0].compiler == "gcc@4.5.0");
+  CHECK(v6.records[0].target == "core2");
+  CHECK(join(v6.records[0].variants) == "+optimize +pic +shared");
+
+  KeepingHandler v7;
+  read_index_file((dir / "db-v7.index.json").string(), v7);
+  CHECK(v7.summary.database_version == 7);
+  CHECK(v7.records.size() == 2);
+  CHECK(v7.at("sk2gqqz4n5njmvktycnd25wq25jxiqkr").dependencies.at(0).deptypes == "build,link");
+
+  KeepingHandler v8;
+  read_index_file((dir / "db-v8.index.json").string(), v8);
+  CHECK(v8.summary.database_version == 8);
+  CHECK(v8.records.size() == 7);
+  // libdwarf's compiler is its gcc build dependency (c, cxx); gcc is external.
+  CHECK(v8.compiler("u5uz3dcch5if4eve4sef67o2rf2lbfgh") == "gcc@10.2.1");
+  CHECK(v8.compiler("rqh2vuf6fqwkmipzgi2wjx352mq7y7ez") == "gcc@10.2.1");
+  CHECK_FALSE(v8.at("vd7v4ssgnoqdplgxyig3orum67n4vmhq").in_buildcache);
+  CHECK(v8.at("vd7v4ssgnoqdplgxyig3orum67n4vmhq").target == "aarch64");
+  CHECK(v8.at("qeehcxyvluwnihsc2qxstmpomtxo3lrc").target == "m1");
+  CHECK(v8.at("qeehcxyvluwnihsc2qxstmpomtxo3lrc").compiler == "none");
+}
+
+TEST_CASE("spack index: a string that is not UTF-8 is refused where it is kept") {
+  CHECK(error_of("{\"database\": {\"version\": \"8\", \"installs\": {\"abc\": {\"spec\": {\"name\": \"x\xff\"}}}}}").path() ==
+        "$.database.installs.abc.spec.name");
+  CHECK(error_of("{\"database\": {\"version\": \"8\", \"installs\": {\"a\xc0\xafz\": {}}}}").reason() ==
+        "a key that is not UTF-8");
+  auto h = read_text("{\"database\": {\"version\": \"8\", \"installs\": {\"abc\": {\"spec\": {\"name\": \"caf\xc3\xa9\"}}}}}");
+  CHECK(h.records.at(0).package == "caf\xc3\xa9");
+}
+
+TEST_CASE("spack index: memory stays bounded on hostile input: one huge string, deep nesting, nothing at all") {
+  const std::string huge = R"({"database": {"version": "8", "installs": {"abc": {"spec": {"name": "x", "package_hash": ")" +
+                           std::string(17u << 20, 'a') + R"("}}}}})";
+  CHECK(error_of(huge).reason().find("longer than 16 MB") != std::string::npos);
+  const std::string deep = R"({"database": {"version": "8", "installs": {}, "junk": )" + std::string(100, '[') +
+                           std::string(100, ']') + "}}";
+  CHECK(error_of(deep).reason().find("nested deeper than") != std::string::npos);
+  const auto empty = error_of("");
+  CHECK(empty.offset() == 0);
+  CHECK(empty.reason().find("bad JSON") != std::string::npos);
+}
+
+TEST_CASE("spack index: '-' reads stdin, compressed or not") {
+  testing::TempDir dir;
+  const std::string plain = testing::read_file(testing::fixture("index/db-v7.json").string());
+  { std::ofstream(dir / "in.zst", std::ios::binary) << testing::zstd(plain); }
+  // Stand the file in for this process's stdin, then put stdin back.
+  const int saved = dup(0);
+  REQUIRE(saved >= 0);
+  const int fd = open((dir / "in.zst").c_str(), O_RDONLY);
+  REQUIRE(fd >= 0);
+  dup2(fd, 0);
+  close(fd);
+  KeepingHandler h;
+  std::string error;
+  try {
+    read_index_file("-", h);
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  dup2(saved, 0);
+  close(saved);
+  clearerr(stdin);
+  CHECK(error == "");
+  CHECK(h.summary.compression == std::string("zstd"));
+  CHECK(h.records.size() == 2);
+}
+
+TEST_CASE("spack index: the handler's own exception goes through as it is, not as a bad index") {
+  struct Refusing : cachedb::spack_index::IndexHandler {
+    void record(const IndexRecord&) override { throw cachedb::Error("disk full"); }
+    void document_done(const DocumentSummary&) override {}
+  } h;
+  const std::string text = testing::read_file(testing::fixture("index/db-v7.json").string());
+  auto src = memory_source(text.data(), text.size(), "v7");
+  try {
+    read_index(*src, h);
+    FAIL("no exception");
+  } catch (const IndexParseError& e) {
+    FAIL("taken for a bad index: " << e.what());
+  } catch (const cachedb::Error& e) {
+    CHECK(std::string(e.what()) == "disk full");
+  }
+}
+
+TEST_CASE("spack index: every prefix of an index, plain or gzip, is refused as a bad index and nothing else") {
+  const std::string plain = testing::read_file(testing::fixture("index/db-v8.json").string());
+  const std::string packed = testing::gzip(plain);
+  // Plain: every prefix short of the closing brace (the newline after it is not needed).
+  // Gzip: every prefix short of the whole stream.
+  for (auto [whole, end, step] : {std::tuple{&plain, plain.rfind('}'), std::size_t{7}},
+                                  std::tuple{&packed, packed.size() - 1, std::size_t{1}}}) {
+    int tried = 0, refused = 0;
+    for (std::size_t n = 0; n <= end; n += step) {
+      ++tried;
+      KeepingHandler h;
+      auto src = memory_source(whole->data(), n, "prefix");
+      try {
+        read_index(*src, h);
+      } catch (const IndexParseError& e) {
+        ++refused;
+        CHECK(e.offset() <= plain.size());
+      }
+      CHECK(h.done == 0);
+    }
+    CHECK(refused == tried);
+  }
+}
+
+TEST_CASE("spack index: text is held to the limits pages are held to, and a record's size is capped") {
+  const std::string long_name = R"({"database": {"version": "8", "installs": {"abc": {"spec": {"name": ")" +
+                                std::string(300, 'n') + R"("}}}}})";
+  auto e = error_of(long_name);
+  CHECK(e.path() == "$.database.installs.abc.spec.name");
+  CHECK(e.reason().find("over the 256-byte limit") != std::string::npos);
+  CHECK(error_of(R"({"database": {"version": "8", "installs": {"abc": {"spec": {"name": "a\u0000b"}}}}})").reason().find("NUL") !=
+        std::string::npos);
+  std::string many = R"({"database": {"version": "8", "installs": {"abc": {"spec": {"name": "x", "dependencies": [)";
+  for (int i = 0; i <= 1 << 16; ++i) many += fmt::format(R"({}{{"name": "d", "hash": "h{}"}})", i ? "," : "", i);
+  many += "]}}}}}";
+  CHECK(error_of(many).reason() == "more than 65536 dependencies");
+}
