@@ -16,7 +16,7 @@
 #include "error.h"
 #include "ingest/ingester.h"
 #include "ingest/page_check.h"
-#include "parsing/page.h"
+#include "formats/cache_page/page.h"
 #include "storage/database.h"
 #include "test_support.h"
 

@@ -13,7 +13,7 @@
 
 #include "error.h"
 #include "ingest/ingester.h"
-#include "parsing/page.h"
+#include "formats/cache_page/page.h"
 #include "storage/database.h"
 #include "test_support.h"
 

@@ -9,7 +9,7 @@
 
 #include "error.h"
 #include "ingest/ingester.h"
-#include "parsing/page.h"
+#include "formats/cache_page/page.h"
 #include "parsing/text_limits.h"
 #include "storage/database.h"
 #include "test_support.h"

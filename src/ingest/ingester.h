@@ -18,7 +18,7 @@
 
 #include "ingest/findings.h"
 #include "ingest/run_counts.h"
-#include "parsing/page.h"
+#include "formats/cache_page/page.h"
 
 namespace cachedb {
 
