@@ -3,8 +3,10 @@
 // ingest/file_source.h) finds and reads files knowing nothing of what they
 // hold; a format parses each file's bytes into a Document, a batch of spec
 // records with what identifies it; the ingest stores Documents and `check`
-// counts them. A new format is a folder of its own beside cache_page/ with a
-// Format, an alternative of Document, and a line in registry.cc.
+// counts them. A new format is a folder of its own beside cache_page/ (with
+// its meson.build, subdir'ed from src/meson.build), a Format, an alternative
+// of Document, and a line in registry.cc; the ingest and `check` visit each
+// Document alternative, so the compiler names what must handle the new one.
 #include <cstddef>
 #include <string>
 #include <string_view>
