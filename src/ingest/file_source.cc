@@ -9,7 +9,6 @@
 #include <cstring>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 #include <xxhash.h>
 
 #include "ingest/cpu_count.h"
