@@ -7,9 +7,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "ingest/file_loader.h"
 #include "ingest/file_walker.h"
 #include "ingest/findings.h"
-#include "ingest/file_loader.h"
 
 namespace cachedb {
 

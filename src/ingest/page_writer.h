@@ -13,9 +13,9 @@
 
 #include <SQLiteCpp/Database.h>
 
+#include "formats/cache_page/page.h"
 #include "ingest/known_page.h"
 #include "ingest/spec_conflict.h"
-#include "formats/cache_page/page.h"
 
 namespace cachedb {
 
