@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "error.h"
-#include "parsing/page.h"
+#include "formats/cache_page/page.h"
 #include "parsing/text_limits.h"
 
 namespace {

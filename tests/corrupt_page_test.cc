@@ -14,9 +14,9 @@
 
 #include "child_process.h"
 #include "error.h"
+#include "formats/cache_page/page.h"
 #include "ingest/ingester.h"
 #include "ingest/page_check.h"
-#include "parsing/page.h"
 #include "storage/database.h"
 #include "page_builder.h"
 #include "test_support.h"

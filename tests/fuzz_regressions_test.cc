@@ -12,8 +12,8 @@
 #include <SQLiteCpp/Database.h>
 
 #include "error.h"
+#include "formats/cache_page/page.h"
 #include "ingest/ingester.h"
-#include "parsing/page.h"
 #include "storage/database.h"
 #include "test_support.h"
 

@@ -214,7 +214,7 @@ TEST_CASE("a database locked by another writer: a clear message within a bounded
 namespace {
 
 // A chain of `depth` nested directories under `root`, each with more entries
-// than a loading job takes (64, kJobPages in src/ingest/page_loader.cc: so
+// than a loading job takes (64, kJobFiles in src/ingest/file_source.cc: so
 // that the walk keeps it open while it walks what is below it), each entry of
 // them `entry(level, i)`: past the file descriptor limit, an open fails part
 // way down.

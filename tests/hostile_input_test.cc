@@ -8,8 +8,8 @@
 #include <SQLiteCpp/Database.h>
 
 #include "error.h"
+#include "formats/cache_page/page.h"
 #include "ingest/ingester.h"
-#include "parsing/page.h"
 #include "parsing/text_limits.h"
 #include "storage/database.h"
 #include "page_builder.h"

@@ -1,7 +1,7 @@
 #include "page_builder.h"
 
 #include "error.h"
-#include "parsing/page.h"
+#include "formats/cache_page/page.h"
 #include "test_support.h"
 
 namespace testing {

@@ -6,8 +6,8 @@
 #include <cstring>
 
 #include "error.h"
-#include "parsing/front_matter.h"
-#include "parsing/page.h"
+#include "formats/cache_page/front_matter.h"
+#include "formats/cache_page/page.h"
 #include "parsing/variant.h"
 #include "test_support.h"
 
@@ -332,7 +332,7 @@ TEST_CASE("meta: the first of a repeated key counts, values of other types are p
 
 TEST_CASE("a page parsed in its own buffer keeps it, and counts it in its memory") {
   const std::string text = page_text(std::string("[") + kSpec + "]");
-  PageBuffer bytes(text.size());
+  PaddedBuffer bytes(text.size());
   std::memcpy(bytes.data(), text.data(), text.size());
   const char* const buffer = bytes.data();
   Page p = parse_page(std::move(bytes));
@@ -340,7 +340,7 @@ TEST_CASE("a page parsed in its own buffer keeps it, and counts it in its memory
   CHECK(p.storage.data() == buffer);
   CHECK(p.specs[0].hash.data() >= buffer);
   CHECK(p.specs[0].hash.data() < buffer + text.size());
-  CHECK(p.storage.allocated() == text.size() + PageBuffer::kPadding);
+  CHECK(p.storage.allocated() == text.size() + PaddedBuffer::kPadding);
   CHECK(p.memory_size() >= p.storage.allocated() + sizeof(SpecRecord) + 4 * sizeof(std::string_view));
   // A page that is not a cache page keeps nothing.
   CHECK(parse_page("---\nlayout: default\ntitle: Home\n---\n").storage.allocated() == 0);

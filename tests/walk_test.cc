@@ -9,18 +9,26 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include <doctest/doctest.h>
 
+#include "formats/registry.h"
+#include "ingest/file_loader.h"
 #include "ingest/file_walker.h"
-#include "ingest/page_loader.h"
 #include "test_support.h"
 
 namespace fs = std::filesystem;
 using namespace cachedb;
 
 namespace {
+
+// Why the loader passed a file over; empty when it did not.
+std::string why_passed_over(const LoadedFile& file) {
+  const auto* passed = std::get_if<PassedOver>(&file);
+  return passed ? passed->why : std::string();
+}
 
 // Every *.md below `dir`, depth first, each directory's entries sorted by name:
 // the order the walk promises, computed the obvious way.
@@ -36,12 +44,12 @@ void reference_walk(const fs::path& dir, std::vector<std::string>& out) {
 }
 
 std::vector<std::string> loader_order(const std::vector<fs::path>& inputs, unsigned threads) {
-  PageLoader loader(inputs, 1u << 20, nullptr, threads);
+  FileLoader loader(inputs, 1u << 20, nullptr, threads);
   std::vector<std::string> out;
   while (auto page = loader.next()) {
-    INFO(page->path << ": " << page->passed_over);
-    CHECK(page->passed_over.empty());
-    out.push_back(page->path);
+    INFO(path_of(*page) << ": " << why_passed_over(*page));
+    CHECK(why_passed_over(*page).empty());
+    out.push_back(path_of(*page));
   }
   return out;
 }
@@ -78,7 +86,7 @@ TEST_CASE("pages come out in the order of a sequential walk, however many thread
   two_inputs.push_back(fs::absolute(single).string());
   reference_walk(root / "release-0", two_inputs);
   CHECK(loader_order({single, root / "release-0"}, 2) == two_inputs);
-  CHECK(count_pages({single, root / "release-0"}) == two_inputs.size());
+  CHECK(count_files({single, root / "release-0"}, some_format_takes) == two_inputs.size());
 }
 
 namespace {
@@ -103,13 +111,13 @@ TEST_CASE("a loading thread whose lookups cannot be made reads every page itself
   for (int failing : {0, 1, 2}) {
     INFO("failing call: " << failing);
     int calls = 0;
-    PageLoader loader({root}, 1u << 20, [&]() -> std::unique_ptr<KnownPages> {
+    FileLoader loader({root}, 1u << 20, [&]() -> std::unique_ptr<KnownPages> {
       if (calls++ == failing) throw std::runtime_error("unable to open database file");
       return std::make_unique<NoPages>();
     }, 3);
     std::vector<std::string> got;
     try {
-      while (auto page = loader.next()) got.push_back(page->path);
+      while (auto page = loader.next()) got.push_back(path_of(*page));
     } catch (const std::exception& e) {
       FAIL_CHECK("the walk failed: " << std::string(e.what()));
     }
@@ -140,9 +148,9 @@ TEST_CASE("relative inputs give absolute paths, for pages and for what is passed
     INFO("working directory: " << cwd);
     WorkingDirectory in(cwd);
     const fs::path relative = fs::relative(root_dir / "tree", cwd);
-    PageLoader loader({relative}, 1u << 20, nullptr, 2);
+    FileLoader loader({relative}, 1u << 20, nullptr, 2);
     std::vector<std::pair<std::string, std::string>> seen;  // (path, why passed over)
-    while (auto page = loader.next()) seen.emplace_back(page->path, page->passed_over);
+    while (auto page = loader.next()) seen.emplace_back(path_of(*page), why_passed_over(*page));
     REQUIRE(seen.size() == 2);
     CHECK(seen[0].first == (root_dir / "tree" / "develop" / "gone.md").string());
     CHECK_FALSE(seen[0].second.empty());
@@ -169,7 +177,7 @@ TEST_CASE("a directory longer than one read of its entries is listed whole and s
     }
     testing::write_text(dir / (stem + ".txt"), "not a page");  // ignored by the walk
   }
-  const Listing listing = Directory(AT_FDCWD, dir.string(), true).list();
+  const Listing listing = Directory(AT_FDCWD, dir.string(), true).list(some_format_takes);
   std::vector<std::string> listed_pages, listed_dirs, all;
   for (const auto& e : listing.entries) {
     all.emplace_back(listing.name(e));
@@ -191,7 +199,7 @@ TEST_CASE("the loader starts as many threads as the CPUs it may run on, not the 
   unsigned threads = 0;
   std::size_t pages = 0;
   testing::run_on_one_cpu([&] {
-    PageLoader loader({dir.path()}, 1u << 20, nullptr);
+    FileLoader loader({dir.path()}, 1u << 20, nullptr);
     threads = loader.threads();
     while (loader.next()) ++pages;
   });
@@ -215,7 +223,7 @@ TEST_CASE("a stop is noticed while the walk lists directories that hold no pages
     std::promise<void> stopped;
     const std::shared_future<void> asked = stopped.get_future().share();
     bool first = true;  // (the lookups are all made on the loader thread)
-    PageLoader loader({root}, 1u << 20, [&first, asked]() -> std::unique_ptr<KnownPages> {
+    FileLoader loader({root}, 1u << 20, [&first, asked]() -> std::unique_ptr<KnownPages> {
       if (std::exchange(first, false)) asked.wait();
       return nullptr;
     }, threads);
@@ -227,7 +235,7 @@ TEST_CASE("a stop is noticed while the walk lists directories that hold no pages
   }
 
   // Unstopped, the same walk lists them all.
-  PageLoader loader({root}, 1u << 20, nullptr, 3);
+  FileLoader loader({root}, 1u << 20, nullptr, 3);
   while (loader.next()) {
   }
   CHECK(loader.directories_listed() == directories);
@@ -243,14 +251,15 @@ TEST_CASE("a page is parsed in the buffer it was read into: what a copy of its t
                           "{\"hash\": \"a\\n\\n\\n\"},\n{\"hash\" 1}]\n---\n";
   testing::write_text(dir / "a" / "good.md", good);
   testing::write_text(dir / "b" / "bad.md", bad);
-  PageLoader loader({dir.path()}, 1u << 20, nullptr, 1);
+  FileLoader loader({dir.path()}, 1u << 20, nullptr, 1);
 
   auto loaded = loader.next();
   REQUIRE(loaded);
-  REQUIRE(loaded->page);
-  CHECK(loaded->fingerprint == content_fingerprint(good));
+  const auto* parsed = std::get_if<Parsed>(&*loaded);
+  REQUIRE(parsed);
+  CHECK(parsed->fingerprint == content_fingerprint(good));
   const Page copy = parse_page(good);
-  const Page& page = *loaded->page;
+  const Page& page = std::get<Page>(parsed->document);
   REQUIRE(page.specs.size() == 1);
   CHECK(page.specs[0].hash == "h\n1");
   CHECK(page.specs[0].hash == copy.specs[0].hash);
@@ -260,14 +269,15 @@ TEST_CASE("a page is parsed in the buffer it was read into: what a copy of its t
         std::vector<std::string_view>{"root"});
   CHECK(page.storage.size() == good.size());
   CHECK(page.memory_size() > good.size());
-  REQUIRE(loaded->findings.size() == 1);  // meta's count, checked against the specs read in place
-  CHECK(loaded->findings[0].message == "meta.num_specs is 2 but spec_details lists 1 specs");
+  REQUIRE(parsed->findings.size() == 1);  // meta's count, checked against the specs read in place
+  CHECK(parsed->findings[0].message == "meta.num_specs is 2 but spec_details lists 1 specs");
 
   loaded = loader.next();
   REQUIRE(loaded);
-  REQUIRE(loaded->error);
-  CHECK(loaded->error->line() == 7);
-  CHECK(std::string(loaded->error->what()) == "spec_details: invalid JSON at offset 31: Missing a colon after a name of object member.");
+  const auto* rejected = std::get_if<Rejected>(&*loaded);
+  REQUIRE(rejected);
+  CHECK(rejected->error.line() == 7);
+  CHECK(std::string(rejected->error.what()) == "spec_details: invalid JSON at offset 31: Missing a colon after a name of object member.");
   CHECK(!loader.next());
 }
 
@@ -284,12 +294,13 @@ TEST_CASE("what the loader holds for the consumer is bounded in bytes, and all r
     text += "]\n---\n";
     testing::write_text(tmp / ("pkg" + std::to_string(p)) / "specs.md", text);
   }
-  PageLoader loader({tmp.path()}, 1u << 30, nullptr, 2);
+  FileLoader loader({tmp.path()}, 1u << 30, nullptr, 2);
   std::size_t pages = 0, largest = 0;
   while (auto page = loader.next()) {
-    REQUIRE(page->page);
+    const auto* parsed = std::get_if<Parsed>(&*page);
+    REQUIRE(parsed);
     ++pages;
-    largest = std::max(largest, page->page->memory_size());
+    largest = std::max(largest, memory_size(parsed->document));
     // Handed over while what is in flight stays within 2 MiB, or alone when
     // nothing is: a batch (up to 256 KiB and one more page) at most then.
     CHECK(loader.in_flight_bytes() <= std::max<std::size_t>(2u << 20, (256u << 10) + 2 * largest));

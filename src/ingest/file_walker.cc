@@ -20,8 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool is_page_name(std::string_view name) { return name.size() >= 3 && name.substr(name.size() - 3) == ".md"; }
-
 std::system_error errno_error() { return std::system_error(errno, std::generic_category()); }
 
 // What a directory entry is, from the listing's type or, where the file
@@ -33,11 +31,11 @@ unsigned char entry_type(int dir_fd, const char* name, unsigned char d_type) {
   if (S_ISDIR(st.st_mode)) return DT_DIR;
   if (S_ISREG(st.st_mode)) return DT_REG;
   if (S_ISLNK(st.st_mode)) return DT_LNK;
-  return DT_FIFO;  // any other kind: not a page
+  return DT_FIFO;  // any other kind: not a file to read
 }
 
 // Classifies one entry; false when the walk ignores it.
-bool classify(int dir_fd, const char* name, unsigned char d_type, WalkEntry& out) {
+bool classify(int dir_fd, const char* name, unsigned char d_type, FileNameFilter takes, WalkEntry& out) {
   const unsigned char type = entry_type(dir_fd, name, d_type);
   // Directory links are not followed (they are DT_LNK here): a link loop
   // cannot trap the walk.
@@ -45,9 +43,9 @@ bool classify(int dir_fd, const char* name, unsigned char d_type, WalkEntry& out
     out.kind = WalkEntry::Kind::Directory;
     return true;
   }
-  if (!is_page_name(name)) return false;
+  if (!takes(name)) return false;
   if (type == DT_REG) {
-    out.kind = WalkEntry::Kind::Page;
+    out.kind = WalkEntry::Kind::File;
     return true;
   }
   if (type == DT_UNKNOWN) {  // gone since it was listed, or not ours to look at
@@ -57,7 +55,7 @@ bool classify(int dir_fd, const char* name, unsigned char d_type, WalkEntry& out
     return true;
   }
   if (type == DT_LNK) {
-    // A link to a page is read through; a dangling link or a loop is passed over.
+    // A link to a file is read through; a dangling link or a loop is passed over.
     struct stat st {};
     if (::fstatat(dir_fd, name, &st, 0) != 0) {
       out.kind = WalkEntry::Kind::PassedOver;
@@ -66,7 +64,7 @@ bool classify(int dir_fd, const char* name, unsigned char d_type, WalkEntry& out
     }
     if (S_ISDIR(st.st_mode)) return false;
     if (S_ISREG(st.st_mode)) {
-      out.kind = WalkEntry::Kind::Page;
+      out.kind = WalkEntry::Kind::File;
       return true;
     }
   }
@@ -85,7 +83,7 @@ Directory::Directory(int at, const std::string& path, bool follow)
 
 Directory::~Directory() { ::close(fd_); }
 
-Listing Directory::list() const {
+Listing Directory::list(FileNameFilter takes) const {
   Listing listing;
   alignas(struct dirent64) char buffer[16384];
   // A directory that takes more than one buffer (a release's tens of
@@ -129,7 +127,7 @@ Listing Directory::list() const {
       const char* name = d->d_name;
       if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'))) continue;
       WalkEntry e;
-      if (!classify(fd_, name, d->d_type, e)) continue;
+      if (!classify(fd_, name, d->d_type, takes, e)) continue;
       e.name = static_cast<std::uint32_t>(listing.names.size());
       listing.names.append(name, std::strlen(name) + 1);
       listing.entries.push_back(e);
@@ -162,14 +160,14 @@ void check_inputs(const std::vector<fs::path>& inputs) {
 
 namespace {
 
-std::size_t count_in(const std::string& path, bool follow) {
+std::size_t count_in(const std::string& path, bool follow, FileNameFilter takes) {
   std::size_t n = 0;
   try {
     Directory dir(AT_FDCWD, path, follow);
-    const Listing listing = dir.list();
+    const Listing listing = dir.list(takes);
     for (const auto& e : listing.entries) {
-      if (e.kind == WalkEntry::Kind::Page) ++n;
-      else if (e.kind == WalkEntry::Kind::Directory) n += count_in(join_path(path, listing.name(e)), false);
+      if (e.kind == WalkEntry::Kind::File) ++n;
+      else if (e.kind == WalkEntry::Kind::Directory) n += count_in(join_path(path, listing.name(e)), false, takes);
     }
   } catch (const std::system_error&) {
     // The walk itself reports what cannot be read; a count is only a total.
@@ -179,13 +177,13 @@ std::size_t count_in(const std::string& path, bool follow) {
 
 }  // namespace
 
-std::size_t count_pages(const std::vector<fs::path>& inputs) {
+std::size_t count_files(const std::vector<fs::path>& inputs, FileNameFilter takes) {
   std::size_t n = 0;
   for (const auto& input : inputs) {
     std::error_code ec;
     const auto st = fs::status(input, ec);
     if (fs::is_regular_file(st)) ++n;
-    else if (fs::is_directory(st)) n += count_in(input.string(), true);
+    else if (fs::is_directory(st)) n += count_in(input.string(), true, takes);
   }
   return n;
 }

@@ -1,26 +1,31 @@
 #pragma once
-// Finds the pages to ingest: the files named, and every *.md under the
-// directories named, in a stable order (each directory's entries sorted by
-// name, depth first). Directories are listed one at a time with the raw
+// Finds the files to ingest: the files named, and every file under the
+// directories named whose name a format takes (FileNameFilter), in a stable
+// order (each directory's entries sorted by name, depth first). Directories are listed one at a time with the raw
 // system calls, relative to an open directory: on a tree of 200k small
 // directories that is half the kernel time of std::filesystem's walk.
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace cachedb {
 
+// Whether the walk takes a file of this name (the name alone, not its path):
+// asked of every entry of every directory listed, so it must be cheap.
+using FileNameFilter = bool (*)(std::string_view name);
+
 // One entry of a directory listing, as the walk treats it.
 struct WalkEntry {
   enum class Kind : std::uint8_t {
-    Page,        // a regular file (or a link to one) named *.md
+    File,        // a regular file (or a link to one) whose name the filter takes
     Directory,   // to descend into (links to directories are not followed)
-    PassedOver,  // named *.md but not a readable regular file: why() says what
+    PassedOver,  // a name the filter takes, but not a readable regular file: why() says what
   };
   std::uint32_t name = 0;  // where its name starts in Listing::names
-  Kind kind = Kind::Page;
-  // Set when a page may be missing because something could not be read:
+  Kind kind = Kind::File;
+  // Set when a file may be missing because something could not be read:
   // --prune must then not trust the walk. A FIFO or a broken link is passed
   // over without this.
   bool unreadable = false;
@@ -55,9 +60,9 @@ class Directory {
 
   int fd() const { return fd_; }
 
-  // The directories and pages in it, sorted by name. Throws std::system_error
-  // when the listing fails part way.
-  Listing list() const;
+  // The directories in it and the files `takes` takes, sorted by name.
+  // Throws std::system_error when the listing fails part way.
+  Listing list(FileNameFilter takes) const;
 
  private:
   int fd_;
@@ -70,7 +75,7 @@ std::string join_path(const std::string& dir, const std::string& name);
 // a mistyped path fails the run before anything is written.
 void check_inputs(const std::vector<std::filesystem::path>& inputs);
 
-// The number of pages a walk of `inputs` would give (for a progress bar's total).
-std::size_t count_pages(const std::vector<std::filesystem::path>& inputs);
+// The number of files a walk of `inputs` would give (for a progress bar's total).
+std::size_t count_files(const std::vector<std::filesystem::path>& inputs, FileNameFilter takes);
 
 }  // namespace cachedb

@@ -6,19 +6,9 @@
 
 #include <fmt/format.h>
 
+#include "formats/cache_page/meta_findings.h"
+
 namespace cachedb {
-namespace {
-
-Finding finding(const Page& page, const std::string& path, std::string kind, std::string message) {
-  return {path, page.release, page.package, std::move(kind), {}, std::move(message)};
-}
-
-void append(std::string& list, std::string_view item) {
-  if (!list.empty()) list += ", ";
-  list += item;
-}
-
-}  // namespace
 
 std::string describe_differences(unsigned differs) {
   static constexpr std::pair<unsigned, std::string_view> kNames[] = {
@@ -28,85 +18,12 @@ std::string describe_differences(unsigned differs) {
       {SpecConflict::kVariants, "variants"},
   };
   std::string out;
-  for (const auto& [bit, name] : kNames)
-    if (differs & bit) append(out, name);
+  for (const auto& [bit, name] : kNames) {
+    if (!(differs & bit)) continue;
+    if (!out.empty()) out += ", ";
+    out += name;
+  }
   return out;
-}
-
-void check_meta(const Page& page, const std::string& path, std::vector<Finding>& out) {
-  const PageMeta& meta = page.meta;
-  if (!meta.present) return;
-
-  const auto listed = static_cast<std::int64_t>(page.specs.size());
-  if (meta.num_specs && *meta.num_specs != listed)
-    out.push_back(finding(page, path, "num_specs",
-                          fmt::format("meta.num_specs is {} but spec_details lists {} specs", *meta.num_specs,
-                                      listed)));
-
-  if (meta.num_specs_by_stack.empty() && meta.stacks.empty()) return;
-
-  // This runs on every page read, so no allocation per spec and no map: a
-  // page names a handful of distinct stacks, kept in sorted vectors (byte
-  // order keeps the messages stable from run to run). A spec lists each of its
-  // stacks once (a repeat within one spec is counted once all the same).
-  using Count = std::pair<std::string_view, std::int64_t>;
-  auto by_name = [](const Count& a, const Count& b) { return a.first < b.first; };
-  std::vector<Count> per_stack;
-  for (const auto& spec : page.specs)
-    for (std::size_t i = 0; i < spec.stacks.size(); ++i) {
-      const auto stack = spec.stacks[i];
-      if (std::find(spec.stacks.begin(), spec.stacks.begin() + static_cast<std::ptrdiff_t>(i), stack) !=
-          spec.stacks.begin() + static_cast<std::ptrdiff_t>(i))
-        continue;
-      auto it = std::find_if(per_stack.begin(), per_stack.end(), [&](const auto& c) { return c.first == stack; });
-      if (it == per_stack.end()) per_stack.emplace_back(stack, 1);
-      else ++it->second;
-    }
-  std::sort(per_stack.begin(), per_stack.end(), by_name);
-  auto count_of = [&](std::string_view stack) -> const Count* {
-    auto it = std::lower_bound(per_stack.begin(), per_stack.end(), Count{stack, 0}, by_name);
-    return it != per_stack.end() && it->first == stack ? &*it : nullptr;
-  };
-
-  if (!meta.num_specs_by_stack.empty()) {
-    // A stack named twice in meta: the last count stands, as a JSON reader keeps it.
-    std::vector<Count> claimed(meta.num_specs_by_stack.rbegin(), meta.num_specs_by_stack.rend());
-    std::stable_sort(claimed.begin(), claimed.end(), by_name);
-    claimed.erase(std::unique(claimed.begin(), claimed.end(),
-                              [](const Count& a, const Count& b) { return a.first == b.first; }),
-                  claimed.end());
-    auto is_claimed = [&](std::string_view stack) {
-      return std::binary_search(claimed.begin(), claimed.end(), Count{stack, 0}, by_name);
-    };
-    std::string diffs;
-    for (const auto& [stack, n] : claimed) {
-      const Count* counted = count_of(stack);
-      const std::int64_t actual = counted ? counted->second : 0;
-      if (actual != n) append(diffs, fmt::format("{} {} in meta, {} in spec_details", stack, n, actual));
-    }
-    for (const auto& [stack, n] : per_stack)
-      if (!is_claimed(stack)) append(diffs, fmt::format("{} missing from meta, {} in spec_details", stack, n));
-    if (!diffs.empty())
-      out.push_back(finding(page, path, "num_specs_by_stack", "meta.num_specs_by_stack disagrees: " + diffs));
-  }
-
-  if (!meta.stacks.empty()) {
-    std::vector<std::string_view> claimed(meta.stacks.begin(), meta.stacks.end());
-    std::sort(claimed.begin(), claimed.end());
-    claimed.erase(std::unique(claimed.begin(), claimed.end()), claimed.end());
-    std::string only_meta, only_specs;
-    for (auto stack : claimed)
-      if (!count_of(stack)) append(only_meta, stack);
-    for (const auto& [stack, n] : per_stack)
-      if (!std::binary_search(claimed.begin(), claimed.end(), stack)) append(only_specs, stack);
-    if (!only_meta.empty() || !only_specs.empty()) {
-      std::string message = "meta.stacks disagrees with spec_details:";
-      if (!only_meta.empty()) message += " only in meta: " + only_meta + ";";
-      if (!only_specs.empty()) message += " only in spec_details: " + only_specs + ";";
-      message.pop_back();
-      out.push_back(finding(page, path, "stacks", std::move(message)));
-    }
-  }
 }
 
 Finding duplicate_page(const std::string& path, const std::string& release, const std::string& package,
@@ -120,7 +37,7 @@ Finding duplicate_page(const std::string& path, const std::string& release, cons
 void note_conflicts(const Page& page, const std::string& path, const std::vector<SpecConflict>& conflicts,
                     std::vector<Finding>& out) {
   for (const auto& c : conflicts) {
-    Finding f = finding(page, path, "hash_conflict",
+    Finding f = page_finding(page, path, "hash_conflict",
                         fmt::format("spec {} was stored with a different {}; the page whose release and package sort last "
                                     "describes it",
                                     c.hash, describe_differences(c.differs)));

@@ -1,28 +1,14 @@
 #pragma once
-// Data-quality findings: what a page says that does not add up. The page is
-// stored all the same (the specs are what counts); the finding is logged and
-// recorded in ingest_findings so an analyst can see where the site disagrees
-// with itself.
+// The findings the ingest makes (see formats/finding.h): hashes pages
+// describe differently, and a page given by two files.
 #include <string>
 #include <vector>
 
-#include "ingest/page_writer.h"
-#include "parsing/page.h"
+#include "formats/cache_page/page.h"
+#include "formats/finding.h"
+#include "ingest/spec_conflict.h"
 
 namespace cachedb {
-
-struct Finding {
-  std::string path;
-  std::string release, package;
-  std::string kind;  // 'num_specs', 'num_specs_by_stack', 'stacks', 'hash_conflict'
-  std::string hash;  // the spec concerned, for 'hash_conflict'; empty otherwise
-  std::string message;
-};
-
-// Compares the page's `meta` (num_specs, num_specs_by_stack, stacks) with its
-// spec_details; appends one finding per disagreeing key. A page without meta,
-// or a key meta leaves out, is not a finding.
-void check_meta(const Page& page, const std::string& path, std::vector<Finding>& out);
 
 // One finding per hash this page described differently from what was stored.
 void note_conflicts(const Page& page, const std::string& path, const std::vector<SpecConflict>& conflicts,

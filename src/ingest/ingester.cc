@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <memory>
 #include <set>
+#include <variant>
 
 #include <sqlite3.h>
 #include <xxhash.h>
@@ -12,16 +13,17 @@
 #include <SQLiteCpp/Statement.h>
 
 #include "error.h"
+#include "formats/registry.h"
 #include "ingest/file_walker.h"
 #include "ingest/findings.h"
 #include "ingest/out_of_resources.h"
-#include "ingest/page_loader.h"
+#include "ingest/file_loader.h"
 #include "ingest/page_writer.h"
 #include "ingest/run_log.h"
 #include "parsing/text_limits.h"
 #include "storage/sqlite_errors.h"
 #include "storage/statement.h"
-#include "parsing/page.h"
+#include "formats/cache_page/page.h"
 
 namespace cachedb {
 namespace {
@@ -126,31 +128,41 @@ class Run {
  public:
   Run(SQLite::Database& db, const IngestOptions& options) : db_(db), options_(options), writer_(db) {}
 
-  void page(LoadedPage& loaded) {
-    const std::string& where = loaded.path;
-    note_in_tree(where);
-    if (!loaded.passed_over.empty()) {
-      log_passed_over(where, loaded.passed_over);
-      ++summary_.pages_skipped;
-      if (loaded.unreadable) ++unreadable_;
+  // One file of the walk, whatever it turned out to be.
+  void file(LoadedFile& loaded) {
+    note_in_tree(path_of(loaded));
+    std::visit([this](auto& f) { take(f); }, loaded);
+  }
+
+  void take(const PassedOver& f) {
+    log_passed_over(f.path, f.why);
+    ++summary_.pages_skipped;
+    if (f.unreadable) ++unreadable_;
+  }
+
+  void take(const Rejected& f) { reject(f.path, f.error.line(), f.error.what()); }
+
+  void take(const Known& f) {
+    if (met(f.page.page_id)) {
+      duplicate(f.path, f.page.page_id);
       return;
     }
+    // Byte-identical to a stored page: nothing to parse or write, but a file
+    // checked out anew gets its stamp stored, to be recognized unread next time.
+    if (!f.by_stamp && f.stamp.size >= 0) writer_.restamp(f.page, storable_path(f.path), f.stamp);
+    ++summary_.pages_unchanged;
+    see(f.page.page_id, f.page.release_id);
+  }
+
+  void take(Parsed& f) {
+    std::visit([&](const auto& document) { store(f, document); }, f.document);
+  }
+
+  // A cache page: written, unless it is not one (skipped) or another file of
+  // this run gave it first.
+  void store(Parsed& f, const Page& page) {
+    const std::string& where = f.path;
     try {
-      if (loaded.error) throw *loaded.error;
-      if (loaded.known) {
-        if (met(loaded.known->page_id)) {
-          duplicate(where, loaded.known->page_id);
-          return;
-        }
-        // Byte-identical to a stored page: nothing to parse or write, but a file
-        // checked out anew gets its stamp stored, to be recognized unread next time.
-        if (!loaded.known_by_stamp && loaded.stamp.size >= 0)
-          writer_.restamp(*loaded.known, storable_path(loaded.path), loaded.stamp);
-        ++summary_.pages_unchanged;
-        see(loaded.known->page_id, loaded.known->release_id);
-        return;
-      }
-      const Page& page = *loaded.page;
       if (page.kind == PageKind::NotCache) {
         log_skipped(where, page);
         ++summary_.pages_skipped;
@@ -161,8 +173,8 @@ class Run {
         ++summary_.pages_legacy;
         return;
       }
-      const PageWriteResult r = writer_.write(page, writer_.key(page), storable_path(loaded.path), loaded.fingerprint,
-                                              loaded.stamp, now_, seen_pages_);
+      const PageWriteResult r =
+          writer_.write(page, writer_.key(page), storable_path(where), f.fingerprint, f.stamp, now_, seen_pages_);
       if (r.status == PageStatus::Duplicate) {
         duplicate(where, r.page_id);
         return;
@@ -177,8 +189,8 @@ class Run {
       summary_.specs_added += r.specs_added;
       summary_.specs_removed += r.specs_removed;
       const std::size_t known_findings = summary_.findings.size();
-      summary_.findings.insert(summary_.findings.end(), std::make_move_iterator(loaded.findings.begin()),
-                               std::make_move_iterator(loaded.findings.end()));
+      summary_.findings.insert(summary_.findings.end(), std::make_move_iterator(f.findings.begin()),
+                               std::make_move_iterator(f.findings.end()));
       note_conflicts(page, where, r.conflicts, summary_.findings);
       // Findings are for analysts (ingest_findings, `cachedb runs`), not for cron mail.
       for (auto i = known_findings; i < summary_.findings.size(); ++i)
@@ -349,12 +361,12 @@ IngestSummary in_transaction(SQLite::Database& db, const IngestOptions& options,
 IngestSummary ingest_logged(SQLite::Database& db, const std::vector<fs::path>& inputs, const IngestOptions& options,
                             RunLog& log) {
   check_inputs(inputs);  // fails here, before any write, when an input is missing
-  const std::size_t total = options.on_progress ? count_pages(inputs) : 0;
+  const std::size_t total = options.on_progress ? count_files(inputs, some_format_takes) : 0;
   return in_transaction(db, options, [&](Run& run) {
     run.begin_bulk_load();
-    PageLoader loader(inputs, options.max_page_bytes, known_pages(db), options.threads);
+    FileLoader loader(inputs, options.max_page_bytes, known_pages(db), options.threads);
     for (std::size_t done = 1; auto loaded = loader.next(); ++done) {
-      run.page(*loaded);
+      run.file(*loaded);
       if (options.on_progress) options.on_progress(done, total);
     }
     if (options.prune) run.prune();
@@ -397,14 +409,12 @@ IngestSummary ingest_bytes(SQLite::Database& db, const std::string& name, std::s
                            const IngestOptions& options) {
   return in_transaction(db, options, [&](Run& run) {
     StoredPages known(db);  // this thread owns the connection: ask it directly
-    LoadedPage loaded;
-    loaded.path = name;
-    if (bytes.size() > options.max_page_bytes)
-      loaded.error = ParseError(0, fmt::format("page is {} bytes, over the {}-byte page limit", bytes.size(),
-                                               options.max_page_bytes));
-    else
-      load_bytes(loaded, bytes, &known);
-    run.page(loaded);
+    LoadedFile loaded =
+        bytes.size() > options.max_page_bytes
+            ? LoadedFile(Rejected{name, {}, ParseError(0, fmt::format("page is {} bytes, over the {}-byte page limit",
+                                                                      bytes.size(), options.max_page_bytes))})
+            : load_bytes(name, bytes, &known);
+    run.file(loaded);
     if (options.prune) run.prune();
   });
 }

@@ -16,9 +16,9 @@
 
 #include <SQLiteCpp/Database.h>
 
+#include "formats/cache_page/page.h"
 #include "ingest/findings.h"
 #include "ingest/run_counts.h"
-#include "parsing/page.h"
 
 namespace cachedb {
 

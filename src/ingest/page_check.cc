@@ -2,63 +2,88 @@
 
 #include <string>
 #include <unordered_map>
+#include <variant>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "ingest/file_loader.h"
 #include "ingest/file_walker.h"
 #include "ingest/findings.h"
-#include "ingest/page_loader.h"
 
 namespace cachedb {
 
-CheckSummary check_pages(const std::vector<std::filesystem::path>& inputs, std::uintmax_t max_page_bytes,
-                         unsigned threads) {
-  check_inputs(inputs);
-  CheckSummary s;
-  // No stored pages to compare with: every page is read and parsed.
-  PageLoader loader(inputs, max_page_bytes, nullptr, threads);
-  // The first file of each (release, package), to tell a second one as ingest does.
-  std::unordered_map<std::string, std::string> first_file;
-  while (auto loaded = loader.next()) {
-    if (!loaded->passed_over.empty()) {
-      log_passed_over(loaded->path, loaded->passed_over);
-      ++s.skipped;
-      continue;
-    }
-    if (loaded->stamp.size > 0) s.bytes += loaded->stamp.size;
-    if (loaded->error) {
-      const ParseError& e = *loaded->error;
-      s.rejections.push_back({loaded->path, e.line(), e.what()});
-      log_rejection(s.rejections.back());
-      continue;
-    }
-    for (const auto& finding : loaded->findings) spdlog::info("{}: {}", loaded->path, finding.message);
-    switch (loaded->page->kind) {
+namespace {
+
+// Counts each file of the walk as ingest would take it.
+class Check {
+ public:
+  CheckSummary& summary() { return s_; }
+
+  void operator()(const PassedOver& f) {
+    log_passed_over(f.path, f.why);
+    ++s_.skipped;
+  }
+
+  void operator()(const Rejected& f) {
+    count_bytes(f.stamp);
+    s_.rejections.push_back({f.path, f.error.line(), f.error.what()});
+    log_rejection(s_.rejections.back());
+  }
+
+  // Never met: a check asks no stored pages, so it reads every file.
+  void operator()(const Known& f) { count_bytes(f.stamp); }
+
+  void operator()(const Parsed& f) {
+    count_bytes(f.stamp);
+    for (const auto& finding : f.findings) spdlog::info("{}: {}", f.path, finding.message);
+    std::visit([&](const auto& document) { count(f, document); }, f.document);
+  }
+
+ private:
+  void count_bytes(const FileStamp& stamp) {
+    if (stamp.size > 0) s_.bytes += stamp.size;
+  }
+
+  void count(const Parsed& f, const Page& page) {
+    switch (page.kind) {
       case PageKind::NotCache:
-        log_skipped(loaded->path, *loaded->page);
-        ++s.skipped;
+        log_skipped(f.path, page);
+        ++s_.skipped;
         break;
       case PageKind::Legacy:
-        log_skipped(loaded->path, *loaded->page);
-        ++s.legacy;
+        log_skipped(f.path, page);
+        ++s_.legacy;
         break;
       case PageKind::Cache: {
-        const Page& page = *loaded->page;
         std::string key = fmt::format("{}\x1f{}", page.release, page.package);
-        if (auto [it, added] = first_file.try_emplace(std::move(key), loaded->path); !added) {
-          spdlog::warn("{}: {}", loaded->path, duplicate_page(loaded->path, page.release,
-                                                              page.package, it->second).message);
-          ++s.skipped;
+        if (auto [it, added] = first_file_.try_emplace(std::move(key), f.path); !added) {
+          spdlog::warn("{}: {}", f.path, duplicate_page(f.path, page.release, page.package, it->second).message);
+          ++s_.skipped;
           break;
         }
-        ++s.pages;
-        s.spec_rows += static_cast<std::int64_t>(page.specs.size());
+        ++s_.pages;
+        s_.spec_rows += static_cast<std::int64_t>(page.specs.size());
         break;
       }
     }
   }
-  return s;
+
+  CheckSummary s_;
+  // The first file of each (release, package), to tell a second one as ingest does.
+  std::unordered_map<std::string, std::string> first_file_;
+};
+
+}  // namespace
+
+CheckSummary check_pages(const std::vector<std::filesystem::path>& inputs, std::uintmax_t max_page_bytes,
+                         unsigned threads) {
+  check_inputs(inputs);
+  // No stored pages to compare with: every file is read and parsed.
+  FileLoader loader(inputs, max_page_bytes, nullptr, threads);
+  Check check;
+  while (auto loaded = loader.next()) std::visit(check, *loaded);
+  return std::move(check.summary());
 }
 
 std::string summary_line(const CheckSummary& s) {

@@ -13,8 +13,9 @@
 
 #include <SQLiteCpp/Database.h>
 
+#include "formats/cache_page/page.h"
 #include "ingest/known_page.h"
-#include "parsing/page.h"
+#include "ingest/spec_conflict.h"
 
 namespace cachedb {
 
@@ -31,13 +32,6 @@ struct PageKey {
     return std::pair(release_id, package_id) <=> std::pair(other.release_id, other.package_id);
   }
   bool operator==(const PageKey& other) const { return (*this <=> other) == 0; }
-};
-
-// A hash this page describes differently from what another page stored.
-struct SpecConflict {
-  enum : unsigned { kPackage = 1, kCompiler = 2, kOs = 4, kPlatform = 8, kTarget = 16, kVersions = 32, kVariants = 64 };
-  std::string hash;
-  unsigned differs = 0;  // which attributes, as the bits above
 };
 
 struct PageWriteResult {

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "util/utf8.h"
+
 namespace cachedb::limits {
 
 constexpr std::size_t kHash = 128;             // a spec's DAG hash
@@ -19,13 +21,6 @@ constexpr std::size_t kTarball = 4 * 1024;     // a path or URL
 }  // namespace cachedb::limits
 
 namespace cachedb {
-
-// True when `text` is well-formed UTF-8 (no overlong forms, surrogates or
-// code points above U+10FFFF).
-bool is_valid_utf8(std::string_view text);
-// The offset of the first byte that does not start a valid UTF-8 sequence, or
-// nothing when all of `text` is valid.
-std::optional<std::size_t> first_invalid_utf8(std::string_view text);
 
 // Why `text` cannot be stored, or nothing when it can: too long, holds a NUL,
 // or is not valid UTF-8.

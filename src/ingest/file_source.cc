@@ -1,4 +1,4 @@
-#include "ingest/page_loader.h"
+#include "ingest/file_source.h"
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -9,7 +9,6 @@
 #include <cstring>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 #include <xxhash.h>
 
 #include "ingest/cpu_count.h"
@@ -21,15 +20,15 @@ namespace cachedb {
 namespace {
 
 // Enough read-ahead to keep the writer busy, small enough to keep memory flat:
-// at most this many pages queued, and this many bytes of pages handed over
-// and not yet written (queued, or taken by the writer), whatever the pages'
-// sizes: a page larger than that waits until the writer has written every
-// page before it, and is then the only one in flight.
-constexpr std::size_t kMaxQueuedPages = 256;
+// at most this many files queued, and this many bytes of files handed over
+// and not yet written (queued, or taken by the writer), whatever the files'
+// sizes: a file larger than that waits until the writer has written every
+// file before it, and is then the only one in flight.
+constexpr std::size_t kMaxQueuedFiles = 256;
 constexpr std::size_t kMaxInFlightBytes = 2u << 20;
-// A batch is handed over when it holds this many pages or bytes (two batches
-// of unchanged pages fill the queue; a batch of pages read is bounded by bytes).
-constexpr std::size_t kBatchPages = 128;
+// A batch is handed over when it holds this many files or bytes (two batches
+// of unchanged files fill the queue; a batch of files read is bounded by bytes).
+constexpr std::size_t kBatchFiles = 128;
 constexpr std::size_t kBatchBytes = 256u << 10;
 
 FileStamp stamp_of(const struct stat& st) {
@@ -58,10 +57,10 @@ struct Unreadable {
   throw Unreadable{fmt::format("{}: {}", doing, std::strerror(error)), error};
 }
 
-// Reads a whole regular file, into a buffer the page is then parsed in; throws
-// Unreadable, or ParseError (line 0) for a file too large to be a page or one
-// that changes while read.
-PageBuffer read_file(int dir_fd, const char* name, std::uintmax_t max_bytes, FileStamp& stamp) {
+// Reads a whole regular file, into a buffer it is then parsed in; throws
+// Unreadable, or ParseError (line 0) for a file over `max_bytes` or one that
+// changes while read.
+PaddedBuffer read_whole_file(int dir_fd, const char* name, std::uintmax_t max_bytes, FileStamp& stamp) {
   // O_NONBLOCK: a FIFO swapped in after the walk must not hang the run.
   Fd f{::openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
   if (f.fd < 0) throw_unreadable("cannot open");
@@ -73,7 +72,7 @@ PageBuffer read_file(int dir_fd, const char* name, std::uintmax_t max_bytes, Fil
   if (size > max_bytes)
     throw ParseError(0, fmt::format("file is {} bytes, over the {}-byte page limit (--max-page-bytes)", size,
                                     max_bytes));
-  PageBuffer bytes(static_cast<std::size_t>(size));
+  PaddedBuffer bytes(static_cast<std::size_t>(size));
   std::size_t got = 0;
   while (got < size) {
     const ssize_t n = ::read(f.fd, bytes.data() + got, size - got);
@@ -95,48 +94,7 @@ std::string content_fingerprint(std::string_view bytes) {
 
 namespace {
 
-// Fingerprints `bytes`, asks `known`, and unless it knows them, parses them
-// with `parse()`.
-template <typename Parse>
-void fingerprint_and_parse(LoadedPage& out, std::string_view bytes, KnownPages* known, Parse&& parse) {
-  try {
-    // An empty file is most likely a truncated copy: rejecting it (rather
-    // than skipping it) also keeps --prune from deleting what it held.
-    if (bytes.empty()) throw ParseError(0, "empty file");
-    out.fingerprint = content_fingerprint(bytes);
-    if (known) {
-      out.known = known->by_content(out.fingerprint);
-    }
-    if (!out.known) {
-      Page page = parse();
-      // Where the site keeps a cache page, a file that is not one is a broken
-      // page (a failed checkout, an error page saved in its place): skipping
-      // it would let --prune take its package for gone.
-      if (page.kind == PageKind::NotCache && at_cache_page_path(out.path))
-        throw ParseError(0, fmt::format("not a cache page ({}), at a cache page's path (specs.md)", page.not_cache));
-      out.page = std::move(page);
-      if (out.page->kind == PageKind::Cache) check_meta(*out.page, out.path, out.findings);
-    }
-  } catch (const ParseError& e) {
-    out.error = e;
-  }
-}
-
-}  // namespace
-
-void load_bytes(LoadedPage& out, std::string_view bytes, KnownPages* known) {
-  fingerprint_and_parse(out, bytes, known, [&] { return parse_page(bytes); });
-}
-
-void load_bytes(LoadedPage& out, PageBuffer bytes, KnownPages* known) {
-  // Hashed before it is parsed: the parse rewrites the buffer.
-  const std::string_view view = bytes.view();
-  fingerprint_and_parse(out, view, known, [&] { return parse_page(std::move(bytes)); });
-}
-
-namespace {
-
-// A page to load, a directory to list, a directory listed, or a page loaded:
+// A file to load, a directory to list, a directory listed, or a file loaded:
 // one step of the walk.
 struct WalkItem {
   enum class Kind { Loaded, Directory, Files, Listed } kind = Kind::Loaded;
@@ -150,17 +108,17 @@ struct WalkItem {
   // directories would otherwise hold a descriptor per level).
   std::shared_ptr<const Directory> parent_dir;
   std::string name;                            // Directory
-  std::unique_ptr<std::vector<std::string>> files;  // Files: pages still to load
-  std::unique_ptr<LoadedPage> page;            // Loaded: the page, or why it was passed over
+  std::unique_ptr<std::vector<std::string>> files;  // Files: files still to load
+  std::unique_ptr<LoadedFile> file;            // Loaded: what the file is, or why it was passed over
   std::unique_ptr<Listing> listing;            // Listed: a large directory's entries
 
   bool needs_job() const { return kind == Kind::Directory || kind == Kind::Files; }
   std::string path() const { return parent ? join_path(*parent, name) : name; }
 };
 
-WalkItem loaded(LoadedPage page) {
+WalkItem loaded(LoadedFile file) {
   WalkItem item;
-  item.page = std::make_unique<LoadedPage>(std::move(page));
+  item.file = std::make_unique<LoadedFile>(std::move(file));
   return item;
 }
 
@@ -171,11 +129,7 @@ std::string with_slash(std::string dir) {
 
 // `path` is absolute.
 WalkItem passed_over(std::string path, std::string why, bool unreadable) {
-  LoadedPage page;
-  page.path = std::move(path);
-  page.passed_over = std::move(why);
-  page.unreadable = unreadable;
-  return loaded(std::move(page));
+  return loaded(PassedOver{std::move(path), std::move(why), unreadable});
 }
 
 WalkItem directory(std::shared_ptr<const std::string> parent, std::string name) {
@@ -186,9 +140,9 @@ WalkItem directory(std::shared_ptr<const std::string> parent, std::string name) 
   return item;
 }
 
-// Appends a page to load to `items`: to its last chunk of pages, or a new one.
+// Appends a file to load to `items`: to its last chunk of files, or a new one.
 // `file` is a path, or a name in the directory `dir` open as `dir_handle`.
-void add_page_to_load(std::vector<WalkItem>& items, std::string file, std::size_t per_chunk,
+void add_file_to_load(std::vector<WalkItem>& items, std::string file, std::size_t per_chunk,
                       const std::shared_ptr<const std::string>& dir = nullptr,
                       const std::shared_ptr<const Directory>& dir_handle = nullptr) {
   if (items.empty() || items.back().kind != WalkItem::Kind::Files || items.back().files->size() >= per_chunk ||
@@ -210,17 +164,17 @@ struct JobResult {
 
 // What one loading thread owns.
 struct LoadContext {
-  std::unique_ptr<KnownPages> known;
+  std::unique_ptr<FileHandler> handler;
 };
 
-// A job loads pages up to this many (or this many bytes, whichever comes
+// A job loads files up to this many (or this many bytes, whichever comes
 // first); a directory with more entries than this is handed back listed, and
 // its entries become jobs of their own.
-constexpr std::size_t kJobPages = 64;
+constexpr std::size_t kJobFiles = 64;
 constexpr std::size_t kJobBytes = 128u << 10;
 // Jobs submitted ahead of the one the walk waits for, per directory level, and
 // sibling directories listed by one job. A job costs a few futex calls and
-// context switches: at 16 package directories a job (and 64 pages a hand-over)
+// context switches: at 16 package directories a job (and 64 files a hand-over)
 // an unchanged 1M-row tree took 8.2k context switches, not 4.8k, and 3% more
 // CPU than at 64 (and 128).
 constexpr std::size_t kLookahead = 4;
@@ -238,17 +192,17 @@ struct Pace {
 
 }  // namespace
 
-// The walk itself, run on the loader thread: it lists directories and loads
-// pages through the pool, and hands the pages over in the walk's order.
-class PageLoader::Walk {
+// The walk itself, run on the source's thread: it lists directories and loads
+// files through the pool, and hands them over in the walk's order.
+class FileSource::Walk {
  public:
   using Pool = JobPool<std::vector<WalkItem>, JobResult, LoadContext>;
 
-  Walk(PageLoader& loader, unsigned workers)
+  Walk(FileSource& loader, unsigned workers)
       : loader_(loader),
         cwd_(with_slash(std::filesystem::current_path().string())),
-        own_{known_pages()},
-        pool_(workers, [this] { return LoadContext{known_pages()}; },
+        own_{handler()},
+        pool_(workers, [this] { return LoadContext{handler()}; },
               [this](std::vector<WalkItem>& items, LoadContext& context) { return run_job(items, context); }) {}
 
   // Walks every input; false when the loader was stopped.
@@ -276,7 +230,7 @@ class PageLoader::Walk {
   }
 
  private:
-  // Hands the pages of `items` over in order, running the jobs of those
+  // Hands the files of `items` over in order, running the jobs of those
   // that need one through the pool, ahead of time.
   bool walk(std::vector<WalkItem>& items, Pace& pace) {
     struct Ahead {
@@ -301,9 +255,9 @@ class PageLoader::Walk {
       }
     };
     for (std::size_t i = 0; i < items.size(); ++i) {
-      // Looked for at each step, not only when pages are handed over: a tree
-      // of directories holding no page would otherwise be walked to its end
-      // after the writer failed, or while the loader is being destroyed.
+      // Looked for at each step, not only when files are handed over: a tree
+      // of directories holding no file would otherwise be walked to its end
+      // after the writer failed, or while the source is being destroyed.
       if (stopping()) return false;
       fill();
       if (items[i].kind == WalkItem::Kind::Listed) {
@@ -311,8 +265,8 @@ class PageLoader::Walk {
         continue;
       }
       if (!items[i].needs_job()) {
-        if (!emit(std::move(*items[i].page))) return false;
-        items[i].page.reset();
+        if (!emit(std::move(*items[i].file))) return false;
+        items[i].file.reset();
         continue;
       }
       // The first job ahead starts at this item: every item before it is done.
@@ -340,8 +294,8 @@ class PageLoader::Walk {
         const WalkEntry& e = listing->entries[i];
         const char* name = listing->name(e);
         switch (e.kind) {
-          case WalkEntry::Kind::Page:
-            add_page_to_load(items, name, kJobPages, path, dir);
+          case WalkEntry::Kind::File:
+            add_file_to_load(items, name, kJobFiles, path, dir);
             break;
           case WalkEntry::Kind::PassedOver:
             items.push_back(passed_over_entry(*path, name, e));
@@ -357,35 +311,23 @@ class PageLoader::Walk {
     return true;
   }
 
-  // One loading thread's stored-page lookups. They only spare reads (the
-  // writer still recognizes an unchanged page by its content), so lookups that
-  // cannot be made (a connection refused for want of file descriptors, say)
-  // leave that thread reading every page rather than failing the run.
-  std::unique_ptr<KnownPages> known_pages() {
-    try {
-      return loader_.known_();
-    } catch (const std::exception& e) {
-      if (!warned_)
-        spdlog::warn("stored pages cannot be looked up ({}): unchanged files are read again", e.what());
-      warned_ = true;
-      return nullptr;
-    }
-  }
+  // One loading thread's handler (made on the source's thread).
+  std::unique_ptr<FileHandler> handler() { return loader_.handlers_(); }
 
   JobResult run_job(std::vector<WalkItem>& items, LoadContext& context) {
     JobResult result;
     std::vector<WalkItem>& out = result.items;
-    std::size_t pages = 0, bytes = 0;
-    // The next page: loaded here while this job has room, else left to another job.
-    auto page = [&](int dir_fd, const char* name, std::string path) {
-      if (pages < kJobPages && bytes < kJobBytes) {
-        LoadedPage p = load(dir_fd, name, std::move(path), context);
-        ++pages;
-        bytes += p.memory_size();
-        out.push_back(loaded(std::move(p)));
+    std::size_t files = 0, bytes = 0;
+    // The next file: loaded here while this job has room, else left to another job.
+    auto file = [&](int dir_fd, const char* name, std::string path) {
+      if (files < kJobFiles && bytes < kJobBytes) {
+        LoadedFile f = load(dir_fd, name, std::move(path), context);
+        ++files;
+        bytes += memory_size(f);
+        out.push_back(loaded(std::move(f)));
         return;
       }
-      add_page_to_load(out, std::move(path), kJobPages);
+      add_file_to_load(out, std::move(path), kJobFiles);
     };
     for (auto& item : items) {
       // Stopped: what this job leaves undone is never looked at (the walk
@@ -398,9 +340,9 @@ class PageLoader::Walk {
         continue;
       }
       if (item.kind == WalkItem::Kind::Files) {
-        for (auto& file : *item.files) {
-          if (item.parent_dir) page(item.parent_dir->fd(), file.c_str(), join_path(*item.parent, file));
-          else page(AT_FDCWD, file.c_str(), file);
+        for (auto& name : *item.files) {
+          if (item.parent_dir) file(item.parent_dir->fd(), name.c_str(), join_path(*item.parent, name));
+          else file(AT_FDCWD, name.c_str(), name);
         }
         continue;
       }
@@ -410,7 +352,7 @@ class PageLoader::Walk {
       try {
         dir = item.parent_dir ? std::make_shared<Directory>(item.parent_dir->fd(), item.name, item.follow)
                               : std::make_shared<Directory>(AT_FDCWD, *path, item.follow);
-        listing = dir->list();
+        listing = dir->list(loader_.takes_);
         loader_.directories_listed_.fetch_add(1, std::memory_order_relaxed);
       } catch (const std::system_error& e) {
         const std::string why = "cannot read directory: " + e.code().message();
@@ -418,7 +360,7 @@ class PageLoader::Walk {
         out.push_back(passed_over(absolute(*path), why, true));
         continue;
       }
-      if (listing.size() > kJobPages) {
+      if (listing.size() > kJobFiles) {
         // A large directory (a release's) is handed back listed, and walked
         // before its next sibling is listed.
         result.large = true;
@@ -432,7 +374,7 @@ class PageLoader::Walk {
       for (const auto& e : listing.entries) {
         const char* name = listing.name(e);
         switch (e.kind) {
-          case WalkEntry::Kind::Page: page(dir->fd(), name, join_path(*path, name)); break;
+          case WalkEntry::Kind::File: file(dir->fd(), name, join_path(*path, name)); break;
           case WalkEntry::Kind::PassedOver:
             out.push_back(passed_over_entry(*path, name, e));
             break;
@@ -443,7 +385,7 @@ class PageLoader::Walk {
     return result;
   }
 
-  // The loader is being destroyed, or its consumer gave up: the walk ends.
+  // The source is being destroyed, or its consumer gave up: the walk ends.
   bool stopping() const { return loader_.stop_.load(std::memory_order_relaxed); }
 
   // An entry of a listing passed over (a FIFO, a dangling link, one that could
@@ -460,38 +402,36 @@ class PageLoader::Walk {
     return !path.empty() && path.front() == '/' ? std::move(path) : cwd_ + path;
   }
 
-  // Loads the page `name` in the directory open as `dir_fd`; `path` names it.
-  LoadedPage load(int dir_fd, const char* name, std::string path, LoadContext& context) {
-    LoadedPage out;
-    out.path = absolute(std::move(path));
-    KnownPages* known = context.known.get();
+  // Loads the file `name` in the directory open as `dir_fd`; `path` names it.
+  LoadedFile load(int dir_fd, const char* name, std::string path, LoadContext& context) {
+    SourceFile file;
+    file.path = absolute(std::move(path));
+    FileHandler* handler = context.handler.get();
     try {
       // One stat() tells an unchanged file from the rest without opening it.
       struct stat st {};
-      if (known && ::fstatat(dir_fd, name, &st, 0) == 0 && S_ISREG(st.st_mode)) {
-        out.stamp = stamp_of(st);
-        if ((out.known = known->by_stamp(out.path, out.stamp))) {
-          out.known_by_stamp = true;
-          return out;
-        }
+      if (handler->looks_before_reading() && ::fstatat(dir_fd, name, &st, 0) == 0 &&
+          S_ISREG(st.st_mode)) {
+        file.stamp = stamp_of(st);
+        if (auto known = handler->before_reading(file.path, file.stamp)) return std::move(*known);
       }
-      load_bytes(out, read_file(dir_fd, name, loader_.max_page_bytes_, out.stamp), known);
+      file.bytes = read_whole_file(dir_fd, name, loader_.max_file_bytes_, file.stamp);
     } catch (const Unreadable& u) {
-      if (is_out_of_resources(u.error)) throw OutOfResources(out.path, u.why);
-      out.passed_over = u.why;
-      out.unreadable = true;
+      if (is_out_of_resources(u.error)) throw OutOfResources(file.path, u.why);
+      return PassedOver{std::move(file.path), u.why, true};
     } catch (const ParseError& e) {
-      out.error = e;
+      return Rejected{std::move(file.path), file.stamp, e};
     }
-    return out;
+    file.fingerprint = content_fingerprint(file.bytes.view());
+    return handler->read(std::move(file));
   }
 
-  // Pages cross to the writer in batches: handing them over one at a time
-  // cost two context switches per page, more than an unchanged page's work.
-  bool emit(LoadedPage page) {
-    batch_bytes_ += page.memory_size();
-    batch_.push_back(std::move(page));
-    if (batch_.size() >= kBatchPages || batch_bytes_ >= kBatchBytes) return hand_over();
+  // Files cross to the writer in batches: handing them over one at a time
+  // cost two context switches per file, more than an unchanged file's work.
+  bool emit(LoadedFile file) {
+    batch_bytes_ += memory_size(file);
+    batch_.push_back(std::move(file));
+    if (batch_.size() >= kBatchFiles || batch_bytes_ >= kBatchBytes) return hand_over();
     return true;
   }
 
@@ -500,11 +440,11 @@ class PageLoader::Walk {
     std::unique_lock lock(loader_.mutex_);
     loader_.changed_.wait(lock, [&] {
       return loader_.stop_ || loader_.in_flight_bytes_ == 0 ||
-             (loader_.queue_.size() + batch_.size() <= kMaxQueuedPages &&
+             (loader_.queue_.size() + batch_.size() <= kMaxQueuedFiles &&
               loader_.in_flight_bytes_ + batch_bytes_ <= kMaxInFlightBytes);
     });
     if (loader_.stop_) return false;
-    for (auto& page : batch_) loader_.queue_.push_back(std::move(page));
+    for (auto& file : batch_) loader_.queue_.push_back(std::move(file));
     loader_.in_flight_bytes_ += batch_bytes_;
     batch_.clear();
     batch_bytes_ = 0;
@@ -512,30 +452,30 @@ class PageLoader::Walk {
     return true;
   }
 
-  PageLoader& loader_;
+  FileSource& loader_;
   std::string cwd_;  // with a trailing slash
-  bool warned_ = false;  // that lookups could not be made (set on the loader thread only)
   LoadContext own_;
-  std::vector<LoadedPage> batch_;
+  std::vector<LoadedFile> batch_;
   std::size_t batch_bytes_ = 0;
   Pool pool_;  // last: its workers stop before what they use goes
 };
 
-PageLoader::PageLoader(std::vector<std::filesystem::path> inputs, std::uintmax_t max_page_bytes,
-                       KnownPagesFactory known, unsigned threads)
+FileSource::FileSource(std::vector<std::filesystem::path> inputs, FileNameFilter takes, std::uintmax_t max_file_bytes,
+                       FileHandlerFactory handlers, unsigned threads)
     : inputs_(std::move(inputs)),
-      max_page_bytes_(max_page_bytes),
-      known_(known ? std::move(known) : [] { return std::unique_ptr<KnownPages>(); }),
+      takes_(takes),
+      max_file_bytes_(max_file_bytes),
+      handlers_(std::move(handlers)),
       threads_(threads ? threads : usable_cpu_count()) {
   thread_ = std::thread([this] { run(); });
 }
 
-PageLoader::~PageLoader() {
+FileSource::~FileSource() {
   stop();
   thread_.join();
 }
 
-void PageLoader::stop() {
+void FileSource::stop() {
   {
     std::lock_guard lock(mutex_);
     stop_ = true;
@@ -543,7 +483,7 @@ void PageLoader::stop() {
   changed_.notify_all();
 }
 
-void PageLoader::run() {
+void FileSource::run() {
   pthread_setname_np(pthread_self(), "cachedb-loader");  // tells the threads apart in perf and top
   try {
     // The loader thread walks and loads too: the pool adds the other CPUs.
@@ -558,9 +498,9 @@ void PageLoader::run() {
   changed_.notify_all();
 }
 
-std::optional<LoadedPage> PageLoader::next() {
-  // The page returned last time has been written: its bytes are released, a
-  // batch's worth at a time (each release may wake the loader).
+std::optional<LoadedFile> FileSource::next() {
+  // The file returned last time has been written: its bytes are released, a
+  // batch's worth at a time (each release may wake the walk).
   written_bytes_ += last_bytes_;
   last_bytes_ = 0;
   if (taken_.empty() || written_bytes_ >= kBatchBytes) {
@@ -578,10 +518,10 @@ std::optional<LoadedPage> PageLoader::next() {
       taken_.swap(queue_);
     }
   }
-  LoadedPage page = std::move(taken_.front());
+  LoadedFile file = std::move(taken_.front());
   taken_.pop_front();
-  last_bytes_ = page.memory_size();
-  return page;
+  last_bytes_ = memory_size(file);
+  return file;
 }
 
 }  // namespace cachedb

@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "json/padded_buffer.h"
+
 namespace cachedb {
 
 enum class PageKind {
@@ -46,42 +48,6 @@ struct PageMeta {
   std::vector<std::string_view> stacks;
 };
 
-// A page's bytes, read into memory to be parsed in place: `size()` bytes of
-// the file, then kPadding zero bytes. The parse NUL-terminates each JSON value
-// on the white space after it, and RapidJSON's SSE2 string scan reads whole
-// aligned 16-byte blocks: the block holding the NUL that ends a scan may reach
-// 15 bytes past it, and the padding keeps it inside the allocation whatever
-// the file's last bytes are. (With RapidJSON's own UTF-8 check, a value ending
-// in a lead byte was read past its end: found by fuzzing, ASan
-// heap-buffer-overflow; values are now checked before they are parsed.)
-class PageBuffer {
- public:
-  static constexpr std::size_t kPadding = 1 + 16;
-
-  PageBuffer() = default;
-  // `size` bytes to fill through data(), padding already zeroed.
-  explicit PageBuffer(std::size_t size);
-  PageBuffer(PageBuffer&& other) noexcept
-      : bytes_(std::move(other.bytes_)), size_(std::exchange(other.size_, 0)) {}
-  PageBuffer& operator=(PageBuffer&& other) noexcept {
-    bytes_ = std::move(other.bytes_);
-    size_ = std::exchange(other.size_, 0);
-    return *this;
-  }
-  // A copy of `text`.
-  static PageBuffer copy_of(std::string_view text);
-
-  char* data() { return bytes_.get(); }
-  std::size_t size() const { return size_; }
-  std::string_view view() const { return {bytes_.get(), size_}; }
-  // What the buffer holds on the heap, padding included.
-  std::size_t allocated() const { return bytes_ ? size_ + kPadding : 0; }
-
- private:
-  std::unique_ptr<char[]> bytes_;
-  std::size_t size_ = 0;
-};
-
 struct Page {
   PageKind kind = PageKind::NotCache;
   // NotCache: why the file is not taken for a cache page ("no front matter",
@@ -94,7 +60,7 @@ struct Page {
   std::size_t spec_details_line = 0;
   // The page's own bytes, which the string_views above point into: meta and
   // spec_details are parsed in place (a cache page only; empty otherwise).
-  PageBuffer storage;
+  PaddedBuffer storage;
   // Every spec's versions, variants and stacks, one after the other.
   std::vector<std::string_view> lists;
 
@@ -115,7 +81,7 @@ struct Page {
 // that starts with 'cache', a 'spec_details' or 'meta' key) is taken for one:
 // when it cannot be read it is rejected, never skipped, so that a corrupt
 // page cannot pass for ordinary markdown (and be pruned as gone).
-Page parse_page(PageBuffer bytes);
+Page parse_page(PaddedBuffer bytes);
 // The same, on a copy of `text`.
 Page parse_page(std::string_view text);
 

@@ -1,4 +1,4 @@
-#include "parsing/front_matter.h"
+#include "formats/cache_page/front_matter.h"
 
 #include "error.h"
 

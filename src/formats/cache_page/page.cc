@@ -1,4 +1,4 @@
-#include "parsing/page.h"
+#include "formats/cache_page/page.h"
 
 #include <algorithm>
 #include <array>
@@ -7,69 +7,26 @@
 #include <limits>
 
 #include <fmt/format.h>
-// RapidJSON scans strings 16 bytes at a time with SSE2 (every x86-64 has it);
-// see PageBuffer::kPadding for why that stays inside the buffer.
-#if defined(__SSE2__) && !defined(RAPIDJSON_SSE2)
-#define RAPIDJSON_SSE2
-#endif
-// reader.h first: included through error/en.h, RapidJSON's headers are named
-// rapidjson/error/../internal/..., which scripts/ubsan.supp does not match.
-#include <rapidjson/reader.h>
-#include <rapidjson/error/en.h>
 
 #include "error.h"
+#include "formats/cache_page/front_matter.h"
+#include "json/in_place.h"
+#include "json/sax_events.h"
+#include "json/text_set.h"
 #include "parsing/compiler.h"
-#include "parsing/front_matter.h"
-#include "parsing/variant.h"
 #include "parsing/text_limits.h"
+#include "parsing/variant.h"
 
 namespace cachedb {
-
-PageBuffer::PageBuffer(std::size_t size) : bytes_(new char[size + kPadding]), size_(size) {
-  std::memset(bytes_.get() + size, 0, kPadding);
-}
-
-PageBuffer PageBuffer::copy_of(std::string_view text) {
-  PageBuffer copy(text.size());
-  // An empty text may have no data pointer, and memcpy from null is undefined
-  // even for 0 bytes (found by fuzzing).
-  if (!text.empty()) std::memcpy(copy.data(), text.data(), text.size());
-  return copy;
-}
-
 namespace {
 
-// Iterative parsing keeps deeply nested input from exhausting the stack; in-situ
-// parsing lets the records point into the page's own bytes instead of copying
-// each string. The JSON is read as SAX events, with no DOM: a spec object's
-// members are gathered one object at a time.
-// UTF-8 is checked before parsing, over the whole value at once (check_utf8):
-// RapidJSON's own check, character by character, was a third of the parse and
-// kept it from scanning strings with SIMD.
-constexpr unsigned kInsituFlags = rapidjson::kParseInsituFlag | rapidjson::kParseIterativeFlag;
-
-// Line of byte `offset` inside a value that starts on `first_line`.
-std::size_t line_at(std::string_view value, std::size_t offset, std::size_t first_line) {
-  std::size_t line = first_line;
-  for (std::size_t i = 0; i < offset && i < value.size(); ++i)
-    if (value[i] == '\n') ++line;
-  return line;
-}
-
-// Rejects a JSON value whose bytes are not all UTF-8. (Escapes are decoded by
-// RapidJSON into valid UTF-8 or rejected; what they spell is checked per field.)
-void check_utf8(std::string_view key, std::string_view value, std::size_t first_line) {
-  if (auto bad = first_invalid_utf8(value))
-    throw ParseError(line_at(value, *bad, first_line), fmt::format("{}: invalid UTF-8 at offset {}", key, *bad));
-}
-
-// In-situ parsing stops at a NUL byte, which would silently drop what follows.
-void check_no_nul(std::string_view key, std::string_view value, std::size_t first_line) {
-  const void* nul = value.empty() ? nullptr : std::memchr(value.data(), '\0', value.size());
-  if (!nul) return;
-  const auto offset = static_cast<std::size_t>(static_cast<const char*>(nul) - value.data());
-  throw ParseError(line_at(value, offset, first_line), fmt::format("{}: NUL byte at offset {}", key, offset));
-}
+using json::check_no_nul;
+using json::check_utf8;
+using json::Events;
+using json::Kind;
+using json::parse_in_place;
+using json::Scalar;
+using json::TextSet;
 
 // Whether a 'layout' value (raw, quoted or not) starts with 'cache': a page
 // whose layout line was damaged ("cache" and junk) is still a cache page.
@@ -91,117 +48,6 @@ std::optional<std::string> shown(std::string_view value) {
   if (!printable) return std::nullopt;
   return fmt::format("'{}'", value);
 }
-
-// The lines of a value as they were before the value was parsed in place: the
-// parse decodes escaped strings where they stand, so '\n' in a string becomes a
-// line break and the rest of the string moves up. Without a backslash nothing
-// moves (each string's closing quote becomes a NUL, no more) and the parsed
-// bytes still hold the original's line breaks; with one, the breaks are
-// noted before the parse (a page's JSON is one line, or a few).
-class OriginalLines {
- public:
-  OriginalLines(std::string_view value, std::size_t first_line) : value_(value), first_line_(first_line) {
-    if (value.empty() || !std::memchr(value.data(), '\\', value.size())) return;
-    escaped_ = true;
-    const char* const begin = value.data();
-    const char* const end = begin + value.size();
-    for (const char* p = begin; (p = static_cast<const char*>(std::memchr(p, '\n', end - p))); ++p)
-      breaks_.push_back(static_cast<std::size_t>(p - begin));
-  }
-
-  // The original line of byte `offset` of the value.
-  std::size_t at(std::size_t offset) const {
-    if (!escaped_) return line_at(value_, offset, first_line_);
-    return first_line_ + static_cast<std::size_t>(std::lower_bound(breaks_.begin(), breaks_.end(), offset) -
-                                                  breaks_.begin());
-  }
-
- private:
-  std::string_view value_;
-  std::size_t first_line_;
-  bool escaped_ = false;
-  std::vector<std::size_t> breaks_;
-};
-
-[[noreturn]] void json_error(const rapidjson::ParseResult& r, std::string_view key, const OriginalLines& lines) {
-  throw ParseError(lines.at(r.Offset()), fmt::format("{}: invalid JSON at offset {}: {}", key, r.Offset(),
-                                                     rapidjson::GetParseError_En(r.Code())));
-}
-
-// Parses the JSON `value`, which `at` points to in a PageBuffer, in place,
-// feeding `handler`'s SAX events; throws ParseError for JSON that is not
-// well-formed. The byte after the value (the white space that ended it, or
-// the buffer's padding) becomes its terminating NUL: nothing may be read from
-// it afterwards.
-template <typename Handler>
-void parse_in_place(rapidjson::Reader& reader, char* at, std::string_view value, std::string_view key,
-                    std::size_t first_line, Handler& handler) {
-  const OriginalLines lines(value, first_line);
-  // An empty value ('spec_details:' with nothing after it) has no data pointer.
-  alignas(16) char empty[16] = {};
-  if (value.empty()) at = empty;
-  at[value.size()] = '\0';
-  rapidjson::InsituStringStream stream(at);
-  const rapidjson::ParseResult r = reader.Parse<kInsituFlags>(stream, handler);
-  if (r.IsError()) json_error(r, key, lines);
-}
-
-// A JSON value as a SAX event shows it: a scalar, or the start of a container.
-enum class Kind : unsigned char { Absent, Null, Bool, Int64, Number, String, Array, Object };
-
-struct Scalar {
-  Kind kind;
-  std::int64_t number;    // Int64
-  std::string_view text;  // String
-};
-
-// RapidJSON's SAX handler, turned into four calls of `Derived`: value(Scalar)
-// for a scalar, start(is_object) and end() around a container, key(name).
-// An integer is an Int64 when it fits one (as a DOM's IsInt64() is true for
-// it); a larger one or a fraction is a Number.
-template <typename Derived>
-class Events {
- public:
-  bool Null() { return scalar(Kind::Null); }
-  bool Bool(bool) { return scalar(Kind::Bool); }
-  bool Int(int i) { return scalar(Kind::Int64, i); }
-  bool Uint(unsigned u) { return scalar(Kind::Int64, u); }
-  bool Int64(std::int64_t i) { return scalar(Kind::Int64, i); }
-  bool Uint64(std::uint64_t u) {
-    if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return scalar(Kind::Number);
-    return scalar(Kind::Int64, static_cast<std::int64_t>(u));
-  }
-  bool Double(double) { return scalar(Kind::Number); }
-  bool RawNumber(const char*, rapidjson::SizeType, bool) { return scalar(Kind::Number); }  // (not asked for)
-  bool String(const char* s, rapidjson::SizeType n, bool) { return scalar(Kind::String, 0, {s, n}); }
-  bool StartObject() {
-    self().start(true);
-    return true;
-  }
-  bool Key(const char* s, rapidjson::SizeType n, bool) {
-    self().key({s, n});
-    return true;
-  }
-  bool EndObject(rapidjson::SizeType) {
-    self().end();
-    return true;
-  }
-  bool StartArray() {
-    self().start(false);
-    return true;
-  }
-  bool EndArray(rapidjson::SizeType) {
-    self().end();
-    return true;
-  }
-
- private:
-  Derived& self() { return static_cast<Derived&>(*this); }
-  bool scalar(Kind kind, std::int64_t number = 0, std::string_view text = {}) {
-    self().value(Scalar{kind, number, text});
-    return true;
-  }
-};
 
 // Reads the 'meta' object: the counts are advisory, checked against
 // spec_details, never trusted. The first of a repeated key counts; within
@@ -298,55 +144,6 @@ int key_of(std::string_view name) {
 }
 
 bool is_list(int key) { return key == kVersions || key == kVariants || key == kStacks; }
-
-// A set of texts, by open addressing in a table kept at most half full: an
-// allocation when it grows, where a set of nodes made one per text. A Slot is
-// what the table holds, text(slot) its text: an index (0 when free) or a text
-// itself (without data when free; texts from a page always have some).
-template <typename Slot, typename Text>
-class TextSet {
- public:
-  TextSet(std::size_t expected, Text text) : text_(text) {
-    std::size_t capacity = 16;
-    while (capacity < 2 * expected) capacity *= 2;
-    slots_.assign(capacity, Slot{});
-  }
-
-  // Adds `slot`; false when a slot with the same text is there already.
-  bool insert(Slot slot) {
-    if (2 * (used_ + 1) > slots_.size()) grow();
-    const std::string_view text = text_(slot);
-    const std::size_t mask = slots_.size() - 1;
-    for (std::size_t s = std::hash<std::string_view>{}(text) & mask;; s = (s + 1) & mask) {
-      if (is_free(slots_[s])) {
-        slots_[s] = slot;
-        ++used_;
-        return true;
-      }
-      if (text_(slots_[s]) == text) return false;
-    }
-  }
-
- private:
-  static bool is_free(std::uint32_t slot) { return slot == 0; }
-  static bool is_free(std::string_view slot) { return slot.data() == nullptr; }
-
-  void grow() {
-    std::vector<Slot> old(slots_.size() * 2, Slot{});
-    old.swap(slots_);
-    const std::size_t mask = slots_.size() - 1;
-    for (const Slot& slot : old) {
-      if (is_free(slot)) continue;
-      std::size_t s = std::hash<std::string_view>{}(text_(slot)) & mask;
-      while (!is_free(slots_[s])) s = (s + 1) & mask;
-      slots_[s] = slot;
-    }
-  }
-
-  Text text_;
-  std::vector<Slot> slots_;
-  std::size_t used_ = 0;
-};
 
 // Reads spec_details, a list of spec objects, from its SAX events into
 // page.specs and page.lists: one object's known members are gathered while
@@ -609,9 +406,9 @@ bool at_cache_page_path(std::string_view path) {
   return (slash == std::string_view::npos ? path : path.substr(slash + 1)) == "specs.md";
 }
 
-Page parse_page(std::string_view text) { return parse_page(PageBuffer::copy_of(text)); }
+Page parse_page(std::string_view text) { return parse_page(PaddedBuffer::copy_of(text)); }
 
-Page parse_page(PageBuffer bytes) {
+Page parse_page(PaddedBuffer bytes) {
   Page page;
   const std::string_view text = bytes.view();
   // Where a field's value is in the buffer, to be parsed in place.
