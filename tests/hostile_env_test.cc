@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <SQLiteCpp/Database.h>
 
 #include "child_process.h"
@@ -56,8 +57,8 @@ std::string page(const std::string& package, int specs, const std::string& stack
   testing::CachePage page("develop", package);
   for (int i = 0; i < specs; ++i)
     page.spec(std::move(testing::SpecEntry(package + std::to_string(i))
-                            .target("t" + std::to_string(i % 7))
-                            .variants({"+v" + std::to_string(i)})
+                            .target(fmt::format("t{}", i % 7))
+                            .variants({fmt::format("+v{}", i)})
                             .stacks({stack})));
   return page.text();
 }
