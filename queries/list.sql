@@ -3,43 +3,32 @@
 -- nothing. Versions match as Spack's @1.3 does: 1.3 itself or 1.3.anything.
 -- By package, so that the caller can order each package's specs by version
 -- without holding more than one package.
-WITH wanted AS (
-  SELECT rs.spec_id, group_concat(r.name, char(31)) AS releases
-  FROM release_spec rs
-  JOIN release r ON r.id = rs.release_id
-  WHERE :releases IS NULL OR r.name IN (SELECT value FROM json_each(:releases))
-  GROUP BY rs.spec_id
+WITH listed AS (
+  SELECT hash, package, version, compiler, platform, os, target,
+         group_concat(release, char(31)) AS releases
+  FROM specs
+  WHERE (:releases IS NULL OR release IN (SELECT value FROM json_each(:releases)))
+    AND (:package IS NULL OR package = :package)
+    AND (:compiler IS NULL OR compiler_name = :compiler)
+    AND (:compiler_version IS NULL OR compiler_version = :compiler_version
+         OR substr(compiler_version, 1, length(:compiler_version) + 1) = :compiler_version || '.')
+    AND (:platform IS NULL OR platform = :platform)
+    AND (:os IS NULL OR os = :os)
+    AND (:target IS NULL OR target = :target)
+    AND (:hash IS NULL OR substr(hash, 1, length(:hash)) = :hash)
+  GROUP BY hash  -- the other columns are the spec's: the same in every release
 )
-SELECT s.hash,
-       p.name AS package,
-       s.version,
-       c.label AS compiler,
-       pl.name AS platform,
-       o.name AS os,
-       t.name AS target,
+SELECT l.hash, l.package, l.version, l.compiler, l.platform, l.os, l.target,
        (SELECT group_concat(v.text, char(31))
           FROM variant_set_member vsm JOIN variant v ON v.id = vsm.variant_id
          WHERE vsm.variant_set_id = s.variant_set_id) AS variants,
-       w.releases
-FROM wanted w
-JOIN spec s      ON s.id = w.spec_id
-JOIN package p   ON p.id = s.package_id
-JOIN compiler c  ON c.id = s.compiler_id
-JOIN os o        ON o.id = s.os_id
-JOIN platform pl ON pl.id = s.platform_id
-JOIN target t    ON t.id = s.target_id
-WHERE (:package IS NULL OR p.name = :package)
-  AND (:version IS NULL OR EXISTS (
+       l.releases
+FROM listed l
+JOIN spec s ON s.hash = l.hash
+WHERE (:version IS NULL OR EXISTS (
         SELECT 1 FROM spec_version sv
          WHERE sv.spec_id = s.id
            AND (sv.version = :version OR substr(sv.version, 1, length(:version) + 1) = :version || '.')))
-  AND (:compiler IS NULL OR c.name = :compiler)
-  AND (:compiler_version IS NULL OR c.version = :compiler_version
-       OR substr(c.version, 1, length(:compiler_version) + 1) = :compiler_version || '.')
-  AND (:platform IS NULL OR pl.name = :platform)
-  AND (:os IS NULL OR o.name = :os)
-  AND (:target IS NULL OR t.name = :target)
-  AND (:hash IS NULL OR substr(s.hash, 1, length(:hash)) = :hash)
   AND NOT EXISTS (
         SELECT 1 FROM json_each(:variants) want
          WHERE NOT EXISTS (
@@ -50,4 +39,4 @@ WHERE (:package IS NULL OR p.name = :package)
                 WHERE vsm.variant_set_id = s.variant_set_id
                   AND v.name = json_extract(want.value, '$[0]')
                   AND vv.value = json_extract(want.value, '$[1]')))
-ORDER BY p.name, s.hash;
+ORDER BY l.package, l.hash;
