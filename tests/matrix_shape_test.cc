@@ -3,6 +3,8 @@
 // ingest run every matrix names. In-process, on the versions fixture.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include <SQLiteCpp/Database.h>
 
 #include "ingest/ingester.h"
@@ -79,6 +81,15 @@ TEST_CASE("labels: a compiler by its name, then its version; other labels as ver
   CHECK(version_label_less("ubuntu22.04", "ubuntu24.04"));
   CHECK(version_label_less("e4s", "e4s-cuda"));
   CHECK(!version_label_less("e4s", "e4s"));
+  // One rule for labels with and without '@': the order stays transitive
+  // (a-b@1 < a-c < a@1 < a-b@1 would be a cycle with names compared by bytes).
+  std::vector<std::string> mixed = {"a-c", "a@1", "a-b@1", "gcc", "gcc@10", "gcc@9", "a@10"};
+  for (const auto& x : mixed)
+    for (const auto& y : mixed)
+      for (const auto& z : mixed)
+        if (version_label_less(x, y) && version_label_less(y, z)) CHECK(version_label_less(x, z));
+  std::sort(mixed.begin(), mixed.end(), [](const auto& x, const auto& y) { return version_label_less(x, y); });
+  CHECK(mixed == Labels{"a@1", "a@10", "a-b@1", "a-c", "gcc", "gcc@9", "gcc@10"});
 }
 
 TEST_CASE("--sort name orders every side as Spack orders versions; --sort total largest first") {

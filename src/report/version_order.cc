@@ -110,14 +110,16 @@ int compare_versions(std::string_view a, std::string_view b) {
 }
 
 bool version_label_less(std::string_view a, std::string_view b) {
-  const auto at_a = a.find('@'), at_b = b.find('@');
-  int c = 0;
-  if (at_a != std::string_view::npos && at_b != std::string_view::npos) {
-    c = sign(a.substr(0, at_a).compare(b.substr(0, at_b)));
-    if (c == 0) c = compare_versions(a.substr(at_a + 1), b.substr(at_b + 1));
-  } else {
-    c = compare_versions(a, b);
-  }
+  // NAME@VERSION, or a NAME alone with no version: both parts compare as
+  // versions, the name first. One rule for every label keeps the order
+  // transitive, whatever mix of labels a matrix has.
+  auto name = [](std::string_view l) { return l.substr(0, l.find('@')); };
+  auto version = [](std::string_view l) {
+    const auto at = l.find('@');
+    return at == std::string_view::npos ? std::string_view() : l.substr(at + 1);
+  };
+  int c = compare_versions(name(a), name(b));
+  if (c == 0) c = compare_versions(version(a), version(b));
   return c != 0 ? c < 0 : a < b;
 }
 

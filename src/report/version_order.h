@@ -17,10 +17,11 @@ namespace cachedb {
 // 1.7); version_label_less breaks such ties.
 int compare_versions(std::string_view a, std::string_view b);
 
-// The order of matrix labels: two labels NAME@VERSION (compilers: gcc@10.3.1)
-// compare by name (bytes), then by version; any other two compare as versions
-// (a version, a release such as v0.23 or develop, an OS such as ubuntu22.04);
-// ties by bytes, so that the order is total.
+// The order of labels: NAME@VERSION (compilers: gcc@10.3.0) by name, then
+// by version, both compared as versions (so rhel9 < rhel10, apple-clang <
+// gcc < gcc-runtime); a label without '@' is a name alone (a version, a
+// release such as v0.23 or develop, an OS such as ubuntu22.04); ties by
+// bytes, so that the order is total.
 bool version_label_less(std::string_view a, std::string_view b);
 
 }  // namespace cachedb
