@@ -24,11 +24,15 @@ void transpose(Matrix& m) {
 }
 
 // Positions ordered: by total (largest first) or by name, ties by name.
+// Each label is read once (a package matrix has tens of thousands).
 std::vector<std::size_t> ordered(std::vector<std::size_t> at, const std::vector<std::string>& names,
                                  const std::vector<std::int64_t>& totals, SortBy sort) {
+  std::vector<LabelKey> keys;
+  keys.reserve(names.size());
+  for (const auto& n : names) keys.emplace_back(n);
   std::sort(at.begin(), at.end(), [&](std::size_t a, std::size_t b) {
     if (sort == SortBy::Total && totals[a] != totals[b]) return totals[a] > totals[b];
-    return version_label_less(names[a], names[b]);
+    return keys[a] < keys[b];
   });
   return at;
 }
