@@ -152,6 +152,39 @@ TEST_CASE("--top keeps the largest rows, then the columns left all zeros go, and
   CHECK(omitted_note(all).empty());
 }
 
+TEST_CASE("a row of zeros (specs with no value for the column) goes, unless --show-empty or its total shows") {
+  // As a version matrix gives it when a spec has no version: the row has a
+  // total but no cell. Built by hand: no fixture has such a spec.
+  Matrix m;
+  m.name = "os-by-version";
+  m.row_dim = "os";
+  m.col_dim = "version";
+  m.rows = {"rhel8", "rhel9"};
+  m.cols = {"1.0", "2.0"};
+  m.cells = {{0, 0}, {1, 0}};
+  m.row_totals = {1, 1};
+  m.col_totals = {1, 0};
+  m.grand_total = 2;
+  auto hidden = m;
+  shape_matrix(hidden, {});
+  CHECK(hidden.rows == Labels{"rhel9"});
+  CHECK(hidden.cols == Labels{"1.0"});
+  CHECK(hidden.cells == std::vector<std::vector<std::int64_t>>{{1}});
+  CHECK(hidden.omitted.empty_rows == 1);
+  CHECK(hidden.omitted.empty_cols == 1);
+  CHECK(omitted_note(hidden) == "Left out: 1 row and 1 column of zeros (--show-empty shows them).");
+  auto shown = m;
+  shape_matrix(shown, {.show_empty = true});
+  CHECK(shown.rows == m.rows);
+  CHECK(shown.cols == m.cols);
+  CHECK(omitted_note(shown).empty());
+  // With totals, rhel8's total (1) is a number to show; 2.0's (0) is not.
+  auto totals = m;
+  shape_matrix(totals, {.totals = true});
+  CHECK(totals.rows == m.rows);
+  CHECK(totals.cols == Labels{"1.0"});
+}
+
 TEST_CASE("the cell limit keeps the first rows, in the order shown, and says how many went") {
   auto m = shaped("versions-by-os", {});
   REQUIRE(cell_count(m) == 20);
