@@ -28,6 +28,15 @@ std::string ingested(const testing::TempDir& dir) {
   return db;
 }
 
+// "ingest run N, committed T" of the database's last run, as `cachedb runs --json` gives it.
+std::string made_from(const std::string& db) {
+  rapidjson::Document runs;
+  runs.Parse(run_cachedb(db + " runs --limit 1 --json").out.c_str());
+  REQUIRE(runs.IsArray());
+  REQUIRE(runs.Size() == 1);
+  return "ingest run " + std::to_string(runs[0]["id"].GetInt64()) + ", committed " + runs[0]["finished_at"].GetString();
+}
+
 }  // namespace
 
 // Every test here runs the cachedb binary or other processes.
@@ -55,6 +64,7 @@ TEST_CASE("report formats: table, csv, tsv, json, markdown") {
   CHECK(run_cachedb(m + " --format tsv").out ==
         "os\taarch64\tx86_64_v3\tzen4\ttotal\nrhel8\t0\t0\t1\t1\nsequoia\t1\t0\t0\t1\nubuntu22.04\t0\t3\t0\t3\n"
         "ubuntu24.04\t2\t1\t0\t3\ntotal\t3\t4\t1\t8\n");
+  // Markdown: the table, then the run it was made from (the fixture's one run).
   CHECK(run_cachedb(m + " --format markdown").out ==
         "| os | aarch64 | x86_64_v3 | zen4 | total |\n"
         "| --- | ---: | ---: | ---: | ---: |\n"
@@ -62,7 +72,8 @@ TEST_CASE("report formats: table, csv, tsv, json, markdown") {
         "| sequoia | 1 | 0 | 0 | 1 |\n"
         "| ubuntu22.04 | 0 | 3 | 0 | 3 |\n"
         "| ubuntu24.04 | 2 | 1 | 0 | 3 |\n"
-        "| total | 3 | 4 | 1 | 8 |\n");
+        "| total | 3 | 4 | 1 | 8 |\n"
+        "\n_Made from " + made_from(db) + "._\n");
 
   auto json = run_cachedb(db + " report --matrix oss-by-targets --format json --totals --release v1.0");
   REQUIRE(json.exit_code == 0);
@@ -130,6 +141,91 @@ TEST_CASE("report: plural and singular names, generic pairs, --count, --filter, 
   CHECK(list.out.find("stacks-by-target     binaries in each stack, per target\n") != std::string::npos);
   CHECK(list.out.find("releases-by-stack") != std::string::npos);
   CHECK(run_cachedb(db + " report").exit_code == 64);
+}
+
+TEST_CASE("report: big matrices: --sort, --top, --transpose, zeros left out, --max-cells, and what it was made from") {
+  testing::TempDir dir;
+  const std::string db = "--db " + shell_quote((dir / "db.sqlite").string());
+  REQUIRE(run_cachedb(db + " ingest " + shell_quote(testing::fixture("versions").string())).exit_code == 0);
+  const auto from = made_from(db);
+
+  // Names in Spack's version order: gcc@6 before gcc@10, v0.9 before v0.10
+  // before develop. stdout is the table alone; the run is named on stderr.
+  const auto table = run_cachedb(db + " report --matrix compilers-by-release --totals");
+  CHECK(table.exit_code == 0);
+  CHECK(table.out ==
+        "compiler    v0.9  v0.10  develop  total\n"
+        "gcc@6.5.0      1      0        1      2\n"
+        "gcc@9.4.0      0      0        1      1\n"
+        "gcc@10.3.0     0      2        1      3\n"
+        "total          1      2        3      6\n");
+  CHECK(table.err == "note: made from " + from + "\n");
+  CHECK(run_cachedb(db + " report --matrix compilers-by-release -q").err.empty());
+
+  // --top 1 by total, --sort total; what was cut is said on stderr, the csv
+  // stays data only.
+  const auto top = run_cachedb(db + " report --matrix versions-by-os --top 1 --sort total --csv");
+  CHECK(top.exit_code == 0);
+  CHECK(top.out == "version,rhel8,rhel9\r\n1.10.9,1,1\r\n");
+  CHECK(top.err ==
+        "note: Left out: 4 rows with smaller totals (--top); 2 columns of zeros (--show-empty shows them).\n");
+  CHECK(run_cachedb(db + " report --matrix versions-by-os --top 1 --show-empty --csv").out ==
+        "version,rhel8,rhel9,rhel10,ubuntu22.04\r\n1.10.9,1,1,0,0\r\n");
+  CHECK(run_cachedb(db + " report --matrix versions-by-os --top 0").exit_code == 64);
+  CHECK(run_cachedb(db + " report --matrix versions-by-os --sort size").exit_code == 64);
+
+  const auto turned = run_cachedb(db + " report --matrix compilers-by-release --transpose --json");
+  rapidjson::Document d;
+  REQUIRE(!d.Parse(turned.out.c_str()).HasParseError());
+  CHECK(std::string(d["matrix"].GetString()) == "releases-by-compiler");
+  CHECK(std::string(d["rows"][0].GetString()) == "v0.9");
+  CHECK(std::string(d["columns"][2].GetString()) == "gcc@10.3.0");
+  CHECK(d["cells"][1][2].GetInt() == 2);
+  CHECK(d["source"]["run_id"].GetInt64() == 1);
+  CHECK(from.find(d["source"]["finished_at"].GetString()) != std::string::npos);
+
+  // Past --max-cells, table and markdown print nothing and exit 3, saying
+  // why on one line; csv and json are never limited; html keeps the rows that
+  // fit and says what it left out, and how to get it all.
+  for (const char* format : {"table", "markdown"}) {
+    INFO(format);
+    const auto big = run_cachedb(db + " report --matrix versions-by-os --max-cells 8 --format " + format);
+    CHECK(big.exit_code == 3);
+    CHECK(big.out.empty());
+    CHECK(big.err.find("versions-by-os has 5 rows x 4 columns = 20 cells, more than --max-cells 8: nothing printed") !=
+          std::string::npos);
+    CHECK(std::count(big.err.begin(), big.err.end(), '\n') == 1);
+    CHECK(run_cachedb(db + " report --matrix versions-by-os --max-cells 0 --format " + std::string(format)).exit_code == 0);
+  }
+  CHECK(run_cachedb(db + " report --matrix versions-by-os --max-cells 8 --csv").out.size() > 20);
+  const auto page = run_cachedb(db + " report --matrix versions-by-os --max-cells 8 --format html");
+  CHECK(page.exit_code == 0);
+  CHECK(page.out.find("<p class=\"cut\">Left out: the last 3 rows past the cell limit (--max-cells 0 shows every row") !=
+        std::string::npos);
+  CHECK(page.out.find("<th scope=\"row\">1.10.9</th>") != std::string::npos);
+  CHECK(page.out.find("<th scope=\"row\">1.14.0</th>") == std::string::npos);
+  CHECK(page.err.find("shows its first 2 rows of 5") != std::string::npos);
+  CHECK(page.out.find("Made from " + from + ".") != std::string::npos);
+
+  const auto help = run_cachedb("report --help");
+  CHECK(help.out.find("3 nothing printed") != std::string::npos);
+}
+
+TEST_CASE("html: the legend above the table, the first column and the header stay in view, narrow column headers") {
+  testing::TempDir dir;
+  const std::string db = "--db " + shell_quote((dir / "db.sqlite").string());
+  REQUIRE(run_cachedb(db + " ingest " + shell_quote(testing::fixture("versions").string())).exit_code == 0);
+  const auto page = run_cachedb(db + " report --matrix os-by-stack --format html --totals").out;
+  const auto legend = page.find("<p class=\"legend\">Shading"), table = page.find("<table");
+  REQUIRE(legend != std::string::npos);
+  CHECK(legend < table);
+  CHECK(page.find("tbody th, tfoot th { position: sticky; left: 0;") != std::string::npos);
+  CHECK(page.find("thead th { background: #f6f8fa; position: sticky; top: 0;") != std::string::npos);
+  // The long stack name is a column label written upwards, whole in its title.
+  const std::string name = "e4s-cuda-with-a-very-long-stack-name-for-narrow-headers";
+  CHECK(page.find("<th scope=\"col\" class=\"col\" title=\"" + name + "\"><span>" + name + "</span></th>") !=
+        std::string::npos);
+  CHECK(page.find("writing-mode: vertical-rl") != std::string::npos);
 }
 
 TEST_CASE("sql: formats and named parameters") {

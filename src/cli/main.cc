@@ -62,7 +62,8 @@ int main(int argc, char** argv) {
   app.footer(
       "Global options may also follow the command. Each command's --help ends with its own exit statuses.\n"
       "Exit status: 0 success; 1 fatal error (an ingest then changed nothing); "
-      "2 ingest rejected some pages (the rest is committed); 64 bad command line.");
+      "2 ingest rejected some pages (the rest is committed); 3 report printed nothing (more cells than --max-cells); "
+      "64 bad command line.");
   GlobalOptions global;
   bool quiet = false;
   int verbose = 0;
@@ -84,6 +85,7 @@ int main(int argc, char** argv) {
       add_sql_command(app, global),
       add_schema_command(app, global),
       add_export_command(app, global),
+      add_list_command(app, global),
   };
 
   try {

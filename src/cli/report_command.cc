@@ -9,11 +9,18 @@
 #include "report/dimension.h"
 #include "report/matrix.h"
 #include "report/matrix_query.h"
+#include "report/matrix_shape.h"
 #include "report/render.h"
 #include "storage/database.h"
 
 namespace cachedb::cli {
 namespace {
+
+// More cells than this make a wall of text, not a report: table and markdown
+// refuse them, html keeps the rows that fit (--max-cells 0: no limit).
+constexpr std::size_t kDefaultMaxCells = 20000;
+// Nothing printed: the matrix is larger than --max-cells.
+constexpr int kExitTooLarge = 3;
 
 struct ReportArgs {
   std::string matrix;
@@ -23,6 +30,9 @@ struct ReportArgs {
   bool totals = false;
   std::vector<std::string> releases, filters;
   MatrixOptions options;
+  std::string sort = "name";
+  ShapeOptions shape;
+  std::size_t max_cells = kDefaultMaxCells;
 };
 
 // The canned matrices with their descriptions, then how to ask for the others.
@@ -59,10 +69,27 @@ Runner add_report_command(CLI::App& app, const GlobalOptions& global) {
       ->allow_extra_args(false);
   cmd->add_flag("--totals", args->totals, "Add a total column and row (distinct counts, not sums)");
   cmd->add_flag("--include-root", args->options.include_root, "Keep the 'root' pseudo-stack");
+  cmd->add_option("--sort", args->sort,
+                  "Order of rows and columns: name (numbers in names compare as numbers, versions as Spack "
+                  "orders them: gcc@6 before gcc@10, develop newest) or total (largest first)")
+      ->check(CLI::IsMember({"name", "total"}))
+      ->capture_default_str();
+  cmd->add_option("--top", args->shape.top, "Only the N rows with the largest totals (what is left out is said)")
+      ->check(whole_number(1));
+  cmd->add_flag("--transpose", args->shape.transpose, "Swap rows and columns (stacks-by-target becomes targets-by-stack)");
+  cmd->add_flag("--show-empty", args->shape.show_empty,
+                "Keep rows and columns whose cells are all 0 (left out by default, and said so)");
+  cmd->add_option("--max-cells", args->max_cells,
+                  "Largest matrix (rows x columns) that table and markdown print and html shows whole; 0: no limit. "
+                  "csv, tsv and json are never limited")
+      ->check(whole_number(0))
+      ->capture_default_str();
   cmd->footer(
-      "Exit status: 0 success (also when a --release or --filter value matches nothing: a warning says so); "
-      "1 fatal (the database cannot be read); 64 bad command line (unknown option, format, matrix or dimension, "
-      "a --filter without DIM=VALUE, no --matrix).");
+      "Exit status: 0 success (also when a --release or --filter value matches nothing: a warning says so; "
+      "and when html leaves rows out past --max-cells: the page says so); "
+      "1 fatal (the database cannot be read); 3 nothing printed: a table or markdown would have more cells than "
+      "--max-cells (stderr says how large it is and what to do); 64 bad command line (unknown option, format, "
+      "matrix or dimension, a --filter without DIM=VALUE, no --matrix).");
   return [cmd, args, &global]() -> int {
     if (!*cmd) return -1;
     if (args->list) {
@@ -88,9 +115,37 @@ Runner add_report_command(CLI::App& app, const GlobalOptions& global) {
     } catch (const Error& e) {
       throw UsageError(e.what());
     }
+    auto shape = args->shape;
+    shape.sort = args->sort == "total" ? SortBy::Total : SortBy::Name;
+    shape.totals = args->totals;
     auto db = open_database(resolve_db_path(global.db), OpenMode::ReadOnly);
-    std::cout << render(run_matrix(db, args->matrix, options), render_options);
+    auto m = run_matrix(db, args->matrix, options);
+    shape_matrix(m, shape);
+    const auto format = render_options.format;
+    if (args->max_cells > 0 && cell_count(m) > args->max_cells) {
+      if (format == Format::Table || format == Format::Markdown) {
+        spdlog::error("{} has {} rows x {} columns = {} cells, more than --max-cells {}: nothing printed. Narrow it "
+                      "(--top N, --filter, --release), print it anyway with --max-cells 0, or give it to another "
+                      "program with --csv or --json",
+                      m.name, m.rows.size(), m.cols.size(), cell_count(m), args->max_cells);
+        return kExitTooLarge;
+      }
+      if (format == Format::Html) {
+        keep_first_rows(m, std::max<std::size_t>(1, args->max_cells / std::max<std::size_t>(1, m.cols.size())));
+        spdlog::warn("{} is too large for one page: the page shows its first {} rows of {} (--max-cells {}; "
+                     "--max-cells 0 shows them all)",
+                     m.name, m.rows.size(), m.rows.size() + m.omitted.limit_rows, args->max_cells);
+      }
+    }
+    std::cout << render(m, render_options);
     std::cout.flush();
+    // The formats with nowhere to say it say on stderr what the matrix was
+    // made from and what it leaves out; stdout stays the matrix alone.
+    if ((format == Format::Table || format == Format::Csv || format == Format::Tsv) &&
+        spdlog::should_log(spdlog::level::warn)) {
+      if (const auto note = omitted_note(m); !note.empty()) fmt::print(stderr, "note: {}\n", note);
+      if (format == Format::Table) fmt::print(stderr, "note: made from {}\n", describe(m.source));
+    }
     return std::cout ? kExitOk : kExitFatal;
   };
 }

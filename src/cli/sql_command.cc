@@ -12,8 +12,10 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
+#include "cli/sigint.h"
 #include "error.h"
 #include "report/query_result.h"
 #include "report/render.h"
@@ -79,7 +81,7 @@ Runner add_sql_command(CLI::App& app, const GlobalOptions& global) {
       "Rows are written as SQLite produces them (the table format first sizes its columns on up to 1000 rows).\n"
       "Exit status: 0 success; 1 the query failed (a syntax error, a write refused, a parameter missing or "
       "unknown, the --timeout reached, the database unreadable), after any rows it had already printed; "
-      "64 bad command line (unknown option or format, a --param without NAME=).");
+      "130 stopped by Ctrl-C (SIGINT), after the whole rows it had found; 64 bad command line (unknown option or format, a --param without NAME=).");
   return [cmd, args, &global]() -> int {
     if (!*cmd) return -1;
     const Format format = parse_format(args->format);
@@ -98,7 +100,17 @@ Runner add_sql_command(CLI::App& app, const GlobalOptions& global) {
     // A person at a terminal sees every row the moment it exists.
     RowOutput out(STDOUT_FILENO, stdout_is_terminal());
     const auto writer = make_row_writer(format, out, sql);
-    run_query(db, sql, params, *writer, options);
+    InterruptOnSigint ctrl_c(db.getHandle());
+    try {
+      run_query(db, sql, params, *writer, options);
+    } catch (const Error&) {
+      if (!InterruptOnSigint::interrupted()) throw;
+      // The writer has put out the rows it held (whole rows only); they go
+      // out before the message, and the status says the result is cut short.
+      out.flush();
+      spdlog::error("sql: interrupted (Ctrl-C); the rows printed are all it had found");
+      return kExitInterrupted;
+    }
     out.flush();
     return kExitOk;
   };

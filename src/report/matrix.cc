@@ -96,6 +96,7 @@ Matrix run(SQLite::Database& db, const std::string& name, const MatrixOptions& o
   m.counted = options.count == Count::Packages ? "packages" : "specs";
   m.scope = options.scope;
   m.include_root = options.include_root;
+  m.source = last_committed_run(db);
 
   SQLite::Statement st(db, sql);
   bind_if_used(st, ":scope", options.scope.json());

@@ -2,12 +2,14 @@
 // A matrix report: counts of distinct specs (or packages) by a row dimension
 // and a column dimension, over the scope chosen by --release and --filter.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <SQLiteCpp/Database.h>
 
 #include "report/scope.h"
+#include "report/source_run.h"
 
 namespace cachedb {
 
@@ -20,11 +22,22 @@ struct Matrix {
   std::string counted = "specs";  // or 'packages'
   Scope scope;                    // what was counted (--release, --filter)
   bool include_root = false;
-  std::vector<std::string> rows, cols;           // sorted by byte order
+  std::vector<std::string> rows, cols;           // sorted by byte order, until shaped
   std::vector<std::vector<std::int64_t>> cells;  // [row][col]
   // Distinct counts over each row, each column and everything.
   std::vector<std::int64_t> row_totals, col_totals;
   std::int64_t grand_total = 0;
+  // The ingest run the counts reflect; none when nothing was ever ingested.
+  std::optional<SourceRun> source;
+  // How the rows and columns are ordered, and what was left out of them
+  // (see report/matrix_shape.h); the totals still count everything.
+  std::string sorted_by = "bytes";  // or "name", "total"
+  struct Omitted {
+    std::size_t top_rows = 0;    // by --top
+    std::size_t empty_rows = 0;  // all zeros
+    std::size_t empty_cols = 0;
+    std::size_t limit_rows = 0;  // past --max-cells (html)
+  } omitted;
 };
 
 struct MatrixOptions {

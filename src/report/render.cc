@@ -11,6 +11,7 @@
 
 #include "error.h"
 #include "report/html_page.h"
+#include "report/matrix_shape.h"
 #include "report/text_table.h"
 
 namespace cachedb {
@@ -110,6 +111,37 @@ std::string render_json(const Matrix& m, bool totals) {
   write_string(w, m.counted);
   w.Key("scope");
   w.RawValue(m.scope.json().c_str(), m.scope.json().size(), rapidjson::kObjectType);
+  // What the counts were made from, and what of them is shown.
+  w.Key("source");
+  if (m.source) {
+    w.StartObject();
+    w.Key("run_id");
+    w.Int64(m.source->id);
+    w.Key("finished_at");
+    write_string(w, m.source->finished_at);
+    w.EndObject();
+  } else {
+    w.Null();
+  }
+  w.Key("sort");
+  write_string(w, m.sorted_by);
+  w.Key("omitted");
+  w.StartObject();
+  w.Key("rows");
+  w.StartObject();
+  w.Key("top");
+  w.Uint64(m.omitted.top_rows);
+  w.Key("empty");
+  w.Uint64(m.omitted.empty_rows);
+  w.Key("limit");
+  w.Uint64(m.omitted.limit_rows);
+  w.EndObject();
+  w.Key("columns");
+  w.StartObject();
+  w.Key("empty");
+  w.Uint64(m.omitted.empty_cols);
+  w.EndObject();
+  w.EndObject();
   w.Key("rows");
   write_strings(w, m.rows);
   w.Key("columns");
@@ -131,6 +163,13 @@ std::string render_json(const Matrix& m, bool totals) {
   }
   w.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize()) + "\n";
+}
+
+// Below the table, in italics: what it was made from and what it leaves out.
+std::string markdown_footer(const Matrix& m) {
+  std::string out = fmt::format("\n_Made from {}._\n", describe(m.source));
+  if (const auto note = omitted_note(m); !note.empty()) out += fmt::format("\n_{}_\n", note);
+  return out;
 }
 
 }  // namespace
@@ -174,7 +213,7 @@ std::string render(const Matrix& m, const RenderOptions& options) {
   switch (options.format) {
     case Format::Csv: return render_csv(t);
     case Format::Tsv: return render_tsv(t);
-    case Format::Markdown: return render_markdown(t, counts_right(t));
+    case Format::Markdown: return render_markdown(t, counts_right(t)) + markdown_footer(m);
     default: return render_aligned(t, {counts_right(t), options.tty});
   }
 }

@@ -1,0 +1,22 @@
+#include "report/source_run.h"
+
+#include <fmt/format.h>
+#include <SQLiteCpp/Statement.h>
+
+namespace cachedb {
+
+std::optional<SourceRun> last_committed_run(SQLite::Database& db) {
+  // 'ok' and 'rejected' runs committed; 'failed', 'interrupted' and 'running'
+  // ones changed nothing a reader can see.
+  SQLite::Statement st(db,
+      "SELECT id, finished_at FROM ingest_runs WHERE status IN ('ok', 'rejected') ORDER BY id DESC LIMIT 1");
+  if (!st.executeStep()) return std::nullopt;
+  return SourceRun{st.getColumn(0).getInt64(), st.getColumn(1).getString()};
+}
+
+std::string describe(const std::optional<SourceRun>& run) {
+  if (!run) return "no ingest run";
+  return fmt::format("ingest run {}, committed {}", run->id, run->finished_at);
+}
+
+}  // namespace cachedb

@@ -1,0 +1,169 @@
+// `cachedb list`: Spack's spec syntax read as filters, specs written as
+// `spack buildcache list -lv` writes them; in-process on the versions and
+// matrix fixtures, then through the binary.
+#include <doctest/doctest.h>
+
+#include <SQLiteCpp/Database.h>
+
+#include "error.h"
+#include "ingest/ingester.h"
+#include "report/spec_filter.h"
+#include "report/spec_list.h"
+#include "storage/database.h"
+#include "test_support.h"
+
+using namespace cachedb;
+using testing::run_cachedb;
+using testing::shell_quote;
+
+namespace {
+
+SQLite::Database& both_fixtures() {
+  static testing::TempDir dir;
+  static SQLite::Database db = [] {
+    auto d = open_database(dir / "list.sqlite", OpenMode::ReadWrite);
+    auto s = ingest(d, {testing::fixture("versions"), testing::fixture("matrix")}, {});
+    REQUIRE(s.pages_added == 9);
+    return d;
+  }();
+  return db;
+}
+
+// Each spec listed: "hash7 spec".
+std::vector<std::string> listed(const std::vector<std::string>& words, const std::vector<std::string>& releases = {}) {
+  std::vector<std::string> out;
+  list_specs(both_fixtures(), parse_spec_filter(words), releases,
+             [&](const ListedSpec& s) { out.push_back(s.hash.substr(0, 7) + " " + spack_spec(s)); });
+  return out;
+}
+
+using Lines = std::vector<std::string>;
+
+}  // namespace
+
+TEST_CASE("spec filters read as Spack writes specs") {
+  auto f = parse_spec_filter({"hdf5@1.14", "%gcc@10", "+cuda", "~mpi", "cuda_arch=80,90", "arch=linux-rhel9-x86_64_v3",
+                              "/hd5"});
+  CHECK(f.package == "hdf5");
+  CHECK(f.version == "1.14");
+  CHECK(f.compiler == "gcc");
+  CHECK(f.compiler_version == "10");
+  CHECK(f.platform == "linux");
+  CHECK(f.os == "rhel9");
+  CHECK(f.target == "x86_64_v3");
+  CHECK(f.hash_prefix == "hd5");
+  CHECK(f.variants == std::vector<std::pair<std::string, std::string>>{
+                          {"cuda", "true"}, {"mpi", "false"}, {"cuda_arch", "80"}, {"cuda_arch", "90"}});
+  CHECK(f.variants_json() == R"([["cuda","true"],["mpi","false"],["cuda_arch","80"],["cuda_arch","90"]])");
+  // Run together or apart, one word or several: the same filter.
+  auto glued = parse_spec_filter({"py-torch@2.5+cuda%gcc os=ubuntu24.04 target=x86_64_v3"});
+  CHECK(glued.package == "py-torch");
+  CHECK(glued.version == "2.5");
+  CHECK(glued.compiler == "gcc");
+  CHECK(!glued.compiler_version);
+  CHECK(glued.os == "ubuntu24.04");
+  CHECK(glued.target == "x86_64_v3");
+  CHECK(glued.variants.size() == 1);
+  CHECK(parse_spec_filter({}).variants.empty());
+
+  auto refused = [](const std::string& spec, const std::string& message) {
+    INFO(spec);
+    try {
+      parse_spec_filter({spec});
+      FAIL("accepted");
+    } catch (const Error& e) {
+      CHECK(std::string(e.what()) == message);
+    }
+  };
+  refused("hdf5 ^mpi", "'hdf5 ^mpi': at character 6: dependencies (^...) cannot be asked for: the cache pages do not "
+                       "list them");
+  refused("zlib cmake", "'zlib cmake': at character 6: a second package (zlib is already asked for)");
+  refused("zlib@", "'zlib@': at character 5: expected a version after '@'");
+  refused("arch=linux-rhel8", "'arch=linux-rhel8': at character 1: expected arch=PLATFORM-OS-TARGET, e.g. "
+                              "arch=linux-ubuntu22.04-x86_64_v3 (not 'linux-rhel8')");
+  refused("+", "'+': at character 1: expected a variant name after '+'");
+  refused("cuda_arch=", "'cuda_arch=': at character 1: expected a value after 'cuda_arch='");
+}
+
+TEST_CASE("variants as Spack writes them: booleans run together, then key=value, each by name") {
+  CHECK(spack_variants({"build_system=cmake", "~mpi", "+cuda", "cuda_arch=80", "+aa"}) ==
+        "+aa+cuda~mpi build_system=cmake cuda_arch=80");
+  CHECK(spack_variants({"build_system=cmake"}) == " build_system=cmake");
+  CHECK(spack_variants({}).empty());
+  ListedSpec s{"zl1a", "zlib", "1.3.1", "none", "linux", "ubuntu22.04", "x86_64_v3", {"+pic"}, {}};
+  CHECK(spack_spec(s) == "zlib@1.3.1+pic arch=linux-ubuntu22.04-x86_64_v3");  // no %none
+}
+
+TEST_CASE("list: every spec once, by package then version as Spack orders them, filtered") {
+  CHECK(listed({"hdf5"}) == Lines{
+      "hd2gcc6 hdf5@1.8.22%gcc@6.5.0~cuda+mpi build_system=cmake arch=linux-rhel8-x86_64_v3",
+      "hd6v09f hdf5@1.10.9%gcc@6.5.0~cuda+mpi build_system=cmake arch=linux-rhel9-x86_64_v3",
+      "hd4v010 hdf5@1.10.9%gcc@10.3.0~cuda+mpi build_system=cmake arch=linux-rhel8-x86_64_v3",
+      "hd5rcxe hdf5@1.14.0rc1%gcc@10.3.0~cuda~mpi build_system=cmake arch=linux-rhel9-x86_64_v3",
+      "hd3gcc9 hdf5@1.14.0%gcc@9.4.0+cuda+mpi build_system=cmake cuda_arch=90 arch=linux-rhel10-neoverse_v2",
+      "hd1deve hdf5@develop%gcc@10.3.0+cuda~mpi build_system=cmake cuda_arch=80 arch=linux-ubuntu22.04-x86_64_v3",
+  });
+  CHECK(listed({}).size() == 14);  // 6 hdf5, 8 of the matrix fixture
+  // @1.14 is 1.14 or 1.14.x: 1.14.0 and 1.14.0rc1, not 1.10.9 (nor a 1.140).
+  CHECK(listed({"@1.14"}).size() == 2);
+  CHECK(listed({"@1.14.0"}).size() == 1);
+  CHECK(listed({"%gcc@10"}).size() == 3);
+  CHECK(listed({"%gcc@10.3.0", "~mpi"}) == Lines{
+      "hd5rcxe hdf5@1.14.0rc1%gcc@10.3.0~cuda~mpi build_system=cmake arch=linux-rhel9-x86_64_v3",
+      "hd1deve hdf5@develop%gcc@10.3.0+cuda~mpi build_system=cmake cuda_arch=80 arch=linux-ubuntu22.04-x86_64_v3",
+  });
+  // A list-valued variant matches any of its values: py-torch's cuda_arch=80,90.
+  const auto sm80 = listed({"cuda_arch=80"});
+  REQUIRE(sm80.size() == 2);
+  CHECK(sm80[0].starts_with("hd1deve "));
+  CHECK(sm80[1] == "pt6cuda py-torch@2.5.1%gcc@13.2.0+cuda+distributed~rocm cuda_arch=80,90 "
+                   "arch=linux-ubuntu24.04-x86_64_v3");
+  CHECK(listed({"cuda_arch=80,90"}).size() == 1);
+  CHECK(listed({"+cuda", "target=neoverse_v2"}).size() == 1);
+  CHECK(listed({"arch=darwin-sequoia-aarch64"}) == Lines{
+      "zl3darw zlib@1.3%apple-clang@16.0.0+optimize~pic build_system=makefile arch=darwin-sequoia-aarch64"});
+  CHECK(listed({"/zl1a"}).size() == 1);
+  CHECK(listed({"zlib", "%clang"}).empty());
+  // --release: only the specs those releases list, each once.
+  CHECK(listed({"hdf5"}, {"v0.9", "v0.10"}).size() == 3);
+  std::vector<std::vector<std::string>> releases;
+  list_specs(both_fixtures(), parse_spec_filter({"py-torch@2.5.1"}), {},
+             [&](const ListedSpec& s) { releases.push_back(s.releases); });
+  CHECK(releases == std::vector<std::vector<std::string>>{{"v1.0", "develop"}});
+}
+
+TEST_CASE("cachedb list: lines as spack buildcache list -lv, csv and json columns, bad specs exit 64" *
+          doctest::test_suite("process")) {
+  testing::TempDir dir;
+  const std::string db = "--db " + shell_quote((dir / "db.sqlite").string());
+  REQUIRE(run_cachedb(db + " ingest " + shell_quote(testing::fixture("versions").string())).exit_code == 0);
+  const auto table = run_cachedb(db + " list hdf5 +cuda --release develop");
+  CHECK(table.exit_code == 0);
+  CHECK(table.out ==
+        "hd3gcc9 hdf5@1.14.0%gcc@9.4.0+cuda+mpi build_system=cmake cuda_arch=90 arch=linux-rhel10-neoverse_v2\n"
+        "hd1deve hdf5@develop%gcc@10.3.0+cuda~mpi build_system=cmake cuda_arch=80 arch=linux-ubuntu22.04-x86_64_v3\n");
+  CHECK(table.err.empty());
+  CHECK(run_cachedb(db + " list 'cuda_arch=80' --csv").out ==
+        "hash,spec,package,version,compiler,variants,platform,os,target,releases\r\n"
+        "hd1develop7aaaaaaaaaaaaaaaaaaaaaa,hdf5@develop%gcc@10.3.0+cuda~mpi build_system=cmake cuda_arch=80 "
+        "arch=linux-ubuntu22.04-x86_64_v3,hdf5,develop,gcc@10.3.0,+cuda~mpi build_system=cmake cuda_arch=80,linux,"
+        "ubuntu22.04,x86_64_v3,develop\r\n");
+  CHECK(run_cachedb(db + " list @1.10.9 --nl").out ==
+        R"({"hash":"hd6v09ffffffffffffffffffffffffff","spec":"hdf5@1.10.9%gcc@6.5.0~cuda+mpi build_system=cmake )"
+        R"(arch=linux-rhel9-x86_64_v3","package":"hdf5","version":"1.10.9","compiler":"gcc@6.5.0","variants":)"
+        R"("~cuda+mpi build_system=cmake","platform":"linux","os":"rhel9","target":"x86_64_v3","releases":"v0.9"})"
+        "\n"
+        R"({"hash":"hd4v010ddddddddddddddddddddddddd","spec":"hdf5@1.10.9%gcc@10.3.0~cuda+mpi build_system=cmake )"
+        R"(arch=linux-rhel8-x86_64_v3","package":"hdf5","version":"1.10.9","compiler":"gcc@10.3.0","variants":)"
+        R"("~cuda+mpi build_system=cmake","platform":"linux","os":"rhel8","target":"x86_64_v3","releases":"v0.10"})"
+        "\n");
+  const auto none = run_cachedb(db + " list zlib");
+  CHECK(none.exit_code == 0);
+  CHECK(none.out.empty());
+  CHECK(none.err == "warning: no spec matches\n");
+  const auto bad = run_cachedb(db + " list 'hdf5 ^mpi'");
+  CHECK(bad.exit_code == 64);
+  CHECK(bad.err.find("dependencies (^...) cannot be asked for") != std::string::npos);
+  CHECK(run_cachedb(db + " list --format html").exit_code == 64);
+  CHECK(run_cachedb("list --help").out.find("Exit status: 0 success") != std::string::npos);
+}
