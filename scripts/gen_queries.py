@@ -55,7 +55,7 @@ def select(dims: list, selector: str) -> list:
     }
     if selector not in pick:
         fail(f"unknown selector '{selector}' (known: {', '.join(k for k in pick if k)})")
-    return [d for d in dims if pick[selector](d)]
+    return [d for d in dims if d.get("in_scope", True) and pick[selector](d)]
 
 
 def filters(dims: list, alias: str, selector: str = "") -> str:
@@ -70,7 +70,7 @@ def filters(dims: list, alias: str, selector: str = "") -> str:
 
 def seeks(dims: list, alias: str) -> str:
     """The index columns after release_id as IN lists, every key when the scope names no value."""
-    indexed = sorted((d for d in dims if d.get("release_index", 0) > 0), key=lambda d: d["release_index"])
+    indexed = sorted((d for d in select(dims, "") if d.get("release_index", 0) > 0), key=lambda d: d["release_index"])
     tests = []
     for d in indexed:
         tests.append(f"{alias}.{d['key']} IN (SELECT a.id FROM {d['table']} a"
@@ -137,6 +137,8 @@ def matrix_values(m: dict, dims: list, scope: str) -> dict:
         other = cols if rows["name"] == "stack" else rows
         values.update({"other": other["name"], "other_key": other["key"],
                        "parameters": ",\n-- :include_root (0/1) keeps the 'root' pseudo-stack"})
+    if "family" in (rows["name"], cols["name"]):
+        values["parameters"] += ",\n-- :families ({\"TARGET\": \"FAMILY\"}, from Spack's microarchitecture tree)"
     return values
 
 
