@@ -97,5 +97,6 @@ Runner add_runs_command(CLI::App& app, const GlobalOptions& global);
 Runner add_sql_command(CLI::App& app, const GlobalOptions& global);
 Runner add_schema_command(CLI::App& app, const GlobalOptions& global);
 Runner add_export_command(CLI::App& app, const GlobalOptions& global);
+Runner add_values_command(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace cachedb::cli

@@ -84,6 +84,7 @@ int main(int argc, char** argv) {
       add_sql_command(app, global),
       add_schema_command(app, global),
       add_export_command(app, global),
+      add_values_command(app, global),
   };
 
   try {
