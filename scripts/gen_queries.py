@@ -73,9 +73,12 @@ def seeks(dims: list, alias: str) -> str:
     indexed = sorted((d for d in select(dims, "") if d.get("release_index", 0) > 0), key=lambda d: d["release_index"])
     tests = []
     for d in indexed:
+        if "lookup" in d:  # the keys the lookup gives
+            wanted = f"a.id IN{INDENT}  ({lookup(d, INDENT + '   ')})"
+        else:  # the rows of the dimension's own table named in the scope
+            wanted = f"a.{d['value']} IN (SELECT j.value FROM json_each(:scope, '$.{d['name']}') j)"
         tests.append(f"{alias}.{d['key']} IN (SELECT a.id FROM {d['table']} a"
-                     f"{INDENT}WHERE json_array_length(:scope, '$.{d['name']}') IS NULL OR a.id IN"
-                     f"{INDENT}  ({lookup(d, INDENT + '   ')}))")
+                     f"{INDENT}WHERE json_array_length(:scope, '$.{d['name']}') IS NULL OR {wanted})")
     return "\n    AND ".join(tests)
 
 
