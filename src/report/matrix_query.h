@@ -26,7 +26,8 @@ const std::vector<CannedMatrix>& canned_matrices();
 // The canned matrix for these dimensions, if any.
 const CannedMatrix* find_canned(const Dimension& rows, const Dimension& cols);
 
-// The block every matrix query starts with: the CTE `scoped` (queries/scope.sql).
+// The block every matrix query starts with: the CTEs of the scope (the embedded
+// queries/scope.sql, generated from queries/templates/scope.sql).
 std::string_view scope_block();
 
 // The distinct values of one dimension in scope, each with the number of
