@@ -17,6 +17,7 @@
 #include "report/matrix.h"
 #include "report/matrix_query.h"
 #include "report/render.h"
+#include "report/target_tree.h"
 #include "storage/database.h"
 #include "storage/embedded_sql.h"
 #include "test_support.h"
@@ -390,6 +391,7 @@ std::vector<Fact> reference_facts() {
     f.package = specs.getColumn(1).getString();
     const char* dims[] = {"release", "package", "hash", "compiler", "os", "platform", "target"};
     for (int i : {0, 1, 3, 4, 5, 6}) f.values[dims[i]].insert(specs.getColumn(i).getString());
+    f.values["family"].insert(TargetTree::spack().family(specs.getColumn(6).getString()));
   }
   SQLite::Statement stacks(db, "SELECT release, hash, stack FROM spec_stacks");
   while (stacks.executeStep())

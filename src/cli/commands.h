@@ -98,5 +98,6 @@ Runner add_sql_command(CLI::App& app, const GlobalOptions& global);
 Runner add_schema_command(CLI::App& app, const GlobalOptions& global);
 Runner add_export_command(CLI::App& app, const GlobalOptions& global);
 Runner add_list_command(CLI::App& app, const GlobalOptions& global);
+Runner add_values_command(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace cachedb::cli

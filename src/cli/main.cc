@@ -86,6 +86,7 @@ int main(int argc, char** argv) {
       add_schema_command(app, global),
       add_export_command(app, global),
       add_list_command(app, global),
+      add_values_command(app, global),
   };
 
   try {

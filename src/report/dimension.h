@@ -23,6 +23,9 @@ struct Dimension {
   // Does a value exist at all? One bound parameter; for the warning on a
   // --filter value that matches nothing.
   std::string_view exists;
+  // Every value there is, one a row (not in order): the candidates a warning
+  // suggests for a value that matches nothing.
+  std::string_view names;
 };
 
 // Every dimension, in the order the README lists them.

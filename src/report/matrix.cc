@@ -11,6 +11,7 @@
 #include "error.h"
 #include "report/dimension.h"
 #include "report/matrix_query.h"
+#include "report/target_tree.h"
 
 namespace cachedb {
 namespace {
@@ -99,7 +100,8 @@ Matrix run(SQLite::Database& db, const std::string& name, const MatrixOptions& o
   m.source = last_committed_run(db);
 
   SQLite::Statement st(db, sql);
-  bind_if_used(st, ":scope", options.scope.json());
+  bind_if_used(st, ":scope", options.scope.query_json());
+  bind_if_used(st, ":families", TargetTree::spack().families_json());
   bind_if_used(st, ":include_root", options.include_root ? 1 : 0);
   bind_if_used(st, ":count_packages", options.count == Count::Packages ? 1 : 0);
   struct Cell {

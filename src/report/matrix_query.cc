@@ -116,4 +116,30 @@ std::string generic_matrix_sql(const Dimension& rows, const Dimension& cols) {
       fmt::arg("rexpand", expand(rows, "f.rk", "r")), fmt::arg("cexpand", expand(cols, "f.ck", "c")));
 }
 
+std::string values_sql(const Dimension& d) {
+  // As the generic matrix's facts, with one key: a spec's releases collapse
+  // onto its key (over the three views of the scope, only one of which has
+  // rows), then the key expands to values and each value counts its specs.
+  const bool by_release = d.name == "release";
+  const auto facts_from = [&](std::string_view view) {
+    return fmt::format("  SELECT spec_id AS item, {} AS k FROM {}\n", d.key, view);
+  };
+  const std::string facts = by_release ? facts_from("scoped")
+                                       : fmt::format("{}  UNION\n{}  UNION\n{}", facts_from("scoped_specs"),
+                                                     facts_from("scoped_release"), facts_from("scoped_releases"));
+  return fmt::format(
+      "-- values: {name}\n"
+      "WITH\n{scope},\n"
+      "facts AS MATERIALIZED (\n"
+      "{facts}"
+      "),\n"
+      "pairs AS MATERIALIZED (\n"
+      "  SELECT DISTINCT v_v.name AS value, f.item FROM facts f\n"
+      "  {expand}\n"
+      ")\n"
+      "SELECT value AS {name}, count(*) AS specs FROM pairs GROUP BY value ORDER BY value\n",
+      fmt::arg("name", d.name), fmt::arg("scope", scope_block()), fmt::arg("facts", facts),
+      fmt::arg("expand", expand(d, "f.k", "v")));
+}
+
 }  // namespace cachedb

@@ -26,8 +26,14 @@ const std::vector<CannedMatrix>& canned_matrices();
 // The canned matrix for these dimensions, if any.
 const CannedMatrix* find_canned(const Dimension& rows, const Dimension& cols);
 
-// The block every matrix query starts with: the CTE `scoped` (queries/scope.sql).
+// The block every matrix query starts with: the CTEs of the scope (the embedded
+// queries/scope.sql, generated from queries/templates/scope.sql).
 std::string_view scope_block();
+
+// The distinct values of one dimension in scope, each with the number of
+// distinct specs that have it: rows (value, specs), sorted by byte order.
+// Reads :scope, and :include_root for stacks, :families for families.
+std::string values_sql(const Dimension& d);
 
 // The generic query for any two different dimensions. Built only from the
 // dimension table's fragments: nothing the user typed goes into it.

@@ -12,6 +12,9 @@
 #include <fmt/format.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include <SQLiteCpp/Column.h>
+#include <SQLiteCpp/Exception.h>
+#include <SQLiteCpp/Statement.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -21,35 +24,6 @@
 
 namespace cachedb {
 namespace {
-
-// Owns a prepared statement made with the C API: SQLiteCpp's Statement hides
-// the unparsed tail, which we need to refuse a second statement.
-struct Prepared {
-  sqlite3_stmt* stmt = nullptr;
-  ~Prepared() { sqlite3_finalize(stmt); }
-};
-
-// The statement's clock: SQLite calls the handler every kSteps virtual-machine
-// steps, and a non-zero return interrupts the statement.
-struct Deadline {
-  static constexpr int kSteps = 10000;
-  std::chrono::steady_clock::time_point at;
-  bool passed = false;
-  static int check(void* self) {
-    auto* d = static_cast<Deadline*>(self);
-    d->passed = d->passed || std::chrono::steady_clock::now() >= d->at;
-    return d->passed ? 1 : 0;
-  }
-};
-
-// The handler is the connection's, not the statement's: removed when the
-// query ends, however it ends.
-struct ProgressHandler {
-  sqlite3* h = nullptr;
-  ~ProgressHandler() {
-    if (h) sqlite3_progress_handler(h, 0, nullptr, nullptr);
-  }
-};
 
 bool only_space_or_comments(const char* p) {
   while (*p) {
@@ -65,11 +39,76 @@ bool only_space_or_comments(const char* p) {
   return true;
 }
 
+// ---- what SQLiteCpp cannot do -------------------------------------------
+// SQLiteCpp 3.2 neither shows a statement's unparsed tail (to refuse a second
+// statement), nor says whether it would write (sqlite3_stmt_readonly), nor
+// names its parameters, nor installs a progress handler (the clock behind
+// --timeout). These, and only these, use the C API, through the connection's
+// handle; the statement itself is SQLiteCpp's.
+
+// What the C API tells of a query before it runs.
+struct Inspected {
+  std::string statement;            // the first statement's text, the tail cut off
+  std::vector<std::string> params;  // [i - 1]: parameter i as the query spells it, "" for a plain '?'
+};
+
+Inspected inspect(SQLite::Database& db, const std::string& sql) {
+  sqlite3* h = db.getHandle();
+  sqlite3_stmt* raw = nullptr;
+  const char* tail = nullptr;
+  const int rc = sqlite3_prepare_v2(h, sql.c_str(), static_cast<int>(sql.size()), &raw, &tail);
+  const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> owned(raw, sqlite3_finalize);
+  if (rc != SQLITE_OK) throw Error(fmt::format("sql: {}", sqlite3_errmsg(h)));
+  if (!raw) throw Error("sql: no statement given");
+  if (tail && !only_space_or_comments(tail)) throw Error("sql: give one statement at a time");
+  if (!sqlite3_stmt_readonly(raw))
+    throw Error("sql: refused, the statement would write; 'cachedb sql' is read-only "
+                "(the database changes only through 'cachedb ingest')");
+  Inspected out{sql.substr(0, static_cast<std::size_t>(tail ? tail - sql.c_str() : sql.size())), {}};
+  for (int i = 1; i <= sqlite3_bind_parameter_count(raw); ++i) {
+    const char* name = sqlite3_bind_parameter_name(raw, i);
+    out.params.emplace_back(name && name[0] != '?' ? name : "");
+  }
+  return out;
+}
+
+// The statement's clock: SQLite calls the handler every kSteps virtual-machine
+// steps, and a non-zero return interrupts the statement. The handler is the
+// connection's, not the statement's: removed when the query ends, however it ends.
+class Deadline {
+ public:
+  Deadline(SQLite::Database& db, std::chrono::milliseconds timeout) {
+    if (timeout.count() <= 0) return;
+    h_ = db.getHandle();
+    at_ = std::chrono::steady_clock::now() + timeout;
+    sqlite3_progress_handler(h_, kSteps, &Deadline::check, this);
+  }
+  ~Deadline() {
+    if (h_) sqlite3_progress_handler(h_, 0, nullptr, nullptr);
+  }
+  Deadline(const Deadline&) = delete;
+  Deadline& operator=(const Deadline&) = delete;
+  bool passed() const { return passed_; }
+
+ private:
+  static constexpr int kSteps = 10000;
+  static int check(void* self) {
+    auto* d = static_cast<Deadline*>(self);
+    d->passed_ = d->passed_ || std::chrono::steady_clock::now() >= d->at_;
+    return d->passed_ ? 1 : 0;
+  }
+  sqlite3* h_ = nullptr;
+  std::chrono::steady_clock::time_point at_;
+  bool passed_ = false;
+};
+
+// ---- parameters and rows, through SQLiteCpp -------------------------------
+
 // What --param NAME matches: 'x' for :x, $x and @x; 'N' for ?N and for the
-// N-th plain '?'.
-std::string param_key(const char* statement_name, int index) {
-  if (!statement_name || statement_name[0] == '?') return std::to_string(index);
-  return statement_name + 1;
+// N-th plain '?'. `statement_name` is as Inspected::params holds it.
+std::string param_key(const std::string& statement_name, int index) {
+  if (statement_name.empty()) return std::to_string(index);
+  return statement_name.substr(1);
 }
 
 std::string key_of_given_name(std::string name) {
@@ -83,14 +122,13 @@ std::string key_of_given_name(std::string name) {
 }
 
 // How the query spells a parameter, for messages: ':x', '?2'.
-std::string spelled(sqlite3_stmt* stmt, int index) {
-  const char* name = sqlite3_bind_parameter_name(stmt, index);
-  return name ? name : fmt::format("?{}", index);
+std::string spelled(const std::string& statement_name, int index) {
+  return statement_name.empty() ? fmt::format("?{}", index) : statement_name;
 }
 
 // As the sqlite3 shell's .param set: a whole number that fits 64 bits is an
 // integer, a finite decimal number (1.5, -2e3, .5) a real, anything else text.
-void bind_value(sqlite3_stmt* stmt, int index, const QueryParam& p) {
+void bind_value(SQLite::Statement& st, int index, const QueryParam& p) {
   const std::string& v = p.value;
   if (!p.text && !v.empty() && v.find_first_not_of("0123456789+-.eE") == std::string::npos &&
       v.find_first_of("0123456789") != std::string::npos) {
@@ -98,24 +136,24 @@ void bind_value(sqlite3_stmt* stmt, int index, const QueryParam& p) {
     const char* end = v.data() + v.size();
     std::int64_t integer = 0;
     if (auto [at, ec] = std::from_chars(begin, end, integer); ec == std::errc() && at == end) {
-      sqlite3_bind_int64(stmt, index, integer);
+      st.bind(index, static_cast<int64_t>(integer));
       return;
     }
     char* stop = nullptr;
     errno = 0;
     const double real = std::strtod(v.c_str(), &stop);
     if (stop == v.c_str() + v.size() && std::isfinite(real) && errno != ERANGE) {
-      sqlite3_bind_double(stmt, index, real);
+      st.bind(index, real);
       return;
     }
   }
-  sqlite3_bind_text(stmt, index, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  st.bind(index, v);  // a copy (SQLITE_TRANSIENT)
 }
 
-void bind_params(sqlite3_stmt* stmt, const std::vector<QueryParam>& params) {
-  const int count = sqlite3_bind_parameter_count(stmt);
+void bind_params(SQLite::Statement& st, const std::vector<std::string>& names, const std::vector<QueryParam>& params) {
+  const int count = static_cast<int>(names.size());
   std::map<std::string, std::vector<int>> by_key;
-  for (int i = 1; i <= count; ++i) by_key[param_key(sqlite3_bind_parameter_name(stmt, i), i)].push_back(i);
+  for (int i = 1; i <= count; ++i) by_key[param_key(names[static_cast<std::size_t>(i - 1)], i)].push_back(i);
   std::vector<bool> bound(static_cast<std::size_t>(count) + 1, false);
   for (const auto& p : params) {
     const auto it = by_key.find(key_of_given_name(p.name));
@@ -123,35 +161,52 @@ void bind_params(sqlite3_stmt* stmt, const std::vector<QueryParam>& params) {
       throw Error(fmt::format("sql: --param {}: the query has no parameter :{} (nor ${}, @{} or ?N)", p.name,
                               key_of_given_name(p.name), key_of_given_name(p.name), key_of_given_name(p.name)));
     for (int i : it->second) {
-      bind_value(stmt, i, p);
+      bind_value(st, i, p);
       bound[static_cast<std::size_t>(i)] = true;
     }
   }
   for (int i = 1; i <= count; ++i)
-    if (!bound[static_cast<std::size_t>(i)])
-      throw Error(fmt::format("sql: the query uses {} but no --param {}=VALUE was given", spelled(stmt, i),
-                              param_key(sqlite3_bind_parameter_name(stmt, i), i)));
+    if (!bound[static_cast<std::size_t>(i)]) {
+      const auto& name = names[static_cast<std::size_t>(i - 1)];
+      throw Error(fmt::format("sql: the query uses {} but no --param {}=VALUE was given", spelled(name, i),
+                              param_key(name, i)));
+    }
 }
 
-void read_row(sqlite3_stmt* stmt, std::vector<QueryValue>& row) {
+std::vector<QueryColumn> columns_of(const SQLite::Statement& st) {
+  std::vector<QueryColumn> columns;
+  for (int i = 0; i < st.getColumnCount(); ++i) {
+    std::string declared;
+    try {
+      declared = st.getColumnDeclaredType(i);
+    } catch (const SQLite::Exception&) {
+      // An expression, not a table's column: no declared type.
+    }
+    columns.push_back({st.getColumnName(i), std::move(declared)});
+  }
+  return columns;
+}
+
+void read_row(const SQLite::Statement& st, std::vector<QueryValue>& row) {
   for (int i = 0; i < static_cast<int>(row.size()); ++i) {
     auto& v = row[static_cast<std::size_t>(i)];
     v = QueryValue{};
-    switch (sqlite3_column_type(stmt, i)) {
-      case SQLITE_NULL: continue;
-      case SQLITE_INTEGER:
-        v.type = QueryValue::Type::Integer;
-        v.integer = sqlite3_column_int64(stmt, i);
-        break;
-      case SQLITE_FLOAT:
-        v.type = QueryValue::Type::Real;
-        v.real = sqlite3_column_double(stmt, i);
-        break;
-      case SQLITE_BLOB: v.type = QueryValue::Type::Blob; break;
-      default: v.type = QueryValue::Type::Text;
+    const SQLite::Column column = st.getColumn(i);
+    // The type first: reading the text may convert the value in place.
+    // SQLiteCpp's type codes are constants defined elsewhere, not case labels.
+    const int type = column.getType();
+    if (type == SQLite::Null) continue;
+    if (type == SQLite::INTEGER) {
+      v.type = QueryValue::Type::Integer;
+      v.integer = column.getInt64();
+    } else if (type == SQLite::FLOAT) {
+      v.type = QueryValue::Type::Real;
+      v.real = column.getDouble();
+    } else {
+      v.type = type == SQLite::BLOB ? QueryValue::Type::Blob : QueryValue::Type::Text;
     }
-    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
-    v.text = std::string_view(text ? text : "", static_cast<std::size_t>(sqlite3_column_bytes(stmt, i)));
+    const char* text = column.getText();
+    v.text = std::string_view(text, static_cast<std::size_t>(column.getBytes()));
   }
 }
 
@@ -450,47 +505,26 @@ QueryParam parse_param(const std::string& arg, bool text) {
 
 void run_query(SQLite::Database& db, const std::string& sql, const std::vector<QueryParam>& params, RowSink& sink,
                const QueryOptions& options) {
-  sqlite3* h = db.getHandle();
-  Prepared p;
-  const char* tail = nullptr;
-  if (sqlite3_prepare_v2(h, sql.c_str(), static_cast<int>(sql.size()), &p.stmt, &tail) != SQLITE_OK)
-    throw Error(fmt::format("sql: {}", sqlite3_errmsg(h)));
-  if (!p.stmt) throw Error("sql: no statement given");
-  if (tail && !only_space_or_comments(tail)) throw Error("sql: give one statement at a time");
-  if (!sqlite3_stmt_readonly(p.stmt))
-    throw Error("sql: refused, the statement would write; 'cachedb sql' is read-only "
-                "(the database changes only through 'cachedb ingest')");
-  bind_params(p.stmt, params);
+  const Inspected query = inspect(db, sql);
+  SQLite::Statement st(db, query.statement);
+  bind_params(st, query.params, params);
+  const Deadline deadline(db, options.timeout);
 
-  Deadline deadline;
-  ProgressHandler handler;
-  if (options.timeout.count() > 0) {
-    deadline.at = std::chrono::steady_clock::now() + options.timeout;
-    sqlite3_progress_handler(h, Deadline::kSteps, &Deadline::check, &deadline);
-    handler.h = h;
-  }
-
-  const int n = sqlite3_column_count(p.stmt);
-  std::vector<QueryColumn> columns;
-  for (int i = 0; i < n; ++i) {
-    const char* type = sqlite3_column_decltype(p.stmt, i);
-    columns.push_back({sqlite3_column_name(p.stmt, i), type ? type : ""});
-  }
-  sink.begin(columns);
-  std::vector<QueryValue> row(static_cast<std::size_t>(n));
+  sink.begin(columns_of(st));
+  std::vector<QueryValue> row(static_cast<std::size_t>(st.getColumnCount()));
   for (;;) {
-    const int rc = sqlite3_step(p.stmt);
+    const int rc = st.tryExecuteStep();
     if (rc == SQLITE_DONE) break;
     if (rc != SQLITE_ROW) {
       sink.stopped();
       if ((rc & 0xff) == SQLITE_READONLY)
         throw Error("sql: refused, the statement would write; 'cachedb sql' opens the database read-only");
-      if (deadline.passed)
+      if (deadline.passed())
         throw Error(fmt::format("sql: stopped by --timeout after {} s (rows already printed are all it had found)",
                                 static_cast<double>(options.timeout.count()) / 1000));
-      throw Error(fmt::format("sql: {}", sqlite3_errmsg(h)));
+      throw Error(fmt::format("sql: {}", st.getErrorMsg()));
     }
-    read_row(p.stmt, row);
+    read_row(st, row);
     sink.row(row);
   }
   sink.end();

@@ -23,12 +23,18 @@ struct Scope {
   void add_filter(std::string_view filter);
 
   bool empty() const { return values.empty(); }
-  // {"os":["rhel8"],"release":["develop"]}: the :scope parameter.
+  // {"os":["rhel8"],"release":["develop"]}: the values as given.
   std::string json() const;
+  // The :scope parameter of the queries: json(), but with target ranges
+  // ('target=aarch64:') and families read as the target names they mean, by
+  // Spack's microarchitecture tree (TargetTree): one "target" list, the names
+  // both a target value and a family value allow when the scope has both.
+  std::string query_json() const;
 };
 
 // Logs a warning for each value that matches nothing in the database (a typo,
-// or a release not ingested yet); the report still runs. Returns how many.
+// or a release not ingested yet), naming the nearest values there are; the
+// report still runs. Returns how many.
 int warn_unmatched(SQLite::Database& db, const Scope& scope);
 
 }  // namespace cachedb

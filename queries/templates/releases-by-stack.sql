@@ -1,16 +1,4 @@
--- releases-by-stack: binaries each release lists in each stack
---
--- Result rows are (row_value, col_value, count): a cell when both are set, a row
--- total when col_value is NULL, a column total when row_value is NULL, and the
--- grand total when both are. Counts are of distinct specs, and totals are never
--- sums of cells a spec could be in twice.
--- Parameters: :scope (see queries/scope.sql), :include_root (0/1) keeps the 'root'
--- pseudo-stack.
--- cachedb runs this file to count specs; --count packages goes through the
--- generic query (src/report/matrix_query.cc), which tests check agrees with it.
-WITH
--- scope:include
-,
+{{> _header}}
 shown AS MATERIALIZED (
   SELECT id, name FROM stack WHERE :include_root OR name <> 'root'
 ),
@@ -45,11 +33,7 @@ per_spec AS MATERIALIZED (
   SELECT spec_id, min(stack_set_id) AS lo, max(stack_set_id) AS hi FROM scoped_releases GROUP BY spec_id
 ),
 by_set AS MATERIALIZED (
-  SELECT stack_set_id AS set_id, count(*) AS n FROM scoped_specs GROUP BY stack_set_id
-  UNION ALL
-  SELECT stack_set_id, count(*) FROM scoped_release GROUP BY stack_set_id
-  UNION ALL
-  SELECT lo, count(*) FROM per_spec WHERE lo = hi GROUP BY lo
+{{> _set-counts}}
 ),
 changed AS MATERIALIZED (
   SELECT DISTINCT m.stack_id AS sk, p.spec_id

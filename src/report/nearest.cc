@@ -1,0 +1,45 @@
+#include "report/nearest.h"
+
+#include <algorithm>
+#include <numeric>
+#include <tuple>
+#include <utility>
+
+namespace cachedb {
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  // One row of the table at a time.
+  std::vector<std::size_t> row(b.size() + 1);
+  std::iota(row.begin(), row.end(), std::size_t{0});
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::vector<std::string> nearest(std::string_view value, const std::vector<std::string>& candidates,
+                                 std::size_t most) {
+  std::vector<std::pair<std::size_t, const std::string*>> scored;
+  for (const auto& c : candidates) {
+    if (c == value) continue;
+    const std::size_t allowed = std::max<std::size_t>(2, std::max(value.size(), c.size()) / 3);
+    const std::size_t d = edit_distance(value, c);
+    if (d <= allowed) scored.emplace_back(d, &c);
+  }
+  std::sort(scored.begin(), scored.end(),
+            [](const auto& x, const auto& y) { return std::tie(x.first, *x.second) < std::tie(y.first, *y.second); });
+  scored.erase(std::unique(scored.begin(), scored.end(),
+                           [](const auto& x, const auto& y) { return *x.second == *y.second; }),
+               scored.end());
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < scored.size() && i < most; ++i) out.push_back(*scored[i].second);
+  return out;
+}
+
+}  // namespace cachedb
