@@ -2,7 +2,9 @@
 """Compiles .sql files into a C++ source file so the binary carries its own SQL.
 
 Each file becomes an entry {"<dir>/<name>", "<text>"} in `cachedb::embedded_sql`,
-e.g. "migrations/0001_initial.sql" or "queries/stacks-by-target.sql". A line
+e.g. "migrations/0001_initial.sql" or "queries/stacks-by-target.sql". A part
+of the code keeps its SQL in an sql/ folder of its own, named after the part:
+src/storage/sql/spec_insert.sql is "storage/spec_insert.sql". A line
 '-- scope:include' in a query is replaced by the scope block of
 queries/scope.sql, which the canned matrices share.
 """
@@ -28,11 +30,20 @@ def scope_block(texts: dict) -> str:
     return text[text.index(SCOPE_BEGIN):text.index(SCOPE_END) + len(SCOPE_END)]
 
 
+def embedded_name(path: str) -> str:
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.basename(folder) == "sql":
+        folder = os.path.dirname(folder)
+    return os.path.basename(folder) + "/" + os.path.basename(path)
+
+
 def main() -> None:
     out, inputs = sys.argv[1], sys.argv[2:]
     texts = {}
     for path in inputs:
-        key = os.path.basename(os.path.dirname(path)) + "/" + os.path.basename(path)
+        key = embedded_name(path)
+        if key in texts:
+            sys.exit(f"{path}: a second file embedded as {key}")
         with open(path, encoding="utf-8") as f:
             texts[key] = f.read()
     # Canned queries share one scope block: written once, in queries/scope.sql.
