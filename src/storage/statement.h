@@ -24,6 +24,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <sqlite3.h>
 #include <SQLiteCpp/Database.h>
@@ -49,7 +50,7 @@ class Statement {
   // One run with every parameter bound, from the first: as many arguments as
   // the statement has parameters, else SqlError.
   template <typename... Args>
-  Use operator()(const Args&... args);
+  Use operator()(Args&&... args);
 
   int parameter_count() const { return sqlite3_bind_parameter_count(stmt_); }
   std::string_view sql() const { return sqlite3_sql(stmt_); }
@@ -78,7 +79,8 @@ class Statement::Use {
     sqlite3_clear_bindings(st_->stmt_);
   }
 
-  // Binds the next parameter.
+  // Binds the next parameter. Text is bound in place (SQLITE_STATIC), so it
+  // must outlive the run, but for a temporary std::string, which is copied.
   Use& operator()(std::int64_t v) { return done(sqlite3_bind_int64(st_->stmt_, slot(), v)); }
   Use& operator()(int v) { return (*this)(static_cast<std::int64_t>(v)); }
   Use& operator()(bool v) { return (*this)(static_cast<std::int64_t>(v)); }
@@ -86,6 +88,10 @@ class Statement::Use {
     return done(sqlite3_bind_text(st_->stmt_, slot(), v.data(), static_cast<int>(v.size()), SQLITE_STATIC));
   }
   Use& operator()(const std::string& v) { return (*this)(std::string_view(v)); }
+  // A temporary string is copied (SQLITE_TRANSIENT): it is gone before the step.
+  Use& operator()(std::string&& v) {
+    return done(sqlite3_bind_text(st_->stmt_, slot(), v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
+  }
   Use& operator()(const char* v) { return (*this)(std::string_view(v)); }
   Use& operator()(std::nullptr_t) { return done(sqlite3_bind_null(st_->stmt_, slot())); }
   // NULL when absent.
@@ -160,12 +166,12 @@ class Statement::Use {
 inline Statement::Use Statement::use() { return Use(*this); }
 
 template <typename... Args>
-Statement::Use Statement::operator()(const Args&... args) {
+Statement::Use Statement::operator()(Args&&... args) {
   if (static_cast<int>(sizeof...(Args)) != parameter_count())
     misuse("given " + std::to_string(sizeof...(Args)) + " values for its " + std::to_string(parameter_count()) +
            " parameters");
   Use u(*this);
-  (u(args), ...);
+  (u(std::forward<Args>(args)), ...);
   return u;
 }
 
