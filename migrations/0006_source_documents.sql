@@ -11,9 +11,10 @@
 --
 -- Run with foreign keys off (migrate() sees to it): the old tables are
 -- dropped once their rows are copied, and with enforcement on, dropping the
--- page table would first delete every row that refers to it.
-DROP VIEW specs;
-DROP VIEW spec_stacks;
+-- page table would first delete every row that refers to it. The old tables
+-- are renamed out of the way the legacy way, which leaves the views that
+-- name them alone: they name the new tables once those are made.
+PRAGMA legacy_alter_table = ON;
 ALTER TABLE page RENAME TO page_0005;
 ALTER TABLE release_spec RENAME TO release_spec_0005;
 ALTER TABLE spec_claim RENAME TO spec_claim_0005;
@@ -96,36 +97,4 @@ CREATE VIEW page AS
 SELECT id, release_id, key_id AS package_id, path, content_hash, file_size, file_mtime_ns, ingested_at
 FROM source WHERE kind = 'page';
 
-CREATE VIEW specs AS
-SELECT r.name   AS release,
-       p.name   AS package,
-       s.hash   AS hash,
-       s.version AS version,
-       c.label  AS compiler,
-       o.name   AS os,
-       pl.name  AS platform,
-       t.name   AS target,
-       c.name   AS compiler_name,
-       c.version AS compiler_version,
-       rs.size  AS size,
-       rs.tarball AS tarball
-FROM release_spec rs
-JOIN release r   ON r.id = rs.release_id
-JOIN spec s      ON s.id = rs.spec_id
-JOIN package p   ON p.id = s.package_id
-JOIN compiler c  ON c.id = s.compiler_id
-JOIN os o        ON o.id = s.os_id
-JOIN platform pl ON pl.id = s.platform_id
-JOIN target t    ON t.id = s.target_id;
-
-CREATE VIEW spec_stacks AS
-SELECT r.name  AS release,
-       p.name  AS package,
-       s.hash  AS hash,
-       st.name AS stack
-FROM release_spec rs
-JOIN release r            ON r.id = rs.release_id
-JOIN spec s               ON s.id = rs.spec_id
-JOIN package p            ON p.id = s.package_id
-JOIN stack_set_member ssm ON ssm.stack_set_id = rs.stack_set_id
-JOIN stack st             ON st.id = ssm.stack_id;
+PRAGMA legacy_alter_table = OFF;
