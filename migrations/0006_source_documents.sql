@@ -94,7 +94,8 @@ CREATE INDEX release_spec_by_spec ON release_spec(spec_id, stack_set_id, target_
 CREATE INDEX spec_claim_by_source ON spec_claim(source_id);
 
 CREATE VIEW page AS
-SELECT id, release_id, key_id AS package_id, path, content_hash, file_size, file_mtime_ns, ingested_at
+SELECT id AS id, release_id AS release_id, key_id AS package_id, path AS path, content_hash AS content_hash,
+       file_size AS file_size, file_mtime_ns AS file_mtime_ns, ingested_at AS ingested_at
 FROM source WHERE kind = 'page';
 
 PRAGMA legacy_alter_table = OFF;

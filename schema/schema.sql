@@ -218,14 +218,14 @@ CREATE INDEX spec_claim_by_source ON spec_claim(source_id);
 -- The pages among the sources, with the columns the page table had before
 -- sources of other kinds were stored (schema version 6), for queries written then.
 CREATE VIEW page AS
-SELECT id,                         -- the source's id
-       release_id,                 -- the release
-       key_id AS package_id,       -- the package
-       path,                       -- where it was last read from
-       content_hash,               -- of the file's bytes
-       file_size,                  -- its size in bytes when last read
-       file_mtime_ns,              -- its modification time then, in ns since the epoch
-       ingested_at                 -- UTC, ISO 8601
+SELECT id AS id,                       -- the source's id, as release_spec.source_id refers to it
+       release_id AS release_id,       -- the release
+       key_id AS package_id,           -- the package
+       path AS path,                   -- where it was last read from
+       content_hash AS content_hash,   -- of the file's bytes
+       file_size AS file_size,         -- its size in bytes when last read
+       file_mtime_ns AS file_mtime_ns, -- its modification time then, in ns since the epoch
+       ingested_at AS ingested_at      -- UTC, ISO 8601
 FROM source WHERE kind = 'page';
 
 -- One row per spec per release it appears in.
