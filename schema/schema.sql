@@ -135,24 +135,28 @@ CREATE TABLE spec_version (
 -- For --filter version=...
 CREATE INDEX spec_version_by_version ON spec_version(version);
 
--- One ingested page: what cache.spack.io says about one package in one release.
+-- One ingested source document, keyed by (kind, release, key): a page (what
+-- cache.spack.io says about one package in one release) is kind 'page' with
+-- its package as key; an index of Spack's build cache (what one stack holds in
+-- one release) will be kind 'index' with its stack as key.
 -- A file whose path, size and modification time match is taken as unchanged
 -- without being read (as make and rsync do); one whose bytes match
 -- content_hash is taken as unchanged without being parsed.
-CREATE TABLE page (
+CREATE TABLE source (
   id           INTEGER PRIMARY KEY,
-  release_id   INTEGER NOT NULL REFERENCES release(id),  -- the release ('categories')
-  package_id   INTEGER NOT NULL REFERENCES package(id),  -- the package ('title')
+  kind         TEXT NOT NULL CHECK (kind IN ('page', 'index')),  -- what sort of document: 'page' or 'index'
+  release_id   INTEGER NOT NULL REFERENCES release(id),  -- the release ('categories' of a page)
+  key_id       INTEGER NOT NULL,       -- what it is about in its release: a page's package(id) ('title'), an index's stack(id)
   path         TEXT NOT NULL,          -- where it was last read from
-  content_hash TEXT NOT NULL,          -- of the file's bytes; unchanged pages are skipped
+  content_hash TEXT NOT NULL,          -- of the file's bytes; unchanged documents are skipped
   file_size    INTEGER,                -- the file's size in bytes when last read
   file_mtime_ns INTEGER,               -- its modification time then, in ns since the epoch
   ingested_at  TEXT NOT NULL,          -- UTC, ISO 8601
-  UNIQUE (release_id, package_id)
+  UNIQUE (kind, release_id, key_id)
 );
-CREATE INDEX page_by_content ON page(content_hash);
+CREATE INDEX source_by_content ON source(content_hash);
 -- Whether a file is unchanged since it was stored is answered by this index alone.
-CREATE INDEX page_by_path ON page(path, file_size, file_mtime_ns, release_id, package_id);
+CREATE INDEX source_by_path ON source(path, file_size, file_mtime_ns, kind, release_id, key_id);
 
 -- A spec in a release, as listed by one page, with the stacks it is in there.
 -- This is the fact table the reports scan: the spec's dimensions are copied here
@@ -160,7 +164,7 @@ CREATE INDEX page_by_path ON page(path, file_size, file_mtime_ns, release_id, pa
 CREATE TABLE release_spec (
   release_id   INTEGER NOT NULL REFERENCES release(id),                  -- the release
   spec_id      INTEGER NOT NULL REFERENCES spec(id),                     -- the spec
-  page_id      INTEGER NOT NULL REFERENCES page(id) ON DELETE CASCADE,   -- the page that lists it
+  source_id    INTEGER NOT NULL REFERENCES source(id) ON DELETE CASCADE,  -- the page that lists it
   stack_set_id INTEGER NOT NULL REFERENCES stack_set(id),                -- its stacks in this release
   package_id   INTEGER NOT NULL REFERENCES package(id),   -- = spec.package_id
   compiler_id  INTEGER NOT NULL REFERENCES compiler(id),  -- = spec.compiler_id
@@ -169,29 +173,31 @@ CREATE TABLE release_spec (
   target_id    INTEGER NOT NULL REFERENCES target(id),    -- = spec.target_id
   size         INTEGER,                -- the binary's size in bytes, as this release's page gives it; NULL for '-'
   tarball      TEXT,                   -- its URL in this release, when the page gives one
-  -- Keyed by page: a page's rows are written together and replaced together,
+  -- Keyed by source: a page's rows are written together and replaced together,
   -- so inserts append and a page's rows are one range. A spec is in a release
   -- at most once: when two packages' pages of a release list it, the page of
   -- the package that sorts last holds it (spec_claim keeps the other).
-  PRIMARY KEY (page_id, spec_id)
+  PRIMARY KEY (source_id, spec_id)
 ) WITHOUT ROWID;
+-- Release-ordered and covering: a report on one release reads only its range,
+-- and grouping by (release, stack set, target...) streams without a sort.
+CREATE INDEX release_spec_by_release ON release_spec(release_id, stack_set_id, target_id, os_id, compiler_id,
+                                                     platform_id, package_id);
+-- Made after release_spec_by_release (migration 0006, and a bulk load keeps
+-- the order): of two indexes equally good for a query, SQLite takes the one
+-- made last.
 -- Spec-ordered and covering every column: a report collapses a spec's
 -- releases by streaming this index (GROUP BY spec_id) instead of sorting the
 -- table, and ingest still finds a spec's rows by its prefix.
 CREATE INDEX release_spec_by_spec ON release_spec(spec_id, stack_set_id, target_id, os_id, compiler_id,
                                                   platform_id, package_id, release_id);
--- Release-ordered and covering: a report on one release reads only its range,
--- and grouping by (release, stack set, target...) streams without a sort.
-CREATE INDEX release_spec_by_release ON release_spec(release_id, stack_set_id, target_id, os_id, compiler_id,
-                                                     platform_id, package_id);
-
 -- What a page says of a hash that pages disagree about (spec.contested = 1):
 -- one row per page listing it, the page's whole word, whether or not it is the
 -- one spec and release_spec show. When the page that won changes or goes, the
 -- next one's word is here. Empty while the pages agree, which is nearly always.
 CREATE TABLE spec_claim (
   spec_id      INTEGER NOT NULL REFERENCES spec(id),            -- the hash
-  page_id      INTEGER NOT NULL REFERENCES page(id),            -- the page that lists it
+  source_id    INTEGER NOT NULL REFERENCES source(id),          -- the page that lists it
   package_id   INTEGER NOT NULL REFERENCES package(id),         -- the page's package
   version      TEXT NOT NULL,                                   -- the page's versions, comma-separated
   compiler_id  INTEGER NOT NULL REFERENCES compiler(id),        -- the page's compiler
@@ -202,12 +208,25 @@ CREATE TABLE spec_claim (
   stack_set_id INTEGER NOT NULL REFERENCES stack_set(id),       -- the stacks the page lists it in
   size         INTEGER,                                         -- the page's size; NULL for '-'
   tarball      TEXT,                                            -- the page's URL, when given
-  PRIMARY KEY (spec_id, page_id)
+  PRIMARY KEY (spec_id, source_id)
 ) WITHOUT ROWID;
 -- A page's claims, for when the page is replaced or pruned.
-CREATE INDEX spec_claim_by_page ON spec_claim(page_id);
+CREATE INDEX spec_claim_by_source ON spec_claim(source_id);
 
 -- The analysts' interface. These names and columns stay stable; new columns may be added.
+
+-- The pages among the sources, with the columns the page table had before
+-- sources of other kinds were stored (schema version 6), for queries written then.
+CREATE VIEW page AS
+SELECT id AS id,                       -- the source's id, as release_spec.source_id refers to it
+       release_id AS release_id,       -- the release
+       key_id AS package_id,           -- the package
+       path AS path,                   -- where it was last read from
+       content_hash AS content_hash,   -- of the file's bytes
+       file_size AS file_size,         -- its size in bytes when last read
+       file_mtime_ns AS file_mtime_ns, -- its modification time then, in ns since the epoch
+       ingested_at AS ingested_at      -- UTC, ISO 8601
+FROM source WHERE kind = 'page';
 
 -- One row per spec per release it appears in.
 CREATE VIEW specs AS

@@ -82,7 +82,7 @@ std::string incremental_dump(const fs::path& dir, const fs::path& tree) {
   db.exec("DELETE FROM release_spec WHERE spec_id = (SELECT id FROM spec WHERE hash = 'seedhash')");
   db.exec("DELETE FROM spec_version WHERE spec_id = (SELECT id FROM spec WHERE hash = 'seedhash')");
   db.exec("DELETE FROM spec WHERE hash = 'seedhash'");
-  db.exec("DELETE FROM page WHERE release_id = (SELECT id FROM release WHERE name = 'seed')");
+  db.exec("DELETE FROM source WHERE release_id = (SELECT id FROM release WHERE name = 'seed')");
   return dump(db);
 }
 

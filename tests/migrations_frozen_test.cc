@@ -28,6 +28,7 @@ TEST_CASE("released migrations are frozen: each one's text is pinned") {
       {"migrations/0003_reports.sql", "fbe3a29f42f6b803aeafe8a513e291a5"},
       {"migrations/0004_page_stamps.sql", "981b124d6a07715ab2267cabc4e7d77d"},
       {"migrations/0005_claims.sql", "cd19ae423404a716db8c2b5ac947a4f0"},
+      {"migrations/0006_source_documents.sql", "dc7e146ebacefea0ce828e5501a2a11d"},
   };
   std::map<std::string, std::string> embedded;
   for (const auto& f : cachedb::embedded_sql())

@@ -10,7 +10,6 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <SQLiteCpp/Exception.h>
-#include <SQLiteCpp/Statement.h>
 
 #include "error.h"
 #include "formats/registry.h"
@@ -21,8 +20,9 @@
 #include "ingest/page_writer.h"
 #include "ingest/run_log.h"
 #include "parsing/text_limits.h"
+#include "storage/sources.h"
 #include "storage/sqlite_errors.h"
-#include "storage/statement.h"
+#include "storage/transaction.h"
 #include "formats/cache_page/page.h"
 
 namespace cachedb {
@@ -30,69 +30,41 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The pages stored in the database, asked through the connection given.
+// The pages stored in the database, asked through a lookup of storage/.
+KnownPage known_page(const StoredSource& s) { return KnownPage{s.id, s.release_id, s.key_id}; }
+std::optional<KnownPage> known_page(const std::optional<StoredSource>& s) {
+  return s ? std::optional<KnownPage>(known_page(*s)) : std::nullopt;
+}
+
+// Through the connection given, for a caller that owns it.
 class StoredPages : public KnownPages {
  public:
-  explicit StoredPages(SQLite::Database& db)
-      : by_stamp_(db,
-                  "SELECT id, release_id, package_id FROM page WHERE path = ? AND file_size = ? AND file_mtime_ns = ? "
-                  "LIMIT 1"),
-        by_content_(db, "SELECT id, release_id, package_id FROM page WHERE content_hash = ? LIMIT 1") {}
-
+  explicit StoredPages(SQLite::Database& db) : lookup_(db, kPageKind) {}
   std::optional<KnownPage> by_stamp(const std::string& path, const FileStamp& stamp) override {
-    return first(by_stamp_.with(path, stamp.size, stamp.mtime_ns));
+    return known_page(lookup_.by_stamp(path, stamp.size, stamp.mtime_ns));
   }
   std::optional<KnownPage> by_content(const std::string& fingerprint) override {
-    return first(by_content_.with(fingerprint));
+    return known_page(lookup_.by_content(fingerprint));
   }
 
  private:
-  static std::optional<KnownPage> first(Statement& st) {
-    std::optional<KnownPage> out;
-    if (st.step()) out = KnownPage{st.int64(0), st.int64(1), st.int64(2)};
-    st.reset();
-    return out;
-  }
-
-  Statement by_stamp_, by_content_;
+  SourceLookup lookup_;
 };
 
-// StoredPages through a read-only connection of its own, so that the loader
-// thread can skip unchanged files without touching the writer's connection.
-// It sees the database as committed before this run.
+// Through a read-only connection of its own, so that the loader thread can
+// skip unchanged files without touching the writer's connection.
 class StoredPagesReader : public KnownPages {
  public:
-  explicit StoredPagesReader(const std::string& db_path)
-      : db_(db_path, SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX, 5000), pages_(prepared(db_)) {}
-
+  explicit StoredPagesReader(const std::string& db_path) : reader_(db_path, kPageKind) {}
   std::optional<KnownPage> by_stamp(const std::string& path, const FileStamp& stamp) override {
-    return pages_.by_stamp(path, stamp);
+    return known_page(reader_.lookup().by_stamp(path, stamp.size, stamp.mtime_ns));
   }
   std::optional<KnownPage> by_content(const std::string& fingerprint) override {
-    return pages_.by_content(fingerprint);
+    return known_page(reader_.lookup().by_content(fingerprint));
   }
 
  private:
-  static SQLite::Database& prepared(SQLite::Database& db) {
-    // The lookups by path move through page_by_path mostly in the walk's order
-    // and touch few pages at a time: a small page cache holds them, where
-    // SQLite's default (2 MiB a connection) would add up on a host with dozens
-    // of loading threads.
-    db.exec("PRAGMA cache_size = -512");
-    // One read transaction for all the lookups, not one each: each would take
-    // and drop the file's shared lock and a WAL read lock (mutexes shared by
-    // every loading thread), 4% of an unchanged 1M re-ingest's CPU. It sees
-    // what a lookup on its own would: the loaders live inside the writer's
-    // transaction (BEGIN IMMEDIATE), so nothing commits while they read, and
-    // it ends with them, before the writer commits. Only in WAL mode, which
-    // open_database() sets: with a rollback journal a reader's lasting shared
-    // lock would keep the writer from spilling its cache to the file.
-    if (db.execAndGet("PRAGMA journal_mode").getString() == "wal") db.exec("BEGIN");
-    return db;
-  }
-
-  SQLite::Database db_;
-  StoredPages pages_;
+  SourceLookupReader reader_;
 };
 
 // Each loading thread gets a connection of its own. An in-memory database has
@@ -101,7 +73,7 @@ class StoredPagesReader : public KnownPages {
 // no pages yet: a first ingest does not stat every file twice for nothing.
 KnownPagesFactory known_pages(SQLite::Database& db) {
   std::string path = db.getFilename();
-  if (path.empty() || !db.execAndGet("SELECT EXISTS (SELECT 1 FROM page)").getInt()) return nullptr;
+  if (path.empty() || !any_source(db)) return nullptr;
   return [path] { return std::make_unique<StoredPagesReader>(path); };
 }
 
@@ -225,17 +197,14 @@ class Run {
       return;
     }
     std::sort(in_tree_.begin(), in_tree_.end());
-    SQLite::Statement pages(db_, "SELECT id, path FROM page WHERE release_id = ?");
     for (auto release : seen_releases_) {
       std::vector<std::int64_t> gone;
-      pages.bind(1, release);
-      while (pages.executeStep()) {
-        const auto id = static_cast<std::uint64_t>(pages.getColumn(0).getInt64());
+      each_source_of_release(db_, kPageKind, release, [&](std::int64_t page_id, std::string_view path) {
+        const auto id = static_cast<std::uint64_t>(page_id);
         if ((id >= seen_pages_.size() || !seen_pages_[id]) &&
-            !std::binary_search(in_tree_.begin(), in_tree_.end(), path_key(pages.getColumn(1).getString())))
-          gone.push_back(pages.getColumn(0).getInt64());
-      }
-      pages.reset();
+            !std::binary_search(in_tree_.begin(), in_tree_.end(), path_key(path)))
+          gone.push_back(page_id);
+      });
       for (auto id : gone) {
         summary_.specs_removed += writer_.remove(id);
         ++summary_.pages_removed;
@@ -303,37 +272,18 @@ class Run {
   const std::string now_ = utc_timestamp();
 };
 
-// Undoes the run's transaction. SQLite may already have rolled it back itself
-// (disk full, I/O error); then there is nothing to do, and the error that
-// brought us here is the one to report.
-void rollback(SQLite::Database& db) noexcept {
-  if (sqlite3_get_autocommit(db.getHandle())) return;
-  try {
-    db.exec("ROLLBACK");
-  } catch (const std::exception& e) {
-    spdlog::error("{}: rollback failed: {}", db.getFilename(), e.what());
-  }
-}
-
 // Runs `body(run)` in the run's one write transaction: a fatal error rolls it
-// all back and is rethrown as an Error naming the database.
+// all back (the Transaction's destructor) and is rethrown as an Error naming
+// the database.
 template <typename Body>
 IngestSummary in_transaction(SQLite::Database& db, const IngestOptions& options, Body&& body) {
   // Foreign keys are declared for analysts and checked by the tests
   // (foreign_key_check), but not enforced while ingesting: the page writer is
   // the only writer, and enforcement would cost a lookup per reference per row.
-  db.exec("PRAGMA foreign_keys = OFF");
-  struct RestoreForeignKeys {
-    SQLite::Database& db;
-    ~RestoreForeignKeys() {
-      try {
-        db.exec("PRAGMA foreign_keys = ON");
-      } catch (...) {
-      }
-    }
-  } restore{db};
+  PragmaScope foreign_keys(db, "foreign_keys", "OFF");
+  std::optional<Transaction> tx;
   try {
-    db.exec("BEGIN IMMEDIATE");
+    tx.emplace(db, Begin::Immediate);
   } catch (const SQLite::Exception& e) {
     throw Error(fmt::format("{}: cannot start writing: {}", db.getFilename(),
                             describe_sqlite_error(e, db.getHandle())));
@@ -341,19 +291,17 @@ IngestSummary in_transaction(SQLite::Database& db, const IngestOptions& options,
   try {
     Run run(db, options);
     body(run);
-    db.exec("COMMIT");
+    tx->commit();
     return std::move(run.summary());
   } catch (const SQLite::Exception& e) {
     const std::string why = describe_sqlite_error(e, db.getHandle());
-    rollback(db);
+    if (const auto* failed = dynamic_cast<const SqlError*>(&e)) spdlog::debug("failed statement: {}", failed->sql());
+    tx.reset();
     throw Error(fmt::format("{}: ingest failed, nothing was changed: {}", db.getFilename(), why));
   } catch (const OutOfResources& e) {
     // The walk stopped part way: committing what it saw would pass the rest over.
-    rollback(db);
+    tx.reset();
     throw Error(fmt::format("{}: ingest failed, nothing was changed: {}", db.getFilename(), e.what()));
-  } catch (...) {
-    rollback(db);
-    throw;
   }
 }
 

@@ -7,15 +7,16 @@
 #include <unordered_set>
 
 #include <fmt/format.h>
-#include <SQLiteCpp/Statement.h>
 #include <xxhash.h>
 
 #include "ingest/spec_claims.h"
 #include "parsing/compiler.h"
 #include "parsing/variant.h"
 #include "error.h"
+#include "storage/bulk_load.h"
 #include "storage/interner.h"
-#include "storage/statement.h"
+#include "storage/sources.h"
+#include "storage/writer_statements.h"
 
 namespace cachedb {
 namespace {
@@ -65,6 +66,8 @@ void remember(Map& cache, K&& key, V value) {
 
 struct PageWriter::Impl {
   SQLite::Database& db;
+  WriterStatements sql{db};
+  DeferredIndexes deferred{db};
   // Packages are not cached: a page looks its package up once, and pages come
   // release after release, so a cache would need every package (41k at 1M
   // spec rows, ~2 MB) to be of any use; the lookup costs ~1% of the writer.
@@ -78,98 +81,31 @@ struct PageWriter::Impl {
   // repeat a list seen just before, and one lookup then replaces one per item.
   FingerprintMap<std::int64_t> stack_sets_by_text, variant_sets_by_text;
 
-  Statement page_by_key{db, "SELECT id, content_hash FROM page WHERE release_id = ? AND package_id = ?"};
-  Statement page_insert{db,
-      "INSERT INTO page(release_id, package_id, path, content_hash, file_size, file_mtime_ns, ingested_at) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (release_id, package_id) DO NOTHING"};
-  Statement page_update{db,
-      "UPDATE page SET path = ?, content_hash = ?, file_size = ?, file_mtime_ns = ?, ingested_at = ? WHERE id = ?"};
-  Statement page_restamp{db,
-      "UPDATE page SET path = ?, file_size = ?, file_mtime_ns = ? WHERE release_id = ? AND package_id = ?"};
-  Statement page_delete{db, "DELETE FROM page WHERE id = ?"};
-  Statement page_specs{db, "SELECT spec_id FROM release_spec WHERE page_id = ?"};
-  Statement page_unlink{db, "DELETE FROM release_spec WHERE page_id = ?"};
-  Statement spec_by_hash{db,
-      "SELECT id, package_id, compiler_id, os_id, platform_id, target_id, version, variant_set_id, "
-      "all_stack_set_id, contested FROM spec WHERE hash = ?"};
-  // Inserts nothing when the hash is stored: sqlite3_changes() tells.
-  Statement spec_insert{db,
-      "INSERT INTO spec(hash, package_id, version, compiler_id, os_id, platform_id, target_id, "
-      "variant_set_id, all_stack_set_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING"};
-  Statement specs_of_package{db,
-      "SELECT id, package_id, compiler_id, os_id, platform_id, target_id, version, variant_set_id, "
-      "all_stack_set_id, contested, hash FROM spec WHERE package_id = ? LIMIT ?"};
-  Statement spec_set_all_stacks{db, "UPDATE spec SET all_stack_set_id = ? WHERE id = ?"};
-  Statement spec_stack_sets{db, "SELECT DISTINCT stack_set_id FROM release_spec WHERE spec_id = ?"};
-  Statement stack_set_members{db, "SELECT stack_id FROM stack_set_member WHERE stack_set_id = ?"};
-  Statement spec_forget_versions{db, "DELETE FROM spec_version WHERE spec_id = ?"};
-  Statement spec_is_listed{db, "SELECT 1 FROM release_spec WHERE spec_id = ? LIMIT 1"};
-  Statement spec_delete{db, "DELETE FROM spec WHERE id = ?"};
-  Statement spec_version_insert{db, "INSERT OR IGNORE INTO spec_version(spec_id, version) VALUES (?, ?)"};
   // The page's release_spec rows are inserted together once its specs are
   // stored, up to kRowsPerInsert rows per INSERT: one statement's start, cursor
   // and end for many rows. Statements for each count are prepared when first needed.
-  static constexpr std::size_t kRowsPerInsert = 16;
   struct PageRow {
     std::int64_t spec, stack_set, package, compiler, os, platform, target;
     std::optional<std::int64_t> size;
     std::string_view tarball;  // empty when the page gives none; in the page's text
   };
   std::vector<PageRow> page_rows;
-  std::array<std::unique_ptr<Statement>, kRowsPerInsert + 1> release_spec_inserts;
-
-  Statement& release_spec_insert(std::size_t rows) {
-    auto& st = release_spec_inserts[rows];
-    if (!st) {
-      std::string sql =
-          "INSERT INTO release_spec(release_id, spec_id, page_id, stack_set_id, package_id, compiler_id, os_id, "
-          "platform_id, target_id, size, tarball) VALUES ";
-      for (std::size_t i = 0; i < rows; ++i)
-        sql += i ? ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" : "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-      st = std::make_unique<Statement>(db, sql);
-    }
-    return *st;
-  }
-
   void insert_page_rows(std::int64_t release_id, std::int64_t page_id) {
-    for (std::size_t at = 0; at < page_rows.size(); at += kRowsPerInsert) {
-      const std::size_t n = std::min(kRowsPerInsert, page_rows.size() - at);
-      Statement& st = release_spec_insert(n);
-      int p = 0;
+    constexpr std::size_t per_insert = WriterStatements::kRowsPerInsert;
+    for (std::size_t at = 0; at < page_rows.size(); at += per_insert) {
+      const std::size_t n = std::min(per_insert, page_rows.size() - at);
+      auto insert = sql.release_spec_insert(n).use();
       for (std::size_t i = at; i < at + n; ++i) {
         const PageRow& r = page_rows[i];
-        st.bind(++p, release_id);
-        st.bind(++p, r.spec);
-        st.bind(++p, page_id);
-        st.bind(++p, r.stack_set);
-        st.bind(++p, r.package);
-        st.bind(++p, r.compiler);
-        st.bind(++p, r.os);
-        st.bind(++p, r.platform);
-        st.bind(++p, r.target);
-        if (r.size) st.bind(++p, *r.size);
-        else st.bind_null(++p);
-        if (r.tarball.empty()) st.bind_null(++p);
-        else st.bind(++p, r.tarball);
+        insert(release_id)(r.spec)(page_id)(r.stack_set)(r.package)(r.compiler)(r.os)(r.platform)(r.target)(r.size);
+        if (r.tarball.empty()) insert(nullptr);
+        else insert(r.tarball);
       }
-      st.exec();
+      insert.exec();
     }
   }
   // What pages that disagree about a hash say of it (see spec_claims.h).
-  SpecClaims claims{db};
-  Statement compiler_select{db, "SELECT id FROM compiler WHERE label = ?"};
-  Statement compiler_insert{db, "INSERT INTO compiler(label, name, version) VALUES (?, ?, ?)"};
-  Statement variant_select{db, "SELECT id FROM variant WHERE text = ?"};
-  Statement variant_insert{db, "INSERT INTO variant(text, name, propagate, exact) VALUES (?, ?, ?, ?)"};
-  Statement variant_value_insert{db, "INSERT INTO variant_value(variant_id, position, value) VALUES (?, ?, ?)"};
-  Statement variant_set_select{db, "SELECT id FROM variant_set WHERE key = ?"};
-  Statement variant_set_insert{db, "INSERT INTO variant_set(key) VALUES (?)"};
-  Statement variant_set_member_insert{db,
-      "INSERT OR IGNORE INTO variant_set_member(variant_set_id, variant_id) VALUES (?, ?)"};
-  Statement stack_set_select{db, "SELECT id FROM stack_set WHERE key = ?"};
-  Statement stack_set_insert{db, "INSERT INTO stack_set(key) VALUES (?)"};
-  Statement stack_set_member_insert{db,
-      "INSERT OR IGNORE INTO stack_set_member(stack_set_id, stack_id) VALUES (?, ?)"};
+  SpecClaims claims{sql};
 
   // Scratch space reused for every set key, so interning allocates nothing.
   std::string key_buffer, text_buffer, version_buffer;
@@ -177,75 +113,10 @@ struct PageWriter::Impl {
 
   explicit Impl(SQLite::Database& d) : db(d) {}
 
-  // The page cache, in KiB, while finish_bulk_load() builds indexes; also the
-  // size of the runs SQLite sorts in memory, so it bounds the build's memory
-  // (two runs at a time, one being written by the helper thread). At 2 MiB
-  // the build was the peak of a bulk load (1M spec rows: 27 MB, 100k: 24.5);
-  // at 1 MiB the loading is (25.5 and 22 MB), for ~1% more time.
-  static constexpr int kIndexBuildCacheKiB = 1024;
-
-  // The indexes begin_bulk_load() dropped, by name, with the SQL that builds them.
-  std::vector<std::pair<std::string, std::string>> dropped_indexes;
-
-  bool begin_bulk_load() {
-    if (!dropped_indexes.empty()) return true;
-    if (db.execAndGet("SELECT EXISTS (SELECT 1 FROM page) OR EXISTS (SELECT 1 FROM spec) "
-                      "OR EXISTS (SELECT 1 FROM release_spec)")
-            .getInt())
-      return false;
-    // Every index declared with CREATE INDEX on a table the page writer fills,
-    // but spec_by_package; UNIQUE constraints (sqlite_autoindex_*) stay too:
-    // the writer looks those up.
-    SQLite::Statement st(db,
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN "
-        "('page', 'spec', 'spec_version', 'release_spec', 'stack_set_member', 'variant_set_member') "
-        "AND name <> 'spec_by_package' ORDER BY name");
-    while (st.executeStep()) dropped_indexes.emplace_back(st.getColumn(0).getString(), st.getColumn(1).getString());
-    st.reset();
-    for (const auto& [name, sql] : dropped_indexes) db.exec(fmt::format("DROP INDEX \"{}\"", name));
-    return !dropped_indexes.empty();
-  }
-
-  void finish_bulk_load() {
-    if (dropped_indexes.empty()) return;
-    // CREATE INDEX sorts the table's keys. With temp_store = MEMORY SQLite sorts
-    // them all in memory (as much as the index is big: ~90 MB at 1M spec rows);
-    // with temporary files it sorts runs of cache_size bytes and merges them,
-    // one run on a helper thread while the next is read. So, for the build: a
-    // temporary file, a small cache (the index pages are written once, in
-    // order) and one helper thread; the connection's settings come back after.
-    const auto setting = [&](const char* name) { return db.execAndGet(fmt::format("PRAGMA {}", name)).getInt64(); };
-    const std::int64_t temp_store = setting("temp_store"), cache_size = setting("cache_size"),
-                       threads = setting("threads");
-    struct Restore {
-      SQLite::Database& db;
-      std::int64_t temp_store, cache_size, threads;
-      ~Restore() {
-        try {
-          db.exec(fmt::format("PRAGMA cache_size = {}; PRAGMA threads = {}", cache_size, threads));
-          if (db.execAndGet("PRAGMA temp_store").getInt64() != temp_store)
-            db.exec(fmt::format("PRAGMA temp_store = {}", temp_store));
-        } catch (...) {
-        }
-      }
-    } restore{db, temp_store, cache_size, threads};
-    db.exec(fmt::format("PRAGMA cache_size = -{}; PRAGMA threads = 1", kIndexBuildCacheKiB));
-    try {
-      db.exec("PRAGMA temp_store = FILE");
-    } catch (const SQLite::Exception&) {
-      // Refused while the connection has temporary tables or triggers (only a
-      // program using the library can have them): the sort stays in memory.
-    }
-    for (const auto& [name, sql] : dropped_indexes) db.exec(sql);
-    dropped_indexes.clear();
-  }
-
   // Called before any statement that finds release_spec rows by spec: during a
   // bulk load that index is missing, and a scan per statement would cost more
   // than building every index now.
-  void need_indexes() {
-    if (!dropped_indexes.empty()) finish_bulk_load();
-  }
+  void need_indexes() { deferred.build(); }
 
   // Looks `key` up in `cache` (unless null), then with `select`, else calls `create`.
   template <typename Create>
@@ -253,16 +124,13 @@ struct PageWriter::Impl {
                       Create&& create) {
     if (cache)
       if (auto it = cache->find(key); it != cache->end()) return it->second;
-    std::int64_t id;
-    select.bind(1, key);
-    if (select.step()) {
-      id = select.int64(0);
-      select.reset();
-    } else {
-      select.reset();
+    std::optional<std::int64_t> found;
+    if (auto row = select(key); row.next()) found = row.int64(0);
+    if (!found) {
       create();
-      id = db.getLastInsertRowid();
+      found = db.getLastInsertRowid();
     }
+    const std::int64_t id = *found;
     if (cache) remember(*cache, std::string(key), id);
     return id;
   }
@@ -277,17 +145,17 @@ struct PageWriter::Impl {
   std::int64_t compiler_id_of(std::string_view text) {
     Compiler c = parse_compiler(text);
     const std::string label = c.label();
-    return intern(&compilers, compiler_select, label,
-                  [&] { compiler_insert.with(label, c.name, c.version).exec(); });
+    return intern(&compilers, sql.compiler_select, label,
+                  [&] { sql.compiler_insert(label, c.name, c.version).exec(); });
   }
 
   std::int64_t variant_id(std::string_view text) {
-    return intern(&variants, variant_select, text, [&] {
+    return intern(&variants, sql.variant_select, text, [&] {
       Variant v = parse_variant(text);
-      variant_insert.with(text, v.name, v.propagate ? 1 : 0, v.exact ? 1 : 0).exec();
+      sql.variant_insert(text, v.name, v.propagate ? 1 : 0, v.exact ? 1 : 0).exec();
       const std::int64_t id = db.getLastInsertRowid();
       for (std::size_t i = 0; i < v.values.size(); ++i)
-        variant_value_insert.with(id, static_cast<std::int64_t>(i), v.values[i]).exec();
+        sql.variant_value_insert(id, static_cast<std::int64_t>(i), v.values[i]).exec();
     });
   }
 
@@ -296,9 +164,7 @@ struct PageWriter::Impl {
   const std::vector<std::int64_t>& stacks_of(std::int64_t set) {
     auto [it, inserted] = stack_set_cache.try_emplace(set);
     if (inserted) {
-      stack_set_members.bind(1, set);
-      while (stack_set_members.step()) it->second.push_back(stack_set_members.int64(0));
-      stack_set_members.reset();
+      for (auto row = sql.stack_set_members(set); row.next();) it->second.push_back(row.int64(0));
       std::sort(it->second.begin(), it->second.end());
     }
     return it->second;
@@ -311,19 +177,17 @@ struct PageWriter::Impl {
     if (std::includes(sa.begin(), sa.end(), sb.begin(), sb.end())) return a;
     id_buffer.assign(sa.begin(), sa.end());
     id_buffer.insert(id_buffer.end(), sb.begin(), sb.end());
-    return id_set(id_buffer, &stack_sets, stack_set_select, stack_set_insert, stack_set_member_insert);
+    return id_set(id_buffer, &stack_sets, sql.stack_set_select, sql.stack_set_insert, sql.stack_set_member_insert);
   }
 
   // Recomputes a spec's stacks over all releases from release_spec, after it
   // left a release or changed stacks there (the union can then shrink).
   void refresh_all_stacks(std::int64_t spec_id) {
     std::int64_t all = 0;
-    spec_stack_sets.bind(1, spec_id);
     std::vector<std::int64_t> sets;
-    while (spec_stack_sets.step()) sets.push_back(spec_stack_sets.int64(0));
-    spec_stack_sets.reset();
+    for (auto row = sql.spec_stack_sets(spec_id); row.next();) sets.push_back(row.int64(0));
     for (auto set : sets) all = all ? stack_set_union(all, set) : set;
-    if (all) spec_set_all_stacks.with(all, spec_id).exec();
+    if (all) sql.spec_set_all_stacks(all, spec_id).exec();
   }
 
   // Interns a set of ids (sorted, deduplicated) through a *_set table.
@@ -334,9 +198,9 @@ struct PageWriter::Impl {
     key_buffer.clear();
     for (auto id : ids) fmt::format_to(std::back_inserter(key_buffer), "{},", id);
     return intern(cache, select, key_buffer, [&] {
-      insert.with(key_buffer).exec();
+      insert(key_buffer).exec();
       const std::int64_t set = db.getLastInsertRowid();
-      for (auto id : ids) insert_member.with(set, id).exec();
+      for (auto id : ids) insert_member(set, id).exec();
     });
   }
 
@@ -368,17 +232,17 @@ struct PageWriter::Impl {
   std::int64_t stack_set_id_of(std::span<const std::string_view> names) {
     id_buffer.clear();
     for (auto n : names) id_buffer.push_back(stacks.id(n));
-    return id_set(id_buffer, &stack_sets, stack_set_select, stack_set_insert, stack_set_member_insert);
+    return id_set(id_buffer, &stack_sets, sql.stack_set_select, sql.stack_set_insert, sql.stack_set_member_insert);
   }
 
   std::int64_t variant_set_id_of(std::span<const std::string_view> texts) {
     id_buffer.clear();
     for (auto t : texts) id_buffer.push_back(variant_id(t));
-    return id_set(id_buffer, nullptr, variant_set_select, variant_set_insert, variant_set_member_insert);
+    return id_set(id_buffer, nullptr, sql.variant_set_select, sql.variant_set_insert, sql.variant_set_member_insert);
   }
 
   void write_versions(std::int64_t spec_id, const SpecRecord& r) {
-    for (auto v : r.versions) spec_version_insert.with(spec_id, v).exec();
+    sql.write_versions(spec_id, r.versions);
   }
 
   // The spec's id and dimensions, as the fact table copies them.
@@ -406,20 +270,17 @@ struct PageWriter::Impl {
     StoredSpec fetched;
     const StoredSpec* stored = package_spec(r.hash);
     if (!stored) {
-      spec_insert.with(r.hash, package_id, version, compiler, os, platform, target, variant_set, stack_set).exec();
-      if (sqlite3_changes(db.getHandle()) > 0) {
+      auto insert = sql.spec_insert(r.hash, package_id, version, compiler, os, platform, target, variant_set, stack_set);
+      insert.exec();
+      if (insert.changes() > 0) {
         const std::int64_t id = db.getLastInsertRowid();
         write_versions(id, r);
         return SpecIds{id, package_id, compiler, os, platform, target};
       }
-      spec_by_hash.bind(1, r.hash);
-      if (!spec_by_hash.step()) {
-        spec_by_hash.reset();
-        throw Error(fmt::format("spec {} is neither new nor stored", r.hash));
-      }
+      auto row = sql.spec_by_hash(r.hash);
+      if (!row.next()) throw Error(fmt::format("spec {} is neither new nor stored", r.hash));
       stored_version_buffer.clear();
-      fetched = stored_spec(spec_by_hash, 9, stored_version_buffer);
-      spec_by_hash.reset();
+      fetched = stored_spec(row, 9, stored_version_buffer);
       stored = &fetched;
     }
     const std::int64_t id = stored->id;
@@ -434,7 +295,7 @@ struct PageWriter::Impl {
       // Every page listing it agrees, and each is its package's page in its
       // release: this one, of the same package, is alone in its release.
       if (const std::int64_t wider = stack_set_union(stored->all_stacks, stack_set); wider != stored->all_stacks)
-        spec_set_all_stacks.with(wider, id).exec();
+        sql.spec_set_all_stacks(wider, id).exec();
       return SpecIds{id, stored->package, stored->compiler, stored->os, stored->platform, stored->target};
     }
     // The disagreement is reported, not hidden; which word counts is the rule's.
@@ -472,7 +333,7 @@ struct PageWriter::Impl {
   // Reads columns (id, package_id, compiler_id, os_id, platform_id, target_id,
   // version, variant_set_id, all_stack_set_id) and `contested` from its column;
   // the version is appended to `text`.
-  static StoredSpec stored_spec(const Statement& st, int contested, std::string& text) {
+  static StoredSpec stored_spec(const Statement::Use& st, int contested, std::string& text) {
     StoredSpec s{st.int64(0), st.int64(1), st.int64(2), st.int64(3), st.int64(4), st.int64(5), st.int64(7),
                  st.int64(8), st.int64(contested) != 0, {}};
     const std::string_view v = st.text(6);
@@ -501,25 +362,22 @@ struct PageWriter::Impl {
     package_text.clear();
     if (!package_id) return;
     const std::size_t most = 2 * page_specs + 1024;
-    specs_of_package.bind(1, package_id);
-    specs_of_package.bind(2, static_cast<std::int64_t>(most + 1));
-    while (specs_of_package.step()) {
+    auto row = sql.specs_of_package(package_id, static_cast<std::int64_t>(most + 1));
+    while (row.next()) {
       if (package_specs.size() == most) {
-        specs_of_package.reset();
         package_specs.clear();
         package_text.clear();
         return;
       }
       PackageSpec p;
-      const std::string_view hash = specs_of_package.text(10);
+      const std::string_view hash = row.text(10);
       p.hash_at = package_text.size();
       p.hash_len = hash.size();
       package_text.append(hash);
       p.version_at = package_text.size();
-      p.spec = stored_spec(specs_of_package, 9, package_text);
+      p.spec = stored_spec(row, 9, package_text);
       package_specs.push_back(p);
     }
-    specs_of_package.reset();
     // Views into package_text, now that it no longer grows.
     for (auto& p : package_specs) p.spec.version = std::string_view(package_text).substr(p.version_at, p.spec.version.size());
     // Most packages have a handful of specs, searched faster in a row than sorted.
@@ -546,9 +404,7 @@ struct PageWriter::Impl {
 
   std::vector<std::int64_t> specs_of_page(std::int64_t page_id) {
     std::vector<std::int64_t> ids;
-    page_specs.bind(1, page_id);
-    while (page_specs.step()) ids.push_back(page_specs.int64(0));
-    page_specs.reset();
+    for (auto row = sql.specs_of_source(page_id); row.next();) ids.push_back(row.int64(0));
     return ids;
   }
 
@@ -558,11 +414,8 @@ struct PageWriter::Impl {
   void delete_orphans(const std::vector<std::int64_t>& ids, const std::vector<std::int64_t>& settled) {
     for (auto id : ids) {
       if (std::binary_search(settled.begin(), settled.end(), id)) continue;
-      const bool listed = spec_is_listed.with(id).step();
-      spec_is_listed.reset();
-      if (listed) continue;
-      spec_forget_versions.with(id).exec();
-      spec_delete.with(id).exec();
+      if (sql.spec_is_listed(id).next()) continue;
+      sql.delete_spec(id);
     }
   }
 
@@ -584,20 +437,21 @@ struct PageWriter::Impl {
     // is looked up.
     std::unordered_set<std::int64_t> before;
     std::int64_t page_id = 0;
-    page_insert.with(result.release_id, result.package_id, path, content_hash, stamp.size, stamp.mtime_ns, now).exec();
-    if (sqlite3_changes(db.getHandle()) > 0) {
+    auto insert = sql.source_insert(kPageKind, result.release_id, result.package_id, path, content_hash, stamp.size,
+                                    stamp.mtime_ns, now);
+    insert.exec();
+    if (insert.changes() > 0) {
       result.status = PageStatus::Added;
       page_id = result.page_id = db.getLastInsertRowid();
     } else {
-      page_by_key.bind(1, result.release_id);
-      page_by_key.bind(2, result.package_id);
-      if (!page_by_key.step()) {
-        page_by_key.reset();
-        throw Error(fmt::format("page {}/{} is neither new nor stored", page.release, page.package));
+      bool same = false;
+      {
+        auto stored = sql.source_by_key(kPageKind, result.release_id, result.package_id);
+        if (!stored.next())
+          throw Error(fmt::format("page {}/{} is neither new nor stored", page.release, page.package));
+        page_id = result.page_id = stored.int64(0);
+        same = stored.text(1) == content_hash;
       }
-      page_id = result.page_id = page_by_key.int64(0);
-      const bool same = page_by_key.text(1) == content_hash;
-      page_by_key.reset();
       if (static_cast<std::uint64_t>(page_id) < met.size() && met[static_cast<std::uint64_t>(page_id)]) {
         result.status = PageStatus::Duplicate;
         return result;
@@ -607,12 +461,12 @@ struct PageWriter::Impl {
       need_indexes();
       auto old = specs_of_page(page_id);
       before.insert(old.begin(), old.end());
-      page_unlink.with(page_id).exec();
+      sql.source_unlink(page_id).exec();
       for (auto id : claims.retract(page_id)) {
         before.insert(id);
         to_settle.push_back(id);
       }
-      page_update.with(path, content_hash, stamp.size, stamp.mtime_ns, now, page_id).exec();
+      sql.source_update(path, content_hash, stamp.size, stamp.mtime_ns, now, page_id).exec();
     }
 
     load_package_specs(new_package ? 0 : result.package_id, page.specs.size());
@@ -662,33 +516,29 @@ PageWriteResult PageWriter::write(const Page& page, const PageKey& key, std::str
 }
 
 PageWriter::StoredPage PageWriter::stored_page(std::int64_t page_id) {
-  SQLite::Statement st(impl_->db,
-                       "SELECT r.name, p.name, pg.path FROM page pg JOIN release r ON r.id = pg.release_id "
-                       "JOIN package p ON p.id = pg.package_id WHERE pg.id = ?");
-  st.bind(1, page_id);
-  if (!st.executeStep()) throw Error(fmt::format("page {} is not stored", page_id));
-  return {st.getColumn(0).getString(), st.getColumn(1).getString(), st.getColumn(2).getString()};
+  PageNames names = page_names(impl_->db, page_id);
+  return {std::move(names.release), std::move(names.package), std::move(names.path)};
 }
 
 void PageWriter::restamp(const KnownPage& page, std::string_view path, const FileStamp& stamp) {
-  impl_->page_restamp.with(path, stamp.size, stamp.mtime_ns, page.release_id, page.package_id).exec();
+  impl_->sql.source_restamp(path, stamp.size, stamp.mtime_ns, page.page_id).exec();
 }
 
 std::int64_t PageWriter::remove(std::int64_t page_id) {
   impl_->need_indexes();
   auto old = impl_->specs_of_page(page_id);
-  impl_->page_unlink.with(page_id).exec();
+  impl_->sql.source_unlink(page_id).exec();
   for (auto id : impl_->claims.retract(page_id)) {
     if (std::find(old.begin(), old.end(), id) == old.end()) old.push_back(id);
     impl_->to_settle.push_back(id);
   }
-  impl_->page_delete.with(page_id).exec();
+  impl_->sql.source_delete(page_id).exec();
   impl_->forget(old);
   return static_cast<std::int64_t>(old.size());
 }
 
-bool PageWriter::begin_bulk_load() { return impl_->begin_bulk_load(); }
+bool PageWriter::begin_bulk_load() { return impl_->deferred.drop_if_empty(); }
 
-void PageWriter::finish_bulk_load() { impl_->finish_bulk_load(); }
+void PageWriter::finish_bulk_load() { impl_->deferred.build(); }
 
 }  // namespace cachedb

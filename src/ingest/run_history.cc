@@ -3,40 +3,30 @@
 #include <algorithm>
 #include <set>
 
-#include <SQLiteCpp/Statement.h>
-
 #include "ingest/run_log.h"
+#include "storage/embedded_sql.h"
+#include "storage/statement.h"
 
 namespace cachedb {
-namespace {
-
-std::string text(const SQLite::Column& c) { return c.isNull() ? std::string() : c.getString(); }
-
-}  // namespace
 
 std::vector<RunRecord> recent_runs(SQLite::Database& db, int limit, std::optional<std::int64_t> only) {
-  SQLite::Statement st(db,
-      "SELECT id, started_at, finished_at, status, inputs, message, pages_added, pages_updated, pages_unchanged, "
-      "pages_removed, pages_rejected, pages_skipped, pages_legacy, specs_added, specs_removed, findings, prune, "
-      "force, prune_refused FROM ingest_runs WHERE ?1 IS NULL OR id = ?1 ORDER BY id DESC LIMIT ?2");
-  if (only) st.bind(1, *only);
-  st.bind(2, limit);
+  Statement st(db, required_sql("storage/recent_runs.sql"));
   std::vector<RunRecord> out;
-  while (st.executeStep()) {
+  for (auto row = st(only, limit); row.next();) {
     RunRecord r;
     int i = 0;
-    r.id = st.getColumn(i++).getInt64();
-    r.started_at = text(st.getColumn(i++));
-    r.finished_at = text(st.getColumn(i++));
-    r.status = text(st.getColumn(i++));
-    r.inputs = text(st.getColumn(i++));
-    r.message = text(st.getColumn(i++));
+    r.id = row.int64(i++);
+    r.started_at = row.text(i++);
+    r.finished_at = row.text(i++);
+    r.status = row.text(i++);
+    r.inputs = row.text(i++);
+    r.message = row.text(i++);
     for (auto* n : {&r.pages_added, &r.pages_updated, &r.pages_unchanged, &r.pages_removed, &r.pages_rejected,
                     &r.pages_skipped, &r.pages_legacy, &r.specs_added, &r.specs_removed, &r.findings})
-      *n = st.getColumn(i++).getInt64();
-    r.prune = st.getColumn(i++).getInt() != 0;
-    r.force = st.getColumn(i++).getInt() != 0;
-    r.prune_refused = st.getColumn(i++).getInt() != 0;
+      *n = row.int64(i++);
+    r.prune = row.int64(i++) != 0;
+    r.force = row.int64(i++) != 0;
+    r.prune_refused = row.int64(i++) != 0;
     out.push_back(std::move(r));
   }
   return out;
@@ -77,24 +67,18 @@ std::vector<RunRecord> recent_runs(SQLite::Database& db, int limit, std::optiona
 }
 
 std::vector<RunNote> run_notes(SQLite::Database& db, std::int64_t run_id, int limit) {
-  SQLite::Statement st(db,
-      "SELECT 'error', path, line, '', '', '', '', message FROM ingest_errors WHERE run_id = ?1 "
-      "UNION ALL "
-      "SELECT 'finding', path, NULL, release, package, kind, hash, message FROM ingest_findings WHERE run_id = ?1 "
-      "LIMIT ?2");
-  st.bind(1, run_id);
-  st.bind(2, limit);
+  Statement st(db, required_sql("storage/run_notes.sql"));
   std::vector<RunNote> out;
-  while (st.executeStep()) {
+  for (auto row = st(run_id, limit); row.next();) {
     RunNote n;
-    n.type = text(st.getColumn(0));
-    n.path = text(st.getColumn(1));
-    n.line = st.getColumn(2).isNull() ? 0 : st.getColumn(2).getInt64();
-    n.release = text(st.getColumn(3));
-    n.package = text(st.getColumn(4));
-    n.kind = text(st.getColumn(5));
-    n.hash = text(st.getColumn(6));
-    n.message = text(st.getColumn(7));
+    n.type = row.text(0);
+    n.path = row.text(1);
+    n.line = row.int64(2);  // 0 for NULL
+    n.release = row.text(3);
+    n.package = row.text(4);
+    n.kind = row.text(5);
+    n.hash = row.text(6);
+    n.message = row.text(7);
     out.push_back(std::move(n));
   }
   return out;

@@ -20,9 +20,7 @@
 #include <string>
 #include <vector>
 
-#include <SQLiteCpp/Database.h>
-
-#include "storage/statement.h"
+#include "storage/writer_statements.h"
 
 namespace cachedb {
 
@@ -45,7 +43,7 @@ struct Claim {
 // exist (a bulk load defers them) before calling contest() or settle().
 class SpecClaims {
  public:
-  explicit SpecClaims(SQLite::Database& db);
+  explicit SpecClaims(WriterStatements& sql) : sql_(sql) {}
 
   // Copies the word of every page that lists an uncontested spec (its
   // release_spec rows, with the spec's description) into spec_claim, and
@@ -65,9 +63,7 @@ class SpecClaims {
   bool settle(std::int64_t spec_id);
 
  private:
-  SQLite::Database& db_;
-  Statement contest_copy_, contest_mark_, insert_, by_page_, delete_by_page_, of_spec_, update_spec_,
-      forget_versions_, insert_version_, delete_rows_, insert_row_, delete_claims_, delete_spec_;
+  WriterStatements& sql_;
 };
 
 }  // namespace cachedb

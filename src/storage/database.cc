@@ -17,9 +17,9 @@
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 #include <SQLiteCpp/Exception.h>
-#include <SQLiteCpp/Statement.h>
 
 #include "storage/migrations.h"
+#include "storage/statement.h"
 #include "storage/sqlite_errors.h"
 
 namespace cachedb {
@@ -109,9 +109,8 @@ void refuse_other_programs(SQLite::Database& db, const fs::path& path) {
   if (application_id == kApplicationId) return;
   const int version = schema_version(db);
   std::vector<std::string> names;
-  SQLite::Statement st(db,
-      "SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name");
-  while (st.executeStep()) names.push_back(st.getColumn(0).getString());
+  Statement st(db, "SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name");
+  for (auto row = st.use(); row.next();) names.emplace_back(row.text(0));
   if (application_id == 0 && version == 0 && names.empty()) return;
   auto has = [&](std::string_view name) { return std::find(names.begin(), names.end(), name) != names.end(); };
   if (application_id == 0 && version >= 1 && has("release") && has("package") && has("spec") && has("page") &&
@@ -232,10 +231,10 @@ SQLite::Database open_database(const fs::path& path, OpenMode mode) {
 
 void empty_wal(SQLite::Database& db) noexcept {
   try {
-    SQLite::Statement st(db, "PRAGMA main.wal_checkpoint(TRUNCATE)");
-    if (st.executeStep() && st.getColumn(0).getInt() != 0)
+    Statement st(db, "PRAGMA main.wal_checkpoint(TRUNCATE)");
+    if (auto row = st.use(); row.next() && row.int64(0) != 0)
       spdlog::info("{}: readers kept the write-ahead log ({} pages) from being emptied; the next ingest empties it",
-                   db.getFilename(), st.getColumn(1).getInt());
+                   db.getFilename(), row.int64(1));
   } catch (const std::exception& e) {
     spdlog::warn("{}: could not empty the write-ahead log: {}", db.getFilename(), e.what());
   }
@@ -275,9 +274,8 @@ void export_database(const fs::path& source, const fs::path& target, bool replac
     // One statement, one read transaction: the copy is a committed state of
     // the database, whatever an ingest does meanwhile. The copy has a rollback
     // journal and no free pages.
-    SQLite::Statement vacuum(db, "VACUUM INTO ?");
-    vacuum.bind(1, partial.string());
-    vacuum.exec();
+    Statement vacuum(db, "VACUUM INTO ?");
+    vacuum(partial.string()).exec();
   } catch (const SQLite::Exception& e) {
     throw failed("cannot write the copy", e, db.getHandle());
   }

@@ -21,4 +21,8 @@ inline std::optional<std::string_view> find_embedded_sql(std::string_view name) 
   return std::nullopt;
 }
 
+// The text of an embedded file the code names itself (a missing one is a
+// fault of the build, not of the input).
+std::string_view required_sql(std::string_view name);
+
 }  // namespace cachedb

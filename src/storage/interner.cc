@@ -20,15 +20,13 @@ std::int64_t Interner::id(std::string_view name, bool* inserted) {
   const Fingerprint key = fingerprint(name);
   if (auto it = cache_.find(key); it != cache_.end()) return it->second;
   std::int64_t id;
-  select_.bind(1, name);
-  if (select_.step()) {
-    id = select_.int64(0);
+  if (auto row = select_(name); row.next()) {
+    id = row.int64(0);
   } else {
-    insert_.with(name).exec();
+    insert_(name).exec();
     id = db_.getLastInsertRowid();
     if (inserted) *inserted = true;
   }
-  select_.reset();
   // A cache of what the table can always answer: emptied when full, so that
   // memory does not grow with the number of distinct values.
   if (!cached_) return id;

@@ -8,6 +8,8 @@
 
 #include "error.h"
 #include "storage/embedded_sql.h"
+#include "storage/statement.h"
+#include "storage/transaction.h"
 
 namespace cachedb {
 namespace {
@@ -47,24 +49,23 @@ void migrate(SQLite::Database& db) {
     throw Error(fmt::format(
         "{}: schema version {} is newer than this cachedb understands ({}); use a newer cachedb",
         db.getFilename(), current, latest));
+  if (current >= latest) return;
+  // Off while migrating, as SQLite's own recipe for changing a table's shape
+  // says: a migration that rebuilds a table drops the old one once its rows
+  // are copied, and with enforcement on, the drop would first delete (ON
+  // DELETE CASCADE) or refuse over every row that refers to it. (It cannot
+  // change inside a transaction, so it is set around them.)
+  PragmaScope foreign_keys(db, "foreign_keys", "OFF");
   for (const auto& m : all) {
     if (m.version <= current) continue;
     spdlog::info("upgrading database schema to version {} ({})", m.version, m.name);
     // BEGIN IMMEDIATE: two processes upgrading at once must not interleave.
-    db.exec("BEGIN IMMEDIATE");
-    try {
-      // Another process may have upgraded while this one waited for the lock.
-      if (schema_version(db) >= m.version) {
-        db.exec("ROLLBACK");
-        continue;
-      }
-      db.exec(std::string(m.sql));
-      db.exec(fmt::format("PRAGMA user_version = {}", m.version));
-      db.exec("COMMIT");
-    } catch (...) {
-      db.exec("ROLLBACK");
-      throw;
-    }
+    Transaction tx(db, Begin::Immediate);
+    // Another process may have upgraded while this one waited for the lock.
+    if (schema_version(db) >= m.version) continue;
+    exec(db, m.sql);
+    exec(db, fmt::format("PRAGMA user_version = {}", m.version));
+    tx.commit();
   }
 }
 

@@ -2,10 +2,28 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include <fmt/format.h>
 
 namespace cachedb {
+
+SqlError::SqlError(sqlite3* db, int rc, std::string sql, std::string database)
+    : SQLite::Exception(db, rc), sql_(std::move(sql)), database_(std::move(database)) {}
+
+SqlError::SqlError(const std::string& message, std::string sql, std::string database)
+    : SQLite::Exception(message, SQLITE_MISUSE), sql_(std::move(sql)), database_(std::move(database)) {}
+
+std::string expanded_sql(sqlite3_stmt* stmt) {
+  if (!stmt) return {};
+  if (char* text = sqlite3_expanded_sql(stmt)) {
+    std::string out(text);
+    sqlite3_free(text);
+    return out;
+  }
+  const char* plain = sqlite3_sql(stmt);
+  return plain ? plain : "";
+}
 
 std::string describe_sqlite_error(const SQLite::Exception& e, sqlite3* handle) {
   const int sys = handle ? sqlite3_system_errno(handle) : 0;

@@ -1,0 +1,34 @@
+#pragma once
+// Bulk loading, for an ingest into an empty database: its secondary indexes
+// are dropped (inside the caller's transaction), so that rows are appended
+// without maintaining them, and built again once the rows are in, from the
+// sorted data, as SQLite's CREATE INDEX does: that costs less than keeping
+// them up to date row by row. They are built again in the order the schema
+// made them, so the database ends with the indexes, and the order of them,
+// that a database upgraded by the migrations has (the order decides which of
+// two equally good indexes SQLite's planner takes).
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <SQLiteCpp/Database.h>
+
+namespace cachedb {
+
+class DeferredIndexes {
+ public:
+  explicit DeferredIndexes(SQLite::Database& db) : db_(db) {}
+
+  // When the database holds no source, spec or fact row yet, drops the
+  // indexes of sql/bulk_load_indexes.sql; returns whether it did.
+  bool drop_if_empty();
+  // Builds what drop_if_empty() dropped; nothing when nothing was.
+  void build();
+  bool dropped() const { return !dropped_.empty(); }
+
+ private:
+  SQLite::Database& db_;
+  std::vector<std::pair<std::string, std::string>> dropped_;  // name, the SQL that makes it
+};
+
+}  // namespace cachedb

@@ -1,0 +1,8 @@
+-- A spec becomes contested: the word of every source that lists it now (its
+-- release_spec rows, with the spec's description) is copied into spec_claim.
+INSERT INTO spec_claim(spec_id, source_id, package_id, version, compiler_id, os_id, platform_id, target_id,
+                       variant_set_id, stack_set_id, size, tarball)
+SELECT rs.spec_id, rs.source_id, s.package_id, s.version, s.compiler_id, s.os_id, s.platform_id, s.target_id,
+       s.variant_set_id, rs.stack_set_id, rs.size, rs.tarball
+FROM release_spec rs JOIN spec s ON s.id = rs.spec_id
+WHERE rs.spec_id = ?

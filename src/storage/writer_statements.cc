@@ -1,0 +1,73 @@
+#include "storage/writer_statements.h"
+
+#include <string>
+
+#include "storage/embedded_sql.h"
+
+namespace cachedb {
+
+WriterStatements::WriterStatements(SQLite::Database& d)
+    : db(d),
+      source_insert(db, required_sql("storage/source_insert.sql")),
+      source_by_key(db, "SELECT id, content_hash FROM source WHERE kind = ? AND release_id = ? AND key_id = ?"),
+      source_update(db, required_sql("storage/source_update.sql")),
+      source_restamp(db, "UPDATE source SET path = ?, file_size = ?, file_mtime_ns = ? WHERE id = ?"),
+      source_delete(db, "DELETE FROM source WHERE id = ?"),
+      specs_of_source(db, "SELECT spec_id FROM release_spec WHERE source_id = ?"),
+      source_unlink(db, "DELETE FROM release_spec WHERE source_id = ?"),
+      spec_unlink(db, "DELETE FROM release_spec WHERE spec_id = ?"),
+      spec_is_listed(db, "SELECT 1 FROM release_spec WHERE spec_id = ? LIMIT 1"),
+      spec_stack_sets(db, "SELECT DISTINCT stack_set_id FROM release_spec WHERE spec_id = ?"),
+      spec_by_hash(db, required_sql("storage/spec_by_hash.sql")),
+      spec_insert(db, required_sql("storage/spec_insert.sql")),
+      specs_of_package(db, required_sql("storage/specs_of_package.sql")),
+      spec_set_all_stacks(db, "UPDATE spec SET all_stack_set_id = ? WHERE id = ?"),
+      spec_update(db, required_sql("storage/spec_update.sql")),
+      spec_forget_versions(db, "DELETE FROM spec_version WHERE spec_id = ?"),
+      spec_version_insert(db, "INSERT OR IGNORE INTO spec_version(spec_id, version) VALUES (?, ?)"),
+      spec_delete(db, "DELETE FROM spec WHERE id = ?"),
+      compiler_select(db, "SELECT id FROM compiler WHERE label = ?"),
+      compiler_insert(db, "INSERT INTO compiler(label, name, version) VALUES (?, ?, ?)"),
+      variant_select(db, "SELECT id FROM variant WHERE text = ?"),
+      variant_insert(db, "INSERT INTO variant(text, name, propagate, exact) VALUES (?, ?, ?, ?)"),
+      variant_value_insert(db, "INSERT INTO variant_value(variant_id, position, value) VALUES (?, ?, ?)"),
+      variant_set_select(db, "SELECT id FROM variant_set WHERE key = ?"),
+      variant_set_insert(db, "INSERT INTO variant_set(key) VALUES (?)"),
+      variant_set_member_insert(db, "INSERT OR IGNORE INTO variant_set_member(variant_set_id, variant_id) VALUES (?, ?)"),
+      stack_set_select(db, "SELECT id FROM stack_set WHERE key = ?"),
+      stack_set_insert(db, "INSERT INTO stack_set(key) VALUES (?)"),
+      stack_set_member_insert(db, "INSERT OR IGNORE INTO stack_set_member(stack_set_id, stack_id) VALUES (?, ?)"),
+      stack_set_members(db, "SELECT stack_id FROM stack_set_member WHERE stack_set_id = ?"),
+      claim_contest(db, required_sql("storage/claim_contest.sql")),
+      claim_mark_contested(db, "UPDATE spec SET contested = 1 WHERE id = ?"),
+      claim_insert(db, required_sql("storage/claim_insert.sql")),
+      claims_by_source(db, "SELECT spec_id FROM spec_claim WHERE source_id = ?"),
+      claims_delete_by_source(db, "DELETE FROM spec_claim WHERE source_id = ?"),
+      claims_of_spec(db, required_sql("storage/claims_of_spec.sql")),
+      claims_delete_of_spec(db, "DELETE FROM spec_claim WHERE spec_id = ?") {}
+
+void WriterStatements::delete_spec(std::int64_t spec_id) {
+  spec_forget_versions(spec_id).exec();
+  spec_delete(spec_id).exec();
+}
+
+void WriterStatements::write_versions(std::int64_t spec_id, std::span<const std::string_view> versions) {
+  for (auto v : versions) spec_version_insert(spec_id, v).exec();
+}
+
+Statement& WriterStatements::release_spec_insert(std::size_t rows) {
+  auto& st = release_spec_inserts_[rows];
+  if (!st) {
+    std::string sql(required_sql("storage/release_spec_insert.sql"));
+    // The file ends with its one VALUES group: repeat it.
+    const std::string group = sql.substr(sql.rfind('('));
+    while (!sql.empty() && (sql.back() == '\n' || sql.back() == ' ')) sql.pop_back();
+    std::string one = group;
+    while (!one.empty() && (one.back() == '\n' || one.back() == ' ')) one.pop_back();
+    for (std::size_t i = 1; i < rows; ++i) sql += ", " + one;
+    st = std::make_unique<Statement>(db, sql);
+  }
+  return *st;
+}
+
+}  // namespace cachedb

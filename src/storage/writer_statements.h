@@ -1,0 +1,54 @@
+#pragma once
+// The statements the page writer and the spec claims run (ingest/page_writer.cc,
+// ingest/spec_claims.cc), prepared once on the writer's connection. Their SQL
+// is here or, when longer than a line, in sql/; when each runs is the
+// writer's business. The caller owns the transaction.
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string_view>
+
+#include <SQLiteCpp/Database.h>
+
+#include "storage/statement.h"
+
+namespace cachedb {
+
+struct WriterStatements {
+  explicit WriterStatements(SQLite::Database& db);
+
+  // Deletes a spec no source lists any more, with its versions. (By hand: the
+  // ingest connection runs without foreign-key enforcement, see ingester.cc.)
+  void delete_spec(std::int64_t spec_id);
+  // Stores a spec's versions, one row each.
+  void write_versions(std::int64_t spec_id, std::span<const std::string_view> versions);
+
+  // INSERT of `rows` (1 to kRowsPerInsert) release_spec rows at once, with
+  // the columns of sql/release_spec_insert.sql for each: one statement's
+  // start, cursor and end for many rows. Prepared when first needed.
+  static constexpr std::size_t kRowsPerInsert = 16;
+  Statement& release_spec_insert(std::size_t rows);
+
+  SQLite::Database& db;
+
+  // Sources.
+  Statement source_insert, source_by_key, source_update, source_restamp, source_delete;
+  // The fact table.
+  Statement specs_of_source, source_unlink, spec_unlink, spec_is_listed, spec_stack_sets;
+  // Specs.
+  Statement spec_by_hash, spec_insert, specs_of_package, spec_set_all_stacks, spec_update, spec_forget_versions,
+      spec_version_insert, spec_delete;
+  // Dimensions and sets.
+  Statement compiler_select, compiler_insert, variant_select, variant_insert, variant_value_insert,
+      variant_set_select, variant_set_insert, variant_set_member_insert, stack_set_select, stack_set_insert,
+      stack_set_member_insert, stack_set_members;
+  // What sources that disagree about a hash say of it (ingest/spec_claims.h).
+  Statement claim_contest, claim_mark_contested, claim_insert, claims_by_source, claims_delete_by_source,
+      claims_of_spec, claims_delete_of_spec;
+
+ private:
+  std::array<std::unique_ptr<Statement>, kRowsPerInsert + 1> release_spec_inserts_;
+};
+
+}  // namespace cachedb
