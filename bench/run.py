@@ -501,11 +501,12 @@ def release_spec_ddl():
 
 # Values for a column of the fact table, as SQL over x (the row number, in page order):
 # releases share most specs, as in the corpus, so spec_id repeats from one release to the
-# next; a page holds ~4 specs and page ids grow as the ingest appends pages.
+# next; a page holds ~4 specs and page (source) ids grow as the ingest appends pages.
 def column_expr(name, per_release):
     return {"release_id": f"x / {per_release} + 1",
             "spec_id": f"x % {per_release} + 1",
-            "page_id": "x / 4 + 1",
+            "page_id": "x / 4 + 1",  # FALLBACK_RELEASE_SPEC's name for source_id
+            "source_id": "x / 4 + 1",
             "stack_set_id": "x % 61 + 1",
             "package_id": f"(x % {per_release}) / 4 % 3000 + 1",
             "compiler_id": "x % 13 + 1",
