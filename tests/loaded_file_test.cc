@@ -8,16 +8,17 @@
 
 #include "formats/registry.h"
 #include "ingest/file_loader.h"
+#include "page_builder.h"
 #include "test_support.h"
 
 using namespace cachedb;
 
 namespace {
 
-const std::string kPage =
-    "---\ntitle: zlib\nlayout: cache\ncategories: [package, develop]\nmeta: {\"num_specs\": 1}\n"
-    "spec_details: [{\"hash\": \"abc\", \"os\": \"ubuntu22.04\", \"platform\": \"linux\", \"target\": \"x86_64\", "
-    "\"stacks\": [\"e4s\"]}]\n---\n";
+const std::string kPage = testing::CachePage("develop", "zlib")
+                              .meta(R"({"num_specs": 1})")
+                              .spec(testing::SpecEntry("abc").os("ubuntu22.04").target("x86_64"))
+                              .text();
 
 // Stored-page lookups that know one fingerprint.
 struct OneStoredPage : KnownPages {

@@ -18,6 +18,7 @@
 #include "storage/database.h"
 #include "storage/embedded_sql.h"
 #include "storage/migrations.h"
+#include "page_builder.h"
 #include "test_support.h"
 
 using namespace cachedb;
@@ -25,18 +26,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string spec(const std::string& hash, const std::string& stack, const std::string& version = "1.0",
-                 const std::string& target = "x86_64_v3") {
-  return R"({"hash": ")" + hash + R"(", "compiler": "gcc@11.4.0", "versions": [")" + version +
-         R"("], "os": "ubuntu22.04", "platform": "linux", "target": ")" + target +
-         R"(", "variants": ["+x", "y=a,b"], "stacks": [")" + stack + R"(", "root"], "size": 10, "tarball": "https://example.org/)" +
-         hash + R"(.spack"})";
-}
-
-void write_page(const fs::path& file, const std::string& release, const std::string& package,
-                const std::string& specs) {
-  testing::write_text(file, "---\ntitle: " + package + "\nlayout: cache\ncategories: [package, " + release +
-                                "]\nspec_details: [" + specs + "]\n---\n");
+testing::SpecEntry spec(const std::string& hash, const std::string& stack, const std::string& version = "1.0",
+                        const std::string& target = "x86_64_v3") {
+  auto s = testing::SpecEntry::typical(hash);
+  s.versions({version}).target(target).variants({"+x", "y=a,b"}).stacks({stack, "root"});
+  s.tarball(fmt::format("https://example.org/{}.spack", hash));
+  return s;
 }
 
 // Two releases of a dozen packages, with hashes listed again by the next
@@ -47,16 +42,13 @@ void write_tree(const fs::path& tree) {
   for (int r = 0; r < 2; ++r) {
     const std::string release = fmt::format("develop-2025-0{}-01", r + 1);
     for (int p = 0; p < 12; ++p) {
-      std::string specs;
-      for (int s = 0; s < 1 + p % 3; ++s) {
-        if (s) specs += ", ";
-        specs += spec(fmt::format("h{:02}{}{}", p, s, s == 0 ? r : 0), p % 2 ? "e4s" : "tutorial", "1.0",
-                      p % 2 ? "aarch64" : "x86_64_v3");
-      }
-      if (p == 3) specs += ", " + spec("contested-version", "e4s", r ? "2.0" : "1.0");
-      if (p == 4 || p == 5) specs += ", " + spec("two-packages", "e4s");
-      write_page(tree / "_cache" / release / fmt::format("pkg{:02}", p) / "specs.md", release,
-                 fmt::format("pkg{:02}", p), specs);
+      testing::CachePage page(release, fmt::format("pkg{:02}", p));
+      for (int s = 0; s < 1 + p % 3; ++s)
+        page.spec(spec(fmt::format("h{:02}{}{}", p, s, s == 0 ? r : 0), p % 2 ? "e4s" : "tutorial", "1.0",
+                       p % 2 ? "aarch64" : "x86_64_v3"));
+      if (p == 3) page.spec(spec("contested-version", "e4s", r ? "2.0" : "1.0"));
+      if (p == 4 || p == 5) page.spec(spec("two-packages", "e4s"));
+      page.write(tree);
     }
   }
 }
