@@ -58,7 +58,10 @@ std::vector<std::string> lines_of(SQLite::Database& db, const std::string& sql) 
   SQLite::Statement st(db, sql);
   while (st.executeStep()) {
     std::string row;
-    for (int i = 0; i < st.getColumnCount(); ++i) row += (i ? "|" : "") + st.getColumn(i).getString();
+    for (int i = 0; i < st.getColumnCount(); ++i) {
+      if (i) row += '|';
+      row += st.getColumn(i).getString();
+    }
     out.push_back(row);
   }
   return out;
