@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -75,6 +76,36 @@ TEST_CASE("values: each value's count is its row total in any matrix, in every s
         std::map<std::string, std::int64_t>{{"1.3", 1}, {"1.3.1", 2}, {"2.4.0", 1}, {"2.4.1", 1}, {"2.5.1", 1},
                                             {"3.30.5", 2}, {"3.31.0", 1}});
   CHECK(values_of(dimension("family"), {}) == std::map<std::string, std::int64_t>{{"aarch64", 3}, {"x86_64", 5}});
+}
+
+TEST_CASE("the table of dimensions: in the README's order, each one's values found where a filter looks") {
+  // The order report --list and the errors name them in, from dimensions.toml's `listed`.
+  std::vector<std::string> names;
+  for (const auto& d : dimensions()) names.emplace_back(d.name);
+  CHECK(names == std::vector<std::string>{"stack", "target", "family", "os", "platform", "compiler", "release",
+                                          "package", "version"});
+  for (const auto& d : dimensions()) {
+    INFO(d.name);
+    CHECK(find_dimension(d.plural) == &d);
+    CHECK(find_dimension(d.title) == &d);
+    // Every value the dimension has somewhere is one the warning's candidates list, once, and `exists` finds.
+    std::vector<std::string> listed;
+    SQLite::Statement all(matrix_db(), std::string(d.names));
+    while (all.executeStep()) listed.push_back(all.getColumn(0).getString());
+    CHECK(std::set<std::string>(listed.begin(), listed.end()).size() == listed.size());
+    std::set<std::string> named;  // a family is named through its targets
+    for (const auto& v : listed) named.insert(d.name == "family" ? TargetTree::spack().family(v) : v);
+    for (const auto& [value, count] : values_of(d, {})) CHECK(named.count(value) == 1);
+    SQLite::Statement exists(matrix_db(), std::string(d.exists));
+    for (const auto& v : listed) {
+      exists.reset();
+      exists.bind(1, v);
+      CHECK(exists.executeStep());
+    }
+    exists.reset();
+    exists.bind(1, "no-such-value");
+    CHECK_FALSE(exists.executeStep());
+  }
 }
 
 TEST_CASE("cachedb values: formats, scope, warnings with the nearest values, bad command lines" *
