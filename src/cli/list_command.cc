@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
+#include "cli/scope_options.h"
 #include "report/query_result.h"
 #include "report/render.h"
 #include "report/spec_list.h"
@@ -59,8 +60,7 @@ Runner add_list_command(CLI::App& app, const GlobalOptions& global) {
                   "What to list, as Spack writes specs: NAME, @VERSION (1.3 means 1.3 or 1.3.x), %COMPILER[@VERSION], "
                   "+VARIANT, ~VARIANT, NAME=VALUE (a variant), arch=PLATFORM-OS-TARGET, platform=, os=, target=, "
                   "/HASH (its first characters); all must hold");
-  cmd->add_option("--release", args->releases, "Only this release (repeatable: any of them; default all)")
-      ->allow_extra_args(false);
+  add_release_option(cmd, args->releases);
   add_format_options(cmd, args->format, {"table", "csv", "tsv", "json", "ndjson"});
   cmd->footer(
       "Each spec once, by package, then version as Spack orders them. table: one line per spec, "

@@ -325,14 +325,7 @@ class MarkdownWriter final : public RowSink {
   void begin(const std::vector<QueryColumn>& columns) override { columns_ = columns; }
   void row(const std::vector<QueryValue>& values) override {
     if (!header_done_) header(&values);
-    auto& b = out_.buffer();
-    b += "|";
-    for (const auto& v : values) {
-      b += ' ';
-      append_markdown_cell(b, v.text);
-      b += " |";
-    }
-    b += "\n";
+    append_markdown_line(out_.buffer(), values.size(), [&](std::size_t i) { return values[i].text; });
     out_.row_done();
   }
   void end() override {
@@ -343,16 +336,9 @@ class MarkdownWriter final : public RowSink {
   void header(const std::vector<QueryValue>* first) {
     header_done_ = true;
     if (columns_.empty()) return;
-    auto& b = out_.buffer();
-    b += "|";
-    for (const auto& c : columns_) {
-      b += ' ';
-      append_markdown_cell(b, c.name);
-      b += " |";
-    }
-    b += "\n|";
-    for (bool right : right_aligned_from(columns_, first)) b += right ? " ---: |" : " --- |";
-    b += "\n";
+    append_markdown_line(out_.buffer(), columns_.size(),
+                         [&](std::size_t i) -> std::string_view { return columns_[i].name; });
+    append_markdown_rule(out_.buffer(), columns_.size(), right_aligned_from(columns_, first));
   }
   RowOutput& out_;
   std::vector<QueryColumn> columns_;
