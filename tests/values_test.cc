@@ -124,8 +124,18 @@ TEST_CASE("cachedb values: formats, scope, warnings with the nearest values, bad
         "ubuntu24.04      3\n");
   CHECK(run_cachedb(db + " values targets --release v1.0 --csv").out == "target,specs\r\naarch64,2\r\nx86_64_v3,3\r\n");
   CHECK(run_cachedb(db + " values family --json").out ==
-        R"({"columns":["family","specs"],"rows":[["aarch64",3],["x86_64",5]]})" "\n");
+        R"({"columns":["family","specs"],"source":)" + testing::last_run(db).json +
+            R"(,"rows":[["aarch64",3],["x86_64",5]]})" "\n");
   CHECK(run_cachedb(db + " values target --filter target=x86_64_v3: --tsv").out == "target\tspecs\nx86_64_v3\t4\nzen4\t1\n");
+  // Markdown and html name the run as json does; the table and the streams are the values alone.
+  const auto run = testing::last_run(db);
+  CHECK(run_cachedb(db + " values family --format markdown").out ==
+        "| family | specs |\n| --- | ---: |\n| aarch64 | 3 |\n| x86_64 | 5 |\n\n_Made from " + run.made_from + "._\n");
+  const auto html = run_cachedb(db + " values family --format html");
+  CHECK(contains(html.out, "Made from " + run.made_from + ".</p>"));
+  CHECK(contains(html.out, "<pre>cachedb values family</pre>"));
+  CHECK(table.err.empty());
+  CHECK(run_cachedb(db + " values family --nl").out == "{\"family\":\"aarch64\",\"specs\":3}\n{\"family\":\"x86_64\",\"specs\":5}\n");
 
   // A value that matches nothing: a warning naming the nearest there are, on stderr; an empty result.
   const auto typo = run_cachedb(db + " values os --filter os=ubuntu22.4 --csv");

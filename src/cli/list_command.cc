@@ -26,10 +26,11 @@ const std::vector<std::string> kColumns = {"hash", "spec",     "package", "versi
                                            "variants", "platform", "os",  "target",  "releases"};
 
 // Every format but the table writes the spec's parts as columns, through the
-// writers `cachedb sql` uses.
+// writers `cachedb sql` uses (json names the run the database was made by).
 class ColumnsOut {
  public:
-  ColumnsOut(Format format, RowOutput& out) : sink_(make_row_writer(format, out, "")) {
+  ColumnsOut(Format format, RowOutput& out, const std::optional<SourceRun>& source)
+      : sink_(make_row_writer(format, out, "cachedb list", source)) {
     std::vector<QueryColumn> columns;
     for (const auto& c : kColumns) columns.push_back({c, "TEXT"});
     sink_->begin(columns);
@@ -89,7 +90,7 @@ Runner add_list_command(CLI::App& app, const GlobalOptions& global) {
         out.row_done();
       });
     } else {
-      ColumnsOut columns(format, out);
+      ColumnsOut columns(format, out, last_committed_run(db));
       n = list_specs(db, filter, args->releases, [&](const ListedSpec& s) {
         columns.write(s);
         out.row_done();

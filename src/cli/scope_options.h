@@ -1,7 +1,7 @@
 #pragma once
 // The options that choose what part of the database a command reads (--release,
-// --filter), and the note a table's reader gets on stderr: the same for report,
-// values and list.
+// --filter), the same for report, values and list, and the notes a table's
+// reader gets on stderr.
 #include <string>
 #include <string_view>
 #include <vector>

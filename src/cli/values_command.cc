@@ -62,7 +62,8 @@ Runner add_values_command(CLI::App& app, const GlobalOptions& global) {
     if (sql.find(":families") != std::string::npos)
       params.push_back({"families", TargetTree::spack().families_json(), true});
     RowOutput out(STDOUT_FILENO, stdout_is_terminal());
-    const auto writer = make_row_writer(format, out, fmt::format("cachedb values {}", dim->name));
+    const auto writer =
+        make_row_writer(format, out, fmt::format("cachedb values {}", dim->name), last_committed_run(db));
     run_query(db, sql, params, *writer);
     out.flush();
     return kExitOk;
