@@ -1,7 +1,13 @@
 #!/usr/bin/env python3
-"""Writes the canned report SQL from one description of the dimensions.
+"""Writes the canned report SQL, and the table of dimensions the generic
+matrix query is built from, from one description of the dimensions.
 
     gen_queries.py queries/dimensions.toml OUT/scope.sql OUT/<matrix>.sql...
+    gen_queries.py queries/dimensions.toml OUT/dimension_table.inc
+
+The .inc is the body of src/report/dimension.cc's table (one initializer of a
+Dimension per dimension, in the order of their `listed` field), so the SQL a
+generic matrix joins with and the SQL of the canned ones come from one entry.
 
 queries/dimensions.toml lists the dimensions and the canned matrices, each with
 the template of its shape (queries/templates/<shape>.sql). A template is SQL
@@ -17,8 +23,8 @@ with directives between double braces:
   {{unless_named SEL}}     "the scope names none of these dimensions"
 
 SEL picks dimensions: per_spec, not_per_spec or not_indexed (see the toml).
-Every output named on the command line must be one the toml describes, and the
-other way round, so the build's list and the description cannot drift apart.
+Every .sql output named on the command line must be one the toml describes, and
+the other way round, so the build's list and the description cannot drift apart.
 The output is plain SQL with its comments, as readable as the templates.
 """
 import os
@@ -145,9 +151,54 @@ def matrix_values(m: dict, dims: list, scope: str) -> dict:
     return values
 
 
+def cxx_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def named_column(d: dict) -> tuple:
+    """(table, column) holding the values users name for dimension d."""
+    if "named" in d:
+        table, _, column = d["named"].partition(".")
+        if not table or not column:
+            fail(f"dimension '{d['name']}': named must be TABLE.COLUMN, not '{d['named']}'")
+        return table, column
+    if "table" not in d or "value" not in d:
+        fail(f"dimension '{d['name']}': no table and value, so it needs named = \"TABLE.COLUMN\"")
+    return d["table"], d["value"]
+
+
+def joins(d: dict) -> str:
+    """The joins from a key {k} to the dimension's values {v}.name ({m}: an alias between)."""
+    if "joins" in d:
+        return " ".join(line.strip() for line in d["joins"].strip().splitlines())
+    if "table" not in d or "value" not in d:
+        fail(f"dimension '{d['name']}': no table and value, so it needs joins")
+    table = d["table"] if d["value"] == "name" else f"(SELECT id, {d['value']} AS name FROM {d['table']})"
+    return f"JOIN {table} {{v}} ON {{v}}.id = {{k}}"
+
+
+def dimension_table(dims: list, description: str) -> str:
+    """The initializers of src/report/dimension.cc's table, in the order cachedb lists the dimensions."""
+    for d in dims:
+        for field in ("name", "plural", "title", "key", "listed"):
+            if field not in d:
+                fail(f"{description}: dimension '{d.get('name', '?')}' has no {field}")
+    listed = sorted(dims, key=lambda d: d["listed"])
+    if [d["listed"] for d in listed] != list(range(1, len(dims) + 1)):
+        fail(f"{description}: the dimensions' listed fields must be 1 to {len(dims)}, each once")
+    lines = [f"// Written by scripts/gen_queries.py from {os.path.basename(description)}: edit that, not this.",
+             "// name, plural, title, key, expand, exists, names (see report/dimension.h)."]
+    for d in listed:
+        table, column = named_column(d)
+        fields = [d["name"], d["plural"], d["title"], d["key"], joins(d),
+                  f"SELECT 1 FROM {table} WHERE {column} = ?", f"SELECT DISTINCT {column} FROM {table}"]
+        lines.append("{" + ", ".join(cxx_string(f) for f in fields) + "},")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     if len(sys.argv) < 3:
-        fail("usage: gen_queries.py DIMENSIONS.toml OUTPUT.sql...")
+        fail("usage: gen_queries.py DIMENSIONS.toml OUTPUT.sql... | OUTPUT.inc")
     description, outputs = sys.argv[1], sys.argv[2:]
     templates = os.path.join(os.path.dirname(description), "templates")
     with open(description, "rb") as f:
@@ -167,13 +218,20 @@ def main() -> None:
     for m in matrices:
         texts[m["name"] + ".sql"] = expand(read(templates, m["shape"]), m["shape"] + ".sql",
                                            matrix_values(m, dims, block), dims, templates)
-    wanted = {os.path.basename(o) for o in outputs}
-    if wanted != set(texts):
+    # An .inc is the table of dimensions; every .sql is checked against the description.
+    wanted = {os.path.basename(o) for o in outputs if o.endswith(".sql")}
+    if wanted and wanted != set(texts):
         fail(f"queries/meson.build lists {sorted(wanted - set(texts))} that {description} does not describe, "
              f"and {description} describes {sorted(set(texts) - wanted)} that queries/meson.build does not list")
     for out in outputs:
+        if out.endswith(".inc"):
+            text = dimension_table(dims, description)
+        elif out.endswith(".sql"):
+            text = texts[os.path.basename(out)]
+        else:
+            fail(f"{out}: an output is a .sql or the .inc of the table of dimensions")
         with open(out, "w", encoding="utf-8") as f:
-            f.write(texts[os.path.basename(out)])
+            f.write(text)
 
 
 if __name__ == "__main__":

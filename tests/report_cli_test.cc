@@ -29,13 +29,7 @@ std::string ingested(const testing::TempDir& dir) {
 }
 
 // "ingest run N, committed T" of the database's last run, as `cachedb runs --json` gives it.
-std::string made_from(const std::string& db) {
-  rapidjson::Document runs;
-  runs.Parse(run_cachedb(db + " runs --limit 1 --json").out.c_str());
-  REQUIRE(runs.IsArray());
-  REQUIRE(runs.Size() == 1);
-  return "ingest run " + std::to_string(runs[0]["id"].GetInt64()) + ", committed " + runs[0]["finished_at"].GetString();
-}
+std::string made_from(const std::string& db) { return testing::last_run(db).made_from; }
 
 }  // namespace
 
@@ -241,18 +235,24 @@ TEST_CASE("sql: formats and named parameters") {
         "sequoia          1\n"
         "ubuntu22.04      2\n"
         "ubuntu24.04      2\n");
+  // The table is the rows alone, as the sqlite3 shell prints them: no note on stderr either.
+  CHECK(table.err.empty());
   CHECK(run_cachedb(db + " sql " + q + " --param release=v1.0 --format csv").out ==
         "os,specs,missing\r\nsequoia,1,\r\nubuntu22.04,2,\r\nubuntu24.04,2,\r\n");
   CHECK(run_cachedb(db + " sql " + q + " --param release=v1.0 --format tsv").out ==
         "os\tspecs\tmissing\nsequoia\t1\t\nubuntu22.04\t2\t\nubuntu24.04\t2\t\n");
+  // The documents name the run the database was made by, as a report does.
+  const auto run = testing::last_run(db);
   CHECK(run_cachedb(db + " sql " + q + " --param release=v1.0 --format markdown").out ==
         "| os | specs | missing |\n| --- | ---: | --- |\n| sequoia | 1 |  |\n| ubuntu22.04 | 2 |  |\n"
-        "| ubuntu24.04 | 2 |  |\n");
+        "| ubuntu24.04 | 2 |  |\n\n_Made from " + run.made_from + "._\n");
   CHECK(run_cachedb(db + " sql " + q + " --param release=v1.0 --format json").out ==
-        "{\"columns\":[\"os\",\"specs\",\"missing\"],\"rows\":[[\"sequoia\",1,null],[\"ubuntu22.04\",2,null],"
-        "[\"ubuntu24.04\",2,null]]}\n");
+        "{\"columns\":[\"os\",\"specs\",\"missing\"],\"source\":" + run.json +
+        ",\"rows\":[[\"sequoia\",1,null],[\"ubuntu22.04\",2,null],[\"ubuntu24.04\",2,null]]}\n");
   auto html = run_cachedb(db + " sql " + q + " --param release=v1.0 --format html");
   CHECK(html.out.find("<td class=\"text\">ubuntu24.04</td><td>2</td>") != std::string::npos);
+  CHECK(html.out.find("<p class=\"note\">One query&#39;s result. Made from " + run.made_from + ".</p>") !=
+        std::string::npos);
 
   // A parameter value is a value, never SQL.
   CHECK(run_cachedb(db + " sql " + q + " --param " + shell_quote("release=v1.0' OR '1'='1")).out ==
@@ -394,7 +394,11 @@ TEST_CASE("sql streams: the rows SQLite produced before an error are already out
     // The first four rows were written before SQLite met the fifth.
     if (std::string(format) == "csv") CHECK(r.out == "n,v\r\n1,1\r\n2,2\r\n3,3\r\n4,4\r\n");
     if (std::string(format) == "ndjson") CHECK(r.out == "{\"n\":1,\"v\":1}\n{\"n\":2,\"v\":2}\n{\"n\":3,\"v\":3}\n{\"n\":4,\"v\":4}\n");
-    if (std::string(format) == "json") CHECK(r.out == "{\"columns\":[\"n\",\"v\"],\"rows\":[[1,1],[2,2],[3,3],[4,4]");
+    if (std::string(format) == "json")
+      CHECK(r.out == "{\"columns\":[\"n\",\"v\"],\"source\":" + testing::last_run(db).json +
+                         ",\"rows\":[[1,1],[2,2],[3,3],[4,4]");
+    // Cut short, a markdown table has no line naming its source: it would look complete.
+    if (std::string(format) == "markdown") CHECK(r.out.find("Made from") == std::string::npos);
     if (std::string(format) == "table") CHECK(r.out == "n  v\n1  1\n2  2\n3  3\n4  4\n");
     CHECK(r.out.find('4') != std::string::npos);
   }
@@ -448,11 +452,14 @@ TEST_CASE("sql --format ndjson, and reals JSON cannot write (1e999) are null") {
   CHECK(run_cachedb(db + " sql " + q + " --format ndjson").out ==
         "{\"s\":\"a\\\"b\",\"i\":1,\"r\":2.5,\"inf\":null,\"ninf\":null,\"z\":null}\n");
   const auto json = run_cachedb(db + " sql " + q + " --format json");
-  CHECK(json.out == "{\"columns\":[\"s\",\"i\",\"r\",\"inf\",\"ninf\",\"z\"],\"rows\":[[\"a\\\"b\",1,2.5,null,null,null]]}\n");
+  const auto source = testing::last_run(db).json;
+  CHECK(json.out == "{\"columns\":[\"s\",\"i\",\"r\",\"inf\",\"ninf\",\"z\"],\"source\":" + source +
+                        ",\"rows\":[[\"a\\\"b\",1,2.5,null,null,null]]}\n");
   rapidjson::Document d;
   CHECK(!d.Parse(json.out.c_str()).HasParseError());
   // No rows: an empty array, and nothing at all in ndjson.
-  CHECK(run_cachedb(db + " sql 'SELECT 1 AS a WHERE 0' --format json").out == "{\"columns\":[\"a\"],\"rows\":[]}\n");
+  CHECK(run_cachedb(db + " sql 'SELECT 1 AS a WHERE 0' --format json").out ==
+        "{\"columns\":[\"a\"],\"source\":" + source + ",\"rows\":[]}\n");
   CHECK(run_cachedb(db + " sql 'SELECT 1 AS a WHERE 0' --format ndjson").out.empty());
   CHECK(run_cachedb(db + " sql 'SELECT 1 AS a WHERE 0' --format csv").out == "a\r\n");
   CHECK(run_cachedb(db + " sql 'SELECT 1 AS a WHERE 0'").out == "a\n");

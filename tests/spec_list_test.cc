@@ -157,6 +157,14 @@ TEST_CASE("cachedb list: lines as spack buildcache list -lv, csv and json column
         R"(arch=linux-rhel8-x86_64_v3","package":"hdf5","version":"1.10.9","compiler":"gcc@10.3.0","variants":)"
         R"("~cuda+mpi build_system=cmake","platform":"linux","os":"rhel8","target":"x86_64_v3","releases":"v0.10"})"
         "\n");
+  // json names the run the database was made by, as a report does.
+  const auto json = run_cachedb(db + " list @1.10.9 --release v0.9 --json");
+  CHECK(json.out ==
+        R"({"columns":["hash","spec","package","version","compiler","variants","platform","os","target","releases"],)"
+        R"("source":)" + testing::last_run(db).json +
+            R"(,"rows":[["hd6v09ffffffffffffffffffffffffff","hdf5@1.10.9%gcc@6.5.0~cuda+mpi build_system=cmake )"
+            R"(arch=linux-rhel9-x86_64_v3","hdf5","1.10.9","gcc@6.5.0","~cuda+mpi build_system=cmake","linux","rhel9",)"
+            R"("x86_64_v3","v0.9"]]})" "\n");
   const auto none = run_cachedb(db + " list zlib");
   CHECK(none.exit_code == 0);
   CHECK(none.out.empty());

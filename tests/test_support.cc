@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <rapidjson/document.h>
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
@@ -160,6 +161,16 @@ CommandResult run_cachedb(const std::string& args) { return run_cachedb_from(arg
 
 CommandResult run_cachedb_with_input(const std::string& args, const std::string& input) {
   return run_cachedb_from(args, &input);
+}
+
+LastRun last_run(const std::string& db) {
+  const auto r = run_cachedb(db + " runs --limit 1 --json");
+  rapidjson::Document runs;
+  runs.Parse(r.out.c_str());
+  if (runs.HasParseError() || !runs.IsArray() || runs.Size() != 1)
+    throw std::runtime_error("cachedb runs --limit 1 --json: not one run: " + r.out + r.err);
+  const std::string id = std::to_string(runs[0]["id"].GetInt64()), at = runs[0]["finished_at"].GetString();
+  return {"ingest run " + id + ", committed " + at, R"({"run_id":)" + id + R"(,"finished_at":")" + at + R"("})"};
 }
 
 Background::Background(const std::vector<std::string>& args) {

@@ -105,6 +105,14 @@ CommandResult run_cachedb(const std::string& args);
 // Same, with `input` on its stdin.
 CommandResult run_cachedb_with_input(const std::string& args, const std::string& input);
 
+// The last ingest run of the database `db` ("--db PATH"), as `cachedb runs
+// --json` gives it, spelled as the outputs that name their source spell it.
+struct LastRun {
+  std::string made_from;  // "ingest run N, committed T"
+  std::string json;       // {"run_id":N,"finished_at":"T"}
+};
+LastRun last_run(const std::string& db);
+
 // Quotes a string for /bin/sh.
 std::string shell_quote(const std::string& s);
 

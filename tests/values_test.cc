@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -77,6 +78,36 @@ TEST_CASE("values: each value's count is its row total in any matrix, in every s
   CHECK(values_of(dimension("family"), {}) == std::map<std::string, std::int64_t>{{"aarch64", 3}, {"x86_64", 5}});
 }
 
+TEST_CASE("the table of dimensions: in the README's order, each one's values found where a filter looks") {
+  // The order report --list and the errors name them in, from dimensions.toml's `listed`.
+  std::vector<std::string> names;
+  for (const auto& d : dimensions()) names.emplace_back(d.name);
+  CHECK(names == std::vector<std::string>{"stack", "target", "family", "os", "platform", "compiler", "release",
+                                          "package", "version"});
+  for (const auto& d : dimensions()) {
+    INFO(d.name);
+    CHECK(find_dimension(d.plural) == &d);
+    CHECK(find_dimension(d.title) == &d);
+    // Every value the dimension has somewhere is one the warning's candidates list, once, and `exists` finds.
+    std::vector<std::string> listed;
+    SQLite::Statement all(matrix_db(), std::string(d.names));
+    while (all.executeStep()) listed.push_back(all.getColumn(0).getString());
+    CHECK(std::set<std::string>(listed.begin(), listed.end()).size() == listed.size());
+    std::set<std::string> named;  // a family is named through its targets
+    for (const auto& v : listed) named.insert(d.name == "family" ? TargetTree::spack().family(v) : v);
+    for (const auto& [value, count] : values_of(d, {})) CHECK(named.count(value) == 1);
+    SQLite::Statement exists(matrix_db(), std::string(d.exists));
+    for (const auto& v : listed) {
+      exists.reset();
+      exists.bind(1, v);
+      CHECK(exists.executeStep());
+    }
+    exists.reset();
+    exists.bind(1, "no-such-value");
+    CHECK_FALSE(exists.executeStep());
+  }
+}
+
 TEST_CASE("cachedb values: formats, scope, warnings with the nearest values, bad command lines" *
           doctest::test_suite("process")) {
   testing::TempDir dir;
@@ -93,8 +124,18 @@ TEST_CASE("cachedb values: formats, scope, warnings with the nearest values, bad
         "ubuntu24.04      3\n");
   CHECK(run_cachedb(db + " values targets --release v1.0 --csv").out == "target,specs\r\naarch64,2\r\nx86_64_v3,3\r\n");
   CHECK(run_cachedb(db + " values family --json").out ==
-        R"({"columns":["family","specs"],"rows":[["aarch64",3],["x86_64",5]]})" "\n");
+        R"({"columns":["family","specs"],"source":)" + testing::last_run(db).json +
+            R"(,"rows":[["aarch64",3],["x86_64",5]]})" "\n");
   CHECK(run_cachedb(db + " values target --filter target=x86_64_v3: --tsv").out == "target\tspecs\nx86_64_v3\t4\nzen4\t1\n");
+  // Markdown and html name the run as json does; the table and the streams are the values alone.
+  const auto run = testing::last_run(db);
+  CHECK(run_cachedb(db + " values family --format markdown").out ==
+        "| family | specs |\n| --- | ---: |\n| aarch64 | 3 |\n| x86_64 | 5 |\n\n_Made from " + run.made_from + "._\n");
+  const auto html = run_cachedb(db + " values family --format html");
+  CHECK(contains(html.out, "Made from " + run.made_from + ".</p>"));
+  CHECK(contains(html.out, "<pre>cachedb values family</pre>"));
+  CHECK(table.err.empty());
+  CHECK(run_cachedb(db + " values family --nl").out == "{\"family\":\"aarch64\",\"specs\":3}\n{\"family\":\"x86_64\",\"specs\":5}\n");
 
   // A value that matches nothing: a warning naming the nearest there are, on stderr; an empty result.
   const auto typo = run_cachedb(db + " values os --filter os=ubuntu22.4 --csv");

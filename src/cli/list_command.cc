@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
+#include "cli/scope_options.h"
 #include "report/query_result.h"
 #include "report/render.h"
 #include "report/spec_list.h"
@@ -25,10 +26,11 @@ const std::vector<std::string> kColumns = {"hash", "spec",     "package", "versi
                                            "variants", "platform", "os",  "target",  "releases"};
 
 // Every format but the table writes the spec's parts as columns, through the
-// writers `cachedb sql` uses.
+// writers `cachedb sql` uses (json names the run the database was made by).
 class ColumnsOut {
  public:
-  ColumnsOut(Format format, RowOutput& out) : sink_(make_row_writer(format, out, "")) {
+  ColumnsOut(Format format, RowOutput& out, const std::optional<SourceRun>& source)
+      : sink_(make_row_writer(format, out, "cachedb list", source)) {
     std::vector<QueryColumn> columns;
     for (const auto& c : kColumns) columns.push_back({c, "TEXT"});
     sink_->begin(columns);
@@ -59,8 +61,7 @@ Runner add_list_command(CLI::App& app, const GlobalOptions& global) {
                   "What to list, as Spack writes specs: NAME, @VERSION (1.3 means 1.3 or 1.3.x), %COMPILER[@VERSION], "
                   "+VARIANT, ~VARIANT, NAME=VALUE (a variant), arch=PLATFORM-OS-TARGET, platform=, os=, target=, "
                   "/HASH (its first characters); all must hold");
-  cmd->add_option("--release", args->releases, "Only this release (repeatable: any of them; default all)")
-      ->allow_extra_args(false);
+  add_release_option(cmd, args->releases);
   add_format_options(cmd, args->format, {"table", "csv", "tsv", "json", "ndjson"});
   cmd->footer(
       "Each spec once, by package, then version as Spack orders them. table: one line per spec, "
@@ -89,7 +90,7 @@ Runner add_list_command(CLI::App& app, const GlobalOptions& global) {
         out.row_done();
       });
     } else {
-      ColumnsOut columns(format, out);
+      ColumnsOut columns(format, out, last_committed_run(db));
       n = list_specs(db, filter, args->releases, [&](const ListedSpec& s) {
         columns.write(s);
         out.row_done();

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
+#include "cli/scope_options.h"
 #include "report/dimension.h"
 #include "report/matrix.h"
 #include "report/matrix_query.h"
@@ -28,7 +29,7 @@ struct ReportArgs {
   std::string format = "table";
   std::string count = "specs";
   bool totals = false;
-  std::vector<std::string> releases, filters;
+  ScopeArgs scope;
   MatrixOptions options;
   std::string sort = "name";
   ShapeOptions shape;
@@ -61,12 +62,7 @@ Runner add_report_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--count", args->count, "What a cell counts: specs (binaries) or packages")
       ->check(CLI::IsMember({"specs", "packages"}))
       ->capture_default_str();
-  cmd->add_option("--release", args->releases, "Only this release (repeatable: any of them)")
-      ->allow_extra_args(false);
-  cmd->add_option("--filter", args->filters,
-                  "DIM=VALUE, e.g. os=rhel8 (repeatable: same DIM means any of the values, "
-                  "different DIMs must all hold)")
-      ->allow_extra_args(false);
+  add_scope_options(cmd, args->scope);
   cmd->add_flag("--totals", args->totals, "Add a total column and row (distinct counts, not sums)");
   cmd->add_flag("--include-root", args->options.include_root, "Keep the 'root' pseudo-stack");
   cmd->add_option("--sort", args->sort,
@@ -110,11 +106,10 @@ Runner add_report_command(CLI::App& app, const GlobalOptions& global) {
     // before the database is opened, and a mistake there is a usage error.
     try {
       parse_matrix_name(args->matrix);
-      for (const auto& r : args->releases) options.scope.add("release", r);
-      for (const auto& f : args->filters) options.scope.add_filter(f);
     } catch (const Error& e) {
       throw UsageError(e.what());
     }
+    options.scope = args->scope.scope("");
     auto shape = args->shape;
     shape.sort = args->sort == "total" ? SortBy::Total : SortBy::Name;
     shape.totals = args->totals;
@@ -141,10 +136,9 @@ Runner add_report_command(CLI::App& app, const GlobalOptions& global) {
     std::cout.flush();
     // The formats with nowhere to say it say on stderr what the matrix was
     // made from and what it leaves out; stdout stays the matrix alone.
-    if ((format == Format::Table || format == Format::Csv || format == Format::Tsv) &&
-        spdlog::should_log(spdlog::level::warn)) {
-      if (const auto note = omitted_note(m); !note.empty()) fmt::print(stderr, "note: {}\n", note);
-      if (format == Format::Table) fmt::print(stderr, "note: made from {}\n", describe(m.source));
+    if (format == Format::Table || format == Format::Csv || format == Format::Tsv) {
+      if (const auto note = omitted_note(m); !note.empty()) print_note(note);
+      if (format == Format::Table) print_note(fmt::format("made from {}", describe(m.source)));
     }
     return std::cout ? kExitOk : kExitFatal;
   };

@@ -99,7 +99,10 @@ Runner add_sql_command(CLI::App& app, const GlobalOptions& global) {
     auto db = open_database(resolve_db_path(global.db), OpenMode::ReadOnly);
     // A person at a terminal sees every row the moment it exists.
     RowOutput out(STDOUT_FILENO, stdout_is_terminal());
-    const auto writer = make_row_writer(format, out, sql);
+    // json, markdown and html name the run the database was made by; the
+    // streams (csv, tsv, ndjson) and the table are the rows alone, as the
+    // sqlite3 shell prints them, for scripts that read them.
+    const auto writer = make_row_writer(format, out, sql, last_committed_run(db));
     InterruptOnSigint ctrl_c(db.getHandle());
     try {
       run_query(db, sql, params, *writer, options);

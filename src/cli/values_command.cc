@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/scope_options.h"
 #include "error.h"
 #include "report/dimension.h"
 #include "report/matrix_query.h"
@@ -22,7 +23,7 @@ namespace {
 struct ValuesArgs {
   std::string dimension;
   std::string format = "table";
-  std::vector<std::string> releases, filters;
+  ScopeArgs scope;
   bool include_root = false;
 };
 
@@ -35,11 +36,7 @@ Runner add_values_command(CLI::App& app, const GlobalOptions& global) {
                   "stack, target, family, os, platform, compiler, release, package or version (or a plural)")
       ->required();
   add_format_options(cmd, args->format, {"table", "csv", "tsv", "json", "ndjson", "markdown", "md", "html"});
-  cmd->add_option("--release", args->releases, "Only this release (repeatable: any of them)")
-      ->allow_extra_args(false);
-  cmd->add_option("--filter", args->filters,
-                  "DIM=VALUE, e.g. os=rhel8 or target=aarch64: (repeatable, as for report)")
-      ->allow_extra_args(false);
+  add_scope_options(cmd, args->scope);
   cmd->add_flag("--include-root", args->include_root, "Keep the 'root' pseudo-stack");
   cmd->footer(
       "Exit status: 0 success (also when a --release or --filter value matches nothing: a warning names the "
@@ -49,15 +46,13 @@ Runner add_values_command(CLI::App& app, const GlobalOptions& global) {
     if (!*cmd) return -1;
     const Format format = parse_format(args->format);
     const Dimension* dim = nullptr;
-    Scope scope;
     // The command line's mistakes are usage errors, found before the database is opened.
     try {
       dim = &dimension(args->dimension);
-      for (const auto& r : args->releases) scope.add("release", r);
-      for (const auto& f : args->filters) scope.add_filter(f);
     } catch (const Error& e) {
       throw UsageError(fmt::format("values: {}", e.what()));
     }
+    const Scope scope = args->scope.scope("values: ");
     auto db = open_database(resolve_db_path(global.db), OpenMode::ReadOnly);
     warn_unmatched(db, scope);
     const std::string sql = values_sql(*dim);
@@ -67,7 +62,8 @@ Runner add_values_command(CLI::App& app, const GlobalOptions& global) {
     if (sql.find(":families") != std::string::npos)
       params.push_back({"families", TargetTree::spack().families_json(), true});
     RowOutput out(STDOUT_FILENO, stdout_is_terminal());
-    const auto writer = make_row_writer(format, out, fmt::format("cachedb values {}", dim->name));
+    const auto writer =
+        make_row_writer(format, out, fmt::format("cachedb values {}", dim->name), last_committed_run(db));
     run_query(db, sql, params, *writer);
     out.flush();
     return kExitOk;

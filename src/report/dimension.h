@@ -1,5 +1,6 @@
 #pragma once
-// The dimensions a matrix can have (stack, target, os, ...), as one fixed table.
+// The dimensions a matrix can have (stack, target, os, ...), as one fixed table,
+// generated at build time from queries/dimensions.toml (scripts/gen_queries.py).
 // Every piece of SQL a generic matrix or a scope is made of comes from this
 // table, never from the user's text: users only choose rows of it by name.
 #include <string>
@@ -13,7 +14,6 @@ struct Dimension {
   std::string_view name;    // singular, as in CSV headers and --filter: 'stack'
   std::string_view plural;  // 'stacks'; also accepted wherever a name is
   std::string_view title;   // how matrix names spell it as rows: 'stacks', but 'os'
-  bool list_valued;         // a spec has several values (stacks, versions)
   // SQL over the CTE `scoped` (one row per spec per release in scope, with the
   // columns of release_spec): a small integer key per row...
   std::string_view key;
@@ -23,8 +23,8 @@ struct Dimension {
   // Does a value exist at all? One bound parameter; for the warning on a
   // --filter value that matches nothing.
   std::string_view exists;
-  // Every value there is, one a row (not in order): the candidates a warning
-  // suggests for a value that matches nothing.
+  // Every value there is, once each, one a row (not in order): the candidates
+  // a warning suggests for a value that matches nothing.
   std::string_view names;
 };
 

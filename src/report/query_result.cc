@@ -243,7 +243,8 @@ class CsvWriter final : public RowSink {
 // between rows is ours, so no row waits for the next.
 class JsonWriter final : public RowSink {
  public:
-  JsonWriter(RowOutput& out, bool ndjson) : out_(out), ndjson_(ndjson) {}
+  JsonWriter(RowOutput& out, bool ndjson, std::string source)
+      : out_(out), ndjson_(ndjson), source_(std::move(source)) {}
   void begin(const std::vector<QueryColumn>& columns) override {
     names_.clear();
     for (const auto& c : columns) names_.push_back(c.name);
@@ -255,8 +256,10 @@ class JsonWriter final : public RowSink {
     for (const auto& c : columns) string(c.name);
     w_.EndArray();
     w_.EndObject();
-    // {"columns":[...]} without its closing brace, then the rows' array.
+    // {"columns":[...]} without its closing brace, the source, then the rows' array.
     out_.put(std::string_view(buf_.GetString(), buf_.GetSize() - 1));
+    out_.put(",\"source\":");
+    out_.put(source_);
     out_.put(",\"rows\":[");
   }
   void row(const std::vector<QueryValue>& values) override {
@@ -302,6 +305,7 @@ class JsonWriter final : public RowSink {
   }
   RowOutput& out_;
   bool ndjson_;
+  std::string source_;  // JSON
   std::vector<std::string> names_;
   std::size_t rows_ = 0;
   rapidjson::StringBuffer buf_;
@@ -321,50 +325,39 @@ std::vector<bool> right_aligned_from(const std::vector<QueryColumn>& columns, co
 
 class MarkdownWriter final : public RowSink {
  public:
-  explicit MarkdownWriter(RowOutput& out) : out_(out) {}
+  MarkdownWriter(RowOutput& out, std::string footer) : out_(out), footer_(std::move(footer)) {}
   void begin(const std::vector<QueryColumn>& columns) override { columns_ = columns; }
   void row(const std::vector<QueryValue>& values) override {
     if (!header_done_) header(&values);
-    auto& b = out_.buffer();
-    b += "|";
-    for (const auto& v : values) {
-      b += ' ';
-      append_markdown_cell(b, v.text);
-      b += " |";
-    }
-    b += "\n";
+    append_markdown_line(out_.buffer(), values.size(), [&](std::size_t i) { return values[i].text; });
     out_.row_done();
   }
   void end() override {
     if (!header_done_) header(nullptr);
+    out_.put(footer_);
   }
 
  private:
   void header(const std::vector<QueryValue>* first) {
     header_done_ = true;
     if (columns_.empty()) return;
-    auto& b = out_.buffer();
-    b += "|";
-    for (const auto& c : columns_) {
-      b += ' ';
-      append_markdown_cell(b, c.name);
-      b += " |";
-    }
-    b += "\n|";
-    for (bool right : right_aligned_from(columns_, first)) b += right ? " ---: |" : " --- |";
-    b += "\n";
+    append_markdown_line(out_.buffer(), columns_.size(),
+                         [&](std::size_t i) -> std::string_view { return columns_[i].name; });
+    append_markdown_rule(out_.buffer(), columns_.size(), right_aligned_from(columns_, first));
   }
   RowOutput& out_;
+  std::string footer_;
   std::vector<QueryColumn> columns_;
   bool header_done_ = false;
 };
 
 class HtmlWriter final : public RowSink {
  public:
-  HtmlWriter(RowOutput& out, std::string sql) : out_(out), sql_(std::move(sql)) {}
+  HtmlWriter(RowOutput& out, std::string sql, std::string note)
+      : out_(out), sql_(std::move(sql)), note_(std::move(note)) {}
   void begin(const std::vector<QueryColumn>& columns) override {
     // The row count goes below the table: it is known only at the end.
-    out_.put(html_page_head("cachedb: query", "One query's result."));
+    out_.put(html_page_head("cachedb: query", html_escape(note_)));
     out_.put("<pre>" + html_escape(sql_) + "</pre>\n<table>\n<thead><tr>");
     for (const auto& c : columns) out_.put("<th scope=\"col\">" + html_escape(c.name) + "</th>");
     out_.put("</tr></thead>\n<tbody>\n");
@@ -390,6 +383,7 @@ class HtmlWriter final : public RowSink {
  private:
   RowOutput& out_;
   std::string sql_;
+  std::string note_;  // text
   std::size_t rows_ = 0;
 };
 
@@ -569,14 +563,16 @@ void RowOutput::flush() {
   last_write_ = std::chrono::steady_clock::now();
 }
 
-std::unique_ptr<RowSink> make_row_writer(Format format, RowOutput& out, const std::string& sql) {
+std::unique_ptr<RowSink> make_row_writer(Format format, RowOutput& out, const std::string& sql,
+                                         const std::optional<SourceRun>& source) {
   switch (format) {
     case Format::Csv: return std::make_unique<CsvWriter>(out, false);
     case Format::Tsv: return std::make_unique<CsvWriter>(out, true);
-    case Format::Json: return std::make_unique<JsonWriter>(out, false);
-    case Format::Ndjson: return std::make_unique<JsonWriter>(out, true);
-    case Format::Markdown: return std::make_unique<MarkdownWriter>(out);
-    case Format::Html: return std::make_unique<HtmlWriter>(out, sql);
+    case Format::Json: return std::make_unique<JsonWriter>(out, false, source_json(source));
+    case Format::Ndjson: return std::make_unique<JsonWriter>(out, true, "");
+    case Format::Markdown: return std::make_unique<MarkdownWriter>(out, markdown_source_line(source));
+    case Format::Html:
+      return std::make_unique<HtmlWriter>(out, sql, fmt::format("One query's result. Made from {}.", describe(source)));
     case Format::Table: break;
   }
   return std::make_unique<AlignedWriter>(out);

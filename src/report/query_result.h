@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,6 +14,7 @@
 #include <SQLiteCpp/Database.h>
 
 #include "report/render.h"
+#include "report/source_run.h"
 
 namespace cachedb {
 
@@ -105,7 +107,12 @@ class RowOutput {
 // kTableWindowRows, or kTableWindowBytes of text) to size its columns, then
 // writes them and every later row at those widths (a longer value later just
 // pushes its line out of alignment).
-std::unique_ptr<RowSink> make_row_writer(Format format, RowOutput& out, const std::string& sql);
+// The formats that are documents name the run the database was made by, as a
+// report does: json in "source" (between "columns" and "rows"), markdown in a
+// line after the table, html in the page's note, with `sql` (the query, or the
+// command) above the table. csv, tsv, ndjson and the table are the rows alone.
+std::unique_ptr<RowSink> make_row_writer(Format format, RowOutput& out, const std::string& sql,
+                                         const std::optional<SourceRun>& source);
 
 constexpr std::size_t kTableWindowRows = 1000;
 constexpr std::size_t kTableWindowBytes = 4 << 20;

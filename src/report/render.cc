@@ -113,16 +113,8 @@ std::string render_json(const Matrix& m, bool totals) {
   w.RawValue(m.scope.json().c_str(), m.scope.json().size(), rapidjson::kObjectType);
   // What the counts were made from, and what of them is shown.
   w.Key("source");
-  if (m.source) {
-    w.StartObject();
-    w.Key("run_id");
-    w.Int64(m.source->id);
-    w.Key("finished_at");
-    write_string(w, m.source->finished_at);
-    w.EndObject();
-  } else {
-    w.Null();
-  }
+  const auto source = source_json(m.source);
+  w.RawValue(source.c_str(), source.size(), m.source ? rapidjson::kObjectType : rapidjson::kNullType);
   w.Key("sort");
   write_string(w, m.sorted_by);
   w.Key("omitted");
@@ -167,7 +159,7 @@ std::string render_json(const Matrix& m, bool totals) {
 
 // Below the table, in italics: what it was made from and what it leaves out.
 std::string markdown_footer(const Matrix& m) {
-  std::string out = fmt::format("\n_Made from {}._\n", describe(m.source));
+  std::string out = markdown_source_line(m.source);
   if (const auto note = omitted_note(m); !note.empty()) out += fmt::format("\n_{}_\n", note);
   return out;
 }

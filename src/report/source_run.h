@@ -21,4 +21,10 @@ std::optional<SourceRun> last_committed_run(SQLite::Database& db);
 // "ingest run 12, committed 2026-12-02T10:40:41Z", or "no ingest run" when none.
 std::string describe(const std::optional<SourceRun>& run);
 
+// The same as every JSON output writes it: {"run_id":12,"finished_at":"..."}, or null.
+std::string source_json(const std::optional<SourceRun>& run);
+
+// The line a Markdown output ends with: "\n_Made from ingest run 12, committed ..._\n".
+std::string markdown_source_line(const std::optional<SourceRun>& run);
+
 }  // namespace cachedb

@@ -132,30 +132,35 @@ std::string csv_field(const std::string& s) {
   return out;
 }
 
-std::string render_csv(const Table& t) {
+namespace {
+
+// Every line of the table, its fields escaped by `field` and `separator` apart.
+template <typename AppendField>
+std::string render_delimited(const Table& t, char separator, std::string_view line_end, AppendField field) {
   CellScratch scratch;
   std::string out;
   for (std::size_t l = 0, lines = t.lines(); l < lines; ++l) {
     for (std::size_t i = 0, n = t.columns(l); i < n; ++i) {
-      if (i) out += ',';
-      append_csv_field(out, t.cell(l, i, scratch));
+      if (i) out += separator;
+      field(out, t.cell(l, i, scratch));
     }
-    out += "\r\n";  // RFC 4180 line ends
+    out += line_end;
   }
   return out;
 }
 
-std::string render_tsv(const Table& t) {
-  CellScratch scratch;
-  std::string out;
-  for (std::size_t l = 0, lines = t.lines(); l < lines; ++l) {
-    for (std::size_t i = 0, n = t.columns(l); i < n; ++i) {
-      if (i) out += '\t';
-      append_tsv_field(out, t.cell(l, i, scratch));
-    }
-    out += '\n';
-  }
-  return out;
+}  // namespace
+
+std::string render_csv(const Table& t) {
+  return render_delimited(t, ',', "\r\n", append_csv_field);  // RFC 4180 line ends
+}
+
+std::string render_tsv(const Table& t) { return render_delimited(t, '\t', "\n", append_tsv_field); }
+
+void append_markdown_rule(std::string& out, std::size_t n, const std::vector<bool>& right_aligned) {
+  out += "|";
+  for (std::size_t i = 0; i < n; ++i) out += i < right_aligned.size() && right_aligned[i] ? " ---: |" : " --- |";
+  out += "\n";
 }
 
 std::string render_markdown(const Table& t, const std::vector<bool>& right_aligned) {
@@ -164,19 +169,8 @@ std::string render_markdown(const Table& t, const std::vector<bool>& right_align
   CellScratch scratch;
   std::string out;
   for (std::size_t l = 0; l < lines; ++l) {
-    out += "|";
-    for (std::size_t i = 0, n = t.columns(l); i < n; ++i) {
-      out += ' ';
-      append_markdown_cell(out, t.cell(l, i, scratch));
-      out += " |";
-    }
-    out += "\n";
-    if (l == 0) {
-      out += "|";
-      for (std::size_t i = 0, n = t.columns(0); i < n; ++i)
-        out += i < right_aligned.size() && right_aligned[i] ? " ---: |" : " --- |";
-      out += "\n";
-    }
+    append_markdown_line(out, t.columns(l), [&](std::size_t i) { return t.cell(l, i, scratch); });
+    if (l == 0) append_markdown_rule(out, t.columns(0), right_aligned);
   }
   return out;
 }

@@ -69,6 +69,19 @@ std::string csv_field(const std::string& s);
 void append_csv_field(std::string& out, std::string_view s);
 void append_tsv_field(std::string& out, std::string_view s);
 void append_markdown_cell(std::string& out, std::string_view s);  // '|' escaped, line breaks as spaces
+// One Markdown table line of `n` cells, cell_at(i) the text of the i-th: '| a | b |'.
+template <typename CellAt>
+void append_markdown_line(std::string& out, std::size_t n, CellAt cell_at) {
+  out += "|";
+  for (std::size_t i = 0; i < n; ++i) {
+    out += ' ';
+    append_markdown_cell(out, cell_at(i));
+    out += " |";
+  }
+  out += "\n";
+}
+// The line under a Markdown header: '| --- | ---: |', a column right-aligned where `right_aligned` says.
+void append_markdown_rule(std::string& out, std::size_t n, const std::vector<bool>& right_aligned);
 // Display width in code points: labels may be UTF-8 and '·' is two bytes.
 std::size_t width_of(std::string_view s);
 // Text safe inside HTML element content and attribute values.
