@@ -30,7 +30,7 @@ struct Ids {
   WriterStatements& sql;
   Interner releases{db, "release"}, packages{db, "package"}, oss{db, "os"}, platforms{db, "platform"},
       targets{db, "target"}, stacks{db, "stack"};
-  std::unordered_map<std::string, std::int64_t> compilers, variants, sets;
+  std::unordered_map<std::string, std::int64_t> compilers, variants, stack_sets, variant_sets;
   std::string key;
 
   template <typename Create>
@@ -69,26 +69,35 @@ struct Ids {
 
   // A set of ids through a *_set table, keyed as the page writer keys it
   // (the member ids sorted, each followed by a comma).
-  std::int64_t set(std::vector<std::int64_t>& ids, Statement& select, Statement& insert, Statement& member,
-                   char kind) {
+  std::int64_t set(std::vector<std::int64_t>& ids, std::unordered_map<std::string, std::int64_t>& cache,
+                   Statement& select, Statement& insert, Statement& member) {
     std::sort(ids.begin(), ids.end());
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-    key.assign(1, kind);
+    key.clear();
     for (auto id : ids) fmt::format_to(std::back_inserter(key), "{},", id);
-    return cached(sets, select, std::string_view(key).substr(1), [&] {
-      insert(std::string_view(key).substr(1)).exec();
+    return cached(cache, select, key, [&] {
+      insert(key).exec();
       const std::int64_t set_id = db.getLastInsertRowid();
       for (auto id : ids) member(set_id, id).exec();
       return set_id;
     });
   }
   std::int64_t stack_set(std::vector<std::int64_t>& ids) {
-    return set(ids, sql.stack_set_select, sql.stack_set_insert, sql.stack_set_member_insert, 's');
+    return set(ids, stack_sets, sql.stack_set_select, sql.stack_set_insert, sql.stack_set_member_insert);
+  }
+  // The stack set of a spec in no release (a dependency only): keyed '-', not
+  // '' (a page may list a spec in no stack), so that reports leave it out.
+  std::int64_t no_release_set() {
+    key = "-";
+    return cached(stack_sets, sql.stack_set_select, key, [&] {
+      sql.stack_set_insert(key).exec();
+      return db.getLastInsertRowid();
+    });
   }
   std::int64_t variant_set(std::span<const std::string> texts, std::vector<std::int64_t>& ids) {
     ids.clear();
     for (const auto& t : texts) ids.push_back(variant(t));
-    return set(ids, sql.variant_set_select, sql.variant_set_insert, sql.variant_set_member_insert, 'v');
+    return set(ids, variant_sets, sql.variant_set_select, sql.variant_set_insert, sql.variant_set_member_insert);
   }
 };
 
@@ -222,8 +231,7 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
     records = 0;
     result = {};
     none_compiler = ids->compiler("none");
-    id_buffer.clear();
-    no_stacks = ids->stack_set(id_buffer);
+    no_stacks = ids->no_release_set();
   }
 
   // After a rollback, nothing cached may be trusted.
