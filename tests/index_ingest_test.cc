@@ -216,3 +216,81 @@ TEST_CASE("a bad index is rejected by file, byte offset and JSON path; the other
   CHECK(testing::dump_analyst_views(db) == testing::dump_analyst_views(clean));
   CHECK(one(db, "SELECT count(*) FROM source WHERE kind = 'index'") == "3\n");
 }
+
+namespace {
+
+// Every view, and what no view shows but a later ingest reads: the specs
+// kept as dependencies only, and the stacks of each spec over all releases.
+std::string state(SQLite::Database& db) {
+  return testing::dump_analyst_views(db) +
+         testing::dump_rows(db, {"SELECT s.hash || ' ' || p.name || ' ' || c.label || ' ' || ifnull(("
+                                 "SELECT group_concat(name, ',') FROM (SELECT st.name FROM stack_set_member m JOIN "
+                                 "stack st ON st.id = m.stack_id WHERE m.stack_set_id = s.all_stack_set_id ORDER BY 1)"
+                                 "), '-') FROM spec s JOIN package p ON p.id = s.package_id "
+                                 "JOIN compiler c ON c.id = s.compiler_id ORDER BY 1"});
+}
+
+std::string fresh_state(const testing::TempDir& dir, const std::vector<IndexInput>& inputs) {
+  std::filesystem::remove(dir / "fresh.sqlite");
+  auto fresh = open_database(dir / "fresh.sqlite", OpenMode::ReadWrite);
+  REQUIRE(ingest_indexes(fresh, inputs, {}).rejections.empty());
+  return state(fresh);
+}
+
+}  // namespace
+
+TEST_CASE("incremental equals fresh: orders, re-ingests, a spec leaving an index, stacks changing") {
+  Tree t;
+  auto in = t.inputs();
+  const std::string want = fresh_state(t.dir, in);
+  // Any order, in one run or one index a run.
+  for (const auto& order : std::vector<std::vector<int>>{{2, 0, 1}, {1, 2, 0}}) {
+    std::filesystem::remove(t.dir / "db.sqlite");
+    auto db = open_database(t.dir / "db.sqlite", OpenMode::ReadWrite);
+    for (int i : order) REQUIRE(ingest_indexes(db, {in[static_cast<std::size_t>(i)]}, {}).rejections.empty());
+    CHECK(state(db) == want);
+    // Unchanged: recognized without being parsed, and nothing moves.
+    const auto again = ingest_indexes(db, in, {});
+    CHECK(again.pages_unchanged == 3);
+    CHECK(state(db) == want);
+  }
+
+  auto db = open_database(t.dir / "inc.sqlite", OpenMode::ReadWrite);
+  REQUIRE(ingest_indexes(db, in, {}).rejections.empty());
+  // openssl leaves e4s (root still has it); zlib becomes a binary of ml.
+  write(t.e4s, testing::index_json({gcc(), zlib()}));
+  write(t.ml, testing::index_json({cuda(), zlib(), gcc(), pytorch()}));
+  auto s = ingest_indexes(db, in, {});
+  CHECK(s.pages_updated == 2);
+  CHECK(s.pages_unchanged == 1);
+  CHECK(state(db) == fresh_state(t.dir, in));
+  CHECK(one(db, "SELECT group_concat(stack, ',') FROM (SELECT stack FROM spec_stacks WHERE package = 'zlib' "
+                "ORDER BY 1)") == "e4s,ml,root\n");
+  CHECK(one(db, "SELECT group_concat(stack, ',') FROM (SELECT stack FROM spec_stacks WHERE package = 'openssl' "
+                "ORDER BY 1)") == "root\n");
+
+  // cuda and py-torch leave the release altogether: their rows go, and the specs nothing lists.
+  write(t.root, testing::index_json({zlib(), openssl(), gcc()}));
+  write(t.ml, testing::index_json({zlib(), gcc()}));
+  s = ingest_indexes(db, in, {});
+  CHECK(s.specs_removed == 2);
+  CHECK(state(db) == fresh_state(t.dir, in));
+  CHECK(one(db, "SELECT count(*) FROM spec WHERE hash IN ('" + kCuda + "', '" + kPy + "')") == "0\n");
+  CHECK(one(db, "SELECT count(*) FROM dependency WHERE spec_id NOT IN (SELECT id FROM spec)") == "0\n");
+
+  // A second release sharing the hashes, then the first emptied: the second keeps them.
+  auto v2 = t.inputs("v2.0");
+  REQUIRE(ingest_indexes(db, v2, {}).rejections.empty());
+  for (auto p : {t.root, t.e4s, t.ml}) write(p, testing::index_json({}));
+  REQUIRE(ingest_indexes(db, in, {}).rejections.empty());
+  write(t.dir / "v2root.json", testing::index_json({zlib(), openssl(), gcc()}));
+  write(t.dir / "v2e4s.json", testing::index_json({gcc(), zlib()}));
+  write(t.dir / "v2ml.json", testing::index_json({zlib(), gcc()}));
+  std::vector<IndexInput> final_set = in;
+  final_set.push_back({(t.dir / "v2root.json").string(), "v2.0", "root", {}});
+  final_set.push_back({(t.dir / "v2e4s.json").string(), "v2.0", "e4s", {}});
+  final_set.push_back({(t.dir / "v2ml.json").string(), "v2.0", "ml", {}});
+  CHECK(state(db) == fresh_state(t.dir, final_set));
+  CHECK(one(db, "SELECT count(*) FROM specs WHERE release = 'v1.0'") == "0\n");
+  CHECK(one(db, "PRAGMA foreign_key_check") == "");
+}
