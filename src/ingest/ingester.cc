@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <map>
 #include <set>
 #include <variant>
 
@@ -17,9 +18,11 @@
 #include "ingest/findings.h"
 #include "ingest/out_of_resources.h"
 #include "ingest/file_loader.h"
+#include "ingest/index_writer.h"
 #include "ingest/page_writer.h"
 #include "ingest/run_log.h"
 #include "parsing/text_limits.h"
+#include "storage/index_statements.h"
 #include "storage/sources.h"
 #include "storage/sqlite_errors.h"
 #include "storage/transaction.h"
@@ -145,8 +148,10 @@ class Run {
         ++summary_.pages_legacy;
         return;
       }
+      const PageKey key = writer_.key(page);
+      if (!release_takes_pages(key.release_id, page.release, where)) return;
       const PageWriteResult r =
-          writer_.write(page, writer_.key(page), storable_path(where), f.fingerprint, f.stamp, now_, seen_pages_);
+          writer_.write(page, key, storable_path(where), f.fingerprint, f.stamp, now_, seen_pages_);
       if (r.status == PageStatus::Duplicate) {
         duplicate(where, r.page_id);
         return;
@@ -171,6 +176,32 @@ class Run {
       reject(where, e.line(), e.what());
     }
   }
+
+  // One release, one kind of source: a release read from build-cache indexes
+  // takes no pages (the page is rejected) unless they are to replace its
+  // indexes, which then go, once, before its first page is written.
+  bool release_takes_pages(std::int64_t release_id, const std::string& release, const std::string& where) {
+    auto [it, first] = release_kind_checked_.try_emplace(release_id, true);
+    if (first) {
+      if (!indexes_) indexes_ = std::make_unique<IndexWriter>(db_);
+      if (indexes_->release_holds(release_id, kIndexKind)) {
+        if (options_.replace_release_kind) {
+          summary_.specs_removed += indexes_->remove_release(release_id);
+          spdlog::warn("release {}: build-cache indexes replaced by cache pages", release);
+        } else {
+          it->second = false;
+        }
+      }
+    }
+    if (!it->second)
+      reject(where, 0, fmt::format("release {} was read from build-cache indexes, and this is a cache page of it: "
+                                   "one release is read from one kind of source (--replace-release-kind replaces "
+                                   "its indexes with pages)",
+                                   release));
+    return it->second;
+  }
+  std::map<std::int64_t, bool> release_kind_checked_;  // release id -> whether it takes pages
+  std::unique_ptr<IndexWriter> indexes_;
 
   void reject(const std::string& path, std::size_t line, const std::string& message) {
     ++summary_.pages_rejected;
