@@ -108,8 +108,6 @@ class IndexRun {
       writer_.set_content_hash(r.source_id, source.fingerprint());
       if (r.status == IndexStatus::Added) ++summary_.pages_added;
       else ++summary_.pages_updated;
-      summary_.specs_added += r.specs_added;
-      summary_.specs_removed += r.specs_removed;
       spdlog::info("{}: {} records", label, r.records);
     } catch (const SQLite::Exception&) {
       throw;  // the database's fault, not the index's: the run is rolled back
@@ -118,6 +116,13 @@ class IndexRun {
     } catch (const std::exception& e) {
       reject(in.path, e.what());
     }
+  }
+
+  // Derives the release rows of everything the run read, once.
+  void finish() {
+    const auto totals = writer_.finish();
+    summary_.specs_added += totals.specs_added;
+    summary_.specs_removed += totals.specs_removed;
   }
 
   IngestSummary& summary() { return summary_; }
@@ -177,6 +182,7 @@ IngestSummary ingest_logged(SQLite::Database& db, const std::vector<IndexInput>&
   try {
     IndexRun run(db, options);
     for (const auto& in : inputs) run.input(in);
+    run.finish();
     run.summary().run_id = log.id();
     log.finish(run.summary());
     tx->commit();
@@ -226,6 +232,15 @@ IngestSummary ingest_indexes(SQLite::Database& db, const std::vector<IndexInput>
     log.fail(e.what());
     throw;
   }
+}
+
+std::string index_summary_line(const IngestSummary& s) {
+  std::string line = fmt::format("ingest run {}: indexes {} added, {} updated, {} unchanged, {} rejected; specs {} added, "
+                                 "{} removed",
+                                 s.run_id, s.pages_added, s.pages_updated, s.pages_unchanged, s.pages_rejected,
+                                 s.specs_added, s.specs_removed);
+  if (s.pages_removed) line += fmt::format("; {} pages replaced", s.pages_removed);
+  return line;
 }
 
 IngestSummary check_indexes(const std::vector<IndexInput>& inputs) {

@@ -43,6 +43,10 @@ std::vector<IndexInput> listing_inputs(const std::filesystem::path& listing, con
 IngestSummary ingest_indexes(SQLite::Database& db, const std::vector<IndexInput>& inputs,
                              const IndexIngestOptions& options);
 
+// The one line an operator reads at the end of an index run ("pages" are
+// the indexes, and "removed" the pages a --replace-release-kind replaced).
+std::string index_summary_line(const IngestSummary& summary);
+
 // Reads the indexes without storing anything (`cachedb check`): the same
 // rejections; counts in pages_added (indexes read) and specs_added (records).
 IngestSummary check_indexes(const std::vector<IndexInput>& inputs);

@@ -21,6 +21,11 @@ namespace {
 using spack_index::DocumentSummary;
 using spack_index::IndexRecord;
 
+struct TextHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
 // Ids of the values an index names. They are cached, so after a document is
 // rolled back the whole set is made afresh: a cached id may be of a row that
 // is gone.
@@ -31,6 +36,8 @@ struct Ids {
   Interner releases{db, "release"}, packages{db, "package"}, oss{db, "os"}, platforms{db, "platform"},
       targets{db, "target"}, stacks{db, "stack"};
   std::unordered_map<std::string, std::int64_t> compilers, variants, stack_sets, variant_sets;
+  // Specs by hash, met in this run: their edges are stored.
+  std::unordered_map<std::string, std::int64_t, TextHash, std::equal_to<>> specs;
   std::string key;
 
   template <typename Create>
@@ -119,36 +126,43 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
 
   void record(const IndexRecord& r) override {
     Ids& in = *ids;
-    const std::int64_t package = in.packages.id(r.package);
+    // Most records name a hash stored already (by another stack's index, or
+    // another release's): its description and edges are the hash's, stored
+    // once, so nothing of it is looked at but the hash.
+    std::int64_t spec = 0;
+    if (auto it = in.specs.find(r.hash); it != in.specs.end()) {
+      spec = it->second;
+    } else {
+      bool edges = true;
+      if (auto row = sql.spec_by_hash(r.hash); row.next()) spec = row.int64(0);
+      if (spec) edges = !ix.dependency_any(spec).next();  // stored from a page: no edges yet
+      else spec = insert_spec(r);
+      if (edges)
+        for (const auto& d : r.dependencies)
+          ix.dependency_insert(spec, d.hash, in.packages.id(d.name), d.deptypes, d.virtuals).exec();
+      if (in.specs.size() >= Interner::kMaxCached) in.specs.clear();
+      in.specs.emplace(std::string(r.hash), spec);
+    }
+    ix.listing_insert(source_id, spec, r.in_buildcache ? 1 : 0).exec();
+    ix.affected_insert(release, spec).exec();
+    ++records;
+  }
+
+  std::int64_t insert_spec(const IndexRecord& r) {
+    Ids& in = *ids;
     const std::int64_t compiler = r.compiler.empty() ? none_compiler : in.compiler(r.compiler);
     const std::int64_t variant_set = in.variant_set(r.variants, id_buffer);
-    auto insert = sql.spec_insert(r.hash, package, r.version, compiler, in.oss.id(r.os), in.platforms.id(r.platform),
-                                  in.targets.id(r.target), variant_set, no_stacks);
-    insert.exec();
-    std::int64_t spec = 0;
-    bool edges = true;
-    if (insert.changes() > 0) {
-      spec = db.getLastInsertRowid();
-      sql.spec_version_insert(spec, r.version).exec();
-      if (r.compiler.empty() && !r.compiler_hash.empty()) ix.late_insert(spec, r.compiler_hash).exec();
-    } else {
-      // The hash is stored: its description and edges are the hash's, stored once.
-      auto row = sql.spec_by_hash(r.hash);
-      if (!row.next()) throw Error(fmt::format("spec {} is neither new nor stored", r.hash));
-      spec = row.int64(0);
-      edges = !ix.dependency_any(spec).next();
-    }
-    if (edges)
-      for (const auto& d : r.dependencies)
-        ix.dependency_insert(spec, d.hash, in.packages.id(d.name), d.deptypes, d.virtuals).exec();
-    ix.listing_insert(source_id, spec, r.in_buildcache ? 1 : 0).exec();
-    ix.affected_insert(spec).exec();
-    ++records;
+    sql.spec_insert(r.hash, in.packages.id(r.package), r.version, compiler, in.oss.id(r.os),
+                    in.platforms.id(r.platform), in.targets.id(r.target), variant_set, no_stacks)
+        .exec();
+    const std::int64_t spec = db.getLastInsertRowid();
+    sql.spec_version_insert(spec, r.version).exec();
+    if (r.compiler.empty() && !r.compiler_hash.empty()) ix.late_insert(spec, r.compiler_hash).exec();
+    return spec;
   }
 
   void document_done(const DocumentSummary& summary) override {
     resolve_late_compilers(summary);
-    derive_release(release);
   }
 
   // A compiler node met after the specs it built: its name@version as stored
@@ -169,46 +183,52 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
     ix.late_clear().exec();
   }
 
-  // The release rows of the specs touched (temp.index_affected), from every
-  // index of the release; then their stacks over all releases, and the specs
-  // nothing holds any more are deleted.
+  // The release rows of the (release, spec) pairs the run touched
+  // (temp.index_affected), from every index of the release; then the stacks
+  // over all releases of those specs, and the specs nothing holds any more
+  // are deleted. Once per run: a spec listed by root and two stacks is
+  // derived once, not three times.
+  void finish() {
+    std::vector<std::int64_t> releases;
+    for (auto q = ix.affected_releases(); q.next();) releases.push_back(q.int64(0));
+    for (auto r : releases) derive_release(r);
+    std::vector<std::int64_t> touched;
+    for (auto q = ix.affected_specs(); q.next();) touched.push_back(q.int64(0));
+    for (auto spec : touched) refresh(spec);
+    ix.affected_clear().exec();
+  }
+
   void derive_release(std::int64_t release_id) {
     auto unlink = ix.release_unlink_affected(release_id);
     unlink.exec();
     const std::int64_t before = unlink.changes();
     std::int64_t after = 0;
-    {
-      struct Row {
-        std::int64_t spec = 0, source = 0, package, compiler, os, platform, target;
-      } row;
-      std::vector<std::int64_t> stacks;
-      auto flush = [&] {
-        if (!row.spec) return;
-        const std::int64_t set = ids->stack_set(stacks);
-        sql.release_spec_insert(1)(release_id, row.spec, row.source, set, row.package, row.compiler, row.os,
-                                   row.platform, row.target, nullptr, nullptr)
-            .exec();
-        ++after;
-        stacks.clear();
-      };
-      for (auto q = ix.release_listings(release_id); q.next();) {
-        if (q.int64(0) != row.spec) {
-          flush();
-          row = {q.int64(0), q.int64(2), q.int64(3), q.int64(4), q.int64(5), q.int64(6), q.int64(7)};
-        }
-        stacks.push_back(q.int64(1));
-        row.source = std::min(row.source, q.int64(2));
+    struct Row {
+      std::int64_t spec = 0, source = 0, package, compiler, os, platform, target;
+    } row;
+    std::vector<std::int64_t> stacks;
+    auto flush = [&] {
+      if (!row.spec) return;
+      const std::int64_t set = ids->stack_set(stacks);
+      sql.release_spec_insert(1)(release_id, row.spec, row.source, set, row.package, row.compiler, row.os,
+                                 row.platform, row.target, nullptr, nullptr)
+          .exec();
+      ++after;
+      stacks.clear();
+    };
+    for (auto q = ix.release_listings(release_id); q.next();) {
+      if (q.int64(0) != row.spec) {
+        flush();
+        row = {q.int64(0), q.int64(2), q.int64(3), q.int64(4), q.int64(5), q.int64(6), q.int64(7)};
       }
-      flush();
+      stacks.push_back(q.int64(1));
+      row.source = std::min(row.source, q.int64(2));
     }
-    result.specs_added += std::max<std::int64_t>(0, after - before);
-    result.specs_removed += std::max<std::int64_t>(0, before - after);
-
-    std::vector<std::int64_t> touched;
-    for (auto q = ix.affected_all(); q.next();) touched.push_back(q.int64(0));
-    for (auto spec : touched) refresh(spec);
-    ix.affected_clear().exec();
+    flush();
+    specs_added += std::max<std::int64_t>(0, after - before);
+    specs_removed += std::max<std::int64_t>(0, before - after);
   }
+  std::int64_t specs_added = 0, specs_removed = 0;  // net (release, spec) pairs, per release derived
 
   // A spec's stacks over every release; deleted when nothing holds it.
   void refresh(std::int64_t spec) {
@@ -288,7 +308,7 @@ IndexWriteResult IndexWriter::write(spack_index::ByteSource& source, std::int64_
       if (!row.next()) throw Error("an index is neither new nor stored");
       w.source_id = row.int64(0);
       // What it listed before is derived again when it ends, listed now or not.
-      w.ix.listing_affect(w.source_id).exec();
+      w.ix.listing_affect(release_id, w.source_id).exec();
       w.ix.listing_delete(w.source_id).exec();
       w.sql.source_update(path, content_hash, stamp.size, stamp.mtime_ns, now, w.source_id).exec();
     }
@@ -306,18 +326,26 @@ IndexWriteResult IndexWriter::write(spack_index::ByteSource& source, std::int64_
   }
 }
 
+IndexWriter::Totals IndexWriter::finish() {
+  impl_->finish();
+  Totals t{impl_->specs_added, impl_->specs_removed};
+  impl_->specs_added = impl_->specs_removed = 0;
+  return t;
+}
+
 std::int64_t IndexWriter::remove_release(std::int64_t release_id) {
   Impl& w = *impl_;
   w.begin_document(release_id);
   std::vector<std::int64_t> sources;
   for (auto row = w.ix.source_ids_of_release(kIndexKind, release_id); row.next();) sources.push_back(row.int64(0));
   for (auto id : sources) {
-    w.ix.listing_affect(id).exec();
+    w.ix.listing_affect(release_id, id).exec();
     w.ix.listing_delete(id).exec();
     w.sql.source_delete(id).exec();
   }
-  w.derive_release(release_id);
-  return w.result.specs_removed;
+  const std::int64_t removed = w.specs_removed;
+  w.finish();
+  return w.specs_removed - removed;
 }
 
 }  // namespace cachedb

@@ -2,11 +2,12 @@
 // Writes Spack build-cache indexes into the database, one (release, stack)
 // document at a time, as the reader parses it: a spec row per record (its
 // hash is new), its dependency edges once per spec, and what the index lists
-// (index_listing). When the document ends, the specs it touched get their
-// compiler when it was a node later in the index, and their release rows
-// derived again from every index of the release: a spec is a binary of the
-// release when one of them lists it in the build cache, its stacks their
-// labels. The caller owns the transaction; each document is a savepoint of it.
+// (index_listing). When the document ends, its specs get their compiler when
+// it was a node later in the index. When the run ends (finish()), the specs
+// the documents touched get their release rows derived again from every index
+// of the release: a spec is a binary of the release when one of them lists it
+// in the build cache, its stacks their labels. The caller owns the
+// transaction; each document is a savepoint of it.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -26,8 +27,6 @@ struct IndexWriteResult {
   IndexStatus status = IndexStatus::Unchanged;
   std::int64_t source_id = 0;
   std::uint64_t records = 0;
-  std::int64_t specs_added = 0;    // (release, spec) pairs the release gained
-  std::int64_t specs_removed = 0;  // pairs it lost
 };
 
 // An index stored before: its source row.
@@ -64,7 +63,15 @@ class IndexWriter {
                          std::string_view path, std::string_view content_hash, const FileStamp& stamp,
                          std::string_view now);
 
-  // Removes every index of a release, and what only they kept; returns the
+  // Derives the release rows of what the documents written since the last
+  // call touched; call before the transaction commits. Returns the (release,
+  // spec) pairs gained and lost, net per release.
+  struct Totals {
+    std::int64_t specs_added = 0, specs_removed = 0;
+  };
+  Totals finish();
+
+  // Removes every index of a release (and derives what it touched), and what only they kept; returns the
   // (release, spec) pairs removed.
   std::int64_t remove_release(std::int64_t release_id);
 
