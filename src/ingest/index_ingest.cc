@@ -20,6 +20,7 @@
 #include "ingest/index_writer.h"
 #include "ingest/page_writer.h"
 #include "ingest/run_log.h"
+#include "ingest/write_transaction.h"
 #include "storage/sources.h"
 #include "storage/sqlite_errors.h"
 #include "storage/transaction.h"
@@ -171,28 +172,14 @@ std::vector<fs::path> input_paths(const std::vector<IndexInput>& inputs) {
 
 IngestSummary ingest_logged(SQLite::Database& db, const std::vector<IndexInput>& inputs,
                             const IndexIngestOptions& options, RunLog& log) {
-  PragmaScope foreign_keys(db, "foreign_keys", "OFF");  // as for pages: the writer is the only writer
-  std::optional<Transaction> tx;
-  try {
-    tx.emplace(db, Begin::Immediate);
-  } catch (const SQLite::Exception& e) {
-    throw Error(fmt::format("{}: cannot start writing: {}", db.getFilename(),
-                            describe_sqlite_error(e, db.getHandle())));
-  }
-  try {
+  return in_write_transaction(db, [&] {
     IndexRun run(db, options);
     for (const auto& in : inputs) run.input(in);
     run.finish();
     run.summary().run_id = log.id();
     log.finish(run.summary());
-    tx->commit();
     return std::move(run.summary());
-  } catch (const SQLite::Exception& e) {
-    const std::string why = describe_sqlite_error(e, db.getHandle());
-    if (const auto* failed = dynamic_cast<const SqlError*>(&e)) spdlog::debug("failed statement: {}", failed->sql());
-    tx.reset();
-    throw Error(fmt::format("{}: ingest failed, nothing was changed: {}", db.getFilename(), why));
-  }
+  });
 }
 
 // Counts records, storing nothing.

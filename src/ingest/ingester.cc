@@ -21,6 +21,7 @@
 #include "ingest/index_writer.h"
 #include "ingest/page_writer.h"
 #include "ingest/run_log.h"
+#include "ingest/write_transaction.h"
 #include "parsing/text_limits.h"
 #include "storage/index_statements.h"
 #include "storage/sources.h"
@@ -303,35 +304,18 @@ class Run {
   const std::string now_ = utc_timestamp();
 };
 
-// Runs `body(run)` in the run's one write transaction: a fatal error rolls it
-// all back (the Transaction's destructor) and is rethrown as an Error naming
-// the database.
+// Runs `body(run)` in the run's one write transaction (write_transaction.h).
 template <typename Body>
 IngestSummary in_transaction(SQLite::Database& db, const IngestOptions& options, Body&& body) {
-  // Foreign keys are declared for analysts and checked by the tests
-  // (foreign_key_check), but not enforced while ingesting: the page writer is
-  // the only writer, and enforcement would cost a lookup per reference per row.
-  PragmaScope foreign_keys(db, "foreign_keys", "OFF");
-  std::optional<Transaction> tx;
   try {
-    tx.emplace(db, Begin::Immediate);
-  } catch (const SQLite::Exception& e) {
-    throw Error(fmt::format("{}: cannot start writing: {}", db.getFilename(),
-                            describe_sqlite_error(e, db.getHandle())));
-  }
-  try {
-    Run run(db, options);
-    body(run);
-    tx->commit();
-    return std::move(run.summary());
-  } catch (const SQLite::Exception& e) {
-    const std::string why = describe_sqlite_error(e, db.getHandle());
-    if (const auto* failed = dynamic_cast<const SqlError*>(&e)) spdlog::debug("failed statement: {}", failed->sql());
-    tx.reset();
-    throw Error(fmt::format("{}: ingest failed, nothing was changed: {}", db.getFilename(), why));
+    return in_write_transaction(db, [&] {
+      Run run(db, options);
+      body(run);
+      return std::move(run.summary());
+    });
   } catch (const OutOfResources& e) {
-    // The walk stopped part way: committing what it saw would pass the rest over.
-    tx.reset();
+    // The walk stopped part way: committing what it saw would pass the rest
+    // over (the transaction was rolled back on the way out).
     throw Error(fmt::format("{}: ingest failed, nothing was changed: {}", db.getFilename(), e.what()));
   }
 }
