@@ -132,7 +132,7 @@ class IndexRun {
   // One release, one kind of source: the pages of the release go first when
   // asked, else the index is refused.
   bool make_room(const IndexInput& in, std::int64_t release) {
-    if (!writer_.release_holds(release, kPageKind)) return true;
+    if (!release_holds(db_, kPageKind, release)) return true;
     if (!options_.replace_release_kind) {
       reject(in.path, fmt::format("release {} holds cache pages, and its stack {} comes from a build-cache index: "
                                   "one release is read from one kind of source (--replace-release-kind replaces "
@@ -172,6 +172,10 @@ std::vector<fs::path> input_paths(const std::vector<IndexInput>& inputs) {
 
 IngestSummary ingest_logged(SQLite::Database& db, const std::vector<IndexInput>& inputs,
                             const IndexIngestOptions& options, RunLog& log) {
+  // The writer's scratch tables (temp.index_affected grows with the run) in a
+  // temporary file behind a small cache, not in memory: memory stays flat.
+  // (SQLite takes the setting only outside a transaction.)
+  PragmaScope temp_store(db, "temp_store", "FILE");
   return in_write_transaction(db, [&] {
     IndexRun run(db, options);
     for (const auto& in : inputs) run.input(in);

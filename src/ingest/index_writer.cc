@@ -266,10 +266,6 @@ IndexWriter::~IndexWriter() = default;
 std::int64_t IndexWriter::release_id(std::string_view release) { return impl_->ids->releases.id(release); }
 std::int64_t IndexWriter::stack_id(std::string_view stack) { return impl_->ids->stacks.id(stack); }
 
-bool IndexWriter::release_holds(std::int64_t release_id, std::string_view kind) {
-  return impl_->ix.release_has_kind(kind, release_id).next();
-}
-
 std::optional<StoredIndex> IndexWriter::stored(std::int64_t release_id, std::int64_t stack_id) {
   auto row = impl_->ix.index_source(release_id, stack_id);
   if (!row.next()) return std::nullopt;

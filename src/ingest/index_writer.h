@@ -46,9 +46,6 @@ class IndexWriter {
   std::int64_t release_id(std::string_view release);
   std::int64_t stack_id(std::string_view stack);
 
-  // Whether the release holds sources of `kind` ("page" or "index").
-  bool release_holds(std::int64_t release_id, std::string_view kind);
-
   // The index stored for (release, stack), if any.
   std::optional<StoredIndex> stored(std::int64_t release_id, std::int64_t stack_id);
   // Sets the content hash of a source written before its bytes were all read (stdin).

@@ -23,7 +23,6 @@
 #include "ingest/run_log.h"
 #include "ingest/write_transaction.h"
 #include "parsing/text_limits.h"
-#include "storage/index_statements.h"
 #include "storage/sources.h"
 #include "storage/sqlite_errors.h"
 #include "storage/transaction.h"
@@ -183,15 +182,15 @@ class Run {
   // indexes, which then go, once, before its first page is written.
   bool release_takes_pages(std::int64_t release_id, const std::string& release, const std::string& where) {
     auto [it, first] = release_kind_checked_.try_emplace(release_id, true);
-    if (first) {
-      if (!indexes_) indexes_ = std::make_unique<IndexWriter>(db_);
-      if (indexes_->release_holds(release_id, kIndexKind)) {
-        if (options_.replace_release_kind) {
-          summary_.specs_removed += indexes_->remove_release(release_id);
-          spdlog::warn("release {}: build-cache indexes replaced by cache pages", release);
-        } else {
-          it->second = false;
-        }
+    if (first && release_holds(db_, kIndexKind, release_id)) {
+      if (options_.replace_release_kind) {
+        // Made only when needed: its scratch tables would keep a bulk load's
+        // index build from sorting through temporary files.
+        if (!indexes_) indexes_ = std::make_unique<IndexWriter>(db_);
+        summary_.specs_removed += indexes_->remove_release(release_id);
+        spdlog::warn("release {}: build-cache indexes replaced by cache pages", release);
+      } else {
+        it->second = false;
       }
     }
     if (!it->second)

@@ -13,8 +13,7 @@ SQLite::Database& with_temp_tables(SQLite::Database& db) {
 }  // namespace
 
 IndexStatements::IndexStatements(SQLite::Database& db)
-    : release_has_kind(with_temp_tables(db), "SELECT 1 FROM source WHERE kind = ? AND release_id = ? LIMIT 1"),
-      index_source(db, "SELECT id, content_hash, path, file_size, file_mtime_ns FROM source "
+    : index_source(with_temp_tables(db), "SELECT id, content_hash, path, file_size, file_mtime_ns FROM source "
                        "WHERE kind = 'index' AND release_id = ? AND key_id = ?"),
       source_set_hash(db, "UPDATE source SET content_hash = ? WHERE id = ?"),
       listing_insert(db, "INSERT OR IGNORE INTO index_listing(source_id, spec_id, in_buildcache) VALUES (?, ?, ?)"),

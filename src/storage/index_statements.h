@@ -7,18 +7,17 @@
 
 #include <SQLiteCpp/Database.h>
 
+#include "storage/sources.h"
 #include "storage/statement.h"
 
 namespace cachedb {
-
-inline constexpr std::string_view kIndexKind = "index";
 
 struct IndexStatements {
   // Makes the writer's scratch tables (temp, on this connection) first.
   explicit IndexStatements(SQLite::Database& db);
 
-  // Whether a release holds a source of a kind; an index's source row.
-  Statement release_has_kind, index_source, source_set_hash;
+  // An index's source row.
+  Statement index_source, source_set_hash;
   // What an index lists.
   Statement listing_insert, listing_delete, listing_affect, source_ids_of_release;
   // Dependencies.
