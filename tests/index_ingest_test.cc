@@ -6,6 +6,7 @@
 
 #include <fstream>
 
+#include <SQLiteCpp/Backup.h>
 #include <SQLiteCpp/Database.h>
 
 #include "index_builder.h"
@@ -14,6 +15,7 @@
 #include "report/render.h"
 #include "spack_index_support.h"
 #include "storage/database.h"
+#include "storage/migrations.h"
 #include "test_support.h"
 
 using namespace cachedb;
@@ -28,6 +30,19 @@ namespace {
 void write(const std::filesystem::path& p, const std::string& text) {
   std::filesystem::create_directories(p.parent_path());
   std::ofstream(p, std::ios::binary) << text;
+}
+
+// An in-memory database at the latest schema: the tests below make many.
+// A copy of one migrated database, so that the migrations run once.
+SQLite::Database memory_db() {
+  static SQLite::Database migrated = [] {
+    SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+    migrate(db);
+    return db;
+  }();
+  SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+  SQLite::Backup(db, migrated).executeStep();
+  return db;
 }
 
 std::string one(SQLite::Database& db, const std::string& sql) {
@@ -100,7 +115,7 @@ std::string matrix_csv(SQLite::Database& db, const std::string& name, bool inclu
 
 TEST_CASE("indexes of two stacks and root: the matrix worked out by hand") {
   Tree t;
-  auto db = open_database(t.dir / "db.sqlite", OpenMode::ReadWrite);
+  auto db = memory_db();
   const auto s = ingest_indexes(db, t.inputs(), {});
   CHECK(s.pages_added == 3);
   CHECK(s.rejections.empty());
@@ -143,7 +158,7 @@ TEST_CASE("indexes of two stacks and root: the matrix worked out by hand") {
 
 TEST_CASE("dependencies are stored once per spec, however many releases and stacks list it") {
   Tree t;
-  auto db = open_database(t.dir / "db.sqlite", OpenMode::ReadWrite);
+  auto db = memory_db();
   auto inputs = t.inputs("v1.0");
   for (auto& in : t.inputs("v1.1")) inputs.push_back(in);
   REQUIRE(ingest_indexes(db, inputs, {}).rejections.empty());
@@ -167,16 +182,16 @@ TEST_CASE("compiler rules: annotations, the build dependency providing c/cxx/for
   IndexSpec n{plain, "plain", "1"};
   n.dependencies = {{cc, "acme-cc", {"link"}, {"c"}}};  // not a build dependency: not its compiler
   write(dir / "i.json", testing::index_json({b, acme, a, f, n}));
-  auto db = open_database(dir / "db.sqlite", OpenMode::ReadWrite);
+  auto db = memory_db();
   REQUIRE(ingest_indexes(db, {{(dir / "i.json").string(), "r", "s", {}}}, {}).rejections.empty());
   CHECK(one(db, "SELECT package || ' ' || compiler FROM specs ORDER BY 1") ==
         "acme-cc none\nearly acme-cc@2.1\nfort acme-cc@2.1\nlate acme-cc@2.1\nplain none\n");
 }
 
-TEST_CASE("the fixtures of every database version, plain, gzip, zstd and stdin, give the same rows") {
+TEST_CASE("the fixtures of every database version, plain, gzip or zstd, give the same rows") {
   testing::TempDir dir;
-  auto plain_db = open_database(dir / "plain.sqlite", OpenMode::ReadWrite);
-  auto packed_db = open_database(dir / "packed.sqlite", OpenMode::ReadWrite);
+  auto plain_db = memory_db();
+  auto packed_db = memory_db();
   std::vector<IndexInput> plain, packed;
   for (int v = 6; v <= 9; ++v) {
     const auto f = testing::fixture("index/db-v" + std::to_string(v) + ".json");
@@ -199,7 +214,7 @@ TEST_CASE("a bad index is rejected by file, byte offset and JSON path; the other
   Tree t;
   write(t.dir / "bad.json", "{\"database\": {\"version\": \"8\", \"installs\": {\"" + kZlib +
                                 "\": {\"spec\": {\"name\": 7}}}}}");
-  auto db = open_database(t.dir / "db.sqlite", OpenMode::ReadWrite);
+  auto db = memory_db();
   auto inputs = t.inputs();
   inputs.insert(inputs.begin() + 1, {(t.dir / "bad.json").string(), "v1.0", "bad", {}});
   inputs.push_back({(t.dir / "missing.json").string(), "v1.0", "gone", {}});
@@ -211,7 +226,7 @@ TEST_CASE("a bad index is rejected by file, byte offset and JSON path; the other
   CHECK(testing::contains(s.rejections[0].message, "$.database.installs." + kZlib));
   CHECK(s.rejections[1].path == (t.dir / "missing.json").string());
   // The others are as if the bad ones were never given.
-  auto clean = open_database(t.dir / "clean.sqlite", OpenMode::ReadWrite);
+  auto clean = memory_db();
   REQUIRE(ingest_indexes(clean, t.inputs(), {}).rejections.empty());
   CHECK(testing::dump_analyst_views(db) == testing::dump_analyst_views(clean));
   CHECK(one(db, "SELECT count(*) FROM source WHERE kind = 'index'") == "3\n");
@@ -230,9 +245,8 @@ std::string state(SQLite::Database& db) {
                                  "JOIN compiler c ON c.id = s.compiler_id ORDER BY 1"});
 }
 
-std::string fresh_state(const testing::TempDir& dir, const std::vector<IndexInput>& inputs) {
-  std::filesystem::remove(dir / "fresh.sqlite");
-  auto fresh = open_database(dir / "fresh.sqlite", OpenMode::ReadWrite);
+std::string fresh_state(const std::vector<IndexInput>& inputs) {
+  auto fresh = memory_db();
   REQUIRE(ingest_indexes(fresh, inputs, {}).rejections.empty());
   return state(fresh);
 }
@@ -242,11 +256,10 @@ std::string fresh_state(const testing::TempDir& dir, const std::vector<IndexInpu
 TEST_CASE("incremental equals fresh: orders, re-ingests, a spec leaving an index, stacks changing") {
   Tree t;
   auto in = t.inputs();
-  const std::string want = fresh_state(t.dir, in);
+  const std::string want = fresh_state(in);
   // Any order, in one run or one index a run.
   for (const auto& order : std::vector<std::vector<int>>{{2, 0, 1}, {1, 2, 0}}) {
-    std::filesystem::remove(t.dir / "db.sqlite");
-    auto db = open_database(t.dir / "db.sqlite", OpenMode::ReadWrite);
+    auto db = memory_db();
     for (int i : order) REQUIRE(ingest_indexes(db, {in[static_cast<std::size_t>(i)]}, {}).rejections.empty());
     CHECK(state(db) == want);
     // Unchanged: recognized without being parsed, and nothing moves.
@@ -255,7 +268,7 @@ TEST_CASE("incremental equals fresh: orders, re-ingests, a spec leaving an index
     CHECK(state(db) == want);
   }
 
-  auto db = open_database(t.dir / "inc.sqlite", OpenMode::ReadWrite);
+  auto db = memory_db();
   REQUIRE(ingest_indexes(db, in, {}).rejections.empty());
   // openssl leaves e4s (root still has it); zlib becomes a binary of ml.
   write(t.e4s, testing::index_json({gcc(), zlib()}));
@@ -263,7 +276,7 @@ TEST_CASE("incremental equals fresh: orders, re-ingests, a spec leaving an index
   auto s = ingest_indexes(db, in, {});
   CHECK(s.pages_updated == 2);
   CHECK(s.pages_unchanged == 1);
-  CHECK(state(db) == fresh_state(t.dir, in));
+  CHECK(state(db) == fresh_state(in));
   CHECK(one(db, "SELECT group_concat(stack, ',') FROM (SELECT stack FROM spec_stacks WHERE package = 'zlib' "
                 "ORDER BY 1)") == "e4s,ml,root\n");
   CHECK(one(db, "SELECT group_concat(stack, ',') FROM (SELECT stack FROM spec_stacks WHERE package = 'openssl' "
@@ -274,7 +287,7 @@ TEST_CASE("incremental equals fresh: orders, re-ingests, a spec leaving an index
   write(t.ml, testing::index_json({zlib(), gcc()}));
   s = ingest_indexes(db, in, {});
   CHECK(s.specs_removed == 2);
-  CHECK(state(db) == fresh_state(t.dir, in));
+  CHECK(state(db) == fresh_state(in));
   CHECK(one(db, "SELECT count(*) FROM spec WHERE hash IN ('" + kCuda + "', '" + kPy + "')") == "0\n");
   CHECK(one(db, "SELECT count(*) FROM dependency WHERE spec_id NOT IN (SELECT id FROM spec)") == "0\n");
 
@@ -290,7 +303,7 @@ TEST_CASE("incremental equals fresh: orders, re-ingests, a spec leaving an index
   final_set.push_back({(t.dir / "v2root.json").string(), "v2.0", "root", {}});
   final_set.push_back({(t.dir / "v2e4s.json").string(), "v2.0", "e4s", {}});
   final_set.push_back({(t.dir / "v2ml.json").string(), "v2.0", "ml", {}});
-  CHECK(state(db) == fresh_state(t.dir, final_set));
+  CHECK(state(db) == fresh_state(final_set));
   CHECK(one(db, "SELECT count(*) FROM specs WHERE release = 'v1.0'") == "0\n");
   CHECK(one(db, "PRAGMA foreign_key_check") == "");
 }
