@@ -144,7 +144,6 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
       in.specs.emplace(std::string(r.hash), spec);
     }
     ix.listing_insert(source_id, spec, r.in_buildcache ? 1 : 0).exec();
-    ix.affected_insert(release, spec).exec();
     ++records;
   }
 
@@ -189,6 +188,10 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
   // are deleted. Once per run: a spec listed by root and two stacks is
   // derived once, not three times.
   void finish() {
+    // What the documents list now, with one statement each (what they listed
+    // before was noted as they were replaced).
+    for (const auto& [release_id, source] : written) ix.listing_affect(release_id, source).exec();
+    written.clear();
     std::vector<std::int64_t> releases;
     for (auto q = ix.affected_releases(); q.next();) releases.push_back(q.int64(0));
     for (auto r : releases) derive_release(r);
@@ -229,6 +232,7 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
     specs_removed += std::max<std::int64_t>(0, before - after);
   }
   std::int64_t specs_added = 0, specs_removed = 0;  // net (release, spec) pairs, per release derived
+  std::vector<std::pair<std::int64_t, std::int64_t>> written;  // (release, source) of the documents written
 
   // A spec's stacks over every release; deleted when nothing holds it.
   void refresh(std::int64_t spec) {
@@ -310,6 +314,7 @@ IndexWriteResult IndexWriter::write(spack_index::ByteSource& source, std::int64_
     }
     spack_index::read_index(source, w);
     document.release();
+    w.written.emplace_back(release_id, w.source_id);
     IndexWriteResult r = w.result;
     r.source_id = w.source_id;
     r.status = status;

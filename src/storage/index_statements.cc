@@ -24,7 +24,6 @@ IndexStatements::IndexStatements(SQLite::Database& db)
       dependency_any(db, "SELECT 1 FROM dependency WHERE spec_id = ? LIMIT 1"),
       dependency_insert(db, required_sql("storage/dependency_insert.sql")),
       dependency_delete_of_spec(db, "DELETE FROM dependency WHERE spec_id = ?"),
-      affected_insert(db, "INSERT OR IGNORE INTO temp.index_affected(release_id, spec_id) VALUES (?, ?)"),
       affected_releases(db, "SELECT DISTINCT release_id FROM temp.index_affected ORDER BY 1"),
       affected_specs(db, "SELECT DISTINCT spec_id FROM temp.index_affected ORDER BY 1"),
       affected_clear(db, "DELETE FROM temp.index_affected"),

@@ -23,7 +23,7 @@ struct IndexStatements {
   // Dependencies.
   Statement dependency_any, dependency_insert, dependency_delete_of_spec;
   // Specs an index touched, and those waiting for a compiler node.
-  Statement affected_insert, affected_releases, affected_specs, affected_clear, late_insert, late_hashes, late_apply, late_clear,
+  Statement affected_releases, affected_specs, affected_clear, late_insert, late_hashes, late_apply, late_clear,
       compiler_node;
   // Deriving a release's rows from its indexes.
   Statement release_unlink_affected, release_listings, spec_all_stacks, spec_is_kept;
