@@ -10,6 +10,8 @@
 #include <SQLiteCpp/Database.h>
 
 #include "index_builder.h"
+#include "ingest/ingester.h"
+#include "page_builder.h"
 #include "ingest/index_ingest.h"
 #include "report/matrix.h"
 #include "report/render.h"
@@ -305,5 +307,30 @@ TEST_CASE("incremental equals fresh: orders, re-ingests, a spec leaving an index
   final_set.push_back({(t.dir / "v2ml.json").string(), "v2.0", "ml", {}});
   CHECK(state(db) == fresh_state(final_set));
   CHECK(one(db, "SELECT count(*) FROM specs WHERE release = 'v1.0'") == "0\n");
+  CHECK(one(db, "PRAGMA foreign_key_check") == "");
+}
+
+TEST_CASE("a hash shared by an index release and a page release: the index describes it, neither loses it") {
+  Tree t;
+  auto db = memory_db();
+  REQUIRE(ingest_indexes(db, t.inputs(), {}).rejections.empty());
+  // Another release's page lists zlib with another compiler, and gcc (a dependency only in the indexes).
+  const auto tree = t.dir / "pages";
+  testing::CachePage("p1", "zlib")
+      .spec(testing::SpecEntry(kZlib).compiler("gcc@9.9.9").stacks({"root"}))
+      .spec(testing::SpecEntry(kGcc).compiler("gcc@9.9.9").stacks({"root"}))
+      .write(tree);
+  auto s = ingest(db, {tree}, {});
+  CHECK(s.rejections.empty());
+  CHECK(s.findings.size() == 2);  // both hashes described otherwise: reported, not followed
+  CHECK(one(db, "SELECT release || ' ' || compiler FROM specs WHERE hash = '" + kZlib + "' ORDER BY 1") ==
+        "p1 gcc@13.2.0\nv1.0 gcc@13.2.0\n");
+  // The page drops both: the index still lists them.
+  testing::CachePage("p1", "zlib").spec(testing::SpecEntry(kSsl).stacks({"root"})).write(tree);
+  s = ingest(db, {tree}, {});
+  CHECK(s.rejections.empty());
+  CHECK(one(db, "SELECT count(*) FROM spec WHERE hash IN ('" + kZlib + "', '" + kGcc + "')") == "2\n");
+  CHECK(one(db, "SELECT count(*) FROM specs WHERE release = 'v1.0'") == "4\n");
+  CHECK(one(db, "SELECT count(*) FROM index_listing WHERE spec_id NOT IN (SELECT id FROM spec)") == "0\n");
   CHECK(one(db, "PRAGMA foreign_key_check") == "");
 }
