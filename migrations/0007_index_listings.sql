@@ -33,7 +33,7 @@ SELECT p.name  AS package,
        s.hash  AS hash,
        dp.name AS dependency,
        e.dependency_hash AS dependency_hash,
-       d.version AS dependency_version,
+       d.version AS dep_version,
        e.deptypes AS deptypes,
        e.virtuals AS virtuals
 FROM dependency e

@@ -316,7 +316,7 @@ SELECT p.name  AS package,             -- the dependent spec's package
        s.hash  AS hash,                -- the dependent spec's DAG hash
        dp.name AS dependency,          -- the dependency's package
        e.dependency_hash AS dependency_hash,  -- the dependency's DAG hash
-       d.version AS dependency_version,       -- its version; NULL when no index lists the dependency
+       d.version AS dep_version,       -- its version; NULL when no index lists the dependency
        e.deptypes AS deptypes,         -- 'build,link', comma-separated
        e.virtuals AS virtuals          -- the virtuals it provides, 'c,cxx'; '' for none
 FROM dependency e

@@ -148,7 +148,7 @@ TEST_CASE("indexes of two stacks and root: the matrix worked out by hand") {
   // gcc is kept as a dependency target: a spec row, in no release.
   CHECK(one(db, "SELECT count(*) FROM spec WHERE hash = '" + kGcc + "'") == "1\n");
   CHECK(one(db, "SELECT count(*) FROM specs WHERE package = 'gcc'") == "0\n");
-  CHECK(one(db, "SELECT package || '>' || dependency || '@' || ifnull(dependency_version, '?') || ' ' || deptypes || "
+  CHECK(one(db, "SELECT package || '>' || dependency || '@' || ifnull(dep_version, '?') || ' ' || deptypes || "
                 "' [' || virtuals || ']' FROM dependencies ORDER BY 1") ==
         "openssl>gcc@13.2.0 build [c,cxx]\n"
         "openssl>zlib@1.3.1 build,link [zlib-api]\n"
