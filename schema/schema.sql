@@ -138,7 +138,7 @@ CREATE INDEX spec_version_by_version ON spec_version(version);
 -- One ingested source document, keyed by (kind, release, key): a page (what
 -- cache.spack.io says about one package in one release) is kind 'page' with
 -- its package as key; an index of Spack's build cache (what one stack holds in
--- one release) will be kind 'index' with its stack as key.
+-- one release) is kind 'index' with its stack as key.
 -- A file whose path, size and modification time match is taken as unchanged
 -- without being read (as make and rsync do); one whose bytes match
 -- content_hash is taken as unchanged without being parsed.
@@ -213,6 +213,37 @@ CREATE TABLE spec_claim (
 -- A page's claims, for when the page is replaced or pruned.
 CREATE INDEX spec_claim_by_source ON spec_claim(source_id);
 
+-- What one build-cache index (a source of kind 'index') says of one spec: that
+-- it lists it, in the build cache or as a dependency only (an external, a
+-- package built elsewhere). The release_spec rows of a release read from
+-- indexes are derived from these: a spec is a binary of the release when some
+-- index of the release lists it in the build cache, and its stacks there are
+-- those indexes' labels ('root' included).
+CREATE TABLE index_listing (
+  source_id     INTEGER NOT NULL REFERENCES source(id) ON DELETE CASCADE,  -- the index
+  spec_id       INTEGER NOT NULL REFERENCES spec(id),                      -- a spec it lists
+  in_buildcache INTEGER NOT NULL CHECK (in_buildcache IN (0, 1)),  -- 1 when the index has its binary; 0 for a dependency only
+  PRIMARY KEY (source_id, spec_id)
+) WITHOUT ROWID;
+-- The indexes listing a spec, in the build cache first, for deriving its release rows.
+CREATE INDEX index_listing_by_spec ON index_listing(spec_id, in_buildcache, source_id);
+
+-- One dependency edge of a spec, as Spack's indexes give it. A spec's
+-- dependencies are fixed by its hash, so they are stored once per spec however
+-- many indexes and releases list it. The dependency is named by its hash: an
+-- index may name one it does not list (the dependencies view finds it in spec
+-- when it is there).
+CREATE TABLE dependency (
+  spec_id         INTEGER NOT NULL REFERENCES spec(id),      -- the dependent spec
+  dependency_hash TEXT NOT NULL,                             -- the dependency's DAG hash
+  package_id      INTEGER NOT NULL REFERENCES package(id),   -- the dependency's package, as the edge names it
+  deptypes        TEXT NOT NULL,            -- 'build,link,run,test', comma-separated, in the index's order
+  virtuals        TEXT NOT NULL DEFAULT '', -- the virtuals it provides to the spec, 'c,cxx'; '' for none
+  PRIMARY KEY (spec_id, dependency_hash)
+) WITHOUT ROWID;
+-- What depends on a hash.
+CREATE INDEX dependency_by_hash ON dependency(dependency_hash);
+
 -- The analysts' interface. These names and columns stay stable; new columns may be added.
 
 -- The pages among the sources, with the columns the page table had before
@@ -278,6 +309,21 @@ JOIN package p       ON p.id = s.package_id
 JOIN variant_set_member vsm ON vsm.variant_set_id = s.variant_set_id
 JOIN variant v       ON v.id = vsm.variant_id
 JOIN variant_value vv ON vv.variant_id = v.id;
+
+-- One row per dependency edge of a spec (from build-cache indexes: pages give none).
+CREATE VIEW dependencies AS
+SELECT p.name  AS package,             -- the dependent spec's package
+       s.hash  AS hash,                -- the dependent spec's DAG hash
+       dp.name AS dependency,          -- the dependency's package
+       e.dependency_hash AS dependency_hash,  -- the dependency's DAG hash
+       d.version AS dep_version,       -- its version; NULL when no index lists the dependency
+       e.deptypes AS deptypes,         -- 'build,link', comma-separated
+       e.virtuals AS virtuals          -- the virtuals it provides, 'c,cxx'; '' for none
+FROM dependency e
+JOIN spec s      ON s.id = e.spec_id
+JOIN package p   ON p.id = s.package_id
+JOIN package dp  ON dp.id = e.package_id
+LEFT JOIN spec d ON d.hash = e.dependency_hash;
 
 -- The ingest log (migration 0002): every ingest run, what it rejected and what it
 -- noticed. These tables are written outside the data transaction too (a run is recorded as

@@ -116,7 +116,9 @@ void write_version_5(const fs::path& path, const fs::path& fresh) {
   db.exec("ATTACH DATABASE '" + fresh.string() + "' AS fresh");
   db.exec("BEGIN");
   for (const auto& table : lines_of(db, "SELECT name FROM fresh.sqlite_master WHERE type = 'table' AND name NOT IN "
-                                        "('source', 'release_spec', 'spec_claim') AND name NOT LIKE 'sqlite_%'"))
+                                        "('source', 'release_spec', 'spec_claim') AND name NOT LIKE 'sqlite_%' "
+                                        // tables of later versions are not there yet (nor are their rows, pages have none)
+                                        "AND name IN (SELECT name FROM main.sqlite_master)"))
     db.exec(fmt::format("INSERT INTO main.\"{0}\" SELECT * FROM fresh.\"{0}\"", table));
   db.exec("INSERT INTO page(id, release_id, package_id, path, content_hash, file_size, file_mtime_ns, ingested_at) "
           "SELECT id, release_id, key_id, path, content_hash, file_size, file_mtime_ns, ingested_at "

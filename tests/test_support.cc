@@ -72,6 +72,9 @@ std::string dump_analyst_views(SQLite::Database& db) {
       "FROM spec_stacks ORDER BY 1",
       "SELECT quote(package) || '|' || quote(hash) || '|' || quote(variant) || '|' || quote(name) || '|' || "
       "quote(value) || '|' || quote(propagate) || '|' || quote(exact) FROM spec_variants ORDER BY 1",
+      "SELECT quote(package) || '|' || quote(hash) || '|' || quote(dependency) || '|' || quote(dependency_hash) || "
+      "'|' || quote(dep_version) || '|' || quote(deptypes) || '|' || quote(virtuals) FROM dependencies "
+      "ORDER BY 1",
   });
 }
 

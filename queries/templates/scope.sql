@@ -26,7 +26,10 @@ scoped_specs AS NOT MATERIALIZED (
   SELECT s.id AS spec_id, s.all_stack_set_id AS stack_set_id, s.package_id, s.compiler_id,
          s.os_id, s.platform_id, s.target_id
   FROM spec s
-  WHERE {{unless_named not_per_spec}}
+  -- A spec in no release (a dependency only, from build-cache indexes) has
+  -- the stack set keyed '-', and is in no report.
+  WHERE s.all_stack_set_id IS NOT (SELECT x.id FROM stack_set x WHERE x.key = '-')
+    AND {{unless_named not_per_spec}}
     AND {{filters s per_spec}}
 ),
 -- One release: its rows of release_spec, read from release_spec_by_release

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
+#include "cli/index_options.h"
 #include "ingest/page_check.h"
 
 namespace cachedb::cli {
@@ -15,11 +16,13 @@ Runner add_check_command(CLI::App& app, const GlobalOptions&) {
     std::vector<std::string> paths;
     std::uintmax_t max_page_bytes = IngestOptions{}.max_page_bytes;
     unsigned threads = 0;
+    IndexOptions indexes;
   };
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand(
       "check", "Read and validate pages as ingest would, without writing anything (no database needed)");
-  cmd->add_option("paths", args->paths, "Pages, or directories searched for *.md")->required();
+  cmd->add_option("paths", args->paths, "Pages, or directories searched for *.md");
+  add_index_options(cmd, args->indexes);
   cmd->add_option("--max-page-bytes", args->max_page_bytes, "Reject, unread, any file larger than this many bytes")
       ->capture_default_str()
       ->check(whole_number(1, std::numeric_limits<long long>::max()));
@@ -30,6 +33,14 @@ Runner add_check_command(CLI::App& app, const GlobalOptions&) {
   return [cmd, args]() -> int {
     if (!*cmd) return -1;
     const auto console = spdlog::default_logger()->level();
+    if (const auto inputs = index_inputs(args->indexes, args->paths); !inputs.empty()) {
+      const IngestSummary summary = check_indexes(inputs);
+      if (console <= spdlog::level::warn)
+        fmt::print(stderr, "checked {} indexes ({} records): {} rejected\n", summary.pages_added + summary.pages_rejected,
+                   summary.specs_added, summary.pages_rejected);
+      return summary.exit_code();
+    }
+    if (args->paths.empty()) throw UsageError("give pages (files or directories), or --index, --mirror or --listing");
     const std::vector<std::filesystem::path> paths(args->paths.begin(), args->paths.end());
     const CheckSummary summary = check_pages(paths, args->max_page_bytes, args->threads);
     if (console <= spdlog::level::warn) fmt::print(stderr, "{}\n", summary_line(summary));

@@ -8,7 +8,9 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
+#include "cli/index_options.h"
 #include "cli/log_file.h"
+#include "ingest/index_ingest.h"
 #include "ingest/ingester.h"
 #include "ingest/lock.h"
 #include "ingest/progress.h"
@@ -23,6 +25,8 @@ struct IngestArgs {
   IngestOptions options;
   bool json = false;
   std::string log_file;
+  IndexOptions indexes;
+  bool replace_release_kind = false;
 };
 
 // Wipes the progress bar before any log line reaches the terminal, so a
@@ -53,15 +57,19 @@ struct ScopedSink {
 
 Runner add_ingest_command(CLI::App& app, const GlobalOptions& global) {
   auto args = std::make_shared<IngestArgs>();
-  auto* cmd = app.add_subcommand("ingest", "Read cache pages (files or directories of *.md) into the database");
-  cmd->add_option("paths", args->paths, "Pages, or directories searched for *.md")->required();
+  auto* cmd = app.add_subcommand(
+      "ingest", "Read cache pages (files or directories of *.md), or Spack build-cache indexes, into the database");
+  cmd->add_option("paths", args->paths, "Pages, or directories searched for *.md");
+  add_index_options(cmd, args->indexes);
+  cmd->add_flag("--replace-release-kind", args->replace_release_kind,
+                "Let indexes replace the pages of a release (or pages its indexes) instead of refusing them");
   cmd->add_flag("--prune", args->options.prune, "Remove the pages of each release seen that this run did not see");
   cmd->add_flag("--force", args->options.force, "Prune even if some pages were rejected");
   cmd->add_flag("--json", args->json, "Print the run summary as one JSON object on stdout");
   cmd->add_option("--log-file", args->log_file, "Also append the log (info and above, timestamped) to this file");
   cmd->footer(
-      "Exit status: 0 every page read; 2 some pages rejected (the others are committed; --prune then removed "
-      "nothing unless --force); 1 fatal, nothing changed (also when another ingest is running on the database, or "
+      "Exit status: 0 every page (or index) read; 2 some pages or indexes rejected, or refused for a release of "
+      "the other kind (the others are committed; --prune then removed nothing unless --force); 1 fatal, nothing changed (also when another ingest is running on the database, or "
       "when the process runs out of file descriptors or memory while walking the tree); 64 bad command line.");
   cmd->add_option("--max-page-bytes", args->options.max_page_bytes,
                   "Reject, unread, any file larger than this many bytes")
@@ -70,6 +78,11 @@ Runner add_ingest_command(CLI::App& app, const GlobalOptions& global) {
   add_threads_option(cmd, args->options.threads);
   return [cmd, args, &global]() -> int {
     if (!*cmd) return -1;
+    const std::vector<IndexInput> index_inputs_given = index_inputs(args->indexes, args->paths);
+    if (index_inputs_given.empty() && args->paths.empty())
+      throw UsageError("give pages (files or directories), or --index, --mirror or --listing");
+    if (!index_inputs_given.empty() && (args->options.prune || args->options.force))
+      throw UsageError("--prune and --force are for pages");
     // What -q/-v chose for the terminal: err, warn (default) or info.
     const auto console = spdlog::default_logger()->level();
     if (!args->log_file.empty()) add_log_file(args->log_file);
@@ -99,12 +112,17 @@ Runner add_ingest_command(CLI::App& app, const GlobalOptions& global) {
         auto& sinks = spdlog::default_logger()->sinks();
         sinks.insert(sinks.begin(), clear_bar.sink);
       }
-      std::vector<std::filesystem::path> paths(args->paths.begin(), args->paths.end());
-      summary = ingest(db, paths, options);
+      if (!index_inputs_given.empty()) {
+        summary = ingest_indexes(db, index_inputs_given, IndexIngestOptions{args->replace_release_kind});
+      } else {
+        options.replace_release_kind = args->replace_release_kind;
+        std::vector<std::filesystem::path> paths(args->paths.begin(), args->paths.end());
+        summary = ingest(db, paths, options);
+      }
     }
 
     // The summary: always in the log file, on the terminal unless -q.
-    const std::string line = summary_line(summary);
+    const std::string line = index_inputs_given.empty() ? summary_line(summary) : index_summary_line(summary);
     spdlog::info("{}", line);
     if (console == spdlog::level::warn) fmt::print(stderr, "{}\n", line);
     if (args->json) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <map>
 #include <set>
 #include <variant>
 
@@ -17,8 +18,10 @@
 #include "ingest/findings.h"
 #include "ingest/out_of_resources.h"
 #include "ingest/file_loader.h"
+#include "ingest/index_writer.h"
 #include "ingest/page_writer.h"
 #include "ingest/run_log.h"
+#include "ingest/write_transaction.h"
 #include "parsing/text_limits.h"
 #include "storage/sources.h"
 #include "storage/sqlite_errors.h"
@@ -145,8 +148,10 @@ class Run {
         ++summary_.pages_legacy;
         return;
       }
+      const PageKey key = writer_.key(page);
+      if (!release_takes_pages(key.release_id, page.release, where)) return;
       const PageWriteResult r =
-          writer_.write(page, writer_.key(page), storable_path(where), f.fingerprint, f.stamp, now_, seen_pages_);
+          writer_.write(page, key, storable_path(where), f.fingerprint, f.stamp, now_, seen_pages_);
       if (r.status == PageStatus::Duplicate) {
         duplicate(where, r.page_id);
         return;
@@ -171,6 +176,32 @@ class Run {
       reject(where, e.line(), e.what());
     }
   }
+
+  // One release, one kind of source: a release read from build-cache indexes
+  // takes no pages (the page is rejected) unless they are to replace its
+  // indexes, which then go, once, before its first page is written.
+  bool release_takes_pages(std::int64_t release_id, const std::string& release, const std::string& where) {
+    auto [it, first] = release_kind_checked_.try_emplace(release_id, true);
+    if (first && release_holds(db_, kIndexKind, release_id)) {
+      if (options_.replace_release_kind) {
+        // Made only when needed: its scratch tables would keep a bulk load's
+        // index build from sorting through temporary files.
+        if (!indexes_) indexes_ = std::make_unique<IndexWriter>(db_);
+        summary_.specs_removed += indexes_->remove_release(release_id);
+        spdlog::warn("release {}: build-cache indexes replaced by cache pages", release);
+      } else {
+        it->second = false;
+      }
+    }
+    if (!it->second)
+      reject(where, 0, fmt::format("release {} was read from build-cache indexes, and this is a cache page of it: "
+                                   "one release is read from one kind of source (--replace-release-kind replaces "
+                                   "its indexes with pages)",
+                                   release));
+    return it->second;
+  }
+  std::map<std::int64_t, bool> release_kind_checked_;  // release id -> whether it takes pages
+  std::unique_ptr<IndexWriter> indexes_;
 
   void reject(const std::string& path, std::size_t line, const std::string& message) {
     ++summary_.pages_rejected;
@@ -272,35 +303,18 @@ class Run {
   const std::string now_ = utc_timestamp();
 };
 
-// Runs `body(run)` in the run's one write transaction: a fatal error rolls it
-// all back (the Transaction's destructor) and is rethrown as an Error naming
-// the database.
+// Runs `body(run)` in the run's one write transaction (write_transaction.h).
 template <typename Body>
 IngestSummary in_transaction(SQLite::Database& db, const IngestOptions& options, Body&& body) {
-  // Foreign keys are declared for analysts and checked by the tests
-  // (foreign_key_check), but not enforced while ingesting: the page writer is
-  // the only writer, and enforcement would cost a lookup per reference per row.
-  PragmaScope foreign_keys(db, "foreign_keys", "OFF");
-  std::optional<Transaction> tx;
   try {
-    tx.emplace(db, Begin::Immediate);
-  } catch (const SQLite::Exception& e) {
-    throw Error(fmt::format("{}: cannot start writing: {}", db.getFilename(),
-                            describe_sqlite_error(e, db.getHandle())));
-  }
-  try {
-    Run run(db, options);
-    body(run);
-    tx->commit();
-    return std::move(run.summary());
-  } catch (const SQLite::Exception& e) {
-    const std::string why = describe_sqlite_error(e, db.getHandle());
-    if (const auto* failed = dynamic_cast<const SqlError*>(&e)) spdlog::debug("failed statement: {}", failed->sql());
-    tx.reset();
-    throw Error(fmt::format("{}: ingest failed, nothing was changed: {}", db.getFilename(), why));
+    return in_write_transaction(db, [&] {
+      Run run(db, options);
+      body(run);
+      return std::move(run.summary());
+    });
   } catch (const OutOfResources& e) {
-    // The walk stopped part way: committing what it saw would pass the rest over.
-    tx.reset();
+    // The walk stopped part way: committing what it saw would pass the rest
+    // over (the transaction was rolled back on the way out).
     throw Error(fmt::format("{}: ingest failed, nothing was changed: {}", db.getFilename(), e.what()));
   }
 }

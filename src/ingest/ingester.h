@@ -26,6 +26,8 @@ struct IngestOptions {
   bool prune = false;  // the tree is authoritative for the releases it holds
   bool force = false;  // prune even when some pages were rejected
   std::uintmax_t max_page_bytes = 256ull << 20;  // larger files are rejected unread
+  // Let pages replace the build-cache indexes of a release instead of being refused.
+  bool replace_release_kind = false;
   unsigned threads = 0;  // threads that read and parse pages; 0: one per CPU the process may use
   // Called after each file with (files done, files in the run); may be empty.
   std::function<void(std::size_t, std::size_t)> on_progress;

@@ -284,13 +284,20 @@ struct PageWriter::Impl {
       stored = &fetched;
     }
     const std::int64_t id = stored->id;
-    const unsigned differs = (stored->package != package_id ? SpecConflict::kPackage : 0u) |
+    unsigned differs = (stored->package != package_id ? SpecConflict::kPackage : 0u) |
                              (stored->compiler != compiler ? SpecConflict::kCompiler : 0u) |
                              (stored->os != os ? SpecConflict::kOs : 0u) |
                              (stored->platform != platform ? SpecConflict::kPlatform : 0u) |
                              (stored->target != target ? SpecConflict::kTarget : 0u) |
                              (stored->version != version ? SpecConflict::kVersions : 0u) |
                              (stored->variant_set != variant_set ? SpecConflict::kVariants : 0u);
+    // A hash a build-cache index lists is described by the index (the hash
+    // fixes the spec): a page that says otherwise is reported, not followed,
+    // so the index's releases never depend on the pages' claims.
+    if (differs && !stored->contested && sql.spec_in_index(id).next()) {
+      result.conflicts.push_back({std::string(r.hash), differs});
+      differs = 0;
+    }
     if (!differs && !stored->contested) {
       // Every page listing it agrees, and each is its package's page in its
       // release: this one, of the same package, is alone in its release.
@@ -414,7 +421,7 @@ struct PageWriter::Impl {
   void delete_orphans(const std::vector<std::int64_t>& ids, const std::vector<std::int64_t>& settled) {
     for (auto id : ids) {
       if (std::binary_search(settled.begin(), settled.end(), id)) continue;
-      if (sql.spec_is_listed(id).next()) continue;
+      if (sql.spec_is_listed(id).next() || sql.spec_in_index(id).next()) continue;
       sql.delete_spec(id);
     }
   }

@@ -55,6 +55,7 @@ bool SpecClaims::settle(std::int64_t spec_id) {
   }
 
   sql_.spec_unlink(spec_id).exec();
+  if (claims.empty() && sql_.spec_in_index(spec_id).next()) return false;  // an index still lists it
   if (claims.empty()) {
     // No page lists it any more. (Done by hand: the ingest runs without
     // foreign-key enforcement, see ingester.cc.)

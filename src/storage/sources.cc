@@ -53,6 +53,11 @@ SQLite::Database& SourceLookupReader::prepared(SQLite::Database& db) {
 
 bool any_source(SQLite::Database& db) { return db.execAndGet("SELECT EXISTS (SELECT 1 FROM source)").getInt() != 0; }
 
+bool release_holds(SQLite::Database& db, std::string_view kind, std::int64_t release_id) {
+  Statement st(db, "SELECT 1 FROM source WHERE kind = ? AND release_id = ? LIMIT 1");
+  return st(kind, release_id).next();
+}
+
 PageNames page_names(SQLite::Database& db, std::int64_t source_id) {
   Statement st(db, required_sql("storage/source_names.sql"));
   auto row = st(source_id);

@@ -15,6 +15,7 @@
 namespace cachedb {
 
 inline constexpr std::string_view kPageKind = "page";
+inline constexpr std::string_view kIndexKind = "index";
 
 struct StoredSource {
   std::int64_t id = 0;
@@ -53,6 +54,9 @@ class SourceLookupReader {
 
 // Whether any source is stored.
 bool any_source(SQLite::Database& db);
+
+// Whether a release holds sources of a kind ("page" or "index").
+bool release_holds(SQLite::Database& db, std::string_view kind, std::int64_t release_id);
 
 // A stored page's release, package and the path it was last read from.
 struct PageNames {

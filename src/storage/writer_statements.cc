@@ -15,9 +15,12 @@ WriterStatements::WriterStatements(SQLite::Database& d)
       source_delete(db, "DELETE FROM source WHERE id = ?"),
       specs_of_source(db, "SELECT spec_id FROM release_spec WHERE source_id = ?"),
       source_unlink(db, "DELETE FROM release_spec WHERE source_id = ?"),
-      spec_unlink(db, "DELETE FROM release_spec WHERE spec_id = ?"),
+      // A spec's rows from pages (a release read from indexes derives its own).
+      spec_unlink(db, "DELETE FROM release_spec WHERE spec_id = ? AND NOT EXISTS "
+                      "(SELECT 1 FROM source s WHERE s.id = release_spec.source_id AND s.kind = 'index')"),
       spec_is_listed(db, "SELECT 1 FROM release_spec WHERE spec_id = ? LIMIT 1"),
       spec_stack_sets(db, "SELECT DISTINCT stack_set_id FROM release_spec WHERE spec_id = ?"),
+      spec_in_index(db, "SELECT 1 FROM index_listing WHERE spec_id = ? LIMIT 1"),
       spec_by_hash(db, required_sql("storage/spec_by_hash.sql")),
       spec_insert(db, required_sql("storage/spec_insert.sql")),
       specs_of_package(db, required_sql("storage/specs_of_package.sql")),

@@ -1,0 +1,43 @@
+#include "cli/index_options.h"
+
+#include "cli/commands.h"
+
+namespace cachedb::cli {
+
+void add_index_options(CLI::App* cmd, IndexOptions& o) {
+  cmd->add_option("--index", o.index, "A Spack build-cache index (plain, gzip or zstd; - for stdin), "
+                                      "labelled with --release and --stack");
+  cmd->add_option("--mirror", o.mirror, "A mirror directory (layout v2 or v3) whose index to read, labelled with "
+                                        "--release and --stack");
+  cmd->add_option("--listing", o.listing, "The site's cache_spack_io_index.json: every (release, stack) it names, "
+                                          "found under --mirror-root");
+  cmd->add_option("--mirror-root", o.mirror_root, "A local copy of the bucket the listing's s3://spack-binaries/ "
+                                                  "URLs name");
+  cmd->add_option("--release", o.release, "The release an --index or --mirror belongs to");
+  cmd->add_option("--stack", o.stack, "Its stack ('root' for the release's top-level mirror)");
+}
+
+std::vector<IndexInput> index_inputs(const IndexOptions& o, const std::vector<std::string>& paths) {
+  const int kinds = !o.index.empty() + !o.mirror.empty() + !o.listing.empty();
+  if (kinds == 0) {
+    if (!o.release.empty() || !o.stack.empty() || !o.mirror_root.empty())
+      throw UsageError("--release, --stack and --mirror-root go with --index, --mirror or --listing");
+    return {};
+  }
+  if (!paths.empty()) throw UsageError("pages and indexes are ingested by separate runs: give paths or --index, "
+                                       "--mirror, --listing, not both");
+  if (kinds > 1) throw UsageError("give one of --index, --mirror and --listing");
+  if (!o.listing.empty()) {
+    if (o.mirror_root.empty()) throw UsageError("--listing needs --mirror-root, the local copy of the bucket");
+    if (!o.release.empty() || !o.stack.empty())
+      throw UsageError("--listing labels each index itself: drop --release and --stack");
+    return listing_inputs(o.listing, o.mirror_root);
+  }
+  if (o.release.empty() || o.stack.empty())
+    throw UsageError(fmt::format("{} needs --release and --stack", o.index.empty() ? "--mirror" : "--index"));
+  if (!o.mirror_root.empty()) throw UsageError("--mirror-root goes with --listing");
+  if (!o.index.empty()) return {IndexInput{o.index, o.release, o.stack, {}}};
+  return {mirror_input(o.mirror, o.release, o.stack)};
+}
+
+}  // namespace cachedb::cli

@@ -1,0 +1,261 @@
+#include "ingest/index_ingest.h"
+
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <memory>
+#include <optional>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <SQLiteCpp/Exception.h>
+#include <xxhash.h>
+
+#include "error.h"
+#include "formats/spack_index/byte_stream.h"
+#include "formats/spack_index/index_error.h"
+#include "formats/spack_index/index_reader.h"
+#include "formats/spack_index/mirror_layout.h"
+#include "formats/spack_index/site_listing.h"
+#include "ingest/index_writer.h"
+#include "ingest/page_writer.h"
+#include "ingest/run_log.h"
+#include "ingest/write_transaction.h"
+#include "storage/sources.h"
+#include "storage/sqlite_errors.h"
+#include "storage/transaction.h"
+
+namespace cachedb {
+namespace {
+
+namespace fs = std::filesystem;
+using spack_index::ByteSource;
+
+// Passes the bytes through, fingerprinting them as the page ingest does
+// (XXH3-128 and the length), so that an index read from stdin is recognized
+// next time by its bytes.
+class FingerprintingSource : public ByteSource {
+ public:
+  explicit FingerprintingSource(ByteSource& inner) : inner_(inner), state_(XXH3_createState()) {
+    XXH3_128bits_reset(state_);
+  }
+  ~FingerprintingSource() override { XXH3_freeState(state_); }
+  std::size_t read(char* buf, std::size_t n) override {
+    const std::size_t got = inner_.read(buf, n);
+    XXH3_128bits_update(state_, buf, got);
+    size_ += got;
+    return got;
+  }
+  const std::string& name() const override { return inner_.name(); }
+  std::string fingerprint() const {
+    const XXH128_hash_t h = XXH3_128bits_digest(state_);
+    return fmt::format("xxh3-128:{:016x}{:016x}:{}", h.high64, h.low64, size_);
+  }
+
+ private:
+  ByteSource& inner_;
+  XXH3_state_t* state_;
+  std::uint64_t size_ = 0;
+};
+
+// The fingerprint of a whole file, read in fixed chunks.
+std::string file_fingerprint(const std::string& path) {
+  auto source = spack_index::open_source(path);
+  FingerprintingSource fp(*source);
+  std::vector<char> buf(1 << 20);
+  while (fp.read(buf.data(), buf.size()) > 0) {
+  }
+  return fp.fingerprint();
+}
+
+FileStamp stamp_of(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return {};
+  return {static_cast<std::int64_t>(st.st_size),
+          static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
+}
+
+class IndexRun {
+ public:
+  IndexRun(SQLite::Database& db, const IndexIngestOptions& options) : db_(db), options_(options), writer_(db) {}
+
+  void input(const IndexInput& in) {
+    const std::string label = fmt::format("{} ({}/{})", in.path, in.release, in.stack);
+    if (!in.error.empty()) return reject(in.path, in.error);
+    try {
+      const std::int64_t release = writer_.release_id(in.release), stack = writer_.stack_id(in.stack);
+      if (!make_room(in, release)) return;
+      const bool from_stdin = in.path == "-";
+      const FileStamp stamp = from_stdin ? FileStamp{} : stamp_of(in.path);
+      std::string fingerprint;
+      const auto stored = writer_.stored(release, stack);
+      if (stored && !from_stdin) {
+        // Unchanged: the same file untouched, or the same bytes. Nothing is parsed.
+        if (stored->path == in.path && stamp.size >= 0 && stored->stamp.size == stamp.size &&
+            stored->stamp.mtime_ns == stamp.mtime_ns) {
+          ++summary_.pages_unchanged;
+          return;
+        }
+        fingerprint = file_fingerprint(in.path);
+        if (fingerprint == stored->content_hash) {
+          writer_.restamp(stored->id, in.path, stamp);
+          ++summary_.pages_unchanged;
+          return;
+        }
+      }
+      auto raw = spack_index::open_source(in.path);
+      FingerprintingSource source(*raw);
+      const IndexWriteResult r = writer_.write(source, release, stack, in.path, fingerprint, stamp, now_);
+      writer_.set_content_hash(r.source_id, source.fingerprint());
+      if (r.status == IndexStatus::Added) ++summary_.pages_added;
+      else ++summary_.pages_updated;
+      spdlog::info("{}: {} records", label, r.records);
+    } catch (const SQLite::Exception&) {
+      throw;  // the database's fault, not the index's: the run is rolled back
+    } catch (const spack_index::IndexParseError& e) {
+      reject(in.path, fmt::format("byte {}, {}: {}", e.offset(), e.path().empty() ? "$" : e.path(), e.reason()));
+    } catch (const std::exception& e) {
+      reject(in.path, e.what());
+    }
+  }
+
+  // Derives the release rows of everything the run read, once.
+  void finish() {
+    const auto totals = writer_.finish();
+    summary_.specs_added += totals.specs_added;
+    summary_.specs_removed += totals.specs_removed;
+  }
+
+  IngestSummary& summary() { return summary_; }
+
+ private:
+  // One release, one kind of source: the pages of the release go first when
+  // asked, else the index is refused.
+  bool make_room(const IndexInput& in, std::int64_t release) {
+    if (!release_holds(db_, kPageKind, release)) return true;
+    if (!options_.replace_release_kind) {
+      reject(in.path, fmt::format("release {} holds cache pages, and its stack {} comes from a build-cache index: "
+                                  "one release is read from one kind of source (--replace-release-kind replaces "
+                                  "its pages with indexes)",
+                                  in.release, in.stack));
+      return false;
+    }
+    PageWriter pages(db_);
+    std::vector<std::int64_t> ids;
+    each_source_of_release(db_, kPageKind, release, [&](std::int64_t id, std::string_view) { ids.push_back(id); });
+    for (auto id : ids) {
+      summary_.specs_removed += pages.remove(id);
+      ++summary_.pages_removed;
+    }
+    spdlog::warn("release {}: {} cache pages replaced by build-cache indexes", in.release, ids.size());
+    return true;
+  }
+
+  void reject(const std::string& path, const std::string& message) {
+    ++summary_.pages_rejected;
+    summary_.rejections.push_back({path, 0, message});
+    log_rejection(summary_.rejections.back());
+  }
+
+  SQLite::Database& db_;
+  const IndexIngestOptions& options_;
+  IndexWriter writer_;
+  IngestSummary summary_;
+  const std::string now_ = utc_timestamp();
+};
+
+std::vector<fs::path> input_paths(const std::vector<IndexInput>& inputs) {
+  std::vector<fs::path> out;
+  for (const auto& in : inputs) out.emplace_back(fmt::format("{} ({}/{})", in.path, in.release, in.stack));
+  return out;
+}
+
+IngestSummary ingest_logged(SQLite::Database& db, const std::vector<IndexInput>& inputs,
+                            const IndexIngestOptions& options, RunLog& log) {
+  // The writer's scratch tables (temp.index_affected grows with the run) in a
+  // temporary file behind a small cache, not in memory: memory stays flat.
+  // (SQLite takes the setting only outside a transaction.)
+  PragmaScope temp_store(db, "temp_store", "FILE");
+  return in_write_transaction(db, [&] {
+    IndexRun run(db, options);
+    for (const auto& in : inputs) run.input(in);
+    run.finish();
+    run.summary().run_id = log.id();
+    log.finish(run.summary());
+    return std::move(run.summary());
+  });
+}
+
+// Counts records, storing nothing.
+struct CountingHandler : spack_index::IndexHandler {
+  std::uint64_t records = 0;
+  void record(const spack_index::IndexRecord&) override { ++records; }
+  void document_done(const spack_index::DocumentSummary&) override {}
+};
+
+}  // namespace
+
+IndexInput mirror_input(const fs::path& mirror, const std::string& release, const std::string& stack) {
+  IndexInput in{mirror.string(), release, stack, {}};
+  try {
+    in.path = spack_index::resolve_mirror_index(mirror).path.string();
+  } catch (const Error& e) {
+    in.error = e.what();
+  }
+  return in;
+}
+
+std::vector<IndexInput> listing_inputs(const fs::path& listing, const fs::path& mirror_root) {
+  std::vector<IndexInput> out;
+  for (auto& entry : spack_index::resolve_listing(listing, mirror_root)) {
+    IndexInput in{entry.path.empty() ? entry.url : entry.path.string(), entry.release, entry.stack, entry.error};
+    out.push_back(std::move(in));
+  }
+  return out;
+}
+
+IngestSummary ingest_indexes(SQLite::Database& db, const std::vector<IndexInput>& inputs,
+                             const IndexIngestOptions& options) {
+  RunLog log(db, input_paths(inputs), IngestOptions{});
+  try {
+    return ingest_logged(db, inputs, options, log);
+  } catch (const std::exception& e) {
+    log.fail(e.what());
+    throw;
+  }
+}
+
+std::string index_summary_line(const IngestSummary& s) {
+  std::string line = fmt::format("ingest run {}: indexes {} added, {} updated, {} unchanged, {} rejected; specs {} added, "
+                                 "{} removed",
+                                 s.run_id, s.pages_added, s.pages_updated, s.pages_unchanged, s.pages_rejected,
+                                 s.specs_added, s.specs_removed);
+  if (s.pages_removed) line += fmt::format("; {} pages replaced", s.pages_removed);
+  return line;
+}
+
+IngestSummary check_indexes(const std::vector<IndexInput>& inputs) {
+  IngestSummary summary;
+  for (const auto& in : inputs) {
+    std::string why = in.error;
+    if (why.empty()) {
+      try {
+        CountingHandler count;
+        spack_index::read_index_file(in.path, count);
+        ++summary.pages_added;
+        summary.specs_added += static_cast<std::int64_t>(count.records);
+        continue;
+      } catch (const spack_index::IndexParseError& e) {
+        why = fmt::format("byte {}, {}: {}", e.offset(), e.path().empty() ? "$" : e.path(), e.reason());
+      } catch (const std::exception& e) {
+        why = e.what();
+      }
+    }
+    ++summary.pages_rejected;
+    summary.rejections.push_back({in.path, 0, why});
+    log_rejection(summary.rejections.back());
+  }
+  return summary;
+}
+
+}  // namespace cachedb

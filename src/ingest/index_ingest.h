@@ -1,0 +1,54 @@
+#pragma once
+// `cachedb ingest --index/--mirror/--listing`: reads Spack build-cache
+// indexes, each labelled with its release and stack, into the database.
+//
+// One run is one write transaction; each index is a savepoint in it, so a bad
+// index is rejected (naming the file, the byte offset and the JSON path) and
+// rolled back while the others land. An index whose file is unchanged since
+// it was stored (same path, size and time, or the same bytes) is not parsed.
+// One release comes from one kind of source: indexes are not written into a
+// release that holds pages, unless the pages are to be replaced.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <SQLiteCpp/Database.h>
+
+#include "ingest/ingester.h"
+
+namespace cachedb {
+
+struct IndexInput {
+  std::string path;  // the index file, or "-" for stdin
+  std::string release, stack;
+  std::string error;  // why the input cannot be read (a listing entry naming a missing file...); empty when fine
+};
+
+struct IndexIngestOptions {
+  // Replace the pages of a release the indexes are for, instead of refusing.
+  bool replace_release_kind = false;
+};
+
+// The index of a mirror directory (layout v2 or v3, its checksum verified),
+// labelled (release, stack); a mirror whose index cannot be resolved gives an
+// input carrying the error.
+IndexInput mirror_input(const std::filesystem::path& mirror, const std::string& release, const std::string& stack);
+
+// Every (release, stack) of the site's listing, resolved against a local copy
+// of the bucket. Throws Error when the listing itself cannot be read.
+std::vector<IndexInput> listing_inputs(const std::filesystem::path& listing, const std::filesystem::path& mirror_root);
+
+// Stores the indexes; records the run in ingest_runs. Document counts go to
+// the pages_* counts. Throws Error (nothing committed) on a fatal failure.
+IngestSummary ingest_indexes(SQLite::Database& db, const std::vector<IndexInput>& inputs,
+                             const IndexIngestOptions& options);
+
+// The one line an operator reads at the end of an index run ("pages" are
+// the indexes, and "removed" the pages a --replace-release-kind replaced).
+std::string index_summary_line(const IngestSummary& summary);
+
+// Reads the indexes without storing anything (`cachedb check`): the same
+// rejections; counts in pages_added (indexes read) and specs_added (records).
+IngestSummary check_indexes(const std::vector<IndexInput>& inputs);
+
+}  // namespace cachedb

@@ -1,0 +1,352 @@
+#include "ingest/index_writer.h"
+
+#include <algorithm>
+#include <unordered_map>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "error.h"
+#include "formats/spack_index/index_reader.h"
+#include "parsing/compiler.h"
+#include "parsing/variant.h"
+#include "storage/index_statements.h"
+#include "storage/interner.h"
+#include "storage/transaction.h"
+#include "storage/writer_statements.h"
+
+namespace cachedb {
+namespace {
+
+using spack_index::DocumentSummary;
+using spack_index::IndexRecord;
+
+struct TextHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+// Ids of the values an index names. They are cached, so after a document is
+// rolled back the whole set is made afresh: a cached id may be of a row that
+// is gone.
+struct Ids {
+  Ids(SQLite::Database& d, WriterStatements& s) : db(d), sql(s) {}
+  SQLite::Database& db;
+  WriterStatements& sql;
+  Interner releases{db, "release"}, packages{db, "package"}, oss{db, "os"}, platforms{db, "platform"},
+      targets{db, "target"}, stacks{db, "stack"};
+  std::unordered_map<std::string, std::int64_t> compilers, variants, stack_sets, variant_sets;
+  // Specs by hash, met in this run: their edges are stored.
+  std::unordered_map<std::string, std::int64_t, TextHash, std::equal_to<>> specs;
+  std::string key;
+
+  template <typename Create>
+  std::int64_t cached(std::unordered_map<std::string, std::int64_t>& cache, Statement& select,
+                      std::string_view text, Create&& create) {
+    if (auto it = cache.find(std::string(text)); it != cache.end()) return it->second;
+    std::optional<std::int64_t> found;
+    if (auto row = select(text); row.next()) found = row.int64(0);
+    const std::int64_t id = found ? *found : create();
+    if (cache.size() >= Interner::kMaxCached) cache.clear();
+    cache.emplace(std::string(text), id);
+    return id;
+  }
+
+  // "gcc@10.2.1", "gcc" or "none", as pages show compilers.
+  std::int64_t compiler(std::string_view text) {
+    return cached(compilers, sql.compiler_select, text, [&] {
+      const Compiler c = parse_compiler(text);
+      const std::string label = c.label();
+      if (auto row = sql.compiler_select(label); row.next()) return row.int64(0);
+      sql.compiler_insert(label, c.name, c.version).exec();
+      return db.getLastInsertRowid();
+    });
+  }
+
+  std::int64_t variant(std::string_view text) {
+    return cached(variants, sql.variant_select, text, [&] {
+      const Variant v = parse_variant(text);
+      sql.variant_insert(text, v.name, v.propagate ? 1 : 0, v.exact ? 1 : 0).exec();
+      const std::int64_t id = db.getLastInsertRowid();
+      for (std::size_t i = 0; i < v.values.size(); ++i)
+        sql.variant_value_insert(id, static_cast<std::int64_t>(i), v.values[i]).exec();
+      return id;
+    });
+  }
+
+  // A set of ids through a *_set table, keyed as the page writer keys it
+  // (the member ids sorted, each followed by a comma).
+  std::int64_t set(std::vector<std::int64_t>& ids, std::unordered_map<std::string, std::int64_t>& cache,
+                   Statement& select, Statement& insert, Statement& member) {
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    key.clear();
+    for (auto id : ids) fmt::format_to(std::back_inserter(key), "{},", id);
+    return cached(cache, select, key, [&] {
+      insert(key).exec();
+      const std::int64_t set_id = db.getLastInsertRowid();
+      for (auto id : ids) member(set_id, id).exec();
+      return set_id;
+    });
+  }
+  std::int64_t stack_set(std::vector<std::int64_t>& ids) {
+    return set(ids, stack_sets, sql.stack_set_select, sql.stack_set_insert, sql.stack_set_member_insert);
+  }
+  // The stack set of a spec in no release (a dependency only): keyed '-', not
+  // '' (a page may list a spec in no stack), so that reports leave it out.
+  std::int64_t no_release_set() {
+    key = "-";
+    return cached(stack_sets, sql.stack_set_select, key, [&] {
+      sql.stack_set_insert(key).exec();
+      return db.getLastInsertRowid();
+    });
+  }
+  std::int64_t variant_set(std::span<const std::string> texts, std::vector<std::int64_t>& ids) {
+    ids.clear();
+    for (const auto& t : texts) ids.push_back(variant(t));
+    return set(ids, variant_sets, sql.variant_set_select, sql.variant_set_insert, sql.variant_set_member_insert);
+  }
+};
+
+}  // namespace
+
+struct IndexWriter::Impl : spack_index::IndexHandler {
+  SQLite::Database& db;
+  WriterStatements sql{db};
+  IndexStatements ix{db};
+  std::unique_ptr<Ids> ids = std::make_unique<Ids>(db, sql);
+
+  // The document being written.
+  std::int64_t source_id = 0, release = 0, none_compiler = 0, no_stacks = 0;
+  std::uint64_t records = 0;
+  std::vector<std::int64_t> id_buffer;
+  IndexWriteResult result;
+
+  explicit Impl(SQLite::Database& d) : db(d) {}
+
+  void record(const IndexRecord& r) override {
+    Ids& in = *ids;
+    // Most records name a hash stored already (by another stack's index, or
+    // another release's): its description and edges are the hash's, stored
+    // once, so nothing of it is looked at but the hash.
+    std::int64_t spec = 0;
+    if (auto it = in.specs.find(r.hash); it != in.specs.end()) {
+      spec = it->second;
+    } else {
+      bool edges = true;
+      if (auto row = sql.spec_by_hash(r.hash); row.next()) spec = row.int64(0);
+      if (spec) edges = !ix.dependency_any(spec).next();  // stored from a page: no edges yet
+      else spec = insert_spec(r);
+      if (edges)
+        for (const auto& d : r.dependencies)
+          ix.dependency_insert(spec, d.hash, in.packages.id(d.name), d.deptypes, d.virtuals).exec();
+      if (in.specs.size() >= Interner::kMaxCached) in.specs.clear();
+      in.specs.emplace(std::string(r.hash), spec);
+    }
+    ix.listing_insert(source_id, spec, r.in_buildcache ? 1 : 0).exec();
+    ++records;
+  }
+
+  std::int64_t insert_spec(const IndexRecord& r) {
+    Ids& in = *ids;
+    const std::int64_t compiler = r.compiler.empty() ? none_compiler : in.compiler(r.compiler);
+    const std::int64_t variant_set = in.variant_set(r.variants, id_buffer);
+    sql.spec_insert(r.hash, in.packages.id(r.package), r.version, compiler, in.oss.id(r.os),
+                    in.platforms.id(r.platform), in.targets.id(r.target), variant_set, no_stacks)
+        .exec();
+    const std::int64_t spec = db.getLastInsertRowid();
+    sql.spec_version_insert(spec, r.version).exec();
+    if (r.compiler.empty() && !r.compiler_hash.empty()) ix.late_insert(spec, r.compiler_hash).exec();
+    return spec;
+  }
+
+  void document_done(const DocumentSummary& summary) override {
+    resolve_late_compilers(summary);
+  }
+
+  // A compiler node met after the specs it built: its name@version as stored
+  // (the node is a record of this index, or of one read before); the edge's
+  // package name alone when no index has the node.
+  void resolve_late_compilers(const DocumentSummary& summary) {
+    std::vector<std::pair<std::string, std::string>> labels;  // hash, label: tens per index
+    for (auto row = ix.late_hashes(); row.next();) {
+      const std::string hash(row.text(0));
+      std::string label;
+      if (auto node = ix.compiler_node(hash); node.next())
+        label = node.text(1).empty() ? std::string(node.text(0)) : fmt::format("{}@{}", node.text(0), node.text(1));
+      for (const auto& late : summary.late_compilers)
+        if (label.empty() && late.hash == hash) label = late.label;
+      labels.emplace_back(hash, label.empty() ? "none" : label);
+    }
+    for (const auto& [hash, label] : labels) ix.late_apply(ids->compiler(label), hash).exec();
+    ix.late_clear().exec();
+  }
+
+  // The release rows of the (release, spec) pairs the run touched
+  // (temp.index_affected), from every index of the release; then the stacks
+  // over all releases of those specs, and the specs nothing holds any more
+  // are deleted. Once per run: a spec listed by root and two stacks is
+  // derived once, not three times.
+  void finish() {
+    // What the documents list now, with one statement each (what they listed
+    // before was noted as they were replaced).
+    for (const auto& [release_id, source] : written) ix.listing_affect(release_id, source).exec();
+    written.clear();
+    std::vector<std::int64_t> releases;
+    for (auto q = ix.affected_releases(); q.next();) releases.push_back(q.int64(0));
+    for (auto r : releases) derive_release(r);
+    std::vector<std::int64_t> touched;
+    for (auto q = ix.affected_specs(); q.next();) touched.push_back(q.int64(0));
+    for (auto spec : touched) refresh(spec);
+    ix.affected_clear().exec();
+  }
+
+  void derive_release(std::int64_t release_id) {
+    auto unlink = ix.release_unlink_affected(release_id);
+    unlink.exec();
+    const std::int64_t before = unlink.changes();
+    std::int64_t after = 0;
+    struct Row {
+      std::int64_t spec = 0, source = 0, package, compiler, os, platform, target;
+    } row;
+    std::vector<std::int64_t> stacks;
+    auto flush = [&] {
+      if (!row.spec) return;
+      const std::int64_t set = ids->stack_set(stacks);
+      sql.release_spec_insert(1)(release_id, row.spec, row.source, set, row.package, row.compiler, row.os,
+                                 row.platform, row.target, nullptr, nullptr)
+          .exec();
+      ++after;
+      stacks.clear();
+    };
+    for (auto q = ix.release_listings(release_id); q.next();) {
+      if (q.int64(0) != row.spec) {
+        flush();
+        row = {q.int64(0), q.int64(2), q.int64(3), q.int64(4), q.int64(5), q.int64(6), q.int64(7)};
+      }
+      stacks.push_back(q.int64(1));
+      row.source = std::min(row.source, q.int64(2));
+    }
+    flush();
+    specs_added += std::max<std::int64_t>(0, after - before);
+    specs_removed += std::max<std::int64_t>(0, before - after);
+  }
+  std::int64_t specs_added = 0, specs_removed = 0;  // net (release, spec) pairs, per release derived
+  std::vector<std::pair<std::int64_t, std::int64_t>> written;  // (release, source) of the documents written
+
+  // A spec's stacks over every release; deleted when nothing holds it.
+  void refresh(std::int64_t spec) {
+    id_buffer.clear();
+    for (auto q = ix.spec_all_stacks(spec); q.next();) id_buffer.push_back(q.int64(0));
+    if (!id_buffer.empty()) {
+      sql.spec_set_all_stacks(ids->stack_set(id_buffer), spec).exec();
+      return;
+    }
+    if (ix.spec_is_kept(spec).next()) {
+      sql.spec_set_all_stacks(no_stacks, spec).exec();
+      return;
+    }
+    ix.dependency_delete_of_spec(spec).exec();
+    sql.delete_spec(spec);
+  }
+
+  void begin_document(std::int64_t release_id) {
+    release = release_id;
+    records = 0;
+    result = {};
+    none_compiler = ids->compiler("none");
+    no_stacks = ids->no_release_set();
+  }
+
+  // After a rollback, nothing cached may be trusted.
+  void forget_cached() {
+    ids = std::make_unique<Ids>(db, sql);
+  }
+};
+
+IndexWriter::IndexWriter(SQLite::Database& db) : impl_(std::make_unique<Impl>(db)) {}
+IndexWriter::~IndexWriter() = default;
+
+std::int64_t IndexWriter::release_id(std::string_view release) { return impl_->ids->releases.id(release); }
+std::int64_t IndexWriter::stack_id(std::string_view stack) { return impl_->ids->stacks.id(stack); }
+
+std::optional<StoredIndex> IndexWriter::stored(std::int64_t release_id, std::int64_t stack_id) {
+  auto row = impl_->ix.index_source(release_id, stack_id);
+  if (!row.next()) return std::nullopt;
+  StoredIndex s;
+  s.id = row.int64(0);
+  s.content_hash = row.text(1);
+  s.path = row.text(2);
+  s.stamp = {row.optional_int64(3).value_or(-1), row.optional_int64(4).value_or(-1)};
+  return s;
+}
+
+void IndexWriter::set_content_hash(std::int64_t source_id, std::string_view content_hash) {
+  impl_->ix.source_set_hash(content_hash, source_id).exec();
+}
+
+void IndexWriter::restamp(std::int64_t source_id, std::string_view path, const FileStamp& stamp) {
+  impl_->sql.source_restamp(path, stamp.size, stamp.mtime_ns, source_id).exec();
+}
+
+IndexWriteResult IndexWriter::write(spack_index::ByteSource& source, std::int64_t release_id, std::int64_t stack_id,
+                                    std::string_view path, std::string_view content_hash, const FileStamp& stamp,
+                                    std::string_view now) {
+  Impl& w = *impl_;
+  Savepoint document(w.db, "index_document");
+  try {
+    w.begin_document(release_id);
+    IndexStatus status = IndexStatus::Added;
+    auto insert = w.sql.source_insert(kIndexKind, release_id, stack_id, path, content_hash, stamp.size,
+                                      stamp.mtime_ns, now);
+    insert.exec();
+    if (insert.changes() > 0) {
+      w.source_id = w.db.getLastInsertRowid();
+    } else {
+      status = IndexStatus::Updated;
+      auto row = w.sql.source_by_key(kIndexKind, release_id, stack_id);
+      if (!row.next()) throw Error("an index is neither new nor stored");
+      w.source_id = row.int64(0);
+      // What it listed before is derived again when it ends, listed now or not.
+      w.ix.listing_affect(release_id, w.source_id).exec();
+      w.ix.listing_delete(w.source_id).exec();
+      w.sql.source_update(path, content_hash, stamp.size, stamp.mtime_ns, now, w.source_id).exec();
+    }
+    spack_index::read_index(source, w);
+    document.release();
+    w.written.emplace_back(release_id, w.source_id);
+    IndexWriteResult r = w.result;
+    r.source_id = w.source_id;
+    r.status = status;
+    r.records = w.records;
+    return r;
+  } catch (...) {
+    // The savepoint rolls back (scratch tables included) as the scope ends.
+    w.forget_cached();
+    throw;
+  }
+}
+
+IndexWriter::Totals IndexWriter::finish() {
+  impl_->finish();
+  Totals t{impl_->specs_added, impl_->specs_removed};
+  impl_->specs_added = impl_->specs_removed = 0;
+  return t;
+}
+
+std::int64_t IndexWriter::remove_release(std::int64_t release_id) {
+  Impl& w = *impl_;
+  w.begin_document(release_id);
+  std::vector<std::int64_t> sources;
+  for (auto row = w.ix.source_ids_of_release(kIndexKind, release_id); row.next();) sources.push_back(row.int64(0));
+  for (auto id : sources) {
+    w.ix.listing_affect(release_id, id).exec();
+    w.ix.listing_delete(id).exec();
+    w.sql.source_delete(id).exec();
+  }
+  const std::int64_t removed = w.specs_removed;
+  w.finish();
+  return w.specs_removed - removed;
+}
+
+}  // namespace cachedb

@@ -1,0 +1,80 @@
+#pragma once
+// Writes Spack build-cache indexes into the database, one (release, stack)
+// document at a time, as the reader parses it: a spec row per record (its
+// hash is new), its dependency edges once per spec, and what the index lists
+// (index_listing). When the document ends, its specs get their compiler when
+// it was a node later in the index. When the run ends (finish()), the specs
+// the documents touched get their release rows derived again from every index
+// of the release: a spec is a binary of the release when one of them lists it
+// in the build cache, its stacks their labels. The caller owns the
+// transaction; each document is a savepoint of it.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <SQLiteCpp/Database.h>
+
+#include "formats/spack_index/byte_stream.h"
+#include "ingest/known_page.h"
+
+namespace cachedb {
+
+enum class IndexStatus { Added, Updated, Unchanged };
+
+struct IndexWriteResult {
+  IndexStatus status = IndexStatus::Unchanged;
+  std::int64_t source_id = 0;
+  std::uint64_t records = 0;
+};
+
+// An index stored before: its source row.
+struct StoredIndex {
+  std::int64_t id = 0;
+  std::string content_hash, path;
+  FileStamp stamp;
+};
+
+class IndexWriter {
+ public:
+  explicit IndexWriter(SQLite::Database& db);
+  ~IndexWriter();
+  IndexWriter(const IndexWriter&) = delete;
+  IndexWriter& operator=(const IndexWriter&) = delete;
+
+  std::int64_t release_id(std::string_view release);
+  std::int64_t stack_id(std::string_view stack);
+
+  // The index stored for (release, stack), if any.
+  std::optional<StoredIndex> stored(std::int64_t release_id, std::int64_t stack_id);
+  // Sets the content hash of a source written before its bytes were all read (stdin).
+  void set_content_hash(std::int64_t source_id, std::string_view content_hash);
+  // Records where an unchanged index's file now is.
+  void restamp(std::int64_t source_id, std::string_view path, const FileStamp& stamp);
+
+  // Reads one index from `source` into the database, replacing what that
+  // (release, stack) said before. Throws spack_index::IndexParseError (or
+  // Error) for a bad index, after rolling back everything of it.
+  IndexWriteResult write(spack_index::ByteSource& source, std::int64_t release_id, std::int64_t stack_id,
+                         std::string_view path, std::string_view content_hash, const FileStamp& stamp,
+                         std::string_view now);
+
+  // Derives the release rows of what the documents written since the last
+  // call touched; call before the transaction commits. Returns the (release,
+  // spec) pairs gained and lost, net per release.
+  struct Totals {
+    std::int64_t specs_added = 0, specs_removed = 0;
+  };
+  Totals finish();
+
+  // Removes every index of a release (and derives what it touched), and what only they kept; returns the
+  // (release, spec) pairs removed.
+  std::int64_t remove_release(std::int64_t release_id);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cachedb

@@ -1,0 +1,41 @@
+#include "storage/index_statements.h"
+
+#include "storage/embedded_sql.h"
+
+namespace cachedb {
+namespace {
+
+SQLite::Database& with_temp_tables(SQLite::Database& db) {
+  exec(db, required_sql("storage/index_temp_tables.sql"));
+  return db;
+}
+
+}  // namespace
+
+IndexStatements::IndexStatements(SQLite::Database& db)
+    : index_source(with_temp_tables(db), "SELECT id, content_hash, path, file_size, file_mtime_ns FROM source "
+                       "WHERE kind = 'index' AND release_id = ? AND key_id = ?"),
+      source_set_hash(db, "UPDATE source SET content_hash = ? WHERE id = ?"),
+      listing_insert(db, "INSERT OR IGNORE INTO index_listing(source_id, spec_id, in_buildcache) VALUES (?, ?, ?)"),
+      listing_delete(db, "DELETE FROM index_listing WHERE source_id = ?"),
+      listing_affect(db, "INSERT OR IGNORE INTO temp.index_affected(release_id, spec_id) "
+                         "SELECT ?, spec_id FROM index_listing WHERE source_id = ?"),
+      source_ids_of_release(db, "SELECT id FROM source WHERE kind = ? AND release_id = ? ORDER BY id"),
+      dependency_any(db, "SELECT 1 FROM dependency WHERE spec_id = ? LIMIT 1"),
+      dependency_insert(db, required_sql("storage/dependency_insert.sql")),
+      dependency_delete_of_spec(db, "DELETE FROM dependency WHERE spec_id = ?"),
+      affected_releases(db, "SELECT DISTINCT release_id FROM temp.index_affected ORDER BY 1"),
+      affected_specs(db, "SELECT DISTINCT spec_id FROM temp.index_affected ORDER BY 1"),
+      affected_clear(db, "DELETE FROM temp.index_affected"),
+      late_insert(db, "INSERT INTO temp.index_late_compiler(spec_id, compiler_hash) VALUES (?, ?)"),
+      late_hashes(db, "SELECT DISTINCT compiler_hash FROM temp.index_late_compiler ORDER BY 1"),
+      late_apply(db, required_sql("storage/late_compiler_apply.sql")),
+      late_clear(db, "DELETE FROM temp.index_late_compiler"),
+      compiler_node(db, "SELECT p.name, s.version FROM spec s JOIN package p ON p.id = s.package_id WHERE s.hash = ?"),
+      release_unlink_affected(db, "DELETE FROM release_spec WHERE release_id = ?1 "
+                                  "AND spec_id IN (SELECT spec_id FROM temp.index_affected WHERE release_id = ?1)"),
+      release_listings(db, required_sql("storage/index_release_listings.sql")),
+      spec_all_stacks(db, required_sql("storage/spec_all_stacks.sql")),
+      spec_is_kept(db, required_sql("storage/spec_is_kept.sql")) {}
+
+}  // namespace cachedb

@@ -1,0 +1,155 @@
+// `cachedb ingest --index/--mirror/--listing` and `cachedb check` with the
+// same options, run as a user runs them: stdin, mirror layouts v2 and v3,
+// the site's listing with a missing file, exit codes, and a release read
+// from one kind of source.
+#include <doctest/doctest.h>
+
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "child_process.h"
+#include "formats/spack_index/sha256.h"
+#include "index_builder.h"
+#include "test_support.h"
+
+namespace fs = std::filesystem;
+using testing::contains;
+using testing::dag_hash;
+using testing::IndexSpec;
+
+TEST_SUITE_BEGIN("process");
+
+namespace {
+
+void write(const fs::path& p, const std::string& bytes) {
+  fs::create_directories(p.parent_path());
+  std::ofstream(p, std::ios::binary) << bytes;
+}
+
+testing::ChildResult run_cachedb(const fs::path& db, std::vector<std::string> args) {
+  std::vector<std::string> argv = {testing::cachedb_binary(), "--db", db.string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return testing::run_child(argv);
+}
+
+std::string sql(const fs::path& db, const std::string& query) {
+  return run_cachedb(db, {"sql", query, "--format", "csv"}).out;
+}
+
+std::string index_of(const std::vector<std::string>& packages) {
+  std::vector<IndexSpec> specs;
+  for (const auto& p : packages) specs.push_back(IndexSpec{dag_hash(p), p, "1.0"});
+  return testing::index_json(specs);
+}
+
+// A v3 mirror at `mirror` whose index is `json`; returns the blob's sha256.
+std::string v3_mirror(const fs::path& mirror, const std::string& json) {
+  write(mirror / "blob.tmp", json);
+  const std::string sha = cachedb::spack_index::sha256_file(mirror / "blob.tmp").sha256;
+  fs::create_directories(mirror / "blobs" / "sha256" / sha.substr(0, 2));
+  fs::rename(mirror / "blob.tmp", mirror / "blobs" / "sha256" / sha.substr(0, 2) / sha);
+  write(mirror / "v3" / "layout.json", R"({"signing": "gpg"})");
+  write(mirror / "v3" / "manifests" / "index" / "index.manifest.json",
+        fmt::format(R"({{"version": 3, "data": [{{"contentLength": {}, "mediaType": "application/vnd.spack.db.v8+json",
+                    "compression": "none", "checksumAlgorithm": "sha256", "checksum": "{}"}}]}})",
+                    json.size(), sha));
+  return sha;
+}
+
+}  // namespace
+
+TEST_CASE("cachedb ingest --index: a file, gzip on stdin, and the command line checked") {
+  testing::TempDir dir;
+  const auto db = dir / "db.sqlite";
+  write(dir / "e4s.json", index_of({"zlib", "xz"}));
+  auto r = run_cachedb(db, {"ingest", "--index", (dir / "e4s.json").string(), "--release", "v1", "--stack", "e4s"});
+  CHECK(r.exit_code == 0);
+  r = testing::run_child({"sh", "-c",
+                          fmt::format("gzip -c '{}' | '{}' --db '{}' ingest --index - --release v1 --stack root",
+                                      (dir / "e4s.json").string(), testing::cachedb_binary(), db.string())});
+  CHECK(r.exit_code == 0);
+  CHECK(sql(db, "SELECT stack, count(*) FROM spec_stacks GROUP BY stack ORDER BY 1") ==
+        "stack,count(*)\r\ne4s,2\r\nroot,2\r\n");
+  // Unchanged: not parsed again.
+  r = run_cachedb(db, {"ingest", "--index", (dir / "e4s.json").string(), "--release", "v1", "--stack", "e4s", "--json"});
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.out, "\"unchanged\":1"));
+
+  CHECK(run_cachedb(db, {"ingest", "--index", (dir / "e4s.json").string(), "--release", "v1"}).exit_code == 64);
+  CHECK(run_cachedb(db, {"ingest", "--listing", (dir / "e4s.json").string()}).exit_code == 64);
+  CHECK(run_cachedb(db, {"ingest", "--index", "x", "--release", "v1", "--stack", "s", dir.path().string()}).exit_code ==
+        64);
+  r = run_cachedb(db, {"check", "--index", (dir / "e4s.json").string(), "--release", "v1", "--stack", "e4s"});
+  CHECK(r.exit_code == 0);
+  write(dir / "bad.json", "{\"database\": {\"version\": \"8\", \"installs\": [");
+  r = run_cachedb(db, {"check", "--index", (dir / "bad.json").string(), "--release", "v1", "--stack", "e4s"});
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.err, (dir / "bad.json").string()));
+  CHECK(contains(r.err, "byte "));
+}
+
+TEST_CASE("cachedb ingest --mirror reads layouts v2 and v3; --listing every (release, stack), a missing file rejected") {
+  testing::TempDir dir;
+  const auto db = dir / "db.sqlite";
+  const std::string v2 = index_of({"zlib"});
+  write(dir / "m2" / "build_cache" / "index.json", v2);
+  write(dir / "m2" / "build_cache" / "index.json.hash",
+        cachedb::spack_index::sha256_file(dir / "m2" / "build_cache" / "index.json").sha256);
+  v3_mirror(dir / "m3", index_of({"zlib", "xz"}));
+  CHECK(run_cachedb(db, {"ingest", "--mirror", (dir / "m2").string(), "--release", "old", "--stack", "root"}).exit_code ==
+        0);
+  CHECK(run_cachedb(db, {"ingest", "--mirror", (dir / "m3").string(), "--release", "new", "--stack", "root"}).exit_code ==
+        0);
+  CHECK(sql(db, "SELECT release, count(*) FROM specs GROUP BY 1 ORDER BY 1") == "release,count(*)\r\nnew,2\r\nold,1\r\n");
+
+  // The listing: root and e4s of one release, and an ml whose blob is missing.
+  const auto bucket = dir / "bucket";
+  const std::string root = v3_mirror(bucket / "d1", index_of({"zlib", "xz", "curl"}));
+  const std::string e4s = v3_mirror(bucket / "d1" / "e4s", index_of({"curl"}));
+  const std::string gone(64, 'b');
+  write(dir / "listing.json",
+        fmt::format(R"({{"d1": [{{"label": "root", "url": "s3://spack-binaries/d1/blobs/sha256/{}/{}"}},
+                               {{"label": "e4s", "url": "s3://spack-binaries/d1/e4s/blobs/sha256/{}/{}"}},
+                               {{"label": "ml", "url": "s3://spack-binaries/d1/ml/blobs/sha256/bb/{}"}}]}})",
+                    root.substr(0, 2), root, e4s.substr(0, 2), e4s, gone));
+  auto r = run_cachedb(db, {"ingest", "--listing", (dir / "listing.json").string(), "--mirror-root", bucket.string()});
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.err, gone));
+  CHECK(sql(db, "SELECT stack, count(*) FROM spec_stacks WHERE release = 'd1' GROUP BY 1 ORDER BY 1") ==
+        "stack,count(*)\r\ne4s,1\r\nroot,3\r\n");
+  r = run_cachedb(db, {"check", "--listing", (dir / "listing.json").string(), "--mirror-root", bucket.string()});
+  CHECK(r.exit_code == 2);
+}
+
+TEST_CASE("one release, one kind of source: indexes into a page release (or pages into an index release) refused") {
+  testing::TempDir dir;
+  const auto db = dir / "db.sqlite";
+  const auto pages = run_cachedb(db, {"ingest", testing::fixture("basic").string()});
+  INFO(pages.err);
+  REQUIRE(pages.exit_code == 0);
+  write(dir / "i.json", index_of({"zlib"}));
+  const std::string before = sql(db, "SELECT * FROM specs ORDER BY hash");
+  auto r = run_cachedb(db, {"ingest", "--index", (dir / "i.json").string(), "--release", "develop", "--stack", "e4s"});
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.err, "release develop holds cache pages"));
+  CHECK(contains(r.err, "--replace-release-kind"));
+  CHECK(sql(db, "SELECT * FROM specs ORDER BY hash") == before);
+  r = run_cachedb(db, {"ingest", "--index", (dir / "i.json").string(), "--release", "develop", "--stack", "e4s",
+                   "--replace-release-kind"});
+  CHECK(r.exit_code == 0);
+  CHECK(sql(db, "SELECT package, stack FROM spec_stacks WHERE release = 'develop'") == "package,stack\r\nzlib,e4s\r\n");
+  CHECK(sql(db, "SELECT count(*) FROM page WHERE release_id = (SELECT id FROM release WHERE name = 'develop')") ==
+        "count(*)\r\n0\r\n");
+
+  // And back: pages into the release that now comes from an index.
+  r = run_cachedb(db, {"ingest", testing::fixture("basic").string()});
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.err, "release develop was read from build-cache indexes"));
+  r = run_cachedb(db, {"ingest", testing::fixture("basic").string(), "--replace-release-kind"});
+  CHECK(r.exit_code == 0);
+  CHECK(sql(db, "SELECT * FROM specs ORDER BY hash") == before);
+  CHECK(sql(db, "SELECT count(*) FROM source WHERE kind = 'index'") == "count(*)\r\n0\r\n");
+}
+
+TEST_SUITE_END();

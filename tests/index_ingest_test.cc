@@ -1,0 +1,336 @@
+// Build-cache indexes stored through `cachedb ingest --index`: what the views
+// and matrices show of them (worked out by hand), dependencies, compilers,
+// in_buildcache, compression and stdin, mirrors and listings, rejections,
+// and a release read from one kind of source.
+#include <doctest/doctest.h>
+
+#include <fstream>
+
+#include <SQLiteCpp/Backup.h>
+#include <SQLiteCpp/Database.h>
+
+#include "index_builder.h"
+#include "ingest/ingester.h"
+#include "page_builder.h"
+#include "ingest/index_ingest.h"
+#include "report/matrix.h"
+#include "report/render.h"
+#include "spack_index_support.h"
+#include "storage/database.h"
+#include "storage/migrations.h"
+#include "test_support.h"
+
+using namespace cachedb;
+using testing::compiler_edge;
+using testing::dag_hash;
+using testing::IndexSpec;
+
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
+namespace {
+
+void write(const std::filesystem::path& p, const std::string& text) {
+  std::filesystem::create_directories(p.parent_path());
+  std::ofstream(p, std::ios::binary) << text;
+}
+
+// An in-memory database at the latest schema: the tests below make many.
+// A copy of one migrated database, so that the migrations run once.
+SQLite::Database memory_db() {
+  static SQLite::Database migrated = [] {
+    SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+    migrate(db);
+    return db;
+  }();
+  SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+  SQLite::Backup(db, migrated).executeStep();
+  return db;
+}
+
+std::string one(SQLite::Database& db, const std::string& sql) {
+  std::string rows = testing::dump_rows(db, {sql.c_str()});
+  return rows.substr(0, rows.size() - 3);  // less the "--\n" that ends each query's rows
+}
+
+const std::string kGcc = dag_hash("gcc13"), kZlib = dag_hash("zlib"), kSsl = dag_hash("openssl"),
+                  kCuda = dag_hash("cuda"), kPy = dag_hash("pytorch");
+
+IndexSpec gcc() {
+  IndexSpec s{kGcc, "gcc", "13.2.0"};
+  s.in_buildcache = false;  // an external compiler: a dependency only
+  return s;
+}
+IndexSpec zlib() {
+  IndexSpec s{kZlib, "zlib", "1.3.1"};
+  s.parameters = {{"shared", "true"}, {"optimize", "false"}};
+  s.dependencies = {compiler_edge(kGcc)};
+  return s;
+}
+IndexSpec openssl() {
+  IndexSpec s{kSsl, "openssl", "3.4.0"};
+  s.target_dict = true;
+  s.dependencies = {compiler_edge(kGcc), {kZlib, "zlib", {"build", "link"}, {"zlib-api"}}};
+  return s;
+}
+IndexSpec cuda() {
+  IndexSpec s{kCuda, "cuda", "12.4.0", "rhel9", "linux", "aarch64"};
+  s.annotated_compiler = "gcc@=11.4.0";
+  return s;
+}
+IndexSpec pytorch() {
+  IndexSpec s{kPy, "py-torch", "2.5.1", "ubuntu24.04", "linux", "zen4"};
+  s.in_buildcache = std::nullopt;  // absent counts as true
+  s.parameters = {{"cuda_arch", "[\"80\", \"90\"]"}};
+  s.dependencies = {compiler_edge(kGcc), {kCuda, "cuda", {"build", "link", "run"}, {}}};
+  return s;
+}
+
+// v1.0: root lists every binary; e4s zlib and openssl; ml cuda and py-torch,
+// with zlib as a dependency only. The compiler node comes last in root, after
+// the specs it built.
+struct Tree {
+  testing::TempDir dir;
+  std::filesystem::path root = dir / "root.json", e4s = dir / "e4s.json", ml = dir / "ml.json";
+  Tree() {
+    auto not_cached = [](IndexSpec s) {
+      s.in_buildcache = false;
+      return s;
+    };
+    write(root, testing::index_json({zlib(), openssl(), cuda(), pytorch(), gcc()}));
+    write(e4s, testing::index_json({gcc(), zlib(), openssl()}, 9));
+    write(ml, testing::index_json({cuda(), not_cached(zlib()), gcc(), pytorch()}));
+  }
+  std::vector<IndexInput> inputs(const std::string& release = "v1.0") const {
+    return {{root.string(), release, "root", {}}, {e4s.string(), release, "e4s", {}}, {ml.string(), release, "ml", {}}};
+  }
+};
+
+std::string matrix_csv(SQLite::Database& db, const std::string& name, bool include_root = false) {
+  MatrixOptions mo;
+  mo.include_root = include_root;
+  std::string out = render(run_matrix(db, name, mo), {Format::Csv, true, false});
+  for (auto at = out.find("\r\n"); at != std::string::npos; at = out.find("\r\n", at)) out.erase(at, 1);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("indexes of two stacks and root: the matrix worked out by hand") {
+  Tree t;
+  auto db = memory_db();
+  const auto s = ingest_indexes(db, t.inputs(), {});
+  CHECK(s.pages_added == 3);
+  CHECK(s.rejections.empty());
+  // e4s: zlib and openssl (x86_64_v3); ml: cuda (aarch64), py-torch (zen4);
+  // zlib is only a dependency in ml, gcc a dependency only everywhere.
+  CHECK(matrix_csv(db, "stacks-by-target") ==
+        "stack,aarch64,x86_64_v3,zen4,total\n"
+        "e4s,0,2,0,2\n"
+        "ml,1,0,1,2\n"
+        "total,1,2,1,4\n");
+  CHECK(testing::contains(matrix_csv(db, "stacks-by-target", true), "root,1,2,1,4\n"));
+  CHECK(matrix_csv(db, "compilers-by-os") ==
+        "compiler,rhel9,ubuntu24.04,total\n"
+        "gcc@11.4.0,1,0,1\n"
+        "gcc@13.2.0,0,3,3\n"
+        "total,1,3,4\n");
+  // The same normalization as pages: compilers, variants in Spack's syntax, dict targets by name.
+  CHECK(one(db, "SELECT release || ' ' || package || ' ' || version || ' ' || compiler || ' ' || os || ' ' || "
+                "target FROM specs ORDER BY package") ==
+        "v1.0 cuda 12.4.0 gcc@11.4.0 rhel9 aarch64\n"
+        "v1.0 openssl 3.4.0 gcc@13.2.0 ubuntu24.04 x86_64_v3\n"
+        "v1.0 py-torch 2.5.1 gcc@13.2.0 ubuntu24.04 zen4\n"
+        "v1.0 zlib 1.3.1 gcc@13.2.0 ubuntu24.04 x86_64_v3\n");
+  CHECK(one(db, "SELECT package || ' ' || variant FROM spec_variants ORDER BY 1") ==
+        "py-torch cuda_arch=80,90\npy-torch cuda_arch=80,90\nzlib +shared\nzlib ~optimize\n");
+  CHECK(one(db, "SELECT stack || ' ' || package FROM spec_stacks WHERE stack <> 'root' ORDER BY 1") ==
+        "e4s openssl\ne4s zlib\nml cuda\nml py-torch\n");
+  // gcc is kept as a dependency target: a spec row, in no release.
+  CHECK(one(db, "SELECT count(*) FROM spec WHERE hash = '" + kGcc + "'") == "1\n");
+  CHECK(one(db, "SELECT count(*) FROM specs WHERE package = 'gcc'") == "0\n");
+  CHECK(one(db, "SELECT package || '>' || dependency || '@' || ifnull(dep_version, '?') || ' ' || deptypes || "
+                "' [' || virtuals || ']' FROM dependencies ORDER BY 1") ==
+        "openssl>gcc@13.2.0 build [c,cxx]\n"
+        "openssl>zlib@1.3.1 build,link [zlib-api]\n"
+        "py-torch>cuda@12.4.0 build,link,run []\n"
+        "py-torch>gcc@13.2.0 build [c,cxx]\n"
+        "zlib>gcc@13.2.0 build [c,cxx]\n");
+  CHECK(one(db, "PRAGMA foreign_key_check") == "");
+}
+
+TEST_CASE("dependencies are stored once per spec, however many releases and stacks list it") {
+  Tree t;
+  auto db = memory_db();
+  auto inputs = t.inputs("v1.0");
+  for (auto& in : t.inputs("v1.1")) inputs.push_back(in);
+  REQUIRE(ingest_indexes(db, inputs, {}).rejections.empty());
+  CHECK(one(db, "SELECT count(*) FROM dependency") == "5\n");
+  CHECK(one(db, "SELECT count(*) FROM specs") == "8\n");
+  CHECK(one(db, "SELECT count(*) FROM spec") == "5\n");
+}
+
+TEST_CASE("compiler rules: annotations, the build dependency providing c/cxx/fortran (before or after), none") {
+  testing::TempDir dir;
+  // A compiler package no list knows, its node before some users and after others.
+  const std::string cc = dag_hash("acmecc"), early = dag_hash("early"), late = dag_hash("late"),
+                    plain = dag_hash("plain"), fort = dag_hash("fort");
+  IndexSpec acme{cc, "acme-cc", "2.1"};
+  IndexSpec a{early, "early", "1"};
+  a.dependencies = {compiler_edge(cc, "acme-cc")};
+  IndexSpec b{late, "late", "1"};
+  b.dependencies = {compiler_edge(cc, "acme-cc")};
+  IndexSpec f{fort, "fort", "1"};
+  f.dependencies = {{cc, "acme-cc", {"build"}, {"fortran"}}};
+  IndexSpec n{plain, "plain", "1"};
+  n.dependencies = {{cc, "acme-cc", {"link"}, {"c"}}};  // not a build dependency: not its compiler
+  write(dir / "i.json", testing::index_json({b, acme, a, f, n}));
+  auto db = memory_db();
+  REQUIRE(ingest_indexes(db, {{(dir / "i.json").string(), "r", "s", {}}}, {}).rejections.empty());
+  CHECK(one(db, "SELECT package || ' ' || compiler FROM specs ORDER BY 1") ==
+        "acme-cc none\nearly acme-cc@2.1\nfort acme-cc@2.1\nlate acme-cc@2.1\nplain none\n");
+}
+
+TEST_CASE("the fixtures of every database version, plain, gzip or zstd, give the same rows") {
+  testing::TempDir dir;
+  auto plain_db = memory_db();
+  auto packed_db = memory_db();
+  std::vector<IndexInput> plain, packed;
+  for (int v = 6; v <= 9; ++v) {
+    const auto f = testing::fixture("index/db-v" + std::to_string(v) + ".json");
+    plain.push_back({f.string(), "r", "s" + std::to_string(v), {}});
+    const std::string bytes = testing::read_file(f.string());
+    const auto packed_path = dir / ("db-v" + std::to_string(v) + ".bin");
+    write(packed_path, v % 2 ? testing::gzip(bytes) : testing::zstd(bytes));
+    packed.push_back({packed_path.string(), "r", "s" + std::to_string(v), {}});
+  }
+  REQUIRE(ingest_indexes(plain_db, plain, {}).rejections.empty());
+  REQUIRE(ingest_indexes(packed_db, packed, {}).rejections.empty());
+  const std::string views = testing::dump_analyst_views(plain_db);
+  CHECK(one(plain_db, "SELECT count(*) FROM specs") == "12\n");
+  CHECK(views == testing::dump_analyst_views(packed_db));
+  CHECK(one(plain_db, "SELECT group_concat(compiler, ' ') FROM (SELECT DISTINCT compiler FROM specs ORDER BY 1)") ==
+        one(packed_db, "SELECT group_concat(compiler, ' ') FROM (SELECT DISTINCT compiler FROM specs ORDER BY 1)"));
+}
+
+TEST_CASE("a bad index is rejected by file, byte offset and JSON path; the others land") {
+  Tree t;
+  write(t.dir / "bad.json", "{\"database\": {\"version\": \"8\", \"installs\": {\"" + kZlib +
+                                "\": {\"spec\": {\"name\": 7}}}}}");
+  auto db = memory_db();
+  auto inputs = t.inputs();
+  inputs.insert(inputs.begin() + 1, {(t.dir / "bad.json").string(), "v1.0", "bad", {}});
+  inputs.push_back({(t.dir / "missing.json").string(), "v1.0", "gone", {}});
+  const auto s = ingest_indexes(db, inputs, {});
+  REQUIRE(s.rejections.size() == 2);
+  CHECK(s.exit_code() == 2);
+  CHECK(s.rejections[0].path == (t.dir / "bad.json").string());
+  CHECK(testing::contains(s.rejections[0].message, "byte "));
+  CHECK(testing::contains(s.rejections[0].message, "$.database.installs." + kZlib));
+  CHECK(s.rejections[1].path == (t.dir / "missing.json").string());
+  // The others are as if the bad ones were never given.
+  auto clean = memory_db();
+  REQUIRE(ingest_indexes(clean, t.inputs(), {}).rejections.empty());
+  CHECK(testing::dump_analyst_views(db) == testing::dump_analyst_views(clean));
+  CHECK(one(db, "SELECT count(*) FROM source WHERE kind = 'index'") == "3\n");
+}
+
+namespace {
+
+// Every view, and what no view shows but a later ingest reads: the specs
+// kept as dependencies only, and the stacks of each spec over all releases.
+std::string state(SQLite::Database& db) {
+  return testing::dump_analyst_views(db) +
+         testing::dump_rows(db, {"SELECT s.hash || ' ' || p.name || ' ' || c.label || ' ' || ifnull(("
+                                 "SELECT group_concat(name, ',') FROM (SELECT st.name FROM stack_set_member m JOIN "
+                                 "stack st ON st.id = m.stack_id WHERE m.stack_set_id = s.all_stack_set_id ORDER BY 1)"
+                                 "), '-') FROM spec s JOIN package p ON p.id = s.package_id "
+                                 "JOIN compiler c ON c.id = s.compiler_id ORDER BY 1"});
+}
+
+std::string fresh_state(const std::vector<IndexInput>& inputs) {
+  auto fresh = memory_db();
+  REQUIRE(ingest_indexes(fresh, inputs, {}).rejections.empty());
+  return state(fresh);
+}
+
+}  // namespace
+
+TEST_CASE("incremental equals fresh: orders, re-ingests, a spec leaving an index, stacks changing") {
+  Tree t;
+  auto in = t.inputs();
+  const std::string want = fresh_state(in);
+  // Any order, in one run or one index a run.
+  for (const auto& order : std::vector<std::vector<int>>{{2, 0, 1}, {1, 2, 0}}) {
+    auto db = memory_db();
+    for (int i : order) REQUIRE(ingest_indexes(db, {in[static_cast<std::size_t>(i)]}, {}).rejections.empty());
+    CHECK(state(db) == want);
+    // Unchanged: recognized without being parsed, and nothing moves.
+    const auto again = ingest_indexes(db, in, {});
+    CHECK(again.pages_unchanged == 3);
+    CHECK(state(db) == want);
+  }
+
+  auto db = memory_db();
+  REQUIRE(ingest_indexes(db, in, {}).rejections.empty());
+  // openssl leaves e4s (root still has it); zlib becomes a binary of ml.
+  write(t.e4s, testing::index_json({gcc(), zlib()}));
+  write(t.ml, testing::index_json({cuda(), zlib(), gcc(), pytorch()}));
+  auto s = ingest_indexes(db, in, {});
+  CHECK(s.pages_updated == 2);
+  CHECK(s.pages_unchanged == 1);
+  CHECK(state(db) == fresh_state(in));
+  CHECK(one(db, "SELECT group_concat(stack, ',') FROM (SELECT stack FROM spec_stacks WHERE package = 'zlib' "
+                "ORDER BY 1)") == "e4s,ml,root\n");
+  CHECK(one(db, "SELECT group_concat(stack, ',') FROM (SELECT stack FROM spec_stacks WHERE package = 'openssl' "
+                "ORDER BY 1)") == "root\n");
+
+  // cuda and py-torch leave the release altogether: their rows go, and the specs nothing lists.
+  write(t.root, testing::index_json({zlib(), openssl(), gcc()}));
+  write(t.ml, testing::index_json({zlib(), gcc()}));
+  s = ingest_indexes(db, in, {});
+  CHECK(s.specs_removed == 2);
+  CHECK(state(db) == fresh_state(in));
+  CHECK(one(db, "SELECT count(*) FROM spec WHERE hash IN ('" + kCuda + "', '" + kPy + "')") == "0\n");
+  CHECK(one(db, "SELECT count(*) FROM dependency WHERE spec_id NOT IN (SELECT id FROM spec)") == "0\n");
+
+  // A second release sharing the hashes, then the first emptied: the second keeps them.
+  auto v2 = t.inputs("v2.0");
+  REQUIRE(ingest_indexes(db, v2, {}).rejections.empty());
+  for (auto p : {t.root, t.e4s, t.ml}) write(p, testing::index_json({}));
+  REQUIRE(ingest_indexes(db, in, {}).rejections.empty());
+  write(t.dir / "v2root.json", testing::index_json({zlib(), openssl(), gcc()}));
+  write(t.dir / "v2e4s.json", testing::index_json({gcc(), zlib()}));
+  write(t.dir / "v2ml.json", testing::index_json({zlib(), gcc()}));
+  std::vector<IndexInput> final_set = in;
+  final_set.push_back({(t.dir / "v2root.json").string(), "v2.0", "root", {}});
+  final_set.push_back({(t.dir / "v2e4s.json").string(), "v2.0", "e4s", {}});
+  final_set.push_back({(t.dir / "v2ml.json").string(), "v2.0", "ml", {}});
+  CHECK(state(db) == fresh_state(final_set));
+  CHECK(one(db, "SELECT count(*) FROM specs WHERE release = 'v1.0'") == "0\n");
+  CHECK(one(db, "PRAGMA foreign_key_check") == "");
+}
+
+TEST_CASE("a hash shared by an index release and a page release: the index describes it, neither loses it") {
+  Tree t;
+  auto db = memory_db();
+  REQUIRE(ingest_indexes(db, t.inputs(), {}).rejections.empty());
+  // Another release's page lists zlib with another compiler, and gcc (a dependency only in the indexes).
+  const auto tree = t.dir / "pages";
+  testing::CachePage("p1", "zlib")
+      .spec(testing::SpecEntry(kZlib).compiler("gcc@9.9.9").stacks({"root"}))
+      .spec(testing::SpecEntry(kGcc).compiler("gcc@9.9.9").stacks({"root"}))
+      .write(tree);
+  auto s = ingest(db, {tree}, {});
+  CHECK(s.rejections.empty());
+  CHECK(s.findings.size() == 2);  // both hashes described otherwise: reported, not followed
+  CHECK(one(db, "SELECT release || ' ' || compiler FROM specs WHERE hash = '" + kZlib + "' ORDER BY 1") ==
+        "p1 gcc@13.2.0\nv1.0 gcc@13.2.0\n");
+  // The page drops both: the index still lists them.
+  testing::CachePage("p1", "zlib").spec(testing::SpecEntry(kSsl).stacks({"root"})).write(tree);
+  s = ingest(db, {tree}, {});
+  CHECK(s.rejections.empty());
+  CHECK(one(db, "SELECT count(*) FROM spec WHERE hash IN ('" + kZlib + "', '" + kGcc + "')") == "2\n");
+  CHECK(one(db, "SELECT count(*) FROM specs WHERE release = 'v1.0'") == "4\n");
+  CHECK(one(db, "SELECT count(*) FROM index_listing WHERE spec_id NOT IN (SELECT id FROM spec)") == "0\n");
+  CHECK(one(db, "PRAGMA foreign_key_check") == "");
+}
