@@ -39,7 +39,12 @@ std::string sql(const fs::path& db, const std::string& query) {
 
 std::string index_of(const std::vector<std::string>& packages) {
   std::vector<IndexSpec> specs;
-  for (const auto& p : packages) specs.push_back(IndexSpec{dag_hash(p), p, "1.0"});
+  for (const auto& p : packages) {
+    IndexSpec spec;
+    spec.hash = dag_hash(p);
+    spec.package = p;
+    specs.push_back(spec);
+  }
   return testing::index_json(specs);
 }
 
