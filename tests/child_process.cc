@@ -1,5 +1,7 @@
 #include "child_process.h"
 
+#include <doctest/doctest.h>
+
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -117,6 +119,15 @@ PermissionPrefix permission_enforcing_prefix() {
   p.available = true;
   p.argv = prefix;
   return p;
+}
+
+void check_one_fatal_line(const ChildResult& r, const std::string& expected) {
+  INFO("stderr: " << r.err);
+  CHECK_FALSE(r.timed_out);
+  CHECK(r.exit_code == 1);
+  CHECK(lines(r.err) == 1);
+  CHECK(contains(r.err, expected));
+  CHECK(r.out.empty());
 }
 
 }  // namespace testing

@@ -35,4 +35,8 @@ struct PermissionPrefix {
 };
 PermissionPrefix permission_enforcing_prefix();
 
+// Checks that a run failed as a fatal error should: exit 1 within its
+// deadline, one line on stderr saying `expected`, nothing on stdout.
+void check_one_fatal_line(const ChildResult& r, const std::string& expected);
+
 }  // namespace testing

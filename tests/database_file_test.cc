@@ -33,15 +33,6 @@ ChildResult run(const fs::path& db, std::vector<std::string> args) {
 
 std::string basic() { return testing::fixture("basic").string(); }
 
-void check_one_fatal_line(const ChildResult& r, const std::string& expected) {
-  INFO("stderr: " << r.err);
-  CHECK_FALSE(r.timed_out);
-  CHECK(r.exit_code == 1);
-  CHECK(lines(r.err) == 1);
-  CHECK(contains(r.err, expected));
-  CHECK(r.out.empty());
-}
-
 int pragma(const fs::path& db, const std::string& name) {
   SQLite::Database c(db.string(), SQLite::OPEN_READONLY);
   return c.execAndGet("PRAGMA " + name).getInt();

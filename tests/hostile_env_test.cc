@@ -81,15 +81,6 @@ struct Fixture {
   }
 };
 
-void check_one_fatal_line(const ChildResult& r, const std::string& expected) {
-  INFO("stderr: " << r.err);
-  CHECK_FALSE(r.timed_out);
-  CHECK(r.exit_code == 1);
-  CHECK(lines(r.err) == 1);
-  CHECK(contains(r.err, expected));
-  CHECK(r.out.empty());
-}
-
 }  // namespace
 
 // Every test here runs the cachedb binary or other processes.
