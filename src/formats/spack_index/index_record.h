@@ -36,6 +36,11 @@ struct IndexRecord {
   std::span<const std::string> variants;
   bool in_buildcache = true;
   std::span<const IndexDependency> dependencies;
+  // False when the handler said it knows this hash already
+  // (IndexHandler::wants_description): then only `hash` and `in_buildcache`
+  // are set. The record was checked all the same, so whether an index is
+  // accepted never depends on what was read before it.
+  bool described = true;
 };
 
 // The label of a compiler node that was referenced before it was seen.
@@ -60,6 +65,10 @@ struct DocumentSummary {
 class IndexHandler {
  public:
   virtual ~IndexHandler() = default;
+  // Asked once per record, as soon as its hash (the installs key) is read:
+  // false when the handler has the description of this hash already (a hash
+  // fixes its spec), so that the reader need not build it.
+  virtual bool wants_description(std::string_view /*hash*/) { return true; }
   virtual void record(const IndexRecord& r) = 0;
   virtual void document_done(const DocumentSummary& summary) = 0;
 };
