@@ -119,9 +119,15 @@ class IndexRun {
     }
   }
 
+  // Into an empty database, the secondary indexes are built once at the end.
+  void begin_bulk_load() {
+    if (writer_.begin_bulk_load()) spdlog::debug("empty database: indexes are built after loading");
+  }
+
   // Derives the release rows of everything the run read, once.
   void finish() {
     const auto totals = writer_.finish();
+    writer_.finish_bulk_load();
     summary_.specs_added += totals.specs_added;
     summary_.specs_removed += totals.specs_removed;
   }
@@ -172,12 +178,13 @@ std::vector<fs::path> input_paths(const std::vector<IndexInput>& inputs) {
 
 IngestSummary ingest_logged(SQLite::Database& db, const std::vector<IndexInput>& inputs,
                             const IndexIngestOptions& options, RunLog& log) {
-  // The writer's scratch tables (temp.index_affected grows with the run) in a
+  // The writer's scratch tables (temp.index_touched grows with the run) in a
   // temporary file behind a small cache, not in memory: memory stays flat.
   // (SQLite takes the setting only outside a transaction.)
   PragmaScope temp_store(db, "temp_store", "FILE");
   return in_write_transaction(db, [&] {
     IndexRun run(db, options);
+    run.begin_bulk_load();
     for (const auto& in : inputs) run.input(in);
     run.finish();
     run.summary().run_id = log.id();

@@ -10,6 +10,7 @@
 #include "formats/spack_index/index_reader.h"
 #include "parsing/compiler.h"
 #include "parsing/variant.h"
+#include "storage/bulk_load.h"
 #include "storage/index_statements.h"
 #include "storage/interner.h"
 #include "storage/transaction.h"
@@ -115,6 +116,8 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
   WriterStatements sql{db};
   IndexStatements ix{db};
   std::unique_ptr<Ids> ids = std::make_unique<Ids>(db, sql);
+  DeferredIndexes deferred{db};
+  bool bulk = false;  // the run began with an empty database, see begin_bulk_load()
 
   // The document being written.
   std::int64_t source_id = 0, release = 0, none_compiler = 0, no_stacks = 0;
@@ -124,6 +127,9 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
 
   explicit Impl(SQLite::Database& d) : db(d) {}
 
+  // A hash whose spec and edges this run has stored already needs no description.
+  bool wants_description(std::string_view hash) override { return !ids->specs.contains(hash); }
+
   void record(const IndexRecord& r) override {
     Ids& in = *ids;
     // Most records name a hash stored already (by another stack's index, or
@@ -132,6 +138,8 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
     std::int64_t spec = 0;
     if (auto it = in.specs.find(r.hash); it != in.specs.end()) {
       spec = it->second;
+    } else if (!r.described) {
+      spec = described_before(r.hash);
     } else {
       bool edges = true;
       if (auto row = sql.spec_by_hash(r.hash); row.next()) spec = row.int64(0);
@@ -145,6 +153,12 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
     }
     ix.listing_insert(source_id, spec, r.in_buildcache ? 1 : 0).exec();
     ++records;
+  }
+
+  // A hash described earlier in the run, since dropped from the cache.
+  std::int64_t described_before(std::string_view hash) {
+    if (auto row = sql.spec_by_hash(hash); row.next()) return row.int64(0);
+    throw Error(fmt::format("an index record of {} came without its description, and no spec has that hash", hash));
   }
 
   std::int64_t insert_spec(const IndexRecord& r) {
@@ -182,57 +196,103 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
     ix.late_clear().exec();
   }
 
-  // The release rows of the (release, spec) pairs the run touched
-  // (temp.index_affected), from every index of the release; then the stacks
-  // over all releases of those specs, and the specs nothing holds any more
-  // are deleted. Once per run: a spec listed by root and two stacks is
-  // derived once, not three times.
+  // The release rows of every release the run wrote an index of, derived
+  // from all its indexes and written where they differ from the stored ones;
+  // then the stacks over all releases of the specs whose rows changed, and
+  // the specs nothing holds any more are deleted. Once per run: a spec listed
+  // by root and two stacks is derived once, not three times.
   void finish() {
-    // What the documents list now, with one statement each (what they listed
-    // before was noted as they were replaced).
-    for (const auto& [release_id, source] : written) ix.listing_affect(release_id, source).exec();
-    written.clear();
-    std::vector<std::int64_t> releases;
-    for (auto q = ix.affected_releases(); q.next();) releases.push_back(q.int64(0));
-    for (auto r : releases) derive_release(r);
-    std::vector<std::int64_t> touched;
-    for (auto q = ix.affected_specs(); q.next();) touched.push_back(q.int64(0));
-    for (auto spec : touched) refresh(spec);
-    ix.affected_clear().exec();
+    std::sort(releases_written.begin(), releases_written.end());
+    releases_written.erase(std::unique(releases_written.begin(), releases_written.end()), releases_written.end());
+    for (auto r : releases_written) derive_release(r);
+    releases_written.clear();
+    if (bulk) {
+      restack_all();
+      return;
+    }
+    for (auto q = ix.touched_specs(); q.next();) refresh(q.int64(0));
+    ix.touched_clear().exec();
   }
 
-  void derive_release(std::int64_t release_id) {
-    auto unlink = ix.release_unlink_affected(release_id);
-    unlink.exec();
-    const std::int64_t before = unlink.changes();
-    std::int64_t after = 0;
-    struct Row {
-      std::int64_t spec = 0, source = 0, package, compiler, os, platform, target;
-    } row;
+  // What one spec's release row should be: from the indexes listing it in
+  // the build cache (their keys are its stacks; the first of them holds it).
+  struct Derived {
+    std::int64_t spec = 0, source = 0, package = 0, compiler = 0, os = 0, platform = 0, target = 0;
     std::vector<std::int64_t> stacks;
+  };
+  // And what it is.
+  struct Stored {
+    std::int64_t spec = 0, source = 0, stack_set = 0;
+  };
+
+  // One pass over both, by spec: the release's rows as its indexes say now,
+  // and as stored (none in a bulk load: the database was empty).
+  void derive_release(std::int64_t release_id) {
+    std::optional<Statement::Use> stored;
+    Stored now;
+    bool more = false;
+    auto next_stored = [&] {
+      more = stored && stored->next();
+      if (more) now = {stored->int64(0), stored->int64(1), stored->int64(2)};
+    };
+    if (!bulk) stored.emplace(ix.release_rows(release_id));
+    next_stored();
+    auto drop = [&] {
+      ix.release_row_delete(now.source, now.spec).exec();
+      touched(now.spec);
+      ++specs_removed;
+    };
+    Derived row;
     auto flush = [&] {
       if (!row.spec) return;
-      const std::int64_t set = ids->stack_set(stacks);
-      sql.release_spec_insert(1)(release_id, row.spec, row.source, set, row.package, row.compiler, row.os,
-                                 row.platform, row.target, nullptr, nullptr)
-          .exec();
-      ++after;
-      stacks.clear();
+      while (more && now.spec < row.spec) drop(), next_stored();
+      const std::int64_t set = ids->stack_set(row.stacks);
+      if (more && now.spec == row.spec) {
+        if (now.source != row.source) {
+          ix.release_row_delete(now.source, now.spec).exec();
+          insert_release_row(release_id, row, set);
+        } else if (now.stack_set != set) {
+          ix.release_row_restack(set, now.source, now.spec).exec();
+          touched(row.spec);
+        }
+        next_stored();
+      } else {
+        insert_release_row(release_id, row, set);
+        ++specs_added;
+      }
+      row.stacks.clear();
     };
     for (auto q = ix.release_listings(release_id); q.next();) {
       if (q.int64(0) != row.spec) {
         flush();
-        row = {q.int64(0), q.int64(2), q.int64(3), q.int64(4), q.int64(5), q.int64(6), q.int64(7)};
+        row.spec = q.int64(0);
+        row.source = q.int64(2);
+        row.package = q.int64(3);
+        row.compiler = q.int64(4);
+        row.os = q.int64(5);
+        row.platform = q.int64(6);
+        row.target = q.int64(7);
       }
-      stacks.push_back(q.int64(1));
+      row.stacks.push_back(q.int64(1));
       row.source = std::min(row.source, q.int64(2));
     }
     flush();
-    specs_added += std::max<std::int64_t>(0, after - before);
-    specs_removed += std::max<std::int64_t>(0, before - after);
+    while (more) drop(), next_stored();
   }
-  std::int64_t specs_added = 0, specs_removed = 0;  // net (release, spec) pairs, per release derived
-  std::vector<std::pair<std::int64_t, std::int64_t>> written;  // (release, source) of the documents written
+  std::int64_t specs_added = 0, specs_removed = 0;  // (release, spec) pairs gained and lost
+  std::vector<std::int64_t> releases_written;       // of the documents written or removed
+
+  void insert_release_row(std::int64_t release_id, const Derived& d, std::int64_t stack_set) {
+    sql.release_spec_insert(1)(release_id, d.spec, d.source, stack_set, d.package, d.compiler, d.os, d.platform,
+                               d.target, nullptr, nullptr)
+        .exec();
+    touched(d.spec);
+  }
+
+  // Its stacks over all releases are derived again when the run ends.
+  void touched(std::int64_t spec) {
+    if (!bulk) ix.touch(spec).exec();
+  }
 
   // A spec's stacks over every release; deleted when nothing holds it.
   void refresh(std::int64_t spec) {
@@ -248,6 +308,31 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
     }
     ix.dependency_delete_of_spec(spec).exec();
     sql.delete_spec(spec);
+  }
+
+  // refresh() for every spec at once, after a bulk load: every spec is new,
+  // stored in no release, and one pass over the release rows by spec gives
+  // the stacks of those that are in one (the lookups refresh() makes per spec
+  // would need the indexes a bulk load builds only at the end).
+  void restack_all() {
+    std::unordered_map<std::int64_t, std::vector<std::int64_t>> members;  // of each stack set: hundreds
+    std::int64_t spec = 0;
+    id_buffer.clear();
+    auto flush = [&] {
+      if (spec) sql.spec_set_all_stacks(ids->stack_set(id_buffer), spec).exec();
+      id_buffer.clear();
+    };
+    for (auto q = ix.stack_sets_of_specs(); q.next();) {
+      if (q.int64(0) != spec) {
+        flush();
+        spec = q.int64(0);
+      }
+      auto [it, first] = members.try_emplace(q.int64(1));
+      if (first)
+        for (auto m = sql.stack_set_members(q.int64(1)); m.next();) it->second.push_back(m.int64(0));
+      id_buffer.insert(id_buffer.end(), it->second.begin(), it->second.end());
+    }
+    flush();
   }
 
   void begin_document(std::int64_t release_id) {
@@ -307,14 +392,14 @@ IndexWriteResult IndexWriter::write(spack_index::ByteSource& source, std::int64_
       auto row = w.sql.source_by_key(kIndexKind, release_id, stack_id);
       if (!row.next()) throw Error("an index is neither new nor stored");
       w.source_id = row.int64(0);
-      // What it listed before is derived again when it ends, listed now or not.
-      w.ix.listing_affect(release_id, w.source_id).exec();
+      // What it listed before may be held by nothing when it ends.
+      w.ix.listing_touch(w.source_id).exec();
       w.ix.listing_delete(w.source_id).exec();
       w.sql.source_update(path, content_hash, stamp.size, stamp.mtime_ns, now, w.source_id).exec();
     }
     spack_index::read_index(source, w);
     document.release();
-    w.written.emplace_back(release_id, w.source_id);
+    w.releases_written.push_back(release_id);
     IndexWriteResult r = w.result;
     r.source_id = w.source_id;
     r.status = status;
@@ -325,6 +410,13 @@ IndexWriteResult IndexWriter::write(spack_index::ByteSource& source, std::int64_
     w.forget_cached();
     throw;
   }
+}
+
+bool IndexWriter::begin_bulk_load() { return impl_->bulk = impl_->deferred.drop_if_empty(); }
+
+void IndexWriter::finish_bulk_load() {
+  impl_->deferred.build();
+  impl_->bulk = false;
 }
 
 IndexWriter::Totals IndexWriter::finish() {
@@ -340,11 +432,12 @@ std::int64_t IndexWriter::remove_release(std::int64_t release_id) {
   std::vector<std::int64_t> sources;
   for (auto row = w.ix.source_ids_of_release(kIndexKind, release_id); row.next();) sources.push_back(row.int64(0));
   for (auto id : sources) {
-    w.ix.listing_affect(release_id, id).exec();
+    w.ix.listing_touch(id).exec();
     w.ix.listing_delete(id).exec();
     w.sql.source_delete(id).exec();
   }
   const std::int64_t removed = w.specs_removed;
+  w.releases_written.push_back(release_id);
   w.finish();
   return w.specs_removed - removed;
 }

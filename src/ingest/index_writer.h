@@ -3,10 +3,11 @@
 // document at a time, as the reader parses it: a spec row per record (its
 // hash is new), its dependency edges once per spec, and what the index lists
 // (index_listing). When the document ends, its specs get their compiler when
-// it was a node later in the index. When the run ends (finish()), the specs
-// the documents touched get their release rows derived again from every index
-// of the release: a spec is a binary of the release when one of them lists it
-// in the build cache, its stacks their labels. The caller owns the
+// it was a node later in the index. When the run ends (finish()), the
+// releases the documents belong to get their rows derived again from every
+// index of the release (a spec is a binary of the release when one of them
+// lists it in the build cache, its stacks their labels), and only the rows
+// that differ are written. The caller owns the
 // transaction; each document is a savepoint of it.
 #include <cstdint>
 #include <memory>
@@ -60,9 +61,16 @@ class IndexWriter {
                          std::string_view path, std::string_view content_hash, const FileStamp& stamp,
                          std::string_view now);
 
-  // Derives the release rows of what the documents written since the last
-  // call touched; call before the transaction commits. Returns the (release,
-  // spec) pairs gained and lost, net per release.
+  // For a run into an empty database: its secondary indexes are dropped, and
+  // built again by finish_bulk_load() once every document is written and
+  // finish() has derived the release rows (storage/bulk_load.h). Returns
+  // whether the database was empty.
+  bool begin_bulk_load();
+  void finish_bulk_load();
+
+  // Derives the release rows of the releases the documents written since the
+  // last call belong to; call before the transaction commits. Returns the
+  // (release, spec) pairs gained and lost.
   struct Totals {
     std::int64_t specs_added = 0, specs_removed = 0;
   };

@@ -18,24 +18,26 @@ IndexStatements::IndexStatements(SQLite::Database& db)
       source_set_hash(db, "UPDATE source SET content_hash = ? WHERE id = ?"),
       listing_insert(db, "INSERT OR IGNORE INTO index_listing(source_id, spec_id, in_buildcache) VALUES (?, ?, ?)"),
       listing_delete(db, "DELETE FROM index_listing WHERE source_id = ?"),
-      listing_affect(db, "INSERT OR IGNORE INTO temp.index_affected(release_id, spec_id) "
-                         "SELECT ?, spec_id FROM index_listing WHERE source_id = ?"),
+      listing_touch(db, "INSERT OR IGNORE INTO temp.index_touched(spec_id) "
+                        "SELECT spec_id FROM index_listing WHERE source_id = ?"),
       source_ids_of_release(db, "SELECT id FROM source WHERE kind = ? AND release_id = ? ORDER BY id"),
       dependency_any(db, "SELECT 1 FROM dependency WHERE spec_id = ? LIMIT 1"),
       dependency_insert(db, required_sql("storage/dependency_insert.sql")),
       dependency_delete_of_spec(db, "DELETE FROM dependency WHERE spec_id = ?"),
-      affected_releases(db, "SELECT DISTINCT release_id FROM temp.index_affected ORDER BY 1"),
-      affected_specs(db, "SELECT DISTINCT spec_id FROM temp.index_affected ORDER BY 1"),
-      affected_clear(db, "DELETE FROM temp.index_affected"),
+      touch(db, "INSERT OR IGNORE INTO temp.index_touched(spec_id) VALUES (?)"),
+      touched_specs(db, "SELECT spec_id FROM temp.index_touched ORDER BY 1"),
+      touched_clear(db, "DELETE FROM temp.index_touched"),
       late_insert(db, "INSERT INTO temp.index_late_compiler(spec_id, compiler_hash) VALUES (?, ?)"),
       late_hashes(db, "SELECT DISTINCT compiler_hash FROM temp.index_late_compiler ORDER BY 1"),
       late_apply(db, required_sql("storage/late_compiler_apply.sql")),
       late_clear(db, "DELETE FROM temp.index_late_compiler"),
       compiler_node(db, "SELECT p.name, s.version FROM spec s JOIN package p ON p.id = s.package_id WHERE s.hash = ?"),
-      release_unlink_affected(db, "DELETE FROM release_spec WHERE release_id = ?1 "
-                                  "AND spec_id IN (SELECT spec_id FROM temp.index_affected WHERE release_id = ?1)"),
       release_listings(db, required_sql("storage/index_release_listings.sql")),
+      release_rows(db, required_sql("storage/index_release_rows.sql")),
+      release_row_delete(db, "DELETE FROM release_spec WHERE source_id = ? AND spec_id = ?"),
+      release_row_restack(db, "UPDATE release_spec SET stack_set_id = ? WHERE source_id = ? AND spec_id = ?"),
       spec_all_stacks(db, required_sql("storage/spec_all_stacks.sql")),
-      spec_is_kept(db, required_sql("storage/spec_is_kept.sql")) {}
+      spec_is_kept(db, required_sql("storage/spec_is_kept.sql")),
+      stack_sets_of_specs(db, "SELECT DISTINCT spec_id, stack_set_id FROM release_spec ORDER BY 1, 2") {}
 
 }  // namespace cachedb

@@ -19,14 +19,16 @@ struct IndexStatements {
   // An index's source row.
   Statement index_source, source_set_hash;
   // What an index lists.
-  Statement listing_insert, listing_delete, listing_affect, source_ids_of_release;
+  Statement listing_insert, listing_delete, listing_touch, source_ids_of_release;
   // Dependencies.
   Statement dependency_any, dependency_insert, dependency_delete_of_spec;
-  // Specs an index touched, and those waiting for a compiler node.
-  Statement affected_releases, affected_specs, affected_clear, late_insert, late_hashes, late_apply, late_clear,
-      compiler_node;
-  // Deriving a release's rows from its indexes.
-  Statement release_unlink_affected, release_listings, spec_all_stacks, spec_is_kept;
+  // Specs whose holdings changed, and those waiting for a compiler node.
+  Statement touch, touched_specs, touched_clear, late_insert, late_hashes, late_apply, late_clear, compiler_node;
+  // Deriving a release's rows from its indexes: what they should be, what
+  // they are, and the changes.
+  Statement release_listings, release_rows, release_row_delete, release_row_restack;
+  // A spec's stacks over every release.
+  Statement spec_all_stacks, spec_is_kept, stack_sets_of_specs;
 };
 
 }  // namespace cachedb

@@ -1,12 +1,13 @@
 -- The indexes an ingest into an empty database drops and builds again once
 -- loaded (storage/bulk_load.h): every index declared with CREATE INDEX on a
--- table the page writer fills, but spec_by_package; UNIQUE constraints
+-- table the page or index writer fills, but spec_by_package; UNIQUE constraints
 -- (sqlite_autoindex_*) stay too, as the writer looks those up. In the order
 -- the schema made them (rowid), so that built again in this order they keep
 -- their order: when a query could use either of two indexes, SQLite takes the
 -- one made last.
 SELECT name, sql FROM sqlite_master
 WHERE type = 'index' AND sql IS NOT NULL
-  AND tbl_name IN ('source', 'spec', 'spec_version', 'release_spec', 'stack_set_member', 'variant_set_member')
+  AND tbl_name IN ('source', 'spec', 'spec_version', 'release_spec', 'stack_set_member', 'variant_set_member',
+                   'index_listing', 'dependency')
   AND name <> 'spec_by_package'
 ORDER BY rowid
