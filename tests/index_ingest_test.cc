@@ -310,6 +310,40 @@ TEST_CASE("incremental equals fresh: orders, re-ingests, a spec leaving an index
   CHECK(one(db, "PRAGMA foreign_key_check") == "");
 }
 
+TEST_CASE("into an empty database the indexes are built at the end: every index, the rows a run into a full one makes") {
+  Tree t;
+  auto in = t.inputs();
+  auto db = memory_db();
+  REQUIRE(ingest_indexes(db, in, {}).rejections.empty());
+  SQLite::Database reference(":memory:", SQLite::OPEN_READWRITE);
+  migrate(reference);
+  CHECK(testing::schema_objects(db, "type = 'index'") == testing::schema_objects(reference, "type = 'index'"));
+  CHECK(one(db, "PRAGMA integrity_check") == "ok\n");
+
+  // The same indexes into a database that holds another release already.
+  auto full = memory_db();
+  REQUIRE(ingest_indexes(full, {in[2]}, {}).rejections.empty());
+  REQUIRE(ingest_indexes(full, in, {}).rejections.empty());
+  CHECK(state(full) == state(db));
+}
+
+TEST_CASE("a re-ingest counts the (release, spec) pairs gained and lost, not their difference") {
+  Tree t;
+  auto db = memory_db();
+  auto s = ingest_indexes(db, t.inputs(), {});
+  CHECK(s.specs_added == 4);  // zlib, openssl, cuda, py-torch; gcc is a dependency only
+  CHECK(s.specs_removed == 0);
+  // py-torch leaves the release and openssl's new build comes in its place.
+  IndexSpec openssl2 = openssl();
+  openssl2.hash = dag_hash("openssl-2");
+  write(t.root, testing::index_json({zlib(), openssl(), openssl2, cuda(), gcc()}));
+  write(t.ml, testing::index_json({cuda(), zlib(), gcc()}));
+  s = ingest_indexes(db, t.inputs(), {});
+  CHECK(s.specs_added == 1);
+  CHECK(s.specs_removed == 1);
+  CHECK(state(db) == fresh_state(t.inputs()));
+}
+
 TEST_CASE("a hash shared by an index release and a page release: the index describes it, neither loses it") {
   Tree t;
   auto db = memory_db();

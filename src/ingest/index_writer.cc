@@ -145,14 +145,48 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
       if (auto row = sql.spec_by_hash(r.hash); row.next()) spec = row.int64(0);
       if (spec) edges = !ix.dependency_any(spec).next();  // stored from a page: no edges yet
       else spec = insert_spec(r);
-      if (edges)
-        for (const auto& d : r.dependencies)
-          ix.dependency_insert(spec, d.hash, in.packages.id(d.name), d.deptypes, d.virtuals).exec();
+      if (edges) insert_edges(spec, r.dependencies);
       if (in.specs.size() >= Interner::kMaxCached) in.specs.clear();
       in.specs.emplace(std::string(r.hash), spec);
     }
-    ix.listing_insert(source_id, spec, r.in_buildcache ? 1 : 0).exec();
+    listing.push_back({spec, r.in_buildcache});
+    if (listing.size() == kListingBatch) write_listing();
     ++records;
+  }
+
+  // What the document lists, written a batch at a time in spec order: the
+  // rows of one index are one range of index_listing's key, filled from its
+  // start to its end instead of here and there. A hash listed twice keeps its
+  // first word (the sort is stable; the INSERT ignores the second).
+  struct Listed {
+    std::int64_t spec;
+    bool in_buildcache;
+  };
+  static constexpr std::size_t kListingBatch = 16384;
+  std::vector<Listed> listing;
+  void write_listing() {
+    std::stable_sort(listing.begin(), listing.end(), [](const Listed& a, const Listed& b) { return a.spec < b.spec; });
+    const std::size_t per_insert = ix.listing_insert.max_rows();
+    for (std::size_t at = 0; at < listing.size(); at += per_insert) {
+      const std::size_t n = std::min(per_insert, listing.size() - at);
+      auto insert = ix.listing_insert.rows(n).use();
+      for (std::size_t i = at; i < at + n; ++i) insert(source_id)(listing[i].spec)(listing[i].in_buildcache ? 1 : 0);
+      insert.exec();
+    }
+    listing.clear();
+  }
+
+  void insert_edges(std::int64_t spec, std::span<const spack_index::IndexDependency> edges) {
+    const std::size_t per_insert = ix.dependency_insert.max_rows();
+    for (std::size_t at = 0; at < edges.size(); at += per_insert) {
+      const std::size_t n = std::min(per_insert, edges.size() - at);
+      auto insert = ix.dependency_insert.rows(n).use();
+      for (std::size_t i = at; i < at + n; ++i) {
+        const auto& d = edges[i];
+        insert(spec)(d.hash)(ids->packages.id(d.name))(d.deptypes)(d.virtuals);
+      }
+      insert.exec();
+    }
   }
 
   // A hash described earlier in the run, since dropped from the cache.
@@ -175,6 +209,7 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
   }
 
   void document_done(const DocumentSummary& summary) override {
+    write_listing();
     resolve_late_compilers(summary);
   }
 
@@ -338,6 +373,7 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
   void begin_document(std::int64_t release_id) {
     release = release_id;
     records = 0;
+    listing.clear();
     result = {};
     none_compiler = ids->compiler("none");
     no_stacks = ids->no_release_set();

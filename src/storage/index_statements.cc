@@ -16,13 +16,13 @@ IndexStatements::IndexStatements(SQLite::Database& db)
     : index_source(with_temp_tables(db), "SELECT id, content_hash, path, file_size, file_mtime_ns FROM source "
                        "WHERE kind = 'index' AND release_id = ? AND key_id = ?"),
       source_set_hash(db, "UPDATE source SET content_hash = ? WHERE id = ?"),
-      listing_insert(db, "INSERT OR IGNORE INTO index_listing(source_id, spec_id, in_buildcache) VALUES (?, ?, ?)"),
+      listing_insert(db, "INSERT OR IGNORE INTO index_listing(source_id, spec_id, in_buildcache) VALUES (?, ?, ?)", 64),
       listing_delete(db, "DELETE FROM index_listing WHERE source_id = ?"),
       listing_touch(db, "INSERT OR IGNORE INTO temp.index_touched(spec_id) "
                         "SELECT spec_id FROM index_listing WHERE source_id = ?"),
       source_ids_of_release(db, "SELECT id FROM source WHERE kind = ? AND release_id = ? ORDER BY id"),
+      dependency_insert(db, required_sql("storage/dependency_insert.sql"), 16),
       dependency_any(db, "SELECT 1 FROM dependency WHERE spec_id = ? LIMIT 1"),
-      dependency_insert(db, required_sql("storage/dependency_insert.sql")),
       dependency_delete_of_spec(db, "DELETE FROM dependency WHERE spec_id = ?"),
       touch(db, "INSERT OR IGNORE INTO temp.index_touched(spec_id) VALUES (?)"),
       touched_specs(db, "SELECT spec_id FROM temp.index_touched ORDER BY 1"),

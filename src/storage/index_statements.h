@@ -7,6 +7,7 @@
 
 #include <SQLiteCpp/Database.h>
 
+#include "storage/multi_row_insert.h"
 #include "storage/sources.h"
 #include "storage/statement.h"
 
@@ -18,10 +19,12 @@ struct IndexStatements {
 
   // An index's source row.
   Statement index_source, source_set_hash;
-  // What an index lists.
-  Statement listing_insert, listing_delete, listing_touch, source_ids_of_release;
-  // Dependencies.
-  Statement dependency_any, dependency_insert, dependency_delete_of_spec;
+  // What an index lists: (source, spec, in_buildcache) rows, many at a time.
+  MultiRowInsert listing_insert;
+  Statement listing_delete, listing_touch, source_ids_of_release;
+  // Dependencies: (spec, dependency hash, its package, deptypes, virtuals) rows, many at a time.
+  MultiRowInsert dependency_insert;
+  Statement dependency_any, dependency_delete_of_spec;
   // Specs whose holdings changed, and those waiting for a compiler node.
   Statement touch, touched_specs, touched_clear, late_insert, late_hashes, late_apply, late_clear, compiler_node;
   // Deriving a release's rows from its indexes: what they should be, what

@@ -47,7 +47,8 @@ WriterStatements::WriterStatements(SQLite::Database& d)
       claims_by_source(db, "SELECT spec_id FROM spec_claim WHERE source_id = ?"),
       claims_delete_by_source(db, "DELETE FROM spec_claim WHERE source_id = ?"),
       claims_of_spec(db, required_sql("storage/claims_of_spec.sql")),
-      claims_delete_of_spec(db, "DELETE FROM spec_claim WHERE spec_id = ?") {}
+      claims_delete_of_spec(db, "DELETE FROM spec_claim WHERE spec_id = ?"),
+      release_spec_inserts_(db, required_sql("storage/release_spec_insert.sql"), kRowsPerInsert) {}
 
 void WriterStatements::delete_spec(std::int64_t spec_id) {
   spec_forget_versions(spec_id).exec();
@@ -56,21 +57,6 @@ void WriterStatements::delete_spec(std::int64_t spec_id) {
 
 void WriterStatements::write_versions(std::int64_t spec_id, std::span<const std::string_view> versions) {
   for (auto v : versions) spec_version_insert(spec_id, v).exec();
-}
-
-Statement& WriterStatements::release_spec_insert(std::size_t rows) {
-  auto& st = release_spec_inserts_[rows];
-  if (!st) {
-    std::string sql(required_sql("storage/release_spec_insert.sql"));
-    // The file ends with its one VALUES group: repeat it.
-    const std::string group = sql.substr(sql.rfind('('));
-    while (!sql.empty() && (sql.back() == '\n' || sql.back() == ' ')) sql.pop_back();
-    std::string one = group;
-    while (!one.empty() && (one.back() == '\n' || one.back() == ' ')) one.pop_back();
-    for (std::size_t i = 1; i < rows; ++i) sql += ", " + one;
-    st = std::make_unique<Statement>(db, sql);
-  }
-  return *st;
 }
 
 }  // namespace cachedb

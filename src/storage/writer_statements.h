@@ -3,14 +3,13 @@
 // ingest/spec_claims.cc), prepared once on the writer's connection. Their SQL
 // is here or, when longer than a line, in sql/; when each runs is the
 // writer's business. The caller owns the transaction.
-#include <array>
 #include <cstdint>
-#include <memory>
 #include <span>
 #include <string_view>
 
 #include <SQLiteCpp/Database.h>
 
+#include "storage/multi_row_insert.h"
 #include "storage/statement.h"
 
 namespace cachedb {
@@ -28,7 +27,7 @@ struct WriterStatements {
   // the columns of sql/release_spec_insert.sql for each: one statement's
   // start, cursor and end for many rows. Prepared when first needed.
   static constexpr std::size_t kRowsPerInsert = 16;
-  Statement& release_spec_insert(std::size_t rows);
+  Statement& release_spec_insert(std::size_t rows) { return release_spec_inserts_.rows(rows); }
 
   SQLite::Database& db;
 
@@ -48,7 +47,7 @@ struct WriterStatements {
       claims_of_spec, claims_delete_of_spec;
 
  private:
-  std::array<std::unique_ptr<Statement>, kRowsPerInsert + 1> release_spec_inserts_;
+  MultiRowInsert release_spec_inserts_;
 };
 
 }  // namespace cachedb
