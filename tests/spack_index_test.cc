@@ -293,6 +293,29 @@ TEST_CASE("spack index: a string that is not UTF-8 is refused where it is kept")
   CHECK(h.records.at(0).package == "caf\xc3\xa9");
 }
 
+TEST_CASE("spack index: strings are read whole wherever the reader's buffers end: runs, escapes, control bytes") {
+  // A long name with escapes, moved across where the reader's buffers end
+  // (every 128 and 256 KiB) by a skipped field before it.
+  const std::string run(70, 'a');
+  const std::string name_json = run + R"(\"q\u00e9\\)" + run + "z";
+  const std::string name = run + "\"q\xc3\xa9\\" + run + "z";
+  for (std::size_t boundary : {std::size_t{128} << 10, std::size_t{256} << 10}) {
+    for (std::size_t back = 0; back < 200; back += 13) {
+      const std::string head = R"({"database": {"version": "8", "installs": {"abc": {"spec": {"pad": ")";
+      const std::size_t pad = boundary - back - head.size();
+      const std::string text = head + std::string(pad, 'p') + R"(", "name": ")" + name_json + R"("}}}}})";
+      auto h = read_text(text);
+      REQUIRE(h.records.size() == 1);
+      CHECK(h.records[0].package == name);
+      // A control byte in the run is refused at its own offset.
+      std::string bad = text;
+      const std::size_t at = bad.find(run) + 40;
+      bad[at] = '\x01';
+      CHECK(error_of(bad).offset() == at);
+    }
+  }
+}
+
 TEST_CASE("spack index: memory stays bounded on hostile input: one huge string, deep nesting, nothing at all") {
   const std::string huge = R"({"database": {"version": "8", "installs": {"abc": {"spec": {"name": "x", "package_hash": ")" +
                            std::string(17u << 20, 'a') + R"("}}}}})";

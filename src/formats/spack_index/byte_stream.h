@@ -59,6 +59,12 @@ class DecodedStream {
     return *pos_++;
   }
   std::size_t Tell() const { return static_cast<std::size_t>(consumed_ + (pos_ - begin_)); }
+  // The bytes decoded and not read yet (empty at the end of the buffer: Peek()
+  // refills it), and a move past some of them: for scans of many bytes at once
+  // (string_scan.h).
+  const char* buffered_begin() const { return pos_; }
+  const char* buffered_end() const { return end_; }
+  void skip_buffered(std::size_t n) { pos_ += n; }
   // Output side of the concept: never used by a reader.
   Ch* PutBegin() { return nullptr; }
   void Put(Ch) {}

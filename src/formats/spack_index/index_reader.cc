@@ -7,8 +7,9 @@
 #include <vector>
 
 #include <fmt/format.h>
+// string_scan.h (which includes rapidjson/reader.h) before error/en.h: see in_place.h.
+#include "formats/spack_index/string_scan.h"
 #include <rapidjson/error/en.h>
-#include <rapidjson/reader.h>
 
 #include "error.h"
 #include "formats/spack_index/index_error.h"
