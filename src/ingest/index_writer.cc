@@ -10,6 +10,7 @@
 #include "formats/spack_index/index_reader.h"
 #include "parsing/compiler.h"
 #include "parsing/variant.h"
+#include "ingest/spec_id_cache.h"
 #include "storage/bulk_load.h"
 #include "storage/index_statements.h"
 #include "storage/interner.h"
@@ -22,11 +23,6 @@ namespace {
 using spack_index::DocumentSummary;
 using spack_index::IndexRecord;
 
-struct TextHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-
 // Ids of the values an index names. They are cached, so after a document is
 // rolled back the whole set is made afresh: a cached id may be of a row that
 // is gone.
@@ -38,7 +34,7 @@ struct Ids {
       targets{db, "target"}, stacks{db, "stack"};
   std::unordered_map<std::string, std::int64_t> compilers, variants, stack_sets, variant_sets;
   // Specs by hash, met in this run: their edges are stored.
-  std::unordered_map<std::string, std::int64_t, TextHash, std::equal_to<>> specs;
+  SpecIdCache specs;
   std::string key;
 
   template <typename Create>
@@ -136,8 +132,8 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
     // another release's): its description and edges are the hash's, stored
     // once, so nothing of it is looked at but the hash.
     std::int64_t spec = 0;
-    if (auto it = in.specs.find(r.hash); it != in.specs.end()) {
-      spec = it->second;
+    if (auto known = in.specs.find(r.hash)) {
+      spec = *known;
     } else if (!r.described) {
       spec = described_before(r.hash);
     } else {
@@ -146,8 +142,7 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
       if (spec) edges = !ix.dependency_any(spec).next();  // stored from a page: no edges yet
       else spec = insert_spec(r);
       if (edges) insert_edges(spec, r.dependencies);
-      if (in.specs.size() >= Interner::kMaxCached) in.specs.clear();
-      in.specs.emplace(std::string(r.hash), spec);
+      in.specs.insert(r.hash, spec);
     }
     listing.push_back({spec, r.in_buildcache});
     if (listing.size() == kListingBatch) write_listing();
@@ -456,7 +451,12 @@ void IndexWriter::finish_bulk_load() {
 }
 
 IndexWriter::Totals IndexWriter::finish() {
-  impl_->finish();
+  {
+    // The derivation sorts every listing of a release, and a bulk load every
+    // release row: in runs of a small cache, not in memory as large as them.
+    PragmaScope cache(impl_->db, "cache_size", fmt::format("-{}", kSortCacheKiB));
+    impl_->finish();
+  }
   Totals t{impl_->specs_added, impl_->specs_removed};
   impl_->specs_added = impl_->specs_removed = 0;
   return t;

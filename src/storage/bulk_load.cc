@@ -10,16 +10,6 @@
 #include "storage/transaction.h"
 
 namespace cachedb {
-namespace {
-
-// The page cache, in KiB, while build() runs; also the size of the runs
-// SQLite sorts in memory, so it bounds the build's memory (two runs at a time,
-// one being written by the helper thread). At 2 MiB the build was the peak of
-// a bulk load (1M spec rows: 27 MB, 100k: 24.5); at 1 MiB the loading is
-// (25.5 and 22 MB), for ~1% more time.
-constexpr int kIndexBuildCacheKiB = 1024;
-
-}  // namespace
 
 bool DeferredIndexes::drop_if_empty() {
   if (!dropped_.empty()) return true;
@@ -41,7 +31,7 @@ void DeferredIndexes::build() {
   // one run on a helper thread while the next is read. So, for the build: a
   // temporary file, a small cache (the index pages are written once, in
   // order) and one helper thread; the connection's settings come back after.
-  PragmaScope cache(db_, "cache_size", fmt::format("-{}", kIndexBuildCacheKiB));
+  PragmaScope cache(db_, "cache_size", fmt::format("-{}", kSortCacheKiB));
   PragmaScope threads(db_, "threads", "1");
   std::optional<PragmaScope> temp_store;
   try {

@@ -1,0 +1,45 @@
+#pragma once
+// Spec ids by DAG hash, for the hashes an index ingest has met: most records
+// of a release name a hash another index of the run described already. A
+// fixed table of packed hashes (Spack's hash is 32 base32 characters: 20
+// bytes), at most half full, so that its memory (3 MiB) is the same whatever
+// the size of the input and a lookup reads one slot, not a node and a string.
+// A hash that does not pack (not 32 lowercase base32 characters), or an id
+// beyond 32 bits, is not kept: the caller asks the database.
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string_view>
+
+namespace cachedb {
+
+class SpecIdCache {
+ public:
+  static constexpr std::size_t kSlots = std::size_t{1} << 17;
+  static constexpr std::size_t kMaxEntries = kSlots / 2;
+
+  SpecIdCache();
+
+  std::optional<std::int64_t> find(std::string_view hash) const;
+  bool contains(std::string_view hash) const { return find(hash).has_value(); }
+  // Keeps `id` for `hash` (replacing what it had); when the table is full it
+  // is emptied first, as the other caches of the ingest are.
+  void insert(std::string_view hash, std::int64_t id);
+  void clear();
+  std::size_t size() const { return size_; }
+
+ private:
+  using Key = std::array<std::uint8_t, 20>;
+  struct Slot {
+    Key key;
+    std::uint32_t id;  // 0: empty (spec ids start at 1)
+  };
+  static std::optional<Key> pack(std::string_view hash);
+  std::size_t slot_of(const Key& key) const;
+
+  std::unique_ptr<Slot[]> slots_;
+  std::size_t size_ = 0;
+};
+
+}  // namespace cachedb

@@ -1,0 +1,70 @@
+// The index ingest's table of spec ids by DAG hash (ingest/spec_id_cache.h):
+// Spack's hashes packed exactly, other text left to the database, and a
+// bound that empties it rather than grow.
+#include <doctest/doctest.h>
+
+#include <string>
+
+
+#include "ingest/spec_id_cache.h"
+
+using cachedb::SpecIdCache;
+
+namespace {
+
+// A distinct 32-character base32 hash for each n.
+std::string hash_of(std::size_t n) {
+  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
+  std::string h(32, 'a');
+  for (std::size_t i = 0; i < 32 && n; ++i, n /= 32) h[31 - i] = kAlphabet[n % 32];
+  return h;
+}
+
+}  // namespace
+
+TEST_CASE("spec id cache: Spack's hashes are kept and told apart to the last bit") {
+  SpecIdCache cache;
+  const std::string a = "abcdefghijklmnopqrstuvwxyz234567", b = "abcdefghijklmnopqrstuvwxyz234566";
+  CHECK_FALSE(cache.find(a));
+  cache.insert(a, 7);
+  cache.insert(b, 8);
+  CHECK(cache.find(a) == 7);
+  CHECK(cache.find(b) == 8);
+  CHECK(cache.size() == 2);
+  // Another id for the same hash replaces the first.
+  cache.insert(a, 9);
+  CHECK(cache.find(a) == 9);
+  CHECK(cache.size() == 2);
+  // Each of the 32 characters counts: hashes one character apart are different.
+  for (std::size_t i = 0; i < 32; ++i) {
+    std::string c = a;
+    c[i] = c[i] == 'q' ? 'r' : 'q';
+    CHECK_FALSE(cache.contains(c));
+  }
+}
+
+TEST_CASE("spec id cache: text that is not a Spack hash, or an id beyond 32 bits, is left to the database") {
+  SpecIdCache cache;
+  for (std::string odd : {"abc", "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", "abcdefghijklmnopqrstuvwxyz012345",
+                          "abcdefghijklmnopqrstuvwxyz2345678"}) {
+    cache.insert(odd, 1);
+    CHECK_FALSE(cache.contains(odd));
+  }
+  cache.insert(hash_of(1), std::int64_t{1} << 32);
+  CHECK_FALSE(cache.contains(hash_of(1)));
+  cache.insert(hash_of(1), 0);
+  CHECK_FALSE(cache.contains(hash_of(1)));
+  CHECK(cache.size() == 0);
+}
+
+TEST_CASE("spec id cache: full, it is emptied before the next hash is kept") {
+  SpecIdCache cache;
+  for (std::size_t i = 0; i < SpecIdCache::kMaxEntries; ++i) cache.insert(hash_of(i), static_cast<std::int64_t>(i + 1));
+  CHECK(cache.size() == SpecIdCache::kMaxEntries);
+  CHECK(cache.find(hash_of(0)) == 1);
+  CHECK(cache.find(hash_of(SpecIdCache::kMaxEntries - 1)) == static_cast<std::int64_t>(SpecIdCache::kMaxEntries));
+  cache.insert(hash_of(SpecIdCache::kMaxEntries), 5);
+  CHECK(cache.size() == 1);
+  CHECK_FALSE(cache.contains(hash_of(0)));
+  CHECK(cache.find(hash_of(SpecIdCache::kMaxEntries)) == 5);
+}
