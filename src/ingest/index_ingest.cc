@@ -182,6 +182,12 @@ IngestSummary ingest_logged(SQLite::Database& db, const std::vector<IndexInput>&
   // temporary file behind a small cache, not in memory: memory stays flat.
   // (SQLite takes the setting only outside a transaction.)
   PragmaScope temp_store(db, "temp_store", "FILE");
+  // Half the page cache a page ingest has: an index writer appends to the
+  // ends of its tables and looks hashes up in one index, and with 4 MiB a
+  // 100 MB tree fills the cache as a 1 GB one does, so the memory of a run
+  // does not depend on the size of what it reads (8 MiB: 21 and 27 MB of
+  // peak RSS, 4 MiB: 20.5 and 22.7 MB; no difference in time measured).
+  PragmaScope cache(db, "cache_size", "-4096");
   return in_write_transaction(db, [&] {
     IndexRun run(db, options);
     run.begin_bulk_load();
