@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include <fstream>
+#include <set>
 #include <string>
 #include <tuple>
 
@@ -15,6 +16,7 @@
 
 #include "formats/spack_index/index_error.h"
 #include "formats/spack_index/index_reader.h"
+#include "index_builder.h"
 #include "spack_index_support.h"
 #include "test_support.h"
 
@@ -23,8 +25,11 @@ using testing::KeepingHandler;
 
 namespace {
 
-KeepingHandler read_text(const std::string& text, const std::string& name = "test") {
+// `known`: the hashes whose description the handler declines.
+KeepingHandler read_text(const std::string& text, const std::string& name = "test",
+                         const std::set<std::string>& known = {}) {
   KeepingHandler h;
+  h.known = known;
   auto src = memory_source(text.data(), text.size(), name);
   read_index(*src, h);
   return h;
@@ -37,9 +42,9 @@ KeepingHandler read_fixture(const std::string& name) {
 }
 
 // The error a bad index raises.
-IndexParseError error_of(const std::string& text) {
+IndexParseError error_of(const std::string& text, const std::set<std::string>& known = {}) {
   try {
-    read_text(text);
+    read_text(text, "test", known);
   } catch (const IndexParseError& e) {
     return e;
   }
@@ -384,4 +389,125 @@ TEST_CASE("spack index: text is held to the limits pages are held to, and a reco
   for (int i = 0; i <= 1 << 16; ++i) many += fmt::format(R"({}{{"name": "d", "hash": "h{}"}})", i ? "," : "", i);
   many += "]}}}}}";
   CHECK(error_of(many).reason() == "more than 65536 dependencies");
+}
+
+// --- Records the handler knows: handed out undescribed, checked all the same ---
+
+namespace {
+
+using testing::compiler_edge;
+using testing::dag_hash;
+using testing::IndexEdge;
+using testing::IndexSpec;
+
+// `text` with `marker`, found exactly once, replaced: a hostile value where the
+// builder wrote a well-formed one.
+std::string with(std::string text, const std::string& marker, const std::string& value) {
+  const auto at = text.find(marker);
+  REQUIRE(at != std::string::npos);
+  REQUIRE(text.find(marker, at + marker.size()) == std::string::npos);
+  return text.replace(at, marker.size(), value);
+}
+
+IndexSpec node(const std::string& hash, const std::string& package, const std::string& version) {
+  IndexSpec s;
+  s.hash = hash;
+  s.package = package;
+  s.version = version;
+  return s;
+}
+
+// The hashes of those of `among` that `mask` picks.
+std::set<std::string> picked(const std::vector<std::string>& among, unsigned mask) {
+  std::set<std::string> out;
+  for (std::size_t i = 0; i < among.size(); ++i)
+    if (mask & (1u << i)) out.insert(among[i]);
+  return out;
+}
+
+// Compiler nodes of every kind the reader remembers, and records built by them,
+// each compiler rule learning something a later record needs.
+std::vector<IndexSpec> compiler_memory_specs() {
+  const std::string late = dag_hash("mycc1"), learned = dag_hash("mycc2"), gcc = dag_hash("gcc"),
+                    acme = dag_hash("acme"), absent = dag_hash("oddcc"), newcc = dag_hash("newcc");
+  auto user = [&](const std::string& name, const std::string& compiler, const std::string& compiler_name) {
+    IndexSpec s = node(dag_hash(name), name, "1.0");
+    s.parameters = {{"shared", "true"}, {"libs", R"(["static", "a b"])"}};
+    s.dependencies = {compiler_edge(compiler, compiler_name), IndexEdge{gcc, "gcc", {"link"}, {}}};
+    return s;
+  };
+  IndexSpec gcc_node = node(gcc, "gcc", "13.2.0");
+  gcc_node.in_buildcache = false;
+  IndexSpec annotated = user("annotated", newcc, "newcc");
+  annotated.annotated_compiler = "gcc@12.3.0";
+  return {
+      user("awaits", late, "mycc"),      // its compiler node comes later; teaches that mycc is a compiler
+      node(learned, "mycc", "2.0"),       // remembered only because mycc was learned
+      user("learned-user", learned, "mycc"),
+      gcc_node,                          // a compiler package by name
+      user("gcc-user", gcc, "gcc"),
+      node(late, "mycc", "1.0"),       // remembered because it was awaited
+      user("late-user", late, "mycc"),
+      node(acme, "acme-cc", "3.1"),       // remembered because it provides c (v9)
+      user("acme-user", acme, "acme-cc"),
+      user("awaits-absent", absent, "odd-cc"),  // its node never comes: a late compiler labelled by the edge
+      annotated,                         // the annotation wins, and newcc is learned all the same
+      node(newcc, "newcc", "1.0"),
+      user("newcc-user", newcc, "newcc"),
+  };
+}
+
+}  // namespace
+
+TEST_CASE("spack index: a record whose hash the handler knows is handed out undescribed; the rest never change") {
+  const auto specs = compiler_memory_specs();
+  const std::string text = with(testing::index_json(specs, 9), R"("dependencies": [], "hash": ")" + dag_hash("acme"),
+                                R"("provided_virtuals": ["c"], "dependencies": [], "hash": ")" + dag_hash("acme"));
+  const auto all = read_text(text);
+  REQUIRE(all.records.size() == specs.size());
+  // The fixture exercises each rule: an awaited node, a learned package, a v9 provider, an absent node.
+  CHECK(all.compiler(dag_hash("awaits")) == "mycc@1.0");
+  CHECK(all.compiler(dag_hash("learned-user")) == "mycc@2.0");
+  CHECK(all.compiler(dag_hash("gcc-user")) == "gcc@13.2.0");
+  CHECK(all.compiler(dag_hash("late-user")) == "mycc@1.0");
+  CHECK(all.compiler(dag_hash("acme-user")) == "acme-cc@3.1");
+  CHECK(all.compiler(dag_hash("awaits-absent")) == "odd-cc");
+  CHECK(all.compiler(dag_hash("annotated")) == "gcc@12.3.0");
+  CHECK(all.compiler(dag_hash("newcc-user")) == "newcc@1.0");
+  REQUIRE(all.summary.late_compilers.size() == 2);
+
+  // Every set of known nodes and records that teach the compiler memory
+  // something, and every record at once: the known ones carry their hash and
+  // in_buildcache alone; every other record, and the late compilers, are as
+  // when all are described.
+  std::vector<std::string> teachers, everyone;
+  for (const auto& s : specs) {
+    everyone.push_back(s.hash);
+    if (!s.package.ends_with("-user")) teachers.push_back(s.hash);
+  }
+  REQUIRE(teachers.size() == 8);
+  std::vector<std::set<std::string>> known_sets{picked(everyone, ~0u)};
+  for (unsigned mask = 0; mask < (1u << teachers.size()); ++mask) known_sets.push_back(picked(teachers, mask));
+  for (const auto& known : known_sets) {
+    CAPTURE(known.size());
+    const auto h = read_text(text, "test", known);
+    REQUIRE(h.records.size() == all.records.size());
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+      const auto& r = h.records[i];
+      if (!known.contains(specs[i].hash)) {
+        CHECK(r == all.records[i]);
+        continue;
+      }
+      testing::KeptRecord bare;
+      bare.hash = specs[i].hash;
+      bare.in_buildcache = all.records[i].in_buildcache;
+      bare.described = false;
+      CHECK(r == bare);
+    }
+    REQUIRE(h.summary.late_compilers.size() == all.summary.late_compilers.size());
+    for (std::size_t i = 0; i < all.summary.late_compilers.size(); ++i) {
+      CHECK(h.summary.late_compilers[i].hash == all.summary.late_compilers[i].hash);
+      CHECK(h.summary.late_compilers[i].label == all.summary.late_compilers[i].label);
+    }
+  }
 }
