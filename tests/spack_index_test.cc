@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include <fstream>
+#include <functional>
 #include <set>
 #include <string>
 #include <tuple>
@@ -509,5 +510,192 @@ TEST_CASE("spack index: a record whose hash the handler knows is handed out unde
       CHECK(h.summary.late_compilers[i].hash == all.summary.late_compilers[i].hash);
       CHECK(h.summary.late_compilers[i].label == all.summary.late_compilers[i].label);
     }
+  }
+}
+
+namespace {
+
+// One kind of bad (or barely good) record: a builder spec tweaked, then a
+// marker of its text replaced. `reason` is "" when the record is good.
+struct RecordCase {
+  std::string what;
+  std::string reason;
+  std::function<void(IndexSpec&)> tweak = {};
+  std::string marker = {}, value = {};
+};
+
+const std::string kBad = dag_hash("bad"), kDep = dag_hash("dep"), kGcc = dag_hash("gcc");
+
+// A record between two good ones, with a dict target, variants, a compiler
+// edge and an edge to "dep-pkg" that the cases can spoil.
+std::string index_around(const RecordCase& c) {
+  IndexSpec before = node(dag_hash("before"), "before", "1.0"), after = node(dag_hash("after"), "after", "1.0");
+  before.dependencies = after.dependencies = {compiler_edge(kGcc)};
+  IndexSpec bad = node(kBad, "bad-pkg", "1.0");
+  bad.target_dict = true;
+  bad.parameters = {{"shared", "true"}, {"libs", R"(["a", "b c"])"}};
+  bad.dependencies = {compiler_edge(kGcc), IndexEdge{kDep, "dep-pkg", {"build", "link"}, {"mpi"}}};
+  if (c.tweak) c.tweak(bad);
+  const std::string text = testing::index_json({node(kGcc, "gcc", "13.2.0"), before, bad, after}, 9);
+  return c.marker.empty() ? text : with(text, c.marker, c.value);
+}
+
+std::vector<RecordCase> record_cases() {
+  const std::string own = R"("hash": ")" + kBad + '"', record = '"' + kBad + R"(": {"spec": {)";
+  const std::string dep = R"({"name": "dep-pkg", "hash": ")" + kDep + '"';
+  const std::string long_text(300, 'x');
+  auto params = [](std::size_t n) {
+    std::vector<std::pair<std::string, std::string>> p;
+    for (std::size_t i = 0; i < n; ++i) p.emplace_back(fmt::format("v{}", i), "true");
+    return p;
+  };
+  auto items = [](std::size_t n, bool distinct) {
+    std::vector<std::string> v;
+    for (std::size_t i = 0; i < n; ++i) v.push_back(fmt::format("{:0>200}", distinct ? i : 0));
+    return v;
+  };
+  auto edges = [](std::size_t n) {
+    std::vector<IndexEdge> v;
+    for (std::size_t i = 0; i < n; ++i) v.push_back(IndexEdge{fmt::format("h{}", i), "d", {"link"}, {}});
+    return v;
+  };
+  return {
+      {"hash not UTF-8", "a key that is not UTF-8", [](IndexSpec& s) { s.hash = "bad\xff"; }},
+      {"hash too long", "over the 128-byte limit", [](IndexSpec& s) { s.hash = std::string(200, 'h'); }},
+      {"in_buildcache a string", "'in_buildcache' must be true or false", {}, record,
+       '"' + kBad + R"(": {"in_buildcache": "yes", "spec": {)"},
+      {"no spec", "an install without a 'spec'", {}, record, '"' + kBad + R"(": {"nospec": {)"},
+      {"spec a number", "'spec' must be an object", {}, record, '"' + kBad + R"(": {"spec": 1, "x": {)"},
+      {"name not UTF-8", "is not valid UTF-8", [](IndexSpec& s) { s.package = "bad\xff"; }},
+      {"name with NUL", "contains a NUL", {}, R"("name": "bad-pkg")", R"("name": "bad\u0000pkg")"},
+      {"name too long", "over the 256-byte limit", [=](IndexSpec& s) { s.package = long_text; }},
+      {"name a number", "'name' must be a string", {}, R"("name": "bad-pkg")", R"("name": 5)"},
+      {"no name", "a spec without a 'name'", {}, R"("name": "bad-pkg", )", ""},
+      {"version a boolean", "'version' must be a string", [](IndexSpec& s) { s.version = "VERSION"; }, R"("VERSION")",
+       "true"},
+      {"version too long", "over the 256-byte limit", [=](IndexSpec& s) { s.version = long_text; }},
+      {"compiler string without a name", "has no name", {}, own, R"("compiler": "@1.0", )" + own},
+      {"compiler dict name a number", "'name' must be a string", {}, own, R"("compiler": {"name": 5}, )" + own},
+      {"compiler dict version too long", "over the 256-byte limit", {}, own,
+       R"("compiler": {"name": "gcc", "version": ")" + long_text + "\"}, " + own},
+      {"arch a list", "'arch' must be an object", {}, own, R"("arch": [], )" + own},
+      {"platform a number", "'platform' must be a string", [](IndexSpec& s) { s.platform = "PLATFORM"; },
+       R"("PLATFORM")", "5"},
+      {"os too long", "over the 256-byte limit", [=](IndexSpec& s) { s.os = long_text; }},
+      {"string target not UTF-8", "is not valid UTF-8", [](IndexSpec& s) {
+         s.target_dict = false;
+         s.target = "x\xfe";
+       }},
+      {"dict target name a number", "'name' must be a string", [](IndexSpec& s) { s.target = "TARGET"; },
+       R"("TARGET")", "5"},
+      {"annotations.compiler a number", "'compiler' must be a string",
+       [](IndexSpec& s) { s.annotated_compiler = "ANNOTATED"; }, R"("ANNOTATED")", "5"},
+      {"annotations.compiler without a name", "annotations.compiler:",
+       [](IndexSpec& s) { s.annotated_compiler = "@12"; }},
+      {"parameters a list", "'parameters' must be an object", {}, own, R"("parameters": [], )" + own},
+      {"variant value too long", "over the 16384-byte limit",
+       [](IndexSpec& s) { s.parameters = {{"p", '"' + std::string(17000, 'a') + '"'}}; }},
+      {"variant key not UTF-8", "a key that is not UTF-8", [](IndexSpec& s) { s.parameters = {{"k\xff", "true"}}; }},
+      {"list variant key not UTF-8", "a key that is not UTF-8",
+       [](IndexSpec& s) { s.parameters = {{"k\xff", R"(["a"])"}}; }},
+      {"list value not UTF-8", "is not valid UTF-8", [](IndexSpec& s) { s.parameters = {{"l", "[\"a\xff\"]"}}; }},
+      // "l=" and the value: 16384 bytes are allowed, quotes counted.
+      {"list variant at its limit", "",
+       [](IndexSpec& s) { s.parameters = {{"l", "[\"" + std::string(16379, 'a') + " \"]"}}; }},
+      {"list variant over its limit by its quotes", "a variant longer than 16384 bytes",
+       [](IndexSpec& s) { s.parameters = {{"l", "[\"" + std::string(16380, 'a') + " \"]"}}; }},
+      {"list variant over its limit by its commas", "a variant longer than 16384 bytes",
+       [](IndexSpec& s) { s.parameters = {{"l", "[\"" + std::string(8191, 'a') + "\", \"" + std::string(8191, 'b') + "\"]"}}; }},
+      {"too many variants", "more than 4096 variants", [=](IndexSpec& s) { s.parameters = params(4097); }},
+      {"too many variants, the last a list", "more than 4096 variants", [=](IndexSpec& s) {
+         s.parameters = params(4096);
+         s.parameters.emplace_back("l", R"(["a"])");
+       }},
+      // An empty list and a null are no variants.
+      {"as many variants as allowed", "", [=](IndexSpec& s) {
+         s.parameters = params(4095);
+         s.parameters.emplace_back("e", "[]");
+         s.parameters.emplace_back("n", "null");
+         s.parameters.emplace_back("last", "true");
+       }},
+      {"dependency a list", "a dependency must be an object", {}, dep, "[], " + dep},
+      {"dependency without a hash", "a dependency without a 'hash'", {}, R"("hash": ")" + kDep + "\", ", ""},
+      {"dependency hash a number", "'hash' must be a string", {}, R"("hash": ")" + kDep + '"', R"("hash": 5)"},
+      {"dependency _hash a number, before its hash", "'_hash' must be a string", {}, dep,
+       R"({"name": "dep-pkg", "_hash": 5, "hash": ")" + kDep + '"'},
+      {"dependency _hash a number, after its hash (ignored)", "", {}, dep, dep + R"(, "_hash": 5)"},
+      {"dependency hash too long", "over the 128-byte limit", [](IndexSpec& s) {
+         s.dependencies[1].hash = std::string(200, 'h');
+       }},
+      {"dependency name a number", "'name' must be a string", {}, dep,
+       R"({"name": 5, "hash": ")" + kDep + '"'},
+      {"v6 dependency type too long", "over the 256-byte limit", {}, dep, dep + R"(, "type": ")" + long_text + '"'},
+      {"deptype a number", "a deptype must be a string", [](IndexSpec& s) { s.dependencies[1].deptypes = {"DEPTYPE"}; },
+       R"("DEPTYPE")", "1"},
+      {"too many deptypes", "too many deptypes", [=](IndexSpec& s) { s.dependencies[1].deptypes = items(100, true); }},
+      {"one deptype many times", "", [=](IndexSpec& s) { s.dependencies[1].deptypes = items(100, false); }},
+      {"virtual a number", "a virtual must be a string", [](IndexSpec& s) { s.dependencies[1].virtuals = {"VIRTUAL"}; },
+       R"("VIRTUAL")", "1"},
+      {"too many virtuals", "too many virtuals", [=](IndexSpec& s) { s.dependencies[1].virtuals = items(100, true); }},
+      {"too many dependencies", "more than 65536 dependencies", [=](IndexSpec& s) { s.dependencies = edges(65537); }},
+      {"nested too deep", "nested deeper than 64 levels", {}, own,
+       R"("x": )" + std::string(70, '[') + std::string(70, ']') + ", " + own},
+      {"bad JSON", "bad JSON", {}, own, R"("x": tru, )" + own},
+  };
+}
+
+}  // namespace
+
+TEST_CASE("spack index: a bad record is refused with the same error whether its hash is known or not") {
+  const std::vector<std::set<std::string>> known_sets{
+      {}, {kBad}, {kBad, dag_hash("before"), dag_hash("after"), kGcc}, {dag_hash("before"), kGcc}};
+  for (const RecordCase& c : record_cases()) {
+    CAPTURE(c.what);
+    const std::string text = index_around(c);
+    if (c.reason.empty()) {
+      const auto all = read_text(text);
+      for (const auto& known : known_sets) {
+        const auto h = read_text(text, "test", known);
+        for (std::size_t i = 0; i < h.records.size(); ++i)
+          if (h.records[i].described) CHECK(h.records[i] == all.records[i]);
+      }
+      continue;
+    }
+    const IndexParseError first = error_of(text);
+    CHECK_MESSAGE(first.reason().find(c.reason) != std::string::npos, first.reason());
+    for (const auto& known : known_sets) {
+      const IndexParseError e = error_of(text, known);
+      CHECK(e.offset() == first.offset());
+      CHECK(e.path() == first.path());
+      CHECK(e.reason() == first.reason());
+    }
+  }
+}
+
+TEST_CASE("spack index: the cap on compiler nodes counts known records too") {
+  // More compiler nodes than allowed: seen, and awaited by the records that name them.
+  const std::size_t n = (1 << 16) + 1;
+  std::string nodes = R"({"database": {"version": "8", "installs": {)";
+  std::string awaited = nodes;
+  nodes.reserve(n * 40);
+  awaited.reserve(n * 110);
+  std::set<std::string> known;
+  for (std::size_t i = 0; i < n; ++i) {
+    fmt::format_to(std::back_inserter(nodes), R"({}"h{}": {{"spec": {{"name": "gcc"}}}})", i ? "," : "", i);
+    fmt::format_to(std::back_inserter(awaited),
+                   R"({}"h{}": {{"spec": {{"name": "p", "dependencies": [{{"hash": "c{}", )"
+                   R"("parameters": {{"deptypes": ["build"], "virtuals": ["c"]}}}}]}}}})",
+                   i ? "," : "", i, i);
+    known.insert(fmt::format("h{}", i));
+  }
+  nodes += "}}}";
+  awaited += "}}}";
+  for (const std::string* text : {&nodes, &awaited}) {
+    const IndexParseError first = error_of(*text);
+    CHECK(first.reason() == "more than 65536 compiler nodes");
+    const IndexParseError e = error_of(*text, known);
+    CHECK(e.offset() == first.offset());
+    CHECK(e.path() == first.path());
+    CHECK(e.reason() == first.reason());
   }
 }
