@@ -12,7 +12,7 @@ namespace testing {
 void KeepingHandler::record(const cachedb::spack_index::IndexRecord& r) {
   KeptRecord k{std::string(r.hash), std::string(r.package), std::string(r.version), std::string(r.compiler),
                std::string(r.compiler_hash), std::string(r.os), std::string(r.platform), std::string(r.target),
-               {r.variants.begin(), r.variants.end()}, r.in_buildcache, {}};
+               {r.variants.begin(), r.variants.end()}, r.in_buildcache, {}, r.described};
   for (const auto& d : r.dependencies)
     k.dependencies.push_back({std::string(d.hash), std::string(d.name), std::string(d.deptypes), std::string(d.virtuals)});
   by_hash[k.hash] = records.size();

@@ -2,6 +2,8 @@
 // Helpers for the build-cache index tests: a handler that keeps copies of what
 // the reader hands out, and compressors for gzip and zstd fixtures made at run time.
 #include <map>
+#include <set>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -11,6 +13,7 @@ namespace testing {
 
 struct KeptDependency {
   std::string hash, name, deptypes, virtuals;
+  bool operator==(const KeptDependency&) const = default;
 };
 
 struct KeptRecord {
@@ -18,13 +21,17 @@ struct KeptRecord {
   std::vector<std::string> variants;
   bool in_buildcache = true;
   std::vector<KeptDependency> dependencies;
+  bool described = true;
+  bool operator==(const KeptRecord&) const = default;
 };
 
 struct KeepingHandler : cachedb::spack_index::IndexHandler {
   std::vector<KeptRecord> records;
   std::map<std::string, std::size_t> by_hash;
+  std::set<std::string> known;  // hashes whose description it declines
   cachedb::spack_index::DocumentSummary summary;
   int done = 0;
+  bool wants_description(std::string_view hash) override { return !known.contains(std::string(hash)); }
   void record(const cachedb::spack_index::IndexRecord& r) override;
   void document_done(const cachedb::spack_index::DocumentSummary& s) override;
   const KeptRecord& at(const std::string& hash) const { return records.at(by_hash.at(hash)); }

@@ -8,6 +8,8 @@
 #include <cstdio>
 
 #include <fstream>
+#include <functional>
+#include <set>
 #include <string>
 #include <tuple>
 
@@ -15,6 +17,7 @@
 
 #include "formats/spack_index/index_error.h"
 #include "formats/spack_index/index_reader.h"
+#include "index_builder.h"
 #include "spack_index_support.h"
 #include "test_support.h"
 
@@ -23,8 +26,11 @@ using testing::KeepingHandler;
 
 namespace {
 
-KeepingHandler read_text(const std::string& text, const std::string& name = "test") {
+// `known`: the hashes whose description the handler declines.
+KeepingHandler read_text(const std::string& text, const std::string& name = "test",
+                         const std::set<std::string>& known = {}) {
   KeepingHandler h;
+  h.known = known;
   auto src = memory_source(text.data(), text.size(), name);
   read_index(*src, h);
   return h;
@@ -37,9 +43,9 @@ KeepingHandler read_fixture(const std::string& name) {
 }
 
 // The error a bad index raises.
-IndexParseError error_of(const std::string& text) {
+IndexParseError error_of(const std::string& text, const std::set<std::string>& known = {}) {
   try {
-    read_text(text);
+    read_text(text, "test", known);
   } catch (const IndexParseError& e) {
     return e;
   }
@@ -407,4 +413,312 @@ TEST_CASE("spack index: text is held to the limits pages are held to, and a reco
   for (int i = 0; i <= 1 << 16; ++i) many += fmt::format(R"({}{{"name": "d", "hash": "h{}"}})", i ? "," : "", i);
   many += "]}}}}}";
   CHECK(error_of(many).reason() == "more than 65536 dependencies");
+}
+
+// --- Records the handler knows: handed out undescribed, checked all the same ---
+
+namespace {
+
+using testing::compiler_edge;
+using testing::dag_hash;
+using testing::IndexEdge;
+using testing::IndexSpec;
+
+// `text` with `marker`, found exactly once, replaced: a hostile value where the
+// builder wrote a well-formed one.
+std::string with(std::string text, const std::string& marker, const std::string& value) {
+  const auto at = text.find(marker);
+  REQUIRE(at != std::string::npos);
+  REQUIRE(text.find(marker, at + marker.size()) == std::string::npos);
+  return text.replace(at, marker.size(), value);
+}
+
+IndexSpec node(const std::string& hash, const std::string& package, const std::string& version) {
+  IndexSpec s;
+  s.hash = hash;
+  s.package = package;
+  s.version = version;
+  return s;
+}
+
+// The hashes of those of `among` that `mask` picks.
+std::set<std::string> picked(const std::vector<std::string>& among, unsigned mask) {
+  std::set<std::string> out;
+  for (std::size_t i = 0; i < among.size(); ++i)
+    if (mask & (1u << i)) out.insert(among[i]);
+  return out;
+}
+
+// Compiler nodes of every kind the reader remembers, and records built by them,
+// each compiler rule learning something a later record needs.
+std::vector<IndexSpec> compiler_memory_specs() {
+  const std::string late = dag_hash("mycc1"), learned = dag_hash("mycc2"), gcc = dag_hash("gcc"),
+                    acme = dag_hash("acme"), absent = dag_hash("oddcc"), newcc = dag_hash("newcc");
+  auto user = [&](const std::string& name, const std::string& compiler, const std::string& compiler_name) {
+    IndexSpec s = node(dag_hash(name), name, "1.0");
+    s.parameters = {{"shared", "true"}, {"libs", R"(["static", "a b"])"}};
+    s.dependencies = {compiler_edge(compiler, compiler_name), IndexEdge{gcc, "gcc", {"link"}, {}}};
+    return s;
+  };
+  IndexSpec gcc_node = node(gcc, "gcc", "13.2.0");
+  gcc_node.in_buildcache = false;
+  IndexSpec annotated = user("annotated", newcc, "newcc");
+  annotated.annotated_compiler = "gcc@12.3.0";
+  return {
+      user("awaits", late, "mycc"),      // its compiler node comes later; teaches that mycc is a compiler
+      node(learned, "mycc", "2.0"),       // remembered only because mycc was learned
+      user("learned-user", learned, "mycc"),
+      gcc_node,                          // a compiler package by name
+      user("gcc-user", gcc, "gcc"),
+      node(late, "mycc", "1.0"),       // remembered because it was awaited
+      user("late-user", late, "mycc"),
+      node(acme, "acme-cc", "3.1"),       // remembered because it provides c (v9)
+      user("acme-user", acme, "acme-cc"),
+      user("awaits-absent", absent, "odd-cc"),  // its node never comes: a late compiler labelled by the edge
+      annotated,                         // the annotation wins, and newcc is learned all the same
+      node(newcc, "newcc", "1.0"),
+      user("newcc-user", newcc, "newcc"),
+  };
+}
+
+}  // namespace
+
+TEST_CASE("spack index: a record whose hash the handler knows is handed out undescribed; the rest never change") {
+  const auto specs = compiler_memory_specs();
+  const std::string text = with(testing::index_json(specs, 9), R"("dependencies": [], "hash": ")" + dag_hash("acme"),
+                                R"("provided_virtuals": ["c"], "dependencies": [], "hash": ")" + dag_hash("acme"));
+  const auto all = read_text(text);
+  REQUIRE(all.records.size() == specs.size());
+  // The fixture exercises each rule: an awaited node, a learned package, a v9 provider, an absent node.
+  CHECK(all.compiler(dag_hash("awaits")) == "mycc@1.0");
+  CHECK(all.compiler(dag_hash("learned-user")) == "mycc@2.0");
+  CHECK(all.compiler(dag_hash("gcc-user")) == "gcc@13.2.0");
+  CHECK(all.compiler(dag_hash("late-user")) == "mycc@1.0");
+  CHECK(all.compiler(dag_hash("acme-user")) == "acme-cc@3.1");
+  CHECK(all.compiler(dag_hash("awaits-absent")) == "odd-cc");
+  CHECK(all.compiler(dag_hash("annotated")) == "gcc@12.3.0");
+  CHECK(all.compiler(dag_hash("newcc-user")) == "newcc@1.0");
+  REQUIRE(all.summary.late_compilers.size() == 2);
+
+  // Every set of known nodes and records that teach the compiler memory
+  // something, and every record at once: the known ones carry their hash and
+  // in_buildcache alone; every other record, and the late compilers, are as
+  // when all are described.
+  std::vector<std::string> teachers, everyone;
+  for (const auto& s : specs) {
+    everyone.push_back(s.hash);
+    if (!s.package.ends_with("-user")) teachers.push_back(s.hash);
+  }
+  REQUIRE(teachers.size() == 8);
+  std::vector<std::set<std::string>> known_sets{picked(everyone, ~0u)};
+  for (unsigned mask = 0; mask < (1u << teachers.size()); ++mask) known_sets.push_back(picked(teachers, mask));
+  for (const auto& known : known_sets) {
+    CAPTURE(known.size());
+    const auto h = read_text(text, "test", known);
+    REQUIRE(h.records.size() == all.records.size());
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+      const auto& r = h.records[i];
+      if (!known.contains(specs[i].hash)) {
+        CHECK(r == all.records[i]);
+        continue;
+      }
+      testing::KeptRecord bare;
+      bare.hash = specs[i].hash;
+      bare.in_buildcache = all.records[i].in_buildcache;
+      bare.described = false;
+      CHECK(r == bare);
+    }
+    REQUIRE(h.summary.late_compilers.size() == all.summary.late_compilers.size());
+    for (std::size_t i = 0; i < all.summary.late_compilers.size(); ++i) {
+      CHECK(h.summary.late_compilers[i].hash == all.summary.late_compilers[i].hash);
+      CHECK(h.summary.late_compilers[i].label == all.summary.late_compilers[i].label);
+    }
+  }
+}
+
+namespace {
+
+// One kind of bad (or barely good) record: a builder spec tweaked, then a
+// marker of its text replaced. `reason` is "" when the record is good.
+struct RecordCase {
+  std::string what;
+  std::string reason;
+  std::function<void(IndexSpec&)> tweak = {};
+  std::string marker = {}, value = {};
+};
+
+const std::string kBad = dag_hash("bad"), kDep = dag_hash("dep"), kGcc = dag_hash("gcc");
+
+// A record between two good ones, with a dict target, variants, a compiler
+// edge and an edge to "dep-pkg" that the cases can spoil.
+std::string index_around(const RecordCase& c) {
+  IndexSpec before = node(dag_hash("before"), "before", "1.0"), after = node(dag_hash("after"), "after", "1.0");
+  before.dependencies = after.dependencies = {compiler_edge(kGcc)};
+  IndexSpec bad = node(kBad, "bad-pkg", "1.0");
+  bad.target_dict = true;
+  bad.parameters = {{"shared", "true"}, {"libs", R"(["a", "b c"])"}};
+  bad.dependencies = {compiler_edge(kGcc), IndexEdge{kDep, "dep-pkg", {"build", "link"}, {"mpi"}}};
+  if (c.tweak) c.tweak(bad);
+  const std::string text = testing::index_json({node(kGcc, "gcc", "13.2.0"), before, bad, after}, 9);
+  return c.marker.empty() ? text : with(text, c.marker, c.value);
+}
+
+std::vector<RecordCase> record_cases() {
+  const std::string own = R"("hash": ")" + kBad + '"', record = '"' + kBad + R"(": {"spec": {)";
+  const std::string dep = R"({"name": "dep-pkg", "hash": ")" + kDep + '"';
+  const std::string long_text(300, 'x');
+  auto params = [](std::size_t n) {
+    std::vector<std::pair<std::string, std::string>> p;
+    for (std::size_t i = 0; i < n; ++i) p.emplace_back(fmt::format("v{}", i), "true");
+    return p;
+  };
+  auto items = [](std::size_t n, bool distinct) {
+    std::vector<std::string> v;
+    for (std::size_t i = 0; i < n; ++i) v.push_back(fmt::format("{:0>200}", distinct ? i : 0));
+    return v;
+  };
+  auto edges = [](std::size_t n) {
+    std::vector<IndexEdge> v;
+    for (std::size_t i = 0; i < n; ++i) v.push_back(IndexEdge{fmt::format("h{}", i), "d", {"link"}, {}});
+    return v;
+  };
+  return {
+      {"hash not UTF-8", "a key that is not UTF-8", [](IndexSpec& s) { s.hash = "bad\xff"; }},
+      {"hash too long", "over the 128-byte limit", [](IndexSpec& s) { s.hash = std::string(200, 'h'); }},
+      {"in_buildcache a string", "'in_buildcache' must be true or false", {}, record,
+       '"' + kBad + R"(": {"in_buildcache": "yes", "spec": {)"},
+      {"no spec", "an install without a 'spec'", {}, record, '"' + kBad + R"(": {"nospec": {)"},
+      {"spec a number", "'spec' must be an object", {}, record, '"' + kBad + R"(": {"spec": 1, "x": {)"},
+      {"name not UTF-8", "is not valid UTF-8", [](IndexSpec& s) { s.package = "bad\xff"; }},
+      {"name with NUL", "contains a NUL", {}, R"("name": "bad-pkg")", R"("name": "bad\u0000pkg")"},
+      {"name too long", "over the 256-byte limit", [=](IndexSpec& s) { s.package = long_text; }},
+      {"name a number", "'name' must be a string", {}, R"("name": "bad-pkg")", R"("name": 5)"},
+      {"no name", "a spec without a 'name'", {}, R"("name": "bad-pkg", )", ""},
+      {"version a boolean", "'version' must be a string", [](IndexSpec& s) { s.version = "VERSION"; }, R"("VERSION")",
+       "true"},
+      {"version too long", "over the 256-byte limit", [=](IndexSpec& s) { s.version = long_text; }},
+      {"compiler string without a name", "has no name", {}, own, R"("compiler": "@1.0", )" + own},
+      {"compiler dict name a number", "'name' must be a string", {}, own, R"("compiler": {"name": 5}, )" + own},
+      {"compiler dict version too long", "over the 256-byte limit", {}, own,
+       R"("compiler": {"name": "gcc", "version": ")" + long_text + "\"}, " + own},
+      {"arch a list", "'arch' must be an object", {}, own, R"("arch": [], )" + own},
+      {"platform a number", "'platform' must be a string", [](IndexSpec& s) { s.platform = "PLATFORM"; },
+       R"("PLATFORM")", "5"},
+      {"os too long", "over the 256-byte limit", [=](IndexSpec& s) { s.os = long_text; }},
+      {"string target not UTF-8", "is not valid UTF-8", [](IndexSpec& s) {
+         s.target_dict = false;
+         s.target = "x\xfe";
+       }},
+      {"dict target name a number", "'name' must be a string", [](IndexSpec& s) { s.target = "TARGET"; },
+       R"("TARGET")", "5"},
+      {"annotations.compiler a number", "'compiler' must be a string",
+       [](IndexSpec& s) { s.annotated_compiler = "ANNOTATED"; }, R"("ANNOTATED")", "5"},
+      {"annotations.compiler without a name", "annotations.compiler:",
+       [](IndexSpec& s) { s.annotated_compiler = "@12"; }},
+      {"parameters a list", "'parameters' must be an object", {}, own, R"("parameters": [], )" + own},
+      {"variant value too long", "over the 16384-byte limit",
+       [](IndexSpec& s) { s.parameters = {{"p", '"' + std::string(17000, 'a') + '"'}}; }},
+      {"variant key not UTF-8", "a key that is not UTF-8", [](IndexSpec& s) { s.parameters = {{"k\xff", "true"}}; }},
+      {"list variant key not UTF-8", "a key that is not UTF-8",
+       [](IndexSpec& s) { s.parameters = {{"k\xff", R"(["a"])"}}; }},
+      {"list value not UTF-8", "is not valid UTF-8", [](IndexSpec& s) { s.parameters = {{"l", "[\"a\xff\"]"}}; }},
+      // "l=" and the value: 16384 bytes are allowed, quotes counted.
+      {"list variant at its limit", "",
+       [](IndexSpec& s) { s.parameters = {{"l", "[\"" + std::string(16379, 'a') + " \"]"}}; }},
+      {"list variant over its limit by its quotes", "a variant longer than 16384 bytes",
+       [](IndexSpec& s) { s.parameters = {{"l", "[\"" + std::string(16380, 'a') + " \"]"}}; }},
+      {"list variant over its limit by its commas", "a variant longer than 16384 bytes",
+       [](IndexSpec& s) { s.parameters = {{"l", "[\"" + std::string(8191, 'a') + "\", \"" + std::string(8191, 'b') + "\"]"}}; }},
+      {"too many variants", "more than 4096 variants", [=](IndexSpec& s) { s.parameters = params(4097); }},
+      {"too many variants, the last a list", "more than 4096 variants", [=](IndexSpec& s) {
+         s.parameters = params(4096);
+         s.parameters.emplace_back("l", R"(["a"])");
+       }},
+      // An empty list and a null are no variants.
+      {"as many variants as allowed", "", [=](IndexSpec& s) {
+         s.parameters = params(4095);
+         s.parameters.emplace_back("e", "[]");
+         s.parameters.emplace_back("n", "null");
+         s.parameters.emplace_back("last", "true");
+       }},
+      {"dependency a list", "a dependency must be an object", {}, dep, "[], " + dep},
+      {"dependency without a hash", "a dependency without a 'hash'", {}, R"("hash": ")" + kDep + "\", ", ""},
+      {"dependency hash a number", "'hash' must be a string", {}, R"("hash": ")" + kDep + '"', R"("hash": 5)"},
+      {"dependency _hash a number, before its hash", "'_hash' must be a string", {}, dep,
+       R"({"name": "dep-pkg", "_hash": 5, "hash": ")" + kDep + '"'},
+      {"dependency _hash a number, after its hash (ignored)", "", {}, dep, dep + R"(, "_hash": 5)"},
+      {"dependency hash too long", "over the 128-byte limit", [](IndexSpec& s) {
+         s.dependencies[1].hash = std::string(200, 'h');
+       }},
+      {"dependency name a number", "'name' must be a string", {}, dep,
+       R"({"name": 5, "hash": ")" + kDep + '"'},
+      {"v6 dependency type too long", "over the 256-byte limit", {}, dep, dep + R"(, "type": ")" + long_text + '"'},
+      {"deptype a number", "a deptype must be a string", [](IndexSpec& s) { s.dependencies[1].deptypes = {"DEPTYPE"}; },
+       R"("DEPTYPE")", "1"},
+      {"too many deptypes", "too many deptypes", [=](IndexSpec& s) { s.dependencies[1].deptypes = items(100, true); }},
+      {"one deptype many times", "", [=](IndexSpec& s) { s.dependencies[1].deptypes = items(100, false); }},
+      {"virtual a number", "a virtual must be a string", [](IndexSpec& s) { s.dependencies[1].virtuals = {"VIRTUAL"}; },
+       R"("VIRTUAL")", "1"},
+      {"too many virtuals", "too many virtuals", [=](IndexSpec& s) { s.dependencies[1].virtuals = items(100, true); }},
+      {"too many dependencies", "more than 65536 dependencies", [=](IndexSpec& s) { s.dependencies = edges(65537); }},
+      {"nested too deep", "nested deeper than 64 levels", {}, own,
+       R"("x": )" + std::string(70, '[') + std::string(70, ']') + ", " + own},
+      {"bad JSON", "bad JSON", {}, own, R"("x": tru, )" + own},
+  };
+}
+
+}  // namespace
+
+TEST_CASE("spack index: a bad record is refused with the same error whether its hash is known or not") {
+  const std::vector<std::set<std::string>> known_sets{
+      {}, {kBad}, {kBad, dag_hash("before"), dag_hash("after"), kGcc}, {dag_hash("before"), kGcc}};
+  for (const RecordCase& c : record_cases()) {
+    CAPTURE(c.what);
+    const std::string text = index_around(c);
+    if (c.reason.empty()) {
+      const auto all = read_text(text);
+      for (const auto& known : known_sets) {
+        const auto h = read_text(text, "test", known);
+        for (std::size_t i = 0; i < h.records.size(); ++i)
+          if (h.records[i].described) CHECK(h.records[i] == all.records[i]);
+      }
+      continue;
+    }
+    const IndexParseError first = error_of(text);
+    CHECK_MESSAGE(first.reason().find(c.reason) != std::string::npos, first.reason());
+    for (const auto& known : known_sets) {
+      const IndexParseError e = error_of(text, known);
+      CHECK(e.offset() == first.offset());
+      CHECK(e.path() == first.path());
+      CHECK(e.reason() == first.reason());
+    }
+  }
+}
+
+TEST_CASE("spack index: the cap on compiler nodes counts known records too") {
+  // More compiler nodes than allowed: seen, and awaited by the records that name them.
+  const std::size_t n = (1 << 16) + 1;
+  std::string nodes = R"({"database": {"version": "8", "installs": {)";
+  std::string awaited = nodes;
+  nodes.reserve(n * 40);
+  awaited.reserve(n * 110);
+  std::set<std::string> known;
+  for (std::size_t i = 0; i < n; ++i) {
+    fmt::format_to(std::back_inserter(nodes), R"({}"h{}": {{"spec": {{"name": "gcc"}}}})", i ? "," : "", i);
+    fmt::format_to(std::back_inserter(awaited),
+                   R"({}"h{}": {{"spec": {{"name": "p", "dependencies": [{{"hash": "c{}", )"
+                   R"("parameters": {{"deptypes": ["build"], "virtuals": ["c"]}}}}]}}}})",
+                   i ? "," : "", i, i);
+    known.insert(fmt::format("h{}", i));
+  }
+  nodes += "}}}";
+  awaited += "}}}";
+  for (const std::string* text : {&nodes, &awaited}) {
+    const IndexParseError first = error_of(*text);
+    CHECK(first.reason() == "more than 65536 compiler nodes");
+    const IndexParseError e = error_of(*text, known);
+    CHECK(e.offset() == first.offset());
+    CHECK(e.path() == first.path());
+    CHECK(e.reason() == first.reason());
+  }
 }

@@ -137,6 +137,12 @@ class IndexSax {
   std::vector<std::string> variants_;
   std::size_t nvariants_ = 0;
   bool list_first_ = true;
+  std::size_t list_bytes_ = 0;  // the length of the list variant being read, built or not
+  // The handler's answer for this record (IndexHandler::wants_description). An
+  // undescribed record goes through every check a described one does, and
+  // feeds the compiler memory alike; only the texts it would hand out are not
+  // built. Name, version and edges are kept: the compiler memory needs them.
+  bool describe_ = true;
   std::vector<DepBuf> deps_;
   std::size_t ndeps_ = 0;
   std::vector<IndexDependency> dep_views_;
@@ -223,11 +229,14 @@ Ctx IndexSax::child_ctx(bool array) {
       if (array && !is_compiler_flag(k)) {
         if (!is_valid_utf8(k)) fail("a key that is not UTF-8");
         if (nvariants_ == kMaxVariants) fail(fmt::format("more than {} variants", kMaxVariants));
-        if (nvariants_ == variants_.size()) variants_.emplace_back();
-        std::string& text = variants_[nvariants_];
-        text.assign(k);
-        text += '=';
         list_first_ = true;
+        list_bytes_ = k.size() + 1;
+        if (describe_) {
+          if (nvariants_ == variants_.size()) variants_.emplace_back();
+          std::string& text = variants_[nvariants_];
+          text.assign(k);
+          text += '=';
+        }
         return Ctx::param_list;
       }
       break;
@@ -321,10 +330,18 @@ bool IndexSax::scalar(Kind kind, std::string_view text, bool b) {
     if (kind != Kind::string) return;
     if (auto problem = text_problem(text, max)) fail(fmt::format("the string {}", *problem));
   };
-  auto need_string = [&](std::string& out, std::size_t max = limits::kName) {
+  auto check_string = [&](std::size_t max) {
     if (kind != Kind::string) fail(fmt::format("'{}' must be a string", k));
     check_text(max);
+  };
+  auto need_string = [&](std::string& out, std::size_t max = limits::kName) {
+    check_string(max);
     out.assign(text);
+  };
+  // A field only the description holds: checked on every record, kept for described ones.
+  auto describe_string = [&](std::string& out) {
+    check_string(limits::kName);
+    if (describe_) out.assign(text);
   };
   switch (f.ctx) {
     case Ctx::database:
@@ -362,12 +379,12 @@ bool IndexSax::scalar(Kind kind, std::string_view text, bool b) {
       }
       break;
     case Ctx::arch:
-      if (k == "platform") need_string(platform_);
-      else if (k == "platform_os") need_string(os_);
-      else if (k == "target") need_string(target_);
+      if (k == "platform") describe_string(platform_);
+      else if (k == "platform_os") describe_string(os_);
+      else if (k == "target") describe_string(target_);
       break;
     case Ctx::target:
-      if (k == "name") need_string(target_);
+      if (k == "name") describe_string(target_);
       break;
     case Ctx::compiler:
       if (k == "name") need_string(compiler_name_);
@@ -384,25 +401,30 @@ bool IndexSax::scalar(Kind kind, std::string_view text, bool b) {
       check_text(limits::kVariant);
       if (!is_valid_utf8(k)) fail("a key that is not UTF-8");
       if (nvariants_ == kMaxVariants) fail(fmt::format("more than {} variants", kMaxVariants));
-      if (nvariants_ == variants_.size()) variants_.emplace_back();
-      if (kind == Kind::boolean) {
-        variants_[nvariants_] = bool_variant(k, b);
-      } else {
-        std::string& t = variants_[nvariants_];
-        t.assign(k);
-        t += '=';
-        append_variant_value(t, text, true);
+      if (describe_) {
+        if (nvariants_ == variants_.size()) variants_.emplace_back();
+        if (kind == Kind::boolean) {
+          variants_[nvariants_] = bool_variant(k, b);
+        } else {
+          std::string& t = variants_[nvariants_];
+          t.assign(k);
+          t += '=';
+          append_variant_value(t, text, true);
+        }
       }
       ++nvariants_;
       break;
-    case Ctx::param_list:
+    case Ctx::param_list: {
       if (kind == Kind::null) break;
       check_text(limits::kVariant);
-      append_variant_value(variants_[nvariants_], kind == Kind::boolean ? (b ? "true" : "false") : text, list_first_);
+      const std::string_view value = kind == Kind::boolean ? (b ? "true" : "false") : text;
+      // The limit holds to the length the text has, built or not.
+      list_bytes_ += variant_value_bytes(value, list_first_);
+      if (describe_) append_variant_value(variants_[nvariants_], value, list_first_);
       list_first_ = false;
-      if (variants_[nvariants_].size() > limits::kVariant)
-        fail(fmt::format("a variant longer than {} bytes", limits::kVariant));
+      if (list_bytes_ > limits::kVariant) fail(fmt::format("a variant longer than {} bytes", limits::kVariant));
       break;
+    }
     case Ctx::dependency: {
       DepBuf& d = deps_[ndeps_];
       if (k == "hash") need_string(d.hash, limits::kHash);
@@ -442,6 +464,7 @@ void IndexSax::begin_record() {
   if (!is_valid_utf8(top().key)) fail("a key that is not UTF-8");
   if (auto problem = text_problem(top().key, limits::kHash)) fail(fmt::format("the hash {}", *problem));
   hash_.assign(top().key);
+  describe_ = handler_.wants_description(hash_);
   name_.clear();
   pkg_version_.clear();
   compiler_name_.clear();
@@ -538,27 +561,32 @@ void IndexSax::end_record() {
   // and the edges keep the index's order.
   if (ndeps_ > 1) merge_repeated_edges();
 
+  // Resolved for an undescribed record too: it checks annotations.compiler,
+  // and what it learns (compiler packages, compiler nodes awaited) decides
+  // the compilers of the records after it and the late compilers.
   std::string_view compiler_hash;
   const std::string_view compiler = resolve_compiler(compiler_hash);
 
-  std::sort(variants_.begin(), variants_.begin() + static_cast<std::ptrdiff_t>(nvariants_),
-            [](const std::string& a, const std::string& b) { return variant_name(a) < variant_name(b); });
-  dep_views_.clear();
-  for (std::size_t i = 0; i < ndeps_; ++i)
-    dep_views_.push_back({deps_[i].hash, deps_[i].name, deps_[i].deptypes, deps_[i].virtuals});
-
   IndexRecord r;
   r.hash = hash_;
-  r.package = name_;
-  r.version = pkg_version_;
-  r.compiler = compiler;
-  r.compiler_hash = compiler_hash;
-  r.os = os_;
-  r.platform = platform_;
-  r.target = target_;
-  r.variants = {variants_.data(), nvariants_};
   r.in_buildcache = in_buildcache_;
-  r.dependencies = dep_views_;
+  r.described = describe_;
+  if (describe_) {
+    std::sort(variants_.begin(), variants_.begin() + static_cast<std::ptrdiff_t>(nvariants_),
+              [](const std::string& a, const std::string& b) { return variant_name(a) < variant_name(b); });
+    dep_views_.clear();
+    for (std::size_t i = 0; i < ndeps_; ++i)
+      dep_views_.push_back({deps_[i].hash, deps_[i].name, deps_[i].deptypes, deps_[i].virtuals});
+    r.package = name_;
+    r.version = pkg_version_;
+    r.compiler = compiler;
+    r.compiler_hash = compiler_hash;
+    r.os = os_;
+    r.platform = platform_;
+    r.target = target_;
+    r.variants = {variants_.data(), nvariants_};
+    r.dependencies = dep_views_;
+  }
   handler_.record(r);
   ++records_;
 

@@ -12,18 +12,27 @@ std::string bool_variant(std::string_view name, bool value) {
   return text;
 }
 
+namespace {
+
+// The quote a value is written in ('\0' for none): parse_variant strips the
+// quotes and keeps commas inside them.
+char quote_of(std::string_view value) {
+  if (value.find_first_of(" ,'\"\t") == std::string_view::npos && !value.empty()) return '\0';
+  return value.find('\'') == std::string_view::npos ? '\'' : '"';
+}
+
+}  // namespace
+
 void append_variant_value(std::string& text, std::string_view value, bool first) {
   if (!first) text += ',';
-  const bool plain = value.find_first_of(" ,'\"\t") == std::string_view::npos && !value.empty();
-  if (plain) {
-    text += value;
-    return;
-  }
-  // Quoted: parse_variant strips the quotes and keeps commas inside them.
-  const char q = value.find('\'') == std::string_view::npos ? '\'' : '"';
-  text += q;
+  const char q = quote_of(value);
+  if (q) text += q;
   text += value;
-  text += q;
+  if (q) text += q;
+}
+
+std::size_t variant_value_bytes(std::string_view value, bool first) {
+  return (first ? 0 : 1) + value.size() + (quote_of(value) ? 2 : 0);
 }
 
 std::string_view variant_name(std::string_view text) {

@@ -4,6 +4,7 @@
 // would quote (a space, a comma, a quote) are quoted the way parse_variant
 // reads them back, so one spec read from a page and from an index has the
 // same variants.
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -16,6 +17,10 @@ std::string bool_variant(std::string_view name, bool value);
 
 // Appends one value to `text` ("k=" or "k=a"), with a comma when it is not the first.
 void append_variant_value(std::string& text, std::string_view value, bool first);
+
+// How many bytes append_variant_value adds: a list's length is held to its
+// limit even where its text is not built.
+std::size_t variant_value_bytes(std::string_view value, bool first);
 
 // The name a variant text sorts by: "x" for "+x", "k" for "k=v".
 std::string_view variant_name(std::string_view text);
