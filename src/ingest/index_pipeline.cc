@@ -309,29 +309,27 @@ void read_index_in_background(spack_index::ByteSource& source, IndexHandler& dow
   }
 
   // The reader's thread ends before anything it uses does, whichever way this ends.
-  struct Join {
-    Exchange& exchange;
-    std::thread& thread;
-    void operator()() {
-      if (!thread.joinable()) return;
-      exchange.stop();
-      thread.join();
-    }
-    ~Join() { (*this)(); }
-  } join{exchange, reader};
-
+  auto stop_and_join = [&] {
+    exchange.stop();
+    reader.join();
+  };
   try {
     Deliverer deliverer(downstream);
     while (Batch* b = exchange.take_full()) {
       deliverer.deliver(*b);
       exchange.give_back(b);
     }
-    join();
+  } catch (...) {
+    stop_and_join();
+    // The handler rolls the document back: what it was given is gone.
+    state.forget_all();
+    throw;
+  }
+  reader.join();
+  try {
     if (error) std::rethrow_exception(error);
     downstream.document_done(*copier.summary);
   } catch (...) {
-    join();
-    // The handler rolls the document back: what it was given is gone.
     state.forget_all();
     throw;
   }
