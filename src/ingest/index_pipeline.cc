@@ -23,10 +23,12 @@ using spack_index::IndexRecord;
 
 namespace {
 
-// A batch holds about this much (text and bookkeeping), so that the writer
-// takes records a few hundred at a time, and the batches in flight stay
-// within the caches and a megabyte however big the index.
-constexpr std::size_t kBatchBytes = 256u << 10;
+// A batch holds about this much (text and bookkeeping): the writer takes
+// records a hundred or so at a time, the batches in flight stay within the
+// second-level cache however big the index, and each batch is below malloc's
+// mmap threshold, so that a document's batches reuse freed memory instead of
+// mapping fresh pages and unmapping them (both slow, on two threads).
+constexpr std::size_t kBatchBytes = 64u << 10;
 // One being filled, one being written, two waiting: enough for either side
 // to run ahead of the other for a moment, no more.
 constexpr std::size_t kBatches = 4;
