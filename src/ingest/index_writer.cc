@@ -8,6 +8,7 @@
 
 #include "error.h"
 #include "formats/spack_index/index_reader.h"
+#include "ingest/index_pipeline.h"
 #include "parsing/compiler.h"
 #include "parsing/variant.h"
 #include "ingest/spec_id_cache.h"
@@ -428,7 +429,8 @@ IndexWriteResult IndexWriter::write(spack_index::ByteSource& source, std::int64_
       w.ix.listing_delete(w.source_id).exec();
       w.sql.source_update(path, content_hash, stamp.size, stamp.mtime_ns, now, w.source_id).exec();
     }
-    spack_index::read_index(source, w);
+    PipelineState this_document_only;
+    read_index_in_background(source, w, this_document_only);
     document.release();
     w.releases_written.push_back(release_id);
     IndexWriteResult r = w.result;

@@ -1,0 +1,328 @@
+// Reading an index on a second thread: the handler sees what read_index
+// would show it (records, summary, errors), the reader stops when the handler
+// fails, and the hashes handed out described are remembered across documents.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <typeinfo>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "error.h"
+#include "formats/spack_index/index_error.h"
+#include "formats/spack_index/index_reader.h"
+#include "index_builder.h"
+#include "ingest/index_pipeline.h"
+#include "spack_index_support.h"
+#include "test_support.h"
+
+using namespace cachedb::spack_index;
+using cachedb::PipelineState;
+using cachedb::read_index_in_background;
+
+namespace {
+
+// Every part of a record as the handler saw it; a view without data (which
+// SQL binds as NULL, not '') is kept apart from an empty one.
+struct Seen {
+  std::vector<std::optional<std::string>> texts;
+  std::size_t variants = 0, dependencies = 0;
+  bool in_buildcache = true, described = true;
+  bool operator==(const Seen&) const = default;
+};
+
+std::optional<std::string> text(std::string_view v) {
+  if (v.data() == nullptr) return std::nullopt;
+  return std::string(v);
+}
+
+Seen seen(const IndexRecord& r) {
+  Seen s;
+  for (std::string_view v : {r.hash, r.package, r.version, r.compiler, r.compiler_hash, r.os, r.platform, r.target})
+    s.texts.push_back(text(v));
+  for (const std::string& v : r.variants) s.texts.push_back(v);
+  for (const IndexDependency& d : r.dependencies)
+    for (std::string_view v : {d.hash, d.name, d.deptypes, d.virtuals}) s.texts.push_back(text(v));
+  s.variants = r.variants.size();
+  s.dependencies = r.dependencies.size();
+  s.in_buildcache = r.in_buildcache;
+  s.described = r.described;
+  return s;
+}
+
+std::string summary_text(const DocumentSummary& s) {
+  std::string out = fmt::format("v{} records={} json={} raw={} {}", s.database_version, s.records, s.json_bytes,
+                                s.raw_bytes, s.compression);
+  for (const auto& late : s.late_compilers) out += fmt::format(" {}={}", late.hash, late.label);
+  return out;
+}
+
+// What a handler was given, and how the document ended.
+struct Outcome {
+  std::vector<Seen> records;
+  std::string summary;  // empty when document_done was not called
+  std::string error;    // the exception's type and message, its offset and path for a bad index
+  int asked = 0;        // wants_description calls
+};
+
+struct Recorder : IndexHandler {
+  Outcome& out;
+  std::optional<std::size_t> throw_at;  // the record whose record() call fails
+  explicit Recorder(Outcome& o) : out(o) {}
+  bool wants_description(std::string_view) override {
+    ++out.asked;
+    return true;
+  }
+  void record(const IndexRecord& r) override {
+    if (throw_at && out.records.size() == *throw_at) throw cachedb::Error("the disk is full");
+    out.records.push_back(seen(r));
+  }
+  void document_done(const DocumentSummary& s) override { out.summary = summary_text(s); }
+};
+
+std::string error_text(const std::exception& e) {
+  std::string out = fmt::format("{}: {}", typeid(e).name(), e.what());
+  if (auto* bad = dynamic_cast<const IndexParseError*>(&e))
+    out += fmt::format(" @{} {} ({})", bad->offset(), bad->path(), bad->reason());
+  return out;
+}
+
+enum class Way { direct, pipeline };
+
+Outcome read_with(Way way, ByteSource& source, PipelineState& state, std::optional<std::size_t> throw_at = {}) {
+  Outcome out;
+  Recorder r(out);
+  r.throw_at = throw_at;
+  try {
+    if (way == Way::direct) read_index(source, r);
+    else read_index_in_background(source, r, state);
+  } catch (const std::exception& e) {
+    out.error = error_text(e);
+  }
+  return out;
+}
+
+Outcome read_with(Way way, const std::string& bytes, PipelineState& state) {
+  auto source = memory_source(bytes.data(), bytes.size(), "index");
+  return read_with(way, *source, state);
+}
+
+void check_same(const Outcome& direct, const Outcome& piped) {
+  REQUIRE(piped.records.size() == direct.records.size());
+  // The first record that differs, if any.
+  const auto [d, p] = std::mismatch(direct.records.begin(), direct.records.end(), piped.records.begin());
+  CHECK_MESSAGE(d == direct.records.end(), "record ", d - direct.records.begin(), " differs");
+  CHECK(piped.summary == direct.summary);
+  CHECK(piped.error == direct.error);
+  // The reader's thread never asks the handler, which lives on another.
+  CHECK(piped.asked == 0);
+}
+
+// An index big enough to fill many batches, with every kind of record: late
+// and early compilers, dict targets, variants, edges, in_buildcache false or
+// left out, annotated compilers.
+std::string big_index(int records) {
+  std::vector<testing::IndexSpec> specs;
+  const std::string early = testing::dag_hash("gccearly"), late = testing::dag_hash("gcclate");
+  specs.push_back({.hash = early, .package = "gcc", .version = "13.3.0"});
+  for (int i = 0; i < records; ++i) {
+    testing::IndexSpec s{.hash = testing::dag_hash(fmt::format("spec{}n", i)),
+                         .package = fmt::format("package-{}", i % 97),
+                         .version = fmt::format("{}.{}", i % 7, i % 13)};
+    s.target_dict = i % 3 == 0;
+    if (i % 11 == 0) s.in_buildcache = false;
+    if (i % 17 == 0) s.in_buildcache = std::nullopt;
+    if (i % 19 == 0) s.annotated_compiler = "clang@17.0.1";
+    s.parameters = {{"shared", i % 2 ? "true" : "false"}, {"build_system", "\"cmake\""},
+                    {"libs", "[\"shared\", \"static\"]"}};
+    s.dependencies.push_back(testing::compiler_edge(i % 2 ? early : late));
+    for (int d = 1; d <= i % 4 && d <= i; ++d)
+      s.dependencies.push_back({testing::dag_hash(fmt::format("spec{}n", i - d)), fmt::format("package-{}", (i - d) % 97),
+                                {"build", "link"}, d == 1 ? std::vector<std::string>{"mpi"} : std::vector<std::string>{}});
+    specs.push_back(std::move(s));
+  }
+  specs.push_back({.hash = late, .package = "gcc", .version = "14.2.0"});
+  return testing::index_json(specs, 8);
+}
+
+// An index without end, made as it is read; reading more than `limit` bytes
+// of it fails, so that a reader that is never stopped fails the test rather
+// than hang it.
+class EndlessIndex : public ByteSource {
+ public:
+  explicit EndlessIndex(std::uint64_t limit) : limit_(limit) {
+    pending_ = R"({"database": {"version": "8", "installs": {)";
+  }
+  std::size_t read(char* buf, std::size_t n) override {
+    if (served_ >= limit_) throw cachedb::Error("read on and on");
+    if (pos_ == pending_.size()) next_record();
+    n = std::min(n, pending_.size() - pos_);
+    std::copy_n(pending_.data() + pos_, n, buf);
+    pos_ += n;
+    served_ += n;
+    return n;
+  }
+  const std::string& name() const override { return name_; }
+  std::uint64_t served() const { return served_; }
+
+ private:
+  void next_record() {
+    const std::string one = testing::index_json(
+        {{.hash = testing::dag_hash(fmt::format("endless{}n", count_)), .package = "endless"}});
+    const std::size_t begin = one.find('\n'), end = one.rfind("\n}}}");
+    pending_ = (count_++ ? "," : "") + one.substr(begin, end - begin);
+    pos_ = 0;
+  }
+  std::string pending_, name_ = "endless";
+  std::size_t pos_ = 0;
+  std::uint64_t served_ = 0, limit_;
+  int count_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("index pipeline: the fixtures of every database version read as read_index reads them, plain and gzip") {
+  for (const char* name : {"db-v6.json", "db-v7.json", "db-v8.json", "db-v9.json"}) {
+    CAPTURE(name);
+    const std::string plain = testing::read_file(testing::fixture(std::string("index/") + name).string());
+    for (const std::string& bytes : {plain, testing::gzip(plain)}) {
+      PipelineState state;
+      const Outcome direct = read_with(Way::direct, bytes, state);
+      REQUIRE(!direct.records.empty());
+      REQUIRE(direct.error.empty());
+      check_same(direct, read_with(Way::pipeline, bytes, state));
+    }
+  }
+}
+
+TEST_CASE("index pipeline: a big index goes through many batches, record for record") {
+  const std::string plain = big_index(1500);
+  for (const std::string& bytes : {plain, testing::gzip(plain), testing::zstd(plain)}) {
+    PipelineState state;
+    const Outcome direct = read_with(Way::direct, bytes, state);
+    REQUIRE(direct.records.size() == 1502);
+    check_same(direct, read_with(Way::pipeline, bytes, state));
+  }
+}
+
+TEST_CASE("index pipeline: a bad index fails as read_index fails it, after the same records") {
+  const std::string plain = big_index(1500);
+  const std::string packed = testing::gzip(plain);
+  std::string garbled = plain;
+  garbled.insert(garbled.find("\"ref_count\": 0", garbled.size() * 2 / 3), ":");
+  std::string mistyped = plain;
+  const std::size_t at = mistyped.find("\"platform\": \"linux\"", mistyped.size() / 2);
+  mistyped.replace(at, 19, "\"platform\": 1234567");
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"cut short", plain.substr(0, plain.size() / 2)},
+      {"gzip cut short", packed.substr(0, packed.size() * 3 / 5)},
+      {"bad JSON", garbled},
+      {"a wrong type", mistyped},
+      {"nothing", ""},
+  };
+  for (const auto& [what, bytes] : bad) {
+    CAPTURE(what);
+    PipelineState state;
+    const Outcome direct = read_with(Way::direct, bytes, state);
+    CAPTURE(direct.error);
+    REQUIRE(direct.error.find("IndexParseError") != std::string::npos);
+    REQUIRE(direct.summary.empty());
+    check_same(direct, read_with(Way::pipeline, bytes, state));
+  }
+}
+
+TEST_CASE("index pipeline: an input that cannot be read fails with the reader's own exception") {
+  // EndlessIndex throws a plain Error once past its limit, mid-document.
+  for (std::uint64_t limit : {std::uint64_t{0}, std::uint64_t{100}, std::uint64_t{3} << 20}) {
+    CAPTURE(limit);
+    PipelineState state;
+    EndlessIndex a(limit), b(limit);
+    const Outcome direct = read_with(Way::direct, a, state);
+    REQUIRE(direct.error.find("read on and on") != std::string::npos);
+    check_same(direct, read_with(Way::pipeline, b, state));
+  }
+}
+
+TEST_CASE("index pipeline: a handler that fails stops the reader, and its exception goes through") {
+  for (std::size_t fail_at : {std::size_t{0}, std::size_t{5}, std::size_t{20000}}) {
+    CAPTURE(fail_at);
+    PipelineState state;
+    // The reader would fail with "read on and on" were it not stopped within this.
+    EndlessIndex source(std::uint64_t{256} << 20);
+    const auto start = std::chrono::steady_clock::now();
+    const Outcome out = read_with(Way::pipeline, source, state, fail_at);
+    const auto took = std::chrono::steady_clock::now() - start;
+    CHECK(out.error == error_text(cachedb::Error("the disk is full")));
+    CHECK(out.records.size() == fail_at);
+    CHECK(out.summary.empty());
+    // The batches in flight hold a quarter of a megabyte at most: the reader
+    // read a little ahead of the failure, nowhere near the limit.
+    CHECK(source.served() < (std::uint64_t{32} << 20));
+    CHECK(took < std::chrono::seconds(5));
+  }
+}
+
+TEST_CASE("index pipeline: the hashes handed out described are remembered across documents, until one fails") {
+  auto index = [](std::vector<std::string> seeds) {
+    std::vector<testing::IndexSpec> specs;
+    for (const auto& s : seeds) specs.push_back({.hash = testing::dag_hash(s), .package = s});
+    return testing::index_json(specs, 8);
+  };
+  const std::string first = index({"alpha", "beta"}), second = index({"alpha", "gamma"});
+  PipelineState state;
+  CHECK_FALSE(state.described_before(testing::dag_hash("alpha")));
+
+  const Outcome one = read_with(Way::pipeline, first, state);
+  REQUIRE(one.error.empty());
+  CHECK(state.described_before(testing::dag_hash("alpha")));
+  CHECK(state.described_before(testing::dag_hash("beta")));
+  CHECK_FALSE(state.described_before(testing::dag_hash("gamma")));
+
+  // The second document gets alpha described or not (as the reader honours
+  // the answer or not), never anything else undescribed.
+  const Outcome two = read_with(Way::pipeline, second, state);
+  REQUIRE(two.records.size() == 2);
+  CHECK(two.records[1].described);
+  CHECK(state.described_before(testing::dag_hash("gamma")));
+
+  SUBCASE("a bad document: everything is forgotten, as the handler rolls it back") {
+    const Outcome bad = read_with(Way::pipeline, second.substr(0, second.size() - 10), state);
+    CHECK(bad.error.find("IndexParseError") != std::string::npos);
+  }
+  SUBCASE("a handler that fails: the same") {
+    Outcome out;
+    Recorder failing(out);
+    failing.throw_at = 1;
+    auto source = memory_source(first.data(), first.size(), "first");
+    CHECK_THROWS_AS(read_index_in_background(*source, failing, state), cachedb::Error);
+  }
+  SUBCASE("a handler that fails at the end of the document: the same") {
+    struct FailingAtEnd : IndexHandler {
+      void record(const IndexRecord&) override {}
+      void document_done(const DocumentSummary&) override { throw cachedb::Error("cannot derive"); }
+    } failing;
+    auto source = memory_source(first.data(), first.size(), "first");
+    CHECK_THROWS_WITH_AS(read_index_in_background(*source, failing, state), "cannot derive", cachedb::Error);
+  }
+  CHECK(state.size() == 0);
+  CHECK_FALSE(state.described_before(testing::dag_hash("alpha")));
+  const Outcome again = read_with(Way::pipeline, second, state);
+  REQUIRE(again.records.size() == 2);
+  CHECK(again.records[0].described);
+  CHECK(again.records[1].described);
+}
+
+TEST_CASE("index pipeline: the hashes remembered are bounded; past the bound they start afresh") {
+  PipelineState state;
+  for (std::size_t i = 0; i < PipelineState::kMaxRemembered; ++i) state.remember_described(fmt::format("h{}", i));
+  CHECK(state.size() == PipelineState::kMaxRemembered);
+  CHECK(state.described_before("h0"));
+  state.remember_described("one more");
+  CHECK(state.size() == 1);
+  CHECK(state.described_before("one more"));
+  CHECK_FALSE(state.described_before("h0"));
+}
