@@ -88,11 +88,6 @@ struct PipelineState::Batches {
 PipelineState::PipelineState() : batches_(std::make_unique<Batches>()) {}
 PipelineState::~PipelineState() = default;
 
-void PipelineState::remember_described(std::string_view hash) {
-  if (described_.size() >= kMaxRemembered) described_.clear();
-  described_.emplace(hash);
-}
-
 namespace {
 
 // Thrown on the reader's thread, through read_index, once the calling thread

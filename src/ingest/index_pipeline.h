@@ -9,10 +9,10 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 
 #include "formats/spack_index/byte_stream.h"
 #include "formats/spack_index/index_record.h"
+#include "ingest/spec_id_cache.h"
 
 namespace cachedb {
 
@@ -31,12 +31,11 @@ class PipelineState {
   PipelineState(const PipelineState&) = delete;
   PipelineState& operator=(const PipelineState&) = delete;
 
-  // As many hashes as a writer caches spec ids for (Interner::kMaxCached); when
-  // full, it starts afresh rather than grow with the run.
-  static constexpr std::size_t kMaxRemembered = std::size_t{1} << 16;
-
-  bool described_before(std::string_view hash) const { return described_.find(hash) != described_.end(); }
-  void remember_described(std::string_view hash);
+  // In the table the writer keeps spec ids in (spec_id_cache.h): bounded, and
+  // a hash that is not Spack's (32 base32 characters) is never remembered, so
+  // it is always described.
+  bool described_before(std::string_view hash) const { return described_.contains(hash); }
+  void remember_described(std::string_view hash) { described_.insert(hash, 1); }
   void forget_all() { described_.clear(); }
   std::size_t size() const { return described_.size(); }
 
@@ -46,11 +45,7 @@ class PipelineState {
   Batches& batches() { return *batches_; }
 
  private:
-  struct TextHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  std::unordered_set<std::string, TextHash, std::equal_to<>> described_;
+  SpecIdCache described_;
   std::unique_ptr<Batches> batches_;
 };
 

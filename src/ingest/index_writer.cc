@@ -9,9 +9,9 @@
 #include "error.h"
 #include "formats/spack_index/index_reader.h"
 #include "ingest/index_pipeline.h"
+#include "ingest/spec_id_cache.h"
 #include "parsing/compiler.h"
 #include "parsing/variant.h"
-#include "ingest/spec_id_cache.h"
 #include "storage/bulk_load.h"
 #include "storage/index_statements.h"
 #include "storage/interner.h"
@@ -115,6 +115,8 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
   std::unique_ptr<Ids> ids = std::make_unique<Ids>(db, sql);
   DeferredIndexes deferred{db};
   bool bulk = false;  // the run began with an empty database, see begin_bulk_load()
+  // The reader's second thread, and the hashes it handed out described.
+  PipelineState pipeline;
 
   // The document being written.
   std::int64_t source_id = 0, release = 0, none_compiler = 0, no_stacks = 0;
@@ -123,9 +125,6 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
   IndexWriteResult result;
 
   explicit Impl(SQLite::Database& d) : db(d) {}
-
-  // A hash whose spec and edges this run has stored already needs no description.
-  bool wants_description(std::string_view hash) override { return !ids->specs.contains(hash); }
 
   void record(const IndexRecord& r) override {
     Ids& in = *ids;
@@ -237,6 +236,8 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
     releases_written.erase(std::unique(releases_written.begin(), releases_written.end()), releases_written.end());
     for (auto r : releases_written) derive_release(r);
     releases_written.clear();
+    // Specs nothing holds are deleted below: a hash is described again after.
+    pipeline.forget_all();
     if (bulk) {
       restack_all();
       return;
@@ -377,6 +378,7 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
 
   // After a rollback, nothing cached may be trusted.
   void forget_cached() {
+    pipeline.forget_all();
     ids = std::make_unique<Ids>(db, sql);
   }
 };
@@ -429,8 +431,7 @@ IndexWriteResult IndexWriter::write(spack_index::ByteSource& source, std::int64_
       w.ix.listing_delete(w.source_id).exec();
       w.sql.source_update(path, content_hash, stamp.size, stamp.mtime_ns, now, w.source_id).exec();
     }
-    PipelineState this_document_only;
-    read_index_in_background(source, w, this_document_only);
+    read_index_in_background(source, w, w.pipeline);
     document.release();
     w.releases_written.push_back(release_id);
     IndexWriteResult r = w.result;
