@@ -1,0 +1,304 @@
+// Build-cache indexes ingested by a real cachedb process: kill -9 in the middle
+// of a large listing leaves the last committed state and a re-run finishes the
+// job; readers during the ingest see the database before the run or after it.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <thread>
+
+#include <fmt/format.h>
+#include <SQLiteCpp/Database.h>
+
+#include "database_probe.h"
+#include "formats/spack_index/sha256.h"
+#include "index_builder.h"
+#include "test_support.h"
+
+namespace fs = std::filesystem;
+using testing::Background;
+using testing::count;
+using testing::IndexEdge;
+using testing::IndexSpec;
+using testing::integrity;
+using testing::report_csv;
+using testing::run_cachedb;
+using testing::shell_quote;
+
+namespace {
+
+// The hubs every index lists, as Spack writes them: the compiler and the C
+// library as externals (dependency targets only), the compiler's runtime in
+// the build cache.
+const std::string kGcc = testing::dag_hash("hubgcc1320"), kGlibc = testing::dag_hash("hubglibc239"),
+                  kRuntime = testing::dag_hash("hubgccruntime1320");
+
+IndexSpec hub(const std::string& hash, const std::string& package, const std::string& version) {
+  IndexSpec s;
+  s.hash = hash;
+  s.package = package;
+  s.version = version;
+  return s;
+}
+
+std::vector<IndexSpec> hubs() {
+  IndexSpec gcc = hub(kGcc, "gcc", "13.2.0"), glibc = hub(kGlibc, "glibc", "2.39"),
+            runtime = hub(kRuntime, "gcc-runtime", "13.2.0");
+  gcc.in_buildcache = false;
+  glibc.in_buildcache = false;
+  runtime.dependencies = {testing::compiler_edge(kGcc), IndexEdge{kGlibc, "glibc", {"link"}, {"libc"}}};
+  return {gcc, glibc, runtime};
+}
+
+std::string spec_hash(long i) { return testing::dag_hash(fmt::format("s{:07d}h{:x}", i, i * 2654435761L % 65521)); }
+
+// Spec number `i`: everything about it follows from `i`, so that every index
+// listing it says the same of it. It depends on the compiler, its runtime,
+// and on two earlier specs (which an index may or may not list).
+IndexSpec spec(long i) {
+  static const char* const kTargets[] = {"x86_64_v3", "zen3", "skylake_avx512", "icelake"};
+  IndexSpec s;
+  s.hash = spec_hash(i);
+  s.package = fmt::format("pkg{}", i % 700);
+  s.version = fmt::format("{}.{}", i / 700 % 40, i % 7);
+  s.os = i % 3 == 0 ? "rhel8" : "ubuntu24.04";
+  s.target = kTargets[i % 4];
+  s.target_dict = i % 4 != 0;
+  s.parameters = {{"shared", i % 2 ? "true" : "false"},
+                  {"build_system", "\"cmake\""},
+                  {"build_type", i % 5 ? "\"Release\"" : "\"RelWithDebInfo\""},
+                  {"languages", "[\"c\", \"cxx\"]"}};
+  if (i % 11 == 0) s.annotated_compiler = "gcc@=12.3.0";
+  s.dependencies = {testing::compiler_edge(kGcc), IndexEdge{kRuntime, "gcc-runtime", {"link"}, {}}};
+  if (i > 0)
+    s.dependencies.push_back(IndexEdge{spec_hash(i / 2), fmt::format("pkg{}", i / 2 % 700), {"build", "link"}, {}});
+  if (i > 1) s.dependencies.push_back(IndexEdge{spec_hash(i - 1), fmt::format("pkg{}", (i - 1) % 700), {"run"}, {}});
+  return s;
+}
+
+// Appends the specs numbered [first, last).
+void add_specs(std::vector<IndexSpec>& out, long first, long last) {
+  for (long i = first; i < last; ++i) out.push_back(spec(i));
+}
+
+// A site listing and the mirror tree it names (layout v2: each index at
+// <release>[/<stack>]/build_cache/index.json with its index.json.hash), a
+// database holding a small first release, and a big second release (a root
+// and four stacks overlapping it and one another, ~90k records, some 60 MB
+// of JSON) whose listing is ingested on top.
+struct IndexScene {
+  static constexpr long kRoot = 40000, kStackSpan = 10000, kStackOwn = 2000;
+  const std::vector<std::string> kStacks = {"e4s", "ml", "hpc", "data"};
+  const std::string small_release = "v1.0", big_release = "develop-2026-11-29";
+
+  testing::TempDir dir;
+  fs::path bucket = dir / "bucket", first = dir / "first_listing.json", second = dir / "cache_spack_io_index.json",
+           db = dir / "db.sqlite";
+  std::uintmax_t big_bytes = 0;
+
+  IndexScene() {
+    // The small release shares its first specs with the big one.
+    std::vector<IndexSpec> root = hubs(), e4s = hubs();
+    add_specs(root, 0, 150);
+    add_specs(root, 900000, 900050);
+    add_specs(e4s, 0, 80);
+    const std::string small_entries = entry(small_release, "root", root, 8) + ",\n" +
+                                      entry(small_release, "e4s", e4s, 8);
+    testing::write_text(first, fmt::format("{{\"{}\": [{}]}}", small_release, small_entries));
+
+    std::vector<IndexSpec> big_root = hubs();
+    add_specs(big_root, 0, kRoot);
+    std::string big_entries = entry(big_release, "root", big_root, 8);
+    for (std::size_t k = 0; k < kStacks.size(); ++k) {
+      std::vector<IndexSpec> specs = hubs();
+      const long from = static_cast<long>(k) * kRoot / 5;
+      add_specs(specs, from, from + kStackSpan);
+      add_specs(specs, kRoot + static_cast<long>(k) * kStackOwn, kRoot + static_cast<long>(k + 1) * kStackOwn);
+      big_entries += ",\n" + entry(big_release, kStacks[k], specs, k % 2 ? 9 : 8);
+    }
+    // The site's listing names every release, the one already read included.
+    testing::write_text(second, fmt::format("{{\"{}\": [{}],\n\"{}\": [{}]}}", small_release, small_entries,
+                                            big_release, big_entries));
+    REQUIRE(run_cachedb(ingest_command(db, first)).exit_code == 0);
+  }
+
+  // Writes the index of (release, stack) into the mirror tree; its listing entry.
+  std::string entry(const std::string& release, const std::string& stack, const std::vector<IndexSpec>& specs,
+                    int version) {
+    const std::string rel = (stack == "root" ? release : release + "/" + stack) + "/build_cache/index.json";
+    const fs::path index = bucket / rel;
+    testing::write_text(index, testing::index_json(specs, version));
+    testing::write_text(index.string() + ".hash", cachedb::spack_index::sha256_file(index).sha256);
+    if (release == big_release) big_bytes += fs::file_size(index);
+    return fmt::format(R"({{"label": "{}", "url": "s3://spack-binaries/{}"}})", stack, rel);
+  }
+
+  std::vector<std::string> ingest_args(const fs::path& target, const fs::path& listing) const {
+    return {"--db", target.string(), "ingest", "--listing", listing.string(), "--mirror-root", bucket.string()};
+  }
+  std::string ingest_command(const fs::path& target, const fs::path& listing) const {
+    std::string out;
+    for (const auto& a : ingest_args(target, listing)) {
+      if (!out.empty()) out += ' ';
+      out += shell_quote(a);
+    }
+    return out;
+  }
+
+  // The same two ingests, uninterrupted, into another database.
+  fs::path reference() {
+    const auto ref = dir / "reference.sqlite";
+    for (const auto& listing : {first, second}) REQUIRE(run_cachedb(ingest_command(ref, listing)).exit_code == 0);
+    return ref;
+  }
+};
+
+// What a user of the database sees: the matrix, every row of the analysts'
+// views (specs, spec_stacks, spec_variants, dependencies), and the size of
+// the tables behind them.
+struct Seen {
+  std::string report, views;
+  std::int64_t specs = 0, listings = 0, dependencies = 0, release_rows = 0, sources = 0;
+};
+
+Seen seen(const fs::path& db) {
+  Seen s;
+  s.report = report_csv(db);
+  SQLite::Database c(db.string(), SQLite::OPEN_READONLY);
+  s.views = testing::dump_analyst_views(c);
+  s.specs = c.execAndGet("SELECT count(*) FROM spec").getInt64();
+  s.listings = c.execAndGet("SELECT count(*) FROM index_listing").getInt64();
+  s.dependencies = c.execAndGet("SELECT count(*) FROM dependency").getInt64();
+  s.release_rows = c.execAndGet("SELECT count(*) FROM release_spec").getInt64();
+  s.sources = c.execAndGet("SELECT count(*) FROM source").getInt64();
+  return s;
+}
+
+void check_same(const Seen& got, const Seen& want) {
+  CHECK(got.report == want.report);
+  CHECK(got.views == want.views);  // not printed on failure: tens of MB
+  CHECK(got.specs == want.specs);
+  CHECK(got.listings == want.listings);
+  CHECK(got.dependencies == want.dependencies);
+  CHECK(got.release_rows == want.release_rows);
+  CHECK(got.sources == want.sources);
+}
+
+std::int64_t foreign_key_violations(const fs::path& db) {
+  SQLite::Database c(db.string(), SQLite::OPEN_READONLY);
+  SQLite::Statement st(c, "PRAGMA foreign_key_check");
+  std::int64_t n = 0;
+  while (st.executeStep()) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_SUITE_BEGIN("process");
+
+TEST_CASE("kill -9 during a large index ingest: the database stays sound, and a re-run finishes the job" *
+          doctest::test_suite("stress")) {
+  IndexScene scene;
+  MESSAGE("the second listing names " << scene.big_bytes / 1000000 << " MB of index JSON for its new release");
+  const auto ref = scene.reference();
+  const Seen before = seen(scene.db), after = seen(ref);
+  REQUIRE(before.report != after.report);
+  REQUIRE(before.dependencies < after.dependencies);
+  REQUIRE(foreign_key_violations(ref) == 0);
+
+  int killed = 0;
+  bool committed = false;  // the last background run finished before its kill
+  for (int delay_ms : {0, 10, 40, 100, 250}) {
+    CAPTURE(delay_ms);
+    const std::int64_t last_run = count(scene.db, "SELECT coalesce(max(id), 0) FROM ingest_runs");
+    Background ingest(scene.ingest_args(scene.db, scene.second));
+    testing::wait_until_running(scene.db, ingest, last_run);
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    ingest.kill9();
+    REQUIRE(integrity(scene.db) == "ok");
+    CHECK(foreign_key_violations(scene.db) == 0);
+    // The run is logged 'ok' in the same transaction as its data: if it still
+    // reads 'running', the kill landed before the commit.
+    const std::string status = [&] {
+      SQLite::Database c(scene.db.string(), SQLite::OPEN_READONLY);
+      return c.execAndGet("SELECT status FROM ingest_runs ORDER BY id DESC LIMIT 1").getString();
+    }();
+    if (status == "ok") {
+      MESSAGE("the index ingest had committed before the kill at " << delay_ms << " ms");
+      check_same(seen(scene.db), after);
+      committed = true;
+      break;
+    }
+    REQUIRE(status == "running");
+    ++killed;
+    // Everything committed before is there, nothing of the killed run is.
+    check_same(seen(scene.db), before);
+  }
+  CHECK(killed >= 2);  // the indexes are big enough that the first kills land mid-run
+
+  auto rerun = run_cachedb(scene.ingest_command(scene.db, scene.second));
+  CHECK(rerun.exit_code == 0);
+  CHECK(integrity(scene.db) == "ok");
+  CHECK(foreign_key_violations(scene.db) == 0);
+  check_same(seen(scene.db), after);
+  CHECK(count(scene.db, "SELECT count(*) FROM ingest_runs WHERE status = 'interrupted'") == killed);
+  CHECK(count(scene.db, "SELECT count(*) FROM ingest_runs WHERE status = 'running'") == 0);
+  CHECK(count(scene.db, "SELECT count(*) FROM ingest_runs WHERE status = 'ok'") == 1 + (committed ? 1 : 0) + 1);
+  if (killed && !committed) CHECK(rerun.err.find("interrupted") != std::string::npos);
+}
+
+TEST_CASE("readers during an index ingest see the database before the run or after it, never half of it" *
+          doctest::test_suite("stress")) {
+  IndexScene scene;
+  const auto ref = scene.reference();
+  const Seen before = seen(scene.db), after = seen(ref);
+  REQUIRE(before.report != after.report);
+
+  // A reader that holds one read transaction through the whole ingest: its
+  // snapshot stays put, and it does not hold the writer up.
+  SQLite::Database long_reader(scene.db.string(), SQLite::OPEN_READONLY);
+  long_reader.exec("BEGIN");
+  CHECK(long_reader.execAndGet("SELECT count(*) FROM dependency").getInt64() == before.dependencies);
+
+  const std::int64_t last_run = count(scene.db, "SELECT coalesce(max(id), 0) FROM ingest_runs");
+  Background ingest(scene.ingest_args(scene.db, scene.second));
+  testing::wait_until_running(scene.db, ingest, last_run);
+  // Each read is one snapshot of the tables behind the views: all of them as
+  // before the run, or all as after it.
+  SQLite::Database reader(scene.db.string(), SQLite::OPEN_READONLY, 5000);
+  auto counts = [&] {
+    SQLite::Statement st(reader, "SELECT (SELECT count(*) FROM spec), (SELECT count(*) FROM index_listing), "
+                                 "(SELECT count(*) FROM dependency), (SELECT count(*) FROM release_spec), "
+                                 "(SELECT count(*) FROM source)");
+    REQUIRE(st.executeStep());
+    return std::vector<std::int64_t>{st.getColumn(0).getInt64(), st.getColumn(1).getInt64(),
+                                     st.getColumn(2).getInt64(), st.getColumn(3).getInt64(),
+                                     st.getColumn(4).getInt64()};
+  };
+  const std::vector<std::int64_t> counts_before = {before.specs, before.listings, before.dependencies,
+                                                   before.release_rows, before.sources},
+                                  counts_after = {after.specs, after.listings, after.dependencies,
+                                                  after.release_rows, after.sources};
+  int reads_during = 0, reads_before = 0;
+  bool binary_report_ran = false;
+  while (ingest.running()) {
+    const auto c = counts();
+    CHECK((c == counts_before || c == counts_after));
+    reads_before += c == counts_before;
+    if (!binary_report_ran) {
+      // The command an analyst would type, while the ingest writes.
+      const std::string r = report_csv(scene.db);
+      CHECK((r == before.report || r == after.report));
+      binary_report_ran = true;
+    }
+    ++reads_during;
+  }
+  CHECK(ingest.wait().exit_code == 0);
+  MESSAGE(reads_during << " consistent reads while the index ingest ran, " << reads_before << " of them before its commit");
+  CHECK(reads_before > 0);  // the reads overlapped the run's writing
+  CHECK(long_reader.execAndGet("SELECT count(*) FROM dependency").getInt64() == before.dependencies);
+  long_reader.exec("COMMIT");
+  CHECK(long_reader.execAndGet("SELECT count(*) FROM dependency").getInt64() == after.dependencies);
+  check_same(seen(scene.db), after);
+}
+
+TEST_SUITE_END();
