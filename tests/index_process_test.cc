@@ -83,10 +83,10 @@ void add_specs(std::vector<IndexSpec>& out, long first, long last) {
 // A site listing and the mirror tree it names (layout v2: each index at
 // <release>[/<stack>]/build_cache/index.json with its index.json.hash), a
 // database holding a small first release, and a big second release (a root
-// and four stacks overlapping it and one another, ~90k records, some 60 MB
+// and four stacks overlapping it and one another, ~44k records, some 45 MB
 // of JSON) whose listing is ingested on top.
 struct IndexScene {
-  static constexpr long kRoot = 40000, kStackSpan = 10000, kStackOwn = 2000;
+  static constexpr long kRoot = 20000, kStackSpan = 5000, kStackOwn = 1000;
   const std::vector<std::string> kStacks = {"e4s", "ml", "hpc", "data"};
   const std::string small_release = "v1.0", big_release = "develop-2026-11-29";
 
@@ -144,10 +144,16 @@ struct IndexScene {
     return out;
   }
 
-  // The same two ingests, uninterrupted, into another database.
-  fs::path reference() {
+  // The same two ingests, uninterrupted, into another database; `ms` is set
+  // to the time the second one took.
+  fs::path reference(int* ms = nullptr) {
     const auto ref = dir / "reference.sqlite";
-    for (const auto& listing : {first, second}) REQUIRE(run_cachedb(ingest_command(ref, listing)).exit_code == 0);
+    REQUIRE(run_cachedb(ingest_command(ref, first)).exit_code == 0);
+    const auto t0 = std::chrono::steady_clock::now();
+    REQUIRE(run_cachedb(ingest_command(ref, second)).exit_code == 0);
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+    MESSAGE("the second listing, uninterrupted: " << took.count() << " ms");
+    if (ms) *ms = static_cast<int>(took.count());
     return ref;
   }
 };
@@ -199,7 +205,8 @@ TEST_CASE("kill -9 during a large index ingest: the database stays sound, and a 
           doctest::test_suite("stress")) {
   IndexScene scene;
   MESSAGE("the second listing names " << scene.big_bytes / 1000000 << " MB of index JSON for its new release");
-  const auto ref = scene.reference();
+  int run_ms = 0;
+  const auto ref = scene.reference(&run_ms);
   const Seen before = seen(scene.db), after = seen(ref);
   REQUIRE(before.report != after.report);
   REQUIRE(before.dependencies < after.dependencies);
@@ -207,7 +214,11 @@ TEST_CASE("kill -9 during a large index ingest: the database stays sound, and a 
 
   int killed = 0;
   bool committed = false;  // the last background run finished before its kill
-  for (int delay_ms : {0, 10, 40, 100, 250}) {
+  // Early kills land while the indexes are read and written; the later ones,
+  // at shares of the time an uninterrupted run took, while the release's rows
+  // are derived, the indexes built and the transaction committed (or, on a
+  // faster machine than the reference run had, just after the commit).
+  for (int delay_ms : {0, 10, 40, 100, 250, run_ms / 2, run_ms * 4 / 5, run_ms * 19 / 20, run_ms}) {
     CAPTURE(delay_ms);
     const std::int64_t last_run = count(scene.db, "SELECT coalesce(max(id), 0) FROM ingest_runs");
     Background ingest(scene.ingest_args(scene.db, scene.second));
@@ -233,6 +244,7 @@ TEST_CASE("kill -9 during a large index ingest: the database stays sound, and a 
     // Everything committed before is there, nothing of the killed run is.
     check_same(seen(scene.db), before);
   }
+  MESSAGE(killed << " kills landed mid-run");
   CHECK(killed >= 2);  // the indexes are big enough that the first kills land mid-run
 
   auto rerun = run_cachedb(scene.ingest_command(scene.db, scene.second));
@@ -278,12 +290,23 @@ TEST_CASE("readers during an index ingest see the database before the run or aft
                                                    before.release_rows, before.sources},
                                   counts_after = {after.specs, after.listings, after.dependencies,
                                                   after.release_rows, after.sources};
-  int reads_during = 0, reads_before = 0;
+  int reads_during = 0, reads_before = 0, full_reads = 0;
   bool binary_report_ran = false;
+  auto last_full = std::chrono::steady_clock::now() - std::chrono::seconds(1);
   while (ingest.running()) {
     const auto c = counts();
     CHECK((c == counts_before || c == counts_after));
     reads_before += c == counts_before;
+    if (std::chrono::steady_clock::now() - last_full > std::chrono::milliseconds(250)) {
+      // Every row of the views, in one read transaction with the counts.
+      reader.exec("BEGIN");
+      const std::string views = testing::dump_analyst_views(reader);
+      const auto c2 = counts();
+      reader.exec("COMMIT");
+      CHECK(((views == before.views && c2 == counts_before) || (views == after.views && c2 == counts_after)));
+      ++full_reads;
+      last_full = std::chrono::steady_clock::now();
+    }
     if (!binary_report_ran) {
       // The command an analyst would type, while the ingest writes.
       const std::string r = report_csv(scene.db);
@@ -291,9 +314,11 @@ TEST_CASE("readers during an index ingest see the database before the run or aft
       binary_report_ran = true;
     }
     ++reads_during;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));  // the writer has one of two cores
   }
   CHECK(ingest.wait().exit_code == 0);
-  MESSAGE(reads_during << " consistent reads while the index ingest ran, " << reads_before << " of them before its commit");
+  MESSAGE(reads_during << " consistent reads while the index ingest ran (" << full_reads << " of every view row), "
+                       << reads_before << " of them before its commit");
   CHECK(reads_before > 0);  // the reads overlapped the run's writing
   CHECK(long_reader.execAndGet("SELECT count(*) FROM dependency").getInt64() == before.dependencies);
   long_reader.exec("COMMIT");
