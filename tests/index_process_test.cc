@@ -95,7 +95,9 @@ struct IndexScene {
            db = dir / "db.sqlite";
   std::uintmax_t big_bytes = 0;
 
-  IndexScene() {
+  // `with_first_release`: the database holds the small release; otherwise
+  // there is no database yet.
+  explicit IndexScene(bool with_first_release = true) {
     // The small release shares its first specs with the big one.
     std::vector<IndexSpec> root = hubs(), e4s = hubs();
     add_specs(root, 0, 150);
@@ -118,7 +120,7 @@ struct IndexScene {
     // The site's listing names every release, the one already read included.
     testing::write_text(second, fmt::format("{{\"{}\": [{}],\n\"{}\": [{}]}}", small_release, small_entries,
                                             big_release, big_entries));
-    REQUIRE(run_cachedb(ingest_command(db, first)).exit_code == 0);
+    if (with_first_release) REQUIRE(run_cachedb(ingest_command(db, first)).exit_code == 0);
   }
 
   // Writes the index of (release, stack) into the mirror tree; its listing entry.
@@ -144,18 +146,21 @@ struct IndexScene {
     return out;
   }
 
-  // The same two ingests, uninterrupted, into another database; `ms` is set
-  // to the time the second one took.
-  fs::path reference(int* ms = nullptr) {
-    const auto ref = dir / "reference.sqlite";
-    REQUIRE(run_cachedb(ingest_command(ref, first)).exit_code == 0);
-    const auto t0 = std::chrono::steady_clock::now();
-    REQUIRE(run_cachedb(ingest_command(ref, second)).exit_code == 0);
-    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
-    MESSAGE("the second listing, uninterrupted: " << took.count() << " ms");
-    if (ms) *ms = static_cast<int>(took.count());
-    return ref;
+  // `listings` ingested one after the other, uninterrupted, into a new
+  // database `name`; `ms` is set to the time the last one took.
+  fs::path ingested(const std::string& name, std::initializer_list<fs::path> listings, int* ms = nullptr) {
+    const auto target = dir / name;
+    for (const auto& listing : listings) {
+      const auto t0 = std::chrono::steady_clock::now();
+      REQUIRE(run_cachedb(ingest_command(target, listing)).exit_code == 0);
+      const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+      if (ms) *ms = static_cast<int>(took.count());
+    }
+    if (ms) MESSAGE("the last listing into " << name << ", uninterrupted: " << *ms << " ms");
+    return target;
   }
+  // The same two ingests, uninterrupted, into another database.
+  fs::path reference(int* ms = nullptr) { return ingested("reference.sqlite", {first, second}, ms); }
 };
 
 // What a user of the database sees: the matrix, every row of the analysts'
@@ -163,7 +168,7 @@ struct IndexScene {
 // the tables behind them.
 struct Seen {
   std::string report, views;
-  std::int64_t specs = 0, listings = 0, dependencies = 0, release_rows = 0, sources = 0;
+  std::int64_t specs = 0, listings = 0, dependencies = 0, release_rows = 0, sources = 0, releases = 0;
 };
 
 Seen seen(const fs::path& db) {
@@ -176,6 +181,7 @@ Seen seen(const fs::path& db) {
   s.dependencies = c.execAndGet("SELECT count(*) FROM dependency").getInt64();
   s.release_rows = c.execAndGet("SELECT count(*) FROM release_spec").getInt64();
   s.sources = c.execAndGet("SELECT count(*) FROM source").getInt64();
+  s.releases = c.execAndGet("SELECT count(*) FROM release").getInt64();
   return s;
 }
 
@@ -187,6 +193,7 @@ void check_same(const Seen& got, const Seen& want) {
   CHECK(got.dependencies == want.dependencies);
   CHECK(got.release_rows == want.release_rows);
   CHECK(got.sources == want.sources);
+  CHECK(got.releases == want.releases);
 }
 
 std::int64_t foreign_key_violations(const fs::path& db) {
@@ -195,6 +202,73 @@ std::int64_t foreign_key_violations(const fs::path& db) {
   std::int64_t n = 0;
   while (st.executeStep()) ++n;
   return n;
+}
+
+// What kill_during() saw.
+struct Kills {
+  std::int64_t ok_before = 0;  // runs logged 'ok' before the first kill
+  int mid_run = 0;             // kills that landed before the commit
+  bool committed = false;      // the last run killed had committed
+};
+
+std::int64_t runs_with_status(const fs::path& db, const std::string& status) {
+  if (!fs::exists(db)) return 0;
+  return count(db, "SELECT count(*) FROM ingest_runs WHERE status = '" + status + "'");
+}
+
+// Ingests `listing` into `db` in a child process killed with SIGKILL `delay`
+// ms after it logged its run as running, for each delay in turn until one has
+// committed. After each kill the database is sound and shows `before` (the
+// run was still running) or `after` (it had committed), nothing in between.
+Kills kill_during(const IndexScene& scene, const fs::path& db, const fs::path& listing, const std::vector<int>& delays,
+                  const Seen& before, const Seen& after) {
+  Kills kills;
+  kills.ok_before = runs_with_status(db, "ok");
+  for (int delay_ms : delays) {
+    CAPTURE(delay_ms);
+    const std::int64_t last_run = fs::exists(db) ? count(db, "SELECT coalesce(max(id), 0) FROM ingest_runs") : 0;
+    Background ingest(scene.ingest_args(db, listing));
+    testing::wait_until_running(db, ingest, last_run);
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    ingest.kill9();
+    REQUIRE(integrity(db) == "ok");
+    CHECK(foreign_key_violations(db) == 0);
+    // The run is logged 'ok' in the same transaction as its data: if it still
+    // reads 'running', the kill landed before the commit.
+    const std::string status = [&] {
+      SQLite::Database c(db.string(), SQLite::OPEN_READONLY);
+      return c.execAndGet("SELECT status FROM ingest_runs ORDER BY id DESC LIMIT 1").getString();
+    }();
+    if (status == "ok") {
+      MESSAGE("the index ingest had committed before the kill at " << delay_ms << " ms");
+      check_same(seen(db), after);
+      kills.committed = true;
+      break;
+    }
+    REQUIRE(status == "running");
+    ++kills.mid_run;
+    // Everything committed before is there, nothing of the killed run is.
+    check_same(seen(db), before);
+  }
+  MESSAGE(kills.mid_run << " kills landed mid-run");
+  return kills;
+}
+
+// A re-run after the kills finishes the job: the database equals `after`, the
+// killed runs read 'interrupted'.
+void rerun_finishes(const IndexScene& scene, const fs::path& db, const fs::path& listing, const Kills& kills,
+                    const Seen& after) {
+  auto rerun = run_cachedb(scene.ingest_command(db, listing));
+  CHECK(rerun.exit_code == 0);
+  CHECK(integrity(db) == "ok");
+  CHECK(foreign_key_violations(db) == 0);
+  check_same(seen(db), after);
+  CHECK(runs_with_status(db, "interrupted") == kills.mid_run);
+  CHECK(runs_with_status(db, "running") == 0);
+  CHECK(runs_with_status(db, "ok") == kills.ok_before + (kills.committed ? 1 : 0) + 1);
+  // Whichever run next starts marks the killed ones; if that was the committed
+  // background run, the re-run has nothing left to report.
+  if (kills.mid_run && !kills.committed) CHECK(rerun.err.find("interrupted") != std::string::npos);
 }
 
 }  // namespace
@@ -212,50 +286,36 @@ TEST_CASE("kill -9 during a large index ingest: the database stays sound, and a 
   REQUIRE(before.dependencies < after.dependencies);
   REQUIRE(foreign_key_violations(ref) == 0);
 
-  int killed = 0;
-  bool committed = false;  // the last background run finished before its kill
   // Early kills land while the indexes are read and written; the later ones,
   // at shares of the time an uninterrupted run took, while the release's rows
   // are derived, the indexes built and the transaction committed (or, on a
   // faster machine than the reference run had, just after the commit).
-  for (int delay_ms : {0, 10, 40, 100, 250, run_ms / 2, run_ms * 4 / 5, run_ms * 19 / 20, run_ms}) {
-    CAPTURE(delay_ms);
-    const std::int64_t last_run = count(scene.db, "SELECT coalesce(max(id), 0) FROM ingest_runs");
-    Background ingest(scene.ingest_args(scene.db, scene.second));
-    testing::wait_until_running(scene.db, ingest, last_run);
-    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
-    ingest.kill9();
-    REQUIRE(integrity(scene.db) == "ok");
-    CHECK(foreign_key_violations(scene.db) == 0);
-    // The run is logged 'ok' in the same transaction as its data: if it still
-    // reads 'running', the kill landed before the commit.
-    const std::string status = [&] {
-      SQLite::Database c(scene.db.string(), SQLite::OPEN_READONLY);
-      return c.execAndGet("SELECT status FROM ingest_runs ORDER BY id DESC LIMIT 1").getString();
-    }();
-    if (status == "ok") {
-      MESSAGE("the index ingest had committed before the kill at " << delay_ms << " ms");
-      check_same(seen(scene.db), after);
-      committed = true;
-      break;
-    }
-    REQUIRE(status == "running");
-    ++killed;
-    // Everything committed before is there, nothing of the killed run is.
-    check_same(seen(scene.db), before);
-  }
-  MESSAGE(killed << " kills landed mid-run");
-  CHECK(killed >= 2);  // the indexes are big enough that the first kills land mid-run
+  const Kills kills = kill_during(scene, scene.db, scene.second,
+                                  {0, 10, 40, 100, 250, run_ms / 2, run_ms * 4 / 5, run_ms * 19 / 20, run_ms}, before,
+                                  after);
+  CHECK(kills.mid_run >= 2);  // the indexes are big enough that the first kills land mid-run
+  rerun_finishes(scene, scene.db, scene.second, kills, after);
+}
 
-  auto rerun = run_cachedb(scene.ingest_command(scene.db, scene.second));
-  CHECK(rerun.exit_code == 0);
-  CHECK(integrity(scene.db) == "ok");
-  CHECK(foreign_key_violations(scene.db) == 0);
-  check_same(seen(scene.db), after);
-  CHECK(count(scene.db, "SELECT count(*) FROM ingest_runs WHERE status = 'interrupted'") == killed);
-  CHECK(count(scene.db, "SELECT count(*) FROM ingest_runs WHERE status = 'running'") == 0);
-  CHECK(count(scene.db, "SELECT count(*) FROM ingest_runs WHERE status = 'ok'") == 1 + (committed ? 1 : 0) + 1);
-  if (killed && !committed) CHECK(rerun.err.find("interrupted") != std::string::npos);
+TEST_CASE("kill -9 during the first index ingest into a new database (indexes built at the end): "
+          "nothing of it is left, and a re-run finishes the job" * doctest::test_suite("stress")) {
+  IndexScene scene(/*with_first_release=*/false);
+  int run_ms = 0;
+  const auto ref = scene.ingested("reference.sqlite", {scene.second}, &run_ms);
+  // An empty database: made by an ingest of no pages at all.
+  const auto nothing = scene.dir / "no pages";
+  fs::create_directories(nothing);
+  const auto empty = scene.dir / "empty.sqlite";
+  REQUIRE(run_cachedb("--db " + shell_quote(empty.string()) + " ingest " + shell_quote(nothing.string())).exit_code ==
+          0);
+  const Seen before = seen(empty), after = seen(ref);
+  REQUIRE(before.specs == 0);
+  REQUIRE(after.specs > 0);
+
+  const Kills kills =
+      kill_during(scene, scene.db, scene.second, {0, 40, run_ms / 2, run_ms * 4 / 5, run_ms * 19 / 20}, before, after);
+  CHECK(kills.mid_run >= 2);
+  rerun_finishes(scene, scene.db, scene.second, kills, after);
 }
 
 TEST_CASE("readers during an index ingest see the database before the run or after it, never half of it" *
