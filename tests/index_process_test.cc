@@ -80,11 +80,11 @@ void add_specs(std::vector<IndexSpec>& out, long first, long last) {
   for (long i = first; i < last; ++i) out.push_back(spec(i));
 }
 
-// A site listing and the mirror tree it names (layout v2: each index at
-// <release>[/<stack>]/build_cache/index.json with its index.json.hash), a
-// database holding a small first release, and a big second release (a root
-// and four stacks overlapping it and one another, ~44k records, some 45 MB
-// of JSON) whose listing is ingested on top.
+// The mirror tree (layout v2: each index at <release>[/<stack>]/build_cache/
+// index.json beside its index.json.hash) of a small first release and a big
+// second one (a root and four stacks overlapping it and one another, ~44k
+// records, some 45 MB of JSON); two site listings, the first naming the small
+// release, the second both; and a database holding the first listing.
 struct IndexScene {
   static constexpr long kRoot = 20000, kStackSpan = 5000, kStackOwn = 1000;
   const std::vector<std::string> kStacks = {"e4s", "ml", "hpc", "data"};
