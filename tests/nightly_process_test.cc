@@ -14,6 +14,7 @@
 
 #include "child_process.h"
 #include "corpus.h"
+#include "database_probe.h"
 #include "ingest/lock.h"
 #include "report/matrix.h"
 #include "report/render.h"
@@ -22,28 +23,16 @@
 
 namespace fs = std::filesystem;
 using testing::Background;
+using testing::count;
+using testing::integrity;
+using testing::report_csv;
 using testing::run_cachedb;
 using testing::shell_quote;
+using testing::wait_until_running;
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string report_csv(const fs::path& db) {
-  auto r = run_cachedb("--db " + shell_quote(db.string()) + " report --matrix stacks-by-target --format csv --totals");
-  REQUIRE(r.exit_code == 0);
-  return r.out;
-}
-
-std::int64_t count(const fs::path& db, const std::string& sql) {
-  SQLite::Database c(db.string(), SQLite::OPEN_READONLY);
-  return c.execAndGet(sql).getInt64();
-}
-
-std::string integrity(const fs::path& db) {
-  SQLite::Database c(db.string(), SQLite::OPEN_READONLY);
-  return c.execAndGet("PRAGMA integrity_check").getString();
-}
 
 // Every spec row without timestamps: two databases with equal listings hold the same data.
 std::string listing(const fs::path& db) {
@@ -53,24 +42,6 @@ std::string listing(const fs::path& db) {
   std::string out;
   while (st.executeStep()) out += st.getColumn(0).getString() + "\n";
   return out;
-}
-
-// Waits until the ingest has recorded its run as 'running' (it then holds the
-// lock and is about to write), or it has exited.
-// Waits until `proc` has logged its own run as running: a run newer than
-// `last_run` (an older one may still read 'running' after a kill).
-void wait_until_running(const fs::path& db, Background& proc, std::int64_t last_run) {
-  const auto deadline = Clock::now() + std::chrono::seconds(20);
-  while (Clock::now() < deadline && proc.running()) {
-    try {
-      if (count(db, "SELECT count(*) FROM ingest_runs WHERE status = 'running' AND id > " +
-                        std::to_string(last_run)) > 0)
-        return;
-    } catch (const std::exception&) {
-      // Not created or not migrated yet.
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
 }
 
 std::vector<std::string> ingest_args(const fs::path& db, const fs::path& tree) {
