@@ -1,5 +1,6 @@
 // Mirror layouts (v2, v3) and the site listing, over directories made by the test.
 #include <doctest/doctest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -170,6 +171,11 @@ TEST_CASE("site listing: every (release, stack) resolved against the mirror root
   CHECK(list[0].stack == "root");
   CHECK(list[0].error == "");
   CHECK(list[0].path == root / "develop-2025-03-23" / "blobs" / "sha256" / sha_root.substr(0, 2) / sha_root);
+  // Its stamp as found, for an ingest to tell an unchanged file without looking again.
+  CHECK(list[0].size == static_cast<std::int64_t>(v8.size()));
+  struct stat st {};
+  REQUIRE(::stat(list[0].path.c_str(), &st) == 0);
+  CHECK(list[0].mtime_ns == static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec);
   CHECK(list[1].stack == "e4s");
   CHECK(list[1].error == "");
   testing::KeepingHandler h;
@@ -179,6 +185,7 @@ TEST_CASE("site listing: every (release, stack) resolved against the mirror root
   CHECK(list[2].release == "v1.0.0");
   CHECK(list[2].stack == "ml");
   CHECK(list[2].path.empty());
+  CHECK(list[2].size == -1);
   CHECK(list[2].error.find("no such file") != std::string::npos);
   CHECK(list[2].error.find(missing) != std::string::npos);
   CHECK(list[3].error.find("leaves the mirror root") != std::string::npos);

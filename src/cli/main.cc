@@ -3,6 +3,7 @@
 
 #include <csignal>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #if defined(__GLIBC__)
@@ -47,6 +48,47 @@ void configure_memory() {
 #endif
 }
 
+using cachedb::cli::GlobalOptions;
+using cachedb::cli::Runner;
+
+struct Command {
+  std::string_view name;
+  Runner (*add)(CLI::App&, const GlobalOptions&);
+};
+
+// Every command, in the order --help lists them; each name is the one its
+// add_ function gives its subcommand.
+constexpr Command kCommands[] = {
+    {"ingest", cachedb::cli::add_ingest_command}, {"check", cachedb::cli::add_check_command},
+    {"report", cachedb::cli::add_report_command}, {"runs", cachedb::cli::add_runs_command},
+    {"sql", cachedb::cli::add_sql_command},       {"schema", cachedb::cli::add_schema_command},
+    {"export", cachedb::cli::add_export_command}, {"list", cachedb::cli::add_list_command},
+    {"values", cachedb::cli::add_values_command},
+};
+
+// The command the line names: its first word that is neither an option nor
+// the value of a global option that takes one. Only that command is built:
+// building all of them (their options, checks and help texts), and taking
+// them down at exit, is a good part of the start of a short run. Nullptr when
+// the line names none (--help, --version, a mistyped name): every command is
+// then built, so that the help lists them all and CLI11 reports a mistake in
+// the same words.
+const Command* named_command(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--") return nullptr;
+    if (arg == "--db" || arg == "--color") {
+      ++i;
+      continue;
+    }
+    if (arg.starts_with('-')) continue;
+    for (const auto& command : kCommands)
+      if (arg == command.name) return &command;
+    return nullptr;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -77,17 +119,12 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
 
-  const std::vector<Runner> runners = {
-      add_ingest_command(app, global),
-      add_check_command(app, global),
-      add_report_command(app, global),
-      add_runs_command(app, global),
-      add_sql_command(app, global),
-      add_schema_command(app, global),
-      add_export_command(app, global),
-      add_list_command(app, global),
-      add_values_command(app, global),
-  };
+  std::vector<Runner> runners;
+  if (const Command* named = named_command(argc, argv)) {
+    runners.push_back(named->add(app, global));
+  } else {
+    for (const auto& command : kCommands) runners.push_back(command.add(app, global));
+  }
 
   try {
     app.parse(argc, argv);

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <memory>
 #include <optional>
+#include <unordered_set>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -86,7 +87,7 @@ class IndexRun {
       const std::int64_t release = writer_.release_id(in.release), stack = writer_.stack_id(in.stack);
       if (!make_room(in, release)) return;
       const bool from_stdin = in.path == "-";
-      const FileStamp stamp = from_stdin ? FileStamp{} : stamp_of(in.path);
+      const FileStamp stamp = from_stdin ? FileStamp{} : in.stamp.size >= 0 ? in.stamp : stamp_of(in.path);
       std::string fingerprint;
       const auto stored = writer_.stored(release, stack);
       if (stored && !from_stdin) {
@@ -138,7 +139,11 @@ class IndexRun {
   // One release, one kind of source: the pages of the release go first when
   // asked, else the index is refused.
   bool make_room(const IndexInput& in, std::int64_t release) {
-    if (!release_holds(db_, kPageKind, release)) return true;
+    if (without_pages_.contains(release)) return true;
+    if (!release_holds(db_, kPageKind, release)) {
+      without_pages_.insert(release);
+      return true;
+    }
     if (!options_.replace_release_kind) {
       reject(in.path, fmt::format("release {} holds cache pages, and its stack {} comes from a build-cache index: "
                                   "one release is read from one kind of source (--replace-release-kind replaces "
@@ -154,6 +159,7 @@ class IndexRun {
       ++summary_.pages_removed;
     }
     spdlog::warn("release {}: {} cache pages replaced by build-cache indexes", in.release, ids.size());
+    without_pages_.insert(release);
     return true;
   }
 
@@ -167,6 +173,9 @@ class IndexRun {
   const IndexIngestOptions& options_;
   IndexWriter writer_;
   IngestSummary summary_;
+  // Releases known to hold no pages: an index run adds none, so each release
+  // is looked up once, not once for each of its stacks.
+  std::unordered_set<std::int64_t> without_pages_;
   const std::string now_ = utc_timestamp();
 };
 
@@ -209,7 +218,7 @@ struct CountingHandler : spack_index::IndexHandler {
 }  // namespace
 
 IndexInput mirror_input(const fs::path& mirror, const std::string& release, const std::string& stack) {
-  IndexInput in{mirror.string(), release, stack, {}};
+  IndexInput in{mirror.string(), release, stack, {}, {}};
   try {
     in.path = spack_index::resolve_mirror_index(mirror).path.string();
   } catch (const Error& e) {
@@ -221,7 +230,8 @@ IndexInput mirror_input(const fs::path& mirror, const std::string& release, cons
 std::vector<IndexInput> listing_inputs(const fs::path& listing, const fs::path& mirror_root) {
   std::vector<IndexInput> out;
   for (auto& entry : spack_index::resolve_listing(listing, mirror_root)) {
-    IndexInput in{entry.path.empty() ? entry.url : entry.path.string(), entry.release, entry.stack, entry.error};
+    IndexInput in{entry.path.empty() ? entry.url : entry.path.string(), entry.release, entry.stack, entry.error,
+                  FileStamp{entry.size, entry.mtime_ns}};
     out.push_back(std::move(in));
   }
   return out;

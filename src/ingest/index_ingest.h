@@ -15,6 +15,7 @@
 #include <SQLiteCpp/Database.h>
 
 #include "ingest/ingester.h"
+#include "ingest/known_page.h"
 
 namespace cachedb {
 
@@ -22,6 +23,9 @@ struct IndexInput {
   std::string path;  // the index file, or "-" for stdin
   std::string release, stack;
   std::string error;  // why the input cannot be read (a listing entry naming a missing file...); empty when fine
+  // The file's stamp, when resolving the input took it (a listing's entries);
+  // else the run takes it just before reading the file.
+  FileStamp stamp;
 };
 
 struct IndexIngestOptions {

@@ -1,5 +1,7 @@
 #include "formats/spack_index/site_listing.h"
 
+#include <sys/stat.h>
+
 #include <fmt/format.h>
 
 #include "error.h"
@@ -30,8 +32,8 @@ void resolve_url(ListedIndex& e, const fs::path& root, BlobCheck check) {
     return;
   }
   const fs::path p = root / rel;
-  std::error_code ec;
-  if (!fs::is_regular_file(p, ec)) {
+  struct stat st {};
+  if (::stat(p.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
     e.error = fmt::format("{}: no such file (for {})", p.string(), e.url);
     return;
   }
@@ -51,6 +53,8 @@ void resolve_url(ListedIndex& e, const fs::path& root, BlobCheck check) {
     }
   }
   e.path = p;
+  e.size = static_cast<std::int64_t>(st.st_size);
+  e.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 //   {"<release>": [{"label": "<stack or root>", "url": "s3://spack-binaries/<...>"}]}
 // resolved against a local copy of the bucket (`mirror_root` standing for
 // s3://spack-binaries/, which the site serves as https://binaries.spack.io/).
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -14,6 +15,9 @@ struct ListedIndex {
   std::string stack;  // the listing's label; "root" is the release's top-level mirror
   std::string url;
   std::filesystem::path path;  // set when the file is there
+  // The file's size and modification time (ns) when it was found, so that
+  // an ingest need not look at it again to tell it is unchanged.
+  std::int64_t size = -1, mtime_ns = -1;
   std::string error;           // set otherwise: why it cannot be read
 };
 
