@@ -17,6 +17,8 @@ TARGET_PEER_RATIO = 10        # cachedb's wall time at most a tenth of the peer'
 TARGET_MB_S = 300             # of index JSON, end to end
 TARGET_PEAK_RSS_MB = 100
 TARGET_UNCHANGED_RATIO = 0.02
+# Runs of `cachedb --version` whose median is the process start beside the unchanged re-ingest.
+START_RUNS = 9
 # cachedb's exit status for a bad command line (as CLI11's and run.py's).
 EXIT_USAGE = 64
 
@@ -186,9 +188,24 @@ def bench_cachedb(b, args, label, m, listing, mirror, db, raw_db, peer_wall, res
         unchanged.append(b.must(cachedb_ingest(b, args, db, listing, mirror)))
     b.add_unchanged_rows(res, label, "cachedb re-ingest unchanged", unchanged, f_wall,
                          TARGET_UNCHANGED_RATIO)
+    add_start_row(b, args, label, unchanged, res, log)
     if args.ceiling:
         ceiling(b, args, label, m, listing, mirror, db, raw_db, f_wall, res, log)
     return f_rss
+
+
+def add_start_row(b, args, label, unchanged, res, log):
+    """The floor under the unchanged re-ingest: the process's start and exit alone
+    (`cachedb --version`, the median of several, measured as every run here is), so that
+    the table says how much of the unchanged run is the start."""
+    log(f"{label}: cachedb process start ...")
+    starts = [b.must(b.run([args.binary, "--version"], args.timeout))
+              for _ in range(max(START_RUNS, args.repeat))]
+    s_wall = statistics.median(r.wall for r in starts)
+    u_wall = statistics.median(r.wall for r in unchanged)
+    res.add(label, "cachedb process start (--version)", s_wall, "s",
+            note=f"median of {len(starts)}; {100 * s_wall / u_wall:.0f}% of the unchanged "
+                 f"re-ingest's wall; CPU {statistics.median(r.cpu for r in starts) * 1000:.1f} ms")
 
 
 def stored_note(b, db, m):
