@@ -205,7 +205,7 @@ def add_start_row(b, args, label, unchanged, res, log):
     u_wall = statistics.median(r.wall for r in unchanged)
     res.add(label, "cachedb process start (--version)", s_wall, "s",
             note=f"median of {len(starts)}; {100 * s_wall / u_wall:.0f}% of the unchanged "
-                 f"re-ingest's wall; CPU {statistics.median(r.cpu for r in starts) * 1000:.1f} ms")
+                 "re-ingest's wall")
 
 
 def stored_note(b, db, m):
