@@ -63,15 +63,21 @@ void RunLog::finish(const IngestSummary& s) {
     use(static_cast<std::int64_t>(s.findings.size()))(s.prune_refused ? 1 : 0)(id_).exec();
   }
 
-  Statement error(db_, "INSERT INTO ingest_errors(run_id, path, line, message) VALUES (?, ?, ?, ?)");
-  for (const auto& r : s.rejections) {
-    const auto line = r.line ? std::optional<std::int64_t>(static_cast<std::int64_t>(r.line)) : std::nullopt;
-    error(id_, r.path, line, r.message).exec();
+  // Prepared only when there is something to insert: a run that rejected
+  // nothing and noticed nothing (an unchanged one) compiles no more SQL than it runs.
+  if (!s.rejections.empty()) {
+    Statement error(db_, "INSERT INTO ingest_errors(run_id, path, line, message) VALUES (?, ?, ?, ?)");
+    for (const auto& r : s.rejections) {
+      const auto line = r.line ? std::optional<std::int64_t>(static_cast<std::int64_t>(r.line)) : std::nullopt;
+      error(id_, r.path, line, r.message).exec();
+    }
   }
-  Statement finding(db_, required_sql("storage/run_finding_insert.sql"));
-  for (const auto& f : s.findings) {
-    const auto hash = f.hash.empty() ? std::nullopt : std::optional<std::string_view>(f.hash);
-    finding(id_, f.path, f.release, f.package, f.kind, hash, f.message).exec();
+  if (!s.findings.empty()) {
+    Statement finding(db_, required_sql("storage/run_finding_insert.sql"));
+    for (const auto& f : s.findings) {
+      const auto hash = f.hash.empty() ? std::nullopt : std::optional<std::string_view>(f.hash);
+      finding(id_, f.path, f.release, f.package, f.kind, hash, f.message).exec();
+    }
   }
 }
 
