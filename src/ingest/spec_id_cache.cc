@@ -1,11 +1,13 @@
 #include "ingest/spec_id_cache.h"
 
+#include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <new>
 
 namespace cachedb {
 
-SpecIdCache::SpecIdCache() : slots_(std::make_unique<Slot[]>(kSlots)) {}
+void SpecIdCache::Free::operator()(Slot* p) const { std::free(p); }
 
 std::optional<SpecIdCache::Key> SpecIdCache::pack(std::string_view hash) {
   if (hash.size() != 32) return std::nullopt;
@@ -38,6 +40,7 @@ std::size_t SpecIdCache::slot_of(const Key& key) const {
 }
 
 std::optional<std::int64_t> SpecIdCache::find(std::string_view hash) const {
+  if (!slots_) return std::nullopt;
   const auto key = pack(hash);
   if (!key) return std::nullopt;
   const Slot& s = slots_[slot_of(*key)];
@@ -49,6 +52,11 @@ void SpecIdCache::insert(std::string_view hash, std::int64_t id) {
   const auto key = pack(hash);
   if (!key || id <= 0 || id > std::numeric_limits<std::uint32_t>::max()) return;
   if (size_ == kMaxEntries) clear();
+  if (!slots_) {
+    // An all-zero Slot is an empty one: calloc gives the kernel's zero pages.
+    slots_.reset(static_cast<Slot*>(std::calloc(kSlots, sizeof(Slot))));
+    if (!slots_) throw std::bad_alloc();
+  }
   Slot& s = slots_[slot_of(*key)];
   if (s.id == 0) ++size_;
   s.key = *key;
@@ -56,7 +64,7 @@ void SpecIdCache::insert(std::string_view hash, std::int64_t id) {
 }
 
 void SpecIdCache::clear() {
-  std::memset(slots_.get(), 0, kSlots * sizeof(Slot));
+  slots_.reset();
   size_ = 0;
 }
 

@@ -4,6 +4,8 @@
 // fixed table of packed hashes (Spack's hash is 32 base32 characters: 20
 // bytes), at most half full, so that its memory (3 MiB) is the same whatever
 // the size of the input and a lookup reads one slot, not a node and a string.
+// The table is mapped when the first hash is kept (zero pages from the
+// kernel, so a run that keeps none, an unchanged re-ingest, never touches it).
 // A hash that does not pack (not 32 lowercase base32 characters), or an id
 // beyond 32 bits, is not kept: the caller asks the database.
 #include <array>
@@ -19,7 +21,7 @@ class SpecIdCache {
   static constexpr std::size_t kSlots = std::size_t{1} << 17;
   static constexpr std::size_t kMaxEntries = kSlots / 2;
 
-  SpecIdCache();
+  SpecIdCache() = default;
 
   std::optional<std::int64_t> find(std::string_view hash) const;
   bool contains(std::string_view hash) const { return find(hash).has_value(); }
@@ -38,7 +40,10 @@ class SpecIdCache {
   static std::optional<Key> pack(std::string_view hash);
   std::size_t slot_of(const Key& key) const;
 
-  std::unique_ptr<Slot[]> slots_;
+  struct Free {
+    void operator()(Slot* p) const;
+  };
+  std::unique_ptr<Slot[], Free> slots_;  // calloc'd; null until a hash is kept
   std::size_t size_ = 0;
 };
 
