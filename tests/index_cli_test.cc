@@ -127,6 +127,54 @@ TEST_CASE("cachedb ingest --mirror reads layouts v2 and v3; --listing every (rel
   CHECK(r.exit_code == 2);
 }
 
+TEST_CASE("an index is checked against its mirror's sha256 when it is read, not when it is found unchanged") {
+  testing::TempDir dir;
+  const auto db = dir / "db.sqlite";
+  const auto bucket = dir / "bucket";
+  // Root as a v3 blob named by its sha256, e4s as a v2 index.json with its index.json.hash.
+  const std::string root = v3_mirror(bucket / "d1", index_of({"zlib", "xz"}));
+  const auto blob = bucket / "d1" / "blobs" / "sha256" / root.substr(0, 2) / root;
+  const auto e4s = bucket / "d1" / "e4s" / "build_cache" / "index.json";
+  write(e4s, index_of({"zlib"}));
+  write(e4s.string() + ".hash", cachedb::spack_index::sha256_file(e4s).sha256);
+  write(dir / "listing.json",
+        fmt::format(R"({{"d1": [{{"label": "root", "url": "s3://spack-binaries/d1/blobs/sha256/{}/{}"}},
+                               {{"label": "e4s", "url": "s3://spack-binaries/d1/e4s/build_cache/index.json"}}]}})",
+                    root.substr(0, 2), root));
+  const std::vector<std::string> ingest = {"ingest", "--listing", (dir / "listing.json").string(), "--mirror-root",
+                                           bucket.string()};
+  REQUIRE(run_cachedb(db, ingest).exit_code == 0);
+  const std::string stored = sql(db, "SELECT release, stack, hash FROM spec_stacks ORDER BY 1, 2, 3");
+
+  // Unchanged since stored, an index is not read again, nor checked: a
+  // damaged index.json.hash beside it changes nothing.
+  const std::string e4s_hash = testing::read_text(e4s.string() + ".hash");
+  write(e4s.string() + ".hash", std::string(64, '0'));
+  auto r = run_cachedb(db, ingest);
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.err, "2 unchanged"));
+
+  // The blob damaged, as a bad copy would be (the same length, other bytes),
+  // and a new e4s index beside the old index.json.hash (a mirror half synced).
+  std::string text = index_of({"zlib", "xz"});
+  text[text.find("xz")] = 'q';
+  write(blob, text);
+  write(e4s, index_of({"zlib", "curl"}));
+  write(e4s.string() + ".hash", e4s_hash);
+  r = run_cachedb(db, ingest);
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.err, "differs from its name: truncated or damaged"));
+  CHECK(contains(r.err, "index.json.hash says " + e4s_hash));
+  CHECK(sql(db, "SELECT release, stack, hash FROM spec_stacks ORDER BY 1, 2, 3") == stored);
+  r = run_cachedb(db, {"check", "--listing", (dir / "listing.json").string(), "--mirror-root", bucket.string()});
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.err, "differs from its name"));
+  // --mirror likewise.
+  r = run_cachedb(db, {"ingest", "--mirror", (bucket / "d1").string(), "--release", "d1", "--stack", "root"});
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.err, "index.manifest.json says " + root));
+}
+
 TEST_CASE("one release, one kind of source: indexes into a page release (or pages into an index release) refused") {
   testing::TempDir dir;
   const auto db = dir / "db.sqlite";

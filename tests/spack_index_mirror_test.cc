@@ -79,15 +79,15 @@ TEST_CASE("mirror v2: build_cache/index.json checked against index.json.hash") {
   const auto idx = resolve_mirror_index(dir.path());
   CHECK(idx.layout == 2);
   CHECK(idx.path == dir / "build_cache" / "index.json");
-  CHECK(idx.sha256 == sha);
-  CHECK(idx.length == text.size());
+  CHECK(idx.expected.sha256 == sha);
+  CHECK(idx.expected.named_by == (dir / "build_cache" / "index.json.hash").string());
   testing::KeepingHandler h;
   read_index_file(idx.path.string(), h);
   CHECK(h.records.size() == 2);
 
   // Without index.json.hash there is nothing to check against: the index is read as it is.
   fs::remove(dir / "build_cache" / "index.json.hash");
-  CHECK(resolve_mirror_index(dir.path()).sha256 == sha);
+  CHECK(resolve_mirror_index(dir.path()).expected.sha256.empty());
 
   write(dir / "build_cache" / "index.json.hash", std::string(64, '0'));
   CHECK(error_of(dir.path()).find("index.json.hash says 000") != std::string::npos);
@@ -106,7 +106,7 @@ TEST_CASE("mirror v3: the highest database version listed that cachedb reads, ch
   CHECK(idx.layout == 3);
   CHECK(idx.database_version == 9);
   CHECK(idx.path == dir / "blobs" / "sha256" / sha9.substr(0, 2) / sha9);
-  CHECK(idx.sha256 == sha9);
+  CHECK(idx.expected.sha256 == sha9);
   testing::KeepingHandler h;
   read_index_file(idx.path.string(), h);
   CHECK(h.summary.database_version == 9);

@@ -104,6 +104,9 @@ class IndexRun {
           return;
         }
       }
+      // Read: checked against its mirror's sha256 first (an unchanged file
+      // was, when it was stored).
+      if (!from_stdin) spack_index::verify_sha256(in.path, in.expected);
       auto raw = spack_index::open_source(in.path);
       FingerprintingSource source(*raw);
       const IndexWriteResult r = writer_.write(source, release, stack, in.path, fingerprint, stamp, now_);
@@ -218,9 +221,11 @@ struct CountingHandler : spack_index::IndexHandler {
 }  // namespace
 
 IndexInput mirror_input(const fs::path& mirror, const std::string& release, const std::string& stack) {
-  IndexInput in{mirror.string(), release, stack, {}, {}};
+  IndexInput in{mirror.string(), release, stack, {}, {}, {}};
   try {
-    in.path = spack_index::resolve_mirror_index(mirror).path.string();
+    auto found = spack_index::resolve_mirror_index(mirror, spack_index::Verify::later);
+    in.path = found.path.string();
+    in.expected = std::move(found.expected);
   } catch (const Error& e) {
     in.error = e.what();
   }
@@ -229,9 +234,9 @@ IndexInput mirror_input(const fs::path& mirror, const std::string& release, cons
 
 std::vector<IndexInput> listing_inputs(const fs::path& listing, const fs::path& mirror_root) {
   std::vector<IndexInput> out;
-  for (auto& entry : spack_index::resolve_listing(listing, mirror_root)) {
+  for (auto& entry : spack_index::resolve_listing(listing, mirror_root, spack_index::BlobCheck::exists)) {
     IndexInput in{entry.path.empty() ? entry.url : entry.path.string(), entry.release, entry.stack, entry.error,
-                  FileStamp{entry.size, entry.mtime_ns}};
+                  FileStamp{entry.size, entry.mtime_ns}, std::move(entry.expected)};
     out.push_back(std::move(in));
   }
   return out;
@@ -264,6 +269,7 @@ IngestSummary check_indexes(const std::vector<IndexInput>& inputs) {
     if (why.empty()) {
       try {
         CountingHandler count;
+        if (in.path != "-") spack_index::verify_sha256(in.path, in.expected);
         spack_index::read_index_file(in.path, count);
         ++summary.pages_added;
         summary.specs_added += static_cast<std::int64_t>(count.records);

@@ -14,6 +14,7 @@
 
 #include <SQLiteCpp/Database.h>
 
+#include "formats/spack_index/sha256.h"
 #include "ingest/ingester.h"
 #include "ingest/known_page.h"
 
@@ -26,6 +27,9 @@ struct IndexInput {
   // The file's stamp, when resolving the input took it (a listing's entries);
   // else the run takes it just before reading the file.
   FileStamp stamp;
+  // The sha256 its mirror gives it (none for stdin or a plain file): checked
+  // when the file is read, not when it is found unchanged since it was stored.
+  spack_index::ExpectedDigest expected;
 };
 
 struct IndexIngestOptions {
@@ -33,9 +37,9 @@ struct IndexIngestOptions {
   bool replace_release_kind = false;
 };
 
-// The index of a mirror directory (layout v2 or v3, its checksum verified),
-// labelled (release, stack); a mirror whose index cannot be resolved gives an
-// input carrying the error.
+// The index of a mirror directory (layout v2 or v3, with the checksum it is
+// read against), labelled (release, stack); a mirror whose index cannot be
+// resolved gives an input carrying the error.
 IndexInput mirror_input(const std::filesystem::path& mirror, const std::string& release, const std::string& stack);
 
 // Every (release, stack) of the site's listing, resolved against a local copy

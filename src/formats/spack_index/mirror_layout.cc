@@ -71,11 +71,7 @@ MirrorIndex resolve_v3(const fs::path& mirror) {
   if (ec || size != length)
     throw Error(fmt::format("{}: {} bytes where {} says {}: truncated or replaced", out.path.string(), size,
                             manifest.string(), length));
-  const FileDigest d = sha256_file(out.path);
-  if (d.sha256 != checksum)
-    throw Error(fmt::format("{}: sha256 {} where {} says {}", out.path.string(), d.sha256, manifest.string(), checksum));
-  out.sha256 = d.sha256;
-  out.length = d.length;
+  out.expected = {checksum, manifest.string()};
   return out;
 }
 
@@ -83,19 +79,10 @@ MirrorIndex resolve_v2(const fs::path& mirror) {
   MirrorIndex out;
   out.layout = 2;
   out.path = mirror / "build_cache" / "index.json";
-  const FileDigest d = sha256_file(out.path);
-  const fs::path hash_file = mirror / "build_cache" / "index.json.hash";
   std::error_code ec;
-  if (fs::exists(hash_file, ec)) {
-    std::ifstream in(hash_file);
-    std::string want;
-    in >> want;
-    if (!is_sha256_hex(want)) throw Error(fmt::format("{}: not a sha256 (64 hex digits)", hash_file.string()));
-    if (want != d.sha256)
-      throw Error(fmt::format("{}: sha256 {} where {} says {}", out.path.string(), d.sha256, hash_file.string(), want));
-  }
-  out.sha256 = d.sha256;
-  out.length = d.length;
+  if (!fs::is_regular_file(out.path, ec)) throw Error(fmt::format("{}: cannot open: no such file", out.path.string()));
+  const fs::path hash_file = mirror / "build_cache" / "index.json.hash";
+  if (fs::exists(hash_file, ec)) out.expected = {index_json_hash(hash_file), hash_file.string()};
   return out;
 }
 
@@ -113,13 +100,25 @@ int database_media_version(const std::string& media_type) {
   return ec == std::errc{} && ptr == m.data() + m.size() ? v : 0;
 }
 
-MirrorIndex resolve_mirror_index(const fs::path& mirror) {
+std::string index_json_hash(const fs::path& hash_file) {
+  std::ifstream in(hash_file);
+  std::string want;
+  in >> want;
+  if (!is_sha256_hex(want)) throw Error(fmt::format("{}: not a sha256 (64 hex digits)", hash_file.string()));
+  return want;
+}
+
+MirrorIndex resolve_mirror_index(const fs::path& mirror, Verify verify) {
   std::error_code ec;
   if (!fs::is_directory(mirror, ec)) throw Error(fmt::format("{}: not a directory", mirror.string()));
+  auto verified = [&](MirrorIndex found) {
+    if (verify == Verify::now) verify_sha256(found.path, found.expected);
+    return found;
+  };
   if (fs::exists(mirror / "v3" / "manifests" / "index" / "index.manifest.json", ec) ||
       fs::exists(mirror / "v3" / "layout.json", ec))
-    return resolve_v3(mirror);
-  if (fs::exists(mirror / "build_cache" / "index.json", ec)) return resolve_v2(mirror);
+    return verified(resolve_v3(mirror));
+  if (fs::exists(mirror / "build_cache" / "index.json", ec)) return verified(resolve_v2(mirror));
   throw Error(fmt::format("{}: no build-cache index (neither v3/manifests/index/index.manifest.json nor "
                           "build_cache/index.json)", mirror.string()));
 }

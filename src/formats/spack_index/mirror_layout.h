@@ -8,21 +8,33 @@
 #include <filesystem>
 #include <string>
 
+#include "formats/spack_index/sha256.h"
+
 namespace cachedb::spack_index {
 
 struct MirrorIndex {
-  std::filesystem::path path;  // the index file, checked against its checksum
+  std::filesystem::path path;  // the index file
   int layout = 0;              // 2 or 3
   int database_version = 0;    // from the v3 media type; 0 for v2 (the file says)
-  std::string sha256;          // of the index file's bytes as stored
-  std::uint64_t length = 0;
+  // The sha256 its manifest or index.json.hash gives (none: a v2 mirror
+  // without index.json.hash), checked unless resolved with Verify::later.
+  ExpectedDigest expected;
 };
+
+// Whether the index file's sha256 is checked as it is resolved, or left to
+// whoever reads it (verify_sha256): an ingest checks only the files it reads,
+// not those it finds unchanged since they were checked and stored.
+enum class Verify { now, later };
 
 // The index of the mirror at `mirror` (v3 when it has both). Throws Error
 // naming the file at fault: no index, a manifest that cannot be read or lists
-// no database cachedb reads, a blob whose length or sha256 differs from the
+// no database cachedb reads, a blob whose length differs from the manifest's
+// or a missing one; with Verify::now, a blob whose sha256 differs from the
 // manifest's, an index.json that differs from index.json.hash.
-MirrorIndex resolve_mirror_index(const std::filesystem::path& mirror);
+MirrorIndex resolve_mirror_index(const std::filesystem::path& mirror, Verify verify = Verify::now);
+
+// The sha256 an index.json.hash file gives; Error when it holds no sha256.
+std::string index_json_hash(const std::filesystem::path& hash_file);
 
 // The database version of a media type `application/vnd.spack.db.v<N>+json`, or 0.
 int database_media_version(const std::string& media_type);

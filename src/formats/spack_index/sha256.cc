@@ -40,4 +40,14 @@ FileDigest sha256_file(const std::filesystem::path& path) {
   return d;
 }
 
+void verify_sha256(const std::filesystem::path& path, const ExpectedDigest& expected) {
+  if (expected.sha256.empty()) return;
+  const FileDigest d = sha256_file(path);
+  if (d.sha256 == expected.sha256) return;
+  if (expected.named_by.empty())
+    throw Error(fmt::format("{}: sha256 {} differs from its name: truncated or damaged", path.string(), d.sha256));
+  throw Error(fmt::format("{}: sha256 {} where {} says {}", path.string(), d.sha256, expected.named_by,
+                          expected.sha256));
+}
+
 }  // namespace cachedb::spack_index

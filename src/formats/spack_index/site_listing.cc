@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "error.h"
+#include "formats/spack_index/mirror_layout.h"
 #include "formats/spack_index/sha256.h"
 #include "formats/spack_index/small_json.h"
 
@@ -40,17 +41,16 @@ void resolve_url(ListedIndex& e, const fs::path& root, BlobCheck check) {
   const std::string name = p.filename().string();
   const bool named_by_sha256 = name.size() == 64 && name.find_first_not_of("0123456789abcdef") == std::string::npos &&
                                p.parent_path().parent_path().filename() == "sha256";
-  if (check == BlobCheck::checksum && named_by_sha256) {
-    try {
-      const FileDigest d = sha256_file(p);
-      if (d.sha256 != name) {
-        e.error = fmt::format("{}: sha256 {} differs from its name: truncated or damaged", p.string(), d.sha256);
-        return;
-      }
-    } catch (const Error& err) {
-      e.error = err.what();
-      return;
-    }
+  try {
+    const fs::path hash_file = p.string() + ".hash";
+    struct stat hash_st {};
+    if (named_by_sha256) e.expected = {name, ""};
+    else if (name == "index.json" && ::stat(hash_file.c_str(), &hash_st) == 0)
+      e.expected = {index_json_hash(hash_file), hash_file.string()};
+    if (check == BlobCheck::checksum) verify_sha256(p, e.expected);
+  } catch (const Error& err) {
+    e.error = err.what();
+    return;
   }
   e.path = p;
   e.size = static_cast<std::int64_t>(st.st_size);

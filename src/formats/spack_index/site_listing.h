@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "formats/spack_index/sha256.h"
+
 namespace cachedb::spack_index {
 
 struct ListedIndex {
@@ -18,17 +20,21 @@ struct ListedIndex {
   // The file's size and modification time (ns) when it was found, so that
   // an ingest need not look at it again to tell it is unchanged.
   std::int64_t size = -1, mtime_ns = -1;
+  // What its sha256 should be: a blob is named by it (blobs/sha256/<2
+  // hex>/<sha256>), a v2 index.json has its index.json.hash beside it.
+  ExpectedDigest expected;
   std::string error;           // set otherwise: why it cannot be read
 };
 
-// Whether a listed blob is checked against its name: a blob is named by its
-// sha256 (blobs/sha256/<2 hex>/<sha256>), so a truncated or damaged copy is
-// found before it is read. Checking reads every blob once more.
+// Whether a listed file is checked against its sha256 as the listing is
+// resolved (reading every one once more), or only by whoever reads it
+// (verify_sha256): an ingest checks the files it reads, not those it finds
+// unchanged since they were checked and stored.
 enum class BlobCheck { exists, checksum };
 
 // Every entry in the listing's order. Throws Error only when the listing itself
-// cannot be read; an entry that cannot be resolved (or whose blob differs from
-// its name, with BlobCheck::checksum) carries its error.
+// cannot be read; an entry that cannot be resolved (or whose file differs from
+// its sha256, with BlobCheck::checksum) carries its error.
 std::vector<ListedIndex> resolve_listing(const std::filesystem::path& listing,
                                          const std::filesystem::path& mirror_root,
                                          BlobCheck check = BlobCheck::checksum);
