@@ -34,20 +34,33 @@ using spack_index::ByteSource;
 
 // Passes the bytes through, fingerprinting them as the page ingest does
 // (XXH3-128 and the length), so that an index read from stdin is recognized
-// next time by its bytes.
+// next time by its bytes; and, when its mirror gives one, checking their
+// sha256 as they are read (on the reader's thread), so that the file is read
+// once. The check is made when the document has been read (finished()),
+// over every byte of the file, those after the JSON too.
 class FingerprintingSource : public ByteSource {
  public:
-  explicit FingerprintingSource(ByteSource& inner) : inner_(inner), state_(XXH3_createState()) {
+  explicit FingerprintingSource(ByteSource& inner, spack_index::ExpectedDigest expected = {})
+      : inner_(inner), state_(XXH3_createState()), expected_(std::move(expected)) {
     XXH3_128bits_reset(state_);
+    if (!expected_.sha256.empty()) sha_.emplace();
   }
   ~FingerprintingSource() override { XXH3_freeState(state_); }
   std::size_t read(char* buf, std::size_t n) override {
     const std::size_t got = inner_.read(buf, n);
     XXH3_128bits_update(state_, buf, got);
+    if (sha_) sha_->update(buf, got);
     size_ += got;
     return got;
   }
   const std::string& name() const override { return inner_.name(); }
+  void finished() override {
+    std::vector<char> rest(1 << 16);
+    while (read(rest.data(), rest.size()) > 0) {
+    }
+    if (sha_) spack_index::check_sha256(inner_.name(), sha_->hex(), expected_);
+    sha_.reset();
+  }
   std::string fingerprint() const {
     const XXH128_hash_t h = XXH3_128bits_digest(state_);
     return fmt::format("xxh3-128:{:016x}{:016x}:{}", h.high64, h.low64, size_);
@@ -57,6 +70,8 @@ class FingerprintingSource : public ByteSource {
   ByteSource& inner_;
   XXH3_state_t* state_;
   std::uint64_t size_ = 0;
+  spack_index::ExpectedDigest expected_;
+  std::optional<spack_index::Sha256> sha_;
 };
 
 // The fingerprint of a whole file, read in fixed chunks.
@@ -104,11 +119,10 @@ class IndexRun {
           return;
         }
       }
-      // Read: checked against its mirror's sha256 first (an unchanged file
-      // was, when it was stored).
-      if (!from_stdin) spack_index::verify_sha256(in.path, in.expected);
+      // Read, and checked against its mirror's sha256 as it is (an unchanged
+      // file was, when it was stored).
       auto raw = spack_index::open_source(in.path);
-      FingerprintingSource source(*raw);
+      FingerprintingSource source(*raw, in.expected);
       const IndexWriteResult r = writer_.write(source, release, stack, in.path, fingerprint, stamp, now_);
       writer_.set_content_hash(r.source_id, source.fingerprint());
       if (r.status == IndexStatus::Added) ++summary_.pages_added;
@@ -269,8 +283,10 @@ IngestSummary check_indexes(const std::vector<IndexInput>& inputs) {
     if (why.empty()) {
       try {
         CountingHandler count;
-        if (in.path != "-") spack_index::verify_sha256(in.path, in.expected);
-        spack_index::read_index_file(in.path, count);
+        auto raw = spack_index::open_source(in.path);
+        FingerprintingSource source(*raw, in.expected);
+        spack_index::read_index(source, count);
+        source.finished();
         ++summary.pages_added;
         summary.specs_added += static_cast<std::int64_t>(count.records);
         continue;

@@ -432,6 +432,7 @@ IndexWriteResult IndexWriter::write(spack_index::ByteSource& source, std::int64_
       w.sql.source_update(path, content_hash, stamp.size, stamp.mtime_ns, now, w.source_id).exec();
     }
     read_index_in_background(source, w, w.pipeline);
+    source.finished();
     document.release();
     w.releases_written.push_back(release_id);
     IndexWriteResult r = w.result;

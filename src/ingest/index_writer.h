@@ -56,7 +56,8 @@ class IndexWriter {
 
   // Reads one index from `source` into the database, replacing what that
   // (release, stack) said before. Throws spack_index::IndexParseError (or
-  // Error) for a bad index, after rolling back everything of it.
+  // Error: `source.finished()` is called before the index is kept) for a bad
+  // index, after rolling back everything of it.
   IndexWriteResult write(spack_index::ByteSource& source, std::int64_t release_id, std::int64_t stack_id,
                          std::string_view path, std::string_view content_hash, const FileStamp& stamp,
                          std::string_view now);

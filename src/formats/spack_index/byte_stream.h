@@ -31,6 +31,10 @@ class ByteSource {
   virtual std::size_t read(char* buf, std::size_t n) = 0;
   // Names the input in messages ("-" for stdin).
   virtual const std::string& name() const = 0;
+  // Called once a document has been read from it whole, before what was
+  // read is kept: a source that checks its bytes (a checksum) throws Error
+  // here when they are not what they should be.
+  virtual void finished() {}
 };
 
 // A file by path, or stdin when the path is "-". Throws Error when it cannot be opened.

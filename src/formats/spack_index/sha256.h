@@ -1,7 +1,9 @@
 #pragma once
 // sha256 of a file (OpenSSL's libcrypto), read through a fixed buffer.
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 
 namespace cachedb::spack_index {
@@ -9,6 +11,22 @@ namespace cachedb::spack_index {
 struct FileDigest {
   std::string sha256;  // 64 lowercase hex digits
   std::uint64_t length = 0;
+};
+
+// sha256 of bytes given a piece at a time.
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  void update(const char* data, std::size_t n);
+  // 64 lowercase hex digits; the object is spent.
+  std::string hex();
+
+ private:
+  struct Ctx;
+  std::unique_ptr<Ctx> ctx_;
 };
 
 // Throws Error naming the file when it cannot be read.
@@ -22,8 +40,11 @@ struct ExpectedDigest {
   std::string named_by;
 };
 
-// Reads the file whole and throws Error naming it, and what says otherwise,
-// when its sha256 is not the expected one.
+// Throws Error naming the file, and what says otherwise, when `sha256` (the
+// file's, in hex) is not the expected one.
+void check_sha256(const std::string& name, const std::string& sha256, const ExpectedDigest& expected);
+
+// The same, reading the file whole.
 void verify_sha256(const std::filesystem::path& path, const ExpectedDigest& expected);
 
 }  // namespace cachedb::spack_index
