@@ -161,27 +161,16 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
   std::vector<Listed> listing;
   void write_listing() {
     std::stable_sort(listing.begin(), listing.end(), [](const Listed& a, const Listed& b) { return a.spec < b.spec; });
-    const std::size_t per_insert = ix.listing_insert.max_rows();
-    for (std::size_t at = 0; at < listing.size(); at += per_insert) {
-      const std::size_t n = std::min(per_insert, listing.size() - at);
-      auto insert = ix.listing_insert.rows(n).use();
-      for (std::size_t i = at; i < at + n; ++i) insert(source_id)(listing[i].spec)(listing[i].in_buildcache ? 1 : 0);
-      insert.exec();
-    }
+    ix.listing_insert.insert_all(std::span<const Listed>(listing), [&](auto& insert, const Listed& l) {
+      insert(source_id)(l.spec)(l.in_buildcache ? 1 : 0);
+    });
     listing.clear();
   }
 
   void insert_edges(std::int64_t spec, std::span<const spack_index::IndexDependency> edges) {
-    const std::size_t per_insert = ix.dependency_insert.max_rows();
-    for (std::size_t at = 0; at < edges.size(); at += per_insert) {
-      const std::size_t n = std::min(per_insert, edges.size() - at);
-      auto insert = ix.dependency_insert.rows(n).use();
-      for (std::size_t i = at; i < at + n; ++i) {
-        const auto& d = edges[i];
-        insert(spec)(d.hash)(ids->packages.id(d.name))(d.deptypes)(d.virtuals);
-      }
-      insert.exec();
-    }
+    ix.dependency_insert.insert_all(edges, [&](auto& insert, const spack_index::IndexDependency& d) {
+      insert(spec)(d.hash)(ids->packages.id(d.name))(d.deptypes)(d.virtuals);
+    });
   }
 
   // A hash described earlier in the run, since dropped from the cache.
@@ -232,6 +221,9 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
   // the specs nothing holds any more are deleted. Once per run: a spec listed
   // by root and two stacks is derived once, not three times.
   void finish() {
+    // The derivation sorts every listing of a release, and a bulk load every
+    // release row: in runs of a small cache, not in memory as large as them.
+    PragmaScope cache(db, "cache_size", fmt::format("-{}", kSortCacheKiB));
     std::sort(releases_written.begin(), releases_written.end());
     releases_written.erase(std::unique(releases_written.begin(), releases_written.end()), releases_written.end());
     for (auto r : releases_written) derive_release(r);
@@ -455,12 +447,7 @@ void IndexWriter::finish_bulk_load() {
 }
 
 IndexWriter::Totals IndexWriter::finish() {
-  {
-    // The derivation sorts every listing of a release, and a bulk load every
-    // release row: in runs of a small cache, not in memory as large as them.
-    PragmaScope cache(impl_->db, "cache_size", fmt::format("-{}", kSortCacheKiB));
-    impl_->finish();
-  }
+  impl_->finish();
   Totals t{impl_->specs_added, impl_->specs_removed};
   impl_->specs_added = impl_->specs_removed = 0;
   return t;

@@ -91,19 +91,13 @@ struct PageWriter::Impl {
   };
   std::vector<PageRow> page_rows;
   void insert_page_rows(std::int64_t release_id, std::int64_t page_id) {
-    constexpr std::size_t per_insert = WriterStatements::kRowsPerInsert;
-    for (std::size_t at = 0; at < page_rows.size(); at += per_insert) {
-      const std::size_t n = std::min(per_insert, page_rows.size() - at);
-      auto insert = sql.release_spec_insert(n).use();
-      for (std::size_t i = at; i < at + n; ++i) {
-        const PageRow& r = page_rows[i];
-        insert(release_id)(r.spec)(page_id)(r.stack_set)(r.package)(r.compiler)(r.os)(r.platform)(r.target)(r.size);
-        if (r.tarball.empty()) insert(nullptr);
-        else insert(r.tarball);
-      }
-      insert.exec();
-    }
+    sql.release_spec_inserts().insert_all(std::span<const PageRow>(page_rows), [&](auto& insert, const PageRow& r) {
+      insert(release_id)(r.spec)(page_id)(r.stack_set)(r.package)(r.compiler)(r.os)(r.platform)(r.target)(r.size);
+      if (r.tarball.empty()) insert(nullptr);
+      else insert(r.tarball);
+    });
   }
+
   // What pages that disagree about a hash say of it (see spec_claims.h).
   SpecClaims claims{sql};
 

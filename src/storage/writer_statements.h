@@ -28,6 +28,7 @@ struct WriterStatements {
   // start, cursor and end for many rows. Prepared when first needed.
   static constexpr std::size_t kRowsPerInsert = 16;
   Statement& release_spec_insert(std::size_t rows) { return release_spec_inserts_.rows(rows); }
+  MultiRowInsert& release_spec_inserts() { return release_spec_inserts_; }
 
   SQLite::Database& db;
 
