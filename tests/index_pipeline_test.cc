@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <typeinfo>
@@ -269,6 +271,9 @@ TEST_CASE("index pipeline: a handler that fails stops the reader, and its except
   }
 }
 
+// A document numbered after every one read in these tests: it trusts them all.
+constexpr std::uint64_t kLater = 1000;
+
 TEST_CASE("index pipeline: the hashes handed out described are remembered across documents, until one fails") {
   auto index = [](std::vector<std::string> seeds) {
     std::vector<testing::IndexSpec> specs;
@@ -277,20 +282,20 @@ TEST_CASE("index pipeline: the hashes handed out described are remembered across
   };
   const std::string first = index({"alpha", "beta"}), second = index({"alpha", "gamma"});
   PipelineState state;
-  CHECK_FALSE(state.described_before(testing::dag_hash("alpha")));
+  CHECK_FALSE(state.described_before(testing::dag_hash("alpha"), kLater));
 
   const Outcome one = read_with(Way::pipeline, first, state);
   REQUIRE(one.error.empty());
-  CHECK(state.described_before(testing::dag_hash("alpha")));
-  CHECK(state.described_before(testing::dag_hash("beta")));
-  CHECK_FALSE(state.described_before(testing::dag_hash("gamma")));
+  CHECK(state.described_before(testing::dag_hash("alpha"), kLater));
+  CHECK(state.described_before(testing::dag_hash("beta"), kLater));
+  CHECK_FALSE(state.described_before(testing::dag_hash("gamma"), kLater));
 
   // The second document gets alpha described or not (as the reader honours
   // the answer or not), never anything else undescribed.
   const Outcome two = read_with(Way::pipeline, second, state);
   REQUIRE(two.records.size() == 2);
   CHECK(two.records[1].described);
-  CHECK(state.described_before(testing::dag_hash("gamma")));
+  CHECK(state.described_before(testing::dag_hash("gamma"), kLater));
 
   SUBCASE("a bad document: everything is forgotten, as the handler rolls it back") {
     const Outcome bad = read_with(Way::pipeline, second.substr(0, second.size() - 10), state);
@@ -312,7 +317,7 @@ TEST_CASE("index pipeline: the hashes handed out described are remembered across
     CHECK_THROWS_WITH_AS(read_index_in_background(*source, failing, state), "cannot derive", cachedb::Error);
   }
   CHECK(state.size() == 0);
-  CHECK_FALSE(state.described_before(testing::dag_hash("alpha")));
+  CHECK_FALSE(state.described_before(testing::dag_hash("alpha"), kLater));
   const Outcome again = read_with(Way::pipeline, second, state);
   REQUIRE(again.records.size() == 2);
   CHECK(again.records[0].described);
@@ -321,9 +326,75 @@ TEST_CASE("index pipeline: the hashes handed out described are remembered across
 
 TEST_CASE("index pipeline: a hash that is not Spack's is never remembered, so always described") {
   PipelineState state;
-  state.remember_described("h0");
-  state.remember_described(testing::dag_hash("alpha"));
-  CHECK_FALSE(state.described_before("h0"));
-  CHECK(state.described_before(testing::dag_hash("alpha")));
+  state.remember_described("h0", 0);
+  state.remember_described(testing::dag_hash("alpha"), 0);
+  CHECK_FALSE(state.described_before("h0", kLater));
+  CHECK(state.described_before(testing::dag_hash("alpha"), kLater));
   CHECK(state.size() == 1);
+}
+
+TEST_CASE("index pipeline: a document trusts the descriptions of itself and of the documents started before it") {
+  PipelineState state;
+  const std::string x = testing::dag_hash("alpha");
+  state.remember_described(x, 3);
+  CHECK_FALSE(state.described_before(x, 2));
+  CHECK(state.described_before(x, 3));
+  CHECK(state.described_before(x, 4));
+  state.remember_described(x, 1);  // an earlier document described it too
+  CHECK(state.described_before(x, 1));
+  state.remember_described(x, 5);  // a later one does not move it back
+  CHECK(state.described_before(x, 2));
+}
+
+// Bytes from memory, the first read waiting until the test opens the gate.
+class GatedSource : public ByteSource {
+ public:
+  explicit GatedSource(const std::string& bytes) : inner_(memory_source(bytes.data(), bytes.size(), "gated")) {}
+  std::size_t read(char* buf, std::size_t n) override {
+    std::unique_lock lock(mutex_);
+    opened_.wait(lock, [&] { return open_; });
+    return inner_->read(buf, n);
+  }
+  const std::string& name() const override { return inner_->name(); }
+  void open() {
+    {
+      std::lock_guard lock(mutex_);
+      open_ = true;
+    }
+    opened_.notify_all();
+  }
+
+ private:
+  std::unique_ptr<ByteSource> inner_;
+  std::mutex mutex_;
+  std::condition_variable opened_;
+  bool open_ = false;
+};
+
+TEST_CASE("index pipeline: a document read ahead never spares an earlier document a description") {
+  std::vector<testing::IndexSpec> specs;
+  for (const char* s : {"alpha", "beta", "gamma"}) specs.push_back({.hash = testing::dag_hash(s), .package = s});
+  const std::string bytes = testing::index_json(specs, 8);
+  PipelineState state;
+  // The first document's reading starts first but waits; the second is read
+  // (and remembered) whole before the first reads a byte.
+  GatedSource first(bytes);
+  cachedb::BackgroundRead one(first, state);
+  // Opened however the test ends, before `one` stops its reader and joins it.
+  struct Opener {
+    GatedSource& gate;
+    ~Opener() { gate.open(); }
+  } opener{first};
+  auto second = memory_source(bytes.data(), bytes.size(), "second");
+  cachedb::BackgroundRead two(*second, state);
+  Outcome out_two;
+  Recorder rec_two(out_two);
+  two.deliver(rec_two);
+  REQUIRE(out_two.records.size() == 3);
+  first.open();
+  Outcome out_one;
+  Recorder rec_one(out_one);
+  one.deliver(rec_one);
+  REQUIRE(out_one.records.size() == 3);
+  for (const auto& r : out_one.records) CHECK(r.described);
 }

@@ -18,6 +18,7 @@
 #include "formats/spack_index/index_reader.h"
 #include "formats/spack_index/mirror_layout.h"
 #include "formats/spack_index/site_listing.h"
+#include "ingest/index_pipeline.h"
 #include "ingest/index_writer.h"
 #include "ingest/page_writer.h"
 #include "ingest/run_log.h"
@@ -95,49 +96,39 @@ class IndexRun {
  public:
   IndexRun(SQLite::Database& db, const IndexIngestOptions& options) : db_(db), options_(options), writer_(db) {}
 
-  void input(const IndexInput& in) {
-    const std::string label = fmt::format("{} ({}/{})", in.path, in.release, in.stack);
-    if (!in.error.empty()) return reject(in.path, in.error);
-    try {
-      const std::int64_t release = writer_.release_id(in.release), stack = writer_.stack_id(in.stack);
-      if (!make_room(in, release)) return;
-      const bool from_stdin = in.path == "-";
-      const FileStamp stamp = from_stdin ? FileStamp{} : in.stamp.size >= 0 ? in.stamp : stamp_of(in.path);
-      std::string fingerprint;
-      const auto stored = writer_.stored(release, stack);
-      if (stored && !from_stdin) {
-        // Unchanged: the same file untouched, or the same bytes. Nothing is parsed.
-        if (stored->path == in.path && stamp.size >= 0 && stored->stamp.size == stamp.size &&
-            stored->stamp.mtime_ns == stamp.mtime_ns) {
-          ++summary_.pages_unchanged;
-          return;
-        }
-        fingerprint = file_fingerprint(in.path);
-        if (fingerprint == stored->content_hash) {
-          writer_.restamp(stored->id, in.path, stamp);
-          ++summary_.pages_unchanged;
-          return;
+  // Every input, in order. The next document to read is read (on its own
+  // thread) while this one is written: once a release's first index has
+  // stored its specs, the others are mostly hashes met before, and reading
+  // them is the slower side.
+  void inputs(const std::vector<IndexInput>& all) {
+    std::unique_ptr<Pending> now, next;
+    std::size_t at = 0;
+    auto prepare_next = [&] {
+      while (!next && at < all.size()) next = prepare(all[at++]);
+    };
+    prepare_next();
+    while (next) {
+      now = std::move(next);
+      // A document before this one failed, and what the readers were told of
+      // the hashes it held was forgotten: this one is read again, before the
+      // next one starts (documents are trusted in the order they start).
+      if (now->read && now->read->generation() != writer_.pipeline().generation()) {
+        try {
+          now->start(writer_.pipeline());
+        } catch (const std::exception& e) {
+          now->rejection = e.what();
         }
       }
-      // Read, and checked against its mirror's sha256 as it is (an unchanged
-      // file was, when it was stored).
-      auto raw = spack_index::open_source(in.path);
-      FingerprintingSource source(*raw, in.expected);
-      const IndexWriteResult r = writer_.write(source, release, stack, in.path, fingerprint, stamp, now_);
-      writer_.set_content_hash(r.source_id, source.fingerprint());
-      if (r.status == IndexStatus::Added) ++summary_.pages_added;
-      else ++summary_.pages_updated;
-      spdlog::info("{}: {} records", label, r.records);
-    } catch (const SQLite::Exception&) {
-      throw;  // the database's fault, not the index's: the run is rolled back
-    } catch (const spack_index::IndexParseError& e) {
-      reject(in.path, fmt::format("byte {}, {}: {}", e.offset(), e.path().empty() ? "$" : e.path(), e.reason()));
-    } catch (const std::exception& e) {
-      reject(in.path, e.what());
+      // Not ahead of a document of the same (release, stack): what that one
+      // stores decides whether this one is unchanged.
+      if (at < all.size() && !same_label(*now->in, all[at])) prepare_next();
+      write(*now);
+      now.reset();
+      prepare_next();
     }
   }
 
-  // Into an empty database, the secondary indexes are built once at the end.
+  // Into an empty database, the secondary indexes are built once at the end.  // Into an empty database, the secondary indexes are built once at the end.
   void begin_bulk_load() {
     if (writer_.begin_bulk_load()) spdlog::debug("empty database: indexes are built after loading");
   }
@@ -153,20 +144,110 @@ class IndexRun {
   IngestSummary& summary() { return summary_; }
 
  private:
+  // A document to read (its reading starts when it is prepared), or to
+  // reject: rejections are reported in the order of the inputs.
+  struct Pending {
+    const IndexInput* in = nullptr;
+    std::string rejection;
+    std::string label;
+    std::int64_t release = 0, stack = 0;
+    FileStamp stamp;
+    std::string fingerprint;  // when it was taken to compare with the stored one
+    std::unique_ptr<ByteSource> raw;
+    std::unique_ptr<FingerprintingSource> source;
+    std::unique_ptr<BackgroundRead> read;
+
+    // (Again) from the start of the file. The reader goes first: it reads from the sources.
+    void start(PipelineState& state) {
+      read.reset();
+      source.reset();
+      raw = spack_index::open_source(in->path);
+      source = std::make_unique<FingerprintingSource>(*raw, in->expected);
+      read = std::make_unique<BackgroundRead>(*source, state);
+    }
+  };
+
+  static bool same_label(const IndexInput& a, const IndexInput& b) {
+    return a.release == b.release && a.stack == b.stack;
+  }
+
+  // What an input needs: nothing (unchanged), a rejection, or reading.
+  std::unique_ptr<Pending> prepare(const IndexInput& in) {
+    auto p = std::make_unique<Pending>();
+    p->in = &in;
+    if (!in.error.empty()) {
+      p->rejection = in.error;
+      return p;
+    }
+    p->label = fmt::format("{} ({}/{})", in.path, in.release, in.stack);
+    try {
+      p->release = writer_.release_id(in.release);
+      p->stack = writer_.stack_id(in.stack);
+      if (auto refused = make_room(in, p->release); !refused.empty()) {
+        p->rejection = std::move(refused);
+        return p;
+      }
+      const bool from_stdin = in.path == "-";
+      p->stamp = from_stdin ? FileStamp{} : in.stamp.size >= 0 ? in.stamp : stamp_of(in.path);
+      const auto stored = writer_.stored(p->release, p->stack);
+      if (stored && !from_stdin) {
+        // Unchanged: the same file untouched, or the same bytes. Nothing is parsed.
+        if (stored->path == in.path && p->stamp.size >= 0 && stored->stamp.size == p->stamp.size &&
+            stored->stamp.mtime_ns == p->stamp.mtime_ns) {
+          ++summary_.pages_unchanged;
+          return nullptr;
+        }
+        p->fingerprint = file_fingerprint(in.path);
+        if (p->fingerprint == stored->content_hash) {
+          writer_.restamp(stored->id, in.path, p->stamp);
+          ++summary_.pages_unchanged;
+          return nullptr;
+        }
+      }
+      // Read, and checked against its mirror's sha256 as it is (an unchanged
+      // file was, when it was stored).
+      p->start(writer_.pipeline());
+      return p;
+    } catch (const SQLite::Exception&) {
+      throw;  // the database's fault, not the index's: the run is rolled back
+    } catch (const std::exception& e) {
+      p->rejection = e.what();
+      return p;
+    }
+  }
+
+  void write(Pending& p) {
+    const IndexInput& in = *p.in;
+    if (!p.rejection.empty()) return reject(in.path, p.rejection);
+    try {
+      const IndexWriteResult r =
+          writer_.write(*p.read, *p.source, p.release, p.stack, in.path, p.fingerprint, p.stamp, now_);
+      writer_.set_content_hash(r.source_id, p.source->fingerprint());
+      if (r.status == IndexStatus::Added) ++summary_.pages_added;
+      else ++summary_.pages_updated;
+      spdlog::info("{}: {} records", p.label, r.records);
+    } catch (const SQLite::Exception&) {
+      throw;  // the database's fault, not the index's: the run is rolled back
+    } catch (const spack_index::IndexParseError& e) {
+      reject(in.path, fmt::format("byte {}, {}: {}", e.offset(), e.path().empty() ? "$" : e.path(), e.reason()));
+    } catch (const std::exception& e) {
+      reject(in.path, e.what());
+    }
+  }
+
   // One release, one kind of source: the pages of the release go first when
-  // asked, else the index is refused.
-  bool make_room(const IndexInput& in, std::int64_t release) {
-    if (without_pages_.contains(release)) return true;
+  // asked, else the index is refused (the reason is returned).
+  std::string make_room(const IndexInput& in, std::int64_t release) {
+    if (without_pages_.contains(release)) return {};
     if (!release_holds(db_, kPageKind, release)) {
       without_pages_.insert(release);
-      return true;
+      return {};
     }
     if (!options_.replace_release_kind) {
-      reject(in.path, fmt::format("release {} holds cache pages, and its stack {} comes from a build-cache index: "
+      return fmt::format("release {} holds cache pages, and its stack {} comes from a build-cache index: "
                                   "one release is read from one kind of source (--replace-release-kind replaces "
                                   "its pages with indexes)",
-                                  in.release, in.stack));
-      return false;
+                                  in.release, in.stack);
     }
     PageWriter pages(db_);
     std::vector<std::int64_t> ids;
@@ -177,7 +258,7 @@ class IndexRun {
     }
     spdlog::warn("release {}: {} cache pages replaced by build-cache indexes", in.release, ids.size());
     without_pages_.insert(release);
-    return true;
+    return {};
   }
 
   void reject(const std::string& path, const std::string& message) {
@@ -217,7 +298,7 @@ IngestSummary ingest_logged(SQLite::Database& db, const std::vector<IndexInput>&
   return in_write_transaction(db, [&] {
     IndexRun run(db, options);
     run.begin_bulk_load();
-    for (const auto& in : inputs) run.input(in);
+    run.inputs(inputs);
     run.finish();
     run.summary().run_id = log.id();
     log.finish(run.summary());

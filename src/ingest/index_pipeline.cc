@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <system_error>
 #include <thread>
 #include <vector>
@@ -29,17 +30,27 @@ namespace {
 // mmap threshold, so that a document's batches reuse freed memory instead of
 // mapping fresh pages and unmapping them (both slow, on two threads).
 constexpr std::size_t kBatchBytes = 64u << 10;
-// One being filled, one being written, two waiting: enough for either side
-// to run ahead of the other for a moment, no more.
-constexpr std::size_t kBatches = 4;
+// At most this many batches per document being read, made as needed: one
+// being filled, one being written, and the rest let a document read ahead
+// hold the records of a stack's index (a few thousand, most of them known
+// hashes: ~90 bytes each) until the writer comes to it. 1 MiB each.
+constexpr std::size_t kMaxBatches = 16;
 
 // Records copied out of the reader: their text in one buffer (views into it
 // stay valid however many records follow, since a record that does not fit
 // goes to the next batch), edges and variants in a vector each.
 struct Batch {
+  // A record's text fields, one after the other in `text` from `at`; a
+  // length of kNull for a view that points nowhere (bound to SQL, a view
+  // without data is NULL, one with data is ''). Small, since most records of
+  // a document read ahead are a hash and a flag.
+  static constexpr int kFields = 8;
+  static constexpr std::uint32_t kNull = UINT32_MAX;
   struct Copied {
-    IndexRecord record;  // its text views point into `text`; its spans are filled in when handed out
-    std::size_t first_dependency = 0, dependencies = 0, first_variant = 0, variants = 0;
+    std::uint32_t at = 0;
+    std::uint32_t length[kFields];
+    std::uint32_t first_dependency = 0, dependencies = 0, first_variant = 0, variants = 0;
+    bool in_buildcache = true, described = true;
   };
   std::unique_ptr<char[]> text = std::make_unique_for_overwrite<char[]>(kBatchBytes);
   std::size_t capacity = kBatchBytes, used = 0;
@@ -49,17 +60,43 @@ struct Batch {
   std::vector<std::string_view> variants;
 
   std::string_view keep(std::string_view s) {
-    // An empty view keeps whether it points anywhere: bound to SQL, a view
-    // without data is NULL, one with data is ''.
     if (s.data() == nullptr) return {};
     char* at = text.get() + used;
     if (!s.empty()) std::memcpy(at, s.data(), s.size());
     used += s.size();
     return {at, s.size()};
   }
+  std::uint32_t keep_field(std::string_view s) {
+    if (s.data() == nullptr) return kNull;
+    keep(s);
+    return static_cast<std::uint32_t>(s.size());
+  }
+
+  // The record as the reader showed it, but its variants and dependencies.
+  IndexRecord record(const Copied& c) const {
+    std::string_view fields[kFields];
+    const char* at = text.get() + c.at;
+    for (int i = 0; i < kFields; ++i) {
+      if (c.length[i] == kNull) continue;
+      fields[i] = {at, c.length[i]};
+      at += c.length[i];
+    }
+    IndexRecord r;
+    r.hash = fields[0];
+    r.package = fields[1];
+    r.version = fields[2];
+    r.compiler = fields[3];
+    r.compiler_hash = fields[4];
+    r.os = fields[5];
+    r.platform = fields[6];
+    r.target = fields[7];
+    r.in_buildcache = c.in_buildcache;
+    r.described = c.described;
+    return r;
+  }
 
   // Emptied for the next records; one that grew for a huge record gives the
-  // memory back, so that peak memory is that of one record, not of kBatches.
+  // memory back, so that peak memory is that of one record, not of every batch.
   void reset() {
     if (cost > 2 * kBatchBytes) {
       *this = Batch();
@@ -85,8 +122,49 @@ struct PipelineState::Batches {
   std::vector<std::unique_ptr<Batch>> all;
 };
 
-PipelineState::PipelineState() : batches_(std::make_unique<Batches>()) {}
+PipelineState::PipelineState() = default;
 PipelineState::~PipelineState() = default;
+
+// The table holds, per hash, 1 + the first document that described it.
+std::uint64_t PipelineState::next_document() {
+  std::lock_guard lock(mutex_);
+  return documents_++;
+}
+bool PipelineState::described_before(std::string_view hash, std::uint64_t document) const {
+  std::lock_guard lock(mutex_);
+  const auto first = described_.find(hash);
+  return first && static_cast<std::uint64_t>(*first) <= document + 1;
+}
+void PipelineState::remember_described(std::string_view hash, std::uint64_t document) {
+  std::lock_guard lock(mutex_);
+  const auto first = described_.find(hash);
+  if (!first || static_cast<std::uint64_t>(*first) > document + 1)
+    described_.insert(hash, static_cast<std::int64_t>(document + 1));
+}
+void PipelineState::forget_all() {
+  std::lock_guard lock(mutex_);
+  described_.clear();
+  ++generation_;
+}
+std::uint64_t PipelineState::generation() const {
+  std::lock_guard lock(mutex_);
+  return generation_;
+}
+std::size_t PipelineState::size() const {
+  std::lock_guard lock(mutex_);
+  return described_.size();
+}
+std::unique_ptr<PipelineState::Batches> PipelineState::take_batches() {
+  std::lock_guard lock(mutex_);
+  if (spare_.empty()) return std::make_unique<Batches>();
+  auto b = std::move(spare_.back());
+  spare_.pop_back();
+  return b;
+}
+void PipelineState::give_back(std::unique_ptr<Batches> batches) {
+  std::lock_guard lock(mutex_);
+  spare_.push_back(std::move(batches));
+}
 
 namespace {
 
@@ -98,8 +176,7 @@ struct Stopped {};
 // full ones to the writer.
 class Exchange {
  public:
-  explicit Exchange(PipelineState::Batches& batches) {
-    while (batches.all.size() < kBatches) batches.all.push_back(std::make_unique<Batch>());
+  explicit Exchange(PipelineState::Batches& batches) : batches_(batches) {
     for (auto& b : batches.all) {
       b->reset();  // a document that failed may have left records behind
       empty_.push_back(b.get());
@@ -110,6 +187,10 @@ class Exchange {
   // An empty batch; nullptr once the writer has stopped.
   Batch* take_empty() {
     std::unique_lock lock(mutex_);
+    if (empty_.empty() && batches_.all.size() < kMaxBatches) {
+      batches_.all.push_back(std::make_unique<Batch>());
+      return batches_.all.back().get();
+    }
     empty_ready_.wait(lock, [&] { return !empty_.empty() || stopped(); });
     if (stopped()) return nullptr;
     Batch* b = empty_.back();
@@ -161,6 +242,7 @@ class Exchange {
   bool stopped() const { return stopped_.load(std::memory_order_relaxed); }
 
  private:
+  PipelineState::Batches& batches_;
   std::mutex mutex_;
   std::condition_variable empty_ready_, full_ready_;
   std::vector<Batch*> empty_;
@@ -173,14 +255,17 @@ class Exchange {
 // into the batch being filled, and hands batches over as they fill.
 class Copier : public IndexHandler {
  public:
-  Copier(Exchange& exchange, PipelineState& state) : exchange_(exchange), state_(state) {}
+  Copier(Exchange& exchange, PipelineState& state, std::uint64_t document)
+      : exchange_(exchange), state_(state), document_(document) {}
 
-  bool wants_description(std::string_view hash) override { return !state_.described_before(hash); }
+  bool wants_description(std::string_view hash) override { return !state_.described_before(hash, document_); }
 
   void record(const IndexRecord& r) override {
     if (exchange_.stopped()) throw Stopped{};
-    std::size_t text = r.hash.size() + r.package.size() + r.version.size() + r.compiler.size() +
-                       r.compiler_hash.size() + r.os.size() + r.platform.size() + r.target.size();
+    const std::string_view fields[Batch::kFields] = {r.hash, r.package,       r.version, r.compiler,
+                                                     r.compiler_hash, r.os, r.platform, r.target};
+    std::size_t text = 0;
+    for (auto f : fields) text += f.size();
     for (const auto& v : r.variants) text += v.size();
     for (const auto& d : r.dependencies) text += d.hash.size() + d.name.size() + d.deptypes.size() + d.virtuals.size();
     if (batch_ && !batch_->records.empty() && batch_->used + text > batch_->capacity) hand_over();
@@ -189,28 +274,21 @@ class Copier : public IndexHandler {
     b.make_room(text);
 
     Batch::Copied& c = b.records.emplace_back();
-    IndexRecord& k = c.record;
-    k.hash = b.keep(r.hash);
-    k.package = b.keep(r.package);
-    k.version = b.keep(r.version);
-    k.compiler = b.keep(r.compiler);
-    k.compiler_hash = b.keep(r.compiler_hash);
-    k.os = b.keep(r.os);
-    k.platform = b.keep(r.platform);
-    k.target = b.keep(r.target);
-    k.in_buildcache = r.in_buildcache;
-    k.described = r.described;
-    c.first_variant = b.variants.size();
-    c.variants = r.variants.size();
+    c.at = static_cast<std::uint32_t>(b.used);
+    for (int i = 0; i < Batch::kFields; ++i) c.length[i] = b.keep_field(fields[i]);
+    c.in_buildcache = r.in_buildcache;
+    c.described = r.described;
+    c.first_variant = static_cast<std::uint32_t>(b.variants.size());
+    c.variants = static_cast<std::uint32_t>(r.variants.size());
     for (const auto& v : r.variants) b.variants.push_back(b.keep(v));
-    c.first_dependency = b.dependencies.size();
+    c.first_dependency = static_cast<std::uint32_t>(b.dependencies.size());
     for (const auto& d : r.dependencies)
       b.dependencies.push_back({b.keep(d.hash), b.keep(d.name), b.keep(d.deptypes), b.keep(d.virtuals)});
-    c.dependencies = r.dependencies.size();
+    c.dependencies = static_cast<std::uint32_t>(r.dependencies.size());
 
     b.cost += text + sizeof(Batch::Copied) + r.variants.size() * sizeof(std::string_view) +
               r.dependencies.size() * sizeof(IndexDependency);
-    if (r.described) state_.remember_described(r.hash);
+    if (r.described) state_.remember_described(r.hash, document_);
     if (b.cost >= kBatchBytes) hand_over();
   }
 
@@ -228,6 +306,7 @@ class Copier : public IndexHandler {
  private:
   Exchange& exchange_;
   PipelineState& state_;
+  const std::uint64_t document_;
   Batch* batch_ = nullptr;
 };
 
@@ -252,7 +331,7 @@ class Deliverer {
 
   void deliver(const Batch& b) {
     for (const Batch::Copied& c : b.records) {
-      IndexRecord r = c.record;
+      IndexRecord r = b.record(c);
       // The handler is given std::strings for variants, as the reader gives
       // them: kept from record to record, so that they allocate only while
       // growing to the longest.
@@ -272,64 +351,100 @@ class Deliverer {
 // Without a second thread (a process limit), the document is read on this one.
 class DirectHandler : public IndexHandler {
  public:
-  DirectHandler(IndexHandler& downstream, PipelineState& state) : downstream_(downstream), state_(state) {}
-  bool wants_description(std::string_view hash) override { return !state_.described_before(hash); }
+  DirectHandler(IndexHandler& downstream, PipelineState& state, std::uint64_t document)
+      : downstream_(downstream), state_(state), document_(document) {}
+  bool wants_description(std::string_view hash) override { return !state_.described_before(hash, document_); }
   void record(const IndexRecord& r) override {
     downstream_.record(r);
-    if (r.described) state_.remember_described(r.hash);
+    if (r.described) state_.remember_described(r.hash, document_);
   }
   void document_done(const DocumentSummary& s) override { downstream_.document_done(s); }
 
  private:
   IndexHandler& downstream_;
   PipelineState& state_;
+  const std::uint64_t document_;
 };
 
 }  // namespace
 
-void read_index_in_background(spack_index::ByteSource& source, IndexHandler& downstream, PipelineState& state) {
-  Exchange exchange(state.batches());
-  Copier copier(exchange, state);
+struct BackgroundRead::Impl {
+  Impl(spack_index::ByteSource& src, PipelineState& st)
+      : source(src), state(st), generation(st.generation()), document(st.next_document()),
+        pool(st.take_batches()), exchange(*pool), copier(exchange, st, document) {}
+
+  spack_index::ByteSource& source;
+  PipelineState& state;
+  const std::uint64_t generation, document;
+  std::unique_ptr<PipelineState::Batches> pool;
+  Exchange exchange;
+  Copier copier;
   std::exception_ptr error;
   std::thread reader;
+  bool delivered = false;
+
+  void stop_and_join() {
+    if (!reader.joinable()) return;
+    exchange.stop();
+    reader.join();
+  }
+};
+
+BackgroundRead::BackgroundRead(spack_index::ByteSource& source, PipelineState& state)
+    : impl_(std::make_unique<Impl>(source, state)) {
+  Impl& m = *impl_;
   try {
-    reader = std::thread([&] { read_into(source, copier, exchange, error); });
+    m.reader = std::thread([&m] { read_into(m.source, m.copier, m.exchange, m.error); });
   } catch (const std::system_error&) {
-    DirectHandler direct(downstream, state);
+    // No thread: deliver() reads on the calling thread.
+  }
+}
+
+BackgroundRead::~BackgroundRead() {
+  impl_->stop_and_join();
+  impl_->state.give_back(std::move(impl_->pool));
+}
+
+std::uint64_t BackgroundRead::generation() const { return impl_->generation; }
+
+void BackgroundRead::deliver(IndexHandler& downstream) {
+  Impl& m = *impl_;
+  if (m.delivered) throw std::logic_error("a document read in the background is delivered once");
+  m.delivered = true;
+  if (!m.reader.joinable()) {
+    DirectHandler direct(downstream, m.state, m.document);
     try {
-      spack_index::read_index(source, direct);
+      spack_index::read_index(m.source, direct);
     } catch (...) {
-      state.forget_all();
+      m.state.forget_all();
       throw;
     }
     return;
   }
-
-  // The reader's thread ends before anything it uses does, whichever way this ends.
-  auto stop_and_join = [&] {
-    exchange.stop();
-    reader.join();
-  };
   try {
     Deliverer deliverer(downstream);
-    while (Batch* b = exchange.take_full()) {
+    while (Batch* b = m.exchange.take_full()) {
       deliverer.deliver(*b);
-      exchange.give_back(b);
+      m.exchange.give_back(b);
     }
   } catch (...) {
-    stop_and_join();
+    m.stop_and_join();
     // The handler rolls the document back: what it was given is gone.
-    state.forget_all();
+    m.state.forget_all();
     throw;
   }
-  reader.join();
+  m.reader.join();
   try {
-    if (error) std::rethrow_exception(error);
-    downstream.document_done(*copier.summary);
+    if (m.error) std::rethrow_exception(m.error);
+    downstream.document_done(*m.copier.summary);
   } catch (...) {
-    state.forget_all();
+    m.state.forget_all();
     throw;
   }
+}
+
+void read_index_in_background(spack_index::ByteSource& source, IndexHandler& downstream, PipelineState& state) {
+  BackgroundRead(source, state).deliver(downstream);
 }
 
 }  // namespace cachedb

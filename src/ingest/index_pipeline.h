@@ -1,14 +1,19 @@
 #pragma once
 // Reading an index and writing it take about as long as each other, each on
-// one core. The pipeline parses on a second thread while the calling thread
-// writes: the reader's records are copied into a few fixed batches that go
-// round between the two threads, so memory stays the same whatever the size
-// of the index, and the handler sees exactly what read_index would show it,
-// in the same order, on the calling thread.
+// one core. The pipeline parses on worker threads while the calling thread
+// writes: a reader's records are copied into a few fixed batches that go
+// round between the threads, so memory stays the same whatever the size of
+// the index, and the handler sees exactly what read_index would show it, in
+// the same order, on the calling thread. Once the documents after the first
+// hold mostly hashes met before, reading is the slower side: the next
+// document is then read while this one is written, on a second worker.
 #include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "formats/spack_index/byte_stream.h"
 #include "formats/spack_index/index_record.h"
@@ -17,13 +22,16 @@
 namespace cachedb {
 
 // What the pipeline remembers across the documents of one run: the hashes it
-// has handed out described. The reader asks whether a record's description
-// is wanted on its own thread, where the handler cannot be asked; a hash a
-// handler was given described (and kept) needs no second description.
+// has handed out described. The readers ask whether a record's description
+// is wanted on their own threads, where the handler cannot be asked; a hash a
+// handler was given described (and kept) needs no second description. Two
+// documents may be read at once (BackgroundRead), so every call takes a lock.
 //
 // Forget everything (forget_all) whenever the handler drops specs it was
 // given: the pipeline does so itself when a document fails on either side,
-// since the handler then rolls the document back.
+// since the handler then rolls the document back. A document being read
+// ahead meanwhile may have left out descriptions the handler no longer has:
+// read it again from its start (IndexRun does).
 class PipelineState {
  public:
   PipelineState();
@@ -34,32 +42,68 @@ class PipelineState {
   // In the table the writer keeps spec ids in (spec_id_cache.h): bounded, and
   // a hash that is not Spack's (32 base32 characters) is never remembered, so
   // it is always described.
-  bool described_before(std::string_view hash) const { return described_.contains(hash); }
-  void remember_described(std::string_view hash) { described_.insert(hash, 1); }
-  void forget_all() { described_.clear(); }
-  std::size_t size() const { return described_.size(); }
+  //
+  // Documents are numbered in the order their reading starts, which is the
+  // order they are written in; a document trusts only the descriptions of
+  // itself and of the documents before it (a document read ahead is written
+  // after this one, so what it describes is not stored yet when this one is
+  // written).
+  std::uint64_t next_document();
+  bool described_before(std::string_view hash, std::uint64_t document) const;
+  void remember_described(std::string_view hash, std::uint64_t document);
+  void forget_all();
+  // How many times forget_all() was called: a reader started before a
+  // forgetting may have relied on what was forgotten.
+  std::uint64_t generation() const;
+  std::size_t size() const;
 
   // The memory of the batches, kept from one document to the next: a run
-  // then allocates it once, not once per index.
+  // then allocates it once, not once per index. One pool per document being
+  // read.
   struct Batches;
-  Batches& batches() { return *batches_; }
+  std::unique_ptr<Batches> take_batches();
+  void give_back(std::unique_ptr<Batches> batches);
 
  private:
+  mutable std::mutex mutex_;
   SpecIdCache described_;
-  std::unique_ptr<Batches> batches_;
+  std::uint64_t generation_ = 0, documents_ = 0;
+  std::vector<std::unique_ptr<Batches>> spare_;
 };
 
-// Reads one document as spack_index::read_index does, the reading and
-// parsing on a worker thread, and calls downstream.record() for each record,
-// in order, then downstream.document_done(), on the calling thread.
+// One document read as spack_index::read_index reads it, the reading and
+// parsing on a worker thread started by the constructor, so that a caller
+// can start the next document's reading before it writes this one. deliver()
+// calls downstream.record() for each record, in order, then
+// downstream.document_done(), on the calling thread.
 // downstream.wants_description() is never called: `state` answers it.
 //
 // A bad index throws what read_index throws (the same type, offset, path and
 // message) once the records before the error have been handed to
 // downstream. When downstream throws, the reader is stopped and its
 // exception goes through as it is. Either way `state` is forgotten. The
-// worker thread has ended whenever this returns. `state` must not be used
-// by another thread meanwhile.
+// worker thread has ended whenever deliver() returns or throws, and when the
+// object is destroyed (the reading is then stopped). Without a second thread
+// (a process limit), deliver() reads on the calling thread.
+class BackgroundRead {
+ public:
+  BackgroundRead(spack_index::ByteSource& source, PipelineState& state);
+  ~BackgroundRead();
+  BackgroundRead(const BackgroundRead&) = delete;
+  BackgroundRead& operator=(const BackgroundRead&) = delete;
+
+  void deliver(spack_index::IndexHandler& downstream);
+  // The state's generation when the reading started: when it has changed
+  // since, read the document again (a new BackgroundRead), and every
+  // document started after it too.
+  std::uint64_t generation() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// BackgroundRead(source, state).deliver(downstream).
 void read_index_in_background(spack_index::ByteSource& source, spack_index::IndexHandler& downstream,
                               PipelineState& state);
 

@@ -1,6 +1,7 @@
 #include "ingest/index_writer.h"
 
 #include <algorithm>
+#include <stdexcept>
 #include <unordered_map>
 #include <vector>
 
@@ -113,7 +114,7 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
   WriterStatements sql{db};
   IndexStatements ix{db};
   std::unique_ptr<Ids> ids = std::make_unique<Ids>(db, sql);
-  DeferredIndexes deferred{db};
+  DeferredIndexes deferred{db, ""};
   bool bulk = false;  // the run began with an empty database, see begin_bulk_load()
   // The reader's second thread, and the hashes it handed out described.
   PipelineState pipeline;
@@ -400,10 +401,21 @@ void IndexWriter::restamp(std::int64_t source_id, std::string_view path, const F
   impl_->sql.source_restamp(path, stamp.size, stamp.mtime_ns, source_id).exec();
 }
 
+PipelineState& IndexWriter::pipeline() { return impl_->pipeline; }
+
 IndexWriteResult IndexWriter::write(spack_index::ByteSource& source, std::int64_t release_id, std::int64_t stack_id,
                                     std::string_view path, std::string_view content_hash, const FileStamp& stamp,
                                     std::string_view now) {
+  BackgroundRead read(source, impl_->pipeline);
+  return write(read, source, release_id, stack_id, path, content_hash, stamp, now);
+}
+
+IndexWriteResult IndexWriter::write(BackgroundRead& read, spack_index::ByteSource& source, std::int64_t release_id,
+                                    std::int64_t stack_id, std::string_view path, std::string_view content_hash,
+                                    const FileStamp& stamp, std::string_view now) {
   Impl& w = *impl_;
+  if (read.generation() != w.pipeline.generation())
+    throw std::logic_error("an index read before the writer forgot what it was told is written");
   Savepoint document(w.db, "index_document");
   try {
     w.begin_document(release_id);
@@ -423,7 +435,7 @@ IndexWriteResult IndexWriter::write(spack_index::ByteSource& source, std::int64_
       w.ix.listing_delete(w.source_id).exec();
       w.sql.source_update(path, content_hash, stamp.size, stamp.mtime_ns, now, w.source_id).exec();
     }
-    read_index_in_background(source, w, w.pipeline);
+    read.deliver(w);
     source.finished();
     document.release();
     w.releases_written.push_back(release_id);

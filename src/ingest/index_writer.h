@@ -18,6 +18,7 @@
 #include <SQLiteCpp/Database.h>
 
 #include "formats/spack_index/byte_stream.h"
+#include "ingest/index_pipeline.h"
 #include "ingest/known_page.h"
 
 namespace cachedb {
@@ -61,6 +62,14 @@ class IndexWriter {
   IndexWriteResult write(spack_index::ByteSource& source, std::int64_t release_id, std::int64_t stack_id,
                          std::string_view path, std::string_view content_hash, const FileStamp& stamp,
                          std::string_view now);
+  // The same, for a document whose reading `read` started (BackgroundRead
+  // over `source`, with pipeline() as its state): so that the next document
+  // can be read while this one is written.
+  IndexWriteResult write(BackgroundRead& read, spack_index::ByteSource& source, std::int64_t release_id,
+                         std::int64_t stack_id, std::string_view path, std::string_view content_hash,
+                         const FileStamp& stamp, std::string_view now);
+  // What the documents' readers are told of the hashes written described.
+  PipelineState& pipeline();
 
   // For a run into an empty database: its secondary indexes are dropped, and
   // built again by finish_bulk_load() once every document is written and

@@ -18,7 +18,7 @@ bool DeferredIndexes::drop_if_empty() {
           .getInt())
     return false;
   Statement list(db_, required_sql("storage/bulk_load_indexes.sql"));
-  for (auto row = list.use(); row.next();) dropped_.emplace_back(row.text(0), row.text(1));
+  for (auto row = list(std::string_view(kept_)); row.next();) dropped_.emplace_back(row.text(0), row.text(1));
   for (const auto& [name, sql] : dropped_) exec(db_, fmt::format("DROP INDEX \"{}\"", name));
   return !dropped_.empty();
 }

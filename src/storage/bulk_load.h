@@ -26,7 +26,9 @@ constexpr int kSortCacheKiB = 1024;
 
 class DeferredIndexes {
  public:
-  explicit DeferredIndexes(SQLite::Database& db) : db_(db) {}
+  // `kept`: an index the writer reads while it loads, not dropped ('' for
+  // none).
+  DeferredIndexes(SQLite::Database& db, std::string kept) : db_(db), kept_(std::move(kept)) {}
 
   // When the database holds no source, spec or fact row yet, drops the
   // indexes of sql/bulk_load_indexes.sql; returns whether it did.
@@ -37,6 +39,7 @@ class DeferredIndexes {
 
  private:
   SQLite::Database& db_;
+  std::string kept_;
   std::vector<std::pair<std::string, std::string>> dropped_;  // name, the SQL that makes it
 };
 
