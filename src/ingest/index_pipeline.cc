@@ -30,11 +30,12 @@ namespace {
 // mmap threshold, so that a document's batches reuse freed memory instead of
 // mapping fresh pages and unmapping them (both slow, on two threads).
 constexpr std::size_t kBatchBytes = 64u << 10;
-// At most this many batches per document being read, made as needed: one
-// being filled, one being written, and the rest let a document read ahead
-// hold the records of a stack's index (a few thousand, most of them known
-// hashes: ~90 bytes each) until the writer comes to it. 1 MiB each.
-constexpr std::size_t kMaxBatches = 16;
+// At most this many batches per document being read (512 KiB), made as
+// needed: one being filled, one being written, and the rest let a document
+// read ahead keep its reader busy until the writer comes to it (a record of a
+// hash met before takes ~90 bytes). 16 measured no faster, and 2 MB more at
+// 1 GB of indexes.
+constexpr std::size_t kMaxBatches = 8;
 
 // Records copied out of the reader: their text in one buffer (views into it
 // stay valid however many records follow, since a record that does not fit

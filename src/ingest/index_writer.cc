@@ -242,7 +242,7 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
   // What one spec's release row should be: from the indexes listing it in
   // the build cache (their keys are its stacks; the first of them holds it).
   struct Derived {
-    std::int64_t spec = 0, source = 0, package = 0, compiler = 0, os = 0, platform = 0, target = 0;
+    std::int64_t spec = 0, source = 0;
     std::vector<std::int64_t> stacks;
   };
   // And what it is.
@@ -292,26 +292,40 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
         flush();
         row.spec = q.int64(0);
         row.source = q.int64(2);
-        row.package = q.int64(3);
-        row.compiler = q.int64(4);
-        row.os = q.int64(5);
-        row.platform = q.int64(6);
-        row.target = q.int64(7);
       }
       row.stacks.push_back(q.int64(1));
       row.source = std::min(row.source, q.int64(2));
     }
     flush();
     while (more) drop(), next_stored();
+    write_release_rows();
   }
   std::int64_t specs_added = 0, specs_removed = 0;  // (release, spec) pairs gained and lost
   std::vector<std::int64_t> releases_written;       // of the documents written or removed
 
+  // Release rows to insert, written many to a statement (a release of an
+  // index has as many as it has specs).
+  struct ReleaseRow {
+    std::int64_t release, spec, source, stack_set, package, compiler, os, platform, target;
+  };
+  static constexpr std::size_t kReleaseRowBatch = 1024;
+  std::vector<ReleaseRow> release_rows;
+
   void insert_release_row(std::int64_t release_id, const Derived& d, std::int64_t stack_set) {
-    sql.release_spec_insert(1)(release_id, d.spec, d.source, stack_set, d.package, d.compiler, d.os, d.platform,
-                               d.target, nullptr, nullptr)
-        .exec();
+    auto dims = ix.spec_dimensions(d.spec);
+    if (!dims.next()) throw Error(fmt::format("an index lists spec {}, and no spec has that id", d.spec));
+    release_rows.push_back({release_id, d.spec, d.source, stack_set, dims.int64(0), dims.int64(1), dims.int64(2),
+                            dims.int64(3), dims.int64(4)});
     touched(d.spec);
+    if (release_rows.size() == kReleaseRowBatch) write_release_rows();
+  }
+  void write_release_rows() {
+    sql.release_spec_inserts().insert_all(std::span<const ReleaseRow>(release_rows),
+                                          [](auto& insert, const ReleaseRow& r) {
+                                            insert(r.release)(r.spec)(r.source)(r.stack_set)(r.package)(r.compiler)(
+                                                r.os)(r.platform)(r.target)(nullptr)(nullptr);
+                                          });
+    release_rows.clear();
   }
 
   // Its stacks over all releases are derived again when the run ends.

@@ -33,6 +33,7 @@ IndexStatements::IndexStatements(SQLite::Database& db)
       late_clear(db, "DELETE FROM temp.index_late_compiler"),
       compiler_node(db, "SELECT p.name, s.version FROM spec s JOIN package p ON p.id = s.package_id WHERE s.hash = ?"),
       release_listings(db, required_sql("storage/index_release_listings.sql")),
+      spec_dimensions(db, required_sql("storage/spec_dimensions.sql")),
       release_rows(db, required_sql("storage/index_release_rows.sql")),
       release_row_delete(db, "DELETE FROM release_spec WHERE source_id = ? AND spec_id = ?"),
       release_row_restack(db, "UPDATE release_spec SET stack_set_id = ? WHERE source_id = ? AND spec_id = ?"),

@@ -29,7 +29,7 @@ struct IndexStatements {
   Statement touch, touched_specs, touched_clear, late_insert, late_hashes, late_apply, late_clear, compiler_node;
   // Deriving a release's rows from its indexes: what they should be, what
   // they are, and the changes.
-  Statement release_listings, release_rows, release_row_delete, release_row_restack;
+  Statement release_listings, spec_dimensions, release_rows, release_row_delete, release_row_restack;
   // A spec's stacks over every release.
   Statement spec_all_stacks, spec_is_kept, stack_sets_of_specs;
 };
