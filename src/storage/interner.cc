@@ -4,9 +4,10 @@
 
 namespace cachedb {
 
-Interner::Interner(SQLite::Database& db, const std::string& table, bool cached)
+Interner::Interner(SQLite::Database& db, const std::string& table, bool cached, std::size_t max_cached)
     : db_(db),
       cached_(cached),
+      max_cached_(max_cached),
       select_(db, "SELECT id FROM " + table + " WHERE name = ?"),
       insert_(db, "INSERT INTO " + table + "(name) VALUES (?)") {}
 
@@ -30,7 +31,7 @@ std::int64_t Interner::id(std::string_view name, bool* inserted) {
   // A cache of what the table can always answer: emptied when full, so that
   // memory does not grow with the number of distinct values.
   if (!cached_) return id;
-  if (cache_.size() >= kMaxCached) cache_.clear();
+  if (cache_.size() >= max_cached_) cache_.clear();
   cache_.emplace(key, id);
   return id;
 }

@@ -19,12 +19,13 @@ class Interner {
   // `table` must have columns (id INTEGER PRIMARY KEY, name TEXT UNIQUE); it is
   // one of a fixed set of names from the code, never user text. Without
   // `cached`, every call asks the table.
-  Interner(SQLite::Database& db, const std::string& table, bool cached = true);
+  // `max_cached`: how many ids the cache holds before it is emptied.
+  Interner(SQLite::Database& db, const std::string& table, bool cached = true, std::size_t max_cached = kMaxCached);
+
+  static constexpr std::size_t kMaxCached = 1u << 16;
 
   // The id of `name`; `*inserted` (when given) tells whether this call added it.
   std::int64_t id(std::string_view name, bool* inserted = nullptr);
-
-  static constexpr std::size_t kMaxCached = 1u << 16;
 
  private:
   struct Fingerprint {
@@ -37,6 +38,7 @@ class Interner {
   static Fingerprint fingerprint(std::string_view name);
   SQLite::Database& db_;
   bool cached_;
+  std::size_t max_cached_;
   std::unordered_map<Fingerprint, std::int64_t, Hash> cache_;
   Statement select_;
   Statement insert_;
