@@ -294,16 +294,41 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
       }
       row.stacks.clear();
     };
-    for (auto q = ix.release_listings(release_id); q.next();) {
-      if (q.int64(0) != row.spec) {
-        flush();
-        row.spec = q.int64(0);
-        row.source = q.int64(2);
+    // The release's indexes, each read in spec order, merged: the specs in
+    // order, each with the indexes listing it (in the order of their ids).
+    struct Cursor {
+      std::int64_t source, stack, spec = 0;
+      Statement::Use use;
+      bool more = true;
+      void next() {
+        more = use.next();
+        if (more) spec = use.int64(0);
       }
-      row.stacks.push_back(q.int64(1));
-      row.source = std::min(row.source, q.int64(2));
+    };
+    std::vector<Cursor> cursors;
+    {
+      std::vector<std::pair<std::int64_t, std::int64_t>> indexes;  // source, stack
+      for (auto q = ix.release_indexes(release_id); q.next();) indexes.emplace_back(q.int64(0), q.int64(1));
+      cursors.reserve(indexes.size());
+      for (std::size_t i = 0; i < indexes.size(); ++i) {
+        cursors.push_back({indexes[i].first, indexes[i].second, 0, ix.listed_in_buildcache(i)(indexes[i].first)});
+        cursors.back().next();
+      }
     }
-    flush();
+    for (;;) {
+      row.spec = 0;
+      for (const auto& c : cursors)
+        if (c.more && (!row.spec || c.spec < row.spec)) row.spec = c.spec;
+      if (!row.spec) break;
+      row.source = 0;
+      for (auto& c : cursors) {
+        if (!c.more || c.spec != row.spec) continue;
+        row.stacks.push_back(c.stack);
+        if (!row.source) row.source = c.source;  // the first (lowest id) holds it
+        c.next();
+      }
+      flush();
+    }
     while (more) drop(), next_stored();
     write_release_rows();
   }

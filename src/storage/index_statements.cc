@@ -32,13 +32,20 @@ IndexStatements::IndexStatements(SQLite::Database& db)
       late_apply(db, required_sql("storage/late_compiler_apply.sql")),
       late_clear(db, "DELETE FROM temp.index_late_compiler"),
       compiler_node(db, "SELECT p.name, s.version FROM spec s JOIN package p ON p.id = s.package_id WHERE s.hash = ?"),
-      release_listings(db, required_sql("storage/index_release_listings.sql")),
+      release_indexes(db, "SELECT id, key_id FROM source WHERE kind = 'index' AND release_id = ? ORDER BY id"),
       spec_dimensions(db, required_sql("storage/spec_dimensions.sql")),
       release_rows(db, required_sql("storage/index_release_rows.sql")),
       release_row_delete(db, "DELETE FROM release_spec WHERE source_id = ? AND spec_id = ?"),
       release_row_restack(db, "UPDATE release_spec SET stack_set_id = ? WHERE source_id = ? AND spec_id = ?"),
       spec_all_stacks(db, required_sql("storage/spec_all_stacks.sql")),
       spec_is_kept(db, required_sql("storage/spec_is_kept.sql")),
-      stack_sets_of_specs(db, "SELECT DISTINCT spec_id, stack_set_id FROM release_spec ORDER BY 1, 2") {}
+      stack_sets_of_specs(db, "SELECT DISTINCT spec_id, stack_set_id FROM release_spec ORDER BY 1, 2"),
+      db_(db) {}
+
+Statement& IndexStatements::listed_in_buildcache(std::size_t index) {
+  while (listed_.size() <= index)
+    listed_.push_back(std::make_unique<Statement>(db_, required_sql("storage/index_listed_in_buildcache.sql")));
+  return *listed_[index];
+}
 
 }  // namespace cachedb

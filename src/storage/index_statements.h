@@ -2,7 +2,10 @@
 // The statements the index writer runs (ingest/index_writer.cc) besides the
 // ones it shares with the page writer (writer_statements.h), prepared once on
 // the writer's connection. The caller owns the transaction.
+#include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <vector>
 #include <string_view>
 
 #include <SQLiteCpp/Database.h>
@@ -27,11 +30,19 @@ struct IndexStatements {
   Statement dependency_any, dependency_delete_of_spec;
   // Specs whose holdings changed, and those waiting for a compiler node.
   Statement touch, touched_specs, touched_clear, late_insert, late_hashes, late_apply, late_clear, compiler_node;
-  // Deriving a release's rows from its indexes: what they should be, what
-  // they are, and the changes.
-  Statement release_listings, spec_dimensions, release_rows, release_row_delete, release_row_restack;
+  // Deriving a release's rows from its indexes: what they should be (the
+  // release's indexes, and what each lists in the build cache: one statement
+  // per index, as they are read at once, made as needed), what they are, and
+  // the changes.
+  Statement release_indexes;
+  Statement& listed_in_buildcache(std::size_t index);
+  Statement spec_dimensions, release_rows, release_row_delete, release_row_restack;
   // A spec's stacks over every release.
   Statement spec_all_stacks, spec_is_kept, stack_sets_of_specs;
+
+ private:
+  SQLite::Database& db_;
+  std::vector<std::unique_ptr<Statement>> listed_;
 };
 
 }  // namespace cachedb
