@@ -352,7 +352,7 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
     if (release_rows.size() == kReleaseRowBatch) write_release_rows();
   }
   void write_release_rows() {
-    sql.release_spec_inserts().insert_all(std::span<const ReleaseRow>(release_rows),
+    ix.release_row_insert.insert_all(std::span<const ReleaseRow>(release_rows),
                                           [](auto& insert, const ReleaseRow& r) {
                                             insert(r.release)(r.spec)(r.source)(r.stack_set)(r.package)(r.compiler)(
                                                 r.os)(r.platform)(r.target)(nullptr)(nullptr);

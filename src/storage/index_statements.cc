@@ -37,6 +37,11 @@ IndexStatements::IndexStatements(SQLite::Database& db)
       release_rows(db, required_sql("storage/index_release_rows.sql")),
       release_row_delete(db, "DELETE FROM release_spec WHERE source_id = ? AND spec_id = ?"),
       release_row_restack(db, "UPDATE release_spec SET stack_set_id = ? WHERE source_id = ? AND spec_id = ?"),
+      // 256 rows to a statement, not the page writer's 16: each statement of
+      // several rows journals the table's last page before it writes (it
+      // could fail half-way), and a release of indexes inserts its rows by
+      // the hundred thousand (1 GB of indexes: 13,600 statements at 16).
+      release_row_insert(db, required_sql("storage/release_spec_insert.sql"), 256),
       spec_all_stacks(db, required_sql("storage/spec_all_stacks.sql")),
       spec_is_kept(db, required_sql("storage/spec_is_kept.sql")),
       stack_sets_of_specs(db, "SELECT DISTINCT spec_id, stack_set_id FROM release_spec ORDER BY 1, 2"),

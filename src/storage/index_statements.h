@@ -37,6 +37,8 @@ struct IndexStatements {
   Statement release_indexes;
   Statement& listed_in_buildcache(std::size_t index);
   Statement spec_dimensions, release_rows, release_row_delete, release_row_restack;
+  // Release rows (the columns of sql/release_spec_insert.sql), many at a time.
+  MultiRowInsert release_row_insert;
   // A spec's stacks over every release.
   Statement spec_all_stacks, spec_is_kept, stack_sets_of_specs;
 
