@@ -103,10 +103,18 @@ class IndexRun {
   void inputs(const std::vector<IndexInput>& all) {
     std::unique_ptr<Pending> now, next;
     std::size_t at = 0;
-    auto prepare_next = [&] {
-      while (!next && at < all.size()) next = prepare(all[at++]);
+    // `ahead_of`: the document about to be written, when the next one would
+    // be read meanwhile. Not ahead of a document of the same (release,
+    // stack): what that one stores decides whether this one is unchanged.
+    // Nor stdin ahead of anything: after a failure a document read ahead is
+    // read again from its start, and stdin cannot be.
+    auto prepare_next = [&](const IndexInput* ahead_of) {
+      while (!next && at < all.size()) {
+        if (ahead_of && (same_label(*ahead_of, all[at]) || all[at].path == "-")) return;
+        next = prepare(all[at++]);
+      }
     };
-    prepare_next();
+    prepare_next(nullptr);
     while (next) {
       now = std::move(next);
       // A document before this one failed, and what the readers were told of
@@ -119,12 +127,10 @@ class IndexRun {
           now->rejection = e.what();
         }
       }
-      // Not ahead of a document of the same (release, stack): what that one
-      // stores decides whether this one is unchanged.
-      if (at < all.size() && !same_label(*now->in, all[at])) prepare_next();
+      prepare_next(now->in);
       write(*now);
       now.reset();
-      prepare_next();
+      prepare_next(nullptr);
     }
   }
 
