@@ -134,7 +134,7 @@ class IndexRun {
     }
   }
 
-  // Into an empty database, the secondary indexes are built once at the end.  // Into an empty database, the secondary indexes are built once at the end.
+  // Into an empty database, the secondary indexes are built once at the end.
   void begin_bulk_load() {
     if (writer_.begin_bulk_load()) spdlog::debug("empty database: indexes are built after loading");
   }
@@ -251,9 +251,9 @@ class IndexRun {
     }
     if (!options_.replace_release_kind) {
       return fmt::format("release {} holds cache pages, and its stack {} comes from a build-cache index: "
-                                  "one release is read from one kind of source (--replace-release-kind replaces "
-                                  "its pages with indexes)",
-                                  in.release, in.stack);
+                         "one release is read from one kind of source (--replace-release-kind replaces "
+                         "its pages with indexes)",
+                         in.release, in.stack);
     }
     PageWriter pages(db_);
     std::vector<std::int64_t> ids;
