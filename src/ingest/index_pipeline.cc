@@ -403,6 +403,10 @@ BackgroundRead::BackgroundRead(spack_index::ByteSource& source, PipelineState& s
 
 BackgroundRead::~BackgroundRead() {
   impl_->stop_and_join();
+  // Read but never delivered (a document read again after a failure, or a
+  // run that stopped): what its reader remembered describing will never be
+  // stored, even if the state was forgotten while it still read.
+  if (!impl_->delivered) impl_->state.forget_all();
   impl_->state.give_back(std::move(impl_->pool));
 }
 

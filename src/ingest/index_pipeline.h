@@ -29,7 +29,8 @@ namespace cachedb {
 //
 // Forget everything (forget_all) whenever the handler drops specs it was
 // given: the pipeline does so itself when a document fails on either side,
-// since the handler then rolls the document back. A document being read
+// since the handler then rolls the document back, and when a document read
+// is dropped undelivered (its descriptions will never be stored). A document being read
 // ahead meanwhile may have left out descriptions the handler no longer has:
 // read it again from its start (IndexRun does).
 class PipelineState {
