@@ -4,6 +4,7 @@
 // rows, and every index of schema/schema.sql.
 #include <doctest/doctest.h>
 
+#include <fstream>
 #include <map>
 
 #include <fmt/format.h>
@@ -12,7 +13,9 @@
 
 #include "error.h"
 #include "ingest/ingester.h"
+#include "storage/bulk_load.h"
 #include "storage/database.h"
+#include "storage/transaction.h"
 #include "page_builder.h"
 #include "test_support.h"
 
@@ -160,4 +163,66 @@ TEST_CASE("a fatal error in an ingest into an empty database leaves it empty, wi
   CHECK(s.pages_added == 120);
   CHECK(indexes(db) == reference_indexes());
   CHECK(dump(db) == incremental_dump(dir.path(), tree));
+}
+
+namespace {
+
+std::string journal_mode(SQLite::Database& db) { return db.execAndGet("PRAGMA journal_mode").getString(); }
+
+// Header bytes 18 and 19: 2 in WAL mode, 1 with a rollback journal.
+int file_format(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  char header[20] = {};
+  in.read(header, sizeof header);
+  return header[18];
+}
+
+}  // namespace
+
+TEST_CASE("a load into an empty database is written with a rollback journal, then the database is in WAL mode again") {
+  testing::TempDir dir;
+  const auto path = dir / "bulk.sqlite";
+  auto db = open_database(path, OpenMode::ReadWrite);
+  REQUIRE(journal_mode(db) == "wal");
+  {
+    DirectLoadJournal journal(db);
+    CHECK(journal.active());
+    CHECK(journal_mode(db) == "delete");
+    CHECK(file_format(path) == 1);
+    Transaction tx(db);
+    db.exec("INSERT INTO release(name) VALUES ('develop')");
+    // The empty database's pages are journaled, nothing else goes beside it.
+    CHECK(fs::exists(dir / "bulk.sqlite-journal"));
+    CHECK_FALSE(fs::exists(dir / "bulk.sqlite-wal"));
+    tx.commit();
+  }
+  CHECK(journal_mode(db) == "wal");
+  CHECK(file_format(path) == 2);
+  CHECK(count(db, "SELECT count(*) FROM release") == 1);
+  CHECK_FALSE(fs::exists(dir / "bulk.sqlite-journal"));
+
+  SUBCASE("a database that holds a document is written through the write-ahead log") {
+    testing::CachePage("develop", "zlib").spec(spec("h1", "e4s")).write(dir / "tree");
+    ingest(db, {dir / "tree"}, {});
+    DirectLoadJournal journal(db);
+    CHECK_FALSE(journal.active());
+    CHECK(journal_mode(db) == "wal");
+  }
+  SUBCASE("while another connection has it open, it is not waited for: WAL mode stays") {
+    SQLite::Database reader(path.string(), SQLite::OPEN_READONLY);
+    cachedb::Transaction snapshot(reader, Begin::Deferred);  // a read transaction, held open
+    CHECK(reader.execAndGet("SELECT count(*) FROM release").getInt() == 1);
+    DirectLoadJournal journal(db);
+    CHECK_FALSE(journal.active());
+    CHECK(journal_mode(db) == "wal");
+    // The connection waits out others' locks again afterwards.
+    CHECK(db.execAndGet("SELECT count(*) FROM release").getInt() == 1);
+  }
+  SUBCASE("an ingest into it leaves it in WAL mode, with its rows") {
+    testing::CachePage("develop", "zlib").spec(spec("h1", "e4s")).write(dir / "tree");
+    auto s = ingest(db, {dir / "tree"}, {});
+    CHECK(s.pages_added == 1);
+    CHECK(journal_mode(db) == "wal");
+    CHECK(count(db, "SELECT count(*) FROM spec") == 1);
+  }
 }

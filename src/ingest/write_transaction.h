@@ -11,6 +11,7 @@
 #include <SQLiteCpp/Exception.h>
 
 #include "error.h"
+#include "storage/bulk_load.h"
 #include "storage/sqlite_errors.h"
 #include "storage/transaction.h"
 
@@ -22,6 +23,8 @@ auto in_write_transaction(SQLite::Database& db, Body&& body) -> decltype(body())
   // (foreign_key_check), but not enforced while ingesting: the writers are
   // the only writers, and enforcement would cost a lookup per reference per row.
   PragmaScope foreign_keys(db, "foreign_keys", "OFF");
+  // Destroyed after the transaction: back to WAL once it has ended.
+  DirectLoadJournal journal(db);
   std::optional<Transaction> tx;
   try {
     tx.emplace(db, Begin::Immediate);

@@ -4,19 +4,50 @@
 
 #include <fmt/format.h>
 #include <SQLiteCpp/Exception.h>
+#include <spdlog/spdlog.h>
+#include <sqlite3.h>
 
+#include "storage/database.h"
 #include "storage/embedded_sql.h"
 #include "storage/statement.h"
 #include "storage/transaction.h"
 
 namespace cachedb {
 
+bool holds_no_documents(SQLite::Database& db) {
+  return db.execAndGet("SELECT NOT (EXISTS (SELECT 1 FROM source) OR EXISTS (SELECT 1 FROM spec) "
+                       "OR EXISTS (SELECT 1 FROM release_spec))")
+             .getInt() != 0;
+}
+
+DirectLoadJournal::DirectLoadJournal(SQLite::Database& db) : db_(db) {
+  if (db_.execAndGet("PRAGMA journal_mode").getString() != "wal" || !holds_no_documents(db_)) return;
+  // Leaving WAL mode needs the database to itself: when another connection
+  // holds it, give up at once rather than wait out the busy timeout.
+  sqlite3_busy_timeout(db_.getHandle(), 0);
+  try {
+    // SQLite answers with the mode in force: still "wal" when it could not switch.
+    active_ = db_.execAndGet("PRAGMA journal_mode = DELETE").getString() == "delete";
+  } catch (const SQLite::Exception& e) {
+    spdlog::debug("{}: loading through the write-ahead log: {}", db_.getFilename(), e.what());
+  }
+  sqlite3_busy_timeout(db_.getHandle(), kBusyTimeoutMs);
+  if (active_) spdlog::debug("{}: empty database: loaded with a rollback journal", db_.getFilename());
+}
+
+DirectLoadJournal::~DirectLoadJournal() {
+  if (!active_) return;
+  try {
+    if (db_.execAndGet("PRAGMA journal_mode = WAL").getString() != "wal")
+      spdlog::warn("{}: could not return to WAL mode; the next ingest does", db_.getFilename());
+  } catch (const std::exception& e) {
+    spdlog::warn("{}: could not return to WAL mode ({}); the next ingest does", db_.getFilename(), e.what());
+  }
+}
+
 bool DeferredIndexes::drop_if_empty() {
   if (!dropped_.empty()) return true;
-  if (db_.execAndGet("SELECT EXISTS (SELECT 1 FROM source) OR EXISTS (SELECT 1 FROM spec) "
-                     "OR EXISTS (SELECT 1 FROM release_spec)")
-          .getInt())
-    return false;
+  if (!holds_no_documents(db_)) return false;
   Statement list(db_, required_sql("storage/bulk_load_indexes.sql"));
   for (auto row = list(std::string_view(kept_)); row.next();) dropped_.emplace_back(row.text(0), row.text(1));
   for (const auto& [name, sql] : dropped_) exec(db_, fmt::format("DROP INDEX \"{}\"", name));

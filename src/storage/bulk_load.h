@@ -24,6 +24,38 @@ namespace cachedb {
 // for ~1% more time.
 constexpr int kSortCacheKiB = 1024;
 
+// Whether the database holds no document yet: no source, spec or fact row.
+bool holds_no_documents(SQLite::Database& db);
+
+// A load into an empty database writes each page once. In WAL mode every
+// page is written twice, to the log and then by the checkpoint into the
+// database file; with a rollback journal SQLite journals only the pages the
+// file had when the transaction began (a few: the empty schema), and writes
+// the rest straight into the file. A kill at any point still leaves the
+// database as it was, empty: its journal, hot, is played back at the next
+// open. (1 GB of indexes: 4.45 -> 4.10 s, system time 0.8 -> 0.55 s.)
+//
+// Made before the run's transaction begins, when the database is empty and in
+// WAL mode: switches to a rollback journal unless another connection has the
+// database open (it is not waited for: the load then runs in WAL mode, as any
+// other). Other connections that open it meanwhile wait for the load to
+// commit (there is nothing to read before). Back in WAL mode when destroyed,
+// after the transaction has ended.
+class DirectLoadJournal {
+ public:
+  explicit DirectLoadJournal(SQLite::Database& db);
+  ~DirectLoadJournal();
+  DirectLoadJournal(const DirectLoadJournal&) = delete;
+  DirectLoadJournal& operator=(const DirectLoadJournal&) = delete;
+
+  // Whether the rollback journal is in use.
+  bool active() const { return active_; }
+
+ private:
+  SQLite::Database& db_;
+  bool active_ = false;
+};
+
 class DeferredIndexes {
  public:
   // `kept`: an index the writer reads while it loads, not dropped ('' for

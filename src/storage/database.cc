@@ -125,6 +125,22 @@ void refuse_other_programs(SQLite::Database& db, const fs::path& path) {
       path.string(), application_id, version, names.empty() ? std::string("no tables") : "holding " + listed));
 }
 
+// Plays back the hot rollback journal of an ingest that was killed before it
+// committed, as the next writer would: the database is then as that ingest
+// found it. Throws Error when this process may not write the database.
+void play_back_journal(const fs::path& path) {
+  try {
+    SQLite::Database writer(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX, kBusyTimeoutMs);
+    writer.execAndGet("PRAGMA schema_version");
+    spdlog::info("{}: an ingest was interrupted before it committed; its journal was played back", path.string());
+  } catch (const SQLite::Exception& e) {
+    throw Error(fmt::format("{}: an ingest was interrupted before it committed, and its journal ({}-journal) "
+                            "cannot be played back without writing to the database: {}. Run 'cachedb ingest' on "
+                            "it (or open it with the sqlite3 shell) where it may be written",
+                            path.string(), path.string(), e.what()));
+  }
+}
+
 }  // namespace
 
 void configure_sqlite() { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
@@ -184,7 +200,7 @@ SQLite::Database open_database(const fs::path& path, OpenMode mode) {
   std::optional<SQLite::Database> opened;
   try {
     // A busy timeout lets readers and writers wait out each other's short locks.
-    opened.emplace(name, flags, /*busyTimeoutMs=*/5000);
+    opened.emplace(name, flags, kBusyTimeoutMs);
   } catch (const SQLite::Exception& e) {
     throw fail(e, nullptr);
   }
@@ -224,6 +240,14 @@ SQLite::Database open_database(const fs::path& path, OpenMode mode) {
           path.string(), version, latest_schema_version()));
     }
   } catch (const SQLite::Exception& e) {
+    // A load into an empty database (storage/bulk_load.h) killed before it
+    // committed leaves a hot rollback journal, which only a connection that
+    // may write can play back.
+    if (mode == OpenMode::ReadOnly && e.getExtendedErrorCode() == SQLITE_READONLY_ROLLBACK && !in_memory) {
+      opened.reset();
+      play_back_journal(path);
+      return open_database(path, mode);
+    }
     throw fail(e, db.getHandle());
   }
   return std::move(*opened);

@@ -16,6 +16,9 @@
 
 namespace cachedb {
 
+// How long a connection waits out another's lock before it gives up.
+constexpr int kBusyTimeoutMs = 5000;
+
 // PRAGMA application_id of every database cachedb writes ("cach" in ASCII),
 // so that cachedb (and `file`) can tell its databases from other programs'.
 constexpr int kApplicationId = 0x63616368;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "error.h"
+#include "storage/database.h"
 #include "storage/embedded_sql.h"
 
 namespace cachedb {
@@ -29,7 +30,7 @@ std::optional<StoredSource> SourceLookup::by_content(std::string_view fingerprin
 }
 
 SourceLookupReader::SourceLookupReader(const std::string& db_path, std::string_view kind)
-    : db_(db_path, SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX, 5000), lookup_(prepared(db_), kind) {}
+    : db_(db_path, SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX, kBusyTimeoutMs), lookup_(prepared(db_), kind) {}
 
 SQLite::Database& SourceLookupReader::prepared(SQLite::Database& db) {
   // The lookups by path move through source_by_path mostly in the walk's
