@@ -4,7 +4,11 @@
 // and a release read from one kind of source.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cstring>
 #include <fstream>
+#include <thread>
 
 #include <SQLiteCpp/Backup.h>
 #include <SQLiteCpp/Database.h>
@@ -13,6 +17,10 @@
 #include "ingest/ingester.h"
 #include "page_builder.h"
 #include "ingest/index_ingest.h"
+#include "ingest/index_writer.h"
+#include "formats/spack_index/byte_stream.h"
+#include "formats/spack_index/index_error.h"
+#include "storage/transaction.h"
 #include "report/matrix.h"
 #include "report/render.h"
 #include "spack_index_support.h"
@@ -390,5 +398,146 @@ TEST_CASE("an index read ahead of one that fails is read again: what the failed 
     CHECK(s.rejections[0].path == (t.dir / "a.json").string());
     CHECK(one(db, "SELECT count(*) FROM specs WHERE release = 'v1.0'") == "300\n");
     CHECK(state(db) == fresh_state({inputs[1]}));
+  }
+}
+
+namespace {
+
+// Bytes from memory, 4 KiB at a time and slowly: the writer waits for this
+// reader, and derives meanwhile what it may.
+class SlowSource : public spack_index::ByteSource {
+ public:
+  SlowSource(std::string bytes, std::string name) : bytes_(std::move(bytes)), name_(std::move(name)) {}
+  std::size_t read(char* buf, std::size_t n) override {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    n = std::min({n, std::size_t{4096}, bytes_.size() - at_});
+    std::memcpy(buf, bytes_.data() + at_, n);
+    at_ += n;
+    return n;
+  }
+  const std::string& name() const override { return name_; }
+
+ private:
+  std::string bytes_, name_;
+  std::size_t at_ = 0;
+};
+
+// `n` specs of their own, the first of them depending on the second.
+std::vector<IndexSpec> own_specs(const std::string& seed, int n) {
+  std::vector<IndexSpec> specs;
+  for (int i = 0; i < n; ++i)
+    specs.push_back({.hash = dag_hash(seed + std::to_string(i)), .package = seed + std::to_string(i % 37)});
+  specs[0].dependencies = {{specs[1].hash, specs[1].package, {"build", "link"}, {}}};
+  return specs;
+}
+
+struct Document {
+  std::filesystem::path path;
+  std::string release, stack;
+  bool slow = false;
+};
+
+// The documents written by an IndexWriter into an empty database, each
+// release said complete after its last document: what IndexRun does, with
+// slow readers where asked. Documents that fail are left out.
+struct BulkLoad {
+  std::string state;
+  IndexWriter::Totals totals;
+  int rejected = 0;
+};
+BulkLoad bulk_load(const std::vector<Document>& docs) {
+  auto db = memory_db();
+  BulkLoad out;
+  cachedb::Transaction tx(db);
+  IndexWriter w(db);
+  REQUIRE(w.begin_bulk_load());
+  for (std::size_t i = 0; i < docs.size(); ++i) {
+    const Document& d = docs[i];
+    const std::string bytes = testing::read_text(d.path);
+    std::unique_ptr<spack_index::ByteSource> source =
+        d.slow ? std::make_unique<SlowSource>(bytes, d.path.string())
+               : spack_index::memory_source(bytes.data(), bytes.size(), d.path.string());
+    const auto release = w.release_id(d.release);
+    try {
+      w.write(*source, release, w.stack_id(d.stack), d.path.string(), "", {}, "2026-12-03T00:00:00Z");
+    } catch (const spack_index::IndexParseError&) {
+      ++out.rejected;
+    }
+    if (i + 1 == docs.size() || docs[i + 1].release != d.release) w.release_complete(release);
+  }
+  out.totals = w.finish();
+  w.finish_bulk_load();
+  tx.commit();
+  out.state = state(db);
+  return out;
+}
+
+// One run per release: nothing is derived before its run ends.
+std::string run_per_release(const std::vector<Document>& docs) {
+  auto db = memory_db();
+  for (std::size_t i = 0; i < docs.size();) {
+    std::vector<IndexInput> run;
+    for (const auto& release = docs[i].release; i < docs.size() && docs[i].release == release; ++i)
+      run.push_back({docs[i].path.string(), docs[i].release, docs[i].stack, {}});
+    REQUIRE(ingest_indexes(db, run, {}).rejections.empty());
+  }
+  return state(db);
+}
+
+}  // namespace
+
+TEST_CASE("into an empty database, a release's rows are derived while the next indexes are read, as at the end") {
+  // v1's specs are many slices' worth (256 specs a slice); v2 shares half of
+  // them, and its slow reader leaves the writer time to derive v1 meanwhile.
+  testing::TempDir dir;
+  auto v1 = own_specs("a", 1000), v2 = own_specs("b", 300), e4s = own_specs("a", 400);
+  v2.insert(v2.end(), v1.begin(), v1.begin() + 500);
+  write(dir / "v1root.json", testing::index_json(v1));
+  write(dir / "v1e4s.json", testing::index_json(e4s, 9));
+  write(dir / "v2root.json", testing::index_json(v2));
+  std::vector<Document> docs = {{dir / "v1root.json", "v1.0", "root"},
+                                {dir / "v1e4s.json", "v1.0", "e4s"},
+                                {dir / "v2root.json", "v2.0", "root", true}};
+  const auto load = bulk_load(docs);
+  CHECK(load.rejected == 0);
+  CHECK(load.totals.releases_derived_early == 1);  // v1; v2, the last, at the end
+  CHECK(load.totals.specs_added == 1000 + 800);
+  CHECK(load.state == run_per_release(docs));
+  CHECK(load.state.find("v1.0") != std::string::npos);
+}
+
+TEST_CASE("into an empty database, an index that fails rolls back what was derived while it was read: "
+          "every release is derived again") {
+  testing::TempDir dir;
+  auto v1 = own_specs("a", 1000), v2 = own_specs("b", 300);
+  v2.insert(v2.end(), v1.begin(), v1.begin() + 500);
+  write(dir / "v1root.json", testing::index_json(v1));
+  write(dir / "v2root.json", testing::index_json(v2));
+  const std::string whole = testing::index_json(own_specs("c", 500));
+  write(dir / "v2bad.json", whole.substr(0, whole.size() - 8));  // breaks off at the end, after v1 is derived
+  std::vector<Document> docs = {{dir / "v1root.json", "v1.0", "root"},
+                                {dir / "v2bad.json", "v2.0", "bad", true},
+                                {dir / "v2root.json", "v2.0", "root", true}};
+  const auto load = bulk_load(docs);
+  CHECK(load.rejected == 1);
+  CHECK(load.totals.releases_derived_early == 0);  // v1's derivation was rolled back with v2bad
+  CHECK(load.totals.specs_added == 1000 + 800);
+  CHECK(load.state == run_per_release({docs[0], docs[2]}));
+
+  SUBCASE("part of it derived before the index that fails, part while it is read") {
+    // v0 takes tens of slices; the small index after it, read slowly, lets
+    // the first of them be derived (and kept), the failing one the rest.
+    auto v0 = own_specs("z", 6000);
+    write(dir / "v0root.json", testing::index_json(v0));
+    write(dir / "v2small.json", testing::index_json(own_specs("d", 3)));
+    std::vector<Document> more = {{dir / "v0root.json", "v0.1", "root"},
+                                  {dir / "v2small.json", "v2.0", "small", true},
+                                  docs[1],
+                                  docs[2]};
+    const auto partly = bulk_load(more);
+    CHECK(partly.rejected == 1);
+    CHECK(partly.totals.releases_derived_early == 0);
+    CHECK(partly.totals.specs_added == 6000 + 803);
+    CHECK(partly.state == run_per_release({more[0], more[1], more[3]}));
   }
 }

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <memory>
 #include <optional>
+#include <unordered_map>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -114,6 +115,10 @@ class IndexRun {
         next = prepare(all[at++]);
       }
     };
+    // Where each release's inputs end: once its last is written, its rows
+    // can be derived while the next ones are read.
+    std::unordered_map<std::string_view, std::size_t> last_of_release;
+    for (std::size_t i = 0; i < all.size(); ++i) last_of_release[all[i].release] = i;
     prepare_next(nullptr);
     while (next) {
       now = std::move(next);
@@ -129,6 +134,8 @@ class IndexRun {
       }
       prepare_next(now->in);
       write(*now);
+      if (now->release && last_of_release[now->in->release] == static_cast<std::size_t>(now->in - all.data()))
+        writer_.release_complete(now->release);
       now.reset();
       prepare_next(nullptr);
     }
@@ -142,6 +149,8 @@ class IndexRun {
   // Derives the release rows of everything the run read, once.
   void finish() {
     const auto totals = writer_.finish();
+    if (totals.releases_derived_early)
+      spdlog::debug("{} releases' rows derived while the next indexes were read", totals.releases_derived_early);
     writer_.finish_bulk_load();
     summary_.specs_added += totals.specs_added;
     summary_.specs_removed += totals.specs_removed;

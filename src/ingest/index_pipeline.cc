@@ -5,6 +5,7 @@
 #include <cstring>
 #include <deque>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -215,9 +216,16 @@ class Exchange {
   }
 
   // --- the writer's side ---
-  // The next full batch, in order; nullptr once the reader has finished and all were taken.
-  Batch* take_full() {
+  // The next full batch, in order; nullptr once the reader has finished and
+  // all were taken. Until one is ready, `idle()` is called (outside the lock)
+  // while it says it has more to do.
+  Batch* take_full(const std::function<bool()>& idle) {
     std::unique_lock lock(mutex_);
+    for (bool more = static_cast<bool>(idle); more && full_.empty() && !finished_;) {
+      lock.unlock();
+      more = idle();
+      lock.lock();
+    }
     full_ready_.wait(lock, [&] { return !full_.empty() || finished_; });
     if (full_.empty()) return nullptr;
     Batch* b = full_.front();
@@ -412,7 +420,9 @@ BackgroundRead::~BackgroundRead() {
 
 std::uint64_t BackgroundRead::generation() const { return impl_->generation; }
 
-void BackgroundRead::deliver(IndexHandler& downstream) {
+void BackgroundRead::deliver(IndexHandler& downstream) { deliver(downstream, {}); }
+
+void BackgroundRead::deliver(IndexHandler& downstream, const std::function<bool()>& idle) {
   Impl& m = *impl_;
   if (m.delivered) throw std::logic_error("a document read in the background is delivered once");
   m.delivered = true;
@@ -428,7 +438,7 @@ void BackgroundRead::deliver(IndexHandler& downstream) {
   }
   try {
     Deliverer deliverer(downstream);
-    while (Batch* b = m.exchange.take_full()) {
+    while (Batch* b = m.exchange.take_full(idle)) {
       deliverer.deliver(*b);
       m.exchange.give_back(b);
     }

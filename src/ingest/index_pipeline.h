@@ -9,6 +9,7 @@
 // document is then read while this one is written, on a second worker.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -94,6 +95,11 @@ class BackgroundRead {
   BackgroundRead& operator=(const BackgroundRead&) = delete;
 
   void deliver(spack_index::IndexHandler& downstream);
+  // The same; while no records are ready (the reader is behind), `idle()` is
+  // called on the calling thread for as long as it returns true (there is
+  // more of it): a short piece of other work each time, done while the
+  // writer would otherwise wait.
+  void deliver(spack_index::IndexHandler& downstream, const std::function<bool()>& idle);
   // The state's generation when the reading started: when it has changed
   // since, read the document again (a new BackgroundRead), and every
   // document started after it too.

@@ -78,11 +78,17 @@ class IndexWriter {
   bool begin_bulk_load();
   void finish_bulk_load();
 
+  // Says that every index of a release this run reads is written (or
+  // rejected): in a bulk load its rows are derived from then on, while the
+  // next documents are read, instead of in finish().
+  void release_complete(std::int64_t release_id);
+
   // Derives the release rows of the releases the documents written since the
   // last call belong to; call before the transaction commits. Returns the
   // (release, spec) pairs gained and lost.
   struct Totals {
     std::int64_t specs_added = 0, specs_removed = 0;
+    std::int64_t releases_derived_early = 0;  // while the next documents were read (release_complete())
   };
   Totals finish();
 
