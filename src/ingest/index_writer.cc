@@ -123,7 +123,10 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
   WriterStatements sql{db};
   IndexStatements ix{db};
   std::unique_ptr<Ids> ids = std::make_unique<Ids>(db, sql);
-  DeferredIndexes deferred{db, ""};
+  // release_spec's indexes stay: its rows are derived, and the indexes kept
+  // up, mostly while the writer waits for its readers (derive_step()), where
+  // building them at the end is time the run has no other use for.
+  DeferredIndexes deferred{db, {"release_spec_by_release", "release_spec_by_spec"}};
   bool bulk = false;  // the run began with an empty database, see begin_bulk_load()
   // The reader's second thread, and the hashes it handed out described.
   PipelineState pipeline;

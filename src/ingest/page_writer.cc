@@ -68,7 +68,7 @@ struct PageWriter::Impl {
   SQLite::Database& db;
   WriterStatements sql{db};
   // The writer finds a page's stored specs through spec_by_package.
-  DeferredIndexes deferred{db, "spec_by_package"};
+  DeferredIndexes deferred{db, {"spec_by_package"}};
   // Packages are not cached: a page looks its package up once, and pages come
   // release after release, so a cache would need every package (41k at 1M
   // spec rows, ~2 MB) to be of any use; the lookup costs ~1% of the writer.

@@ -49,7 +49,9 @@ bool DeferredIndexes::drop_if_empty() {
   if (!dropped_.empty()) return true;
   if (!holds_no_documents(db_)) return false;
   Statement list(db_, required_sql("storage/bulk_load_indexes.sql"));
-  for (auto row = list(std::string_view(kept_)); row.next();) dropped_.emplace_back(row.text(0), row.text(1));
+  std::string kept = ",";
+  for (const auto& name : kept_) kept += name + ",";
+  for (auto row = list(std::string_view(kept)); row.next();) dropped_.emplace_back(row.text(0), row.text(1));
   for (const auto& [name, sql] : dropped_) exec(db_, fmt::format("DROP INDEX \"{}\"", name));
   return !dropped_.empty();
 }

@@ -58,9 +58,8 @@ class DirectLoadJournal {
 
 class DeferredIndexes {
  public:
-  // `kept`: an index the writer reads while it loads, not dropped ('' for
-  // none).
-  DeferredIndexes(SQLite::Database& db, std::string kept) : db_(db), kept_(std::move(kept)) {}
+  // `kept`: indexes the writer keeps while it loads, not dropped.
+  DeferredIndexes(SQLite::Database& db, std::vector<std::string> kept) : db_(db), kept_(std::move(kept)) {}
 
   // When the database holds no source, spec or fact row yet, drops the
   // indexes of sql/bulk_load_indexes.sql; returns whether it did.
@@ -71,7 +70,7 @@ class DeferredIndexes {
 
  private:
   SQLite::Database& db_;
-  std::string kept_;
+  std::vector<std::string> kept_;
   std::vector<std::pair<std::string, std::string>> dropped_;  // name, the SQL that makes it
 };
 
