@@ -242,7 +242,7 @@ def ceiling(b, args, label, m, listing, mirror, db, raw_db, f_wall, res, log):
     else:
         res.note(f"{label}: `cachedb check --listing` exited {r.code}: reading and parsing "
                  "alone not measured.")
-    copy = b.sqlite_copy_floor(db, raw_db)
+    copy = b.sqlite_copy_floor(db, raw_db, b.INDEX_WRITER_LIVE_INDEXES)
     (iw, ic), (xw, _), (cw, _) = copy["insert"], copy["index"], copy["commit"]
     res.add(label, "ceiling: SQLite alone, insert every stored row", iw, "s",
             note=f"CPU {ic:.2f} s, of which {copy['read']:.2f} s reading them back")

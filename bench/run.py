@@ -535,7 +535,8 @@ def sqlite_raw_insert(db, n_rows, releases, with_indexes):
     tables, indexes = release_spec_ddl()
     conn = sqlite3.connect(db, isolation_level=None)
     try:
-        conn.execute("PRAGMA journal_mode = WAL").fetchall()
+        # As cachedb loads an empty database: written directly, with a rollback journal.
+        conn.execute("PRAGMA journal_mode = DELETE").fetchall()
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA temp_store = MEMORY")
         conn.execute("PRAGMA cache_size = -8192")
@@ -563,14 +564,20 @@ def cpu_seconds():
     return u.ru_utime + u.ru_stime
 
 
-def sqlite_copy_floor(src, dst):
+# The secondary indexes each writer keeps while it loads an empty database (the others are
+# built at the end): storage/bulk_load.h, and DeferredIndexes in src/ingest/*_writer.cc.
+PAGE_WRITER_LIVE_INDEXES = ("spec_by_package",)
+INDEX_WRITER_LIVE_INDEXES = ("release_spec_by_release", "release_spec_by_spec")
+
+
+def sqlite_copy_floor(src, dst, live_indexes=PAGE_WRITER_LIVE_INDEXES):
     """SQLite alone doing the database work of a fresh ingest, with nothing to look up: every
     row that `src` (a freshly ingested database) holds, copied in its stored order into an
     empty database of the same schema (INSERT ... SELECT, kept row by row: a WHERE clause
     rules out SQLite's whole-table transfer), with cachedb's pragmas and its bulk-load plan
-    (the secondary indexes but spec_by_package built at the end, with 1 MiB sort runs, one
-    sorter thread and temporary files), then the commit. Returns a dict of wall seconds and
-    CPU seconds for each phase."""
+    (a rollback journal instead of the write-ahead log; the secondary indexes but
+    `live_indexes` built at the end, with 1 MiB sort runs, one sorter thread and temporary
+    files), then the commit. Returns a dict of wall seconds and CPU seconds for each phase."""
     remove_db(dst)
     src_uri = read_only_uri(src)
     conn = sqlite3.connect(src_uri, uri=True)
@@ -584,13 +591,14 @@ def sqlite_copy_floor(src, dst):
               if kind == "table" and not name.startswith(("sqlite_", "ingest_"))]
     indexes = [(name, sql) for kind, name, table, sql in objects
                if kind == "index" and not table.startswith("ingest_")]
-    live = [sql for name, sql in indexes if name == "spec_by_package"]
-    deferred = [sql for name, sql in indexes if name != "spec_by_package"]
+    live = [sql for name, sql in indexes if name in live_indexes]
+    deferred = [sql for name, sql in indexes if name not in live_indexes]
     # Opened as a URI so that the ATTACH below reads `src` read-only whatever SQLite's
     # build options.
     conn = sqlite3.connect(f"file:{quote(dst)}", uri=True, isolation_level=None)
     try:
-        conn.execute("PRAGMA journal_mode = WAL").fetchall()
+        # As cachedb loads an empty database: written directly, with a rollback journal.
+        conn.execute("PRAGMA journal_mode = DELETE").fetchall()
         for pragma in ("synchronous = NORMAL", "temp_store = MEMORY", "cache_size = -8192",
                        "foreign_keys = OFF"):
             conn.execute(f"PRAGMA {pragma}")
