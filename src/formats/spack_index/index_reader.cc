@@ -480,6 +480,14 @@ void IndexSax::begin_record() {
 }
 
 void IndexSax::merge_repeated_edges() {
+  // Repeats are rare: a record's few edges are compared pairwise first, which
+  // costs less than the sort below (std::stable_sort allocates its buffer).
+  if (ndeps_ <= 32) {
+    bool repeated = false;
+    for (std::size_t i = 1; i < ndeps_ && !repeated; ++i)
+      for (std::size_t j = 0; j < i && !repeated; ++j) repeated = deps_[i].hash == deps_[j].hash;
+    if (!repeated) return;
+  }
   order_.resize(ndeps_);
   for (std::size_t i = 0; i < ndeps_; ++i) order_[i] = i;
   std::stable_sort(order_.begin(), order_.end(),
