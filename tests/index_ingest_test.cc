@@ -377,19 +377,21 @@ TEST_CASE("a hash shared by an index release and a page release: the index descr
   CHECK(one(db, "PRAGMA foreign_key_check") == "");
 }
 
-TEST_CASE("an index read ahead of one that fails is read again: what the failed one described is gone") {
-  // A describes 300 specs and then breaks off; B, read while A is written,
-  // lists the same specs. Had B's reader been trusted, it would have left
-  // out the descriptions A gave, and B would be rejected for lacking them.
+TEST_CASE("indexes read ahead of one that fails are read again: what the failed one described is gone") {
+  // A describes 300 specs and then breaks off; B to E, read while A is
+  // written, list the same specs. Had their readers been trusted, they would
+  // have left out the descriptions A gave, and been rejected for lacking them.
   std::vector<IndexSpec> specs;
   for (int i = 0; i < 300; ++i)
     specs.push_back({.hash = dag_hash("spec" + std::to_string(i)), .package = "p" + std::to_string(i)});
   const std::string whole = testing::index_json(specs, 8);
   Tree t;
   write(t.dir / "a.json", whole.substr(0, whole.size() - 8));
-  write(t.dir / "b.json", whole);
-  const std::vector<IndexInput> inputs = {{(t.dir / "a.json").string(), "v1.0", "a", {}},
-                                          {(t.dir / "b.json").string(), "v1.0", "b", {}}};
+  std::vector<IndexInput> inputs = {{(t.dir / "a.json").string(), "v1.0", "a", {}}};
+  for (std::string stack : {"b", "c", "d", "e"}) {
+    write(t.dir / (stack + ".json"), whole);
+    inputs.push_back({(t.dir / (stack + ".json")).string(), "v1.0", stack, {}});
+  }
   // The readers race: a few runs, each into a new database.
   for (int run = 0; run < 5; ++run) {
     auto db = memory_db();
@@ -397,7 +399,8 @@ TEST_CASE("an index read ahead of one that fails is read again: what the failed 
     REQUIRE(s.rejections.size() == 1);
     CHECK(s.rejections[0].path == (t.dir / "a.json").string());
     CHECK(one(db, "SELECT count(*) FROM specs WHERE release = 'v1.0'") == "300\n");
-    CHECK(state(db) == fresh_state({inputs[1]}));
+    CHECK(state(db) == fresh_state({inputs.begin() + 1, inputs.end()}));
+    CHECK(one(db, "SELECT count(*) FROM index_listing") == "1200\n");
   }
 }
 

@@ -6,7 +6,8 @@
 // the index, and the handler sees exactly what read_index would show it, in
 // the same order, on the calling thread. Once the documents after the first
 // hold mostly hashes met before, reading is the slower side: the next
-// document is then read while this one is written, on a second worker.
+// documents are then read while this one is written, each on a worker of
+// its own (IndexRun reads four ahead).
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -25,8 +26,9 @@ namespace cachedb {
 // What the pipeline remembers across the documents of one run: the hashes it
 // has handed out described. The readers ask whether a record's description
 // is wanted on their own threads, where the handler cannot be asked; a hash a
-// handler was given described (and kept) needs no second description. Two
-// documents may be read at once (BackgroundRead), so every call takes a lock.
+// handler was given described (and kept) needs no second description.
+// Several documents may be read at once (BackgroundRead), so every call takes
+// a lock.
 //
 // Forget everything (forget_all) whenever the handler drops specs it was
 // given: the pipeline does so itself when a document fails on either side,
