@@ -153,7 +153,7 @@ def bench_cachedb(b, args, label, m, listing, mirror, db, raw_db, peer_wall, res
                      + (probe.err.strip().splitlines() or [""])[0][:120])
         return None
     mb = m["bytes"] / 1e6
-    fresh = []
+    fresh, checks = [], []
     for i in range(args.repeat):
         b.remove_db(db)
         log(f"{label}: cachedb fresh ingest of the listing {i + 1}/{args.repeat} ...")
@@ -164,6 +164,10 @@ def bench_cachedb(b, args, label, m, listing, mirror, db, raw_db, peer_wall, res
                          + (r.err.strip().splitlines() or [""])[0][:120])
             return None
         fresh.append(b.must(r))
+        # The ceiling's reading and parsing, right after each ingest: this host's speed
+        # drifts by a third from minute to minute, and the two are compared.
+        if args.ceiling:
+            checks.append(check_run(b, args, listing, mirror))
     f_wall = statistics.median(r.wall for r in fresh)
     f_cpu = statistics.median(r.cpu for r in fresh)
     f_rss = max(r.maxrss_mb for r in fresh)
@@ -190,8 +194,14 @@ def bench_cachedb(b, args, label, m, listing, mirror, db, raw_db, peer_wall, res
                          TARGET_UNCHANGED_RATIO)
     add_start_row(b, args, label, unchanged, res, log)
     if args.ceiling:
-        ceiling(b, args, label, m, listing, mirror, db, raw_db, f_wall, res, log)
+        ceiling(b, args, label, m, checks, db, raw_db, f_wall, res, log)
     return f_rss
+
+
+def check_run(b, args, listing, mirror):
+    """`cachedb check` of the listing: reading, checking and parsing every index alone."""
+    return b.run([args.binary, "-q", "check", "--listing", listing, "--mirror-root", mirror],
+                 args.timeout)
 
 
 def add_start_row(b, args, label, unchanged, res, log):
@@ -218,7 +228,7 @@ def stored_note(b, db, m):
         return f"spec rows not counted ({e})"
 
 
-def ceiling(b, args, label, m, listing, mirror, db, raw_db, f_wall, res, log):
+def ceiling(b, args, label, m, runs, db, raw_db, f_wall, res, log):
     """The ceiling of an index ingest on this machine, as the page benchmark measures it:
     (1) reading and parsing every index on every core, writing nothing, and (2) SQLite
     alone storing every row the fresh ingest stored (b.sqlite_copy_floor: the same copy,
@@ -227,10 +237,9 @@ def ceiling(b, args, label, m, listing, mirror, db, raw_db, f_wall, res, log):
     (`check --listing` is a usage error) only part (2) is measured."""
     log(f"{label}: ceiling measurements ...")
     mb = m["bytes"] / 1e6
-    # As many runs as the fresh ingest had (--repeat), medians: this host's speed
-    # drifts by a third from minute to minute, and one slow run would move the ceiling.
-    runs = [b.run([args.binary, "-q", "check", "--listing", listing, "--mirror-root", mirror],
-                  args.timeout) for _ in range(args.repeat)]
+    # `runs`: as many as the fresh ingest had (--repeat), each made right after one of
+    # them (bench_cachedb), medians: this host's speed drifts by a third from minute to
+    # minute, and one slow run would move the ceiling.
     r = runs[-1]
     check_cpu = None
     if all(x.code == 0 for x in runs):
@@ -238,7 +247,8 @@ def ceiling(b, args, label, m, listing, mirror, db, raw_db, f_wall, res, log):
         check_wall = statistics.median(x.wall for x in runs)
         res.add(label, "ceiling: read + parse every index (cachedb check)", check_wall, "s",
                 note=f"{mb / check_wall:.0f} MB/s; CPU {check_cpu:.2f} s"
-                     + (f"; median of {len(runs)}" if len(runs) > 1 else ""))
+                     + (f"; median of {len(runs)}, each run right after a fresh ingest"
+                        if len(runs) > 1 else ""))
     else:
         res.note(f"{label}: `cachedb check --listing` exited {r.code}: reading and parsing "
                  "alone not measured.")
