@@ -544,3 +544,30 @@ TEST_CASE("into an empty database, an index that fails rolls back what was deriv
     CHECK(partly.state == run_per_release({more[0], more[1], more[3]}));
   }
 }
+
+TEST_CASE("into an empty database, a hash described again after an index failed is found, not stored twice") {
+  // root stores zlib-ng and libressl (hashes of Spack's alphabet, which the
+  // writer's cache of spec ids keeps); the broken index after it rolls back,
+  // and the run forgets what it knew of them; e4s describes them again, and
+  // the writer must find them stored, not insert them (a spec id taken from
+  // an insert that did nothing would be another spec's).
+  IndexSpec z{dag_hash("zlibng"), "zlib-ng", "2.2.1"}, o{dag_hash("libressl"), "libressl", "3.9.0"};
+  o.dependencies = {{z.hash, z.package, {"build", "link"}, {}}};
+  testing::TempDir dir;
+  const std::string whole = testing::index_json({z, o});
+  write(dir / "root.json", whole);
+  write(dir / "broken.json", whole.substr(0, whole.size() - 8));
+  write(dir / "e4s.json", testing::index_json({o, z}, 9));
+  const std::vector<IndexInput> inputs = {{(dir / "root.json").string(), "v1.0", "root", {}},
+                                          {(dir / "broken.json").string(), "v1.0", "broken", {}},
+                                          {(dir / "e4s.json").string(), "v1.0", "e4s", {}}};
+  auto db = memory_db();
+  const auto s = ingest_indexes(db, inputs, {});
+  REQUIRE(s.rejections.size() == 1);
+  CHECK(s.rejections[0].path == (dir / "broken.json").string());
+  CHECK(state(db) == fresh_state({inputs[0], inputs[2]}));
+  CHECK(one(db, "SELECT count(*) FROM spec") == "2\n");
+  CHECK(one(db, "SELECT count(*) FROM dependency") == "1\n");
+  CHECK(one(db, "SELECT group_concat(stack, ',') FROM (SELECT stack FROM spec_stacks WHERE package = 'zlib-ng' "
+                "ORDER BY 1)") == "e4s,root\n");
+}
