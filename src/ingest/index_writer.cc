@@ -393,9 +393,10 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
     return deriving || !complete.empty();
   }
 
-  // What is left of the early derivation, or all of it again when a
-  // document rolled some of it back; then releases_written holds only the
-  // releases not derived.
+  // The release begun is derived to its end, and releases_written is left
+  // with the releases not derived (those not begun among them); or, when a
+  // document rolled some of the early derivation back, all of it is undone
+  // and every release is derived again.
   void finish_early_derivation() {
     releases_derived_early = early_void ? 0 : static_cast<std::int64_t>(derived_early.size());
     if (early_void) {
@@ -403,11 +404,11 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
       release_rows.clear();
       specs_added = 0;
     } else {
-      if (deriving) derive_release(deriving, derived_after);
-      for (auto r : complete) derive_release(r);
+      if (deriving) {
+        derive_release(deriving, derived_after);
+        std::erase(releases_written, deriving);
+      }
       for (auto r : derived_early) std::erase(releases_written, r);
-      if (deriving) std::erase(releases_written, deriving);
-      for (auto r : complete) std::erase(releases_written, r);
     }
     complete.clear();
     derived_early.clear();
