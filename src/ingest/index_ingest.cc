@@ -197,7 +197,7 @@ class IndexRun {
     // Read again, after a failure of a document before it: a file that
     // cannot be opened any more is rejected.
     void restart(PipelineState& state) {
-      if (!rejection.empty() || !in) return;
+      if (!rejection.empty()) return;
       try {
         start(state);
       } catch (const std::exception& e) {
