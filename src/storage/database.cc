@@ -159,7 +159,11 @@ Error hard_links_error(const fs::path& path, unsigned long links) {
       path.string(), links));
 }
 
-SQLite::Database open_database(const fs::path& path, OpenMode mode) {
+namespace {
+
+// open_database(); `may_play_back`: whether a hot journal may be played back
+// (once: a database that still has one after is reported, not retried).
+SQLite::Database open_database(const fs::path& path, OpenMode mode, bool may_play_back) {
   const bool in_memory = path.empty() || path == ":memory:";
   FileFacts facts;
   if (!in_memory) {
@@ -243,15 +247,20 @@ SQLite::Database open_database(const fs::path& path, OpenMode mode) {
     // A load into an empty database (storage/bulk_load.h) killed before it
     // committed leaves a hot rollback journal, which only a connection that
     // may write can play back.
-    if (mode == OpenMode::ReadOnly && e.getExtendedErrorCode() == SQLITE_READONLY_ROLLBACK && !in_memory) {
+    if (may_play_back && mode == OpenMode::ReadOnly && e.getExtendedErrorCode() == SQLITE_READONLY_ROLLBACK &&
+        !in_memory) {
       opened.reset();
       play_back_journal(path);
-      return open_database(path, mode);
+      return open_database(path, mode, false);
     }
     throw fail(e, db.getHandle());
   }
   return std::move(*opened);
 }
+
+}  // namespace
+
+SQLite::Database open_database(const fs::path& path, OpenMode mode) { return open_database(path, mode, true); }
 
 void empty_wal(SQLite::Database& db) noexcept {
   try {
