@@ -25,7 +25,7 @@ std::map<std::string, std::string> schema_objects(SQLite::Database& db) {
 
 TEST_CASE("applying every migration to an empty database yields schema/schema.sql") {
   SQLite::Database migrated(":memory:", SQLite::OPEN_READWRITE);
-  migrate(migrated);
+  migrate(migrated, NewDatabase::by_migrations);
   CHECK(schema_version(migrated) == latest_schema_version());
 
   SQLite::Database reference(":memory:", SQLite::OPEN_READWRITE);
@@ -46,6 +46,31 @@ TEST_CASE("applying every migration to an empty database yields schema/schema.sq
     INFO(name);
     CHECK(want.count(name) == 1);
   }
+}
+
+TEST_CASE("a new database is made from schema/schema.sql, as the migrations would make it") {
+  SQLite::Database migrated(":memory:", SQLite::OPEN_READWRITE);
+  migrate(migrated, NewDatabase::by_migrations);
+  SQLite::Database made(":memory:", SQLite::OPEN_READWRITE);
+  migrate(made);
+  CHECK(schema_version(made) == latest_schema_version());
+  const auto want = schema_objects(migrated), got = schema_objects(made);
+  REQUIRE(!want.empty());
+  CHECK(got == want);
+  // Migrating again finds nothing to do.
+  migrate(made);
+  CHECK(schema_objects(made) == want);
+}
+
+TEST_CASE("a database that holds something at version 0 is migrated step by step, not made anew") {
+  // Not cachedb's, or made by another process meanwhile: schema.sql is not
+  // run over it (its CREATE TABLEs would fail on what is there).
+  SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+  db.exec("CREATE TABLE notes(text TEXT)");
+  migrate(db);
+  CHECK(schema_version(db) == latest_schema_version());
+  CHECK(db.execAndGet("SELECT count(*) FROM sqlite_master WHERE name = 'notes'").getInt() == 1);
+  CHECK(db.execAndGet("SELECT count(*) FROM sqlite_master WHERE name = 'spec'").getInt() == 1);
 }
 
 TEST_CASE("opening a database upgrades it; a newer one is refused and left alone") {

@@ -11,8 +11,13 @@ int latest_schema_version();
 // The database's current version.
 int schema_version(SQLite::Database& db);
 
+// How a database with nothing in it is made: from schema/schema.sql in one
+// transaction (what cachedb does), or by every migration in turn (what the
+// test that holds the two equal does).
+enum class NewDatabase { from_schema, by_migrations };
+
 // Brings the database up to latest_schema_version(). Throws Error when the
 // database was written by a newer cachedb.
-void migrate(SQLite::Database& db);
+void migrate(SQLite::Database& db, NewDatabase fresh = NewDatabase::from_schema);
 
 }  // namespace cachedb
