@@ -43,6 +43,36 @@ TEST_CASE("spec id cache: Spack's hashes are kept and told apart to the last bit
   }
 }
 
+TEST_CASE("spec id cache: every value of every character is its own key, and any other character is refused") {
+  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
+  SpecIdCache cache;
+  const std::string base(32, 'a');
+  std::int64_t id = 0;
+  for (std::size_t i = 0; i < 32; ++i)
+    for (std::size_t v = 1; v < 32; ++v) {
+      std::string h = base;
+      h[i] = kAlphabet[v];
+      cache.insert(h, ++id);
+    }
+  cache.insert(base, ++id);
+  CHECK(cache.size() == 32 * 31 + 1);
+  id = 0;
+  for (std::size_t i = 0; i < 32; ++i)
+    for (std::size_t v = 1; v < 32; ++v) {
+      std::string h = base;
+      h[i] = kAlphabet[v];
+      CHECK(cache.find(h) == ++id);
+    }
+  CHECK(cache.find(base) == ++id);
+  for (std::size_t i = 0; i < 32; ++i)
+    for (char odd : {'A', 'Z', '0', '1', '8', '`', '{', '\0', '\xe9'}) {
+      std::string h = base;
+      h[i] = odd;
+      cache.insert(h, 1);
+      CHECK_FALSE(cache.contains(h));
+    }
+}
+
 TEST_CASE("spec id cache: text that is not a Spack hash, or an id beyond 32 bits, is left to the database") {
   SpecIdCache cache;
   for (std::string odd : {"abc", "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", "abcdefghijklmnopqrstuvwxyz012345",
