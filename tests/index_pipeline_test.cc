@@ -93,7 +93,9 @@ std::string error_text(const std::exception& e) {
   return out;
 }
 
-enum class Way { direct, pipeline };
+// read_index itself; the pipeline with its worker thread; the pipeline
+// without one, as in a process that cannot start a thread.
+enum class Way { direct, pipeline, no_thread };
 
 Outcome read_with(Way way, ByteSource& source, PipelineState& state, std::optional<std::size_t> throw_at = {}) {
   Outcome out;
@@ -101,7 +103,8 @@ Outcome read_with(Way way, ByteSource& source, PipelineState& state, std::option
   r.throw_at = throw_at;
   try {
     if (way == Way::direct) read_index(source, r);
-    else read_index_in_background(source, r, state);
+    else if (way == Way::pipeline) read_index_in_background(source, r, state);
+    else cachedb::BackgroundRead(source, state, cachedb::BackgroundRead::On::calling_thread).deliver(r);
   } catch (const std::exception& e) {
     out.error = error_text(e);
   }
@@ -198,6 +201,8 @@ TEST_CASE("index pipeline: the fixtures of every database version read as read_i
       REQUIRE(!direct.records.empty());
       REQUIRE(direct.error.empty());
       check_same(direct, read_with(Way::pipeline, bytes, state));
+      PipelineState fresh;
+      check_same(direct, read_with(Way::no_thread, bytes, fresh));
     }
   }
 }
@@ -209,6 +214,8 @@ TEST_CASE("index pipeline: a big index goes through many batches, record for rec
     const Outcome direct = read_with(Way::direct, bytes, state);
     REQUIRE(direct.records.size() == 1502);
     check_same(direct, read_with(Way::pipeline, bytes, state));
+    PipelineState fresh;
+    check_same(direct, read_with(Way::no_thread, bytes, fresh));
   }
 }
 
@@ -237,6 +244,7 @@ TEST_CASE("index pipeline: a bad index fails as read_index fails it, after the s
     REQUIRE(direct.error.find("IndexParseError") != std::string::npos);
     REQUIRE(direct.summary.empty());
     check_same(direct, read_with(Way::pipeline, bytes, state));
+    check_same(direct, read_with(Way::no_thread, bytes, state));
   }
 }
 
@@ -322,6 +330,29 @@ TEST_CASE("index pipeline: the hashes handed out described are remembered across
   REQUIRE(again.records.size() == 2);
   CHECK(again.records[0].described);
   CHECK(again.records[1].described);
+}
+
+TEST_CASE("index pipeline: read on the calling thread, documents remember and spare descriptions as on a worker") {
+  auto index = [](std::vector<std::string> seeds) {
+    std::vector<testing::IndexSpec> specs;
+    for (const auto& s : seeds) specs.push_back({.hash = testing::dag_hash(s), .package = s});
+    return testing::index_json(specs, 8);
+  };
+  const std::string first = index({"alpha", "beta"}), second = index({"alpha", "gamma"});
+  PipelineState state;
+  const Outcome one = read_with(Way::no_thread, first, state);
+  REQUIRE(one.error.empty());
+  CHECK(one.asked == 0);
+  CHECK(state.described_before(testing::dag_hash("beta"), kLater));
+  const Outcome two = read_with(Way::no_thread, second, state);
+  REQUIRE(two.records.size() == 2);
+  CHECK_FALSE(two.records[0].described);  // alpha: the first document described it
+  CHECK(two.records[1].described);
+  CHECK(state.described_before(testing::dag_hash("gamma"), kLater));
+  // A bad document is rolled back by its handler: everything is forgotten.
+  const Outcome bad = read_with(Way::no_thread, second.substr(0, second.size() - 10), state);
+  CHECK(bad.error.find("IndexParseError") != std::string::npos);
+  CHECK(state.size() == 0);
 }
 
 TEST_CASE("index pipeline: a hash that is not Spack's is never remembered, so always described") {

@@ -401,9 +401,10 @@ struct BackgroundRead::Impl {
   }
 };
 
-BackgroundRead::BackgroundRead(spack_index::ByteSource& source, PipelineState& state)
+BackgroundRead::BackgroundRead(spack_index::ByteSource& source, PipelineState& state, On on)
     : impl_(std::make_unique<Impl>(source, state)) {
   Impl& m = *impl_;
+  if (on == On::calling_thread) return;
   try {
     m.reader = std::thread([&m] { read_into(m.source, m.copier, m.exchange, m.error); });
   } catch (const std::system_error&) {

@@ -91,7 +91,11 @@ class PipelineState {
 // (a process limit), deliver() reads on the calling thread.
 class BackgroundRead {
  public:
-  BackgroundRead(spack_index::ByteSource& source, PipelineState& state);
+  // Where the document is read: on a worker thread, or by deliver() on the
+  // calling thread, which is what a process that cannot start a thread gets
+  // (and what its tests ask for).
+  enum class On { worker, calling_thread };
+  BackgroundRead(spack_index::ByteSource& source, PipelineState& state, On on = On::worker);
   ~BackgroundRead();
   BackgroundRead(const BackgroundRead&) = delete;
   BackgroundRead& operator=(const BackgroundRead&) = delete;
