@@ -177,6 +177,22 @@ TEST_CASE("spack index: values Spack quotes are quoted as parse_variant reads th
   CHECK(join(h.records[0].variants) == "list='x,y',z n=3 opts='a b'");
 }
 
+TEST_CASE("spack index: keys of any length are read whole, short ones and those past the reader's inline buffer") {
+  const std::string long_key(100, 'k'), longer_key(300, 'v');
+  const std::string hash(80, 'h');
+  auto h = read_text(R"({"database": {"version": "8", "installs": {")" + hash + R"(": {"spec": {"name": "p",
+    "parameters": {")" + long_key + R"(": true, "b": false, ")" + longer_key + R"(": ["x", "y"], "c": "z"}}}}}})");
+  REQUIRE(h.records.size() == 1);
+  CHECK(h.records[0].hash == hash);
+  CHECK(join(h.records[0].variants) == "~b c=z +" + long_key + " " + longer_key + "=x,y");
+  // A long key after a short one, and a short one after a long one, in an error's path.
+  auto e = error_of(R"({"database": {"version": "8", "installs": {"abc": {"spec": {"name": "p",
+    "parameters": {"a": true, ")" + long_key + R"(": {"deep": [1, }}}}}})");
+  CHECK(e.path() == "$.database.installs.abc.spec.parameters." + long_key + ".deep[1]");
+  e = error_of(R"({"database": {"version": "8", "installs": {")" + hash + R"(": {"spec": {"name": 5}}}}})");
+  CHECK(e.path() == "$.database.installs." + hash + ".spec.name");
+}
+
 TEST_CASE("spack index: gzip and zstd are recognized by their magic bytes") {
   const std::string plain = testing::read_file(testing::fixture("index/db-v8.json").string());
   for (const auto& compressed : {std::pair{"gzip", testing::gzip(plain)}, std::pair{"zstd", testing::zstd(plain)}}) {
