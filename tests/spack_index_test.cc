@@ -338,6 +338,29 @@ TEST_CASE("spack index: strings are read whole wherever the reader's buffers end
   }
 }
 
+TEST_CASE("spack index: a plain string or key is read whole at every place against the end of the reader's buffer") {
+  // Strings without escapes are handed over where they lie in the buffer when
+  // their closing quote is in it, and copied otherwise: moved byte by byte
+  // across the first buffer's end (128 KiB), the name and a variant's key and
+  // value must come out the same.
+  const std::string name(40, 'n'), key(20, 'k');
+  const std::string head = R"({"database": {"version": "8", "installs": {"abc": {"spec": {"pad": ")";
+  const std::size_t boundary = std::size_t{128} << 10;
+  for (std::size_t back = 0; back < 120; ++back) {
+    CAPTURE(back);
+    const std::string text = head + std::string(boundary - back - head.size(), 'p') + R"(", "name": ")" + name +
+                             R"(", "parameters": {")" + key + R"(": "value"}}}}}})";
+    auto h = read_text(text);
+    REQUIRE(h.records.size() == 1);
+    CHECK(h.records[0].package == name);
+    CHECK(join(h.records[0].variants) == key + "=value");
+    // The closing quote left out: refused at the same place whichever way the string is read.
+    std::string bad = text;
+    bad.erase(bad.find(name) + name.size(), 1);
+    CHECK(error_of(bad).reason().find("bad JSON") != std::string::npos);
+  }
+}
+
 TEST_CASE("spack index: memory stays bounded on hostile input: one huge string, deep nesting, nothing at all") {
   const std::string huge = R"({"database": {"version": "8", "installs": {"abc": {"spec": {"name": "x", "package_hash": ")" +
                            std::string(17u << 20, 'a') + R"("}}}}})";
