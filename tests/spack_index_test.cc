@@ -262,6 +262,23 @@ TEST_CASE("spack index: wrong types and missing parts name their place") {
         "$.database.installs['a b'].spec");
 }
 
+TEST_CASE("spack index: an error found at a container's start or end is placed on its bracket") {
+  const std::string no_spec = R"({"database": {"version": "8", "installs": {"abc": {"x": 1}}}})";
+  CHECK(error_of(no_spec).offset() == no_spec.find("1}") + 1);
+  const std::string no_hash = R"({"database": {"version": "8", "installs": {"abc": {"spec": {"name": "x",
+    "dependencies": [{"name": "a"}]}}}}})";
+  CHECK(error_of(no_hash).offset() == no_hash.find("\"a\"}") + 3);
+  const std::string spec_list = R"({"database": {"version": "8", "installs": {"abc": {"spec": []}}}})";
+  CHECK(error_of(spec_list).offset() == spec_list.find('['));
+  const std::string database_list = R"({"database": [], "x": 1})";
+  CHECK(error_of(database_list).offset() == database_list.find('['));
+  std::string deep = R"({"database": {"version": "8", "installs": {}, "junk": )";
+  const std::size_t first = deep.size();
+  deep += std::string(100, '[') + std::string(100, ']') + "}}";
+  // The 64th container opened is refused: the root object and 63 arrays.
+  CHECK(error_of(deep).offset() == first + 62);
+}
+
 TEST_CASE("spack index: a file names itself in its errors") {
   testing::TempDir dir;
   const auto file = dir.path() / "bad.json";

@@ -135,7 +135,9 @@ class IndexSax {
 
   void finish();
   std::string path() const;
-  [[noreturn]] void fail(const std::string& what) const { throw IndexParseError(in_.Tell(), path(), what); }
+  [[noreturn]] void fail(const std::string& what) const {
+    throw IndexParseError(in_.Tell() - (at_bracket_ ? 1 : 0), path(), what);
+  }
 
  private:
   bool number_unexpected() { fail("internal: numbers are read raw"); }
@@ -158,6 +160,9 @@ class IndexSax {
   IndexHandler& handler_;
   std::vector<Frame> frames_;  // frames_[0, depth_) are the open containers
   std::size_t depth_ = 0;
+  // In open() and close(): the stream is past the container's bracket, and an
+  // error there is placed on the bracket.
+  bool at_bracket_ = false;
 
   // The document.
   int version_ = 0;
@@ -303,9 +308,12 @@ Ctx IndexSax::child_ctx(bool array) {
 
 bool IndexSax::open(bool array) {
   in_.mark_token();
+  // RapidJSON has read the opening bracket: an error here is placed on it.
+  at_bracket_ = true;
   const Ctx ctx = child_ctx(array);
   if (depth_ >= kMaxDepth) fail(fmt::format("nested deeper than {} levels", kMaxDepth));
   if (ctx == Ctx::record) begin_record();
+  at_bracket_ = false;
   // Frames are never freed: their key strings keep their capacity from one record to the next.
   if (depth_ == frames_.size()) frames_.emplace_back();
   Frame& f = frames_[depth_++];
@@ -318,8 +326,10 @@ bool IndexSax::open(bool array) {
 
 bool IndexSax::close() {
   in_.mark_token();
-  // An error found at the end of a container names the container, not its last key.
+  // An error found at the end of a container names the container, not its
+  // last key, and the place of its closing bracket.
   top().key.clear();
+  at_bracket_ = true;
   const Ctx ctx = top().ctx;
   switch (ctx) {
     case Ctx::record:
@@ -337,6 +347,7 @@ bool IndexSax::close() {
     default:
       break;
   }
+  at_bracket_ = false;
   --depth_;
   after_value();
   return true;
@@ -660,7 +671,7 @@ void IndexSax::finish() {
   handler_.document_done(s);
 }
 
-constexpr unsigned kParseFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseNumbersAsStringsFlag;
+constexpr unsigned kParseFlags = rapidjson::kParseNumbersAsStringsFlag;
 
 }  // namespace
 }  // namespace cachedb::spack_index
