@@ -17,6 +17,7 @@
 #include "formats/spack_index/variant_text.h"
 #include "parsing/compiler.h"
 #include "parsing/text_limits.h"
+#include "util/equals_literal.h"
 
 namespace cachedb::spack_index {
 namespace {
@@ -44,7 +45,9 @@ constexpr std::string_view kCompilerPackages[] = {
     "intel-oneapi-compilers-classic", "nvhpc", "fj", "msvc", "xl", "acfl", "arm", "pgi", "nag",
 };
 
-bool is_compiler_virtual(std::string_view v) { return v == "c" || v == "cxx" || v == "fortran"; }
+bool is_compiler_virtual(std::string_view v) {
+  return equals_literal(v, "c") || equals_literal(v, "cxx") || equals_literal(v, "fortran");
+}
 
 bool list_has(std::string_view list, std::string_view item) {
   std::size_t start = 0;
@@ -222,14 +225,14 @@ Ctx IndexSax::child_ctx(bool array) {
   const std::string_view k = parent.key;
   switch (parent.ctx) {
     case Ctx::root:
-      if (k == "database") {
+      if (equals_literal(k, "database")) {
         if (array) fail("'database' must be an object");
         saw_database_ = true;
         return Ctx::database;
       }
       break;
     case Ctx::database:
-      if (k == "installs") {
+      if (equals_literal(k, "installs")) {
         if (array) fail("'installs' must be an object");
         saw_installs_ = true;
         return Ctx::installs;
@@ -239,31 +242,31 @@ Ctx IndexSax::child_ctx(bool array) {
       if (array) fail("an install must be an object");
       return Ctx::record;
     case Ctx::record:
-      if (k == "spec") {
+      if (equals_literal(k, "spec")) {
         if (array) fail("'spec' must be an object");
         has_spec_ = true;
         return Ctx::spec;
       }
       break;
     case Ctx::spec:
-      if (k == "arch") {
+      if (equals_literal(k, "arch")) {
         if (array) fail("'arch' must be an object");
         return Ctx::arch;
       }
-      if (k == "compiler" && !array) {
+      if (equals_literal(k, "compiler") && !array) {
         has_compiler_dict_ = true;
         return Ctx::compiler;
       }
-      if (k == "parameters") {
+      if (equals_literal(k, "parameters")) {
         if (array) fail("'parameters' must be an object");
         return Ctx::parameters;
       }
-      if (k == "dependencies" && array) return Ctx::dependencies;
-      if (k == "annotations" && !array) return Ctx::annotations;
-      if (k == "provided_virtuals" && array) return Ctx::provided_virtuals;
+      if (equals_literal(k, "dependencies") && array) return Ctx::dependencies;
+      if (equals_literal(k, "annotations") && !array) return Ctx::annotations;
+      if (equals_literal(k, "provided_virtuals") && array) return Ctx::provided_virtuals;
       break;
     case Ctx::arch:
-      if (k == "target" && !array) return Ctx::target;
+      if (equals_literal(k, "target") && !array) return Ctx::target;
       break;
     case Ctx::parameters:
       if (array && !is_compiler_flag(k)) {
@@ -293,12 +296,12 @@ Ctx IndexSax::child_ctx(bool array) {
       }
       return Ctx::dependency;
     case Ctx::dependency:
-      if (k == "parameters" && !array) return Ctx::dep_parameters;
-      if (k == "type" && array) return Ctx::deptypes;  // database v6
+      if (equals_literal(k, "parameters") && !array) return Ctx::dep_parameters;
+      if (equals_literal(k, "type") && array) return Ctx::deptypes;  // database v6
       break;
     case Ctx::dep_parameters:
-      if (k == "deptypes" && array) return Ctx::deptypes;
-      if (k == "virtuals" && array) return Ctx::virtuals;
+      if (equals_literal(k, "deptypes") && array) return Ctx::deptypes;
+      if (equals_literal(k, "virtuals") && array) return Ctx::virtuals;
       break;
     default:
       break;
@@ -391,26 +394,26 @@ bool IndexSax::scalar(Kind kind, std::string_view text, bool b) {
   };
   switch (f.ctx) {
     case Ctx::database:
-      if (k == "version") set_version(kind, text);
-      else if (k == "installs") fail("'installs' must be an object");
+      if (equals_literal(k, "version")) set_version(kind, text);
+      else if (equals_literal(k, "installs")) fail("'installs' must be an object");
       break;
     case Ctx::installs:
       fail("an install must be an object");
     case Ctx::record:
-      if (k == "in_buildcache") {
+      if (equals_literal(k, "in_buildcache")) {
         if (kind != Kind::boolean) fail("'in_buildcache' must be true or false");
         in_buildcache_ = b;
-      } else if (k == "spec") {
+      } else if (equals_literal(k, "spec")) {
         fail("'spec' must be an object");
       }
       break;
     case Ctx::spec:
-      if (k == "name") need_string(name_);
-      else if (k == "version") {
+      if (equals_literal(k, "name")) need_string(name_);
+      else if (equals_literal(k, "version")) {
         if (kind != Kind::string && kind != Kind::number) fail("'version' must be a string");
         check_text(limits::kName);
         pkg_version_.assign(text);
-      } else if (k == "compiler" && kind == Kind::string) {
+      } else if (equals_literal(k, "compiler") && kind == Kind::string) {
         // Some old nodes write the compiler as one string.
         check_text(limits::kName);
         has_compiler_dict_ = true;
@@ -425,22 +428,22 @@ bool IndexSax::scalar(Kind kind, std::string_view text, bool b) {
       }
       break;
     case Ctx::arch:
-      if (k == "platform") describe_string(platform_);
-      else if (k == "platform_os") describe_string(os_);
-      else if (k == "target") describe_string(target_);
+      if (equals_literal(k, "platform")) describe_string(platform_);
+      else if (equals_literal(k, "platform_os")) describe_string(os_);
+      else if (equals_literal(k, "target")) describe_string(target_);
       break;
     case Ctx::target:
-      if (k == "name") describe_string(target_);
+      if (equals_literal(k, "name")) describe_string(target_);
       break;
     case Ctx::compiler:
-      if (k == "name") need_string(compiler_name_);
-      else if (k == "version" && (kind == Kind::string || kind == Kind::number)) {
+      if (equals_literal(k, "name")) need_string(compiler_name_);
+      else if (equals_literal(k, "version") && (kind == Kind::string || kind == Kind::number)) {
         check_text(limits::kName);
         compiler_version_.assign(text);
       }
       break;
     case Ctx::annotations:
-      if (k == "compiler") need_string(annotated_compiler_);
+      if (equals_literal(k, "compiler")) need_string(annotated_compiler_);
       break;
     case Ctx::parameters:
       if (is_compiler_flag(k) || kind == Kind::null) break;
@@ -473,10 +476,10 @@ bool IndexSax::scalar(Kind kind, std::string_view text, bool b) {
     }
     case Ctx::dependency: {
       DepBuf& d = deps_[ndeps_];
-      if (k == "hash") need_string(d.hash, limits::kHash);
-      else if (k == "_hash" && d.hash.empty()) need_string(d.hash, limits::kHash);
-      else if (k == "name") need_string(d.name);
-      else if (k == "type" && kind == Kind::string) {
+      if (equals_literal(k, "hash")) need_string(d.hash, limits::kHash);
+      else if (equals_literal(k, "_hash") && d.hash.empty()) need_string(d.hash, limits::kHash);
+      else if (equals_literal(k, "name")) need_string(d.name);
+      else if (equals_literal(k, "type") && kind == Kind::string) {
         check_text(limits::kName);
         append_item(d.deptypes, text);
       }

@@ -1,9 +1,12 @@
 #include "formats/spack_index/variant_text.h"
 
+#include "util/equals_literal.h"
+
 namespace cachedb::spack_index {
 
 bool is_compiler_flag(std::string_view p) {
-  return p == "cflags" || p == "cxxflags" || p == "fflags" || p == "cppflags" || p == "ldflags" || p == "ldlibs";
+  return equals_literal(p, "cflags") || equals_literal(p, "cxxflags") || equals_literal(p, "fflags") ||
+         equals_literal(p, "cppflags") || equals_literal(p, "ldflags") || equals_literal(p, "ldlibs");
 }
 
 std::string bool_variant(std::string_view name, bool value) {
