@@ -114,6 +114,19 @@ TEST_CASE("a failed statement's error carries the statement with its values and 
   CHECK_THROWS_AS(insert("dup", 3).exec(), SQLite::Exception);
   CHECK_THROWS_WITH_AS(Statement(db, "SELECT x FROM nowhere"), doctest::Contains("no such table: nowhere"),
                        SqlError);
+  // Prepared when first run: made without complaint, the same error then, and
+  // then again (nothing half-prepared is kept).
+  Statement later(db, "SELECT x FROM nowhere", Prepare::when_first_run);
+  CHECK(later.sql() == "SELECT x FROM nowhere");
+  CHECK_THROWS_WITH_AS(later(), doctest::Contains("no such table: nowhere"), SqlError);
+  CHECK_THROWS_WITH_AS(later.use(), doctest::Contains("no such table: nowhere"), SqlError);
+  // Made before its table, it sees the table it finds when first run.
+  Statement count(db, "SELECT count(*) FROM made_later", Prepare::when_first_run);
+  db.exec("CREATE TABLE made_later(x)");
+  db.exec("INSERT INTO made_later VALUES (1), (2)");
+  auto row = count();
+  REQUIRE(row.next());
+  CHECK(row.int64(0) == 2);
   try {
     exec(db, "INSERT INTO t(name) VALUES ('dup')");
   } catch (const SqlError& e) {

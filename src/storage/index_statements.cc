@@ -5,6 +5,9 @@
 namespace cachedb {
 namespace {
 
+// A writer makes them all and may run few (none in an unchanged re-ingest).
+constexpr Prepare kLazy = Prepare::when_first_run;
+
 SQLite::Database& with_temp_tables(SQLite::Database& db) {
   exec(db, required_sql("storage/index_temp_tables.sql"));
   return db;
@@ -14,37 +17,37 @@ SQLite::Database& with_temp_tables(SQLite::Database& db) {
 
 IndexStatements::IndexStatements(SQLite::Database& db)
     : index_source(with_temp_tables(db), "SELECT id, content_hash, path, file_size, file_mtime_ns FROM source "
-                       "WHERE kind = 'index' AND release_id = ? AND key_id = ?"),
-      source_set_hash(db, "UPDATE source SET content_hash = ? WHERE id = ?"),
+                       "WHERE kind = 'index' AND release_id = ? AND key_id = ?", kLazy),
+      source_set_hash(db, "UPDATE source SET content_hash = ? WHERE id = ?", kLazy),
       listing_insert(db, "INSERT OR IGNORE INTO index_listing(source_id, spec_id, in_buildcache) VALUES (?, ?, ?)", 64),
-      listing_delete(db, "DELETE FROM index_listing WHERE source_id = ?"),
+      listing_delete(db, "DELETE FROM index_listing WHERE source_id = ?", kLazy),
       listing_touch(db, "INSERT OR IGNORE INTO temp.index_touched(spec_id) "
-                        "SELECT spec_id FROM index_listing WHERE source_id = ?"),
-      source_ids_of_release(db, "SELECT id FROM source WHERE kind = ? AND release_id = ? ORDER BY id"),
+                        "SELECT spec_id FROM index_listing WHERE source_id = ?", kLazy),
+      source_ids_of_release(db, "SELECT id FROM source WHERE kind = ? AND release_id = ? ORDER BY id", kLazy),
       dependency_insert(db, required_sql("storage/dependency_insert.sql"), 16),
-      dependency_any(db, "SELECT 1 FROM dependency WHERE spec_id = ? LIMIT 1"),
-      dependency_delete_of_spec(db, "DELETE FROM dependency WHERE spec_id = ?"),
-      touch(db, "INSERT OR IGNORE INTO temp.index_touched(spec_id) VALUES (?)"),
-      touched_specs(db, "SELECT spec_id FROM temp.index_touched ORDER BY 1"),
-      touched_clear(db, "DELETE FROM temp.index_touched"),
-      late_insert(db, "INSERT INTO temp.index_late_compiler(spec_id, compiler_hash) VALUES (?, ?)"),
-      late_hashes(db, "SELECT DISTINCT compiler_hash FROM temp.index_late_compiler ORDER BY 1"),
-      late_apply(db, required_sql("storage/late_compiler_apply.sql")),
-      late_clear(db, "DELETE FROM temp.index_late_compiler"),
-      compiler_node(db, "SELECT p.name, s.version FROM spec s JOIN package p ON p.id = s.package_id WHERE s.hash = ?"),
-      release_indexes(db, "SELECT id, key_id FROM source WHERE kind = 'index' AND release_id = ? ORDER BY id"),
-      spec_dimensions(db, required_sql("storage/spec_dimensions.sql")),
-      release_rows(db, required_sql("storage/index_release_rows.sql")),
-      release_row_delete(db, "DELETE FROM release_spec WHERE source_id = ? AND spec_id = ?"),
-      release_row_restack(db, "UPDATE release_spec SET stack_set_id = ? WHERE source_id = ? AND spec_id = ?"),
+      dependency_any(db, "SELECT 1 FROM dependency WHERE spec_id = ? LIMIT 1", kLazy),
+      dependency_delete_of_spec(db, "DELETE FROM dependency WHERE spec_id = ?", kLazy),
+      touch(db, "INSERT OR IGNORE INTO temp.index_touched(spec_id) VALUES (?)", kLazy),
+      touched_specs(db, "SELECT spec_id FROM temp.index_touched ORDER BY 1", kLazy),
+      touched_clear(db, "DELETE FROM temp.index_touched", kLazy),
+      late_insert(db, "INSERT INTO temp.index_late_compiler(spec_id, compiler_hash) VALUES (?, ?)", kLazy),
+      late_hashes(db, "SELECT DISTINCT compiler_hash FROM temp.index_late_compiler ORDER BY 1", kLazy),
+      late_apply(db, required_sql("storage/late_compiler_apply.sql"), kLazy),
+      late_clear(db, "DELETE FROM temp.index_late_compiler", kLazy),
+      compiler_node(db, "SELECT p.name, s.version FROM spec s JOIN package p ON p.id = s.package_id WHERE s.hash = ?", kLazy),
+      release_indexes(db, "SELECT id, key_id FROM source WHERE kind = 'index' AND release_id = ? ORDER BY id", kLazy),
+      spec_dimensions(db, required_sql("storage/spec_dimensions.sql"), kLazy),
+      release_rows(db, required_sql("storage/index_release_rows.sql"), kLazy),
+      release_row_delete(db, "DELETE FROM release_spec WHERE source_id = ? AND spec_id = ?", kLazy),
+      release_row_restack(db, "UPDATE release_spec SET stack_set_id = ? WHERE source_id = ? AND spec_id = ?", kLazy),
       // 256 rows to a statement, not the page writer's 16: each statement of
       // several rows journals the table's last page before it writes (it
       // could fail half-way), and a release of indexes inserts its rows by
       // the hundred thousand (1 GB of indexes: 13,600 statements at 16).
       release_row_insert(db, required_sql("storage/release_spec_insert.sql"), 256),
-      spec_all_stacks(db, required_sql("storage/spec_all_stacks.sql")),
-      spec_is_kept(db, required_sql("storage/spec_is_kept.sql")),
-      stack_sets_of_specs(db, "SELECT DISTINCT spec_id, stack_set_id FROM release_spec ORDER BY 1, 2"),
+      spec_all_stacks(db, required_sql("storage/spec_all_stacks.sql"), kLazy),
+      spec_is_kept(db, required_sql("storage/spec_is_kept.sql"), kLazy),
+      stack_sets_of_specs(db, "SELECT DISTINCT spec_id, stack_set_id FROM release_spec ORDER BY 1, 2", kLazy),
       db_(db) {}
 
 Statement& IndexStatements::listed_in_buildcache(std::size_t index) {

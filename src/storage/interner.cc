@@ -9,7 +9,7 @@ Interner::Interner(SQLite::Database& db, const std::string& table, bool cached, 
       cached_(cached),
       max_cached_(max_cached),
       select_(db, "SELECT id FROM " + table + " WHERE name = ?"),
-      insert_(db, "INSERT INTO " + table + "(name) VALUES (?)") {}
+      insert_(db, "INSERT INTO " + table + "(name) VALUES (?)", Prepare::when_first_run) {}
 
 Interner::Fingerprint Interner::fingerprint(std::string_view name) {
   const XXH128_hash_t h = XXH3_128bits(name.data(), name.size());

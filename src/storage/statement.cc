@@ -10,10 +10,19 @@ void exec(SQLite::Database& db, std::string_view sql) {
   if (rc != SQLITE_OK) throw SqlError(db.getHandle(), rc, text, db.getFilename());
 }
 
-Statement::Statement(SQLite::Database& db, std::string_view sql) : db_(db.getHandle()), database_(db.getFilename()) {
+Statement::Statement(SQLite::Database& db, std::string_view sql, Prepare when)
+    : db_(db.getHandle()), sql_(sql), database_(db.getFilename()) {
+  if (when == Prepare::now) prepare();
+}
+
+void Statement::prepare() {
   const int rc =
-      sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
-  if (rc != SQLITE_OK) throw SqlError(db_, rc, std::string(sql), database_);
+      sqlite3_prepare_v3(db_, sql_.data(), static_cast<int>(sql_.size()), SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
+  if (rc != SQLITE_OK) {
+    sqlite3_finalize(stmt_);
+    stmt_ = nullptr;
+    throw SqlError(db_, rc, sql_, database_);
+  }
 }
 
 void Statement::fail(int rc) const {
