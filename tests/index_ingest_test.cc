@@ -123,6 +123,25 @@ std::string matrix_csv(SQLite::Database& db, const std::string& name, bool inclu
 
 }  // namespace
 
+TEST_CASE("into an empty database, a hash that is not Spack's is looked up again, not taken for new") {
+  // The writer's cache of spec ids holds only Spack's hashes: one it cannot
+  // hold is asked of the database each time an index describes it.
+  testing::TempDir dir;
+  IndexSpec odd{"not-a-spack-hash", "odd", "1.0"};
+  write(dir / "root.json", testing::index_json({zlib(), odd, gcc()}));
+  write(dir / "e4s.json", testing::index_json({odd, zlib()}));
+  write(dir / "ml.json", testing::index_json({odd}));
+  auto db = memory_db();
+  const auto s = ingest_indexes(db, {{(dir / "root.json").string(), "v1.0", "root", {}},
+                                     {(dir / "e4s.json").string(), "v1.0", "e4s", {}},
+                                     {(dir / "ml.json").string(), "v1.0", "ml", {}}},
+                                {});
+  CHECK(s.rejections.empty());
+  CHECK(one(db, "SELECT count(*) FROM spec WHERE hash = 'not-a-spack-hash'") == "1\n");
+  CHECK(one(db, "SELECT group_concat(stack, ',') FROM (SELECT stack FROM spec_stacks "
+                "WHERE hash = 'not-a-spack-hash' ORDER BY 1)") == "e4s,ml,root\n");
+}
+
 TEST_CASE("indexes of two stacks and root: the matrix worked out by hand") {
   Tree t;
   auto db = memory_db();

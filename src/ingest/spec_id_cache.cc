@@ -50,7 +50,10 @@ std::optional<std::int64_t> SpecIdCache::find(std::string_view hash) const {
 
 void SpecIdCache::insert(std::string_view hash, std::int64_t id) {
   const auto key = pack(hash);
-  if (!key || id <= 0 || id > std::numeric_limits<std::uint32_t>::max()) return;
+  if (!key || id <= 0 || id > std::numeric_limits<std::uint32_t>::max()) {
+    holds_all_ = false;
+    return;
+  }
   if (size_ == kMaxEntries) clear();
   if (!slots_) {
     // An all-zero Slot is an empty one: calloc gives the kernel's zero pages.
@@ -66,6 +69,7 @@ void SpecIdCache::insert(std::string_view hash, std::int64_t id) {
 void SpecIdCache::clear() {
   slots_.reset();
   size_ = 0;
+  holds_all_ = false;
 }
 
 }  // namespace cachedb

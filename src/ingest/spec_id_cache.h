@@ -30,6 +30,9 @@ class SpecIdCache {
   void insert(std::string_view hash, std::int64_t id);
   void clear();
   std::size_t size() const { return size_; }
+  // True while every hash given to insert() is still held: nothing was
+  // refused (not Spack's hash, an id beyond 32 bits) or emptied out.
+  bool holds_all() const { return holds_all_; }
 
  private:
   using Key = std::array<std::uint8_t, 20>;
@@ -45,6 +48,7 @@ class SpecIdCache {
   };
   std::unique_ptr<Slot[], Free> slots_;  // calloc'd; null until a hash is kept
   std::size_t size_ = 0;
+  bool holds_all_ = true;
 };
 
 }  // namespace cachedb
