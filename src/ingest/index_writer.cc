@@ -1,6 +1,7 @@
 #include "ingest/index_writer.h"
 
 #include <algorithm>
+#include <charconv>
 #include <deque>
 #include <limits>
 #include <stdexcept>
@@ -47,15 +48,20 @@ struct Ids {
   Interner releases{db, "release", true, kMaxCached}, packages{db, "package", true, kMaxPackages},
       oss{db, "os", true, kMaxCached}, platforms{db, "platform", true, kMaxCached},
       targets{db, "target", true, kMaxCached}, stacks{db, "stack", true, kMaxCached};
-  std::unordered_map<std::string, std::int64_t> compilers, variants, stack_sets, variant_sets;
+  // Looked up by a view of the text, not a std::string made of it for each lookup.
+  struct TextHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+  };
+  using TextIds = std::unordered_map<std::string, std::int64_t, TextHash, std::equal_to<>>;
+  TextIds compilers, variants, stack_sets, variant_sets;
   // Specs by hash, met in this run: their edges are stored.
   SpecIdCache specs;
   std::string key;
 
   template <typename Create>
-  std::int64_t cached(std::unordered_map<std::string, std::int64_t>& cache, Statement& select,
-                      std::string_view text, Create&& create) {
-    if (auto it = cache.find(std::string(text)); it != cache.end()) return it->second;
+  std::int64_t cached(TextIds& cache, Statement& select, std::string_view text, Create&& create) {
+    if (auto it = cache.find(text); it != cache.end()) return it->second;
     std::optional<std::int64_t> found;
     if (auto row = select(text); row.next()) found = row.int64(0);
     const std::int64_t id = found ? *found : create();
@@ -88,12 +94,17 @@ struct Ids {
 
   // A set of ids through a *_set table, keyed as the page writer keys it
   // (the member ids sorted, each followed by a comma).
-  std::int64_t set(std::vector<std::int64_t>& ids, std::unordered_map<std::string, std::int64_t>& cache,
-                   Statement& select, Statement& insert, Statement& member) {
+  std::int64_t set(std::vector<std::int64_t>& ids, TextIds& cache, Statement& select, Statement& insert,
+                   Statement& member) {
     std::sort(ids.begin(), ids.end());
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
     key.clear();
-    for (auto id : ids) fmt::format_to(std::back_inserter(key), "{},", id);
+    for (auto id : ids) {
+      char digits[24];
+      const auto end = std::to_chars(digits, digits + sizeof digits, id).ptr;
+      key.append(digits, end);
+      key += ',';
+    }
     return cached(cache, select, key, [&] {
       insert(key).exec();
       const std::int64_t set_id = db.getLastInsertRowid();
