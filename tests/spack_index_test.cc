@@ -385,6 +385,13 @@ TEST_CASE("spack index: memory stays bounded on hostile input: one huge string, 
   const std::string deep = R"({"database": {"version": "8", "installs": {}, "junk": )" + std::string(100, '[') +
                            std::string(100, ']') + "}}";
   CHECK(error_of(deep).reason().find("nested deeper than") != std::string::npos);
+  // RapidJSON's parser recurses into what it reads; the handler refuses the
+  // 65th level before it goes deeper, so a million levels cannot overflow the
+  // stack (of the main thread or of a reader's), in a skipped part or a record.
+  for (const std::string at : {R"("junk": )", R"("installs": {"abc": {"spec": {"name": "x", "extra": )"}) {
+    const std::string abyss = R"({"database": {"version": "8", )" + at + std::string(1000000, '[');
+    CHECK(error_of(abyss).reason() == "nested deeper than 64 levels");
+  }
   const auto empty = error_of("");
   CHECK(empty.offset() == 0);
   CHECK(empty.reason().find("bad JSON") != std::string::npos);
