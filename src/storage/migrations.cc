@@ -39,7 +39,7 @@ std::vector<Migration> migrations() {
 // schema/schema.sql, which every migration applied in order yields exactly
 // (schema_test checks it): a new database then costs one transaction, not
 // one per migration with the tables that later ones rebuild (11.5 against
-// 4.9 ms for a first ingest of nothing). False when the database holds
+// 6.3 ms for a first ingest of nothing). False when the database holds
 // something already (another process made it meanwhile, or it is not
 // cachedb's): the migrations then run as they would.
 bool create_empty(SQLite::Database& db, int latest) {
