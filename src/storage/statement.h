@@ -11,8 +11,8 @@
 //     prepared when made, or when first run (Prepare::when_first_run: a
 //     writer makes every statement it may need up front, and a run that
 //     writes nothing, an unchanged re-ingest, should not pay to prepare them:
-//     a seventh of its time); binds a string_view in place (SQLITE_STATIC, no copy: SQLiteCpp binds
-//     only NUL-terminated or copied text);
+//     a seventh of its time); binds a string_view in place (SQLITE_STATIC,
+//     no copy: SQLiteCpp binds only NUL-terminated or copied text);
 //   - Statement::Use, the guard for one run of it: binds are counted against
 //     sqlite3_bind_parameter_count (too many fails at the bind, too few at the
 //     first step), and its destructor resets the statement and clears its
