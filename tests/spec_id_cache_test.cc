@@ -85,6 +85,13 @@ TEST_CASE("spec id cache: text that is not a Spack hash, or an id beyond 32 bits
   cache.insert(hash_of(1), 0);
   CHECK_FALSE(cache.contains(hash_of(1)));
   CHECK(cache.size() == 0);
+  CHECK_FALSE(cache.holds_all());
+  SpecIdCache fresh;
+  CHECK(fresh.holds_all());
+  fresh.insert(hash_of(2), 2);
+  CHECK(fresh.holds_all());
+  fresh.insert("abc", 3);  // refused: not all it was given is held
+  CHECK_FALSE(fresh.holds_all());
 }
 
 TEST_CASE("spec id cache: full, it is emptied before the next hash is kept") {
@@ -93,8 +100,11 @@ TEST_CASE("spec id cache: full, it is emptied before the next hash is kept") {
   CHECK(cache.size() == SpecIdCache::kMaxEntries);
   CHECK(cache.find(hash_of(0)) == 1);
   CHECK(cache.find(hash_of(SpecIdCache::kMaxEntries - 1)) == static_cast<std::int64_t>(SpecIdCache::kMaxEntries));
+  CHECK(cache.holds_all());
   cache.insert(hash_of(SpecIdCache::kMaxEntries), 5);
   CHECK(cache.size() == 1);
+  // What it held is gone: the writer may no longer take a hash it lacks for new.
+  CHECK_FALSE(cache.holds_all());
   CHECK_FALSE(cache.contains(hash_of(0)));
   CHECK(cache.find(hash_of(SpecIdCache::kMaxEntries)) == 5);
 }
