@@ -1,13 +1,9 @@
 #include "ingest/spec_id_cache.h"
 
-#include <cstdlib>
 #include <cstring>
 #include <limits>
-#include <new>
 
 namespace cachedb {
-
-void SpecIdCache::Free::operator()(Slot* p) const { std::free(p); }
 
 std::optional<SpecIdCache::Key> SpecIdCache::pack(std::string_view hash) {
   if (hash.size() != 32) return std::nullopt;
@@ -56,9 +52,9 @@ void SpecIdCache::insert(std::string_view hash, std::int64_t id) {
   }
   if (size_ == kMaxEntries) clear();
   if (!slots_) {
-    // An all-zero Slot is an empty one: calloc gives the kernel's zero pages.
-    slots_.reset(static_cast<Slot*>(std::calloc(kSlots, sizeof(Slot))));
-    if (!slots_) throw std::bad_alloc();
+    // An all-zero Slot is an empty one: the kernel's pages are zeroed.
+    memory_ = std::make_unique<HugePages>(kSlots * sizeof(Slot));
+    slots_ = static_cast<Slot*>(memory_->data());
   }
   Slot& s = slots_[slot_of(*key)];
   if (s.id == 0) ++size_;
@@ -67,7 +63,8 @@ void SpecIdCache::insert(std::string_view hash, std::int64_t id) {
 }
 
 void SpecIdCache::clear() {
-  slots_.reset();
+  memory_.reset();
+  slots_ = nullptr;
   size_ = 0;
   holds_all_ = false;
 }

@@ -5,7 +5,9 @@
 // bytes), at most half full, so that its memory (3 MiB) is the same whatever
 // the size of the input and a lookup reads one slot, not a node and a string.
 // The table is mapped when the first hash is kept (zero pages from the
-// kernel, so a run that keeps none, an unchanged re-ingest, never touches it).
+// kernel, so a run that keeps none, an unchanged re-ingest, never touches it),
+// in huge pages where the kernel has them (util/huge_pages.h): its lookups
+// land anywhere in it.
 // A hash that does not pack (not 32 lowercase base32 characters), or an id
 // beyond 32 bits, is not kept: the caller asks the database.
 #include <array>
@@ -13,6 +15,8 @@
 #include <memory>
 #include <optional>
 #include <string_view>
+
+#include "util/huge_pages.h"
 
 namespace cachedb {
 
@@ -43,10 +47,8 @@ class SpecIdCache {
   static std::optional<Key> pack(std::string_view hash);
   std::size_t slot_of(const Key& key) const;
 
-  struct Free {
-    void operator()(Slot* p) const;
-  };
-  std::unique_ptr<Slot[], Free> slots_;  // calloc'd; null until a hash is kept
+  std::unique_ptr<HugePages> memory_;  // null until a hash is kept
+  Slot* slots_ = nullptr;
   std::size_t size_ = 0;
   bool holds_all_ = true;
 };
