@@ -135,17 +135,18 @@ std::uint64_t PipelineState::next_document() {
   return documents_++;
 }
 bool PipelineState::described_before(std::string_view hash, std::uint64_t document) const {
-  std::lock_guard lock(mutex_);
+  std::shared_lock lock(table_);
   const auto first = described_.find(hash);
   return first && static_cast<std::uint64_t>(*first) <= document + 1;
 }
 void PipelineState::remember_described(std::string_view hash, std::uint64_t document) {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(table_);
   const auto first = described_.find(hash);
   if (!first || static_cast<std::uint64_t>(*first) > document + 1)
     described_.insert(hash, static_cast<std::int64_t>(document + 1));
 }
 void PipelineState::forget_all() {
+  std::lock_guard table(table_);
   std::lock_guard lock(mutex_);
   described_.clear();
   ++generation_;
@@ -155,7 +156,7 @@ std::uint64_t PipelineState::generation() const {
   return generation_;
 }
 std::size_t PipelineState::size() const {
-  std::lock_guard lock(mutex_);
+  std::shared_lock lock(table_);
   return described_.size();
 }
 std::unique_ptr<PipelineState::Batches> PipelineState::take_batches() {

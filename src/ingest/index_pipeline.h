@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,7 +29,9 @@ namespace cachedb {
 // is wanted on their own threads, where the handler cannot be asked; a hash a
 // handler was given described (and kept) needs no second description.
 // Several documents may be read at once (BackgroundRead), so every call takes
-// a lock.
+// a lock: the table's is shared by those who only ask, which is every record
+// of every document, where only the few records described remember (1 GB of
+// indexes: 3.17 -> 3.11 s against one lock for all).
 //
 // Forget everything (forget_all) whenever the handler drops specs it was
 // given: the pipeline does so itself when a document fails on either side,
@@ -69,7 +72,8 @@ class PipelineState {
   void give_back(std::unique_ptr<Batches> batches);
 
  private:
-  mutable std::mutex mutex_;
+  mutable std::mutex mutex_;         // all but the table
+  mutable std::shared_mutex table_;  // described_; taken before mutex_ where both are
   SpecIdCache described_;
   std::uint64_t generation_ = 0, documents_ = 0;
   std::vector<std::unique_ptr<Batches>> spare_;
