@@ -18,10 +18,12 @@ struct IndexSpec {
   std::string hash, package, version = "1.0";
   std::string os = "ubuntu24.04", platform = "linux", target = "x86_64_v3";
   bool target_dict = false;  // {"name": target, "features": [...]} as Spack writes named targets
-  std::vector<std::pair<std::string, std::string>> parameters;  // name, JSON value ("true", "[\"a\"]")
+  std::vector<std::pair<std::string, std::string>> parameters{};  // name, JSON value ("true", "[\"a\"]")
   std::optional<bool> in_buildcache = true;  // nullopt: the key is left out
-  std::optional<std::string> annotated_compiler;
-  std::vector<IndexEdge> dependencies;
+  std::optional<std::string> annotated_compiler{};
+  // Initialized, so that designated initializers may leave them out without
+  // -Wmissing-field-initializers.
+  std::vector<IndexEdge> dependencies{};
 };
 
 // A 32-character DAG hash made from `seed` (letters and digits).
