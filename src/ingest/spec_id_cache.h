@@ -2,8 +2,9 @@
 // Spec ids by DAG hash, for the hashes an index ingest has met: most records
 // of a release name a hash another index of the run described already. A
 // fixed table of packed hashes (Spack's hash is 32 base32 characters: 20
-// bytes), at most half full, so that its memory (3 MiB) is the same whatever
-// the size of the input and a lookup reads one slot, not a node and a string.
+// bytes), at most half full, so that its memory (3 MiB, 4 MiB mapped) is the
+// same whatever the size of the input and a lookup reads one slot, not a node
+// and a string.
 // The table is mapped when the first hash is kept (zero pages from the
 // kernel, so a run that keeps none, an unchanged re-ingest, never touches it),
 // in huge pages where the kernel has them (util/huge_pages.h): its lookups
