@@ -36,7 +36,7 @@ std::vector<IndexInput> index_inputs(const IndexOptions& o, const std::vector<st
   if (o.release.empty() || o.stack.empty())
     throw UsageError(fmt::format("{} needs --release and --stack", o.index.empty() ? "--mirror" : "--index"));
   if (!o.mirror_root.empty()) throw UsageError("--mirror-root goes with --listing");
-  if (!o.index.empty()) return {IndexInput{o.index, o.release, o.stack, {}, {}}};
+  if (!o.index.empty()) return {IndexInput{o.index, o.release, o.stack, {}, {}, {}}};
   return {mirror_input(o.mirror, o.release, o.stack)};
 }
 

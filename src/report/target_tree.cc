@@ -36,7 +36,10 @@ TargetTree::TargetTree(std::string_view json, std::string_view source) {
     throw Error(fmt::format("{}: offset {}: {}", source, doc.GetErrorOffset(), rapidjson::GetParseError_En(doc.GetParseError())));
   if (!doc.IsObject() || !doc.HasMember("microarchitectures") || !doc["microarchitectures"].IsObject())
     throw Error(fmt::format("{}: no \"microarchitectures\" object", source));
-  for (const auto& m : doc["microarchitectures"].GetObject()) {
+  // Through the const document: its iterators are compared with their own
+  // type, which C++20's reversed operators do not find ambiguous.
+  const rapidjson::Document& read = doc;
+  for (const auto& m : read["microarchitectures"].GetObject()) {
     std::string name(m.name.GetString(), m.name.GetStringLength());
     std::vector<std::string> parents;
     if (m.value.IsObject() && m.value.HasMember("from")) {
