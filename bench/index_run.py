@@ -153,7 +153,7 @@ def bench_cachedb(b, args, label, m, listing, mirror, db, raw_db, peer_wall, res
                      + (probe.err.strip().splitlines() or [""])[0][:120])
         return None
     mb = m["bytes"] / 1e6
-    fresh, checks = [], []
+    fresh, checks, checks_one = [], [], []
     for i in range(args.repeat):
         b.remove_db(db)
         log(f"{label}: cachedb fresh ingest of the listing {i + 1}/{args.repeat} ...")
@@ -168,6 +168,8 @@ def bench_cachedb(b, args, label, m, listing, mirror, db, raw_db, peer_wall, res
         # drifts by a third from minute to minute, and the two are compared.
         if args.ceiling:
             checks.append(check_run(b, args, listing, mirror))
+            if i < 3:  # the same on one thread, to show what spreading it over the cores costs
+                checks_one.append(check_run(b, args, listing, mirror, threads=1))
     f_wall = statistics.median(r.wall for r in fresh)
     f_cpu = statistics.median(r.cpu for r in fresh)
     f_rss = max(r.maxrss_mb for r in fresh)
@@ -194,14 +196,17 @@ def bench_cachedb(b, args, label, m, listing, mirror, db, raw_db, peer_wall, res
                          TARGET_UNCHANGED_RATIO)
     add_start_row(b, args, label, unchanged, res, log)
     if args.ceiling:
-        ceiling(b, args, label, m, checks, db, raw_db, f_wall, res, log)
+        ceiling(b, args, label, m, checks, checks_one, db, raw_db, f_wall, res, log)
     return f_rss
 
 
-def check_run(b, args, listing, mirror):
-    """`cachedb check` of the listing: reading, checking and parsing every index alone."""
-    return b.run([args.binary, "-q", "check", "--listing", listing, "--mirror-root", mirror],
-                 args.timeout)
+def check_run(b, args, listing, mirror, threads=None):
+    """`cachedb check` of the listing: reading, checking and parsing every index alone,
+    by default on every core (one index per thread), else on `threads` threads."""
+    cmd = [args.binary, "-q", "check", "--listing", listing, "--mirror-root", mirror]
+    if threads:
+        cmd += ["--threads", str(threads)]
+    return b.run(cmd, args.timeout)
 
 
 def add_start_row(b, args, label, unchanged, res, log):
@@ -228,30 +233,37 @@ def stored_note(b, db, m):
         return f"spec rows not counted ({e})"
 
 
-def ceiling(b, args, label, m, runs, db, raw_db, f_wall, res, log):
+def ceiling(b, args, label, m, runs, runs_one, db, raw_db, f_wall, res, log):
     """The ceiling of an index ingest on this machine, as the page benchmark measures it:
-    (1) reading and parsing every index on every core, writing nothing, and (2) SQLite
-    alone storing every row the fresh ingest stored (b.sqlite_copy_floor: the same copy,
-    index build and commit as for pages), combined into the best fresh ingest the machine
-    allows. Part (1) needs cachedb to check indexes without storing them; until it can
-    (`check --listing` is a usage error) only part (2) is measured."""
+    (1) reading and parsing every index on every core, writing nothing (`cachedb check`,
+    one index per thread), and (2) SQLite alone storing every row the fresh ingest stored
+    (b.sqlite_copy_floor: the same copy, index build and commit as for pages), combined
+    into the best fresh ingest the machine allows. `runs_one` are the same checks on one
+    thread: shown beside, with the model they would give, since two threads parsing at
+    once each go slower than one alone (what the CPU time of the two says)."""
     log(f"{label}: ceiling measurements ...")
     mb = m["bytes"] / 1e6
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+        os.cpu_count() or 1)
     # `runs`: as many as the fresh ingest had (--repeat), each made right after one of
     # them (bench_cachedb), medians: this host's speed drifts by a third from minute to
     # minute, and one slow run would move the ceiling.
-    r = runs[-1]
-    check_cpu = None
-    if all(x.code == 0 for x in runs):
+    check_cpu = check_cpu_one = None
+    if runs and all(x.code == 0 for x in runs):
         check_cpu = statistics.median(x.cpu for x in runs)
         check_wall = statistics.median(x.wall for x in runs)
         res.add(label, "ceiling: read + parse every index (cachedb check)", check_wall, "s",
-                note=f"{mb / check_wall:.0f} MB/s; CPU {check_cpu:.2f} s"
+                note=f"{mb / check_wall:.0f} MB/s; CPU {check_cpu:.2f} s; on every core"
                      + (f"; median of {len(runs)}, each run right after a fresh ingest"
                         if len(runs) > 1 else ""))
     else:
-        res.note(f"{label}: `cachedb check --listing` exited {r.code}: reading and parsing "
-                 "alone not measured.")
+        res.note(f"{label}: `cachedb check --listing` exited {runs[-1].code if runs else '?'}: "
+                 "reading and parsing alone not measured.")
+    if runs_one and all(x.code == 0 for x in runs_one):
+        check_cpu_one = statistics.median(x.cpu for x in runs_one)
+        res.add(label, "ceiling: the same on one thread (check --threads 1)",
+                statistics.median(x.wall for x in runs_one), "s",
+                note=f"CPU {check_cpu_one:.2f} s; median of {len(runs_one)}")
     copy = b.sqlite_copy_floor(db, raw_db, b.INDEX_WRITER_LIVE_INDEXES)
     (iw, ic), (xw, _), (cw, _) = copy["insert"], copy["index"], copy["commit"]
     res.add(label, "ceiling: SQLite alone, insert every stored row", iw, "s",
@@ -259,9 +271,16 @@ def ceiling(b, args, label, m, runs, db, raw_db, f_wall, res, log):
     res.add(label, f"ceiling: SQLite alone, build the {copy['indexes']} deferred indexes",
             xw, "s")
     res.add(label, "ceiling: SQLite alone, commit", cw, "s")
+
+    def model(parse_cpu):
+        return (parse_cpu + max(0.0, ic - copy["read"])) / cores + xw + cw
+
     if check_cpu is not None:
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
-            os.cpu_count() or 1)
-        best = (check_cpu + max(0.0, ic - copy["read"])) / cores + xw + cw
+        best = model(check_cpu)
+        note = f"{best:.2f} s; cachedb reached {100 * best / f_wall:.0f}% of it"
+        if check_cpu_one is not None:
+            one = model(check_cpu_one)
+            note += (f" (with the one-thread check's CPU: {one:.2f} s, "
+                     f"{100 * one / f_wall:.0f}%)")
         res.add(label, f"ceiling: best fresh ingest on {cores} cores (model)", mb / best,
-                "MB/s", note=f"{best:.2f} s; cachedb reached {100 * best / f_wall:.0f}% of it")
+                "MB/s", note=note)

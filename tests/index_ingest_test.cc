@@ -261,6 +261,44 @@ TEST_CASE("a bad index is rejected by file, byte offset and JSON path; the other
   CHECK(one(db, "SELECT count(*) FROM source WHERE kind = 'index'") == "3\n");
 }
 
+TEST_CASE("check reads indexes on several threads: what ingest would reject, told in the inputs' order") {
+  Tree t;
+  write(t.dir / "bad.json", "{\"database\": {\"version\": \"8\", \"installs\": {\"" + kZlib +
+                                "\": {\"spec\": {\"name\": 7}}}}}");
+  write(t.dir / "cut.json", testing::index_json({zlib(), openssl()}).substr(0, 100));
+  // Four releases of the tree (12 records each), the bad ones among them.
+  std::vector<IndexInput> inputs;
+  for (const char* release : {"r1", "r2", "r3", "r4"})
+    for (auto& in : t.inputs(release)) inputs.push_back(in);
+  inputs.insert(inputs.begin() + 1, {(t.dir / "bad.json").string(), "r1", "bad", {}});
+  inputs.insert(inputs.begin() + 6, {(t.dir / "missing.json").string(), "r2", "gone", {}});
+  IndexInput named_wrong{t.e4s.string(), "r3", "sums", {}};
+  named_wrong.expected = {std::string(64, 'a'), "index.json.hash"};
+  inputs.insert(inputs.begin() + 9, named_wrong);
+  inputs.push_back({(t.dir / "cut.json").string(), "r4", "cut", {}});
+  IndexInput unresolved{"mirror/ml", "r4", "ml2", {}};
+  unresolved.error = "mirror/ml: no build_cache/index.json nor v3/layout.json";
+  inputs.push_back(unresolved);
+
+  auto db = memory_db();
+  const auto ingested = ingest_indexes(db, inputs, {});
+  REQUIRE(ingested.rejections.size() == 5);
+  for (unsigned threads : {1u, 2u, 3u, 16u}) {
+    CAPTURE(threads);
+    const auto s = check_indexes(inputs, threads);
+    CHECK(s.pages_added == 12);
+    CHECK(s.specs_added == 4 * 12);
+    CHECK(s.pages_rejected == 5);
+    CHECK(s.exit_code() == 2);
+    REQUIRE(s.rejections.size() == ingested.rejections.size());
+    for (std::size_t i = 0; i < s.rejections.size(); ++i) {
+      CHECK(s.rejections[i].path == ingested.rejections[i].path);
+      CHECK(s.rejections[i].message == ingested.rejections[i].message);
+    }
+  }
+  CHECK(testing::contains(check_indexes(inputs, 2).rejections[2].message, "index.json.hash says " + std::string(64, 'a')));
+}
+
 namespace {
 
 // Every view, and what no view shows but a later ingest reads: the specs

@@ -26,7 +26,7 @@ Runner add_check_command(CLI::App& app, const GlobalOptions&) {
   cmd->add_option("--max-page-bytes", args->max_page_bytes, "Reject, unread, any file larger than this many bytes")
       ->capture_default_str()
       ->check(whole_number(1, std::numeric_limits<long long>::max()));
-  add_threads_option(cmd, args->threads);
+  add_threads_option(cmd, args->threads, "Threads that walk, read and parse pages, or read indexes (one index each)");
   cmd->footer("Exit status: 0 every page is good; 2 some pages would be rejected (each is logged with its file "
               "and line); 1 fatal (a path does not exist, or the process ran out of file descriptors or memory while "
               "walking the tree, which then went partly unchecked); 64 bad command line.");
@@ -34,7 +34,7 @@ Runner add_check_command(CLI::App& app, const GlobalOptions&) {
     if (!*cmd) return -1;
     const auto console = spdlog::default_logger()->level();
     if (const auto inputs = index_inputs(args->indexes, args->paths); !inputs.empty()) {
-      const IngestSummary summary = check_indexes(inputs);
+      const IngestSummary summary = check_indexes(inputs, args->threads);
       if (console <= spdlog::level::warn)
         fmt::print(stderr, "checked {} indexes ({} records): {} rejected\n", summary.pages_added + summary.pages_rejected,
                    summary.specs_added, summary.pages_rejected);

@@ -83,9 +83,9 @@ using Runner = std::function<int()>;
 // --threads N, for the commands that walk trees (ingest, check): left unset
 // (0), one thread per CPU the process may use. A cron job sharing its host
 // can ask for fewer.
-inline void add_threads_option(CLI::App* cmd, unsigned& threads) {
-  cmd->add_option("--threads", threads,
-                  "Threads that walk, read and parse pages (default: one per CPU the process may use)")
+inline void add_threads_option(CLI::App* cmd, unsigned& threads,
+                               const char* what = "Threads that walk, read and parse pages") {
+  cmd->add_option("--threads", threads, std::string(what) + " (default: one per CPU the process may use)")
       ->check(whole_number(1, 1024));
 }
 

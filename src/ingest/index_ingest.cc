@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <deque>
 #include <memory>
@@ -21,7 +22,9 @@
 #include "formats/spack_index/mirror_layout.h"
 #include "formats/spack_index/site_listing.h"
 #include "ingest/index_pipeline.h"
+#include "ingest/cpu_count.h"
 #include "ingest/index_writer.h"
+#include "ingest/job_pool.h"
 #include "ingest/page_writer.h"
 #include "ingest/run_log.h"
 #include "ingest/write_transaction.h"
@@ -402,28 +405,56 @@ std::string index_summary_line(const IngestSummary& s) {
   return line;
 }
 
-IngestSummary check_indexes(const std::vector<IndexInput>& inputs) {
+namespace {
+
+// What checking one index found: its records, or why ingest would reject it.
+struct Checked {
+  std::uint64_t records = 0;
+  std::string rejection;
+};
+
+Checked check_index(const IndexInput& in) {
+  if (!in.error.empty()) return {0, in.error};
+  try {
+    CountingHandler count;
+    auto raw = spack_index::open_source(in.path);
+    FingerprintingSource source(*raw, in.expected);
+    spack_index::read_index(source, count);
+    source.finished();
+    return {count.records, {}};
+  } catch (const spack_index::IndexParseError& e) {
+    return {0, fmt::format("byte {}, {}: {}", e.offset(), e.path().empty() ? "$" : e.path(), e.reason())};
+  } catch (const std::exception& e) {
+    return {0, e.what()};
+  }
+}
+
+}  // namespace
+
+IngestSummary check_indexes(const std::vector<IndexInput>& inputs, unsigned threads) {
+  // Every index is read whole by one thread, as many at once as there are
+  // threads (the calling one too): nothing is written, so nothing orders them,
+  // and a mirror operator checking a tree waits for its largest index rather
+  // than for the sum. What was found is told in the inputs' order.
+  struct NoContext {};
+  using Pool = JobPool<std::size_t, Checked, NoContext>;
+  if (threads == 0) threads = usable_cpu_count();
+  const auto workers = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(inputs.size(), 1)) - 1);
+  Pool pool(workers, [] { return NoContext{}; }, [&](std::size_t& i, NoContext&) { return check_index(inputs[i]); });
+  std::vector<std::shared_ptr<Pool::Job>> jobs;
+  jobs.reserve(inputs.size());
+  for (std::size_t i = 0; i < inputs.size(); ++i) jobs.push_back(pool.submit(i));
   IngestSummary summary;
-  for (const auto& in : inputs) {
-    std::string why = in.error;
-    if (why.empty()) {
-      try {
-        CountingHandler count;
-        auto raw = spack_index::open_source(in.path);
-        FingerprintingSource source(*raw, in.expected);
-        spack_index::read_index(source, count);
-        source.finished();
-        ++summary.pages_added;
-        summary.specs_added += static_cast<std::int64_t>(count.records);
-        continue;
-      } catch (const spack_index::IndexParseError& e) {
-        why = fmt::format("byte {}, {}: {}", e.offset(), e.path().empty() ? "$" : e.path(), e.reason());
-      } catch (const std::exception& e) {
-        why = e.what();
-      }
+  NoContext own;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const Checked c = pool.take(jobs[i], own);
+    if (c.rejection.empty()) {
+      ++summary.pages_added;
+      summary.specs_added += static_cast<std::int64_t>(c.records);
+      continue;
     }
     ++summary.pages_rejected;
-    summary.rejections.push_back({in.path, 0, why});
+    summary.rejections.push_back({inputs[i].path, 0, c.rejection});
     log_rejection(summary.rejections.back());
   }
   return summary;

@@ -56,7 +56,9 @@ IngestSummary ingest_indexes(SQLite::Database& db, const std::vector<IndexInput>
 std::string index_summary_line(const IngestSummary& summary);
 
 // Reads the indexes without storing anything (`cachedb check`): the same
-// rejections; counts in pages_added (indexes read) and specs_added (records).
-IngestSummary check_indexes(const std::vector<IndexInput>& inputs);
+// rejections, logged in the inputs' order; counts in pages_added (indexes
+// read) and specs_added (records). Up to `threads` indexes are read at once
+// (0: one per CPU the process may use).
+IngestSummary check_indexes(const std::vector<IndexInput>& inputs, unsigned threads);
 
 }  // namespace cachedb

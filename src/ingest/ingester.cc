@@ -342,7 +342,10 @@ IngestSummary ingest_logged(SQLite::Database& db, const std::vector<fs::path>& i
 }  // namespace
 
 void log_rejection(const Rejection& r) {
+  // An error from opening or reading a file names it already ("x.json: cannot open: ..."): said once.
+  const bool named = r.message.size() > r.path.size() && r.message.starts_with(r.path) && r.message[r.path.size()] == ':';
   if (r.line) spdlog::error("{}:{}: {}", r.path, r.line, r.message);
+  else if (named) spdlog::error("{}", r.message);
   else spdlog::error("{}: {}", r.path, r.message);
 }
 
