@@ -92,6 +92,12 @@ TEST_CASE("cachedb ingest --index: a file, gzip on stdin, and the command line c
   CHECK(r.exit_code == 2);
   CHECK(contains(r.err, (dir / "bad.json").string()));
   CHECK(contains(r.err, "byte "));
+  // A file its own error names ("cannot open") is named once on the line.
+  const std::string missing = (dir / "missing.json").string();
+  r = run_cachedb(db, {"check", "--index", missing, "--release", "v1", "--stack", "e4s"});
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.err, missing + ": cannot open"));
+  CHECK_FALSE(contains(r.err, missing + ": " + missing));
 }
 
 TEST_CASE("cachedb ingest --mirror reads layouts v2 and v3; --listing every (release, stack), a missing file rejected") {
