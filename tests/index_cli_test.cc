@@ -159,6 +159,11 @@ TEST_CASE("an index is checked against its mirror's sha256 when it is read, not 
   auto r = run_cachedb(db, ingest);
   CHECK(r.exit_code == 0);
   CHECK(contains(r.err, "2 unchanged"));
+  // Nor is its index.json.hash read: one that holds no sha256 at all changes nothing either.
+  write(e4s.string() + ".hash", "not a sha256\n");
+  r = run_cachedb(db, ingest);
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.err, "2 unchanged"));
 
   // The blob damaged, as a bad copy would be (the same length, other bytes),
   // and a new e4s index beside the old index.json.hash (a mirror half synced).
@@ -179,6 +184,14 @@ TEST_CASE("an index is checked against its mirror's sha256 when it is read, not 
   r = run_cachedb(db, {"ingest", "--mirror", (bucket / "d1").string(), "--release", "d1", "--stack", "root"});
   CHECK(r.exit_code == 2);
   CHECK(contains(r.err, "index.manifest.json says " + root));
+  // Read, an index beside an index.json.hash that holds no sha256 is rejected, naming that file.
+  write(e4s.string() + ".hash", "not a sha256\n");
+  r = run_cachedb(db, ingest);
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.err, e4s.string() + ".hash: not a sha256"));
+  r = run_cachedb(db, {"check", "--listing", (dir / "listing.json").string(), "--mirror-root", bucket.string()});
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.err, e4s.string() + ".hash: not a sha256"));
 }
 
 TEST_CASE("one release, one kind of source: indexes into a page release (or pages into an index release) refused") {

@@ -21,8 +21,8 @@
 #include "formats/spack_index/index_reader.h"
 #include "formats/spack_index/mirror_layout.h"
 #include "formats/spack_index/site_listing.h"
-#include "ingest/index_pipeline.h"
 #include "ingest/cpu_count.h"
+#include "ingest/index_pipeline.h"
 #include "ingest/index_writer.h"
 #include "ingest/job_pool.h"
 #include "ingest/page_writer.h"
@@ -46,8 +46,9 @@ using spack_index::ByteSource;
 // over every byte of the file, those after the JSON too.
 class FingerprintingSource : public ByteSource {
  public:
+  // A sha256 still in its index.json.hash is read now: the index is about to be read.
   explicit FingerprintingSource(ByteSource& inner, spack_index::ExpectedDigest expected = {})
-      : inner_(inner), state_(XXH3_createState()), expected_(std::move(expected)) {
+      : inner_(inner), expected_(spack_index::read_expected(std::move(expected))), state_(XXH3_createState()) {
     XXH3_128bits_reset(state_);
     if (!expected_.sha256.empty()) sha_.emplace();
   }
@@ -74,9 +75,9 @@ class FingerprintingSource : public ByteSource {
 
  private:
   ByteSource& inner_;
+  spack_index::ExpectedDigest expected_;  // before state_: reading it may throw
   XXH3_state_t* state_;
   std::uint64_t size_ = 0;
-  spack_index::ExpectedDigest expected_;
   std::optional<spack_index::Sha256> sha_;
 };
 

@@ -82,7 +82,7 @@ MirrorIndex resolve_v2(const fs::path& mirror) {
   std::error_code ec;
   if (!fs::is_regular_file(out.path, ec)) throw Error(fmt::format("{}: cannot open: no such file", out.path.string()));
   const fs::path hash_file = mirror / "build_cache" / "index.json.hash";
-  if (fs::exists(hash_file, ec)) out.expected = {index_json_hash(hash_file), hash_file.string()};
+  if (fs::exists(hash_file, ec)) out.expected = {"", hash_file.string(), true};
   return out;
 }
 
@@ -108,11 +108,19 @@ std::string index_json_hash(const fs::path& hash_file) {
   return want;
 }
 
+ExpectedDigest read_expected(ExpectedDigest expected) {
+  if (!expected.in_file) return expected;
+  return {index_json_hash(expected.named_by), expected.named_by};
+}
+
 MirrorIndex resolve_mirror_index(const fs::path& mirror, Verify verify) {
   std::error_code ec;
   if (!fs::is_directory(mirror, ec)) throw Error(fmt::format("{}: not a directory", mirror.string()));
   auto verified = [&](MirrorIndex found) {
-    if (verify == Verify::now) verify_sha256(found.path, found.expected);
+    if (verify == Verify::now) {
+      found.expected = read_expected(std::move(found.expected));
+      verify_sha256(found.path, found.expected);
+    }
     return found;
   };
   if (fs::exists(mirror / "v3" / "manifests" / "index" / "index.manifest.json", ec) ||

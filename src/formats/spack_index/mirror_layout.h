@@ -36,6 +36,10 @@ MirrorIndex resolve_mirror_index(const std::filesystem::path& mirror, Verify ver
 // The sha256 an index.json.hash file gives; Error when it holds no sha256.
 std::string index_json_hash(const std::filesystem::path& hash_file);
 
+// `expected` with its sha256 read from its file when it is `in_file` (Error
+// naming that file when it holds no sha256); else as it is.
+ExpectedDigest read_expected(ExpectedDigest expected);
+
 // The database version of a media type `application/vnd.spack.db.v<N>+json`, or 0.
 int database_media_version(const std::string& media_type);
 

@@ -58,6 +58,9 @@ FileDigest sha256_file(const std::filesystem::path& path) {
 }
 
 void check_sha256(const std::string& name, const std::string& sha256, const ExpectedDigest& expected) {
+  // Never passed over in silence: whoever reads the file reads its sha256 first (read_expected).
+  if (expected.in_file)
+    throw Error(fmt::format("{}: the sha256 in {} was not read before the check", name, expected.named_by));
   if (expected.sha256.empty() || sha256 == expected.sha256) return;
   if (expected.named_by.empty())
     throw Error(fmt::format("{}: sha256 {} differs from its name: truncated or damaged", name, sha256));
@@ -65,7 +68,7 @@ void check_sha256(const std::string& name, const std::string& sha256, const Expe
 }
 
 void verify_sha256(const std::filesystem::path& path, const ExpectedDigest& expected) {
-  if (expected.sha256.empty()) return;
+  if (expected.sha256.empty() && !expected.in_file) return;
   check_sha256(path.string(), sha256_file(path).sha256, expected);
 }
 

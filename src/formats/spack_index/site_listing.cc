@@ -46,8 +46,11 @@ void resolve_url(ListedIndex& e, const fs::path& root, BlobCheck check) {
     struct stat hash_st {};
     if (named_by_sha256) e.expected = {name, ""};
     else if (name == "index.json" && ::stat(hash_file.c_str(), &hash_st) == 0)
-      e.expected = {index_json_hash(hash_file), hash_file.string()};
-    if (check == BlobCheck::checksum) verify_sha256(p, e.expected);
+      e.expected = {"", hash_file.string(), true};
+    if (check == BlobCheck::checksum) {
+      e.expected = read_expected(std::move(e.expected));
+      verify_sha256(p, e.expected);
+    }
   } catch (const Error& err) {
     e.error = err.what();
     return;
