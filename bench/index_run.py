@@ -168,7 +168,7 @@ def bench_cachedb(b, args, label, m, listing, mirror, db, raw_db, peer_wall, res
         # drifts by a third from minute to minute, and the two are compared.
         if args.ceiling:
             checks.append(check_run(b, args, listing, mirror))
-            if i < 3:  # the same on one thread, to show what spreading it over the cores costs
+            if i < 3:  # the same on one thread: does spreading it over the cores cost CPU time?
                 checks_one.append(check_run(b, args, listing, mirror, threads=1))
     f_wall = statistics.median(r.wall for r in fresh)
     f_cpu = statistics.median(r.cpu for r in fresh)
@@ -239,8 +239,8 @@ def ceiling(b, args, label, m, runs, runs_one, db, raw_db, f_wall, res, log):
     one index per thread), and (2) SQLite alone storing every row the fresh ingest stored
     (b.sqlite_copy_floor: the same copy, index build and commit as for pages), combined
     into the best fresh ingest the machine allows. `runs_one` are the same checks on one
-    thread: shown beside, with the model they would give, since two threads parsing at
-    once each go slower than one alone (what the CPU time of the two says)."""
+    thread: shown beside, with the model they would give, so that the table says whether
+    two threads parsing at once cost more CPU time than one alone."""
     log(f"{label}: ceiling measurements ...")
     mb = m["bytes"] / 1e6
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (

@@ -91,6 +91,11 @@ std::string file_fingerprint(const std::string& path) {
   return fp.fingerprint();
 }
 
+// Why ingest and check reject an index that does not parse: where, and what.
+std::string parse_rejection(const spack_index::IndexParseError& e) {
+  return fmt::format("byte {}, {}: {}", e.offset(), e.path().empty() ? "$" : e.path(), e.reason());
+}
+
 FileStamp stamp_of(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return {};
@@ -272,7 +277,7 @@ class IndexRun {
     } catch (const SQLite::Exception&) {
       throw;  // the database's fault, not the index's: the run is rolled back
     } catch (const spack_index::IndexParseError& e) {
-      reject(in.path, fmt::format("byte {}, {}: {}", e.offset(), e.path().empty() ? "$" : e.path(), e.reason()));
+      reject(in.path, parse_rejection(e));
     } catch (const std::exception& e) {
       reject(in.path, e.what());
     }
@@ -424,7 +429,7 @@ Checked check_index(const IndexInput& in) {
     source.finished();
     return {count.records, {}};
   } catch (const spack_index::IndexParseError& e) {
-    return {0, fmt::format("byte {}, {}: {}", e.offset(), e.path().empty() ? "$" : e.path(), e.reason())};
+    return {0, parse_rejection(e)};
   } catch (const std::exception& e) {
     return {0, e.what()};
   }
