@@ -1,5 +1,6 @@
 #include "ingest/index_pipeline.h"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstring>
@@ -74,6 +75,10 @@ struct Batch {
     if (s.data() == nullptr) return kNull;
     keep(s);
     return static_cast<std::uint32_t>(s.size());
+  }
+
+  std::string_view hash(const Copied& c) const {
+    return c.length[0] == kNull ? std::string_view() : std::string_view(text.get() + c.at, c.length[0]);
   }
 
   // The record as the reader showed it, but its variants and dependencies.
@@ -342,7 +347,16 @@ class Deliverer {
   explicit Deliverer(IndexHandler& downstream) : downstream_(downstream) {}
 
   void deliver(const Batch& b) {
-    for (const Batch::Copied& c : b.records) {
+    // The handler hears of each hash a few records before the record: what it
+    // keeps by hash (a table bigger than the caches) is then fetched while it
+    // handles the records before (1 GB of indexes: the writer's lookups of
+    // spec ids were 5% of its time, nearly all of it waiting on memory).
+    constexpr std::size_t kAhead = 8;
+    const std::size_t n = b.records.size();
+    for (std::size_t i = 0; i < std::min(kAhead, n); ++i) downstream_.coming(b.hash(b.records[i]));
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i + kAhead < n) downstream_.coming(b.hash(b.records[i + kAhead]));
+      const Batch::Copied& c = b.records[i];
       IndexRecord r = b.record(c);
       // The handler is given std::strings for variants, as the reader gives
       // them: kept from record to record, so that they allocate only while

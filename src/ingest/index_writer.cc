@@ -157,6 +157,8 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
 
   explicit Impl(SQLite::Database& d) : db(d) {}
 
+  void coming(std::string_view hash) override { ids->specs.prefetch(hash); }
+
   void record(const IndexRecord& r) override {
     Ids& in = *ids;
     // Most records name a hash stored already (by another stack's index, or

@@ -1,36 +1,54 @@
 #include "ingest/spec_id_cache.h"
 
+#include <array>
 #include <cstring>
 #include <limits>
 
 namespace cachedb {
 
+namespace {
+
+// Each byte's value as a base32 digit of Spack's alphabet (a-z, 2-7), or 0x80:
+// not one. A table, not comparisons: every record of an index packs its hash
+// at least twice (the reader asks whether it was described, the writer for
+// its id), and the branches of the comparisons cost more than the lookups.
+constexpr std::array<std::uint8_t, 256> kDigit = [] {
+  std::array<std::uint8_t, 256> t{};
+  t.fill(0x80);
+  for (int c = 'a'; c <= 'z'; ++c) t[static_cast<std::size_t>(c)] = static_cast<std::uint8_t>(c - 'a');
+  for (int c = '2'; c <= '7'; ++c) t[static_cast<std::size_t>(c)] = static_cast<std::uint8_t>(c - '2' + 26);
+  return t;
+}();
+
+}  // namespace
+
 std::optional<SpecIdCache::Key> SpecIdCache::pack(std::string_view hash) {
   if (hash.size() != 32) return std::nullopt;
-  Key key{};
-  std::uint64_t bits = 0;
-  int nbits = 0;
-  std::size_t out = 0;
-  for (char c : hash) {
-    unsigned v;
-    if (c >= 'a' && c <= 'z') v = static_cast<unsigned>(c - 'a');
-    else if (c >= '2' && c <= '7') v = static_cast<unsigned>(c - '2') + 26;
-    else return std::nullopt;
-    bits = bits << 5 | v;
-    nbits += 5;
-    if (nbits >= 8) {
-      nbits -= 8;
-      key[out++] = static_cast<std::uint8_t>(bits >> nbits);
+  Key key;
+  unsigned invalid = 0;
+  // Eight characters (40 bits) make five bytes, most significant first.
+  for (std::size_t group = 0; group < 4; ++group) {
+    std::uint64_t bits = 0;
+    for (std::size_t i = 0; i < 8; ++i) {
+      const std::uint8_t v = kDigit[static_cast<unsigned char>(hash[group * 8 + i])];
+      invalid |= v;
+      bits = bits << 5 | v;
     }
+    for (std::size_t i = 0; i < 5; ++i) key[group * 5 + i] = static_cast<std::uint8_t>(bits >> (32 - 8 * i));
   }
+  if (invalid & 0x80) return std::nullopt;
   return key;
 }
 
-std::size_t SpecIdCache::slot_of(const Key& key) const {
+std::size_t SpecIdCache::home_of(const Key& key) {
   // The bytes of a DAG hash are already uniformly spread.
   std::uint64_t h;
   std::memcpy(&h, key.data(), sizeof h);
-  std::size_t at = static_cast<std::size_t>(h) & (kSlots - 1);
+  return static_cast<std::size_t>(h) & (kSlots - 1);
+}
+
+std::size_t SpecIdCache::slot_of(const Key& key) const {
+  std::size_t at = home_of(key);
   while (slots_[at].id != 0 && slots_[at].key != key) at = (at + 1) & (kSlots - 1);
   return at;
 }
@@ -42,6 +60,11 @@ std::optional<std::int64_t> SpecIdCache::find(std::string_view hash) const {
   const Slot& s = slots_[slot_of(*key)];
   if (s.id == 0) return std::nullopt;
   return s.id;
+}
+
+void SpecIdCache::prefetch(std::string_view hash) const {
+  if (!slots_) return;
+  if (const auto key = pack(hash)) __builtin_prefetch(&slots_[home_of(*key)]);
 }
 
 void SpecIdCache::insert(std::string_view hash, std::int64_t id) {

@@ -30,6 +30,10 @@ class SpecIdCache {
 
   std::optional<std::int64_t> find(std::string_view hash) const;
   bool contains(std::string_view hash) const { return find(hash).has_value(); }
+  // Starts bringing the slot of `hash` into the cache, for a find() soon after:
+  // the table is bigger than the caches that the streamed JSON goes through,
+  // so a lookup is a miss that a few records' work can hide.
+  void prefetch(std::string_view hash) const;
   // Keeps `id` for `hash` (replacing what it had); when the table is full it
   // is emptied first, as the other caches of the ingest are.
   void insert(std::string_view hash, std::int64_t id);
@@ -46,6 +50,7 @@ class SpecIdCache {
     std::uint32_t id;  // 0: empty (spec ids start at 1)
   };
   static std::optional<Key> pack(std::string_view hash);
+  static std::size_t home_of(const Key& key);  // where its probe starts
   std::size_t slot_of(const Key& key) const;
 
   std::unique_ptr<HugePages> memory_;  // null until a hash is kept

@@ -69,6 +69,10 @@ class IndexHandler {
   // false when the handler has the description of this hash already (a hash
   // fixes its spec), so that the reader need not build it.
   virtual bool wants_description(std::string_view /*hash*/) { return true; }
+  // A hint, from a reader that holds records before handing them on: a record
+  // of this hash comes soon, so that a handler may start fetching what it
+  // keeps of it (ingest/index_pipeline.cc).
+  virtual void coming(std::string_view /*hash*/) {}
   virtual void record(const IndexRecord& r) = 0;
   virtual void document_done(const DocumentSummary& summary) = 0;
 };
