@@ -299,6 +299,46 @@ TEST_CASE("check reads indexes on several threads: what ingest would reject, tol
   CHECK(testing::contains(check_indexes(inputs, 2).rejections[2].message, "index.json.hash says " + std::string(64, 'a')));
 }
 
+TEST_CASE("into an empty database, indexes hashed ahead of their reading store and reject as read ones do") {
+  Tree t;
+  write(t.dir / "cut.json", testing::index_json({zlib(), openssl()}).substr(0, 100));
+  std::vector<IndexInput> inputs;
+  for (const char* release : {"r1", "r2", "r3"})
+    for (auto& in : t.inputs(release)) inputs.push_back(in);
+  // A sha256 that does not match, past the first few (those are read at once, not hashed ahead).
+  IndexInput named_wrong{t.e4s.string(), "r3", "sums", {}};
+  named_wrong.expected = {std::string(64, 'a'), "index.json.hash"};
+  inputs.insert(inputs.begin() + 6, named_wrong);
+  inputs.push_back({(t.dir / "cut.json").string(), "r3", "cut", {}});
+  inputs.push_back({(t.dir / "missing.json").string(), "r3", "gone", {}});
+
+  using Ahead = IndexIngestOptions::HashAhead;
+  auto run = [&](Ahead ahead, SQLite::Database& db) {
+    IndexIngestOptions options;
+    options.hash_ahead = ahead;
+    return ingest_indexes(db, inputs, options);
+  };
+  auto read_db = memory_db(), hashed_db = memory_db();
+  const auto read = run(Ahead::off, read_db);
+  const auto hashed = run(Ahead::before_reading, hashed_db);
+  REQUIRE(read.rejections.size() == 3);
+  REQUIRE(hashed.rejections.size() == read.rejections.size());
+  for (std::size_t i = 0; i < read.rejections.size(); ++i) {
+    CHECK(hashed.rejections[i].path == read.rejections[i].path);
+    CHECK(hashed.rejections[i].message == read.rejections[i].message);
+  }
+  CHECK(testing::contains(hashed.rejections[0].message, "index.json.hash says " + std::string(64, 'a')));
+  CHECK(hashed.pages_added == read.pages_added);
+  CHECK(testing::dump_analyst_views(hashed_db) == testing::dump_analyst_views(read_db));
+  // The fingerprints that recognize each index next time are the same.
+  const char* sources = "SELECT path, content_hash, file_size FROM source ORDER BY release_id, key_id";
+  CHECK(testing::dump_rows(hashed_db, {sources}) == testing::dump_rows(read_db, {sources}));
+  // And a second run finds every index unchanged, without reading one.
+  const auto again = run(Ahead::before_reading, hashed_db);
+  CHECK(again.pages_unchanged == read.pages_added);
+  CHECK(again.pages_added + again.pages_updated == 0);
+}
+
 namespace {
 
 // Every view, and what no view shows but a later ingest reads: the specs

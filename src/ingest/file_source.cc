@@ -89,7 +89,11 @@ PaddedBuffer read_whole_file(int dir_fd, const char* name, std::uintmax_t max_by
 
 std::string content_fingerprint(std::string_view bytes) {
   const XXH128_hash_t h = XXH3_128bits(bytes.data(), bytes.size());
-  return fmt::format("xxh3-128:{:016x}{:016x}:{}", h.high64, h.low64, bytes.size());
+  return format_fingerprint(h.high64, h.low64, bytes.size());
+}
+
+std::string format_fingerprint(std::uint64_t high, std::uint64_t low, std::uint64_t size) {
+  return fmt::format("xxh3-128:{:016x}{:016x}:{}", high, low, size);
 }
 
 namespace {

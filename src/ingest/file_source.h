@@ -121,5 +121,7 @@ class FileSource {
 
 // A stable fingerprint of a file's bytes (XXH3, 128 bits, and the length).
 std::string content_fingerprint(std::string_view bytes);
+// The same, of an XXH3-128 hash (its two halves) of `size` bytes hashed a piece at a time.
+std::string format_fingerprint(std::uint64_t high, std::uint64_t low, std::uint64_t size);
 
 }  // namespace cachedb

@@ -22,6 +22,8 @@
 #include "formats/spack_index/mirror_layout.h"
 #include "formats/spack_index/site_listing.h"
 #include "ingest/cpu_count.h"
+#include "ingest/file_source.h"
+#include "ingest/hash_ahead.h"
 #include "ingest/index_pipeline.h"
 #include "ingest/index_writer.h"
 #include "ingest/job_pool.h"
@@ -43,19 +45,22 @@ using spack_index::ByteSource;
 // next time by its bytes; and, when its mirror gives one, checking their
 // sha256 as they are read (on the reader's thread), so that the file is read
 // once. The check is made when the document has been read (finished()),
-// over every byte of the file, those after the JSON too.
+// over every byte of the file, those after the JSON too. A file hashed
+// already (hash_ahead.h) is only counted: its digests are those given.
 class FingerprintingSource : public ByteSource {
  public:
   // A sha256 still in its index.json.hash is read now: the index is about to be read.
-  explicit FingerprintingSource(ByteSource& inner, spack_index::ExpectedDigest expected = {})
-      : inner_(inner), expected_(spack_index::read_expected(std::move(expected))), state_(XXH3_createState()) {
+  explicit FingerprintingSource(ByteSource& inner, spack_index::ExpectedDigest expected = {},
+                                std::optional<HashedFile> hashed = {})
+      : inner_(inner), expected_(spack_index::read_expected(std::move(expected))), hashed_(std::move(hashed)),
+        state_(XXH3_createState()) {
     XXH3_128bits_reset(state_);
-    if (!expected_.sha256.empty()) sha_.emplace();
+    if (!hashed_ && !expected_.sha256.empty()) sha_.emplace();
   }
   ~FingerprintingSource() override { XXH3_freeState(state_); }
   std::size_t read(char* buf, std::size_t n) override {
     const std::size_t got = inner_.read(buf, n);
-    XXH3_128bits_update(state_, buf, got);
+    if (!hashed_) XXH3_128bits_update(state_, buf, got);
     if (sha_) sha_->update(buf, got);
     size_ += got;
     return got;
@@ -65,17 +70,25 @@ class FingerprintingSource : public ByteSource {
     std::vector<char> rest(1 << 16);
     while (read(rest.data(), rest.size()) > 0) {
     }
+    if (hashed_) {
+      if (size_ != hashed_->size)
+        throw Error(fmt::format("{}: changed while the run read it ({} bytes hashed, {} read)", inner_.name(),
+                                hashed_->size, size_));
+      if (!expected_.sha256.empty()) spack_index::check_sha256(inner_.name(), hashed_->sha256, expected_);
+    }
     if (sha_) spack_index::check_sha256(inner_.name(), sha_->hex(), expected_);
     sha_.reset();
   }
   std::string fingerprint() const {
+    if (hashed_) return hashed_->fingerprint;
     const XXH128_hash_t h = XXH3_128bits_digest(state_);
-    return fmt::format("xxh3-128:{:016x}{:016x}:{}", h.high64, h.low64, size_);
+    return format_fingerprint(h.high64, h.low64, size_);
   }
 
  private:
   ByteSource& inner_;
   spack_index::ExpectedDigest expected_;  // before state_: reading it may throw
+  std::optional<HashedFile> hashed_;
   XXH3_state_t* state_;
   std::uint64_t size_ = 0;
   std::optional<spack_index::Sha256> sha_;
@@ -130,6 +143,8 @@ class IndexRun {
         if (auto p = prepare(all[at++])) ahead.push_back(std::move(p));
       }
     };
+    all_ = all.data();
+    if (bulk_ && options_.hash_ahead != IndexIngestOptions::HashAhead::off) hash_ahead(all);
     // Where each release's inputs end: once its last is written, its rows
     // can be derived while the next ones are read.
     std::unordered_map<std::string_view, std::size_t> last_of_release;
@@ -156,11 +171,14 @@ class IndexRun {
       now.reset();
       prepare_more(nullptr);
     }
+    if (hash_ahead_) spdlog::info("{} of {} indexes hashed before their reading, on idle cores", hashed_ahead_, all.size());
+    hash_ahead_.reset();
   }
 
   // Into an empty database, the secondary indexes are built once at the end.
   void begin_bulk_load() {
-    if (writer_.begin_bulk_load()) spdlog::debug("empty database: indexes are built after loading");
+    bulk_ = writer_.begin_bulk_load();
+    if (bulk_) spdlog::debug("empty database: indexes are built after loading");
   }
 
   // Derives the release rows of everything the run read, once.
@@ -185,6 +203,7 @@ class IndexRun {
     std::int64_t release = 0, stack = 0;
     FileStamp stamp;
     std::string fingerprint;  // when it was taken to compare with the stored one
+    std::optional<HashedFile> hashed;  // its digests, when it was hashed ahead of its reading
     std::unique_ptr<ByteSource> raw;
     std::unique_ptr<FingerprintingSource> source;
     std::unique_ptr<BackgroundRead> read;
@@ -193,7 +212,7 @@ class IndexRun {
     void start(PipelineState& state) {
       stop();
       raw = spack_index::open_source(in->path);
-      source = std::make_unique<FingerprintingSource>(*raw, in->expected);
+      source = std::make_unique<FingerprintingSource>(*raw, in->expected, hashed);
       read = std::make_unique<BackgroundRead>(*source, state);
     }
     // Its reading stopped (the pipeline forgets what it was told, unless it
@@ -223,6 +242,8 @@ class IndexRun {
   std::unique_ptr<Pending> prepare(const IndexInput& in) {
     auto p = std::make_unique<Pending>();
     p->in = &in;
+    std::optional<HashedFile> hashed;
+    if (hash_ahead_) hashed = hash_ahead_->take(static_cast<std::size_t>(&in - all_));
     if (!in.error.empty()) {
       p->rejection = in.error;
       return p;
@@ -253,7 +274,12 @@ class IndexRun {
         }
       }
       // Read, and checked against its mirror's sha256 as it is (an unchanged
-      // file was, when it was stored).
+      // file was, when it was stored); or hashed already, and still as it was then.
+      if (hashed && p->stamp.size >= 0 && hashed->stamp.size == p->stamp.size &&
+          hashed->stamp.mtime_ns == p->stamp.mtime_ns) {
+        p->hashed = std::move(hashed);
+        ++hashed_ahead_;
+      }
       p->start(writer_.pipeline());
       return p;
     } catch (const SQLite::Exception&) {
@@ -315,9 +341,30 @@ class IndexRun {
     log_rejection(summary_.rejections.back());
   }
 
+  // Into an empty database every input is read: the files after those read
+  // first are hashed meanwhile, on what the cores leave idle.
+  void hash_ahead(const std::vector<IndexInput>& all) {
+    std::vector<HashAhead::File> files;
+    files.reserve(all.size());
+    for (const auto& in : all) {
+      const bool readable = in.error.empty() && in.path != "-";
+      files.push_back({readable ? in.path : std::string(), !in.expected.sha256.empty() || in.expected.in_file});
+    }
+    if (options_.hash_ahead == IndexIngestOptions::HashAhead::before_reading) {
+      hash_ahead_ = std::make_unique<HashAhead>(std::move(files), 0, false);
+      hash_ahead_->wait();
+    } else {
+      hash_ahead_ = std::make_unique<HashAhead>(std::move(files), kReadAhead);
+    }
+  }
+
   SQLite::Database& db_;
   const IndexIngestOptions& options_;
   IndexWriter writer_;
+  bool bulk_ = false;
+  const IndexInput* all_ = nullptr;  // the inputs of inputs()
+  std::unique_ptr<HashAhead> hash_ahead_;
+  std::size_t hashed_ahead_ = 0;
   IngestSummary summary_;
   // Releases known to hold no pages: an index run adds none, so each release
   // is looked up once, not once for each of its stacks.

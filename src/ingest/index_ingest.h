@@ -35,6 +35,11 @@ struct IndexInput {
 struct IndexIngestOptions {
   // Replace the pages of a release the indexes are for, instead of refusing.
   bool replace_release_kind = false;
+  // Into an empty database, the files after the first few are hashed ahead of
+  // their reading on idle cores (ingest/hash_ahead.h): `idle`. `before_reading`
+  // hashes them all first, at normal priority (tests: every file takes that
+  // path); `off` leaves each to its reader.
+  enum class HashAhead { idle, before_reading, off } hash_ahead = HashAhead::idle;
 };
 
 // The index of a mirror directory (layout v2 or v3, with the checksum it is
