@@ -107,7 +107,12 @@ void HashAhead::run(std::size_t first, bool idle_only) {
       if (stop_.load(std::memory_order_relaxed)) return;
       continue;
     }
-    auto hashed = hash_file(files_[i], keep_going);
+    std::optional<HashedFile> hashed;
+    try {
+      hashed = hash_file(files_[i], keep_going);
+    } catch (const std::exception&) {
+      // Out of memory, or libcrypto failing: the reader hashes it, and says so if it fails too.
+    }
     if (!hashed) continue;
     std::lock_guard lock(mutex_);
     if (!taken_[i].load(std::memory_order_relaxed)) done_[i] = std::move(hashed);
