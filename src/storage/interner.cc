@@ -19,7 +19,12 @@ Interner::Fingerprint Interner::fingerprint(std::string_view name) {
 std::int64_t Interner::id(std::string_view name, bool* inserted) {
   if (inserted) *inserted = false;
   const Fingerprint key = fingerprint(name);
-  if (auto it = cache_.find(key); it != cache_.end()) return it->second;
+  Recent& recent = recent_[key.low % kRecent];
+  if (cached_ && recent.id != 0 && recent.key == key) return recent.id;
+  if (auto it = cache_.find(key); it != cache_.end()) {
+    recent = {key, it->second};
+    return it->second;
+  }
   std::int64_t id;
   if (auto row = select_(name); row.next()) {
     id = row.int64(0);
@@ -31,9 +36,15 @@ std::int64_t Interner::id(std::string_view name, bool* inserted) {
   // A cache of what the table can always answer: emptied when full, so that
   // memory does not grow with the number of distinct values.
   if (!cached_) return id;
-  if (cache_.size() >= max_cached_) cache_.clear();
+  if (cache_.size() >= max_cached_) clear();
   cache_.emplace(key, id);
+  recent_[key.low % kRecent] = {key, id};
   return id;
+}
+
+void Interner::clear() {
+  cache_.clear();
+  recent_.fill({});
 }
 
 }  // namespace cachedb

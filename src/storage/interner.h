@@ -4,6 +4,7 @@
 // same few values hundreds of times, and a corpus has only thousands of them
 // (tens of thousands of packages), each kept as a 128-bit XXH3 fingerprint of
 // the name rather than the name: 16 bytes whatever its length.
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -36,10 +37,23 @@ class Interner {
     std::size_t operator()(const Fingerprint& f) const { return static_cast<std::size_t>(f.low); }
   };
   static Fingerprint fingerprint(std::string_view name);
+  void clear();
   SQLite::Database& db_;
   bool cached_;
   std::size_t max_cached_;
   std::unordered_map<Fingerprint, std::int64_t, Hash> cache_;
+  // In front of cache_, the value met last in each of a few slots: the
+  // values asked for come in runs (every edge of an index names its
+  // dependency's package, most of them the same few hubs), and a slot is
+  // read in the first-level cache where a node of the map is a miss
+  // (1 GB of indexes: the package lookups of edges were a tenth of the
+  // writer's time while it stored the first release's specs).
+  struct Recent {
+    Fingerprint key{};
+    std::int64_t id = 0;  // 0: empty (ids start at 1)
+  };
+  static constexpr std::size_t kRecent = 256;
+  std::array<Recent, kRecent> recent_{};
   Statement select_;
   Statement insert_;
 };
