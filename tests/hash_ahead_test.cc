@@ -26,19 +26,20 @@ TEST_CASE("hash ahead: a file's fingerprint and sha256, as its reader would take
   testing::TempDir dir;
   // Bigger than the hashing buffer, so that it is hashed a piece at a time.
   std::string text;
-  for (int i = 0; text.size() < (600u << 10); ++i) text += "{\"record\": " + std::to_string(i) + "}\n";
+  for (int i = 0; text.size() < 3 * HashAhead::kBufferBytes + 100; ++i) text += "{\"record\": " + std::to_string(i) + "}\n";
   const std::string path = write(dir.path() / "index.json", text);
-  const auto h = HashAhead::hash_file({path, true}, [] { return true; });
+  std::vector<char> buf(HashAhead::kBufferBytes);
+  const auto h = HashAhead::hash_file({path, true}, [] { return true; }, buf);
   REQUIRE(h);
   CHECK(h->size == text.size());
   CHECK(h->stamp.size == static_cast<std::int64_t>(text.size()));
   CHECK(h->fingerprint == cachedb::content_fingerprint(text));
   CHECK(h->sha256 == cachedb::spack_index::sha256_file(path).sha256);
   // Without a sha256 to check against, none is computed.
-  CHECK(HashAhead::hash_file({path, false}, [] { return true; })->sha256.empty());
+  CHECK(HashAhead::hash_file({path, false}, [] { return true; }, buf)->sha256.empty());
   // A file that cannot be read, or a hashing told to stop, gives nothing.
-  CHECK_FALSE(HashAhead::hash_file({(dir.path() / "missing").string(), true}, [] { return true; }));
-  CHECK_FALSE(HashAhead::hash_file({path, true}, [] { return false; }));
+  CHECK_FALSE(HashAhead::hash_file({(dir.path() / "missing").string(), true}, [] { return true; }, buf));
+  CHECK_FALSE(HashAhead::hash_file({path, true}, [] { return false; }, buf));
 }
 
 TEST_CASE("hash ahead: the files from the first given, but those taken before and those with no path") {

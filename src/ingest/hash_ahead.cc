@@ -33,7 +33,8 @@ struct Fd {
 
 }  // namespace
 
-std::optional<HashedFile> HashAhead::hash_file(const File& f, const std::function<bool()>& keep_going) {
+std::optional<HashedFile> HashAhead::hash_file(const File& f, const std::function<bool()>& keep_going,
+                                               std::vector<char>& buf) {
   Fd file{::open(f.path.c_str(), O_RDONLY | O_CLOEXEC)};
   if (file.fd < 0) return std::nullopt;
   struct stat st {};
@@ -46,9 +47,6 @@ std::optional<HashedFile> HashAhead::hash_file(const File& f, const std::functio
   XXH3_128bits_reset(xxh.get());
   std::optional<spack_index::Sha256> sha;
   if (f.sha256) sha.emplace();
-  // 256 KiB: big enough that a read costs little beyond its copy, small enough
-  // to add nothing to the run's memory worth counting.
-  std::vector<char> buf(256u << 10);
   for (;;) {
     if (!keep_going()) return std::nullopt;
     const ssize_t n = ::read(file.fd, buf.data(), buf.size());
@@ -97,6 +95,7 @@ std::optional<HashedFile> HashAhead::take(std::size_t i) {
 
 void HashAhead::run(std::size_t first, bool idle_only) {
   if (idle_only && !make_idle_only()) return;
+  std::vector<char> buf(kBufferBytes);
   for (std::size_t i = first; i < files_.size(); ++i) {
     if (files_[i].path.empty()) continue;
     // Given up as soon as its reader has it: from then on the reader hashes it.
@@ -109,7 +108,7 @@ void HashAhead::run(std::size_t first, bool idle_only) {
     }
     std::optional<HashedFile> hashed;
     try {
-      hashed = hash_file(files_[i], keep_going);
+      hashed = hash_file(files_[i], keep_going, buf);
     } catch (const std::exception&) {
       // Out of memory, or libcrypto failing: the reader hashes it, and says so if it fails too.
     }

@@ -55,9 +55,13 @@ class HashAhead {
   // Until every file is hashed (or the thread gave up).
   void wait();
 
-  // What hashing a whole file gives, read through a fixed buffer; nullopt when
-  // it cannot be read or `keep_going` says to stop (checked between reads).
-  static std::optional<HashedFile> hash_file(const File& f, const std::function<bool()>& keep_going);
+  // What hashing a whole file gives, read through `buf` (not empty); nullopt
+  // when it cannot be read or `keep_going` says to stop (checked between reads).
+  static std::optional<HashedFile> hash_file(const File& f, const std::function<bool()>& keep_going,
+                                             std::vector<char>& buf);
+  // Big enough that a read costs little beyond its copy; below the size from
+  // which malloc maps a block of its own (cli/main.cc), and kept for every file.
+  static constexpr std::size_t kBufferBytes = 128u << 10;
 
  private:
   void run(std::size_t first, bool idle_only);

@@ -13,9 +13,12 @@ namespace cachedb::spack_index {
 namespace {
 
 // Fixed buffer sizes: together with zlib's 32 KB window and zstd's window they
-// are all the memory a stream ever holds.
+// are all the memory a stream ever holds. Both below the size from which
+// malloc maps a block of its own (256 KiB, cli/main.cc): a run opens a stream
+// per index, and each mapping unmapped is a flush of every core's TLB and
+// its pages faulted in zeroed again (100 MB of indexes: 105 such buffers).
 constexpr std::size_t kInBytes = 128 * 1024;
-constexpr std::size_t kOutBytes = 256 * 1024;
+constexpr std::size_t kOutBytes = 192 * 1024;
 
 class FileSource : public ByteSource {
  public:
