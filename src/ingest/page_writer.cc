@@ -7,7 +7,6 @@
 #include <unordered_set>
 
 #include <fmt/format.h>
-#include <xxhash.h>
 
 #include "ingest/spec_claims.h"
 #include "parsing/compiler.h"
@@ -17,6 +16,7 @@
 #include "storage/interner.h"
 #include "storage/sources.h"
 #include "storage/writer_statements.h"
+#include "util/fingerprint.h"
 
 namespace cachedb {
 namespace {
@@ -43,18 +43,6 @@ using StringMap = std::unordered_map<std::string, V, TransparentHash, std::equal
 // emptied when full, so that memory does not grow with the corpus.
 constexpr std::size_t kMaxCached = 1u << 16;
 
-// A list of texts, by a 128-bit fingerprint of its text: a cache entry is 16
-// bytes of key whatever the list's length (a spec's variants can be a few
-// hundred bytes, and there are tens of thousands of distinct lists).
-struct Fingerprint {
-  std::uint64_t low, high;
-  bool operator==(const Fingerprint&) const = default;
-};
-struct FingerprintHash {
-  std::size_t operator()(const Fingerprint& f) const { return static_cast<std::size_t>(f.low); }
-};
-template <typename V>
-using FingerprintMap = std::unordered_map<Fingerprint, V, FingerprintHash>;
 
 template <typename Map, typename K, typename V>
 void remember(Map& cache, K&& key, V value) {
@@ -208,8 +196,8 @@ struct PageWriter::Impl {
       text_buffer.append(item);
       text_buffer.push_back('\x1f');  // a separator no page text contains
     }
-    const XXH128_hash_t h = XXH3_128bits(text_buffer.data(), text_buffer.size());
-    const Fingerprint key{h.low64, h.high64};
+    // A list of texts by a fingerprint of its text: there are tens of thousands of distinct lists.
+    const Fingerprint key = fingerprint_of(text_buffer);
     if (auto it = cache.find(key); it != cache.end()) return it->second;
     const std::int64_t id = compute();
     remember(cache, key, id);

@@ -1,7 +1,5 @@
 #include "storage/interner.h"
 
-#include <xxhash.h>
-
 namespace cachedb {
 
 Interner::Interner(SQLite::Database& db, const std::string& table, bool cached, std::size_t max_cached)
@@ -11,14 +9,9 @@ Interner::Interner(SQLite::Database& db, const std::string& table, bool cached, 
       select_(db, "SELECT id FROM " + table + " WHERE name = ?"),
       insert_(db, "INSERT INTO " + table + "(name) VALUES (?)", Prepare::when_first_run) {}
 
-Interner::Fingerprint Interner::fingerprint(std::string_view name) {
-  const XXH128_hash_t h = XXH3_128bits(name.data(), name.size());
-  return {h.low64, h.high64};
-}
-
 std::int64_t Interner::id(std::string_view name, bool* inserted) {
   if (inserted) *inserted = false;
-  const Fingerprint key = fingerprint(name);
+  const Fingerprint key = fingerprint_of(name);
   Recent& recent = recent_[key.low % kRecent];
   if (cached_ && recent.id != 0 && recent.key == key) return recent.id;
   if (auto it = cache_.find(key); it != cache_.end()) {

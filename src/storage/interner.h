@@ -12,6 +12,7 @@
 
 #include <SQLiteCpp/Database.h>
 #include "storage/statement.h"
+#include "util/fingerprint.h"
 
 namespace cachedb {
 
@@ -29,19 +30,11 @@ class Interner {
   std::int64_t id(std::string_view name, bool* inserted = nullptr);
 
  private:
-  struct Fingerprint {
-    std::uint64_t low, high;
-    bool operator==(const Fingerprint&) const = default;
-  };
-  struct Hash {
-    std::size_t operator()(const Fingerprint& f) const { return static_cast<std::size_t>(f.low); }
-  };
-  static Fingerprint fingerprint(std::string_view name);
   void clear();
   SQLite::Database& db_;
   bool cached_;
   std::size_t max_cached_;
-  std::unordered_map<Fingerprint, std::int64_t, Hash> cache_;
+  FingerprintMap<std::int64_t> cache_;
   // In front of cache_, the value met last in each of a few slots: the
   // values asked for come in runs (every edge of an index names its
   // dependency's package, most of them the same few hubs), and a slot is
