@@ -225,7 +225,8 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
                        platform = in.platforms.id(r.platform), target = in.targets.id(r.target);
     sql.spec_insert(r.hash, package, r.version, compiler, os, platform, target, variant_set, no_stacks).exec();
     const std::int64_t spec = db.getLastInsertRowid();
-    sql.spec_version_insert(spec, r.version).exec();
+    versions.push_back({spec, std::string(r.version)});
+    if (versions.size() == kVersionBatch) write_versions();
     const bool late = r.compiler.empty() && !r.compiler_hash.empty();
     if (late) ix.late_insert(spec, r.compiler_hash).exec();
     if (bulk) keep_dimensions(spec, {package, late ? 0 : compiler, os, platform, target});
@@ -278,7 +279,19 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
     dimensions_first = 0;
   }
 
+  // New specs' versions, written many to a statement (a release's first index
+  // stores tens of thousands of specs, each a statement's start and end when
+  // written one by one); all written when the document is (document_done).
+  static constexpr std::size_t kVersionBatch = 64;
+  std::vector<std::pair<std::int64_t, std::string>> versions;
+  void write_versions() {
+    ix.version_insert.insert_all(std::span<const std::pair<std::int64_t, std::string>>(versions),
+                                 [](auto& insert, const auto& v) { insert(v.first)(std::string_view(v.second)); });
+    versions.clear();
+  }
+
   void document_done(const DocumentSummary& summary) override {
+    write_versions();
     write_listing();
     resolve_late_compilers(summary);
   }
@@ -573,6 +586,7 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
     release = release_id;
     records = 0;
     listing.clear();
+    versions.clear();
     result = {};
     slices_in_document = 0;
     none_compiler = ids->compiler("none");

@@ -25,6 +25,8 @@ struct IndexStatements {
   // What an index lists: (source, spec, in_buildcache) rows, many at a time.
   MultiRowInsert listing_insert;
   Statement listing_delete, listing_touch, source_ids_of_release;
+  // A new spec's version, many specs at a time.
+  MultiRowInsert version_insert;
   // Dependencies: (spec, dependency hash, its package, deptypes, virtuals) rows, many at a time.
   MultiRowInsert dependency_insert;
   Statement dependency_any, dependency_delete_of_spec;
