@@ -170,16 +170,19 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
     } else if (!r.described) {
       spec = described_before(r.hash);
     } else {
-      bool edges = true;
+      bool with_edges = true;
       // Into an empty database, while the cache has held every spec stored
       // since, a hash it does not hold is new: no need to ask (at 1 GB of
       // indexes, 65,000 lookups, most in the first release's root index,
       // which the writer takes alone).
       if (!(bulk && cache_holds_every_spec && in.specs.holds_all()))
         if (auto row = sql.spec_by_hash(r.hash); row.next()) spec = row.int64(0);
-      if (spec) edges = !ix.dependency_any(spec).next();  // stored from a page: no edges yet
+      if (spec) {
+        write_edges();
+        with_edges = !ix.dependency_any(spec).next();  // stored from a page: no edges yet
+      }
       else spec = insert_spec(r);
-      if (edges) insert_edges(spec, r.dependencies);
+      if (with_edges) insert_edges(spec, r.dependencies);
       in.specs.insert(r.hash, spec);
     }
     listing.push_back({spec, r.in_buildcache});
@@ -205,10 +208,32 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
     listing.clear();
   }
 
-  void insert_edges(std::int64_t spec, std::span<const spack_index::IndexDependency> edges) {
-    ix.dependency_insert.insert_all(edges, [&](auto& insert, const spack_index::IndexDependency& d) {
-      insert(spec)(d.hash)(ids->packages.id(d.name))(d.deptypes)(d.virtuals);
+  // Edges, written many to a statement across specs (a spec has seven or so:
+  // a statement each was a statement's start and end per seven rows), their
+  // text kept in edge_text until then; all written when the document is.
+  struct Edge {
+    std::int64_t spec, package;
+    std::uint32_t at, hash, deptypes, virtuals;  // where its texts are in edge_text, and their lengths
+  };
+  std::vector<Edge> edges;
+  std::string edge_text;
+  void insert_edges(std::int64_t spec, std::span<const spack_index::IndexDependency> of_spec) {
+    for (const auto& d : of_spec) {
+      edges.push_back({spec, ids->packages.id(d.name), static_cast<std::uint32_t>(edge_text.size()),
+                       static_cast<std::uint32_t>(d.hash.size()), static_cast<std::uint32_t>(d.deptypes.size()),
+                       static_cast<std::uint32_t>(d.virtuals.size())});
+      edge_text.append(d.hash).append(d.deptypes).append(d.virtuals);
+    }
+    if (edges.size() >= ix.dependency_insert.max_rows()) write_edges();
+  }
+  void write_edges() {
+    const std::string_view text = edge_text;
+    ix.dependency_insert.insert_all(std::span<const Edge>(edges), [&](auto& insert, const Edge& e) {
+      insert(e.spec)(text.substr(e.at, e.hash))(e.package)(text.substr(e.at + e.hash, e.deptypes))(
+          text.substr(e.at + e.hash + e.deptypes, e.virtuals));
     });
+    edges.clear();
+    edge_text.clear();
   }
 
   // A hash described earlier in the run, since dropped from the cache.
@@ -292,6 +317,7 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
 
   void document_done(const DocumentSummary& summary) override {
     write_versions();
+    write_edges();
     write_listing();
     resolve_late_compilers(summary);
   }
@@ -587,6 +613,8 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
     records = 0;
     listing.clear();
     versions.clear();
+    edges.clear();
+    edge_text.clear();
     result = {};
     slices_in_document = 0;
     none_compiler = ids->compiler("none");

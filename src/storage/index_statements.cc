@@ -25,7 +25,7 @@ IndexStatements::IndexStatements(SQLite::Database& db)
                         "SELECT spec_id FROM index_listing WHERE source_id = ?", kLazy),
       source_ids_of_release(db, "SELECT id FROM source WHERE kind = ? AND release_id = ? ORDER BY id", kLazy),
       version_insert(db, "INSERT OR IGNORE INTO spec_version(spec_id, version) VALUES (?, ?)", 64),
-      dependency_insert(db, required_sql("storage/dependency_insert.sql"), 16),
+      dependency_insert(db, required_sql("storage/dependency_insert.sql"), 64),
       dependency_any(db, "SELECT 1 FROM dependency WHERE spec_id = ? LIMIT 1", kLazy),
       dependency_delete_of_spec(db, "DELETE FROM dependency WHERE spec_id = ?", kLazy),
       touch(db, "INSERT OR IGNORE INTO temp.index_touched(spec_id) VALUES (?)", kLazy),
