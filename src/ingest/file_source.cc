@@ -31,19 +31,6 @@ constexpr std::size_t kMaxInFlightBytes = 2u << 20;
 constexpr std::size_t kBatchFiles = 128;
 constexpr std::size_t kBatchBytes = 256u << 10;
 
-FileStamp stamp_of(const struct stat& st) {
-  return {static_cast<std::int64_t>(st.st_size),
-          static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
-}
-
-// Closes a file descriptor on every path out.
-struct Fd {
-  int fd;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
 // A file that cannot be opened (permissions, a file gone since the walk, a FIFO
 // swapped in): passed over with a warning, like the FIFOs the walk passes over
 // (unless `error` says the process is out of resources: see out_of_resources.h).
@@ -86,6 +73,15 @@ PaddedBuffer read_whole_file(int dir_fd, const char* name, std::uintmax_t max_by
 }
 
 }  // namespace
+
+FileStamp stamp_of(const struct stat& st) {
+  return {static_cast<std::int64_t>(st.st_size),
+          static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
+}
+
+Fd::~Fd() {
+  if (fd >= 0) ::close(fd);
+}
 
 std::string content_fingerprint(std::string_view bytes) {
   const XXH128_hash_t h = XXH3_128bits(bytes.data(), bytes.size());

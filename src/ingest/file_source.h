@@ -10,6 +10,8 @@
 // FileNameFilter takes, reads each one, stamps and fingerprints it, and hands
 // it, on the thread that read it, to a FileHandler, which says what it is (see
 // ingest/file_loader.h, where the formats come in).
+#include <sys/stat.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -117,6 +119,15 @@ class FileSource {
   std::atomic<std::size_t> directories_listed_{0};
   std::exception_ptr failure_;
   std::thread thread_;
+};
+
+// A file's stamp, from what fstat() or stat() said of it.
+FileStamp stamp_of(const struct stat& st);
+
+// Closes a file descriptor on every path out.
+struct Fd {
+  int fd;
+  ~Fd();
 };
 
 // A stable fingerprint of a file's bytes (XXH3, 128 bits, and the length).

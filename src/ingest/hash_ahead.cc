@@ -24,13 +24,6 @@ bool make_idle_only() {
   return pthread_setschedparam(pthread_self(), SCHED_IDLE, &none) == 0;
 }
 
-struct Fd {
-  int fd;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
 }  // namespace
 
 std::optional<HashedFile> HashAhead::hash_file(const File& f, const std::function<bool()>& keep_going,
@@ -40,8 +33,7 @@ std::optional<HashedFile> HashAhead::hash_file(const File& f, const std::functio
   struct stat st {};
   if (::fstat(file.fd, &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
   HashedFile out;
-  out.stamp = {static_cast<std::int64_t>(st.st_size),
-               static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
+  out.stamp = stamp_of(st);
   std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> xxh(XXH3_createState(), &XXH3_freeState);
   if (!xxh) return std::nullopt;
   XXH3_128bits_reset(xxh.get());

@@ -112,8 +112,7 @@ std::string parse_rejection(const spack_index::IndexParseError& e) {
 FileStamp stamp_of(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return {};
-  return {static_cast<std::int64_t>(st.st_size),
-          static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
+  return cachedb::stamp_of(st);  // the one of file_source.h, not this overload
 }
 
 class IndexRun {
@@ -261,8 +260,7 @@ class IndexRun {
       const auto stored = writer_.stored(p->release, p->stack);
       if (stored && !from_stdin) {
         // Unchanged: the same file untouched, or the same bytes. Nothing is parsed.
-        if (stored->path == in.path && p->stamp.size >= 0 && stored->stamp.size == p->stamp.size &&
-            stored->stamp.mtime_ns == p->stamp.mtime_ns) {
+        if (stored->path == in.path && p->stamp.size >= 0 && stored->stamp == p->stamp) {
           ++summary_.pages_unchanged;
           return nullptr;
         }
@@ -275,8 +273,7 @@ class IndexRun {
       }
       // Read, and checked against its mirror's sha256 as it is (an unchanged
       // file was, when it was stored); or hashed already, and still as it was then.
-      if (hashed && p->stamp.size >= 0 && hashed->stamp.size == p->stamp.size &&
-          hashed->stamp.mtime_ns == p->stamp.mtime_ns) {
+      if (hashed && p->stamp.size >= 0 && hashed->stamp == p->stamp) {
         p->hashed = std::move(hashed);
         ++hashed_ahead_;
       }

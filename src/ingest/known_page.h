@@ -19,6 +19,7 @@ struct KnownPage {
 struct FileStamp {
   std::int64_t size = -1;
   std::int64_t mtime_ns = -1;
+  bool operator==(const FileStamp&) const = default;
 };
 
 // Looks files up among the stored pages; called on a loading thread.

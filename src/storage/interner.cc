@@ -13,7 +13,7 @@ std::int64_t Interner::id(std::string_view name, bool* inserted) {
   if (inserted) *inserted = false;
   const Fingerprint key = fingerprint_of(name);
   Recent& recent = recent_[key.low % kRecent];
-  if (cached_ && recent.id != 0 && recent.key == key) return recent.id;
+  if (recent.id != 0 && recent.key == key) return recent.id;  // never filled without a cache
   if (auto it = cache_.find(key); it != cache_.end()) {
     recent = {key, it->second};
     return it->second;
