@@ -608,6 +608,41 @@ TEST_CASE("into an empty database, a release's rows are derived while the next i
   CHECK(load.state.find("v1.0") != std::string::npos);
 }
 
+TEST_CASE("into an empty database, each spec's stacks over every release grow as releases are derived, early and "
+          "at the end") {
+  // v1 and v2 are derived while the slow indexes after them are read; v3,
+  // the last, at the end: it adds the stack x to specs whose stacks over the
+  // releases before were written already, and leaves others as they were.
+  testing::TempDir dir;
+  auto v1 = own_specs("a", 1000);
+  auto v2 = own_specs("b", 300);
+  v2.insert(v2.end(), v1.begin(), v1.begin() + 500);
+  write(dir / "v1root.json", testing::index_json(v1));
+  write(dir / "v1e4s.json", testing::index_json(std::vector<IndexSpec>(v1.begin(), v1.begin() + 400), 9));
+  write(dir / "v2root.json", testing::index_json(v2));
+  write(dir / "v2ml.json", testing::index_json(std::vector<IndexSpec>(v1.begin() + 200, v1.begin() + 700)));
+  write(dir / "v3root.json", testing::index_json(std::vector<IndexSpec>(v1.begin(), v1.begin() + 100)));
+  write(dir / "v3x.json", testing::index_json(std::vector<IndexSpec>(v1.begin() + 50, v1.begin() + 150)));
+  std::vector<Document> docs = {{dir / "v1root.json", "v1.0", "root"}, {dir / "v1e4s.json", "v1.0", "e4s"},
+                                {dir / "v2root.json", "v2.0", "root", true}, {dir / "v2ml.json", "v2.0", "ml", true},
+                                {dir / "v3root.json", "v3.0", "root", true}, {dir / "v3x.json", "v3.0", "x", true}};
+  const auto load = bulk_load(docs);
+  CHECK(load.rejected == 0);
+  CHECK(load.totals.releases_derived_early == 2);
+  CHECK(load.state == run_per_release(docs));
+  auto stacks_of = [&](const IndexSpec& s) {
+    const auto at = load.state.find(s.hash + " ");
+    REQUIRE(at != std::string::npos);
+    const auto line = load.state.substr(at, load.state.find('\n', at) - at);
+    return line.substr(line.rfind(' ') + 1);
+  };
+  CHECK(stacks_of(v1[60]) == "e4s,root,x");      // v1 e4s and root, v2 root, v3 root and x
+  CHECK(stacks_of(v1[250]) == "e4s,ml,root");    // v1 e4s and root, v2 root and ml
+  CHECK(stacks_of(v1[120]) == "e4s,root,x");     // x alone adds to it in v3
+  CHECK(stacks_of(v1[800]) == "root");           // v1 root only
+  CHECK(stacks_of(v2[0]) == "root");             // v2 root only
+}
+
 TEST_CASE("into an empty database, an index that fails rolls back what was derived while it was read: "
           "every release is derived again") {
   testing::TempDir dir;

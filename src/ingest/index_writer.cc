@@ -357,7 +357,8 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
     // Specs nothing holds are deleted below: a hash is described again after.
     pipeline.forget_all();
     if (bulk) {
-      restack_all();
+      if (!restacking) restack_all();
+      stop_restacking();
       return;
     }
     for (auto q = ix.touched_specs(); q.next();) refresh(q.int64(0));
@@ -512,6 +513,7 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
   void finish_early_derivation() {
     releases_derived_early = early_void ? 0 : static_cast<std::int64_t>(derived_early.size());
     if (early_void) {
+      stop_restacking();  // restack_all() writes every spec's stacks again
       exec(db, "DELETE FROM release_spec");
       release_rows.clear();
       specs_added = 0;
@@ -551,6 +553,7 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
     release_rows.push_back(
         {release_id, d.spec, d.source, stack_set, dims.package, dims.compiler, dims.os, dims.platform, dims.target});
     touched(d.spec);
+    if (bulk) add_stacks(d.spec, stack_set);
     if (release_rows.size() == kReleaseRowBatch) write_release_rows();
   }
   void write_release_rows() {
@@ -560,6 +563,73 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
                                                 r.os)(r.platform)(r.target)(nullptr)(nullptr);
                                           });
     release_rows.clear();
+  }
+
+  // Into an empty database, each spec's stacks over every release
+  // (spec.all_stack_set_id) are kept up as its releases are derived, most of
+  // them while the writer waits for its readers (derive_step()), instead of
+  // in a pass over every release row once the last is derived (restack_all():
+  // 1 GB of indexes, 56 ms at the end of the run with the other core idle;
+  // the run 2.25 -> 2.14 s). At the end, only the specs whose stacks the last
+  // release adds to are written.
+  // The union so far by spec id (ids start at 1 in an empty database; 0: in
+  // no release yet), 4 bytes a spec, for the first 4M specs (16 MB). Beyond
+  // them, or after a rollback, the run falls back on restack_all(), which
+  // writes every spec's union again.
+  std::vector<std::uint32_t> stacks_so_far;
+  bool restacking = false;
+  std::unordered_map<std::uint64_t, std::int64_t> unions;             // of two sets, the lower id first
+  std::unordered_map<std::int64_t, std::vector<std::int64_t>> stacks_of;  // each set's stacks: hundreds of sets
+  static constexpr std::int64_t kMaxRestacked = std::int64_t{1} << 22;
+
+  void add_stacks(std::int64_t spec, std::int64_t set) {
+    if (!restacking) return;
+    constexpr std::int64_t kMaxSet = std::numeric_limits<std::uint32_t>::max();
+    if (spec <= 0 || spec >= kMaxRestacked || set <= 0 || set > kMaxSet) {
+      stop_restacking();
+      return;
+    }
+    const auto at = static_cast<std::size_t>(spec);
+    if (stacks_so_far.size() <= at) {
+      // Grown a step at a time, not doubled: its memory follows the specs stored.
+      constexpr std::size_t kStep = 16384;
+      stacks_so_far.reserve((at / kStep + 1) * kStep);
+      stacks_so_far.resize(at + 1);
+    }
+    const std::int64_t before = stacks_so_far[at];
+    const std::int64_t after = before ? union_of(before, set) : set;
+    if (after == before) return;
+    if (after > kMaxSet) {
+      stop_restacking();
+      return;
+    }
+    stacks_so_far[at] = static_cast<std::uint32_t>(after);
+    sql.spec_set_all_stacks(after, spec).exec();
+  }
+  std::int64_t union_of(std::int64_t a, std::int64_t b) {
+    if (a == b) return a;
+    if (a > b) std::swap(a, b);
+    const std::uint64_t key = static_cast<std::uint64_t>(a) << 32 | static_cast<std::uint64_t>(b);
+    if (auto it = unions.find(key); it != unions.end()) return it->second;
+    std::vector<std::int64_t> both = stacks_in(a);
+    const auto& more = stacks_in(b);
+    both.insert(both.end(), more.begin(), more.end());
+    const std::int64_t u = ids->stack_set(both);
+    unions.emplace(key, u);
+    return u;
+  }
+  const std::vector<std::int64_t>& stacks_in(std::int64_t set) {
+    auto [it, first] = stacks_of.try_emplace(set);
+    if (first)
+      for (auto m = sql.stack_set_members(set); m.next();) it->second.push_back(m.int64(0));
+    return it->second;
+  }
+  void stop_restacking() {
+    restacking = false;
+    stacks_so_far.clear();
+    stacks_so_far.shrink_to_fit();
+    unions.clear();
+    stacks_of.clear();
   }
 
   // Its stacks over all releases are derived again when the run ends.
@@ -624,6 +694,7 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
   // After a rollback, nothing cached may be trusted.
   void forget_cached() {
     if (slices_in_document) early_void = true;
+    stop_restacking();
     forget_dimensions();
     cache_holds_every_spec = false;
     pipeline.forget_all();
@@ -715,7 +786,12 @@ void IndexWriter::release_complete(std::int64_t release_id) {
   w.complete.push_back(release_id);
 }
 
-bool IndexWriter::begin_bulk_load() { return impl_->bulk = impl_->deferred.drop_if_empty(); }
+bool IndexWriter::begin_bulk_load() {
+  impl_->bulk = impl_->deferred.drop_if_empty();
+  impl_->stop_restacking();
+  impl_->restacking = impl_->bulk;
+  return impl_->bulk;
+}
 
 void IndexWriter::finish_bulk_load() {
   impl_->deferred.build();
