@@ -553,7 +553,7 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
     release_rows.push_back(
         {release_id, d.spec, d.source, stack_set, dims.package, dims.compiler, dims.os, dims.platform, dims.target});
     touched(d.spec);
-    if (bulk) add_stacks(d.spec, stack_set);
+    add_stacks(d.spec, stack_set);  // into an empty database only (restacking)
     if (release_rows.size() == kReleaseRowBatch) write_release_rows();
   }
   void write_release_rows() {
@@ -579,7 +579,8 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
   std::vector<std::uint32_t> stacks_so_far;
   bool restacking = false;
   std::unordered_map<std::uint64_t, std::int64_t> unions;             // of two sets, the lower id first
-  std::unordered_map<std::int64_t, std::vector<std::int64_t>> stacks_of;  // each set's stacks: hundreds of sets
+  // Each stack set's stacks, read once (hundreds of sets); restack_all() uses them too.
+  std::unordered_map<std::int64_t, std::vector<std::int64_t>> stacks_of;
   static constexpr std::int64_t kMaxRestacked = std::int64_t{1} << 22;
 
   void add_stacks(std::int64_t spec, std::int64_t set) {
@@ -658,7 +659,6 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
   // the stacks of those that are in one (the lookups refresh() makes per spec
   // would need the indexes a bulk load builds only at the end).
   void restack_all() {
-    std::unordered_map<std::int64_t, std::vector<std::int64_t>> members;  // of each stack set: hundreds
     std::int64_t spec = 0;
     id_buffer.clear();
     auto flush = [&] {
@@ -670,10 +670,8 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
         flush();
         spec = q.int64(0);
       }
-      auto [it, first] = members.try_emplace(q.int64(1));
-      if (first)
-        for (auto m = sql.stack_set_members(q.int64(1)); m.next();) it->second.push_back(m.int64(0));
-      id_buffer.insert(id_buffer.end(), it->second.begin(), it->second.end());
+      const auto& stacks = stacks_in(q.int64(1));
+      id_buffer.insert(id_buffer.end(), stacks.begin(), stacks.end());
     }
     flush();
   }

@@ -43,7 +43,6 @@ using StringMap = std::unordered_map<std::string, V, TransparentHash, std::equal
 // emptied when full, so that memory does not grow with the corpus.
 constexpr std::size_t kMaxCached = 1u << 16;
 
-
 template <typename Map, typename K, typename V>
 void remember(Map& cache, K&& key, V value) {
   if (cache.size() >= kMaxCached) cache.clear();
