@@ -339,6 +339,55 @@ TEST_CASE("into an empty database, indexes hashed ahead of their reading store a
   CHECK(again.pages_added + again.pages_updated == 0);
 }
 
+TEST_CASE("into an empty database, an index read before it was hashed and found wrong at the end: the run is read again") {
+  Tree t;
+  // First, and small: read at once, while the hashing beside the reading
+  // starts from the other end and stops at half of the bytes.
+  write(t.dir / "small.json", testing::index_json({zlib()}));
+  IndexInput named_wrong{(t.dir / "small.json").string(), "r1", "sums", {}};
+  named_wrong.expected = {std::string(64, 'a'), "index.json.hash"};
+  std::vector<IndexInput> inputs{named_wrong};
+  for (const char* release : {"r1", "r2", "r3"})
+    for (auto& in : t.inputs(release)) inputs.push_back(in);
+
+  using Ahead = IndexIngestOptions::HashAhead;
+  std::vector<std::string> read_again;
+  auto run = [&](Ahead ahead, SQLite::Database& db) {
+    IndexIngestOptions options;
+    options.hash_ahead = ahead;
+    options.on_read_again = [&](const std::string& why) { read_again.push_back(why); };
+    return ingest_indexes(db, inputs, options);
+  };
+  auto checked_db = memory_db(), later_db = memory_db();
+  const auto checked = run(Ahead::off, checked_db);
+  CHECK(read_again.empty());
+  const auto later = run(Ahead::idle, later_db);
+  REQUIRE(read_again.size() == 1);
+  CHECK(testing::contains(read_again[0], "index.json.hash says " + std::string(64, 'a')));
+  // The second reading rejects it as reading it checked does, and stores the rest.
+  REQUIRE(later.rejections.size() == 1);
+  REQUIRE(checked.rejections.size() == 1);
+  CHECK(later.rejections[0].path == checked.rejections[0].path);
+  CHECK(later.rejections[0].message == checked.rejections[0].message);
+  CHECK(later.pages_added == checked.pages_added);
+  CHECK(later.pages_added == 9);
+  CHECK(testing::dump_analyst_views(later_db) == testing::dump_analyst_views(checked_db));
+  const char* sources = "SELECT path, content_hash, file_size FROM source ORDER BY release_id, key_id";
+  CHECK(testing::dump_rows(later_db, {sources}) == testing::dump_rows(checked_db, {sources}));
+  // One run in the log, as for any other.
+  CHECK(one(later_db, "SELECT count(*) FROM ingest_runs") == "1\n");
+  CHECK(one(later_db, "SELECT status FROM ingest_runs") == "rejected\n");
+
+  // With the right sha256 nothing is read twice, and the database is the same.
+  read_again.clear();
+  inputs[0].expected = {cachedb::spack_index::sha256_file(inputs[0].path).sha256, "index.json.hash"};
+  auto right_checked = memory_db(), right_later = memory_db();
+  REQUIRE(run(Ahead::off, right_checked).rejections.empty());
+  REQUIRE(run(Ahead::idle, right_later).rejections.empty());
+  CHECK(read_again.empty());
+  CHECK(testing::dump_analyst_views(right_later) == testing::dump_analyst_views(right_checked));
+}
+
 namespace {
 
 // Every view, and what no view shows but a later ingest reads: the specs

@@ -56,57 +56,94 @@ std::optional<HashedFile> HashAhead::hash_file(const File& f, const std::functio
   return out;
 }
 
-HashAhead::HashAhead(std::vector<File> files, std::size_t first, bool idle_only)
-    : files_(std::move(files)), taken_(new std::atomic<bool>[files_.size()]), done_(files_.size()) {
-  for (std::size_t i = 0; i < files_.size(); ++i) taken_[i].store(false, std::memory_order_relaxed);
-  if (first >= files_.size()) return;
+HashAhead::HashAhead(std::vector<File> files, Start start)
+    : files_(std::move(files)), claimed_(new std::atomic<bool>[files_.size()]), done_(files_.size()) {
+  for (std::size_t i = 0; i < files_.size(); ++i) claimed_[i].store(files_[i].path.empty(), std::memory_order_relaxed);
   try {
-    thread_ = std::thread([this, first, idle_only] { run(first, idle_only); });
+    thread_ = std::thread([this, start] { run(start); });
   } catch (const std::system_error&) {
-    // No thread: every file is hashed by its reader, as without this.
+    // No thread: finish() hashes every file.
   }
 }
 
 HashAhead::~HashAhead() {
-  stop_.store(true, std::memory_order_relaxed);
-  wait();
+  {
+    std::lock_guard lock(mutex_);
+    stop_.store(true, std::memory_order_relaxed);
+  }
+  resumed_cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::optional<HashedFile> HashAhead::take(std::size_t i) const {
+  std::lock_guard lock(mutex_);
+  if (i >= done_.size()) return std::nullopt;  // or finish() has them
+  return done_[i];
+}
+
+void HashAhead::resume() {
+  {
+    std::lock_guard lock(mutex_);
+    resumed_ = true;
+  }
+  resumed_cv_.notify_all();
 }
 
 void HashAhead::wait() {
   if (thread_.joinable()) thread_.join();
 }
 
-std::optional<HashedFile> HashAhead::take(std::size_t i) {
-  if (i >= files_.size()) return std::nullopt;
-  taken_[i].store(true, std::memory_order_relaxed);
+std::vector<std::optional<HashedFile>> HashAhead::finish() {
+  resume();
+  std::vector<char> buf(kBufferBytes);
+  for (std::size_t i = 0; i < files_.size(); ++i)
+    if (claim(i)) hash_into(i, buf);
+  wait();
   std::lock_guard lock(mutex_);
-  std::optional<HashedFile> out = std::move(done_[i]);
-  done_[i].reset();  // a moved-from optional still holds a value
-  return out;
+  return std::move(done_);
 }
 
-void HashAhead::run(std::size_t first, bool idle_only) {
-  if (idle_only && !make_idle_only()) return;
+void HashAhead::hash_into(std::size_t i, std::vector<char>& buf) {
+  std::optional<HashedFile> hashed;
+  try {
+    hashed = hash_file(files_[i], [this] { return !stopped(); }, buf);
+  } catch (const std::exception&) {
+    // Out of memory, or libcrypto failing: no digests; the run reads the file again to check it.
+  }
+  std::lock_guard lock(mutex_);
+  done_[i] = std::move(hashed);
+}
+
+void HashAhead::run(Start start) {
   std::vector<char> buf(kBufferBytes);
-  for (std::size_t i = first; i < files_.size(); ++i) {
-    if (files_[i].path.empty()) continue;
-    // Given up as soon as its reader has it: from then on the reader hashes it.
-    auto keep_going = [&] {
-      return !stop_.load(std::memory_order_relaxed) && !taken_[i].load(std::memory_order_relaxed);
-    };
-    if (!keep_going()) {
-      if (stop_.load(std::memory_order_relaxed)) return;
-      continue;
+  if (start == Start::all_now) {
+    for (std::size_t i = 0; i < files_.size() && !stopped(); ++i)
+      if (claim(i)) hash_into(i, buf);
+    return;
+  }
+  // Half of the bytes while the indexes are read, on idle cores only (none
+  // where the thread cannot be made idle-only); the rest once resumed.
+  std::uint64_t total = 0, hashed = 0;
+  std::vector<std::uint64_t> size(files_.size());
+  for (std::size_t i = 0; i < files_.size(); ++i) {
+    const File& f = files_[i];
+    struct stat st {};
+    if (f.size >= 0) size[i] = static_cast<std::uint64_t>(f.size);
+    else if (!f.path.empty() && ::stat(f.path.c_str(), &st) == 0) size[i] = static_cast<std::uint64_t>(st.st_size);
+    if (!f.path.empty()) total += size[i];
+  }
+  const bool idle_only = make_idle_only();
+  bool resumed = false;
+  for (std::size_t i = files_.size(); i-- > 0;) {
+    if (!resumed && (!idle_only || 2 * hashed >= total)) {
+      std::unique_lock lock(mutex_);
+      resumed_cv_.wait(lock, [this] { return resumed_ || stopped(); });
+      resumed = true;
     }
-    std::optional<HashedFile> hashed;
-    try {
-      hashed = hash_file(files_[i], keep_going, buf);
-    } catch (const std::exception&) {
-      // Out of memory, or libcrypto failing: the reader hashes it, and says so if it fails too.
-    }
-    if (!hashed) continue;
-    std::lock_guard lock(mutex_);
-    if (!taken_[i].load(std::memory_order_relaxed)) done_[i] = std::move(hashed);
+    if (stopped()) return;
+    if (!claim(i)) continue;
+    hash_into(i, buf);
+    hashed += size[i];
   }
 }
 

@@ -40,22 +40,30 @@ namespace {
 namespace fs = std::filesystem;
 using spack_index::ByteSource;
 
+// An index read without its sha256 checked (FingerprintingSource's
+// check_later) differs from it, or changed while it was read.
+struct ReadAgain : Error {
+  using Error::Error;
+};
+
 // Passes the bytes through, fingerprinting them as the page ingest does
 // (XXH3-128 and the length), so that an index read from stdin is recognized
 // next time by its bytes; and, when its mirror gives one, checking their
 // sha256 as they are read (on the reader's thread), so that the file is read
 // once. The check is made when the document has been read (finished()),
 // over every byte of the file, those after the JSON too. A file hashed
-// already (hash_ahead.h) is only counted: its digests are those given.
+// already (hash_ahead.h) is only counted: its digests are those given. With
+// `check_later` its sha256 is left to the run, which checks it against the
+// digests of the whole file before it commits (checked_later()).
 class FingerprintingSource : public ByteSource {
  public:
   // A sha256 still in its index.json.hash is read now: the index is about to be read.
   explicit FingerprintingSource(ByteSource& inner, spack_index::ExpectedDigest expected = {},
-                                std::optional<HashedFile> hashed = {})
+                                std::optional<HashedFile> hashed = {}, bool check_later = false)
       : inner_(inner), expected_(spack_index::read_expected(std::move(expected))), hashed_(std::move(hashed)),
-        state_(XXH3_createState()) {
+        state_(XXH3_createState()), check_later_(check_later && !hashed_ && !expected_.sha256.empty()) {
     XXH3_128bits_reset(state_);
-    if (!hashed_ && !expected_.sha256.empty()) sha_.emplace();
+    if (!hashed_ && !expected_.sha256.empty() && !check_later_) sha_.emplace();
   }
   ~FingerprintingSource() override { XXH3_freeState(state_); }
   std::size_t read(char* buf, std::size_t n) override {
@@ -84,12 +92,17 @@ class FingerprintingSource : public ByteSource {
     const XXH128_hash_t h = XXH3_128bits_digest(state_);
     return format_fingerprint(h.high64, h.low64, size_);
   }
+  // Read without its sha256 checked: the run checks it.
+  bool checked_later() const { return check_later_; }
+  const spack_index::ExpectedDigest& expected() const { return expected_; }
+  std::uint64_t bytes_read() const { return size_; }
 
  private:
   ByteSource& inner_;
   spack_index::ExpectedDigest expected_;  // before state_: reading it may throw
   std::optional<HashedFile> hashed_;
   XXH3_state_t* state_;
+  const bool check_later_;
   std::uint64_t size_ = 0;
   std::optional<spack_index::Sha256> sha_;
 };
@@ -170,8 +183,35 @@ class IndexRun {
       now.reset();
       prepare_more(nullptr);
     }
-    if (hash_ahead_) spdlog::info("{} of {} indexes hashed before their reading, on idle cores", hashed_ahead_, all.size());
+    if (hash_ahead_) {
+      spdlog::info("{} of {} indexes hashed before their reading, the others checked at the end of the run",
+                   hashed_ahead_, all.size());
+      hash_ahead_->resume();
+    }
+  }
+
+  // The indexes read without their sha256 checked, each against the digests
+  // of the whole file, hashed as it was read (the same stamp and length).
+  // The hashing thread went on with the files left when the reading ended,
+  // beside the writer's last work (the release rows, the indexes); what it
+  // has not begun is hashed now on this thread too. Throws ReadAgain when one
+  // differs: the run then rolls back and reads every index again, each
+  // checked as it is read, so that the one that differs is rejected as such.
+  void check_read_indexes() {
+    if (!hash_ahead_) return;
+    const auto digests = hash_ahead_->finish();
     hash_ahead_.reset();
+    for (const auto& c : to_check_) {
+      const auto& h = digests[c.input];
+      if (!h || !(h->stamp == c.stamp) || h->size != c.bytes)
+        throw ReadAgain(fmt::format("{}: changed while the run read it", c.path));
+      try {
+        spack_index::check_sha256(c.path, h->sha256, c.expected);
+      } catch (const Error& e) {
+        throw ReadAgain(e.what());
+      }
+    }
+    to_check_.clear();
   }
 
   // Into an empty database, the secondary indexes are built once at the end.
@@ -206,12 +246,13 @@ class IndexRun {
     std::unique_ptr<ByteSource> raw;
     std::unique_ptr<FingerprintingSource> source;
     std::unique_ptr<BackgroundRead> read;
+    bool check_later = false;  // its sha256 checked by the run at its end (check_read_indexes)
 
     // (Again) from the start of the file. The reader goes first: it reads from the sources.
     void start(PipelineState& state) {
       stop();
       raw = spack_index::open_source(in->path);
-      source = std::make_unique<FingerprintingSource>(*raw, in->expected, hashed);
+      source = std::make_unique<FingerprintingSource>(*raw, in->expected, hashed, check_later);
       read = std::make_unique<BackgroundRead>(*source, state);
     }
     // Its reading stopped (the pipeline forgets what it was told, unless it
@@ -277,6 +318,7 @@ class IndexRun {
         p->hashed = std::move(hashed);
         ++hashed_ahead_;
       }
+      p->check_later = hash_ahead_ && !from_stdin;
       p->start(writer_.pipeline());
       return p;
     } catch (const SQLite::Exception&) {
@@ -294,6 +336,9 @@ class IndexRun {
       const IndexWriteResult r =
           writer_.write(*p.read, *p.source, p.release, p.stack, in.path, p.fingerprint, p.stamp, now_);
       writer_.set_content_hash(r.source_id, p.source->fingerprint());
+      if (p.source->checked_later())
+        to_check_.push_back({static_cast<std::size_t>(&in - all_), p.stamp, p.source->bytes_read(),
+                             p.source->expected(), in.path});
       if (r.status == IndexStatus::Added) ++summary_.pages_added;
       else ++summary_.pages_updated;
       spdlog::info("{}: {} records", p.label, r.records);
@@ -338,20 +383,22 @@ class IndexRun {
     log_rejection(summary_.rejections.back());
   }
 
-  // Into an empty database every input is read: the files after those read
-  // first are hashed meanwhile, on what the cores leave idle.
+  // Into an empty database every input is read: every file is hashed on a
+  // thread of its own (hash_ahead.h), the readers given the digests of those
+  // hashed already, the others checked at the end (check_read_indexes).
   void hash_ahead(const std::vector<IndexInput>& all) {
     std::vector<HashAhead::File> files;
     files.reserve(all.size());
     for (const auto& in : all) {
       const bool readable = in.error.empty() && in.path != "-";
-      files.push_back({readable ? in.path : std::string(), !in.expected.sha256.empty() || in.expected.in_file});
+      files.push_back(
+          {readable ? in.path : std::string(), !in.expected.sha256.empty() || in.expected.in_file, in.stamp.size});
     }
     if (options_.hash_ahead == IndexIngestOptions::HashAhead::before_reading) {
-      hash_ahead_ = std::make_unique<HashAhead>(std::move(files), 0, false);
+      hash_ahead_ = std::make_unique<HashAhead>(std::move(files), HashAhead::Start::all_now);
       hash_ahead_->wait();
     } else {
-      hash_ahead_ = std::make_unique<HashAhead>(std::move(files), kReadAhead);
+      hash_ahead_ = std::make_unique<HashAhead>(std::move(files));
     }
   }
 
@@ -362,6 +409,16 @@ class IndexRun {
   const IndexInput* all_ = nullptr;  // the inputs of inputs()
   std::unique_ptr<HashAhead> hash_ahead_;
   std::size_t hashed_ahead_ = 0;
+  // What the readers read without checking its sha256 (hashed by hash_ahead_
+  // only later), for check_read_indexes().
+  struct ToCheck {
+    std::size_t input;  // its place in the run
+    FileStamp stamp;
+    std::uint64_t bytes;
+    spack_index::ExpectedDigest expected;
+    std::string path;
+  };
+  std::vector<ToCheck> to_check_;
   IngestSummary summary_;
   // Releases known to hold no pages: an index run adds none, so each release
   // is looked up once, not once for each of its stacks.
@@ -398,6 +455,7 @@ IngestSummary ingest_logged(SQLite::Database& db, const std::vector<IndexInput>&
     run.begin_bulk_load();
     run.inputs(inputs);
     run.finish();
+    run.check_read_indexes();
     run.summary().run_id = log.id();
     log.finish(run.summary());
     return std::move(run.summary());
@@ -439,7 +497,15 @@ IngestSummary ingest_indexes(SQLite::Database& db, const std::vector<IndexInput>
                              const IndexIngestOptions& options) {
   RunLog log(db, input_paths(inputs), IngestOptions{});
   try {
-    return ingest_logged(db, inputs, options, log);
+    try {
+      return ingest_logged(db, inputs, options, log);
+    } catch (const ReadAgain& e) {
+      spdlog::info("{}: the run is rolled back and read again, each index checked as it is read", e.what());
+      if (options.on_read_again) options.on_read_again(e.what());
+      IndexIngestOptions checking = options;
+      checking.hash_ahead = IndexIngestOptions::HashAhead::off;
+      return ingest_logged(db, inputs, checking, log);
+    }
   } catch (const std::exception& e) {
     log.fail(e.what());
     throw;

@@ -9,6 +9,7 @@
 // One release comes from one kind of source: indexes are not written into a
 // release that holds pages, unless the pages are to be replaced.
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -35,11 +36,16 @@ struct IndexInput {
 struct IndexIngestOptions {
   // Replace the pages of a release the indexes are for, instead of refusing.
   bool replace_release_kind = false;
-  // Into an empty database, the files after the first few are hashed ahead of
-  // their reading on idle cores (ingest/hash_ahead.h): `idle`. `before_reading`
-  // hashes them all first, at normal priority (tests: every file takes that
-  // path); `off` leaves each to its reader.
+  // Into an empty database, the files are hashed on a thread of their own,
+  // half of them on idle cores while the indexes are read, the rest after,
+  // and a file read before it was hashed is checked at the end of the run
+  // (ingest/hash_ahead.h): `idle`. `before_reading` hashes them all first, at
+  // normal priority (tests: every file is checked as it is read); `off`
+  // leaves each to its reader, as in a database that holds indexes already.
   enum class HashAhead { idle, before_reading, off } hash_ahead = HashAhead::idle;
+  // Told why, when a run is rolled back and read again because an index read
+  // before it was hashed differs from its sha256 (tests).
+  std::function<void(const std::string&)> on_read_again;
 };
 
 // The index of a mirror directory (layout v2 or v3, with the checksum it is
