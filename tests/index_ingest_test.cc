@@ -331,8 +331,15 @@ TEST_CASE("into an empty database, indexes hashed ahead of their reading store a
   CHECK(hashed.pages_added == read.pages_added);
   CHECK(testing::dump_analyst_views(hashed_db) == testing::dump_analyst_views(read_db));
   // The fingerprints that recognize each index next time are the same.
-  const char* sources = "SELECT path, content_hash, file_size FROM source ORDER BY release_id, key_id";
+  const char* sources = "SELECT path || ' ' || content_hash || ' ' || file_size FROM source ORDER BY release_id, key_id";
   CHECK(testing::dump_rows(hashed_db, {sources}) == testing::dump_rows(read_db, {sources}));
+  // Hashed beside the reading and after it, the same again.
+  auto beside_db = memory_db();
+  const auto beside = run(Ahead::idle, beside_db);
+  REQUIRE(beside.rejections.size() == read.rejections.size());
+  for (std::size_t i = 0; i < read.rejections.size(); ++i) CHECK(beside.rejections[i].message == read.rejections[i].message);
+  CHECK(testing::dump_analyst_views(beside_db) == testing::dump_analyst_views(read_db));
+  CHECK(testing::dump_rows(beside_db, {sources}) == testing::dump_rows(read_db, {sources}));
   // And a second run finds every index unchanged, without reading one.
   const auto again = run(Ahead::before_reading, hashed_db);
   CHECK(again.pages_unchanged == read.pages_added);
@@ -372,7 +379,7 @@ TEST_CASE("into an empty database, an index read before it was hashed and found 
   CHECK(later.pages_added == checked.pages_added);
   CHECK(later.pages_added == 9);
   CHECK(testing::dump_analyst_views(later_db) == testing::dump_analyst_views(checked_db));
-  const char* sources = "SELECT path, content_hash, file_size FROM source ORDER BY release_id, key_id";
+  const char* sources = "SELECT path || ' ' || content_hash || ' ' || file_size FROM source ORDER BY release_id, key_id";
   CHECK(testing::dump_rows(later_db, {sources}) == testing::dump_rows(checked_db, {sources}));
   // One run in the log, as for any other.
   CHECK(one(later_db, "SELECT count(*) FROM ingest_runs") == "1\n");
@@ -386,6 +393,12 @@ TEST_CASE("into an empty database, an index read before it was hashed and found 
   REQUIRE(run(Ahead::idle, right_later).rejections.empty());
   CHECK(read_again.empty());
   CHECK(testing::dump_analyst_views(right_later) == testing::dump_analyst_views(right_checked));
+  // Its fingerprint, from the digests it was checked against, recognizes it next time.
+  CHECK(testing::dump_rows(right_later, {sources}) == testing::dump_rows(right_checked, {sources}));
+  CHECK(one(right_later, "SELECT count(*) FROM source WHERE content_hash = ''") == "0\n");
+  const auto again = run(Ahead::idle, right_later);
+  CHECK(again.pages_unchanged == 10);
+  CHECK(again.pages_added + again.pages_updated == 0);
 }
 
 namespace {

@@ -53,8 +53,9 @@ struct ReadAgain : Error {
 // once. The check is made when the document has been read (finished()),
 // over every byte of the file, those after the JSON too. A file hashed
 // already (hash_ahead.h) is only counted: its digests are those given. With
-// `check_later` its sha256 is left to the run, which checks it against the
-// digests of the whole file before it commits (checked_later()).
+// `check_later` it is only counted too: the run checks it against the
+// digests of the whole file before it commits (checked_later()), and keeps
+// the fingerprint they give.
 class FingerprintingSource : public ByteSource {
  public:
   // A sha256 still in its index.json.hash is read now: the index is about to be read.
@@ -68,7 +69,7 @@ class FingerprintingSource : public ByteSource {
   ~FingerprintingSource() override { XXH3_freeState(state_); }
   std::size_t read(char* buf, std::size_t n) override {
     const std::size_t got = inner_.read(buf, n);
-    if (!hashed_) XXH3_128bits_update(state_, buf, got);
+    if (!hashed_ && !check_later_) XXH3_128bits_update(state_, buf, got);
     if (sha_) sha_->update(buf, got);
     size_ += got;
     return got;
@@ -87,8 +88,10 @@ class FingerprintingSource : public ByteSource {
     if (sha_) spack_index::check_sha256(inner_.name(), sha_->hex(), expected_);
     sha_.reset();
   }
+  // Empty when checked_later(): the run's digests give it.
   std::string fingerprint() const {
     if (hashed_) return hashed_->fingerprint;
+    if (check_later_) return {};
     const XXH128_hash_t h = XXH3_128bits_digest(state_);
     return format_fingerprint(h.high64, h.low64, size_);
   }
@@ -210,6 +213,7 @@ class IndexRun {
       } catch (const Error& e) {
         throw ReadAgain(e.what());
       }
+      writer_.set_content_hash(c.source_id, h->fingerprint);
     }
     to_check_.clear();
   }
@@ -335,10 +339,11 @@ class IndexRun {
     try {
       const IndexWriteResult r =
           writer_.write(*p.read, *p.source, p.release, p.stack, in.path, p.fingerprint, p.stamp, now_);
-      writer_.set_content_hash(r.source_id, p.source->fingerprint());
       if (p.source->checked_later())
-        to_check_.push_back({static_cast<std::size_t>(&in - all_), p.stamp, p.source->bytes_read(),
+        to_check_.push_back({static_cast<std::size_t>(&in - all_), r.source_id, p.stamp, p.source->bytes_read(),
                              p.source->expected(), in.path});
+      else
+        writer_.set_content_hash(r.source_id, p.source->fingerprint());
       if (r.status == IndexStatus::Added) ++summary_.pages_added;
       else ++summary_.pages_updated;
       spdlog::info("{}: {} records", p.label, r.records);
@@ -413,6 +418,7 @@ class IndexRun {
   // only later), for check_read_indexes().
   struct ToCheck {
     std::size_t input;  // its place in the run
+    std::int64_t source_id;  // its row, to be given its fingerprint
     FileStamp stamp;
     std::uint64_t bytes;
     spack_index::ExpectedDigest expected;
