@@ -63,9 +63,10 @@ void DeferredIndexes::build() {
   // with temporary files it sorts runs of cache_size bytes and merges them,
   // one run on a helper thread while the next is read. So, for the build: a
   // temporary file, a small cache (the index pages are written once, in
-  // order) and one helper thread; the connection's settings come back after.
-  PragmaScope cache(db_, "cache_size", fmt::format("-{}", kSortCacheKiB));
-  PragmaScope threads(db_, "threads", "1");
+  // order) and the helper threads of sort_; the connection's settings come
+  // back after.
+  PragmaScope cache(db_, "cache_size", fmt::format("-{}", sort_.cache_kib));
+  PragmaScope threads(db_, "threads", std::to_string(sort_.helper_threads));
   std::optional<PragmaScope> temp_store;
   try {
     temp_store.emplace(db_, "temp_store", "FILE");

@@ -56,10 +56,18 @@ class DirectLoadJournal {
   bool active_ = false;
 };
 
+// How DeferredIndexes::build() sorts: the page cache (KiB) that sizes its
+// sort runs, and how many helper threads sort them.
+struct IndexBuildSort {
+  int cache_kib = kSortCacheKiB;
+  int helper_threads = 1;
+};
+
 class DeferredIndexes {
  public:
   // `kept`: indexes the writer keeps while it loads, not dropped.
-  DeferredIndexes(SQLite::Database& db, std::vector<std::string> kept) : db_(db), kept_(std::move(kept)) {}
+  DeferredIndexes(SQLite::Database& db, std::vector<std::string> kept, IndexBuildSort sort = {})
+      : db_(db), kept_(std::move(kept)), sort_(sort) {}
 
   // When the database holds no source, spec or fact row yet, drops the
   // indexes of sql/bulk_load_indexes.sql; returns whether it did.
@@ -71,6 +79,7 @@ class DeferredIndexes {
  private:
   SQLite::Database& db_;
   std::vector<std::string> kept_;
+  IndexBuildSort sort_;
   std::vector<std::pair<std::string, std::string>> dropped_;  // name, the SQL that makes it
 };
 
