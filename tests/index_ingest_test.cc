@@ -399,6 +399,20 @@ TEST_CASE("into an empty database, an index read before it was hashed and found 
   const auto again = run(Ahead::idle, right_later);
   CHECK(again.pages_unchanged == 10);
   CHECK(again.pages_added + again.pages_updated == 0);
+
+  // A file that is not as the listing found it (its size and time) by the
+  // time it is hashed: the run cannot tell what was read from what was
+  // hashed, so it reads everything again, checked as it is read.
+  read_again.clear();
+  inputs[0].stamp = {static_cast<std::int64_t>(std::filesystem::file_size(inputs[0].path)) + 1, 1};
+  auto moved_checked = memory_db(), moved_later = memory_db();
+  REQUIRE(run(Ahead::off, moved_checked).rejections.empty());
+  CHECK(read_again.empty());
+  REQUIRE(run(Ahead::idle, moved_later).rejections.empty());
+  REQUIRE(read_again.size() == 1);
+  CHECK(testing::contains(read_again[0], "small.json: changed while the run read it"));
+  CHECK(testing::dump_analyst_views(moved_later) == testing::dump_analyst_views(moved_checked));
+  CHECK(testing::dump_rows(moved_later, {sources}) == testing::dump_rows(moved_checked, {sources}));
 }
 
 namespace {
