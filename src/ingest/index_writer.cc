@@ -141,11 +141,13 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
   // release_spec's indexes stay: its rows are derived, and the indexes kept
   // up, mostly while the writer waits for its readers (derive_step()), where
   // building them at the end is time the run has no other use for.
-  // Its indexes built with a 4 MiB sort cache and no helper thread: 100 MB
-  // of indexes 233.5 -> 226.1 ms, 1 GB 2.068 -> 2.046 s against 1 MiB and
-  // one helper (the page writer's), peak RSS the same (the hashing of the
-  // run's last indexes takes the other core then); 8 MiB: +8 MB at 1 GB.
-  DeferredIndexes deferred{db, {"release_spec_by_release", "release_spec_by_spec"}, {4096, 0}};
+  // Its indexes built with a 2 MiB sort cache and no helper thread (the
+  // hashing of the run's last indexes has the other core then): 100 MB of
+  // indexes 239.1 -> 230.1 ms against the page writer's 1 MiB and one helper
+  // (1 GB 2.112 -> 2.097 s, within the noise), the heap's peak the same (15.5
+  // MB at 1 GB, before the build); with 4 MiB no faster, and the peak moves
+  // into the build (18.1 MB); with 8 MiB peak RSS +8 MB.
+  DeferredIndexes deferred{db, {"release_spec_by_release", "release_spec_by_spec"}, {2048, 0}};
   bool bulk = false;  // the run began with an empty database, see begin_bulk_load()
   // No document was rolled back: the specs stored are those of documents
   // written whole, each of them kept in ids->specs (unless it says otherwise).
