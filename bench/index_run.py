@@ -237,7 +237,8 @@ def ceiling(b, args, label, m, runs, runs_one, db, raw_db, f_wall, res, log):
     """The ceiling of an index ingest on this machine, as the page benchmark measures it:
     (1) reading and parsing every index on every core, writing nothing (`cachedb check`,
     one index per thread), and (2) SQLite alone storing every row the fresh ingest stored
-    (b.sqlite_copy_floor: the same copy, index build and commit as for pages), combined
+    (b.sqlite_copy_floor: the same copy, index build and commit as for pages, with the
+    index writer's live indexes and its sort plan for the build), combined
     into the best fresh ingest the machine allows. `runs_one` are the same checks on one
     thread: shown beside, with the model they would give, so that the table says whether
     two threads parsing at once cost more CPU time than one alone."""
@@ -264,7 +265,7 @@ def ceiling(b, args, label, m, runs, runs_one, db, raw_db, f_wall, res, log):
         res.add(label, "ceiling: the same on one thread (check --threads 1)",
                 statistics.median(x.wall for x in runs_one), "s",
                 note=f"CPU {check_cpu_one:.2f} s; median of {len(runs_one)}")
-    copy = b.sqlite_copy_floor(db, raw_db, b.INDEX_WRITER_LIVE_INDEXES)
+    copy = b.sqlite_copy_floor(db, raw_db, b.INDEX_WRITER_LIVE_INDEXES, b.INDEX_WRITER_INDEX_SORT)
     (iw, ic), (xw, _), (cw, _) = copy["insert"], copy["index"], copy["commit"]
     res.add(label, "ceiling: SQLite alone, insert every stored row", iw, "s",
             note=f"CPU {ic:.2f} s, of which {copy['read']:.2f} s reading them back")

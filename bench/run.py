@@ -568,16 +568,21 @@ def cpu_seconds():
 # built at the end): storage/bulk_load.h, and DeferredIndexes in src/ingest/*_writer.cc.
 PAGE_WRITER_LIVE_INDEXES = ("spec_by_package",)
 INDEX_WRITER_LIVE_INDEXES = ("release_spec_by_release", "release_spec_by_spec")
+# How each writer builds its deferred indexes (storage/bulk_load.h, IndexBuildSort): the
+# page cache in KiB that sizes the sort runs, and SQLite's sorter helper threads.
+PAGE_WRITER_INDEX_SORT = (1024, 1)
+INDEX_WRITER_INDEX_SORT = (2048, 0)
 
 
-def sqlite_copy_floor(src, dst, live_indexes=PAGE_WRITER_LIVE_INDEXES):
+def sqlite_copy_floor(src, dst, live_indexes=PAGE_WRITER_LIVE_INDEXES, index_sort=PAGE_WRITER_INDEX_SORT):
     """SQLite alone doing the database work of a fresh ingest, with nothing to look up: every
     row that `src` (a freshly ingested database) holds, copied in its stored order into an
     empty database of the same schema (INSERT ... SELECT, kept row by row: a WHERE clause
     rules out SQLite's whole-table transfer), with cachedb's pragmas and its bulk-load plan
     (a rollback journal instead of the write-ahead log; the secondary indexes but
-    `live_indexes` built at the end, with 1 MiB sort runs, one sorter thread and temporary
-    files), then the commit. Returns a dict of wall seconds and CPU seconds for each phase."""
+    `live_indexes` built at the end, with the writer's sort runs and sorter threads
+    (`index_sort`: KiB, threads) and temporary files), then the commit. Returns a dict of
+    wall seconds and CPU seconds for each phase."""
     remove_db(dst)
     src_uri = read_only_uri(src)
     conn = sqlite3.connect(src_uri, uri=True)
@@ -624,7 +629,8 @@ def sqlite_copy_floor(src, dst, live_indexes=PAGE_WRITER_LIVE_INDEXES):
         for name, _ in tables:
             conn.execute(f'INSERT INTO main."{name}" SELECT * FROM src."{name}" WHERE 1')
         w1, c1 = time.perf_counter(), cpu_seconds()
-        for pragma in ("cache_size = -1024", "threads = 1", "temp_store = FILE"):
+        sort_kib, sort_threads = index_sort
+        for pragma in (f"cache_size = -{sort_kib}", f"threads = {sort_threads}", "temp_store = FILE"):
             conn.execute(f"PRAGMA {pragma}")
         for sql in deferred:
             conn.execute(sql)
