@@ -60,6 +60,11 @@ std::string one(SQLite::Database& db, const std::string& sql) {
   return rows.substr(0, rows.size() - 3);  // less the "--\n" that ends each query's rows
 }
 
+// Each index's row as the next run recognizes it: its path, fingerprint and
+// size, in one column (dump_rows prints the first column of each row).
+const char* const kSources =
+    "SELECT path || ' ' || content_hash || ' ' || file_size FROM source ORDER BY release_id, key_id";
+
 const std::string kGcc = dag_hash("gcc13"), kZlib = dag_hash("zlib"), kSsl = dag_hash("openssl"),
                   kCuda = dag_hash("cuda"), kPy = dag_hash("pytorch");
 
@@ -331,15 +336,14 @@ TEST_CASE("into an empty database, indexes hashed ahead of their reading store a
   CHECK(hashed.pages_added == read.pages_added);
   CHECK(testing::dump_analyst_views(hashed_db) == testing::dump_analyst_views(read_db));
   // The fingerprints that recognize each index next time are the same.
-  const char* sources = "SELECT path || ' ' || content_hash || ' ' || file_size FROM source ORDER BY release_id, key_id";
-  CHECK(testing::dump_rows(hashed_db, {sources}) == testing::dump_rows(read_db, {sources}));
+  CHECK(testing::dump_rows(hashed_db, {kSources}) == testing::dump_rows(read_db, {kSources}));
   // Hashed beside the reading and after it, the same again.
   auto beside_db = memory_db();
   const auto beside = run(Ahead::idle, beside_db);
   REQUIRE(beside.rejections.size() == read.rejections.size());
   for (std::size_t i = 0; i < read.rejections.size(); ++i) CHECK(beside.rejections[i].message == read.rejections[i].message);
   CHECK(testing::dump_analyst_views(beside_db) == testing::dump_analyst_views(read_db));
-  CHECK(testing::dump_rows(beside_db, {sources}) == testing::dump_rows(read_db, {sources}));
+  CHECK(testing::dump_rows(beside_db, {kSources}) == testing::dump_rows(read_db, {kSources}));
   // And a second run finds every index unchanged, without reading one.
   const auto again = run(Ahead::before_reading, hashed_db);
   CHECK(again.pages_unchanged == read.pages_added);
@@ -379,8 +383,7 @@ TEST_CASE("into an empty database, an index read before it was hashed and found 
   CHECK(later.pages_added == checked.pages_added);
   CHECK(later.pages_added == 9);
   CHECK(testing::dump_analyst_views(later_db) == testing::dump_analyst_views(checked_db));
-  const char* sources = "SELECT path || ' ' || content_hash || ' ' || file_size FROM source ORDER BY release_id, key_id";
-  CHECK(testing::dump_rows(later_db, {sources}) == testing::dump_rows(checked_db, {sources}));
+  CHECK(testing::dump_rows(later_db, {kSources}) == testing::dump_rows(checked_db, {kSources}));
   // One run in the log, as for any other.
   CHECK(one(later_db, "SELECT count(*) FROM ingest_runs") == "1\n");
   CHECK(one(later_db, "SELECT status FROM ingest_runs") == "rejected\n");
@@ -394,7 +397,7 @@ TEST_CASE("into an empty database, an index read before it was hashed and found 
   CHECK(read_again.empty());
   CHECK(testing::dump_analyst_views(right_later) == testing::dump_analyst_views(right_checked));
   // Its fingerprint, from the digests it was checked against, recognizes it next time.
-  CHECK(testing::dump_rows(right_later, {sources}) == testing::dump_rows(right_checked, {sources}));
+  CHECK(testing::dump_rows(right_later, {kSources}) == testing::dump_rows(right_checked, {kSources}));
   CHECK(one(right_later, "SELECT count(*) FROM source WHERE content_hash = ''") == "0\n");
   const auto again = run(Ahead::idle, right_later);
   CHECK(again.pages_unchanged == 10);
@@ -412,7 +415,7 @@ TEST_CASE("into an empty database, an index read before it was hashed and found 
   REQUIRE(read_again.size() == 1);
   CHECK(testing::contains(read_again[0], "small.json: changed while the run read it"));
   CHECK(testing::dump_analyst_views(moved_later) == testing::dump_analyst_views(moved_checked));
-  CHECK(testing::dump_rows(moved_later, {sources}) == testing::dump_rows(moved_checked, {sources}));
+  CHECK(testing::dump_rows(moved_later, {kSources}) == testing::dump_rows(moved_checked, {kSources}));
 }
 
 namespace {

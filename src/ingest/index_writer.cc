@@ -584,7 +584,7 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
   // writes every spec's union again.
   std::vector<std::uint32_t> stacks_so_far;
   bool restacking = false;
-  std::unordered_map<std::uint64_t, std::int64_t> unions;             // of two sets, the lower id first
+  std::unordered_map<std::uint64_t, std::int64_t> unions;  // of two sets, the lower id first
   // Each stack set's stacks, read once (hundreds of sets); restack_all() uses them too.
   std::unordered_map<std::int64_t, std::vector<std::int64_t>> stacks_of;
   static constexpr std::int64_t kMaxRestacked = std::int64_t{1} << 22;
