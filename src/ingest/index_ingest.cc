@@ -33,6 +33,7 @@
 #include "storage/sources.h"
 #include "storage/sqlite_errors.h"
 #include "storage/transaction.h"
+#include "util/warm_heap.h"
 
 namespace cachedb {
 namespace {
@@ -165,6 +166,7 @@ class IndexRun {
     std::unordered_map<std::string_view, std::size_t> last_of_release;
     for (std::size_t i = 0; i < all.size(); ++i) last_of_release[all[i].release] = i;
     prepare_more(nullptr);
+    if (bulk_) warm_writer_heap(all);
     while (!ahead.empty()) {
       std::unique_ptr<Pending> now = std::move(ahead.front());
       ahead.pop_front();
@@ -386,6 +388,27 @@ class IndexRun {
     ++summary_.pages_rejected;
     summary_.rejections.push_back({path, 0, message});
     log_rejection(summary_.rejections.back());
+  }
+
+  // A load into an empty database grows the writer's heap (SQLite's page
+  // cache, its sorter) to some MiB: those pages are mapped in one call while
+  // the readers begin, rather than faulted in one at a time by the writer
+  // (util/warm_heap.h; 100 MB of indexes: ~3,200 faults on the writer's
+  // thread). A small load is not made to hold more than an eighth of what
+  // it reads.
+  static void warm_writer_heap(const std::vector<IndexInput>& all) {
+    constexpr std::size_t kWriterHeap = std::size_t{8} << 20;
+    std::uint64_t bytes = 0;
+    for (const auto& in : all) {
+      if (in.stamp.size || !in.error.empty() || in.path == "-") {
+        bytes += in.stamp.size;
+        continue;
+      }
+      std::error_code unsized;  // an input its listing did not stamp; one that cannot be sized counts nothing
+      const auto size = fs::file_size(in.path, unsized);
+      if (!unsized) bytes += size;
+    }
+    warm_heap(static_cast<std::size_t>(std::min<std::uint64_t>(kWriterHeap, bytes / 8)));
   }
 
   // Into an empty database every input is read: every file is hashed on a
