@@ -113,7 +113,9 @@ Runner add_ingest_command(CLI::App& app, const GlobalOptions& global) {
         sinks.insert(sinks.begin(), clear_bar.sink);
       }
       if (!index_inputs_given.empty()) {
-        summary = ingest_indexes(db, index_inputs_given, IndexIngestOptions{args->replace_release_kind});
+        IndexIngestOptions index_options;
+        index_options.replace_release_kind = args->replace_release_kind;
+        summary = ingest_indexes(db, index_inputs_given, index_options);
       } else {
         options.replace_release_kind = args->replace_release_kind;
         std::vector<std::filesystem::path> paths(args->paths.begin(), args->paths.end());
