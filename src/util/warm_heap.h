@@ -13,9 +13,12 @@
 // (no trimming, nothing served by mmap below 32 MiB), a block of `bytes` is
 // allocated, its pages populated, and it is freed: it stays as the heap's
 // free top, where the following allocations land. The cost is memory held:
-// the peak RSS of a run grows to at least `bytes`. Best effort: where the
-// kernel refuses the advice (before Linux 5.14), or the allocator is not
-// glibc's, nothing changes but speed.
+// the peak RSS of a run grows to at least `bytes`, and the settings last for
+// the rest of the process (they replace the 256 KiB mapping threshold that
+// cli/main.cc sets for page ingests, whose blocks grow with the pages; an
+// index load's are bounded by its batches: 1 GB of indexes peaked at the
+// same RSS). Best effort: where the kernel refuses the advice (before Linux
+// 5.14), or the allocator is not glibc's, nothing changes but speed.
 #include <cstddef>
 
 namespace cachedb {
