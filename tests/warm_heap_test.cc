@@ -49,7 +49,7 @@ long thread_minor_faults() {
 }
 
 // The page faults taken while writing a fresh block of `bytes`, after
-// warm_heap(warm) when warm is not 0, measured in a new process (this test
+// warm_heap(warm), measured in a new process (this test
 // binary run again for the probe below): its heap is young, as a cachedb run's
 // is when it warms, where this process's has had every test before this one.
 long faults_writing_block(std::size_t warm, std::size_t bytes) {
@@ -83,20 +83,24 @@ TEST_CASE("warm heap: a block allocated after warming is written without page fa
   const long warm = faults_writing_block(std::size_t{4} << 20, kBlock);
   CAPTURE(cold);
   CAPTURE(warm);
-  // Cold, each page faults as it is first written; warmed, none should (a
-  // few are allowed for whatever else the child touches).
+  // Cold (warm_heap(0), which does nothing), each page faults as it is first
+  // written; warmed, none should (a few are allowed for whatever else the
+  // child touches).
   CHECK(cold >= 256);
   CHECK(warm < 16);
 }
 
-// Run by the test above, in a child process.
+// Run by the test above, in a child process (skipped otherwise).
 TEST_CASE("warm heap probe: warm, allocate, write, count the faults" * doctest::skip()) {
   const char* probe = std::getenv("CACHEDB_WARM_HEAP_PROBE");
-  REQUIRE(probe != nullptr);
+  if (!probe) {
+    MESSAGE("a probe for the warm heap test, run by it in a child process");
+    return;
+  }
   char* comma = nullptr;
   const std::size_t warm = std::strtoull(probe, &comma, 10);
   const std::size_t bytes = std::strtoull(comma + 1, nullptr, 10);
-  if (warm) cachedb::warm_heap(warm);
+  cachedb::warm_heap(warm);  // 0: nothing asked, nothing done
   auto* volatile block = static_cast<char*>(std::malloc(bytes));
   REQUIRE(block != nullptr);
   const long before = thread_minor_faults();
@@ -104,14 +108,4 @@ TEST_CASE("warm heap probe: warm, allocate, write, count the faults" * doctest::
   const long faults = thread_minor_faults() - before;
   REQUIRE(block[bytes - 1] == 1);
   std::printf("faults writing the block: %ld\n", faults);
-}
-
-TEST_CASE("warm heap: nothing asked, nothing done; what is allocated after any warming is usable") {
-  cachedb::warm_heap(0);
-  cachedb::warm_heap(std::size_t{1} << 20);
-  auto* p = static_cast<unsigned char*>(std::malloc(std::size_t{3} << 20));
-  REQUIRE(p != nullptr);
-  std::memset(p, 0x5a, std::size_t{3} << 20);
-  CHECK(p[(std::size_t{3} << 20) - 1] == 0x5a);
-  std::free(p);
 }
