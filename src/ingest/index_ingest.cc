@@ -400,13 +400,10 @@ class IndexRun {
     constexpr std::size_t kWriterHeap = std::size_t{8} << 20;
     std::uint64_t bytes = 0;
     for (const auto& in : all) {
-      if (in.stamp.size || !in.error.empty() || in.path == "-") {
-        bytes += in.stamp.size;
-        continue;
-      }
-      std::error_code unsized;  // an input its listing did not stamp; one that cannot be sized counts nothing
-      const auto size = fs::file_size(in.path, unsized);
-      if (!unsized) bytes += size;
+      if (!in.error.empty() || in.path == "-") continue;
+      // An input its listing did not stamp is stamped here; one that cannot be counts nothing.
+      const FileStamp stamp = in.stamp.size >= 0 ? in.stamp : stamp_of(in.path);
+      if (stamp.size > 0) bytes += static_cast<std::uint64_t>(stamp.size);
     }
     warm_heap(static_cast<std::size_t>(std::min<std::uint64_t>(kWriterHeap, bytes / 8)));
   }
