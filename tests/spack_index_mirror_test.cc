@@ -70,6 +70,33 @@ TEST_CASE("sha256 of a file: the standard test vector") {
   CHECK(d.length == 3);
 }
 
+TEST_CASE("sha256 given in pieces of any size: the standard vectors of two blocks and of a million bytes") {
+  // Pieces that end inside a 64-byte block, on its edge and across many, and an empty one.
+  const std::string two_blocks = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+  Sha256 whole;
+  whole.update(two_blocks.data(), two_blocks.size());
+  CHECK(whole.hex() == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+
+  const std::string million(1000000, 'a');
+  const std::string expected = "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0";
+  Sha256 pieces;
+  std::size_t at = 0;
+  for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{63}, std::size_t{64}, std::size_t{65},
+                        std::size_t{4096}, std::size_t{100003}}) {
+    pieces.update(million.data() + at, n);
+    at += n;
+  }
+  pieces.update(million.data() + at, million.size() - at);
+  CHECK(pieces.hex() == expected);
+
+  // A file longer than sha256_file's buffer.
+  testing::TempDir dir;
+  write(dir / "a", million);
+  const auto d = sha256_file(dir / "a");
+  CHECK(d.sha256 == expected);
+  CHECK(d.length == million.size());
+}
+
 TEST_CASE("mirror v2: build_cache/index.json checked against index.json.hash") {
   testing::TempDir dir;
   const std::string text = fixture_text("db-v7.json");

@@ -6,32 +6,40 @@
 #include <memory>
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
+// OpenSSL's SHA256_* functions, not its EVP interface: the same assembly
+// (the CPU's SHA instructions where it has them), without the provider
+// machinery that EVP brings. Linked statically, EVP pulls in every
+// algorithm of OpenSSL's default provider: 2.2 MB of code and 24,000
+// relocations that every run of cachedb paid for at its start, whatever
+// the command (`cachedb --version` 6.8 -> 5.0 ms under a hypervisor where a
+// page fault costs ~10 us). OpenSSL 3 marks these functions deprecated, in
+// favour of EVP, and keeps them.
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
 
 #include "error.h"
 
 namespace cachedb::spack_index {
 
 struct Sha256::Ctx {
-  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> md{EVP_MD_CTX_new(), &EVP_MD_CTX_free};
+  SHA256_CTX sha;
 };
 
 Sha256::Sha256() : ctx_(std::make_unique<Ctx>()) {
-  if (!ctx_->md || EVP_DigestInit_ex(ctx_->md.get(), EVP_sha256(), nullptr) != 1) throw Error("sha256: cannot start");
+  if (SHA256_Init(&ctx_->sha) != 1) throw Error("sha256: cannot start");
 }
 
 Sha256::~Sha256() = default;
 
-void Sha256::update(const char* data, std::size_t n) { EVP_DigestUpdate(ctx_->md.get(), data, n); }
+void Sha256::update(const char* data, std::size_t n) { SHA256_Update(&ctx_->sha, data, n); }
 
 std::string Sha256::hex() {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(ctx_->md.get(), md, &len);
+  unsigned char md[SHA256_DIGEST_LENGTH];
+  SHA256_Final(md, &ctx_->sha);
   static const char* kHex = "0123456789abcdef";
   std::string out;
-  out.reserve(2 * len);
-  for (unsigned i = 0; i < len; ++i) {
+  out.reserve(2 * SHA256_DIGEST_LENGTH);
+  for (unsigned i = 0; i < SHA256_DIGEST_LENGTH; ++i) {
     out += kHex[md[i] >> 4];
     out += kHex[md[i] & 15];
   }

@@ -1,5 +1,5 @@
 #pragma once
-// sha256 of a file (OpenSSL's libcrypto), read through a fixed buffer.
+// sha256 of a file (OpenSSL's libcrypto, its SHA256_* functions), read through a fixed buffer.
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
