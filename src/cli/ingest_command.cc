@@ -16,6 +16,7 @@
 #include "ingest/progress.h"
 #include "ingest/summary_json.h"
 #include "storage/database.h"
+#include "util/warm_heap.h"
 
 namespace cachedb::cli {
 namespace {
@@ -53,6 +54,8 @@ struct ScopedSink {
   }
 };
 
+constexpr std::size_t kIndexRunHeap = std::size_t{1} << 20;
+
 }  // namespace
 
 Runner add_ingest_command(CLI::App& app, const GlobalOptions& global) {
@@ -78,6 +81,14 @@ Runner add_ingest_command(CLI::App& app, const GlobalOptions& global) {
   add_threads_option(cmd, args->options.threads);
   return [cmd, args, &global]() -> int {
     if (!*cmd) return -1;
+    // An index run's first MiB of heap (the listing, the database's page
+    // cache, the run's bookkeeping) mapped in one call rather than faulted in
+    // a page at a time (util/warm_heap.h): an unchanged nightly re-ingest of
+    // 105 indexes 334 -> 174 page faults, 12.3 -> 11.9 ms (medians of 300,
+    // alternated), on a host where a fault costs ~10 us. 512 KiB left ~50 of
+    // those faults, 2 MiB no fewer.
+    // Page runs keep their own malloc settings (cli/main.cc).
+    if (args->indexes.given()) warm_heap(kIndexRunHeap);
     const std::vector<IndexInput> index_inputs_given = index_inputs(args->indexes, args->paths);
     if (index_inputs_given.empty() && args->paths.empty())
       throw UsageError("give pages (files or directories), or --index, --mirror or --listing");
