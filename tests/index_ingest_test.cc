@@ -784,3 +784,115 @@ TEST_CASE("into an empty database, a hash described again after an index failed 
   CHECK(one(db, "SELECT group_concat(stack, ',') FROM (SELECT stack FROM spec_stacks WHERE package = 'zlib-ng' "
                 "ORDER BY 1)") == "e4s,root\n");
 }
+
+TEST_CASE("into a database that does not exist yet, the first index is read while it is made: the same database") {
+  Tree t;
+  const auto in = t.inputs();
+  const std::string want = fresh_state(in);
+  auto memory = memory_db();
+  REQUIRE(ingest_indexes(memory, in, {}).rejections.empty());
+  const std::string want_sources = testing::dump_rows(memory, {kSources});
+
+  const auto path = t.dir / "new.sqlite";
+  IndexHeadStart head(in, path);
+  REQUIRE(head.begun());
+  CHECK_FALSE(head.taken());
+  auto db = open_database(path, OpenMode::ReadWrite);
+  const auto s = ingest_indexes(db, in, {}, &head);
+  CHECK(head.taken());
+  CHECK(s.rejections.empty());
+  CHECK(s.pages_added == 3);
+  CHECK(state(db) == want);
+  // Checked against its digests at the end, as any index read before it was hashed: recognized next time.
+  CHECK(testing::dump_rows(db, {kSources}) == want_sources);
+  const auto again = ingest_indexes(db, in, {});
+  CHECK(again.pages_unchanged == 3);
+
+  // A database that holds something now: nothing is begun.
+  IndexHeadStart existing(in, path);
+  CHECK_FALSE(existing.begun());
+  // Nor for an empty listing, stdin, or an input that was not found.
+  CHECK_FALSE(IndexHeadStart({}, t.dir / "other.sqlite").begun());
+  CHECK_FALSE(IndexHeadStart({{"-", "v1.0", "root", {}}}, t.dir / "other.sqlite").begun());
+  std::vector<IndexInput> missing{{(t.dir / "missing.json").string(), "v1.0", "root", "no such file"}};
+  CHECK_FALSE(IndexHeadStart(missing, t.dir / "other.sqlite").begun());
+}
+
+TEST_CASE("a reading begun before the database was opened, into one that holds indexes by then: stopped, the run as "
+          "without it") {
+  Tree t;
+  const auto in = t.inputs();
+  const auto path = t.dir / "made-meanwhile.sqlite";
+  IndexHeadStart head(in, path);
+  REQUIRE(head.begun());
+  auto db = open_database(path, OpenMode::ReadWrite);
+  // Another program stores root and e4s meanwhile.
+  REQUIRE(ingest_indexes(db, {in[0], in[1]}, {}).rejections.empty());
+  const auto s = ingest_indexes(db, in, {}, &head);
+  CHECK_FALSE(head.taken());
+  CHECK(s.rejections.empty());
+  CHECK(s.pages_unchanged == 2);
+  CHECK(s.pages_added == 1);
+  CHECK(state(db) == fresh_state(in));
+}
+
+TEST_CASE("a reading begun before the database was opened: a bad first index is rejected as without it; with the "
+          "hashing off it is stopped") {
+  Tree t;
+  write(t.dir / "bad.json", "{\"database\": {\"version\": \"8\", \"installs\": {\"" + kZlib +
+                                "\": {\"spec\": {\"name\": 7}}}}}");
+  auto in = t.inputs();
+  in.insert(in.begin(), {(t.dir / "bad.json").string(), "v1.0", "bad", {}});
+  auto plain = memory_db();
+  const auto without = ingest_indexes(plain, in, {});
+  REQUIRE(without.rejections.size() == 1);
+
+  IndexHeadStart head(in, t.dir / "bad-first.sqlite");
+  REQUIRE(head.begun());
+  auto db = open_database(t.dir / "bad-first.sqlite", OpenMode::ReadWrite);
+  const auto s = ingest_indexes(db, in, {}, &head);
+  CHECK(head.taken());
+  REQUIRE(s.rejections.size() == 1);
+  CHECK(s.rejections[0].path == without.rejections[0].path);
+  CHECK(s.rejections[0].message == without.rejections[0].message);
+  CHECK(s.pages_added == 3);
+  CHECK(testing::dump_analyst_views(db) == testing::dump_analyst_views(plain));
+
+  // A run that hashes nothing ahead checks each index as it reads it: what was begun unchecked is not used.
+  const auto good = t.inputs();
+  IndexHeadStart unused(good, t.dir / "off.sqlite");
+  REQUIRE(unused.begun());
+  auto off_db = open_database(t.dir / "off.sqlite", OpenMode::ReadWrite);
+  IndexIngestOptions off;
+  off.hash_ahead = IndexIngestOptions::HashAhead::off;
+  REQUIRE(ingest_indexes(off_db, good, off, &unused).rejections.empty());
+  CHECK_FALSE(unused.taken());
+  CHECK(state(off_db) == fresh_state(good));
+}
+
+TEST_CASE("a first index begun before the database was opened and found wrong against its sha256 at the end: the run "
+          "is read again, and rejects it as checking it while reading does") {
+  Tree t;
+  auto in = t.inputs();
+  in[0].expected = {std::string(64, 'a'), "index.json.hash"};
+  auto checked = memory_db();
+  IndexIngestOptions off;
+  off.hash_ahead = IndexIngestOptions::HashAhead::off;
+  const auto want = ingest_indexes(checked, in, off);
+  REQUIRE(want.rejections.size() == 1);
+
+  std::vector<std::string> read_again;
+  IndexIngestOptions options;
+  options.on_read_again = [&](const std::string& why) { read_again.push_back(why); };
+  IndexHeadStart head(in, t.dir / "wrong-sum.sqlite");
+  REQUIRE(head.begun());
+  auto db = open_database(t.dir / "wrong-sum.sqlite", OpenMode::ReadWrite);
+  const auto s = ingest_indexes(db, in, options, &head);
+  CHECK(head.taken());
+  REQUIRE(read_again.size() == 1);
+  CHECK(testing::contains(read_again[0], "index.json.hash says " + std::string(64, 'a')));
+  REQUIRE(s.rejections.size() == 1);
+  CHECK(s.rejections[0].message == want.rejections[0].message);
+  CHECK(s.pages_added == 2);
+  CHECK(testing::dump_analyst_views(db) == testing::dump_analyst_views(checked));
+}

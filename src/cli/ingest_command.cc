@@ -101,6 +101,8 @@ Runner add_ingest_command(CLI::App& app, const GlobalOptions& global) {
     const auto db_path = resolve_db_path(global.db);
     // Taken before the connection opens, released after it closes.
     IngestLock lock(db_path);
+    // Into a database that does not exist yet, the first index is read while the database is made.
+    IndexHeadStart head_start(index_inputs_given, db_path);
     auto db = open_database(db_path, OpenMode::ReadWrite);
     // However the run ends, the WAL is emptied before the connection closes,
     // so that no reader pays for it afterwards.
@@ -126,7 +128,7 @@ Runner add_ingest_command(CLI::App& app, const GlobalOptions& global) {
       if (!index_inputs_given.empty()) {
         IndexIngestOptions index_options;
         index_options.replace_release_kind = args->replace_release_kind;
-        summary = ingest_indexes(db, index_inputs_given, index_options);
+        summary = ingest_indexes(db, index_inputs_given, index_options, &head_start);
       } else {
         options.replace_release_kind = args->replace_release_kind;
         std::vector<std::filesystem::path> paths(args->paths.begin(), args->paths.end());

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <deque>
 #include <memory>
@@ -132,9 +133,63 @@ FileStamp stamp_of(const std::string& path) {
   return cachedb::stamp_of(st);  // the one of file_source.h, not this overload
 }
 
+// A document to read (its reading starts when it is prepared), or to
+// reject: rejections are reported in the order of the inputs.
+struct Pending {
+  const IndexInput* in = nullptr;
+  std::string rejection;
+  std::string label;
+  std::int64_t release = 0, stack = 0;
+  FileStamp stamp;
+  std::string fingerprint;  // when it was taken to compare with the stored one
+  std::optional<HashedFile> hashed;  // its digests, when it was hashed ahead of its reading
+  std::unique_ptr<ByteSource> raw;
+  std::unique_ptr<FingerprintingSource> source;
+  std::unique_ptr<BackgroundRead> read;
+  bool check_later = false;  // its sha256 checked by the run at its end (check_read_indexes)
+
+  // (Again) from the start of the file. The reader goes first: it reads from the sources.
+  void start(PipelineState& state) {
+    stop();
+    raw = spack_index::open_source(in->path);
+    source = std::make_unique<FingerprintingSource>(*raw, in->expected, hashed, check_later);
+    read = std::make_unique<BackgroundRead>(*source, state);
+  }
+  // Its reading stopped (the pipeline forgets what it was told, unless it
+  // was never started).
+  void stop() {
+    read.reset();
+    source.reset();
+    raw.reset();
+  }
+  // Read again, after a failure of a document before it: a file that
+  // cannot be opened any more is rejected.
+  void restart(PipelineState& state) {
+    if (!rejection.empty()) return;
+    try {
+      start(state);
+    } catch (const std::exception& e) {
+      rejection = e.what();
+    }
+  }
+};
+
+}  // namespace
+
+// The state first: the reading stops before it goes.
+struct IndexHeadStart::Impl {
+  PipelineState state;
+  Pending first;
+  bool taken = false;
+};
+
+namespace {
+
 class IndexRun {
  public:
-  IndexRun(SQLite::Database& db, const IndexIngestOptions& options) : db_(db), options_(options), writer_(db) {}
+  // `head`: a reading of the inputs' first begun before the database was opened.
+  IndexRun(SQLite::Database& db, const IndexIngestOptions& options, IndexHeadStart::Impl* head = nullptr)
+      : db_(db), options_(options), writer_(db, head ? &head->state : nullptr), head_(head) {}
 
   // Every input, in order. The next documents are read (each on its own
   // thread) while this one is written: once a release's first index has
@@ -161,6 +216,14 @@ class IndexRun {
     };
     all_ = all.data();
     if (bulk_ && options_.hash_ahead != IndexIngestOptions::HashAhead::off) hash_ahead(all);
+    // A reading begun before the database was opened is taken over only where
+    // the run checks every index read unhashed (hash_ahead_), as that one was;
+    // else it is stopped before any other begins, so that none relies on what
+    // it was told.
+    if (head_ && !(hash_ahead_ && !head_->taken && head_->first.in == all.data() && head_->first.read)) {
+      head_->first.stop();
+      head_ = nullptr;
+    }
     // Where each release's inputs end: once its last is written, its rows
     // can be derived while the next ones are read.
     std::unordered_map<std::string_view, std::size_t> last_of_release;
@@ -239,47 +302,6 @@ class IndexRun {
   IngestSummary& summary() { return summary_; }
 
  private:
-  // A document to read (its reading starts when it is prepared), or to
-  // reject: rejections are reported in the order of the inputs.
-  struct Pending {
-    const IndexInput* in = nullptr;
-    std::string rejection;
-    std::string label;
-    std::int64_t release = 0, stack = 0;
-    FileStamp stamp;
-    std::string fingerprint;  // when it was taken to compare with the stored one
-    std::optional<HashedFile> hashed;  // its digests, when it was hashed ahead of its reading
-    std::unique_ptr<ByteSource> raw;
-    std::unique_ptr<FingerprintingSource> source;
-    std::unique_ptr<BackgroundRead> read;
-    bool check_later = false;  // its sha256 checked by the run at its end (check_read_indexes)
-
-    // (Again) from the start of the file. The reader goes first: it reads from the sources.
-    void start(PipelineState& state) {
-      stop();
-      raw = spack_index::open_source(in->path);
-      source = std::make_unique<FingerprintingSource>(*raw, in->expected, hashed, check_later);
-      read = std::make_unique<BackgroundRead>(*source, state);
-    }
-    // Its reading stopped (the pipeline forgets what it was told, unless it
-    // was never started).
-    void stop() {
-      read.reset();
-      source.reset();
-      raw.reset();
-    }
-    // Read again, after a failure of a document before it: a file that
-    // cannot be opened any more is rejected.
-    void restart(PipelineState& state) {
-      if (!rejection.empty()) return;
-      try {
-        start(state);
-      } catch (const std::exception& e) {
-        rejection = e.what();
-      }
-    }
-  };
-
   static bool same_label(const IndexInput& a, const IndexInput& b) {
     return a.release == b.release && a.stack == b.stack;
   }
@@ -295,6 +317,15 @@ class IndexRun {
       return p;
     }
     p->label = fmt::format("{} ({}/{})", in.path, in.release, in.stack);
+    // The head start's reading of this input: taken over below, else stopped
+    // before the next input is prepared.
+    Pending* begun = head_ && head_->first.in == &in ? &head_->first : nullptr;
+    struct StopUnlessTaken {
+      Pending* p;
+      ~StopUnlessTaken() {
+        if (p) p->stop();
+      }
+    } stop_unless_taken{begun};
     try {
       p->release = writer_.release_id(in.release);
       p->stack = writer_.stack_id(in.stack);
@@ -303,7 +334,7 @@ class IndexRun {
         return p;
       }
       const bool from_stdin = in.path == "-";
-      p->stamp = from_stdin ? FileStamp{} : in.stamp.size >= 0 ? in.stamp : stamp_of(in.path);
+      p->stamp = begun ? begun->stamp : from_stdin ? FileStamp{} : in.stamp.size >= 0 ? in.stamp : stamp_of(in.path);
       const auto stored = writer_.stored(p->release, p->stack);
       if (stored && !from_stdin) {
         // Unchanged: the same file untouched, or the same bytes. Nothing is parsed.
@@ -323,6 +354,18 @@ class IndexRun {
       if (hashed && p->stamp.size >= 0 && hashed->stamp == p->stamp) {
         p->hashed = std::move(hashed);
         ++hashed_ahead_;
+      }
+      if (begun) {
+        // Begun unhashed, and checked at the end of the run as any index read before it was hashed.
+        p->check_later = begun->check_later;
+        p->raw = std::move(begun->raw);
+        p->source = std::move(begun->source);
+        p->read = std::move(begun->read);
+        stop_unless_taken.p = nullptr;
+        head_->taken = true;
+        head_ = nullptr;
+        spdlog::debug("{}: its reading, begun before the database was opened, taken over", in.path);
+        return p;
       }
       p->check_later = hash_ahead_ && !from_stdin;
       p->start(writer_.pipeline());
@@ -430,6 +473,9 @@ class IndexRun {
   SQLite::Database& db_;
   const IndexIngestOptions& options_;
   IndexWriter writer_;
+  // The head start, until its reading is taken over; null when there is none
+  // or it was stopped at the start of inputs().
+  IndexHeadStart::Impl* head_;
   bool bulk_ = false;
   const IndexInput* all_ = nullptr;  // the inputs of inputs()
   std::unique_ptr<HashAhead> hash_ahead_;
@@ -465,7 +511,7 @@ std::vector<fs::path> input_paths(const std::vector<IndexInput>& inputs) {
 }
 
 IngestSummary ingest_logged(SQLite::Database& db, const std::vector<IndexInput>& inputs,
-                            const IndexIngestOptions& options, RunLog& log) {
+                            const IndexIngestOptions& options, RunLog& log, IndexHeadStart::Impl* head) {
   // The writer's scratch tables (temp.index_touched grows with the run) in a
   // temporary file behind a small cache, not in memory: memory stays flat.
   // (SQLite takes the setting only outside a transaction.)
@@ -477,7 +523,7 @@ IngestSummary ingest_logged(SQLite::Database& db, const std::vector<IndexInput>&
   // peak RSS, 4 MiB: 20.5 and 22.7 MB; no difference in time measured).
   PragmaScope cache(db, "cache_size", "-4096");
   return in_write_transaction(db, [&] {
-    IndexRun run(db, options);
+    IndexRun run(db, options, head);
     run.begin_bulk_load();
     run.inputs(inputs);
     run.finish();
@@ -496,6 +542,32 @@ struct CountingHandler : spack_index::IndexHandler {
 };
 
 }  // namespace
+
+IndexHeadStart::IndexHeadStart() = default;
+
+IndexHeadStart::IndexHeadStart(const std::vector<IndexInput>& inputs, const fs::path& database) {
+  if (inputs.empty() || database.empty() || database == ":memory:") return;
+  const IndexInput& in = inputs.front();
+  if (!in.error.empty() || in.path == "-") return;
+  struct stat st {};
+  if (::stat(database.c_str(), &st) == 0 ? st.st_size > 0 : errno != ENOENT) return;
+  auto impl = std::make_unique<Impl>();
+  impl->first.in = &in;
+  impl->first.stamp = in.stamp.size >= 0 ? in.stamp : stamp_of(in.path);
+  impl->first.check_later = true;
+  try {
+    impl->first.start(impl->state);
+  } catch (const std::exception& e) {
+    spdlog::debug("{}: not read ahead of the database: {}", in.path, e.what());
+    return;
+  }
+  impl_ = std::move(impl);
+}
+
+IndexHeadStart::~IndexHeadStart() = default;
+
+bool IndexHeadStart::begun() const { return impl_ != nullptr; }
+bool IndexHeadStart::taken() const { return impl_ && impl_->taken; }
 
 IndexInput mirror_input(const fs::path& mirror, const std::string& release, const std::string& stack) {
   IndexInput in{mirror.string(), release, stack, {}, {}, {}};
@@ -520,17 +592,17 @@ std::vector<IndexInput> listing_inputs(const fs::path& listing, const fs::path& 
 }
 
 IngestSummary ingest_indexes(SQLite::Database& db, const std::vector<IndexInput>& inputs,
-                             const IndexIngestOptions& options) {
+                             const IndexIngestOptions& options, IndexHeadStart* head_start) {
   RunLog log(db, input_paths(inputs), IngestOptions{});
   try {
     try {
-      return ingest_logged(db, inputs, options, log);
+      return ingest_logged(db, inputs, options, log, head_start ? head_start->impl() : nullptr);
     } catch (const ReadAgain& e) {
       spdlog::info("{}: the run is rolled back and read again, each index checked as it is read", e.what());
       if (options.on_read_again) options.on_read_again(e.what());
       IndexIngestOptions checking = options;
       checking.hash_ahead = IndexIngestOptions::HashAhead::off;
-      return ingest_logged(db, inputs, checking, log);
+      return ingest_logged(db, inputs, checking, log, nullptr);
     }
   } catch (const std::exception& e) {
     log.fail(e.what());

@@ -152,8 +152,10 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
   // No document was rolled back: the specs stored are those of documents
   // written whole, each of them kept in ids->specs (unless it says otherwise).
   bool cache_holds_every_spec = true;
-  // The reader's second thread, and the hashes it handed out described.
-  PipelineState pipeline;
+  // The reader's second thread, and the hashes it handed out described: the
+  // writer's own, or one given (readers begun before the writer was made).
+  std::unique_ptr<PipelineState> own_pipeline;
+  PipelineState& pipeline;
 
   // The document being written.
   std::int64_t source_id = 0, release = 0, none_compiler = 0, no_stacks = 0;
@@ -161,7 +163,10 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
   std::vector<std::int64_t> id_buffer;
   IndexWriteResult result;
 
-  explicit Impl(SQLite::Database& d) : db(d) {}
+  Impl(SQLite::Database& d, PipelineState* given)
+      : db(d),
+        own_pipeline(given ? nullptr : std::make_unique<PipelineState>()),
+        pipeline(given ? *given : *own_pipeline) {}
 
   void coming(std::string_view hash) override { ids->specs.prefetch(hash); }
 
@@ -706,7 +711,8 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
   }
 };
 
-IndexWriter::IndexWriter(SQLite::Database& db) : impl_(std::make_unique<Impl>(db)) {}
+IndexWriter::IndexWriter(SQLite::Database& db, PipelineState* pipeline)
+    : impl_(std::make_unique<Impl>(db, pipeline)) {}
 IndexWriter::~IndexWriter() = default;
 
 std::int64_t IndexWriter::release_id(std::string_view release) { return impl_->ids->releases.id(release); }

@@ -40,7 +40,9 @@ struct StoredIndex {
 
 class IndexWriter {
  public:
-  explicit IndexWriter(SQLite::Database& db);
+  // `pipeline`: the state of readers begun before the writer was made (it
+  // must outlive the writer); null: the writer's own.
+  explicit IndexWriter(SQLite::Database& db, PipelineState* pipeline = nullptr);
   ~IndexWriter();
   IndexWriter(const IndexWriter&) = delete;
   IndexWriter& operator=(const IndexWriter&) = delete;
