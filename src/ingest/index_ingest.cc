@@ -133,6 +133,12 @@ FileStamp stamp_of(const std::string& path) {
   return cachedb::stamp_of(st);  // the one of file_source.h, not this overload
 }
 
+// An input's stamp: as its listing took it, else taken now.
+FileStamp input_stamp(const IndexInput& in) { return in.stamp.size >= 0 ? in.stamp : stamp_of(in.path); }
+
+// An input that names a file found (not stdin, nor one rejected before it was read).
+bool names_found_file(const IndexInput& in) { return in.error.empty() && in.path != "-"; }
+
 // A document to read (its reading starts when it is prepared), or to
 // reject: rejections are reported in the order of the inputs.
 struct Pending {
@@ -334,7 +340,7 @@ class IndexRun {
         return p;
       }
       const bool from_stdin = in.path == "-";
-      p->stamp = begun ? begun->stamp : from_stdin ? FileStamp{} : in.stamp.size >= 0 ? in.stamp : stamp_of(in.path);
+      p->stamp = begun ? begun->stamp : from_stdin ? FileStamp{} : input_stamp(in);
       const auto stored = writer_.stored(p->release, p->stack);
       if (stored && !from_stdin) {
         // Unchanged: the same file untouched, or the same bytes. Nothing is parsed.
@@ -443,9 +449,9 @@ class IndexRun {
     constexpr std::size_t kWriterHeap = std::size_t{8} << 20;
     std::uint64_t bytes = 0;
     for (const auto& in : all) {
-      if (!in.error.empty() || in.path == "-") continue;
+      if (!names_found_file(in)) continue;
       // An input its listing did not stamp is stamped here; one that cannot be counts nothing.
-      const FileStamp stamp = in.stamp.size >= 0 ? in.stamp : stamp_of(in.path);
+      const FileStamp stamp = input_stamp(in);
       if (stamp.size > 0) bytes += static_cast<std::uint64_t>(stamp.size);
     }
     warm_heap(static_cast<std::size_t>(std::min<std::uint64_t>(kWriterHeap, bytes / 8)));
@@ -458,7 +464,7 @@ class IndexRun {
     std::vector<HashAhead::File> files;
     files.reserve(all.size());
     for (const auto& in : all) {
-      const bool readable = in.error.empty() && in.path != "-";
+      const bool readable = names_found_file(in);
       files.push_back(
           {readable ? in.path : std::string(), !in.expected.sha256.empty() || in.expected.in_file, in.stamp.size});
     }
@@ -548,12 +554,12 @@ IndexHeadStart::IndexHeadStart() = default;
 IndexHeadStart::IndexHeadStart(const std::vector<IndexInput>& inputs, const fs::path& database) {
   if (inputs.empty() || database.empty() || database == ":memory:") return;
   const IndexInput& in = inputs.front();
-  if (!in.error.empty() || in.path == "-") return;
+  if (!names_found_file(in)) return;
   struct stat st {};
   if (::stat(database.c_str(), &st) == 0 ? st.st_size > 0 : errno != ENOENT) return;
   auto impl = std::make_unique<Impl>();
   impl->first.in = &in;
-  impl->first.stamp = in.stamp.size >= 0 ? in.stamp : stamp_of(in.path);
+  impl->first.stamp = input_stamp(in);
   impl->first.check_later = true;
   try {
     impl->first.start(impl->state);
