@@ -5,11 +5,15 @@
 #include <doctest/doctest.h>
 
 #include <optional>
+#include <span>
+#include <vector>
 #include <stdexcept>
 #include <string>
 
 #include <SQLiteCpp/Database.h>
+#include <fmt/format.h>
 
+#include "storage/multi_row_insert.h"
 #include "storage/sqlite_errors.h"
 #include "storage/statement.h"
 #include "storage/transaction.h"
@@ -188,4 +192,35 @@ TEST_CASE("a pragma scope puts the previous value back") {
   }
   CHECK(db.execAndGet("PRAGMA foreign_keys").getInt() == 1);
   CHECK(db.execAndGet("PRAGMA cache_size").getInt() == -4096);
+}
+
+TEST_CASE("a multi-row insert stores every row in order, with a statement per power of two rows at most") {
+  auto db = scratch();
+  MultiRowInsert insert(db, "INSERT INTO t(name, n) VALUES (?, ?);", 64);
+  auto prepared = [&] {
+    int n = 0;
+    for (sqlite3_stmt* st = sqlite3_next_stmt(db.getHandle(), nullptr); st; st = sqlite3_next_stmt(db.getHandle(), st))
+      ++n;
+    return n;
+  };
+  const int before = prepared();
+  std::vector<int> all;
+  int next = 0;
+  // Every count of rows from 0 to 200: full statements of 64, and what is
+  // left in pieces of 32, 16, ... 1.
+  for (int count = 0; count <= 200; ++count) {
+    std::vector<int> batch;
+    for (int i = 0; i < count; ++i) batch.push_back(next++);
+    insert.insert_all(std::span<const int>(batch), [](auto& use, int v) { use(fmt::format("r{}", v))(v); });
+    all.insert(all.end(), batch.begin(), batch.end());
+  }
+  CHECK(rows(db) == static_cast<int>(all.size()));
+  CHECK(db.execAndGet("SELECT count(*) FROM t WHERE name = 'r' || n").getInt() == rows(db));
+  // Stored in the order given: ids follow the values.
+  CHECK(db.execAndGet("SELECT count(*) FROM t WHERE id = n + 1").getInt() == rows(db));
+  // 64, 32, 16, 8, 4, 2 and 1 rows: seven statements, not one per count left over.
+  CHECK(prepared() - before == 7);
+  CHECK(insert.piece(200) == 64);
+  CHECK(insert.piece(63) == 32);
+  CHECK(insert.piece(1) == 1);
 }
