@@ -527,6 +527,10 @@ def column_expr(name, per_release):
             "target_id": "x % 11 + 1"}.get(name, "x % 5 + 1")
 
 
+# The page size of the databases cachedb makes (storage/database.cc).
+CACHEDB_PAGE_SIZE = 16384
+
+
 def sqlite_raw_insert(db, n_rows, releases, with_indexes):
     """SQLite's raw rate for n_rows fact rows: one INSERT ... SELECT from a recursive CTE
     into release_spec as schema/schema.sql declares it (its secondary indexes too when
@@ -535,7 +539,9 @@ def sqlite_raw_insert(db, n_rows, releases, with_indexes):
     tables, indexes = release_spec_ddl()
     conn = sqlite3.connect(db, isolation_level=None)
     try:
-        # As cachedb loads an empty database: written directly, with a rollback journal.
+        # As cachedb loads an empty database: its pages of the size cachedb makes
+        # databases with, written directly, with a rollback journal.
+        conn.execute(f"PRAGMA page_size = {CACHEDB_PAGE_SIZE}")
         conn.execute("PRAGMA journal_mode = DELETE").fetchall()
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA temp_store = MEMORY")
@@ -589,6 +595,7 @@ def sqlite_copy_floor(src, dst, live_indexes=PAGE_WRITER_LIVE_INDEXES, index_sor
     try:
         objects = conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master "
                                "WHERE sql IS NOT NULL ORDER BY rowid").fetchall()
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
     finally:
         conn.close()
     # The run log (ingest_*) is not part of the pages' data.
@@ -602,7 +609,9 @@ def sqlite_copy_floor(src, dst, live_indexes=PAGE_WRITER_LIVE_INDEXES, index_sor
     # build options.
     conn = sqlite3.connect(f"file:{quote(dst)}", uri=True, isolation_level=None)
     try:
-        # As cachedb loads an empty database: written directly, with a rollback journal.
+        # As cachedb loads an empty database: its pages of the size cachedb gave the
+        # source, written directly, with a rollback journal.
+        conn.execute(f"PRAGMA page_size = {int(page_size)}")
         conn.execute("PRAGMA journal_mode = DELETE").fetchall()
         for pragma in ("synchronous = NORMAL", "temp_store = MEMORY", "cache_size = -8192",
                        "foreign_keys = OFF"):

@@ -199,3 +199,25 @@ TEST_CASE("a rollback journal beside a WAL database is refused, and both files a
 }
 
 TEST_SUITE_END();
+
+TEST_CASE("a new database has 16 KiB pages; one made with other pages keeps them") {
+  testing::TempDir dir;
+  const auto db = dir / "pages.sqlite";
+  REQUIRE(run(db, {"ingest", basic()}).exit_code == 0);
+  CHECK(pragma(db, "page_size") == 16384);
+  // As an earlier cachedb made it: 4 KiB pages (SQLite's default).
+  {
+    SQLite::Database c(db.string(), SQLite::OPEN_READWRITE);
+    c.exec("PRAGMA journal_mode = DELETE");
+    c.exec("PRAGMA page_size = 4096");
+    c.exec("VACUUM");
+    c.exec("PRAGMA journal_mode = WAL");
+  }
+  REQUIRE(pragma(db, "page_size") == 4096);
+  const std::string before = report(db);
+  const auto r = run(db, {"ingest", basic()});
+  INFO("stderr: " << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(pragma(db, "page_size") == 4096);
+  CHECK(report(db) == before);
+}
