@@ -3,11 +3,14 @@
 // fails, and the hashes handed out described are remembered across documents.
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <typeinfo>
 #include <vector>
@@ -457,4 +460,39 @@ TEST_CASE("index pipeline: a document read ahead never spares an earlier documen
   one.deliver(rec_one);
   REQUIRE(out_one.records.size() == 3);
   for (const auto& r : out_one.records) CHECK(r.described);
+}
+
+TEST_CASE("index pipeline: the documents of a state are read on threads it keeps, not one per document") {
+  // Which thread reads each document: its source is read on it. Kernel
+  // thread ids, which are not handed out again soon (a pthread_t is, with
+  // the stack of a thread that ended).
+  struct ThreadNoting : ByteSource {
+    std::unique_ptr<ByteSource> inner;
+    std::set<pid_t>& threads;
+    ThreadNoting(std::unique_ptr<ByteSource> i, std::set<pid_t>& t) : inner(std::move(i)), threads(t) {}
+    std::size_t read(char* buf, std::size_t n) override {
+      threads.insert(gettid());
+      return inner->read(buf, n);
+    }
+    const std::string& name() const override { return inner->name(); }
+  };
+  std::vector<testing::IndexSpec> specs;
+  for (const char* seed : {"alpha", "beta", "gamma"}) specs.push_back({.hash = testing::dag_hash(seed), .package = seed});
+  const std::string bytes = testing::index_json(specs, 8);
+  PipelineState state;
+  std::set<pid_t> threads;
+  constexpr int kDocuments = 30;
+  for (int i = 0; i < kDocuments; ++i) {
+    ThreadNoting source(memory_source(bytes.data(), bytes.size(), "index"), threads);
+    Outcome out;
+    Recorder recorder(out);
+    read_index_in_background(source, recorder, state);
+    REQUIRE(out.records.size() == 3);
+    REQUIRE(out.error.empty());
+  }
+  CHECK(threads.count(gettid()) == 0);  // read on other threads
+  // One thread would do, as each document ends before the next begins; a
+  // thread still on its way back from a document when the next one comes
+  // makes another.
+  CHECK(threads.size() < kDocuments / 3);
 }

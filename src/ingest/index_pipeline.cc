@@ -131,8 +131,69 @@ struct PipelineState::Batches {
   std::vector<std::unique_ptr<Batch>> all;
 };
 
+// Reader threads and the jobs waiting for one: a job is handed to an idle
+// thread, or to a thread started for it.
+struct PipelineState::Readers {
+  std::mutex mutex;
+  std::condition_variable ready;
+  std::deque<std::function<void()>> jobs;
+  std::size_t idle = 0;  // threads waiting for a job
+  bool stop = false;
+  std::vector<std::thread> threads;
+
+  ~Readers() {
+    {
+      std::lock_guard lock(mutex);
+      stop = true;
+    }
+    ready.notify_all();
+    for (auto& t : threads) t.join();
+  }
+
+  bool run(std::function<void()> job) {
+    std::unique_lock lock(mutex);
+    jobs.push_back(std::move(job));
+    if (idle >= jobs.size()) {
+      lock.unlock();
+      ready.notify_one();
+      return true;
+    }
+    try {
+      threads.emplace_back([this] { work(); });
+    } catch (const std::system_error&) {
+      jobs.pop_back();
+      return false;
+    }
+    return true;
+  }
+
+  void work() {
+    for (;;) {
+      std::function<void()> job;
+      {
+        std::unique_lock lock(mutex);
+        ++idle;
+        ready.wait(lock, [&] { return stop || !jobs.empty(); });
+        --idle;
+        if (jobs.empty()) return;  // stopped
+        job = std::move(jobs.front());
+        jobs.pop_front();
+      }
+      job();
+    }
+  }
+};
+
 PipelineState::PipelineState() = default;
 PipelineState::~PipelineState() = default;
+
+bool PipelineState::run_on_reader(std::function<void()> job) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!readers_) readers_ = std::make_unique<Readers>();
+  }
+  return readers_->run(std::move(job));
+}
 
 // The table holds, per hash, 1 + the first document that described it.
 std::uint64_t PipelineState::next_document() {
@@ -406,13 +467,30 @@ struct BackgroundRead::Impl {
   Exchange exchange;
   Copier copier;
   std::exception_ptr error;
-  std::thread reader;
   bool delivered = false;
 
+  // The reading on a reader thread of the state's, while it has not ended.
+  std::mutex reading_mutex;
+  std::condition_variable reading_ended;
+  bool on_reader = false, reading = false;
+
+  void read() {
+    read_into(source, copier, exchange, error);
+    // Notified under the lock: once it is released, the caller may be gone.
+    std::lock_guard lock(reading_mutex);
+    reading = false;
+    reading_ended.notify_all();
+  }
+  void wait_for_reader() {
+    if (!on_reader) return;
+    std::unique_lock lock(reading_mutex);
+    reading_ended.wait(lock, [&] { return !reading; });
+    on_reader = false;
+  }
   void stop_and_join() {
-    if (!reader.joinable()) return;
+    if (!on_reader) return;
     exchange.stop();
-    reader.join();
+    wait_for_reader();
   }
 };
 
@@ -420,11 +498,9 @@ BackgroundRead::BackgroundRead(spack_index::ByteSource& source, PipelineState& s
     : impl_(std::make_unique<Impl>(source, state)) {
   Impl& m = *impl_;
   if (on == On::calling_thread) return;
-  try {
-    m.reader = std::thread([&m] { read_into(m.source, m.copier, m.exchange, m.error); });
-  } catch (const std::system_error&) {
-    // No thread: deliver() reads on the calling thread.
-  }
+  m.on_reader = m.reading = true;
+  // No thread: deliver() reads on the calling thread.
+  if (!state.run_on_reader([&m] { m.read(); })) m.on_reader = m.reading = false;
 }
 
 BackgroundRead::~BackgroundRead() {
@@ -444,7 +520,7 @@ void BackgroundRead::deliver(IndexHandler& downstream, const std::function<bool(
   Impl& m = *impl_;
   if (m.delivered) throw std::logic_error("a document read in the background is delivered once");
   m.delivered = true;
-  if (!m.reader.joinable()) {
+  if (!m.on_reader) {
     DirectHandler direct(downstream, m.state, m.document);
     try {
       spack_index::read_index(m.source, direct);
@@ -466,7 +542,7 @@ void BackgroundRead::deliver(IndexHandler& downstream, const std::function<bool(
     m.state.forget_all();
     throw;
   }
-  m.reader.join();
+  m.wait_for_reader();
   try {
     if (m.error) std::rethrow_exception(m.error);
     downstream.document_done(*m.copier.summary);
