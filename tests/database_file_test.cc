@@ -198,8 +198,6 @@ TEST_CASE("a rollback journal beside a WAL database is refused, and both files a
   CHECK(c.execAndGet("PRAGMA integrity_check").getString() == "ok");
 }
 
-TEST_SUITE_END();
-
 TEST_CASE("a new database has 16 KiB pages; one made with other pages keeps them") {
   testing::TempDir dir;
   const auto db = dir / "pages.sqlite";
@@ -221,3 +219,5 @@ TEST_CASE("a new database has 16 KiB pages; one made with other pages keeps them
   CHECK(pragma(db, "page_size") == 4096);
   CHECK(report(db) == before);
 }
+
+TEST_SUITE_END();

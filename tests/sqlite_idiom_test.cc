@@ -6,9 +6,9 @@
 
 #include <optional>
 #include <span>
-#include <vector>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <SQLiteCpp/Database.h>
 #include <fmt/format.h>

@@ -81,13 +81,14 @@ class PipelineState {
   bool run_on_reader(std::function<void()> job);
 
  private:
-  struct Readers;
-  std::unique_ptr<Readers> readers_;
   mutable std::mutex mutex_;         // all but the table
   mutable std::shared_mutex table_;  // described_; taken before mutex_ where both are
   SpecIdCache described_;
   std::uint64_t generation_ = 0, documents_ = 0;
   std::vector<std::unique_ptr<Batches>> spare_;
+  // Last: its threads are joined before the rest goes.
+  struct Readers;
+  std::unique_ptr<Readers> readers_;
 };
 
 // One document read as spack_index::read_index reads it, the reading and

@@ -218,11 +218,12 @@ SQLite::Database open_database(const fs::path& path, OpenMode mode, bool may_pla
     refuse_other_programs(db, path);
     // Pages of 16 KiB in a database made now (an existing one keeps its own:
     // SQLite takes the size only before the first page is written). A bulk
-    // load of 1 GB of indexes wrote 4 KiB pages through ~23,000 system calls
-    // on a host where each costs ~1 us and walked B-trees a level deeper:
-    // 2.88 -> 2.67 s with 16 KiB (4.9 -> 4.7 CPU s; 8 KiB 2.68 s), 100 MB
-    // 342 -> 332 ms; page ingests and an unchanged re-ingest the same; the
-    // page cache is set in KiB, so its memory is the same too.
+    // load writes a quarter as many pages, each a system call (~1 us on the
+    // benchmarks' hypervisor; 100 MB of indexes: 2,026 -> 474 writes to the
+    // database file), into B-trees a level shallower: 1 GB of indexes
+    // 2.88 -> 2.67 s (5.15 -> 4.86 CPU s; 8 KiB 2.68 s), 100 MB 342 -> 332
+    // ms; page ingests and an unchanged re-ingest the same. Page caches are
+    // set in KiB, so their memory is the same too.
     if (mode == OpenMode::ReadWrite) db.exec("PRAGMA page_size = 16384");
     const int version = schema_version(db);
     db.exec("PRAGMA foreign_keys = ON");

@@ -33,8 +33,8 @@ class MultiRowInsert {
   // prepares at most a statement per power of two, not one per count of
   // rows left over: a statement of 256 rows of 11 columns takes ~0.3 ms to
   // prepare, and an index run leaves a different count over at the end of
-  // every index (100 MB of indexes: ~6 ms of the writer's 0.25 s went on
-  // preparing them).
+  // every index (100 MB of indexes: ~6 ms of the writer's 0.25 s under
+  // perf went on preparing them).
   template <typename Row, typename Bind>
   void insert_all(std::span<const Row> all, Bind&& bind) {
     for (std::size_t at = 0; at < all.size();) {
