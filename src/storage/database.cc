@@ -216,7 +216,8 @@ SQLite::Database open_database(const fs::path& path, OpenMode mode, bool may_pla
       throw Error(fmt::format("{}: the database is read-only (the file is not writable)", path.string()));
     // Whose file this is, read before a byte of it changes (the journal mode included).
     refuse_other_programs(db, path);
-    // Pages of 16 KiB in a database made now (an existing one keeps its own:
+    const int version = schema_version(db);
+    // Pages of 16 KiB in a database made now (one with a schema keeps its own:
     // SQLite takes the size only before the first page is written). A bulk
     // load writes a quarter as many pages, each a system call (~1 us on the
     // benchmarks' hypervisor; 100 MB of indexes: 2,026 -> 474 writes to the
@@ -224,8 +225,7 @@ SQLite::Database open_database(const fs::path& path, OpenMode mode, bool may_pla
     // 2.88 -> 2.67 s (5.15 -> 4.86 CPU s; 8 KiB 2.68 s), 100 MB 342 -> 332
     // ms; page ingests and an unchanged re-ingest the same. Page caches are
     // set in KiB, so their memory is the same too.
-    if (mode == OpenMode::ReadWrite) db.exec("PRAGMA page_size = 16384");
-    const int version = schema_version(db);
+    if (mode == OpenMode::ReadWrite && version == 0) db.exec("PRAGMA page_size = 16384");
     db.exec("PRAGMA foreign_keys = ON");
     if (mode == OpenMode::ReadWrite) {
       // Closing does not checkpoint: a checkpoint at close takes an exclusive
