@@ -65,12 +65,17 @@ struct Scene {
     REQUIRE(run_cachedb("--db " + shell_quote(db.string()) + " ingest " + shell_quote(small.string())).exit_code ==
             0);
   }
-  // The same two ingests, uninterrupted, into another database.
-  fs::path reference() {
+  // The same two ingests, uninterrupted, into another database; `big_ms`, if
+  // given, is set to the wall time the big one took.
+  fs::path reference(int* big_ms = nullptr) {
     const auto ref = dir / "reference.sqlite";
-    for (const auto& tree : {small, big})
+    for (const auto& tree : {small, big}) {
+      const auto t0 = Clock::now();
       REQUIRE(run_cachedb("--db " + shell_quote(ref.string()) + " ingest " + shell_quote(tree.string())).exit_code ==
               0);
+      if (big_ms && tree == big)
+        *big_ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count());
+    }
     return ref;
   }
 };
@@ -82,14 +87,19 @@ TEST_SUITE_BEGIN("process");
 
 TEST_CASE("kill -9 during a large ingest: the database stays sound, and a re-run finishes the job" * doctest::test_suite("stress")) {
   Scene scene;
-  const auto ref = scene.reference();
+  int run_ms = 0;
+  const auto ref = scene.reference(&run_ms);
+  MESSAGE("an uninterrupted ingest of the big tree took " << run_ms << " ms");
   const std::string before = report_csv(scene.db), after = report_csv(ref);
   const std::string before_listing = listing(scene.db);
   REQUIRE(before != after);
 
+  // The kills come at shares of the time an uninterrupted run took, not at
+  // fixed times: under sanitizers on a loaded CI machine a run takes many
+  // times what it takes here, and a fixed 10 ms once came after its commit.
   int killed = 0;
   bool committed = false;  // the last background run finished before its kill
-  for (int delay_ms : {0, 10, 40, 100, 250}) {
+  for (int delay_ms : {0, run_ms / 20, run_ms / 8, run_ms / 4, run_ms / 2, run_ms}) {
     CAPTURE(delay_ms);
     const std::int64_t last_run = count(scene.db, "SELECT coalesce(max(id), 0) FROM ingest_runs");
     Background ingest(ingest_args(scene.db, scene.big));
@@ -113,7 +123,10 @@ TEST_CASE("kill -9 during a large ingest: the database stays sound, and a re-run
     CHECK(report_csv(scene.db) == before);
     CHECK(listing(scene.db) == before_listing);
   }
-  CHECK(killed >= 2);  // the corpus is big enough that the first kills land mid-run
+  // The first kill, as soon as the run is seen logged 'running', lands
+  // mid-run; how many of the later ones do depends on the machine's load.
+  CHECK(killed >= 1);
+  MESSAGE(killed << " kills landed mid-run");
 
   auto rerun = run_cachedb("--db " + shell_quote(scene.db.string()) + " ingest " + shell_quote(scene.big.string()));
   CHECK(rerun.exit_code == 0);
