@@ -24,19 +24,20 @@ std::string integrity(const std::filesystem::path& db) {
   return c.execAndGet("PRAGMA integrity_check").getString();
 }
 
-void wait_until_running(const std::filesystem::path& db, Background& proc, std::int64_t last_run) {
+bool wait_until_running(const std::filesystem::path& db, Background& proc, std::int64_t last_run) {
   using Clock = std::chrono::steady_clock;
   const auto deadline = Clock::now() + std::chrono::seconds(20);
   while (Clock::now() < deadline && proc.running()) {
     try {
       if (count(db, "SELECT count(*) FROM ingest_runs WHERE status = 'running' AND id > " +
                         std::to_string(last_run)) > 0)
-        return;
+        return true;
     } catch (const std::exception&) {
       // Not created or not migrated yet.
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
+  return false;
 }
 
 }  // namespace testing

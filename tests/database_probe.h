@@ -21,6 +21,8 @@ std::string integrity(const std::filesystem::path& db);
 // Waits (up to 20 s) until `proc` has logged its own run as running: a run
 // newer than `last_run` (an older one may still read 'running' after a kill);
 // it then holds the lock and is about to write. Returns early when it exits.
-void wait_until_running(const std::filesystem::path& db, Background& proc, std::int64_t last_run);
+// True when the run was seen running; false when the process ended (or 20 s
+// passed) first.
+bool wait_until_running(const std::filesystem::path& db, Background& proc, std::int64_t last_run);
 
 }  // namespace testing

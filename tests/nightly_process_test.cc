@@ -75,7 +75,8 @@ struct Scene {
             0);
     const std::int64_t last_run = count(ref, "SELECT coalesce(max(id), 0) FROM ingest_runs");
     Background ingest(ingest_args(ref, big));
-    wait_until_running(ref, ingest, last_run);
+    const bool seen = wait_until_running(ref, ingest, last_run);
+    CHECK_MESSAGE(seen, "the reference run was not seen running before it ended");
     const auto seen_running = Clock::now();
     const std::string done = "SELECT count(*) FROM ingest_runs WHERE status = 'ok' AND id > " + std::to_string(last_run);
     auto committed = [&] {
@@ -118,7 +119,8 @@ TEST_CASE("kill -9 during a large ingest: the database stays sound, and a re-run
     CAPTURE(delay_ms);
     const std::int64_t last_run = count(scene.db, "SELECT coalesce(max(id), 0) FROM ingest_runs");
     Background ingest(ingest_args(scene.db, scene.big));
-    wait_until_running(scene.db, ingest, last_run);
+    // A run not seen running before it ended is killed after its commit.
+    if (!wait_until_running(scene.db, ingest, last_run)) MESSAGE("the run was not seen running before it ended");
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
     ingest.kill9();
     CHECK(integrity(scene.db) == "ok");
