@@ -67,8 +67,8 @@ struct Scene {
   }
   // The same two ingests, uninterrupted, into another database. `window_ms`,
   // if given, is set to how long the big one was seen logged 'running' before
-  // it read 'ok': the time a kill has to land mid-run (under sanitizers a
-  // small share of the process's life, which also starts and exits slowly).
+  // it read 'ok': the time a kill has to land mid-run, which depends on the
+  // build and the machine's load.
   fs::path reference(int* window_ms = nullptr) {
     const auto ref = dir / "reference.sqlite";
     REQUIRE(run_cachedb("--db " + shell_quote(ref.string()) + " ingest " + shell_quote(small.string())).exit_code ==
@@ -78,15 +78,7 @@ struct Scene {
     const bool seen = wait_until_running(ref, ingest, last_run);
     CHECK_MESSAGE(seen, "the reference run was not seen running before it ended");
     const auto seen_running = Clock::now();
-    const std::string done = "SELECT count(*) FROM ingest_runs WHERE status = 'ok' AND id > " + std::to_string(last_run);
-    auto committed = [&] {
-      try {
-        return count(ref, done) > 0;
-      } catch (const std::exception&) {
-        return false;  // busy for a moment: asked again
-      }
-    };
-    while (ingest.running() && !committed()) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    testing::wait_for_run(ref, ingest, last_run, "ok");
     if (window_ms)
       *window_ms =
           static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - seen_running).count());
