@@ -16,6 +16,7 @@
 #include "ingest/progress.h"
 #include "ingest/summary_json.h"
 #include "storage/database.h"
+#include "storage/page_cache.h"
 #include "util/warm_heap.h"
 
 namespace cachedb::cli {
@@ -88,7 +89,12 @@ Runner add_ingest_command(CLI::App& app, const GlobalOptions& global) {
     // alternated), on a host where a fault costs ~10 us. 512 KiB left ~50 of
     // those faults, 2 MiB no fewer.
     // Page runs keep their own malloc settings (cli/main.cc).
-    if (args->indexes.given()) warm_heap(kIndexRunHeap);
+    // The page cache of an index run in huge pages (storage/page_cache.h),
+    // before the database is opened: SQLite takes the setting only then.
+    if (args->indexes.given()) {
+      warm_heap(kIndexRunHeap);
+      reserve_page_cache(static_cast<std::size_t>(kIndexRunCacheKiB) * 1024 / kNewDatabasePageBytes);
+    }
     const std::vector<IndexInput> index_inputs_given = index_inputs(args->indexes, args->paths);
     if (index_inputs_given.empty() && args->paths.empty())
       throw UsageError("give pages (files or directories), or --index, --mirror or --listing");

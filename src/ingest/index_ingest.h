@@ -34,6 +34,13 @@ struct IndexInput {
   spack_index::ExpectedDigest expected;
 };
 
+// The page cache of an index run (KiB). An index writer appends to the ends
+// of its tables and looks hashes up in one index: with 4 MiB a 100 MB tree
+// fills the cache as a 1 GB one does, so the memory of a run does not depend
+// on the size of what it reads (8 MiB: 21 and 27 MB of peak RSS, 4 MiB: 20.5
+// and 22.7 MB; no difference in time measured).
+constexpr int kIndexRunCacheKiB = 4096;
+
 struct IndexIngestOptions {
   // Replace the pages of a release the indexes are for, instead of refusing.
   bool replace_release_kind = false;

@@ -225,7 +225,8 @@ SQLite::Database open_database(const fs::path& path, OpenMode mode, bool may_pla
     // 2.88 -> 2.67 s (5.15 -> 4.86 CPU s; 8 KiB 2.68 s), 100 MB 342 -> 332
     // ms; page ingests and an unchanged re-ingest the same. Page caches are
     // set in KiB, so their memory is the same too.
-    if (mode == OpenMode::ReadWrite && version == 0) db.exec("PRAGMA page_size = 16384");
+    if (mode == OpenMode::ReadWrite && version == 0)
+      db.exec(fmt::format("PRAGMA page_size = {}", kNewDatabasePageBytes));
     db.exec("PRAGMA foreign_keys = ON");
     if (mode == OpenMode::ReadWrite) {
       // Closing does not checkpoint: a checkpoint at close takes an exclusive

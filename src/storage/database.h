@@ -23,6 +23,9 @@ constexpr int kBusyTimeoutMs = 5000;
 // so that cachedb (and `file`) can tell its databases from other programs'.
 constexpr int kApplicationId = 0x63616368;
 
+// The page size of a database cachedb makes (see open_database()).
+constexpr int kNewDatabasePageBytes = 16384;
+
 enum class OpenMode {
   ReadWrite,  // creates the file when missing and upgrades its schema
   ReadOnly,   // for reports and ad-hoc SQL: SQLite itself refuses every write

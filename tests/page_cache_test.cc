@@ -1,0 +1,49 @@
+// storage/page_cache.h, in a process of its own: the pool can be given to
+// SQLite only before SQLite starts, which in the main test runner some other
+// test has always done.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include <fmt/format.h>
+#include <SQLiteCpp/Database.h>
+#include <sqlite3.h>
+
+#include "storage/database.h"
+#include "storage/page_cache.h"
+
+namespace {
+
+sqlite3_int64 pool_pages_used(bool highwater) {
+  sqlite3_int64 current = 0, high = 0;
+  REQUIRE(sqlite3_status64(SQLITE_STATUS_PAGECACHE_USED, &current, &high, 0) == SQLITE_OK);
+  return highwater ? high : current;
+}
+
+}  // namespace
+
+TEST_CASE("the page cache's pool is taken before SQLite starts, used by its caches, and given once") {
+  constexpr std::size_t kPages = 8;
+  REQUIRE(cachedb::reserve_page_cache(kPages));
+  CHECK_FALSE(cachedb::reserve_page_cache(kPages));  // once per process
+
+  SQLite::Database db(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  db.exec(fmt::format("PRAGMA page_size = {}", cachedb::kNewDatabasePageBytes));
+  db.exec("CREATE TABLE t (x TEXT)");
+  // Some hundred pages of rows: the pool's slots are all taken, and the
+  // cache goes on in malloc'd memory.
+  db.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) "
+          "INSERT INTO t SELECT printf('%0100d', i) FROM n");
+  CHECK(db.execAndGet("SELECT count(*) FROM t").getInt() == 20000);
+  CHECK(pool_pages_used(true) == static_cast<sqlite3_int64>(kPages));
+  sqlite3_int64 overflow = 0, high = 0;
+  REQUIRE(sqlite3_status64(SQLITE_STATUS_PAGECACHE_OVERFLOW, &overflow, &high, 0) == SQLITE_OK);
+  CHECK(overflow > 0);
+}
+
+TEST_CASE("a pool given after SQLite has started is refused, and SQLite goes on as before") {
+  // Started by the test above (or here, run alone).
+  REQUIRE(sqlite3_initialize() == SQLITE_OK);
+  CHECK_FALSE(cachedb::reserve_page_cache(4));
+  SQLite::Database db(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  CHECK(db.execAndGet("SELECT 1").getInt() == 1);
+}
