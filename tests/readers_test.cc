@@ -20,6 +20,7 @@
 
 #include "child_process.h"
 #include "corpus.h"
+#include "database_probe.h"
 #include "ingest/lock.h"
 #include "test_support.h"
 
@@ -119,13 +120,11 @@ TEST_CASE("'cachedb runs' shows a killed run as interrupted, and a live one as r
     testing::CorpusShape shape;
     shape.packages = 3000;
     testing::write_corpus(dir / "big", shape);
+    const std::int64_t last_run = count(db, "SELECT max(id) FROM ingest_runs");
     testing::Background ingest({"--db", db.string(), "ingest", (dir / "big").string()});
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (ingest.running() && std::chrono::steady_clock::now() < deadline &&
-           count(db, "SELECT count(*) FROM ingest_runs WHERE status = 'running'") == 0)
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    const bool seen_running = testing::wait_until_running(db, ingest, last_run);
     ingest.kill9();
-    if (count(db, "SELECT count(*) FROM ingest_runs WHERE status = 'running'") == 0) {
+    if (!seen_running || count(db, "SELECT count(*) FROM ingest_runs WHERE status = 'running'") == 0) {
       MESSAGE("skipped: the ingest finished before it could be killed");
       return;
     }
