@@ -13,8 +13,10 @@
 //
 // SQLite takes pages from the pool first, as many as it has slots, and goes
 // to malloc for more (a bigger cache, a database with pages above 16 KiB).
-// The memory is mapped at once and faulted in 2 MiB at a time as the caches
-// grow: a run that reads a few pages touches one huge page.
+// It links every slot into its free list when it starts, so the whole pool is
+// touched then, whatever the run goes on to do: an unchanged re-ingest holds
+// 6 MB more (three huge pages for 256 slots: peak RSS 7.3 -> 13.3 MB at 100
+// MB of indexes), in the same time.
 #include <cstddef>
 
 namespace cachedb {
