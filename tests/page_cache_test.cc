@@ -1,6 +1,7 @@
-// storage/page_cache.h, in a process of its own: the pool can be given to
-// SQLite only before SQLite starts, which in the main test runner some other
-// test has always done.
+// storage/page_cache.h. The pool can be given to SQLite only before SQLite
+// starts, which in the main test runner some other test has always done, and
+// once per process: each case runs in a process of its own (tests/meson.build
+// names one per meson test).
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
@@ -21,7 +22,7 @@ sqlite3_int64 pool_pages_used(bool highwater) {
 
 }  // namespace
 
-TEST_CASE("the page cache's pool is taken before SQLite starts, used by its caches, and given once") {
+TEST_CASE("page cache pool: taken before SQLite starts, used by its caches, given once") {
   constexpr std::size_t kPages = 8;
   REQUIRE(cachedb::reserve_page_cache(kPages));
   CHECK_FALSE(cachedb::reserve_page_cache(kPages));  // once per process
@@ -40,8 +41,7 @@ TEST_CASE("the page cache's pool is taken before SQLite starts, used by its cach
   CHECK(overflow > 0);
 }
 
-TEST_CASE("a pool given after SQLite has started is refused, and SQLite goes on as before") {
-  // Started by the test above (or here, run alone).
+TEST_CASE("page cache pool: refused once SQLite has started, and SQLite goes on as before") {
   REQUIRE(sqlite3_initialize() == SQLITE_OK);
   CHECK_FALSE(cachedb::reserve_page_cache(4));
   SQLite::Database db(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
