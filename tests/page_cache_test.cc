@@ -14,10 +14,14 @@
 
 namespace {
 
-sqlite3_int64 pool_pages_used(bool highwater) {
-  sqlite3_int64 current = 0, high = 0;
-  REQUIRE(sqlite3_status64(SQLITE_STATUS_PAGECACHE_USED, &current, &high, 0) == SQLITE_OK);
-  return highwater ? high : current;
+// One of SQLite's process-wide counters (sqlite3_status64).
+struct Counter {
+  sqlite3_int64 current = 0, highwater = 0;
+};
+Counter status(int op) {
+  Counter c;
+  REQUIRE(sqlite3_status64(op, &c.current, &c.highwater, 0) == SQLITE_OK);
+  return c;
 }
 
 }  // namespace
@@ -35,10 +39,8 @@ TEST_CASE("page cache pool: taken before SQLite starts, used by its caches, give
   db.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) "
           "INSERT INTO t SELECT printf('%0100d', i) FROM n");
   CHECK(db.execAndGet("SELECT count(*) FROM t").getInt() == 20000);
-  CHECK(pool_pages_used(true) == static_cast<sqlite3_int64>(kPages));
-  sqlite3_int64 overflow = 0, high = 0;
-  REQUIRE(sqlite3_status64(SQLITE_STATUS_PAGECACHE_OVERFLOW, &overflow, &high, 0) == SQLITE_OK);
-  CHECK(overflow > 0);
+  CHECK(status(SQLITE_STATUS_PAGECACHE_USED).highwater == static_cast<sqlite3_int64>(kPages));
+  CHECK(status(SQLITE_STATUS_PAGECACHE_OVERFLOW).current > 0);
 }
 
 TEST_CASE("page cache pool: refused once SQLite has started, and SQLite goes on as before") {
