@@ -224,4 +224,37 @@ TEST_CASE("one release, one kind of source: indexes into a page release (or page
   CHECK(sql(db, "SELECT count(*) FROM source WHERE kind = 'index'") == "count(*)\r\n0\r\n");
 }
 
+TEST_CASE("filters, values and list work on a release read from an index as on one read from pages") {
+  // The v8 fixture, worked out by hand: six binaries on ubuntu24.04, five for
+  // aarch64 and zstd for neoverse_v2; compilers gcc@13.3.0 (xz, zstd),
+  // gcc@12.3.0 (libiconv), flang@19.1.7 (netlib-lapack), none (cmake, flang).
+  testing::TempDir dir;
+  const auto db = dir / "db.sqlite";
+  auto r = run_cachedb(db, {"-q", "ingest", "--index", testing::fixture("index/db-v8.json").string(), "--release",
+                            "r1", "--stack", "e4s"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  r = run_cachedb(db, {"values", "compiler", "--format", "csv"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "compiler,specs\r\nflang@19.1.7,1\r\ngcc@12.3.0,1\r\ngcc@13.3.0,2\r\nnone,2\r\n");
+  r = run_cachedb(db, {"values", "target", "--format", "csv"});
+  CHECK(r.out == "target,specs\r\naarch64,5\r\nneoverse_v2,1\r\n");
+  r = run_cachedb(db, {"report", "--matrix", "stacks-by-target", "--filter", "compiler=gcc@13.3.0", "--format", "csv"});
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.out, "e4s,1,1\r\n"));
+  r = run_cachedb(db, {"report", "--matrix", "stacks-by-target", "--filter", "target=neoverse_v2", "--format", "csv"});
+  CHECK(contains(r.out, "e4s,1\r\n"));
+  CHECK_FALSE(contains(r.out, "aarch64"));
+  // Spec syntax over the variants the index gave: zstd is built ~programs.
+  r = run_cachedb(db, {"list", "%gcc@13.3.0"});
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.out, "xz@5.4.6%gcc@13.3.0+pic"));
+  CHECK(contains(r.out, "zstd@1.5.6%gcc@13.3.0~programs"));
+  CHECK_FALSE(contains(r.out, "libiconv"));
+  r = run_cachedb(db, {"list", "zstd~programs"});
+  CHECK(contains(r.out, "zstd@1.5.6"));
+  r = run_cachedb(db, {"list", "zstd+programs"});
+  CHECK_FALSE(contains(r.out, "zstd@1.5.6"));
+}
+
 TEST_SUITE_END();
