@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -108,4 +109,24 @@ TEST_CASE("hash ahead: a run that stops before the end stops the thread, paused 
     HashAhead resumed(files);
     resumed.resume();
   }
+}
+
+TEST_CASE("hash ahead: its thread is named cachedb-hash, for top -H and perf") {
+  // It hashes half of the bytes (the second file), then waits to be resumed:
+  // its name can be looked up meanwhile.
+  testing::TempDir dir;
+  std::vector<HashAhead::File> files;
+  for (int i = 0; i < 2; ++i) files.push_back({write(dir.path() / std::to_string(i), std::string(1000, 'x')), true, 1000});
+  HashAhead paused(files);
+  auto named = [] {
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+      std::ifstream comm(task.path() / "comm");
+      std::string name;
+      if (std::getline(comm, name) && name == "cachedb-hash") return true;
+    }
+    return false;
+  };
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!named() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  CHECK(named());
 }

@@ -224,7 +224,7 @@ TEST_CASE("one release, one kind of source: indexes into a page release (or page
   CHECK(sql(db, "SELECT count(*) FROM source WHERE kind = 'index'") == "count(*)\r\n0\r\n");
 }
 
-TEST_CASE("filters, values and list work on a release read from an index as on one read from pages") {
+TEST_CASE("filters, values and list work on a release read from an index") {
   // The v8 fixture, worked out by hand: six binaries on ubuntu24.04, five for
   // aarch64 and zstd for neoverse_v2; compilers gcc@13.3.0 (xz, zstd),
   // gcc@12.3.0 (libiconv), flang@19.1.7 (netlib-lapack), none (cmake, flang).

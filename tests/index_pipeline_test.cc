@@ -3,6 +3,7 @@
 // fails, and the hashes handed out described are remembered across documents.
 #include <doctest/doctest.h>
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -495,4 +496,21 @@ TEST_CASE("index pipeline: the documents of a state are read on threads it keeps
   // thread still on its way back from a document when the next one comes
   // makes another.
   CHECK(threads.size() < kDocuments / 3);
+}
+
+TEST_CASE("index pipeline: a reader thread is named cachedb-reader, for top -H and perf") {
+  cachedb::PipelineState state;
+  std::mutex m;
+  std::condition_variable cv;
+  std::optional<std::string> name;
+  REQUIRE(state.run_on_reader([&] {
+    char buf[16] = {};
+    pthread_getname_np(pthread_self(), buf, sizeof buf);
+    std::lock_guard lock(m);
+    name = buf;
+    cv.notify_all();
+  }));
+  std::unique_lock lock(m);
+  REQUIRE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return name.has_value(); }));
+  CHECK(*name == "cachedb-reader");
 }
