@@ -341,7 +341,46 @@ TEST_CASE("a page parsed in its own buffer keeps it, and counts it in its memory
   CHECK(p.specs[0].hash.data() >= buffer);
   CHECK(p.specs[0].hash.data() < buffer + text.size());
   CHECK(p.storage.allocated() == text.size() + PaddedBuffer::kPadding);
-  CHECK(p.memory_size() >= p.storage.allocated() + sizeof(SpecRecord) + 4 * sizeof(std::string_view));
+  CHECK(p.memory_size() >= p.storage.allocated() + sizeof(SpecList::Packed) + 4 * sizeof(std::string_view));
   // A page that is not a cache page keeps nothing.
   CHECK(parse_page("---\nlayout: default\ntitle: Home\n---\n").storage.allocated() == 0);
+}
+
+TEST_CASE("specs are kept packed and read back as the page wrote them, whatever the order of their members") {
+  // Three specs whose lists come in different orders, beside empty and absent
+  // texts and sizes: each reads back as its own, not as its neighbour's.
+  const std::string details =
+      R"([{"stacks": ["s1", "s2"], "variants": ["+a", "b=1,2"], "hash": "h1", "versions": ["1.0"], )"
+      R"("os": "o1", "platform": "p1", "target": "t1", "size": 0, "compiler": ""},)"
+      R"({"hash": "h2", "versions": ["2.0", "2.1"], "stacks": ["s3"], "os": "o2", "platform": "p2", )"
+      R"("target": "t2", "compiler": "gcc@12.2.0", "tarball": "t.spack", "size": 9223372036854775807},)"
+      R"({"variants": ["~c"], "os": "", "platform": "p3", "target": "t3", "stacks": [], "hash": "h3"}])";
+  Page p = parse_page(page_text(details));
+  REQUIRE(p.specs.size() == 3);
+  using Texts = std::vector<std::string_view>;
+  auto texts = [](std::span<const std::string_view> s) { return Texts(s.begin(), s.end()); };
+  std::vector<SpecRecord> all(p.specs.begin(), p.specs.end());
+  REQUIRE(all.size() == 3);
+  CHECK(all[0].hash == "h1");
+  CHECK(all[0].compiler == "none");
+  CHECK(all[0].size == 0);
+  CHECK(all[0].tarball.empty());
+  CHECK(texts(all[0].stacks) == Texts{"s1", "s2"});
+  CHECK(texts(all[0].variants) == Texts{"+a", "b=1,2"});
+  CHECK(texts(all[0].versions) == Texts{"1.0"});
+  CHECK(all[1].hash == "h2");
+  CHECK(all[1].compiler == "gcc@12.2.0");
+  CHECK(all[1].size == INT64_C(9223372036854775807));
+  CHECK(all[1].tarball == "t.spack");
+  CHECK(texts(all[1].versions) == Texts{"2.0", "2.1"});
+  CHECK(texts(all[1].stacks) == Texts{"s3"});
+  CHECK(all[1].variants.empty());
+  CHECK(all[2].hash == "h3");
+  CHECK(all[2].os.empty());
+  CHECK(all[2].target == "t3");
+  CHECK(!all[2].size);
+  CHECK(texts(all[2].variants) == Texts{"~c"});
+  CHECK(all[2].stacks.empty());
+  CHECK(all[2].versions.empty());
+  CHECK_THROWS_AS(p.specs.at(3), std::out_of_range);
 }

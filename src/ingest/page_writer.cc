@@ -69,9 +69,12 @@ struct PageWriter::Impl {
   // repeat a list seen just before, and one lookup then replaces one per item.
   FingerprintMap<std::int64_t> stack_sets_by_text, variant_sets_by_text;
 
-  // The page's release_spec rows are inserted together once its specs are
+  // The page's release_spec rows are inserted in groups as its specs are
   // stored, up to kRowsPerInsert rows per INSERT: one statement's start, cursor
-  // and end for many rows. Statements for each count are prepared when first needed.
+  // and end for many rows. Statements for each count are prepared when first
+  // needed. A group is kRowsHeld rows at most, so that a page of a million
+  // specs does not hold a million rows (88 MB) besides its own records.
+  static constexpr std::size_t kRowsHeld = 64 * WriterStatements::kRowsPerInsert;
   struct PageRow {
     std::int64_t spec, stack_set, package, compiler, os, platform, target;
     std::optional<std::int64_t> size;
@@ -470,6 +473,11 @@ struct PageWriter::Impl {
       page_rows.push_back(
           {spec.id, stack_set, spec.package, spec.compiler, spec.os, spec.platform, spec.target, r.size, r.tarball});
       if (result.status == PageStatus::Updated) listed.push_back(spec.id);
+      // No spec of the page looks up another's row (a hash is listed once on a page).
+      if (page_rows.size() == kRowsHeld) {
+        insert_page_rows(result.release_id, page_id);
+        page_rows.clear();
+      }
     }
     insert_page_rows(result.release_id, page_id);
     result.specs_removed = static_cast<std::int64_t>(before.size());

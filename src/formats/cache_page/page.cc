@@ -5,6 +5,7 @@
 #include <cstring>
 #include <functional>
 #include <limits>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -146,30 +147,20 @@ int key_of(std::string_view name) {
 bool is_list(int key) { return key == kVersions || key == kVariants || key == kStacks; }
 
 // Reads spec_details, a list of spec objects, from its SAX events into
-// page.specs and page.lists: one object's known members are gathered while
+// page.specs: one object's known members are gathered while
 // it is read, and checked when it closes. A page that breaks a rule is
 // rejected with the first problem in the list's order, but only once the whole
 // value has parsed: bad JSON anywhere is reported before it.
 class SpecDetailsReader : public Events<SpecDetailsReader> {
  public:
-  SpecDetailsReader(Page& page, std::size_t line, std::size_t expected)
-      : page_(page), line_(line), hashes_(expected, HashOf{page.specs}) {
-    page_.specs.reserve(expected);
-    spans_.reserve(expected);
+  SpecDetailsReader(SpecList& specs, std::size_t line, std::size_t expected)
+      : specs_(specs), line_(line), hashes_(expected, HashOf{specs}) {
+    specs_.packed().reserve(expected);
   }
 
-  // The first problem found, once the JSON has parsed; then points the specs
-  // at their lists (page.lists is complete).
+  // The first problem found, once the JSON has parsed.
   void finish() {
     if (problem_) throw *problem_;
-    const std::span<const std::string_view> all(page_.lists);
-    for (std::size_t i = 0; i < page_.specs.size(); ++i) {
-      auto& r = page_.specs[i];
-      const Spans& s = spans_[i];
-      r.versions = all.subspan(s[0].first, s[0].count);
-      r.variants = all.subspan(s[1].first, s[1].count);
-      r.stacks = all.subspan(s[2].first, s[2].count);
-    }
   }
 
   // Depths: the list's items are values at depth 1, a spec's members at 2,
@@ -187,7 +178,7 @@ class SpecDetailsReader : public Events<SpecDetailsReader> {
         if (list_ == kNoKey || members_[list_].bad_item) return;
         if (v.kind == Kind::String) {
           // Into the page's lists as they come (a list is checked when its spec closes).
-          page_.lists.push_back(v.text);
+          specs_.lists().push_back(v.text);
           ++members_[list_].list.count;
         } else {
           members_[list_].bad_item = true;
@@ -214,7 +205,7 @@ class SpecDetailsReader : public Events<SpecDetailsReader> {
           members_[key_].kind = object ? Kind::Object : Kind::Array;
           if (!object && is_list(key_)) {
             list_ = key_;
-            members_[list_].list.first = page_.lists.size();
+            members_[list_].list.first = static_cast<std::uint32_t>(specs_.lists().size());
           }
         }
         key_ = kNoKey;
@@ -240,26 +231,19 @@ class SpecDetailsReader : public Events<SpecDetailsReader> {
   }
 
  private:
-  // Where a list's strings are in page.lists.
-  struct Span {
-    std::size_t first = 0, count = 0;
-  };
-  using Spans = std::array<Span, 3>;  // versions, variants, stacks
-
   // A member as its value was read.
   struct Member {
     Kind kind = Kind::Absent;
     std::int64_t number = 0;  // Int64
     std::string_view text;    // String
-    Span list;                // Array, of a list member: the strings before the first item that is not one
+    SpecList::Range list;     // Array, of a list member: the strings before the first item that is not one
     bool bad_item = false;    // Array: an item that is not a string follows them
   };
 
-  // The hash of a spec, by its index + 1 (0 is a free slot; 32 bits, as a spec
-  // takes 55 bytes at least, are for pages of up to 200 GB).
+  // The hash of a spec, by its index + 1 (0 is a free slot).
   struct HashOf {
-    const std::vector<SpecRecord>& specs;
-    std::string_view operator()(std::uint32_t slot) const { return specs[slot - 1].hash; }
+    const SpecList& specs;
+    std::string_view operator()(std::uint32_t slot) const { return specs.text(specs.packed()[slot - 1].hash); }
   };
 
   void not_a_list() { hold(ParseError(line_, "spec_details: must be a JSON list")); }
@@ -309,15 +293,15 @@ class SpecDetailsReader : public Events<SpecDetailsReader> {
     return checked(key, m.text, max_bytes);
   }
 
-  // Checks the strings of list `k`, already in page.lists; returns where they are.
-  Span strings(SpecKey k, const char* key, bool required, std::size_t max_bytes) const {
+  // Checks the strings of list `k`, already in the page's lists; returns where they are.
+  SpecList::Range strings(SpecKey k, const char* key, bool required, std::size_t max_bytes) const {
     const Member& m = members_[k];
     if (m.kind == Kind::Absent || m.kind == Kind::Null) {
       if (required) fail(fmt::format("missing '{}'", key));
       return {};
     }
     if (m.kind != Kind::Array) fail(fmt::format("'{}' must be a list of strings", key));
-    for (std::size_t i = m.list.first; i < m.list.first + m.list.count; ++i) checked(key, page_.lists[i], max_bytes);
+    for (std::size_t i = m.list.first; i < m.list.first + m.list.count; ++i) checked(key, specs_.lists()[i], max_bytes);
     if (m.bad_item) fail(fmt::format("'{}' must be a list of strings", key));
     return m.list;
   }
@@ -346,28 +330,26 @@ class SpecDetailsReader : public Events<SpecDetailsReader> {
 
   // The rules, in the order they are checked.
   void read() {
-    SpecRecord r;
-    r.hash = string(kHash, "hash", true, limits::kHash);
-    if (r.hash.empty()) fail("empty 'hash'");
-    hash_ = r.hash;
-    r.compiler = string(kCompiler, "compiler", false, limits::kName);
-    if (r.compiler.empty()) r.compiler = "none";
-    r.os = string(kOs, "os", true, limits::kName);
-    r.platform = string(kPlatform, "platform", true, limits::kName);
-    r.target = string(kTarget, "target", true, limits::kName);
-    r.tarball = string(kTarball, "tarball", false, limits::kTarball);
-    r.size = size();
-    Spans spans;
-    spans[0] = strings(kVersions, "versions", false, limits::kName);
-    spans[1] = strings(kVariants, "variants", false, limits::kVariant);
-    spans[2] = strings(kStacks, "stacks", true, limits::kName);
-    page_.specs.push_back(r);
-    spans_.push_back(spans);
-    if (!hashes_.insert(static_cast<std::uint32_t>(page_.specs.size())))
+    SpecList::Packed r;
+    const std::string_view hash = string(kHash, "hash", true, limits::kHash);
+    if (hash.empty()) fail("empty 'hash'");
+    hash_ = hash;
+    r.hash = specs_.text_of(hash);
+    r.compiler = specs_.text_of(string(kCompiler, "compiler", false, limits::kName));  // empty: 'none'
+    r.os = specs_.text_of(string(kOs, "os", true, limits::kName));
+    r.platform = specs_.text_of(string(kPlatform, "platform", true, limits::kName));
+    r.target = specs_.text_of(string(kTarget, "target", true, limits::kName));
+    r.tarball = specs_.text_of(string(kTarball, "tarball", false, limits::kTarball));
+    r.size = size().value_or(SpecList::kNoSize);
+    r.versions = strings(kVersions, "versions", false, limits::kName);
+    r.variants = strings(kVariants, "variants", false, limits::kVariant);
+    r.stacks = strings(kStacks, "stacks", true, limits::kName);
+    specs_.packed().push_back(r);
+    if (!hashes_.insert(static_cast<std::uint32_t>(specs_.size())))
       fail("the same hash is listed twice on this page");
   }
 
-  Page& page_;
+  SpecList& specs_;
   std::size_t line_;  // of spec_details: the line of every problem with a spec
   std::optional<ParseError> problem_;
   std::size_t depth_ = 0;  // containers open
@@ -376,7 +358,6 @@ class SpecDetailsReader : public Events<SpecDetailsReader> {
   std::array<Member, kKeys> members_{};
   int key_ = kNoKey;   // the member whose value comes next
   int list_ = kNoKey;  // the list member whose items are being read
-  std::vector<Spans> spans_;  // each spec's, until page.lists stops growing
   TextSet<std::uint32_t, HashOf> hashes_;
 };
 
@@ -404,6 +385,28 @@ std::size_t expected_specs(std::string_view value, const PageMeta& meta) {
 bool at_cache_page_path(std::string_view path) {
   const auto slash = path.rfind('/');
   return (slash == std::string_view::npos ? path : path.substr(slash + 1)) == "specs.md";
+}
+
+SpecRecord SpecList::operator[](std::size_t i) const {
+  const Packed& p = packed_[i];
+  const std::span<const std::string_view> all(lists_);
+  SpecRecord r;
+  r.hash = text(p.hash);
+  r.compiler = p.compiler.length ? text(p.compiler) : std::string_view("none");
+  r.os = text(p.os);
+  r.platform = text(p.platform);
+  r.target = text(p.target);
+  r.tarball = text(p.tarball);
+  if (p.size != kNoSize) r.size = p.size;
+  r.versions = all.subspan(p.versions.first, p.versions.count);
+  r.variants = all.subspan(p.variants.first, p.variants.count);
+  r.stacks = all.subspan(p.stacks.first, p.stacks.count);
+  return r;
+}
+
+SpecRecord SpecList::at(std::size_t i) const {
+  if (i >= packed_.size()) throw std::out_of_range(fmt::format("spec {} of a page of {}", i, packed_.size()));
+  return (*this)[i];
 }
 
 Page parse_page(std::string_view text) { return parse_page(PaddedBuffer::copy_of(text)); }
@@ -478,7 +481,8 @@ Page parse_page(PaddedBuffer bytes) {
   check_no_nul("spec_details", value, details->line);
   check_utf8("spec_details", value, details->line);
   {
-    SpecDetailsReader reader(page, details->line, expected_specs(value, page.meta));
+    page.specs.set_base(bytes.data());
+    SpecDetailsReader reader(page.specs, details->line, expected_specs(value, page.meta));
     parse_in_place(json, in_place(*details), value, "spec_details", details->line, reader);
     reader.finish();
   }
