@@ -91,6 +91,18 @@ TEST_CASE("NUL bytes are rejected wherever they are") {
     auto [line, msg] = rejection(page("[" + spec("\"h1\"", ", \"tarball\": \"a\\u0000b\"") + "]"));
     CHECK(msg == "spec_details[0] (hash h1): 'tarball' contains a NUL character");
   }
+  SUBCASE("escaped as \\u0000 in an item of a list, after a good one: the list's first bad item is named") {
+    // A page's texts are kept as offsets to NUL-terminated strings: an item cut
+    // short by its NUL must be rejected, not stored as its first part.
+    auto [line, msg] = rejection(page("[" + spec("\"h1\"", ", \"variants\": [\"+a\", \"+b\\u0000c\", \"" +
+                                                              std::string(20000, 'v') + "\"]") + "]"));
+    CHECK(msg == "spec_details[0] (hash h1): 'variants' contains a NUL character");
+    std::tie(line, msg) = rejection(page("[" + spec("\"h1\"", ", \"variants\": [\"+a\", \"" + std::string(20000, 'v') +
+                                                              "\", \"+b\\u0000c\"]") + "]"));
+    CHECK(msg == "spec_details[0] (hash h1): 'variants' is 20000 bytes, over the 16384-byte limit");
+    std::tie(line, msg) = rejection(page("[" + spec("\"h\\u0000\"") + "]"));
+    CHECK(msg == "spec_details[0]: 'hash' contains a NUL character");
+  }
 }
 
 TEST_CASE("invalid UTF-8 never reaches the database") {

@@ -5,8 +5,11 @@
 #include <cstdint>
 #include <cstring>
 
+#include <fmt/format.h>
+
 #include "error.h"
 #include "formats/cache_page/front_matter.h"
+#include "formats/cache_page/meta_findings.h"
 #include "formats/cache_page/page.h"
 #include "parsing/variant.h"
 #include "test_support.h"
@@ -341,7 +344,7 @@ TEST_CASE("a page parsed in its own buffer keeps it, and counts it in its memory
   CHECK(p.specs[0].hash.data() >= buffer);
   CHECK(p.specs[0].hash.data() < buffer + text.size());
   CHECK(p.storage.allocated() == text.size() + PaddedBuffer::kPadding);
-  CHECK(p.memory_size() >= p.storage.allocated() + sizeof(SpecList::Packed) + 4 * sizeof(std::string_view));
+  CHECK(p.memory_size() >= p.storage.allocated() + sizeof(SpecList::Packed) + 4 * sizeof(TextAt));
   // A page that is not a cache page keeps nothing.
   CHECK(parse_page("---\nlayout: default\ntitle: Home\n---\n").storage.allocated() == 0);
 }
@@ -358,7 +361,7 @@ TEST_CASE("specs are kept packed and read back as the page wrote them, whatever 
   Page p = parse_page(page_text(details));
   REQUIRE(p.specs.size() == 3);
   using Texts = std::vector<std::string_view>;
-  auto texts = [](std::span<const std::string_view> s) { return Texts(s.begin(), s.end()); };
+  auto texts = [](const TextList& s) { return Texts(s.begin(), s.end()); };
   std::vector<SpecRecord> all(p.specs.begin(), p.specs.end());
   REQUIRE(all.size() == 3);
   CHECK(all[0].hash == "h1");
@@ -383,4 +386,28 @@ TEST_CASE("specs are kept packed and read back as the page wrote them, whatever 
   CHECK(all[2].stacks.empty());
   CHECK(all[2].versions.empty());
   CHECK_THROWS_AS(p.specs.at(3), std::out_of_range);
+}
+
+TEST_CASE("meta's counts per stack are checked on a page naming many stacks, a repeat within a spec counted once") {
+  // 40 stacks: more than a linear search keeps, so the count goes through its map.
+  // Spec i lists stacks s<i> and s<i+1>, and s<i> again.
+  std::string details = "[", by_stack = "{";
+  for (int i = 0; i < 40; ++i) {
+    if (i) details += ",";
+    details += fmt::format(R"({{"hash": "h{0}", "os": "o", "platform": "p", "target": "t", "stacks": ["s{0}", "s{1}", "s{0}"]}})",
+                           i, i + 1);
+    // s0 is listed once, s1..s39 twice, s40 once; meta is wrong about s7 and leaves out s40.
+    by_stack += fmt::format(R"({}"s{}": {})", i ? ", " : "", i, i == 0 ? 1 : i == 7 ? 3 : 2);
+  }
+  details += "]";
+  by_stack += "}";
+  std::string text = page_text(details);
+  text.replace(text.find("{\"num_specs\": 1}"), 16, "{\"num_specs\": 40, \"num_specs_by_stack\": " + by_stack + "}");
+  Page p = parse_page(text);
+  std::vector<Finding> findings;
+  check_meta(p, "specs.md", findings);
+  REQUIRE(findings.size() == 1);
+  CHECK(findings[0].kind == "num_specs_by_stack");
+  CHECK(findings[0].message ==
+        "meta.num_specs_by_stack disagrees: s7 3 in meta, 2 in spec_details, s40 missing from meta, 1 in spec_details");
 }

@@ -22,7 +22,7 @@ namespace cachedb {
 namespace {
 
 // Joins `items` with `sep` into `out` (reused, so no allocation once warm).
-std::string_view join(std::span<const std::string_view> items, char sep, std::string& out) {
+std::string_view join(const TextList& items, char sep, std::string& out) {
   if (items.size() == 1) return items[0];
   out.clear();
   for (std::size_t i = 0; i < items.size(); ++i) {
@@ -191,7 +191,7 @@ struct PageWriter::Impl {
 
   // The id of the set of `items`, through a cache keyed by their raw text.
   template <typename Compute>
-  std::int64_t set_by_text(FingerprintMap<std::int64_t>& cache, std::span<const std::string_view> items,
+  std::int64_t set_by_text(FingerprintMap<std::int64_t>& cache, const TextList& items,
                            Compute&& compute) {
     text_buffer.clear();
     for (auto item : items) {
@@ -206,28 +206,28 @@ struct PageWriter::Impl {
     return id;
   }
 
-  std::int64_t stack_set_id(std::span<const std::string_view> names) {
+  std::int64_t stack_set_id(const TextList& names) {
     return set_by_text(stack_sets_by_text, names, [&] { return stack_set_id_of(names); });
   }
 
-  std::int64_t variant_set_id(std::span<const std::string_view> texts) {
+  std::int64_t variant_set_id(const TextList& texts) {
     return set_by_text(variant_sets_by_text, texts, [&] { return variant_set_id_of(texts); });
   }
 
-  std::int64_t stack_set_id_of(std::span<const std::string_view> names) {
+  std::int64_t stack_set_id_of(const TextList& names) {
     id_buffer.clear();
     for (auto n : names) id_buffer.push_back(stacks.id(n));
     return id_set(id_buffer, &stack_sets, sql.stack_set_select, sql.stack_set_insert, sql.stack_set_member_insert);
   }
 
-  std::int64_t variant_set_id_of(std::span<const std::string_view> texts) {
+  std::int64_t variant_set_id_of(const TextList& texts) {
     id_buffer.clear();
     for (auto t : texts) id_buffer.push_back(variant_id(t));
     return id_set(id_buffer, nullptr, sql.variant_set_select, sql.variant_set_insert, sql.variant_set_member_insert);
   }
 
   void write_versions(std::int64_t spec_id, const SpecRecord& r) {
-    sql.write_versions(spec_id, r.versions);
+    for (auto v : r.versions) sql.spec_version_insert(spec_id, v).exec();
   }
 
   // The spec's id and dimensions, as the fact table copies them.

@@ -1,7 +1,9 @@
 #include "formats/cache_page/meta_findings.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 
 #include <fmt/format.h>
@@ -32,23 +34,42 @@ void check_meta(const Page& page, const std::string& path, std::vector<Finding>&
 
   if (meta.num_specs_by_stack.empty() && meta.stacks.empty()) return;
 
-  // This runs on every page read, so no allocation per spec and no map: a
-  // page names a handful of distinct stacks, kept in sorted vectors (byte
-  // order keeps the messages stable from run to run). A spec lists each of its
-  // stacks once (a repeat within one spec is counted once all the same).
+  // This runs on every page read, so no allocation per spec: a real page
+  // names a handful of distinct stacks, found by a linear search, and only a
+  // page that names more gets a map. They are kept in a sorted vector (byte
+  // order keeps the messages stable from run to run). A stack a spec repeats
+  // is counted once for it.
   using Count = std::pair<std::string_view, std::int64_t>;
   auto by_name = [](const Count& a, const Count& b) { return a.first < b.first; };
   std::vector<Count> per_stack;
-  for (const auto& spec : page.specs)
-    for (std::size_t i = 0; i < spec.stacks.size(); ++i) {
-      const auto stack = spec.stacks[i];
-      if (std::find(spec.stacks.begin(), spec.stacks.begin() + static_cast<std::ptrdiff_t>(i), stack) !=
-          spec.stacks.begin() + static_cast<std::ptrdiff_t>(i))
-        continue;
-      auto it = std::find_if(per_stack.begin(), per_stack.end(), [&](const auto& c) { return c.first == stack; });
-      if (it == per_stack.end()) per_stack.emplace_back(stack, 1);
-      else ++it->second;
+  std::vector<std::size_t> last_spec;  // of each of per_stack: the spec that counted it last
+  std::unordered_map<std::string_view, std::size_t> index;  // into per_stack, once it outgrows a search
+  constexpr std::size_t kSearched = 16;
+  auto slot_of = [&](std::string_view stack) -> std::size_t {
+    if (index.empty()) {
+      for (std::size_t i = 0; i < per_stack.size(); ++i)
+        if (per_stack[i].first == stack) return i;
+      if (per_stack.size() == kSearched)
+        for (std::size_t i = 0; i < per_stack.size(); ++i) index.emplace(per_stack[i].first, i);
     }
+    if (!index.empty()) {
+      auto [it, added] = index.try_emplace(stack, per_stack.size());
+      if (!added) return it->second;
+    }
+    per_stack.emplace_back(stack, 0);
+    last_spec.push_back(SIZE_MAX);
+    return per_stack.size() - 1;
+  };
+  std::size_t spec_number = 0;
+  for (const auto& spec : page.specs) {
+    for (const auto stack : spec.stacks) {
+      const std::size_t slot = slot_of(stack);
+      if (last_spec[slot] == spec_number) continue;
+      last_spec[slot] = spec_number;
+      ++per_stack[slot].second;
+    }
+    ++spec_number;
+  }
   std::sort(per_stack.begin(), per_stack.end(), by_name);
   auto count_of = [&](std::string_view stack) -> const Count* {
     auto it = std::lower_bound(per_stack.begin(), per_stack.end(), Count{stack, 0}, by_name);

@@ -120,6 +120,13 @@ void read_meta(rapidjson::Reader& json, char* at, const FrontMatterField& field,
   if (!reader.is_object()) throw ParseError(field.line, "meta: must be a JSON object");
 }
 
+// The smallest spec that is accepted, {"hash":"h","os":"","platform":"","target":"","stacks":[]},
+// is 55 bytes with its comma; the smallest item of a list, "" and a comma, 3.
+constexpr std::size_t kMinSpecBytes = 55;
+constexpr std::size_t kMinItemBytes = 3;
+// From what size of spec_details room is made for the most specs and items it can hold.
+constexpr std::size_t kReserveMostFrom = 4u << 20;
+
 // The keys a spec object may have that the reader uses; others are ignored.
 enum SpecKey : int {
   kHash, kCompiler, kOs, kPlatform, kTarget, kTarball, kSize, kVersions, kVariants, kStacks,
@@ -146,6 +153,9 @@ int key_of(std::string_view name) {
 
 bool is_list(int key) { return key == kVersions || key == kVariants || key == kStacks; }
 
+// The longest text an item of list `key` may hold.
+std::size_t max_item_bytes(int key) { return key == kVariants ? limits::kVariant : limits::kName; }
+
 // Reads spec_details, a list of spec objects, from its SAX events into
 // page.specs: one object's known members are gathered while
 // it is read, and checked when it closes. A page that breaks a rule is
@@ -153,9 +163,20 @@ bool is_list(int key) { return key == kVersions || key == kVariants || key == kS
 // value has parsed: bad JSON anywhere is reported before it.
 class SpecDetailsReader : public Events<SpecDetailsReader> {
  public:
-  SpecDetailsReader(SpecList& specs, std::size_t line, std::size_t expected)
+  // `expected`: the specs to make room for; `value_bytes`: the size of the JSON.
+  SpecDetailsReader(SpecList& specs, std::size_t line, std::size_t expected, std::size_t value_bytes)
       : specs_(specs), line_(line), hashes_(expected, HashOf{specs}) {
-    specs_.packed().reserve(expected);
+    if (value_bytes >= kReserveMostFrom) {
+      // A large page's specs and lists are given room for as many as its JSON
+      // can hold: an allocation this large is mapped, and what is never written
+      // costs address space, not memory, where growing by doubling would copy
+      // each vector and hold both copies at once (a list-heavy page of 86 MB
+      // peaked ~240 MiB so, ~170 MiB with room made).
+      specs_.packed().reserve(std::max(expected, value_bytes / kMinSpecBytes + 1));
+      specs_.lists().reserve(value_bytes / kMinItemBytes + 1);
+    } else {
+      specs_.packed().reserve(expected);
+    }
   }
 
   // The first problem found, once the JSON has parsed.
@@ -171,15 +192,19 @@ class SpecDetailsReader : public Events<SpecDetailsReader> {
       case 0: return not_a_list();
       case 1: return fail_item("must be an object");
       case 2:
-        if (key_ != kNoKey) members_[key_] = {v.kind, v.number, v.text, {}, false};
+        if (key_ != kNoKey) members_[key_] = {v.kind, v.number, v.text, {}, false, {}};
         key_ = kNoKey;
         return;
       case 3:
         if (list_ == kNoKey || members_[list_].bad_item) return;
         if (v.kind == Kind::String) {
-          // Into the page's lists as they come (a list is checked when its spec closes).
-          specs_.lists().push_back(v.text);
-          ++members_[list_].list.count;
+          // Into the page's lists as they come, checked now: once stored, a
+          // text's length is where its NUL is, and one spelled by an escape
+          // would cut it short. The first problem is reported when the spec closes.
+          Member& m = members_[list_];
+          if (!m.item_problem) m.item_problem = text_problem(v.text, max_item_bytes(list_));
+          specs_.lists().push_back(specs_.at_of(v.text));
+          ++m.list.count;
         } else {
           members_[list_].bad_item = true;
         }
@@ -238,6 +263,7 @@ class SpecDetailsReader : public Events<SpecDetailsReader> {
     std::string_view text;    // String
     SpecList::Range list;     // Array, of a list member: the strings before the first item that is not one
     bool bad_item = false;    // Array: an item that is not a string follows them
+    std::optional<std::string> item_problem;  // Array: of the first of its strings that cannot be stored
   };
 
   // The hash of a spec, by its index + 1 (0 is a free slot).
@@ -293,15 +319,15 @@ class SpecDetailsReader : public Events<SpecDetailsReader> {
     return checked(key, m.text, max_bytes);
   }
 
-  // Checks the strings of list `k`, already in the page's lists; returns where they are.
-  SpecList::Range strings(SpecKey k, const char* key, bool required, std::size_t max_bytes) const {
+  // Checks list `k`, whose strings are already in the page's lists; returns where they are.
+  SpecList::Range strings(SpecKey k, const char* key, bool required) const {
     const Member& m = members_[k];
     if (m.kind == Kind::Absent || m.kind == Kind::Null) {
       if (required) fail(fmt::format("missing '{}'", key));
       return {};
     }
     if (m.kind != Kind::Array) fail(fmt::format("'{}' must be a list of strings", key));
-    for (std::size_t i = m.list.first; i < m.list.first + m.list.count; ++i) checked(key, specs_.lists()[i], max_bytes);
+    if (m.item_problem) fail(fmt::format("'{}' {}", key, *m.item_problem));
     if (m.bad_item) fail(fmt::format("'{}' must be a list of strings", key));
     return m.list;
   }
@@ -334,16 +360,16 @@ class SpecDetailsReader : public Events<SpecDetailsReader> {
     const std::string_view hash = string(kHash, "hash", true, limits::kHash);
     if (hash.empty()) fail("empty 'hash'");
     hash_ = hash;
-    r.hash = specs_.text_of(hash);
-    r.compiler = specs_.text_of(string(kCompiler, "compiler", false, limits::kName));  // empty: 'none'
-    r.os = specs_.text_of(string(kOs, "os", true, limits::kName));
-    r.platform = specs_.text_of(string(kPlatform, "platform", true, limits::kName));
-    r.target = specs_.text_of(string(kTarget, "target", true, limits::kName));
-    r.tarball = specs_.text_of(string(kTarball, "tarball", false, limits::kTarball));
+    r.hash = specs_.at_of(hash);
+    r.compiler = specs_.at_of(string(kCompiler, "compiler", false, limits::kName));  // empty: 'none'
+    r.os = specs_.at_of(string(kOs, "os", true, limits::kName));
+    r.platform = specs_.at_of(string(kPlatform, "platform", true, limits::kName));
+    r.target = specs_.at_of(string(kTarget, "target", true, limits::kName));
+    r.tarball = specs_.at_of(string(kTarball, "tarball", false, limits::kTarball));
     r.size = size().value_or(SpecList::kNoSize);
-    r.versions = strings(kVersions, "versions", false, limits::kName);
-    r.variants = strings(kVariants, "variants", false, limits::kVariant);
-    r.stacks = strings(kStacks, "stacks", true, limits::kName);
+    r.versions = strings(kVersions, "versions", false);
+    r.variants = strings(kVariants, "variants", false);
+    r.stacks = strings(kStacks, "stacks", true);
     specs_.packed().push_back(r);
     if (!hashes_.insert(static_cast<std::uint32_t>(specs_.size())))
       fail("the same hash is listed twice on this page");
@@ -366,11 +392,6 @@ struct SameText {
   std::string_view operator()(std::string_view text) const { return text; }
 };
 
-// The most specs a value of `bytes` can hold: the smallest spec that is
-// accepted, {"hash":"h","os":"","platform":"","target":"","stacks":[]}, is 55
-// bytes, with its comma.
-constexpr std::size_t kMinSpecBytes = 55;
-
 // How many specs to make room for: as many as meta says the page lists (the
 // specs are then allocated once, not grown by doubling), no more than the
 // value can hold.
@@ -389,18 +410,18 @@ bool at_cache_page_path(std::string_view path) {
 
 SpecRecord SpecList::operator[](std::size_t i) const {
   const Packed& p = packed_[i];
-  const std::span<const std::string_view> all(lists_);
   SpecRecord r;
   r.hash = text(p.hash);
-  r.compiler = p.compiler.length ? text(p.compiler) : std::string_view("none");
+  r.compiler = text(p.compiler);
+  if (r.compiler.empty()) r.compiler = "none";
   r.os = text(p.os);
   r.platform = text(p.platform);
   r.target = text(p.target);
   r.tarball = text(p.tarball);
   if (p.size != kNoSize) r.size = p.size;
-  r.versions = all.subspan(p.versions.first, p.versions.count);
-  r.variants = all.subspan(p.variants.first, p.variants.count);
-  r.stacks = all.subspan(p.stacks.first, p.stacks.count);
+  r.versions = TextList(base_, lists_.data() + p.versions.first, p.versions.count);
+  r.variants = TextList(base_, lists_.data() + p.variants.first, p.variants.count);
+  r.stacks = TextList(base_, lists_.data() + p.stacks.first, p.stacks.count);
   return r;
 }
 
@@ -482,7 +503,7 @@ Page parse_page(PaddedBuffer bytes) {
   check_utf8("spec_details", value, details->line);
   {
     page.specs.set_base(bytes.data());
-    SpecDetailsReader reader(page.specs, details->line, expected_specs(value, page.meta));
+    SpecDetailsReader reader(page.specs, details->line, expected_specs(value, page.meta), value.size());
     parse_in_place(json, in_place(*details), value, "spec_details", details->line, reader);
     reader.finish();
   }

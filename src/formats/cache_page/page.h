@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <span>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -25,23 +25,67 @@ enum class PageKind {
 // a broken one, rejected rather than skipped.
 bool at_cache_page_path(std::string_view path);
 
-// One binary as the page describes it. The views point into Page::storage,
-// the spans into the page's SpecList.
+// A page's texts are kept as offsets into its text, which the parse has
+// rewritten in place: each string decoded where it stood and ended by a NUL.
+// A stored text holds no NUL (text_problem), so the NUL gives its length.
+// The page limit, 256 MiB, fits 32 bits.
+using TextAt = std::uint32_t;
+constexpr TextAt kNoText = UINT32_MAX;  // an absent text: empty
+inline std::string_view text_at(const char* base, TextAt at) {
+  return at == kNoText ? std::string_view() : std::string_view(base + at);
+}
+
+// One of a spec's lists (versions, variants, stacks): a view of its texts.
+class TextList {
+ public:
+  TextList() = default;
+  TextList(const char* base, const TextAt* at, std::size_t count) : base_(base), at_(at), count_(count) {}
+  std::size_t size() const { return count_; }
+  bool empty() const { return count_ == 0; }
+  std::string_view operator[](std::size_t i) const { return text_at(base_, at_[i]); }
+
+  class iterator {
+   public:
+    using iterator_category = std::input_iterator_tag;
+    using value_type = std::string_view;
+    using reference = std::string_view;
+    using pointer = void;
+    using difference_type = std::ptrdiff_t;
+    iterator() = default;
+    std::string_view operator*() const { return text_at(base_, *at_); }
+    iterator& operator++() { ++at_; return *this; }
+    iterator operator++(int) { auto was = *this; ++at_; return was; }
+    bool operator==(const iterator& other) const { return at_ == other.at_; }
+
+   private:
+    friend class TextList;
+    iterator(const char* base, const TextAt* at) : base_(base), at_(at) {}
+    const char* base_ = nullptr;
+    const TextAt* at_ = nullptr;
+  };
+  iterator begin() const { return {base_, at_}; }
+  iterator end() const { return {base_, at_ + count_}; }
+
+ private:
+  const char* base_ = nullptr;
+  const TextAt* at_ = nullptr;
+  std::size_t count_ = 0;
+};
+
+// One binary as the page describes it. The views point into Page::storage.
 struct SpecRecord {
   std::string_view hash;
   std::string_view compiler;  // 'none' when the page gives none
   std::string_view os, platform, target;
   std::string_view tarball;   // empty when absent
   std::optional<std::int64_t> size;  // absent when '-'
-  std::span<const std::string_view> versions;
-  std::span<const std::string_view> variants;
-  std::span<const std::string_view> stacks;
+  TextList versions, variants, stacks;
 };
 
 // A page's specs, packed: a page of a million specs holds a million of them
-// at once, and a SpecRecord (160 bytes) would weigh twice the page's own text.
-// Each is kept as offsets into the page's text (the page limit, 256 MiB, fits
-// 32 bits; the text limits, 16 KiB, fit 16) and read back as a SpecRecord.
+// at once, and a SpecRecord of views (184 bytes) would weigh twice the
+// page's own text. Each is kept as offsets into the page's text (64 bytes, and 4 per
+// item of a list) and read back as a SpecRecord.
 class SpecList {
  public:
   std::size_t size() const { return packed_.size(); }
@@ -51,7 +95,10 @@ class SpecList {
 
   class iterator {
    public:
+    using iterator_category = std::input_iterator_tag;
     using value_type = SpecRecord;
+    using reference = SpecRecord;
+    using pointer = void;
     using difference_type = std::ptrdiff_t;
     iterator() = default;
     SpecRecord operator*() const { return (*list_)[at_]; }
@@ -68,24 +115,19 @@ class SpecList {
   iterator begin() const { return {this, 0}; }
   iterator end() const { return {this, packed_.size()}; }
 
-  // The bytes it holds on the heap.
-  std::size_t memory_size() const {
-    return packed_.capacity() * sizeof(Packed) + lists_.capacity() * sizeof(std::string_view);
-  }
+  // The bytes it holds in memory: those written, as a large page's room made
+  // ahead is address space until then (see the page reader).
+  std::size_t memory_size() const { return packed_.size() * sizeof(Packed) + lists_.size() * sizeof(TextAt); }
 
-  // A text of the page's, by where it is in the text starting at `base`.
-  struct Text {
-    std::uint32_t at = 0;
-    std::uint16_t length = 0;
-  };
-  // Where a list's strings are in lists().
+  // Where a list's texts are in lists().
   struct Range {
     std::uint32_t first = 0, count = 0;
   };
   static constexpr std::int64_t kNoSize = INT64_MIN;
   struct Packed {
     std::int64_t size = kNoSize;
-    Text hash, compiler, os, platform, target, tarball;  // compiler: empty for 'none'
+    TextAt hash = kNoText, compiler = kNoText, os = kNoText, platform = kNoText, target = kNoText,
+           tarball = kNoText;  // compiler: absent or empty for 'none'
     Range versions, variants, stacks;
   };
 
@@ -93,20 +135,17 @@ class SpecList {
   void set_base(const char* base) { base_ = base; }
   std::vector<Packed>& packed() { return packed_; }
   const std::vector<Packed>& packed() const { return packed_; }
-  std::vector<std::string_view>& lists() { return lists_; }
-  const std::vector<std::string_view>& lists() const { return lists_; }
-  std::string_view text(Text t) const { return {base_ + t.at, t.length}; }
-  Text text_of(std::string_view s) const {
-    if (s.empty()) return {};  // an absent text has no place in the page
-    return {static_cast<std::uint32_t>(s.data() - base_), static_cast<std::uint16_t>(s.size())};
-  }
+  std::vector<TextAt>& lists() { return lists_; }
+  std::string_view text(TextAt at) const { return text_at(base_, at); }
+  // Where `s`, a NUL-terminated text of the page's, is.
+  TextAt at_of(std::string_view s) const { return s.empty() ? kNoText : static_cast<TextAt>(s.data() - base_); }
 
  private:
   const char* base_ = nullptr;
   std::vector<Packed> packed_;
   // Every spec's versions, variants and stacks, one after the other: a page
   // with thousands of specs makes a handful of allocations, not three per spec.
-  std::vector<std::string_view> lists_;
+  std::vector<TextAt> lists_;
 };
 
 // What a page's 'meta' object claims, kept to check it against spec_details.
