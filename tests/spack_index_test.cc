@@ -158,6 +158,14 @@ TEST_CASE("spack index: a compiler node of an unknown package met before its use
   CHECK(h.compiler("bbbb") == "odd-cc");
 }
 
+TEST_CASE("spack index: a compiler dict labels the record, whatever its annotations say") {
+  // No real v8 node has both; the README says which one counts.
+  auto h = read_text(R"({"database": {"version": "8", "installs": {
+    "aaaa": {"spec": {"name": "x", "version": "1", "compiler": {"name": "gcc", "version": "12.2.0"},
+                      "annotations": {"original_specfile_version": 4, "compiler": "clang@=17.0.6"}}}}}})");
+  CHECK(h.compiler("aaaa") == "gcc@12.2.0");
+}
+
 TEST_CASE("spack index: the installs key is the hash; repeated edges are one edge") {
   auto h = read_text(R"({"database": {"version": 7, "installs": {
     "key1": {"spec": {"name": "p", "version": "1", "hash": "other", "dependencies": [
