@@ -185,6 +185,7 @@ TEST_CASE("every bad command line exits 64, with the reason in plain words on st
            Case{" runs --run 0", "0 is too small"},
            Case{" ingest --threads 0 x", "0 is too small: give a whole number from 1 to 1024"},
            Case{" check --max-page-bytes 0 x", "0 is too small: give a whole number, 1 or more"},
+           Case{" ingest --max-page-bytes 4294967296 x", "4294967296 is too large: give a whole number, 1 or more (at most 4294967295)"},
            Case{" --color sometimes schema", "sometimes"},
            Case{" schema --no-such-flag", "--no-such-flag"},
        }) {

@@ -67,7 +67,7 @@ TEST_CASE("a 100 MB single line is rejected with the file, the line and the limi
   CHECK(contains(plain.err, "1 skipped"));
 }
 
-TEST_CASE("--max-page-bytes: the default is 256 MiB; zero and garbage are usage errors") {
+TEST_CASE("--max-page-bytes: the default is 256 MiB; zero, garbage and more than 4 GiB are usage errors") {
   auto help = testing::run_child({testing::cachedb_binary(), "ingest", "--help"});
   CHECK(help.exit_code == 0);
   CHECK(contains(help.out, "--max-page-bytes"));
@@ -77,6 +77,9 @@ TEST_CASE("--max-page-bytes: the default is 256 MiB; zero and garbage are usage 
   CHECK(cachedb(dir / "db.sqlite", {"ingest", "--max-page-bytes", "0", (dir / "p.md").string()}).exit_code == 64);
   CHECK(cachedb(dir / "db.sqlite", {"ingest", "--max-page-bytes", "lots", (dir / "p.md").string()}).exit_code == 64);
   CHECK(cachedb(dir / "db.sqlite", {"ingest", "--max-page-bytes", "4096", (dir / "p.md").string()}).exit_code == 0);
+  // A page's texts are kept as 32-bit offsets into it: 4 GiB less a byte is the most.
+  CHECK(cachedb(dir / "db.sqlite", {"check", "--max-page-bytes", "4294967295", (dir / "p.md").string()}).exit_code == 0);
+  CHECK(cachedb(dir / "db.sqlite", {"check", "--max-page-bytes", "4294967296", (dir / "p.md").string()}).exit_code == 64);
 }
 
 TEST_CASE("a tree with symlink loops and a FIFO is walked to the end; they are passed over with a warning") {

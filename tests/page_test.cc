@@ -411,3 +411,34 @@ TEST_CASE("meta's counts per stack are checked on a page naming many stacks, a r
   CHECK(findings[0].message ==
         "meta.num_specs_by_stack disagrees: s7 3 in meta, 2 in spec_details, s40 missing from meta, 1 in spec_details");
 }
+
+TEST_CASE("a large page's specs and list items are counted first, and given room for exactly them") {
+  // Over 4 MiB of spec_details, with what the count must pass over as the
+  // reader does: a repeated list key, lists of unknown keys, nested lists
+  // under an unknown key, a string beside a list.
+  std::string details = "[";
+  constexpr int kSpecs = 20'000;
+  std::size_t items = 0;
+  for (int i = 0; i < kSpecs; ++i) {
+    if (i) details += ',';
+    details += fmt::format(
+        R"({{"junk":["a","b",["c"]],"hash":"h{}","os":"o","platform":"p","target":"t","variants":["+a","~b"],)"
+        R"("stacks":["s{}","root"],"stacks":["ignored","too"],"note":"x","versions":["1.{}"],"pad":"{}"}})",
+        i, i % 7, i, std::string(150, 'p'));
+    items += 5;
+  }
+  details += "]";
+  REQUIRE(details.size() > (4u << 20));
+  Page page = parse_page(page_text(details));
+  REQUIRE(page.specs.size() == kSpecs);
+  CHECK(page.specs.packed().capacity() == kSpecs);
+  CHECK(page.specs.lists().size() == items);
+  CHECK(page.specs.lists().capacity() == items);
+  CHECK(page.specs.memory_size() == kSpecs * sizeof(SpecList::Packed) + items * sizeof(TextAt));
+  CHECK(page.specs[kSpecs - 1].stacks.size() == 2);
+  CHECK(page.specs[kSpecs - 1].stacks[1] == "root");
+
+  // Broken JSON is counted as far as it goes, and reported by the reading parse.
+  details.back() = ',';
+  CHECK(rejection(page_text(details + "{")).second.find("spec_details") != std::string::npos);
+}

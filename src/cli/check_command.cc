@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/index_options.h"
+#include "formats/cache_page/page.h"
 #include "ingest/page_check.h"
 
 namespace cachedb::cli {
@@ -25,7 +26,7 @@ Runner add_check_command(CLI::App& app, const GlobalOptions&) {
   add_index_options(cmd, args->indexes);
   cmd->add_option("--max-page-bytes", args->max_page_bytes, "Reject, unread, any file larger than this many bytes")
       ->capture_default_str()
-      ->check(whole_number(1, std::numeric_limits<long long>::max()));
+      ->check(whole_number(1, static_cast<long long>(kMaxPageBytes)));
   add_threads_option(cmd, args->threads, "Threads that walk, read and parse pages, or read indexes (one index each)");
   cmd->footer("Exit status: 0 every page is good; 2 some pages would be rejected (each is logged with its file "
               "and line); 1 fatal (a path does not exist, or the process ran out of file descriptors or memory while "

@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/index_options.h"
 #include "cli/log_file.h"
+#include "formats/cache_page/page.h"
 #include "ingest/index_ingest.h"
 #include "ingest/ingester.h"
 #include "ingest/lock.h"
@@ -78,7 +79,7 @@ Runner add_ingest_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--max-page-bytes", args->options.max_page_bytes,
                   "Reject, unread, any file larger than this many bytes")
       ->capture_default_str()
-      ->check(whole_number(1, std::numeric_limits<long long>::max()));
+      ->check(whole_number(1, static_cast<long long>(kMaxPageBytes)));
   add_threads_option(cmd, args->options.threads);
   return [cmd, args, &global]() -> int {
     if (!*cmd) return -1;

@@ -28,9 +28,11 @@ bool at_cache_page_path(std::string_view path);
 // A page's texts are kept as offsets into its text, which the parse has
 // rewritten in place: each string decoded where it stood and ended by a NUL.
 // A stored text holds no NUL (text_problem), so the NUL gives its length.
-// The page limit, 256 MiB, fits 32 bits.
 using TextAt = std::uint32_t;
 constexpr TextAt kNoText = UINT32_MAX;  // an absent text: empty
+// The largest page that can be read: every offset into it fits a TextAt. The
+// page limit (--max-page-bytes) may not be set above it.
+constexpr std::uint64_t kMaxPageBytes = UINT32_MAX;
 inline std::string_view text_at(const char* base, TextAt at) {
   return at == kNoText ? std::string_view() : std::string_view(base + at);
 }
@@ -84,7 +86,7 @@ struct SpecRecord {
 
 // A page's specs, packed: a page of a million specs holds a million of them
 // at once, and a SpecRecord of views (184 bytes) would weigh twice the
-// page's own text. Each is kept as offsets into the page's text (64 bytes, and 4 per
+// page's own text. Each is kept as offsets into the page's text (56 bytes, and 4 per
 // item of a list) and read back as a SpecRecord.
 class SpecList {
  public:
@@ -115,9 +117,10 @@ class SpecList {
   iterator begin() const { return {this, 0}; }
   iterator end() const { return {this, packed_.size()}; }
 
-  // The bytes it holds in memory: those written, as a large page's room made
-  // ahead is address space until then (see the page reader).
-  std::size_t memory_size() const { return packed_.size() * sizeof(Packed) + lists_.size() * sizeof(TextAt); }
+  // The bytes it holds on the heap.
+  std::size_t memory_size() const {
+    return packed_.capacity() * sizeof(Packed) + lists_.capacity() * sizeof(TextAt);
+  }
 
   // Where a list's texts are in lists().
   struct Range {
