@@ -415,7 +415,8 @@ TEST_CASE("meta's counts per stack are checked on a page naming many stacks, a r
 TEST_CASE("a large page's specs and list items are counted first, and given room for exactly them") {
   // Over 4 MiB of spec_details, with what the count must pass over as the
   // reader does: a repeated list key, lists of unknown keys, nested lists
-  // under an unknown key, a string beside a list.
+  // under an unknown key, a string beside a list, brackets, quotes and
+  // backslashes inside strings, white space before a colon.
   std::string details = "[";
   constexpr int kSpecs = 20'000;
   std::size_t items = 0;
@@ -423,7 +424,8 @@ TEST_CASE("a large page's specs and list items are counted first, and given room
     if (i) details += ',';
     details += fmt::format(
         R"({{"junk":["a","b",["c"]],"hash":"h{}","os":"o","platform":"p","target":"t","variants":["+a","~b"],)"
-        R"("stacks":["s{}","root"],"stacks":["ignored","too"],"note":"x","versions":["1.{}"],"pad":"{}"}})",
+        R"("stacks" :["s{}","root"],"stacks":["ignored","too"],"note":"x\\","versions":["1.{}"],)"
+        R"("pad":"\"],[{{\\\"{}"}})",
         i, i % 7, i, std::string(150, 'p'));
     items += 5;
   }

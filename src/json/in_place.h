@@ -18,8 +18,6 @@
 // reader.h first: included through error/en.h, RapidJSON's headers are named
 // rapidjson/error/../internal/..., which scripts/ubsan.supp does not match.
 #include <rapidjson/reader.h>
-// For a parse that stores nothing and rewrites nothing (counting what a value holds).
-#include <rapidjson/memorystream.h>
 
 namespace cachedb::json {
 

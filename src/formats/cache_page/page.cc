@@ -160,55 +160,72 @@ struct SpecDetailsCount {
   std::size_t specs = 0, items = 0;
 };
 
-// Counts what the reader below will store, from the same SAX events, storing
-// nothing: a spec is an object in the list, an item a string in the first
-// list of a spec's versions, variants or stacks.
-class SpecDetailsCounter : public Events<SpecDetailsCounter> {
- public:
-  SpecDetailsCount count;
-
-  void value(const Scalar& v) {
-    if (depth_ == 3 && in_list_ && v.kind == Kind::String) ++count.items;
-    if (depth_ == 2) next_is_list_ = false;
-  }
-  void start(bool object) {
-    if (depth_ == 1 && object) {
-      ++count.specs;
-      seen_lists_ = 0;
+// A large page's spec_details is scanned before it is read, to count its specs
+// and the items of their lists, then read into room made for exactly them.
+// Growing by doubling would copy each vector and hold both copies at once (a
+// list-heavy page of 86 MB peaked ~240 MiB so); room made for the most the
+// JSON could hold would be memory wherever allocations are filled
+// (MALLOC_PERTURB_) or address space is limited (ulimit -v).
+//
+// The scan is no parse: it follows strings and brackets only, as a JSON
+// reader would on valid JSON, and on anything else miscounts, which costs a
+// reallocation, never a wrong result (the reading parse rejects it). It
+// copies nothing: RapidJSON, not in place, copies every string it decodes,
+// and one string of 100 MB would be 100 MB more. A spec is an object in the
+// list; an item a string in the first list of a spec's versions, variants or
+// stacks (the member the reader keeps), before any item that is not one.
+// Specs are counted no more than the value could hold, as an object of the
+// list is not yet a spec.
+SpecDetailsCount count_spec_details(std::string_view value) {
+  SpecDetailsCount n;
+  std::size_t depth = 0;
+  bool next_is_list = false;  // the last key of a spec names a list it had not had
+  bool in_list = false;       // the container open at depth 3 is such a list
+  unsigned seen_lists = 0;    // the list keys the spec has had, as bits
+  const char* p = value.data();
+  const char* const end = p + value.size();
+  while (p < end) {
+    const char c = *p++;
+    if (c == '"') {
+      const char* const start = p;
+      const char* close = p;
+      for (;;) {  // the first quote not escaped: one after an even run of backslashes
+        close = static_cast<const char*>(std::memchr(close, '"', static_cast<std::size_t>(end - close)));
+        if (!close) return n;
+        const char* b = close;
+        while (b > start && b[-1] == '\\') --b;
+        if ((close - b) % 2 == 0) break;
+        ++close;
+      }
+      p = close + 1;
+      while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) ++p;
+      if (p < end && *p == ':') {  // a key
+        if (depth == 2) {
+          const int k = key_of({start, static_cast<std::size_t>(close - start)});
+          const unsigned bit = is_list(k) ? 1u << k : 0;
+          next_is_list = bit && !(seen_lists & bit);
+          seen_lists |= bit;
+        }
+        ++p;
+      } else if (depth == 3 && in_list) {
+        ++n.items;
+      }
+    } else if (c == '{' || c == '[') {
+      if (depth == 1 && c == '{') {
+        ++n.specs;
+        seen_lists = 0;
+      }
+      if (depth == 2) in_list = c == '[' && next_is_list;
+      if (depth == 3) in_list = false;  // an item that is not a string: the reader keeps none after it
+      ++depth;
+    } else if ((c == '}' || c == ']') && depth > 0) {
+      if (--depth == 2) in_list = false;
+    } else if (depth == 3 && c != ',' && c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+      in_list = false;  // a number, true, false or null in the list: as above
     }
-    if (depth_ == 2) in_list_ = !object && next_is_list_;
-    next_is_list_ = false;
-    ++depth_;
   }
-  void end() {
-    if (--depth_ == 2) in_list_ = false;
-  }
-  void key(std::string_view name) {
-    if (depth_ != 2) return;
-    const int k = key_of(name);
-    const unsigned bit = is_list(k) ? 1u << k : 0;
-    next_is_list_ = bit && !(seen_lists_ & bit);  // the first one counts
-    seen_lists_ |= bit;
-  }
-
- private:
-  std::size_t depth_ = 0;
-  bool next_is_list_ = false, in_list_ = false;
-  unsigned seen_lists_ = 0;  // the list keys this spec has had, as bits
-};
-
-// A large page's spec_details is parsed twice: once to count its specs and
-// items (a fifth of the time of the reading parse), then read into room made
-// for exactly them. Growing by doubling would copy each vector and hold both
-// copies at once (a list-heavy page of 86 MB peaked ~240 MiB so); room made
-// for the most the JSON could hold would be memory wherever allocations are
-// filled (MALLOC_PERTURB_) or address space is limited (ulimit -v). JSON
-// that does not parse is counted as far as it goes: the reading parse reports it.
-SpecDetailsCount count_spec_details(rapidjson::Reader& json, std::string_view value) {
-  SpecDetailsCounter counter;
-  rapidjson::MemoryStream stream(value.data(), value.size());
-  json.Parse<rapidjson::kParseIterativeFlag>(stream, counter);
-  return counter.count;
+  n.specs = std::min(n.specs, value.size() / kMinSpecBytes + 1);
+  return n;
 }
 
 // Reads spec_details, a list of spec objects, from its SAX events into
@@ -552,7 +569,7 @@ Page parse_page(PaddedBuffer bytes) {
   {
     page.specs.set_base(bytes.data());
     const SpecDetailsCount room =
-        value.size() >= kCountFrom ? count_spec_details(json, value) : SpecDetailsCount{expected_specs(value, page.meta), 0};
+        value.size() >= kCountFrom ? count_spec_details(value) : SpecDetailsCount{expected_specs(value, page.meta), 0};
     SpecDetailsReader reader(page.specs, details->line, room);
     parse_in_place(json, in_place(*details), value, "spec_details", details->line, reader);
     reader.finish();
