@@ -117,10 +117,10 @@ class SpecList {
   iterator begin() const { return {this, 0}; }
   iterator end() const { return {this, packed_.size()}; }
 
-  // The bytes it holds on the heap.
-  std::size_t memory_size() const {
-    return packed_.capacity() * sizeof(Packed) + lists_.capacity() * sizeof(TextAt);
-  }
+  // The bytes it holds in memory: those written, which bound the pages in
+  // flight (file_source.cc). Counting the room a growing vector has not yet
+  // written (up to as much again) would hold fewer pages ahead of the writer.
+  std::size_t memory_size() const { return packed_.size() * sizeof(Packed) + lists_.size() * sizeof(TextAt); }
 
   // Where a list's texts are in lists().
   struct Range {
