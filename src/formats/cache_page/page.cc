@@ -224,6 +224,12 @@ SpecDetailsCount count_spec_details(std::string_view value) {
       in_list = false;  // a number, true, false or null in the list: as above
     }
   }
+  return n;
+}
+
+// The count, with no more specs than the value could hold, however the scan ended.
+SpecDetailsCount room_for_spec_details(std::string_view value) {
+  SpecDetailsCount n = count_spec_details(value);
   n.specs = std::min(n.specs, value.size() / kMinSpecBytes + 1);
   return n;
 }
@@ -569,7 +575,7 @@ Page parse_page(PaddedBuffer bytes) {
   {
     page.specs.set_base(bytes.data());
     const SpecDetailsCount room =
-        value.size() >= kCountFrom ? count_spec_details(value) : SpecDetailsCount{expected_specs(value, page.meta), 0};
+        value.size() >= kCountFrom ? room_for_spec_details(value) : SpecDetailsCount{expected_specs(value, page.meta), 0};
     SpecDetailsReader reader(page.specs, details->line, room);
     parse_in_place(json, in_place(*details), value, "spec_details", details->line, reader);
     reader.finish();
