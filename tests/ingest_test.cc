@@ -300,3 +300,29 @@ TEST_CASE("a package with many stored specs: a page listing a few of them finds 
   CHECK(specs_with_wrong_stack_union(db) == 0);
   CHECK(count(db, "SELECT count(*) FROM spec_stacks WHERE hash = 'h7'") == 4);  // e4s, root in v1; tutorial, root in v2
 }
+
+TEST_CASE("empty texts on a page are stored as the empty texts they are, not as absent") {
+  // A page may say "os": "" or list "" among its versions or stacks; the
+  // schema holds such a text as '' (only an absent tarball is NULL, and an
+  // empty compiler is 'none', as an absent one).
+  testing::TempDir dir;
+  auto db = open_database(dir / "db.sqlite", OpenMode::ReadWrite);
+  testing::CachePage("develop", "z")
+      .spec(std::move(testing::SpecEntry("h1")
+                          .compiler("")
+                          .versions({""})
+                          .os("")
+                          .platform("")
+                          .target("")
+                          .stacks({"", "e4s"})
+                          .tarball("")))
+      .write(dir / "tree");
+  auto s = ingest(db, {dir / "tree"}, {});
+  CHECK(s.pages_rejected == 0);
+  CHECK(s.pages_added == 1);
+  CHECK(testing::dump_rows(db, {"SELECT hash || '|' || compiler || '|' || quote(version) || '|' || quote(os) || '|' || "
+                                "quote(platform) || '|' || quote(target) || '|' || quote(tarball) FROM specs",
+                                "SELECT quote(stack) FROM spec_stacks ORDER BY stack"}) ==
+        "h1|none|''|''|''|''|NULL\n--\n"
+        "''\n'e4s'\n--\n");
+}

@@ -29,7 +29,7 @@ bool at_cache_page_path(std::string_view path);
 // rewritten in place: each string decoded where it stood and ended by a NUL.
 // A stored text holds no NUL (text_problem), so the NUL gives its length.
 using TextAt = std::uint32_t;
-constexpr TextAt kNoText = UINT32_MAX;  // an absent text: empty
+constexpr TextAt kNoText = UINT32_MAX;  // an absent text: a null view
 // The largest page that can be read: every offset into it fits a TextAt. The
 // page limit (--max-page-bytes) may not be set above it.
 constexpr std::uint64_t kMaxPageBytes = UINT32_MAX;
@@ -140,8 +140,12 @@ class SpecList {
   const std::vector<Packed>& packed() const { return packed_; }
   std::vector<TextAt>& lists() { return lists_; }
   std::string_view text(TextAt at) const { return text_at(base_, at); }
-  // Where `s`, a NUL-terminated text of the page's, is.
-  TextAt at_of(std::string_view s) const { return s.empty() ? kNoText : static_cast<TextAt>(s.data() - base_); }
+  // Where `s`, a NUL-terminated text of the page's, is; kNoText for an absent
+  // one (a null view). An empty text on the page ("os": "") has a place, its
+  // NUL, and is stored as the empty text it is, not as absent.
+  TextAt at_of(std::string_view s) const {
+    return s.data() == nullptr ? kNoText : static_cast<TextAt>(s.data() - base_);
+  }
 
  private:
   const char* base_ = nullptr;
