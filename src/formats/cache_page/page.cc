@@ -11,6 +11,8 @@
 
 #include "error.h"
 #include "formats/cache_page/front_matter.h"
+#include "formats/cache_page/spec_details_count.h"
+#include "formats/cache_page/spec_keys.h"
 #include "json/in_place.h"
 #include "json/sax_events.h"
 #include "json/text_set.h"
@@ -28,6 +30,7 @@ using json::Kind;
 using json::parse_in_place;
 using json::Scalar;
 using json::TextSet;
+using namespace spec_keys;
 
 // Whether a 'layout' value (raw, quoted or not) starts with 'cache': a page
 // whose layout line was damaged ("cache" and junk) is still a cache page.
@@ -120,119 +123,11 @@ void read_meta(rapidjson::Reader& json, char* at, const FrontMatterField& field,
   if (!reader.is_object()) throw ParseError(field.line, "meta: must be a JSON object");
 }
 
-// The smallest spec that is accepted, {"hash":"h","os":"","platform":"","target":"","stacks":[]},
-// is 55 bytes with its comma.
-constexpr std::size_t kMinSpecBytes = 55;
 // From what size spec_details is counted before it is read (count_spec_details).
 constexpr std::size_t kCountFrom = 4u << 20;
 
-// The keys a spec object may have that the reader uses; others are ignored.
-enum SpecKey : int {
-  kHash, kCompiler, kOs, kPlatform, kTarget, kTarball, kSize, kVersions, kVariants, kStacks,
-  kKeys  // how many
-};
-constexpr int kNoKey = -1;
-
-// The SpecKey that `name` names, or kNoKey.
-int key_of(std::string_view name) {
-  switch (name.size()) {
-    case 2: return name == "os" ? kOs : kNoKey;
-    case 4: return name == "hash" ? kHash : name == "size" ? kSize : kNoKey;
-    case 6: return name == "target" ? kTarget : name == "stacks" ? kStacks : kNoKey;
-    case 7: return name == "tarball" ? kTarball : kNoKey;
-    case 8:
-      return name == "compiler"   ? kCompiler
-             : name == "platform" ? kPlatform
-             : name == "versions" ? kVersions
-             : name == "variants" ? kVariants
-                                  : kNoKey;
-    default: return kNoKey;
-  }
-}
-
-bool is_list(int key) { return key == kVersions || key == kVariants || key == kStacks; }
-
 // The longest text an item of list `key` may hold.
 std::size_t max_item_bytes(int key) { return key == kVariants ? limits::kVariant : limits::kName; }
-
-// How many specs, and strings in their lists, a spec_details value holds.
-struct SpecDetailsCount {
-  std::size_t specs = 0, items = 0;
-};
-
-// A large page's spec_details is scanned before it is read, to count its specs
-// and the items of their lists, then read into room made for exactly them.
-// Growing by doubling would copy each vector and hold both copies at once (a
-// list-heavy page of 86 MB peaked ~240 MiB so); room made for the most the
-// JSON could hold would be memory wherever allocations are filled
-// (MALLOC_PERTURB_) or address space is limited (ulimit -v).
-//
-// The scan is no parse: it follows strings and brackets only, as a JSON
-// reader would on valid JSON, and on anything else miscounts, which costs a
-// reallocation, never a wrong result (the reading parse rejects it). It
-// copies nothing: RapidJSON, not in place, copies every string it decodes,
-// and one string of 100 MB would be 100 MB more. A spec is an object in the
-// list; an item a string in the first list of a spec's versions, variants or
-// stacks (the member the reader keeps), before any item that is not one.
-// Specs are counted no more than the value could hold, as an object of the
-// list is not yet a spec.
-SpecDetailsCount count_spec_details(std::string_view value) {
-  SpecDetailsCount n;
-  std::size_t depth = 0;
-  bool next_is_list = false;  // the last key of a spec names a list it had not had
-  bool in_list = false;       // the container open at depth 3 is such a list
-  unsigned seen_lists = 0;    // the list keys the spec has had, as bits
-  const char* p = value.data();
-  const char* const end = p + value.size();
-  while (p < end) {
-    const char c = *p++;
-    if (c == '"') {
-      const char* const start = p;
-      const char* close = p;
-      for (;;) {  // the first quote not escaped: one after an even run of backslashes
-        close = static_cast<const char*>(std::memchr(close, '"', static_cast<std::size_t>(end - close)));
-        if (!close) return n;
-        const char* b = close;
-        while (b > start && b[-1] == '\\') --b;
-        if ((close - b) % 2 == 0) break;
-        ++close;
-      }
-      p = close + 1;
-      while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) ++p;
-      if (p < end && *p == ':') {  // a key
-        if (depth == 2) {
-          const int k = key_of({start, static_cast<std::size_t>(close - start)});
-          const unsigned bit = is_list(k) ? 1u << k : 0;
-          next_is_list = bit && !(seen_lists & bit);
-          seen_lists |= bit;
-        }
-        ++p;
-      } else if (depth == 3 && in_list) {
-        ++n.items;
-      }
-    } else if (c == '{' || c == '[') {
-      if (depth == 1 && c == '{') {
-        ++n.specs;
-        seen_lists = 0;
-      }
-      if (depth == 2) in_list = c == '[' && next_is_list;
-      if (depth == 3) in_list = false;  // an item that is not a string: the reader keeps none after it
-      ++depth;
-    } else if ((c == '}' || c == ']') && depth > 0) {
-      if (--depth == 2) in_list = false;
-    } else if (depth == 3 && c != ',' && c != ' ' && c != '\t' && c != '\n' && c != '\r') {
-      in_list = false;  // a number, true, false or null in the list: as above
-    }
-  }
-  return n;
-}
-
-// The count, with no more specs than the value could hold, however the scan ended.
-SpecDetailsCount room_for_spec_details(std::string_view value) {
-  SpecDetailsCount n = count_spec_details(value);
-  n.specs = std::min(n.specs, value.size() / kMinSpecBytes + 1);
-  return n;
-}
 
 // Reads spec_details, a list of spec objects, from its SAX events into
 // page.specs: one object's known members are gathered while
@@ -575,7 +470,7 @@ Page parse_page(PaddedBuffer bytes) {
   {
     page.specs.set_base(bytes.data());
     const SpecDetailsCount room =
-        value.size() >= kCountFrom ? room_for_spec_details(value) : SpecDetailsCount{expected_specs(value, page.meta), 0};
+        value.size() >= kCountFrom ? count_spec_details(value) : SpecDetailsCount{expected_specs(value, page.meta), 0};
     SpecDetailsReader reader(page.specs, details->line, room);
     parse_in_place(json, in_place(*details), value, "spec_details", details->line, reader);
     reader.finish();
