@@ -202,6 +202,26 @@ TEST_CASE("enormous strings where small ones belong are rejected with the limit"
   }
 }
 
+TEST_CASE("a spec's list may hold 65,536 items; one more rejects the page, naming the list") {
+  // The writer holds one spec's lists whole: millions of stacks in one spec
+  // would take hundreds of MB there.
+  auto items = [](std::size_t n) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < n; ++i) out += i ? ",\"+x\"" : "\"+x\"";
+    return out + "]";
+  };
+  Page p = parse_page(page(list(spec("\"h1\"", ", \"variants\": " + items(limits::kListItems)))));
+  CHECK(p.specs.at(0).variants.size() == limits::kListItems);
+  CHECK(rejection(page(list(spec("\"h1\"", ", \"variants\": " + items(limits::kListItems + 1))))).second ==
+        "spec_details[0] (hash h1): 'variants' lists more than 65536 items");
+  CHECK(rejection(page(list(spec("\"h1\"", ", \"versions\": " + items(3'000'000))))).second ==
+        "spec_details[0] (hash h1): 'versions' lists more than 65536 items");
+  // A bad item before the limit is the one named.
+  CHECK(rejection(page(list(spec("\"h1\"", ", \"versions\": [\"" + std::string(300, 'v') + "\"," +
+                                                  items(limits::kListItems + 5).substr(1))))).second ==
+        "spec_details[0] (hash h1): 'versions' is 300 bytes, over the 256-byte limit");
+}
+
 TEST_CASE("a front matter that never closes, and an empty file, are rejected") {
   auto [line, msg] = rejection("---\ntitle: zlib\nlayout: cache\nspec_details: []\n");
   CHECK(line == 4);

@@ -9,6 +9,7 @@
 
 #include "formats/cache_page/page.h"
 #include "formats/cache_page/spec_details_count.h"
+#include "parsing/text_limits.h"
 
 using namespace cachedb;
 
@@ -39,6 +40,15 @@ TEST_CASE("list items are the strings of the first versions, variants and stacks
       R"({"hash":"b","stacks" : ["s", 1, "after a number"],"variants":[["nested"],"after a list"]}])");
   CHECK(n.specs == 2);
   CHECK(n.items == 1 + 2 + 2 + 1);
+}
+
+TEST_CASE("no more items are counted in one list than a spec may hold") {
+  // A longer list rejects the page, and the reader keeps no more of it.
+  const std::string many = "[" + repeat(R"("",)", 100'000) + R"(""])";
+  const auto n = count_spec_details(R"([{"hash":"a","stacks":)" + many + R"(,"variants":["+x"]},{"hash":"b","versions":)" +
+                                    many + "}]");
+  CHECK(n.specs == 2);
+  CHECK(n.items == 2 * limits::kListItems + 1);
 }
 
 TEST_CASE("a key spelled with an escape is counted as whatever needs most room") {

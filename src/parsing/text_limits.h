@@ -17,6 +17,10 @@ constexpr std::size_t kHash = 128;             // a spec's DAG hash
 constexpr std::size_t kName = 256;             // package, release, os, platform, target, compiler, stack, version
 constexpr std::size_t kVariant = 16 * 1024;    // 'patches=<sha256>,...' can be long
 constexpr std::size_t kTarball = 4 * 1024;     // a path or URL
+// The most items one of a page spec's lists (versions, variants, stacks) may
+// hold: a spec has a handful of each (a release has a few dozen stacks), and
+// the writer holds one spec's lists whole.
+constexpr std::size_t kListItems = 65'536;
 
 }  // namespace cachedb::limits
 

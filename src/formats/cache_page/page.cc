@@ -166,6 +166,10 @@ class SpecDetailsReader : public Events<SpecDetailsReader> {
           // text's length is where its NUL is, and one spelled by an escape
           // would cut it short. The first problem is reported when the spec closes.
           Member& m = members_[list_];
+          if (m.list.count == limits::kListItems) {
+            if (!m.item_problem) m.item_problem = fmt::format("lists more than {} items", limits::kListItems);
+            return;  // the spec is rejected: its items need no room
+          }
           if (!m.item_problem) m.item_problem = text_problem(v.text, max_item_bytes(list_));
           specs_.lists().push_back(specs_.at_of(v.text));
           ++m.list.count;

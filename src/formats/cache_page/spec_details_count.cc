@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "formats/cache_page/spec_keys.h"
+#include "parsing/text_limits.h"
 
 namespace cachedb {
 
@@ -24,7 +25,8 @@ using namespace spec_keys;
 // A spec is an object of the list that has a "hash" key (one without is
 // rejected before it is kept: `[{},{},...]` makes no room). An item is a
 // string in the first list of a spec's versions, variants or stacks (the
-// member the reader keeps), before any item that is not a string. A key name
+// member the reader keeps), before any item that is not a string, and no
+// more of one list than a spec may hold (limits::kListItems). A key name
 // spelled with an escape ("h\u0061sh") is not decoded: it is taken for
 // whatever counts most (the spec's hash, a list it has not had), so that the
 // count is never short of what the reader keeps.
@@ -34,6 +36,7 @@ SpecDetailsCount count_spec_details(std::string_view value) {
   bool has_hash = false;      // the open spec has been counted
   bool next_is_list = false;  // the last key of a spec names a list it had not had
   bool in_list = false;       // the container open at depth 3 is such a list
+  std::size_t list_items = 0;  // counted in that list
   unsigned seen_lists = 0;    // the list keys the spec has had, as bits
   const char* p = value.data();
   const char* const end = p + value.size();
@@ -70,15 +73,19 @@ SpecDetailsCount count_spec_details(std::string_view value) {
           seen_lists |= bit;
         }
         ++p;
-      } else if (depth == 3 && in_list) {
-        ++n.items;
+      } else if (depth == 3 && in_list && list_items < limits::kListItems) {
+        ++n.items;  // the reader keeps no more of one list (a longer one rejects the page)
+        ++list_items;
       }
     } else if (c == '{' || c == '[') {
       if (depth == 1 && c == '{') {
         has_hash = false;
         seen_lists = 0;
       }
-      if (depth == 2) in_list = c == '[' && next_is_list;
+      if (depth == 2) {
+        in_list = c == '[' && next_is_list;
+        list_items = 0;
+      }
       if (depth == 3) in_list = false;  // an item that is not a string: the reader keeps none after it
       ++depth;
     } else if ((c == '}' || c == ']') && depth > 0) {
