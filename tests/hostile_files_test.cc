@@ -49,7 +49,8 @@ TEST_CASE("a 100 MB single line is rejected with the file, the line and the limi
     for (int i = 0; i < 100; ++i) out << chunk;
     out << "\", \"os\": \"o\", \"platform\": \"l\", \"target\": \"t\", \"stacks\": []}]\n---\n";
   }
-  auto r = cachedb(dir / "db.sqlite", {"ingest", (dir / "tree").string()});
+  // Over the default page limit (96 MiB): read with the limit raised.
+  auto r = cachedb(dir / "db.sqlite", {"ingest", "--max-page-bytes", "268435456", (dir / "tree").string()});
   CHECK(r.exit_code == 2);
   CHECK(contains(r.err, path.string() + ":5: spec_details[0]: 'hash' is 104857600 bytes, over the 128-byte limit"));
   CHECK(r.seconds < 30);
@@ -63,19 +64,23 @@ TEST_CASE("a 100 MB single line is rejected with the file, the line and the limi
   CHECK(limited.exit_code == 2);
   CHECK(contains(limited.err, path.string() + ": file is " + std::to_string(fs::file_size(path)) +
                                   " bytes, over the 1000000-byte page limit"));
+  // So it is with the default limit, 96 MiB.
+  auto by_default = cachedb(dir / "db.sqlite", {"ingest", path.string()});
+  CHECK(by_default.exit_code == 2);
+  CHECK(contains(by_default.err, " bytes, over the 100663296-byte page limit"));
 
   // A 100 MB line that is not front matter at all: skipped, not a cache page.
   std::ofstream(dir / "plain.md", std::ios::binary) << std::string(100 << 20, 'x');
-  auto plain = cachedb(dir / "db.sqlite", {"-v", "ingest", (dir / "plain.md").string()});
+  auto plain = cachedb(dir / "db.sqlite", {"-v", "ingest", "--max-page-bytes", "268435456", (dir / "plain.md").string()});
   CHECK(plain.exit_code == 0);
   CHECK(contains(plain.err, "1 skipped"));
 }
 
-TEST_CASE("--max-page-bytes: the default is 256 MiB; zero, garbage and more than 4 GiB are usage errors") {
+TEST_CASE("--max-page-bytes: the default is 96 MiB; zero, garbage and more than 4 GiB are usage errors") {
   auto help = testing::run_child({testing::cachedb_binary(), "ingest", "--help"});
   CHECK(help.exit_code == 0);
   CHECK(contains(help.out, "--max-page-bytes"));
-  CHECK(contains(help.out, "268435456"));
+  CHECK(contains(help.out, "100663296"));
   testing::TempDir dir;
   testing::write_text(dir / "p.md", kGoodPage);
   CHECK(cachedb(dir / "db.sqlite", {"ingest", "--max-page-bytes", "0", (dir / "p.md").string()}).exit_code == 64);

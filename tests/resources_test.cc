@@ -13,6 +13,7 @@
 
 #include "child_process.h"
 #include "index_builder.h"
+#include "ingest/ingester.h"
 #include "test_support.h"
 
 namespace fs = std::filesystem;
@@ -106,6 +107,71 @@ TEST_CASE("one page of twenty million list items: ingested and checked within 25
   ingest_and_check_within_bound(page, kSpecs);
 }
 
+namespace {
+
+// Writes, at `page`, a page as large as the default page limit allows, of
+// specs `spec(i)` (each a JSON object): the most any page read by default holds.
+template <typename Spec>
+int write_page_at_limit(const fs::path& page, Spec&& spec) {
+  const std::string head = "---\ntitle: big\nlayout: cache\ncategories: [package, develop]\nspec_details: [";
+  const std::string tail = "]\n---\n";
+  const std::size_t limit = cachedb::IngestOptions{}.max_page_bytes;
+  std::string text = head;
+  text.reserve(limit);
+  int specs = 0;
+  for (;; ++specs) {
+    const std::string s = spec(specs);
+    const std::size_t comma = specs ? 1 : 0;
+    if (text.size() + comma + s.size() + tail.size() > limit) break;
+    if (comma) text += ',';
+    text += s;
+  }
+  text += tail;
+  fs::create_directories(page.parent_path());
+  testing::write_text(page, text);
+  return specs;
+}
+
+// Spec `i` with a short unique hash, empty texts and `stacks` (JSON list items).
+std::string small_spec(int i, std::string_view stacks) {
+  static const char kDigits[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  std::string s = R"({"hash":")";
+  do {
+    s += kDigits[i % 62];
+    i /= 62;
+  } while (i);
+  s += R"(","os":"","platform":"","target":"","stacks":[)";
+  s += stacks;
+  s += "]}";
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("a page as large as the default limit allows, of the smallest specs or the most list items, within 256 MB" *
+          doctest::test_suite("stress")) {
+  if (kSanitized) {
+    MESSAGE("skipped under sanitizers: they inflate memory use");
+    return;
+  }
+  // What a page costs beyond its own bytes is most for the smallest specs
+  // (56 bytes each, for ~58 of JSON) and for lists of empty strings (4 bytes
+  // an item, for 3 of JSON): the default limit is set so that either fits.
+  testing::TempDir dir;
+  SUBCASE("the smallest specs") {
+    const auto page = dir / "smallest" / "specs.md";
+    const int specs = write_page_at_limit(page, [](int i) { return small_spec(i, ""); });
+    ingest_and_check_within_bound(page, specs);
+  }
+  SUBCASE("specs of a hundred empty stacks") {
+    std::string stacks = R"("")";
+    for (int k = 1; k < 100; ++k) stacks += R"(,"")";
+    const auto page = dir / "lists" / "specs.md";
+    const int specs = write_page_at_limit(page, [&](int i) { return small_spec(i, stacks); });
+    ingest_and_check_within_bound(page, specs);
+  }
+}
+
 TEST_CASE("a file over the page limit is refused without being read") {
   testing::TempDir dir;
   const auto big = dir / "specs.md";
@@ -118,7 +184,7 @@ TEST_CASE("a file over the page limit is refused without being read") {
   auto r = testing::run_child(
       {testing::cachedb_binary(), "--db", (dir / "db.sqlite").string(), "ingest", big.string()}, 60);
   CHECK(r.exit_code == 2);
-  CHECK(contains(r.err, big.string() + ": file is 314572800 bytes, over the 268435456-byte page limit"));
+  CHECK(contains(r.err, big.string() + ": file is 314572800 bytes, over the 100663296-byte page limit"));
   if (!kSanitized) CHECK(r.max_rss_kb < 100 * 1024);
   CHECK(r.seconds < 10);
 }

@@ -25,7 +25,11 @@ namespace cachedb {
 struct IngestOptions {
   bool prune = false;  // the tree is authoritative for the releases it holds
   bool force = false;  // prune even when some pages were rejected
-  std::uintmax_t max_page_bytes = 256ull << 20;  // larger files are rejected unread
+  // Larger files are rejected unread. A page is read whole and takes up to
+  // ~2.4 times its size while read (its text, and its specs and list items as
+  // offsets into it): 96 MiB keeps any page within the 256 MB the project
+  // holds itself to for one input. Real pages are a few MB at most.
+  std::uintmax_t max_page_bytes = 96ull << 20;
   // Let pages replace the build-cache indexes of a release instead of being refused.
   bool replace_release_kind = false;
   unsigned threads = 0;  // threads that read and parse pages; 0: one per CPU the process may use
