@@ -10,6 +10,24 @@ namespace cachedb {
 
 using namespace spec_keys;
 
+namespace {
+
+// `n`, held to what a page of `size` bytes that is accepted could hold. Such
+// a page takes at least 58 bytes a spec (59 with its comma, less the byte its
+// first list item saves) and 3 an item (`,""`): 52 leaves room to spare.
+// Held jointly, specs and items together never make room beyond 4/3 of the
+// page, what a page of empty list items needs, however the JSON is made to
+// miscount (`{"hash":0}`, rejected, is counted as a spec; items of lists under
+// escaped keys are counted that the reader does not keep).
+SpecDetailsCount capped(SpecDetailsCount n, std::size_t size) {
+  n.specs = std::min(n.specs, size / kMinSpecBytes + 1);
+  const std::size_t spec_bytes = 52 * n.specs;
+  n.items = std::min(n.items, spec_bytes >= size ? 0 : (size - spec_bytes) / 3 + 1);
+  return n;
+}
+
+}  // namespace
+
 // Why count first: growing the reader's vectors by doubling would copy each
 // and hold both copies at once (a list-heavy page of 86 MB peaked ~240 MiB
 // so); room made for the most the JSON could hold would be memory wherever
@@ -29,7 +47,7 @@ using namespace spec_keys;
 // more of one list than a spec may hold (limits::kListItems). A key name
 // spelled with an escape ("h\u0061sh") is not decoded: it is taken for
 // whatever counts most (the spec's hash, a list it has not had), so that the
-// count is never short of what the reader keeps.
+// count is never short of what the reader keeps of a page it accepts.
 SpecDetailsCount count_spec_details(std::string_view value) {
   SpecDetailsCount n;
   std::size_t depth = 0;
@@ -40,7 +58,6 @@ SpecDetailsCount count_spec_details(std::string_view value) {
   unsigned seen_lists = 0;    // the list keys the spec has had, as bits
   const char* p = value.data();
   const char* const end = p + value.size();
-  const std::size_t most_specs = value.size() / kMinSpecBytes + 1;
   while (p < end) {
     const char c = *p++;
     if (c == '"') {
@@ -48,10 +65,7 @@ SpecDetailsCount count_spec_details(std::string_view value) {
       const char* close = p;
       for (;;) {  // the first quote not escaped: one after an even run of backslashes
         close = static_cast<const char*>(std::memchr(close, '"', static_cast<std::size_t>(end - close)));
-        if (!close) {
-          n.specs = std::min(n.specs, most_specs);
-          return n;
-        }
+        if (!close) return capped(n, value.size());
         const char* b = close;
         while (b > start && b[-1] == '\\') --b;
         if ((close - b) % 2 == 0) break;
@@ -94,8 +108,7 @@ SpecDetailsCount count_spec_details(std::string_view value) {
       in_list = false;  // a number, true, false or null in the list: as above
     }
   }
-  n.specs = std::min(n.specs, most_specs);
-  return n;
+  return capped(n, value.size());
 }
 
 }  // namespace cachedb

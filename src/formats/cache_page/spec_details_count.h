@@ -6,8 +6,9 @@
 
 namespace cachedb {
 
-// The smallest spec that is accepted, {"hash":"h","os":"","platform":"","target":"","stacks":[]},
-// is 55 bytes with its comma: no value holds more than size / 55 + 1 specs.
+// Fewer bytes than any accepted spec takes: the smallest,
+// {"hash":"h","os":"","platform":"","target":"","stacks":[]}, is 59 with its
+// comma. No value that is accepted holds more than size / 55 + 1 specs.
 constexpr std::size_t kMinSpecBytes = 55;
 
 struct SpecDetailsCount {
@@ -15,9 +16,10 @@ struct SpecDetailsCount {
 };
 
 // The specs and list items of `value`, the JSON text of a page's spec_details.
-// Exact for valid JSON whose key names are written without escapes (as every
-// page is); never fewer than the reader keeps for any valid JSON; on broken
-// JSON a guess, no more specs than the value could hold.
+// Exact for a page that is accepted and whose key names are written without
+// escapes (as every page is); never fewer than the reader keeps of a page it
+// accepts; on any other text a guess, held to what an accepted page of its
+// size could hold (the room made is never more than 4/3 of the value).
 SpecDetailsCount count_spec_details(std::string_view value);
 
 }  // namespace cachedb
