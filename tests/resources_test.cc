@@ -3,6 +3,7 @@
 // page-size limit is refused before a byte of it is read.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +15,7 @@
 #include "child_process.h"
 #include "index_builder.h"
 #include "ingest/ingester.h"
+#include "parsing/text_limits.h"
 #include "test_support.h"
 
 namespace fs = std::filesystem;
@@ -25,8 +27,8 @@ namespace {
 using testing::kSanitized;
 
 // Ingests, then checks, the page at `page` (whose spec_details lists `specs`
-// specs) into a new database: each within the bound the project holds itself
-// to for any one input, 256 MB.
+// specs; -1: a page to be rejected) into a new database: each within the
+// bound the project holds itself to for any one input, 256 MB.
 void ingest_and_check_within_bound(const fs::path& page, int specs) {
   const auto page_bytes = static_cast<long>(fs::file_size(page));
   const auto db = page.parent_path() / "db.sqlite";
@@ -40,13 +42,13 @@ void ingest_and_check_within_bound(const fs::path& page, int specs) {
     auto r = testing::run_child({testing::cachedb_binary(), "--db", db.string(), command, page.string()}, 300);
     const std::string name = command;
     INFO(name << " stderr: " << r.err);
-    REQUIRE(r.exit_code == 0);
+    REQUIRE(r.exit_code == (specs < 0 ? 2 : 0));
     MESSAGE(name << ": page " << page_bytes / 1024 / 1024 << " MiB, peak RSS " << r.max_rss_kb / 1024 << " MiB (bound "
                     << kBoundKb / 1024 << " MiB), " << r.seconds << " s");
     CHECK(r.max_rss_kb < kBoundKb);
   }
   SQLite::Database check(db.string());
-  CHECK(check.execAndGet("SELECT count(*) FROM specs").getInt() == specs);
+  CHECK(check.execAndGet("SELECT count(*) FROM specs").getInt() == std::max(specs, 0));
 }
 
 }  // namespace
@@ -162,6 +164,21 @@ TEST_CASE("a page as large as the default limit allows, of the smallest specs or
     const auto page = dir / "smallest" / "specs.md";
     const int specs = write_page_at_limit(page, [](int i) { return small_spec(i, ""); });
     ingest_and_check_within_bound(page, specs);
+  }
+  SUBCASE("a rejected page made to miscount: hashes that are not strings, then specs of long lists") {
+    // Each kind alone is counted no further than an accepted page could
+    // hold; together, before the count held them jointly, they made room for
+    // twice the page (this one took 268 MiB).
+    std::string items = R"([""")";
+    for (std::size_t k = 1; k < cachedb::limits::kListItems; ++k) items += R"(,"")";
+    items += "]";
+    std::string long_lists = R"({"hash":0,"versions":)";
+    long_lists += items + R"(,"variants":)" + items + R"(,"stacks":)" + items + "}";
+    const auto page = dir / "miscount" / "specs.md";
+    const std::size_t limit = cachedb::IngestOptions{}.max_page_bytes;
+    const int small = static_cast<int>((limit - 136 * (long_lists.size() + 1) - 200) / 11);
+    write_page_at_limit(page, [&](int i) { return i < small ? std::string(R"({"hash":0})") : long_lists; });
+    ingest_and_check_within_bound(page, -1);
   }
   SUBCASE("specs of a hundred empty stacks") {
     std::string stacks = R"("")";
