@@ -134,6 +134,14 @@ int write_page_at_limit(const fs::path& page, Spec&& spec) {
   return specs;
 }
 
+// `n` empty strings as the items of a JSON list, `"",""...`: the list items
+// that cost most beside the JSON they take (4 bytes each, for 3).
+std::string empty_strings(std::size_t n) {
+  std::string items = n ? R"("")" : "";
+  for (std::size_t k = 1; k < n; ++k) items += R"(,"")";
+  return items;
+}
+
 // Spec `i` with a short unique hash, empty texts and `stacks` (JSON list items).
 std::string small_spec(int i, std::string_view stacks) {
   static const char kDigits[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
@@ -169,20 +177,20 @@ TEST_CASE("a page as large as the default limit allows, of the smallest specs or
     // Each kind alone is counted no further than an accepted page could
     // hold; together, before the count held them jointly, they made room for
     // twice the page (this one took 268 MiB).
-    std::string items = R"([""")";
-    for (std::size_t k = 1; k < cachedb::limits::kListItems; ++k) items += R"(,"")";
+    std::string items = "[";
+    items += empty_strings(cachedb::limits::kListItems);
     items += "]";
     std::string long_lists = R"({"hash":0,"versions":)";
     long_lists += items + R"(,"variants":)" + items + R"(,"stacks":)" + items + "}";
     const auto page = dir / "miscount" / "specs.md";
+    // 136 specs of long lists (~735 KB each) fill what {"hash":0} (11 bytes) leaves.
     const std::size_t limit = cachedb::IngestOptions{}.max_page_bytes;
     const int small = static_cast<int>((limit - 136 * (long_lists.size() + 1) - 200) / 11);
     write_page_at_limit(page, [&](int i) { return i < small ? std::string(R"({"hash":0})") : long_lists; });
     ingest_and_check_within_bound(page, -1);
   }
   SUBCASE("specs of a hundred empty stacks") {
-    std::string stacks = R"("")";
-    for (int k = 1; k < 100; ++k) stacks += R"(,"")";
+    const std::string stacks = empty_strings(100);
     const auto page = dir / "lists" / "specs.md";
     const int specs = write_page_at_limit(page, [&](int i) { return small_spec(i, stacks); });
     ingest_and_check_within_bound(page, specs);
