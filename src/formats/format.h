@@ -8,6 +8,7 @@
 // of Document, and a line in registry.cc; the ingest and `check` visit each
 // Document alternative, so the compiler names what must handle the new one.
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -28,6 +29,16 @@ inline std::size_t memory_size(const Document& document) {
   return std::visit([](const auto& d) { return d.memory_size(); }, document);
 }
 
+// How a file is parsed.
+struct ParseOptions {
+  // A file whose records take at least this many bytes is checked a chunk of
+  // records at a time, kept as a document that holds none (its memory_size()
+  // then counts what reading it again will take), and read again from its
+  // path by the ingest's writer, which stores it as it is parsed. SIZE_MAX:
+  // every file is kept whole (a file given as bytes has no path to read again).
+  std::size_t stream_from = SIZE_MAX;
+};
+
 class Format {
  public:
   virtual ~Format() = default;
@@ -43,7 +54,8 @@ class Format {
   // the buffer, whose text the parse rewrites). Throws ParseError, with the
   // line when known, for a file of this format that cannot be read; appends
   // what does not add up in a file it reads to `findings`.
-  virtual Document parse(const std::string& path, PaddedBuffer bytes, std::vector<Finding>& findings) const = 0;
+  virtual Document parse(const std::string& path, PaddedBuffer bytes, std::vector<Finding>& findings,
+                         const ParseOptions& options = {}) const = 0;
 };
 
 }  // namespace cachedb

@@ -20,8 +20,10 @@ class FileLoader {
   // Walks `inputs` (files and directories) for the files some format takes.
   // `known` may be empty: then every file is read and parsed. `threads` 0
   // means one per CPU the process may use.
+  // `options` say how files are parsed: a file whose records are streamed
+  // (ParseOptions::stream_from) is read again from its path by the caller.
   FileLoader(std::vector<std::filesystem::path> inputs, std::uintmax_t max_file_bytes, KnownPagesFactory known,
-             unsigned threads = 0);
+             unsigned threads = 0, ParseOptions options = {});
 
   // As FileSource's.
   std::optional<LoadedFile> next() { return source_.next(); }
@@ -36,7 +38,7 @@ class FileLoader {
 
 // What a file read is, as the loader says it: rejected when empty, known when
 // `known` (may be null) knows its bytes, else parsed by its format.
-LoadedFile load_file(SourceFile file, KnownPages* known);
+LoadedFile load_file(SourceFile file, KnownPages* known, const ParseOptions& options = {});
 
 // The same for `bytes` given as such (parsed in a copy), under the name `path`.
 LoadedFile load_bytes(std::string path, std::string_view bytes, KnownPages* known);

@@ -74,6 +74,15 @@ PaddedBuffer read_whole_file(int dir_fd, const char* name, std::uintmax_t max_by
 
 }  // namespace
 
+PaddedBuffer read_file_again(const std::string& path, std::uintmax_t max_bytes) {
+  FileStamp stamp;
+  try {
+    return read_whole_file(AT_FDCWD, path.c_str(), max_bytes, stamp);
+  } catch (const Unreadable& u) {
+    throw ParseError(0, u.why);
+  }
+}
+
 FileStamp stamp_of(const struct stat& st) {
   return {static_cast<std::int64_t>(st.st_size),
           static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};

@@ -130,6 +130,11 @@ struct Fd {
   ~Fd();
 };
 
+// Reads the file at `path` whole, as the walk reads the files it finds: for a
+// file read again (a streamed page). Throws ParseError (line 0) when it cannot
+// be read, is over `max_bytes`, or changes while read.
+PaddedBuffer read_file_again(const std::string& path, std::uintmax_t max_bytes);
+
 // A stable fingerprint of a file's bytes (XXH3, 128 bits, and the length).
 std::string content_fingerprint(std::string_view bytes);
 // The same, of an XXH3-128 hash (its two halves) of `size` bytes hashed a piece at a time.

@@ -148,10 +148,13 @@ class Run {
         ++summary_.pages_legacy;
         return;
       }
+      // Read again before anything of it is written (a file changed since is rejected).
+      PaddedBuffer again = page.streamed ? read_again(f) : PaddedBuffer();
       const PageKey key = writer_.key(page);
       if (!release_takes_pages(key.release_id, page.release, where)) return;
-      const PageWriteResult r =
-          writer_.write(page, key, storable_path(where), f.fingerprint, f.stamp, now_, seen_pages_);
+      const PageWriteResult r = page.streamed ? write_streamed(page, key, f, std::move(again))
+                                              : writer_.write(page, key, storable_path(where), f.fingerprint,
+                                                              f.stamp, now_, seen_pages_);
       if (r.status == PageStatus::Duplicate) {
         duplicate(where, r.page_id);
         return;
@@ -175,6 +178,33 @@ class Run {
     } catch (const ParseError& e) {
       reject(where, e.line(), e.what());
     }
+  }
+
+  // A page the loader checked a chunk at a time (ParseOptions::stream_from) is
+  // read again and written as it is parsed, so that no copy of its specs is
+  // held whole. The bytes read again must be those checked: the parse then
+  // cannot fail half-way, which would leave half a page written. A file that
+  // changed since, or cannot be read, is rejected before anything is written.
+  PaddedBuffer read_again(const Parsed& f) {
+    PaddedBuffer bytes = read_file_again(f.path, options_.max_page_bytes);
+    if (content_fingerprint(bytes.view()) != f.fingerprint)
+      throw ParseError(0, "changed while the run read it (its bytes differ from those checked)");
+    return bytes;
+  }
+
+  PageWriteResult write_streamed(const Page& page, const PageKey& key, const Parsed& f, PaddedBuffer bytes) {
+    Page again;  // holds the text that the rows written point into until the page is written
+    auto specs = [&](const std::function<void(const SpecList&)>& take) {
+      const SpecStream stream{0, take};
+      try {
+        again = parse_page(std::move(bytes), &stream);
+      } catch (const ParseError& e) {
+        throw Error(fmt::format("{}: read again, the page no longer parses as it did ({})", f.path, e.what()));
+      }
+      if (!again.streamed || again.spec_count != page.spec_count)
+        throw Error(fmt::format("{}: read again, the page no longer lists the specs it did", f.path));
+    };
+    return writer_.write(page, key, storable_path(f.path), f.fingerprint, f.stamp, now_, seen_pages_, specs);
   }
 
   // One release, one kind of source: a release read from build-cache indexes
@@ -326,7 +356,8 @@ IngestSummary ingest_logged(SQLite::Database& db, const std::vector<fs::path>& i
   const std::size_t total = options.on_progress ? count_files(inputs, some_format_takes) : 0;
   return in_transaction(db, options, [&](Run& run) {
     run.begin_bulk_load();
-    FileLoader loader(inputs, options.max_page_bytes, known_pages(db), options.threads);
+    FileLoader loader(inputs, options.max_page_bytes, known_pages(db), options.threads,
+                      ParseOptions{options.stream_specs_from});
     for (std::size_t done = 1; auto loaded = loader.next(); ++done) {
       run.file(*loaded);
       if (options.on_progress) options.on_progress(done, total);

@@ -22,14 +22,23 @@
 
 namespace cachedb {
 
+// Real pages list a few specs (the largest of the site's a few MB): only a
+// page far larger than any seen is streamed.
+constexpr std::size_t kStreamSpecsFrom = std::size_t{4} << 20;
+
 struct IngestOptions {
   bool prune = false;  // the tree is authoritative for the releases it holds
   bool force = false;  // prune even when some pages were rejected
-  // Larger files are rejected unread. A page is read whole and takes up to
-  // ~2.4 times its size while read (its text, and its specs and list items as
-  // offsets into it): 96 MiB keeps any page within the 256 MB the project
-  // holds itself to for one input. Real pages are a few MB at most.
+  // Larger files are rejected unread. A page's text is held whole while it is
+  // read; a large page's specs are streamed (stream_specs_from), and it then
+  // takes up to ~1.45 times its size (read whole, ~2.4): 96 MiB keeps any page
+  // well within the 256 MB the project holds itself to for one input. Real
+  // pages are a few MB at most.
   std::uintmax_t max_page_bytes = 96ull << 20;
+  // Pages whose spec_details is at least this many bytes are checked a chunk of
+  // specs at a time by the loader, then read again and written a chunk at a
+  // time: they hold their text and a chunk, not every spec besides.
+  std::size_t stream_specs_from = kStreamSpecsFrom;
   // Let pages replace the build-cache indexes of a release instead of being refused.
   bool replace_release_kind = false;
   unsigned threads = 0;  // threads that read and parse pages; 0: one per CPU the process may use

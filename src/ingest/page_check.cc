@@ -10,6 +10,7 @@
 #include "ingest/file_loader.h"
 #include "ingest/file_walker.h"
 #include "ingest/findings.h"
+#include "ingest/ingester.h"
 
 namespace cachedb {
 
@@ -63,7 +64,7 @@ class Check {
           break;
         }
         ++s_.pages;
-        s_.spec_rows += static_cast<std::int64_t>(page.specs.size());
+        s_.spec_rows += static_cast<std::int64_t>(page.spec_count);
         break;
       }
     }
@@ -79,8 +80,9 @@ class Check {
 CheckSummary check_pages(const std::vector<std::filesystem::path>& inputs, std::uintmax_t max_page_bytes,
                          unsigned threads) {
   check_inputs(inputs);
-  // No stored pages to compare with: every file is read and parsed.
-  FileLoader loader(inputs, max_page_bytes, nullptr, threads);
+  // No stored pages to compare with: every file is read and parsed, a large
+  // page a chunk of specs at a time, as ingest reads it.
+  FileLoader loader(inputs, max_page_bytes, nullptr, threads, ParseOptions{kStreamSpecsFrom});
   Check check;
   while (auto loaded = loader.next()) std::visit(check, *loaded);
   return std::move(check.summary());

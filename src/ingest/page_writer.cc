@@ -419,7 +419,8 @@ struct PageWriter::Impl {
   }
 
   PageWriteResult write(const Page& page, const PageKey& key, std::string_view path, std::string_view content_hash,
-                        const FileStamp& stamp, std::string_view now, const std::vector<bool>& met) {
+                        const FileStamp& stamp, std::string_view now, const std::vector<bool>& met,
+                        const SpecChunks& chunks) {
     PageWriteResult result;
     result.release_id = key.release_id;
     result.package_id = key.package_id;
@@ -461,23 +462,31 @@ struct PageWriter::Impl {
       sql.source_update(path, content_hash, stamp.size, stamp.mtime_ns, now, page_id).exec();
     }
 
-    load_package_specs(new_package ? 0 : result.package_id, page.specs.size());
+    load_package_specs(new_package ? 0 : result.package_id, page.spec_count);
     std::vector<std::int64_t> listed;  // the page's specs, for a replaced page's refresh below
-    if (result.status == PageStatus::Updated) listed.reserve(page.specs.size());
+    if (result.status == PageStatus::Updated) listed.reserve(page.spec_count);
     page_rows.clear();
-    for (const auto& r : page.specs) {
-      const std::int64_t stack_set = stack_set_id(r.stacks);
-      const SpecIds spec = upsert_spec(r, page_id, result.package_id, stack_set, result);
-      if (before.erase(spec.id) == 0) ++result.specs_added;
-      if (spec.contested) continue;
-      page_rows.push_back(
-          {spec.id, stack_set, spec.package, spec.compiler, spec.os, spec.platform, spec.target, r.size, r.tarball});
-      if (result.status == PageStatus::Updated) listed.push_back(spec.id);
-      // No spec of the page looks up another's row (a hash is listed once on a page).
-      if (page_rows.size() == kRowsHeld) {
-        insert_page_rows(result.release_id, page_id);
-        page_rows.clear();
+    auto take = [&](const SpecList& specs) {
+      for (const auto& r : specs) {
+        const std::int64_t stack_set = stack_set_id(r.stacks);
+        const SpecIds spec = upsert_spec(r, page_id, result.package_id, stack_set, result);
+        if (before.erase(spec.id) == 0) ++result.specs_added;
+        if (spec.contested) continue;
+        page_rows.push_back(
+            {spec.id, stack_set, spec.package, spec.compiler, spec.os, spec.platform, spec.target, r.size, r.tarball});
+        if (result.status == PageStatus::Updated) listed.push_back(spec.id);
+        // No spec of the page looks up another's row (a hash is listed once on a page).
+        if (page_rows.size() == kRowsHeld) {
+          insert_page_rows(result.release_id, page_id);
+          page_rows.clear();
+        }
       }
+    };
+    if (!page.streamed) {
+      take(page.specs);
+    } else {
+      if (!chunks) throw Error(fmt::format("page {}/{} was streamed, and no specs were given", page.release, page.package));
+      chunks(take);
     }
     insert_page_rows(result.release_id, page_id);
     result.specs_removed = static_cast<std::int64_t>(before.size());
@@ -508,8 +517,8 @@ PageKey PageWriter::key(const Page& page) { return impl_->key(page); }
 
 PageWriteResult PageWriter::write(const Page& page, const PageKey& key, std::string_view path,
                                   std::string_view content_hash, const FileStamp& stamp, std::string_view now,
-                                  const std::vector<bool>& met) {
-  return impl_->write(page, key, path, content_hash, stamp, now, met);
+                                  const std::vector<bool>& met, const SpecChunks& specs) {
+  return impl_->write(page, key, path, content_hash, stamp, now, met, specs);
 }
 
 PageWriter::StoredPage PageWriter::stored_page(std::int64_t page_id) {

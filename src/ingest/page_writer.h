@@ -5,6 +5,7 @@
 // SQLite error (a full disk...) and the caller rolls the whole run back.
 #include <cstdint>
 #include <compare>
+#include <functional>
 #include <memory>
 #include <utility>
 #include <string>
@@ -58,8 +59,14 @@ class PageWriter {
   // Writes the page under `key` (from key(page)), unless the stored page of
   // that key is one of `met` (the ids of the pages this run has met: true at
   // their index): then another file gave it first, and it is left alone.
+  //
+  // A streamed page (Page::streamed) holds no specs: `specs` hands them to the
+  // function it is given, a chunk at a time (as parse_page does with a
+  // SpecStream); it must be given for such a page, and is not used otherwise.
+  using SpecChunks = std::function<void(const std::function<void(const SpecList&)>& take)>;
   PageWriteResult write(const Page& page, const PageKey& key, std::string_view path, std::string_view content_hash,
-                        const FileStamp& stamp, std::string_view now, const std::vector<bool>& met);
+                        const FileStamp& stamp, std::string_view now, const std::vector<bool>& met,
+                        const SpecChunks& specs = {});
 
   // A stored page's release, package and the path it was last read from.
   struct StoredPage {

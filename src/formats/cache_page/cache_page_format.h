@@ -12,7 +12,8 @@ class CachePageFormat final : public Format {
   bool takes(std::string_view file_name) const override;
   // A file that is not a cache page is a Page of kind NotCache or Legacy,
   // skipped by the ingest; at a cache page's path it is rejected instead.
-  Document parse(const std::string& path, PaddedBuffer bytes, std::vector<Finding>& findings) const override;
+  Document parse(const std::string& path, PaddedBuffer bytes, std::vector<Finding>& findings,
+                 const ParseOptions& options) const override;
 };
 
 }  // namespace cachedb

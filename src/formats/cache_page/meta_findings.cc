@@ -22,11 +22,48 @@ Finding page_finding(const Page& page, const std::string& path, std::string kind
   return {path, page.release, page.package, std::move(kind), {}, std::move(message)};
 }
 
+void MetaTally::add(const SpecList& specs) {
+  // This runs on every page read, so no allocation per spec: a real page
+  // names a handful of distinct stacks, found by a linear search, and only a
+  // page that names more gets a map. A stack a spec repeats is counted once for it.
+  constexpr std::size_t kSearched = 16;
+  auto slot_of = [&](std::string_view stack) -> std::size_t {
+    if (index_.empty()) {
+      for (std::size_t i = 0; i < per_stack_.size(); ++i)
+        if (per_stack_[i].first == stack) return i;
+      if (per_stack_.size() == kSearched)
+        for (std::size_t i = 0; i < per_stack_.size(); ++i) index_.emplace(per_stack_[i].first, i);
+    }
+    if (!index_.empty()) {
+      auto [it, added] = index_.try_emplace(stack, per_stack_.size());
+      if (!added) return it->second;
+    }
+    per_stack_.emplace_back(stack, 0);
+    last_spec_.push_back(SIZE_MAX);
+    return per_stack_.size() - 1;
+  };
+  for (const auto& spec : specs) {
+    for (const auto stack : spec.stacks) {
+      const std::size_t slot = slot_of(stack);
+      if (last_spec_[slot] == spec_number_) continue;
+      last_spec_[slot] = spec_number_;
+      ++per_stack_[slot].second;
+    }
+    ++spec_number_;
+  }
+}
+
 void check_meta(const Page& page, const std::string& path, std::vector<Finding>& out) {
+  MetaTally tally;
+  tally.add(page.specs);
+  tally.check(page, path, out);
+}
+
+void MetaTally::check(const Page& page, const std::string& path, std::vector<Finding>& out) {
   const PageMeta& meta = page.meta;
   if (!meta.present) return;
 
-  const auto listed = static_cast<std::int64_t>(page.specs.size());
+  const auto listed = static_cast<std::int64_t>(page.spec_count);
   if (meta.num_specs && *meta.num_specs != listed)
     out.push_back(page_finding(page, path, "num_specs",
                           fmt::format("meta.num_specs is {} but spec_details lists {} specs", *meta.num_specs,
@@ -34,42 +71,9 @@ void check_meta(const Page& page, const std::string& path, std::vector<Finding>&
 
   if (meta.num_specs_by_stack.empty() && meta.stacks.empty()) return;
 
-  // This runs on every page read, so no allocation per spec: a real page
-  // names a handful of distinct stacks, found by a linear search, and only a
-  // page that names more gets a map. They are kept in a sorted vector (byte
-  // order keeps the messages stable from run to run). A stack a spec repeats
-  // is counted once for it.
-  using Count = std::pair<std::string_view, std::int64_t>;
+  // The stacks in byte order keep the messages stable from run to run.
   auto by_name = [](const Count& a, const Count& b) { return a.first < b.first; };
-  std::vector<Count> per_stack;
-  std::vector<std::size_t> last_spec;  // of each of per_stack: the spec that counted it last
-  std::unordered_map<std::string_view, std::size_t> index;  // into per_stack, once it outgrows a search
-  constexpr std::size_t kSearched = 16;
-  auto slot_of = [&](std::string_view stack) -> std::size_t {
-    if (index.empty()) {
-      for (std::size_t i = 0; i < per_stack.size(); ++i)
-        if (per_stack[i].first == stack) return i;
-      if (per_stack.size() == kSearched)
-        for (std::size_t i = 0; i < per_stack.size(); ++i) index.emplace(per_stack[i].first, i);
-    }
-    if (!index.empty()) {
-      auto [it, added] = index.try_emplace(stack, per_stack.size());
-      if (!added) return it->second;
-    }
-    per_stack.emplace_back(stack, 0);
-    last_spec.push_back(SIZE_MAX);
-    return per_stack.size() - 1;
-  };
-  std::size_t spec_number = 0;
-  for (const auto& spec : page.specs) {
-    for (const auto stack : spec.stacks) {
-      const std::size_t slot = slot_of(stack);
-      if (last_spec[slot] == spec_number) continue;
-      last_spec[slot] = spec_number;
-      ++per_stack[slot].second;
-    }
-    ++spec_number;
-  }
+  std::vector<Count> per_stack = per_stack_;
   std::sort(per_stack.begin(), per_stack.end(), by_name);
   auto count_of = [&](std::string_view stack) -> const Count* {
     auto it = std::lower_bound(per_stack.begin(), per_stack.end(), Count{stack, 0}, by_name);

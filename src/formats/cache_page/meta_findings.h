@@ -1,6 +1,11 @@
 #pragma once
 // What a cache page's 'meta' claims, checked against the specs it lists.
+#include <cstddef>
+#include <cstdint>
 #include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "formats/cache_page/page.h"
@@ -12,6 +17,23 @@ namespace cachedb {
 // spec_details; appends one finding per disagreeing key. A page without meta,
 // or a key meta leaves out, is not a finding.
 void check_meta(const Page& page, const std::string& path, std::vector<Finding>& out);
+
+// The same, counted as the specs come: a page read whole is counted at once,
+// a streamed one (SpecStream) a chunk at a time. The stacks' names are views
+// into the page's text, which must outlive the tally.
+class MetaTally {
+ public:
+  void add(const SpecList& specs);
+  // Compares meta with what was added (the page's spec_count specs).
+  void check(const Page& page, const std::string& path, std::vector<Finding>& out);
+
+ private:
+  using Count = std::pair<std::string_view, std::int64_t>;
+  std::vector<Count> per_stack_;            // specs per stack, in the order met
+  std::vector<std::size_t> last_spec_;      // of each of per_stack_: the spec that counted it last
+  std::unordered_map<std::string_view, std::size_t> index_;  // into per_stack_, once it outgrows a search
+  std::size_t spec_number_ = 0;
+};
 
 // A finding of `kind` about the page read from `path`.
 Finding page_finding(const Page& page, const std::string& path, std::string kind, std::string message);

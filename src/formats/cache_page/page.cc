@@ -129,6 +129,31 @@ constexpr std::size_t kCountFrom = 4u << 20;
 // The longest text an item of list `key` may hold.
 std::size_t max_item_bytes(int key) { return key == kVariants ? limits::kVariant : limits::kName; }
 
+// A text is its own text, to a TextSet of texts.
+struct SameText {
+  std::string_view operator()(std::string_view text) const { return text; }
+};
+
+// Checks the compilers and variants of `specs` (the first of them the page's
+// spec number `first`), each distinct text once over the page (`checked`):
+// done on the loading thread, so that the writer never meets a page it
+// cannot store.
+void check_texts(const SpecList& specs, std::size_t first, std::size_t line,
+                 TextSet<std::string_view, SameText>& checked) {
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    auto check = [&](std::string_view text, auto&& parse) {
+      if (!checked.insert(text)) return;
+      try {
+        parse(text);
+      } catch (const ParseError& e) {
+        throw ParseError(line, fmt::format("spec_details[{}] (hash {}): {}", first + i, specs[i].hash, e.what()));
+      }
+    };
+    check(specs[i].compiler, parse_compiler);
+    for (std::string_view variant : specs[i].variants) check(variant, parse_variant);
+  }
+}
+
 // Reads spec_details, a list of spec objects, from its SAX events into
 // page.specs: one object's known members are gathered while
 // it is read, and checked when it closes. A page that breaks a rule is
@@ -137,16 +162,23 @@ std::size_t max_item_bytes(int key) { return key == kVariants ? limits::kVariant
 class SpecDetailsReader : public Events<SpecDetailsReader> {
  public:
   // `room`: the specs and list items to make room for.
-  SpecDetailsReader(SpecList& specs, std::size_t line, SpecDetailsCount room)
-      : specs_(specs), line_(line), hashes_(room.specs, HashOf{specs}) {
-    specs_.packed().reserve(room.specs);
-    specs_.lists().reserve(room.items);
+  // `take`: where the specs go a chunk at a time (streamed), or null (kept whole).
+  SpecDetailsReader(SpecList& specs, std::size_t line, SpecDetailsCount room,
+                    const std::function<void(const SpecList&)>* take)
+      : specs_(specs), line_(line), take_(take), hashes_(room.specs, HashAt{specs}) {
+    specs_.packed().reserve(take ? std::min(room.specs, kSpecChunk) : room.specs);
+    specs_.lists().reserve(take ? 0 : room.items);
   }
 
-  // The first problem found, once the JSON has parsed.
+  // The first problem found, once the JSON has parsed: a broken rule, else a
+  // compiler or variant that cannot be read. Streamed, the last chunk goes now.
   void finish() {
+    if (take_ && !problem_) flush();
     if (problem_) throw *problem_;
+    if (checked_problem_) throw *checked_problem_;
   }
+
+  std::size_t count() const { return index_; }
 
   // Depths: the list's items are values at depth 1, a spec's members at 2,
   // and the items of a member's list at 3.
@@ -234,10 +266,11 @@ class SpecDetailsReader : public Events<SpecDetailsReader> {
     std::optional<std::string> item_problem;  // Array: of the first of its strings that cannot be stored
   };
 
-  // The hash of a spec, by its index + 1 (0 is a free slot).
-  struct HashOf {
+  // A spec's hash, by where it is in the page + 1 (0 is a free slot): a
+  // streamed page's specs are forgotten, their texts are not.
+  struct HashAt {
     const SpecList& specs;
-    std::string_view operator()(std::uint32_t slot) const { return specs.text(specs.packed()[slot - 1].hash); }
+    std::string_view operator()(std::uint32_t slot) const { return specs.text(slot - 1); }
   };
 
   void not_a_list() { hold(ParseError(line_, "spec_details: must be a JSON list")); }
@@ -262,6 +295,23 @@ class SpecDetailsReader : public Events<SpecDetailsReader> {
     }
     hash_ = {};
     ++index_;
+    if (take_ && !problem_ && specs_.size() == kSpecChunk) flush();
+  }
+
+  // Checks the compilers and variants of the specs read since the last chunk
+  // and, while every spec so far can be stored, hands them on; then forgets
+  // them. After a problem nothing more is handed on, but the JSON is still
+  // read to its end, so that what is reported is what a page read whole reports.
+  void flush() {
+    if (!checked_problem_) {
+      try {
+        check_texts(specs_, index_ - specs_.size(), line_, checked_);
+      } catch (ParseError& e) {
+        checked_problem_.emplace(std::move(e));
+      }
+      if (!checked_problem_ && !specs_.empty()) (*take_)(specs_);
+    }
+    specs_.clear();
   }
 
   [[noreturn]] void fail(const std::string& what) const {
@@ -339,25 +389,22 @@ class SpecDetailsReader : public Events<SpecDetailsReader> {
     r.variants = strings(kVariants, "variants", false);
     r.stacks = strings(kStacks, "stacks", true);
     specs_.packed().push_back(r);
-    if (!hashes_.insert(static_cast<std::uint32_t>(specs_.size())))
-      fail("the same hash is listed twice on this page");
+    if (!hashes_.insert(r.hash + 1)) fail("the same hash is listed twice on this page");
   }
 
   SpecList& specs_;
   std::size_t line_;  // of spec_details: the line of every problem with a spec
+  const std::function<void(const SpecList&)>* take_;
   std::optional<ParseError> problem_;
+  std::optional<ParseError> checked_problem_;  // streamed: of a compiler or variant
+  TextSet<std::string_view, SameText> checked_{0, SameText{}};
   std::size_t depth_ = 0;  // containers open
   std::size_t index_ = 0;  // of the spec being read
   std::string_view hash_;  // its hash, once known
   std::array<Member, kKeys> members_{};
   int key_ = kNoKey;   // the member whose value comes next
   int list_ = kNoKey;  // the list member whose items are being read
-  TextSet<std::uint32_t, HashOf> hashes_;
-};
-
-// A text is its own text, to a TextSet of texts.
-struct SameText {
-  std::string_view operator()(std::string_view text) const { return text; }
+  TextSet<std::uint32_t, HashAt> hashes_;
 };
 
 // How many specs to make room for: as many as meta says the page lists (the
@@ -398,9 +445,11 @@ SpecRecord SpecList::at(std::size_t i) const {
   return (*this)[i];
 }
 
-Page parse_page(std::string_view text) { return parse_page(PaddedBuffer::copy_of(text)); }
+Page parse_page(std::string_view text, const SpecStream* stream) {
+  return parse_page(PaddedBuffer::copy_of(text), stream);
+}
 
-Page parse_page(PaddedBuffer bytes) {
+Page parse_page(PaddedBuffer bytes, const SpecStream* stream) {
   Page page;
   if (bytes.size() > kMaxPageBytes)
     throw ParseError(0, fmt::format("{} bytes, more than the {} a page can have", bytes.size(), kMaxPageBytes));
@@ -471,31 +520,29 @@ Page parse_page(PaddedBuffer bytes) {
   const std::string_view value = details->value;
   check_no_nul("spec_details", value, details->line);
   check_utf8("spec_details", value, details->line);
+  page.specs.set_base(bytes.data());
+  if (stream && value.size() >= stream->from_bytes) {
+    // Streamed: room for the page's hashes (to find one listed twice) and a chunk.
+    const SpecDetailsCount room{expected_specs(value, page.meta), 0};
+    SpecDetailsReader reader(page.specs, details->line, room, &stream->take);
+    parse_in_place(json, in_place(*details), value, "spec_details", details->line, reader);
+    reader.finish();
+    page.streamed = true;
+    page.spec_count = reader.count();
+    page.storage = std::move(bytes);
+    return page;
+  }
   {
-    page.specs.set_base(bytes.data());
     const SpecDetailsCount room =
         value.size() >= kCountFrom ? count_spec_details(value) : SpecDetailsCount{expected_specs(value, page.meta), 0};
-    SpecDetailsReader reader(page.specs, details->line, room);
+    SpecDetailsReader reader(page.specs, details->line, room, nullptr);
     parse_in_place(json, in_place(*details), value, "spec_details", details->line, reader);
     reader.finish();
   }
+  page.spec_count = page.specs.size();
   page.storage = std::move(bytes);
-
-  // Variants and compilers are checked here, on the loader thread, so that the
-  // writer never meets a page it cannot store; each distinct text once.
   TextSet<std::string_view, SameText> checked(0, SameText{});
-  for (std::size_t i = 0; i < page.specs.size(); ++i) {
-    auto check = [&](std::string_view text, auto&& parse) {
-      if (!checked.insert(text)) return;
-      try {
-        parse(text);
-      } catch (const ParseError& e) {
-        throw ParseError(details->line, fmt::format("spec_details[{}] (hash {}): {}", i, page.specs[i].hash, e.what()));
-      }
-    };
-    check(page.specs[i].compiler, parse_compiler);
-    for (std::string_view variant : page.specs[i].variants) check(variant, parse_variant);
-  }
+  check_texts(page.specs, 0, details->line, checked);
   return page;
 }
 

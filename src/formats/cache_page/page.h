@@ -2,6 +2,7 @@
 // A cache.spack.io page (`_cache/<release>/<package>/specs.md`) read into memory.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <iterator>
@@ -139,6 +140,11 @@ class SpecList {
   std::vector<Packed>& packed() { return packed_; }
   const std::vector<Packed>& packed() const { return packed_; }
   std::vector<TextAt>& lists() { return lists_; }
+  // Forgets the specs (a streamed chunk), keeping their room for the next.
+  void clear() {
+    packed_.clear();
+    lists_.clear();
+  }
   std::string_view text(TextAt at) const { return text_at(base_, at); }
   // Where `s`, a NUL-terminated text of the page's, is; kNoText for an absent
   // one (a null view). An empty text on the page ("os": "") has a place, its
@@ -166,6 +172,13 @@ struct PageMeta {
 
 struct Page {
   PageKind kind = PageKind::NotCache;
+  // The specs spec_details lists (specs.size() unless they were streamed).
+  std::size_t spec_count = 0;
+  // A page read in chunks (SpecStream): its specs went to the stream's sink and
+  // `specs` is empty; an ingest reads it again to write them (its storage and
+  // the meta names that pointed into it are released once it is checked).
+  bool streamed = false;
+  std::size_t streamed_bytes = 0;  // streamed: the size of the file, which the writer reads again
   // NotCache: why the file is not taken for a cache page ("no front matter",
   // "'layout' is 'default'"), for -v and for a rejection at a cache page's path.
   std::string not_cache;
@@ -180,11 +193,26 @@ struct Page {
 
   // The bytes the page holds on the heap, about (what bounds the loader's queue).
   std::size_t memory_size() const {
-    return storage.allocated() + specs.memory_size() + release.capacity() + package.capacity() +
+    return storage.allocated() + streamed_bytes + specs.memory_size() + release.capacity() + package.capacity() +
            meta.num_specs_by_stack.capacity() * sizeof(meta.num_specs_by_stack[0]) +
            meta.stacks.capacity() * sizeof(std::string_view);
   }
 };
+
+// How a page whose spec_details is large is read: its specs handed to `take`
+// a chunk at a time, each chunk once it and every spec before it are known to
+// be storable, the chunk then forgotten. A page of a million specs then holds
+// its text and a chunk, not a packed record of every spec besides (56 bytes
+// each, and 4 per list item: up to ~2.4 times the page). The page is still
+// rejected as a whole (bad JSON anywhere, or a rule broken by any spec, with
+// the same message as when read whole); what `take` got before is then the
+// caller's to drop.
+struct SpecStream {
+  std::size_t from_bytes = 0;  // spec_details values at least this large are streamed
+  std::function<void(const SpecList&)> take;
+};
+// Specs per chunk.
+constexpr std::size_t kSpecChunk = 4096;
 
 // Parses a page in its own buffer, which the Page keeps when it is a cache
 // page (the buffer's text is rewritten by the parse). Returns a Page of kind
@@ -194,8 +222,8 @@ struct Page {
 // that starts with 'cache', a 'spec_details' or 'meta' key) is taken for one:
 // when it cannot be read it is rejected, never skipped, so that a corrupt
 // page cannot pass for ordinary markdown (and be pruned as gone).
-Page parse_page(PaddedBuffer bytes);
+Page parse_page(PaddedBuffer bytes, const SpecStream* stream = nullptr);
 // The same, on a copy of `text`.
-Page parse_page(std::string_view text);
+Page parse_page(std::string_view text, const SpecStream* stream = nullptr);
 
 }  // namespace cachedb

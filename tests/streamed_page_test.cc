@@ -1,0 +1,227 @@
+// A large page is checked by the loader a chunk of specs at a time, then read
+// again and written a chunk at a time (IngestOptions::stream_specs_from), so
+// that no copy of its specs is held whole. What it stores, what it finds and
+// how it is rejected must be what the same page read whole gives.
+#include <doctest/doctest.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <SQLiteCpp/Database.h>
+
+#include "formats/cache_page/page.h"
+#include "ingest/ingester.h"
+#include "ingest/page_check.h"
+#include "storage/database.h"
+#include "page_builder.h"
+#include "test_support.h"
+
+using namespace cachedb;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::size_t kWhole = SIZE_MAX;  // no page streamed
+constexpr std::size_t kEvery = 0;         // every page streamed
+
+// Spec `i` of the large page: every kind of variant, compilers old and new,
+// a tarball and a size on some, one to three stacks.
+testing::SpecEntry big_spec(std::size_t i, int night) {
+  auto s = testing::SpecEntry::typical(fmt::format("big{:07}", i));
+  const char* compilers[] = {"gcc@=11.4.0", "gcc@11.4.0", "none", "clang@=17.0.6"};
+  s.compiler(compilers[i % 4]).versions({fmt::format("1.{}", i % 7)}).target(i % 3 ? "zen4" : "x86_64_v3");
+  std::vector<std::string> variants = {"+mpi", "~shared", "build_system=cmake", "libs=shared,static"};
+  if (i % 5 == 0) variants.push_back("build_type='dm+sm'");
+  if (i % 11 == 0) variants.insert(variants.end(), {"++debug", "~~lto", "cflags==-O2", "arch:=a,b"});
+  s.variants(variants);
+  std::vector<std::string> stacks = {"root"};
+  if (i % 2) stacks.push_back("e4s");
+  if ((i + static_cast<std::size_t>(night)) % 3 == 0) stacks.push_back("tutorial");  // moves between nights
+  s.stacks(stacks);
+  if (i % 4 == 1) s.size("123456");
+  if (i % 6 == 2) s.tarball(fmt::format("https://binaries.spack.io/develop/big{:07}.spack", i));
+  return s;
+}
+
+// A page of `n` specs: with 30,000 it is over 4 MiB, streamed by default too.
+testing::CachePage big_page(std::size_t n, int night) {
+  testing::CachePage page("develop", "big");
+  for (std::size_t i = 0; i < n; ++i) page.spec(big_spec(i, night));
+  // meta claims one spec too many, and the wrong count for e4s: two findings.
+  page.meta(fmt::format(R"({{"num_specs": {}, "num_specs_by_stack": {{"root": {}, "e4s": 1}}}})", n + 1, n));
+  return page;
+}
+
+// The tree of a night: the large page, and small pages of which one lists a
+// hash of the large page described otherwise (a conflict, settled by order).
+void write_night(const fs::path& tree, std::size_t big_specs, int night) {
+  big_page(big_specs, night).write(tree);
+  for (int p = 0; p < 3; ++p) {
+    testing::CachePage page("develop", fmt::format("small{}", p));
+    page.spec(testing::SpecEntry::typical(fmt::format("small{}{}", p, night)).stacks({"e4s", "root"}));
+    if (p == 1) page.spec(testing::SpecEntry::typical("big0000003").target("neoverse_v1").stacks({"root"}));
+    page.write(tree);
+  }
+}
+
+std::string dump(SQLite::Database& db) {
+  return testing::dump_analyst_views(db) + testing::dump_rows(db, {
+      "SELECT s.hash || '|' || group_concat(st.name) FROM spec s JOIN stack_set_member m "
+      "ON m.stack_set_id = s.all_stack_set_id JOIN stack st ON st.id = m.stack_id GROUP BY s.id ORDER BY 1",
+      "SELECT s.hash || '|' || v.version FROM spec_version v JOIN spec s ON s.id = v.spec_id ORDER BY 1",
+      "SELECT r.name || '|' || p.name || '|' || pg.content_hash FROM page pg "
+      "JOIN release r ON r.id = pg.release_id JOIN package p ON p.id = pg.package_id ORDER BY 1",
+      "SELECT s.hash || '|' || ifnull(rs.tarball, '-') || '|' || ifnull(rs.size, '-') FROM release_spec rs "
+      "JOIN spec s ON s.id = rs.spec_id ORDER BY 1",
+  });
+}
+
+std::vector<std::string> messages(const IngestSummary& s) {
+  std::vector<std::string> out;
+  for (const auto& f : s.findings) out.push_back(f.kind + ": " + f.message);
+  for (const auto& r : s.rejections) out.push_back(fmt::format("rejected at line {}: {}", r.line, r.message));
+  return out;
+}
+
+IngestOptions streamed_from(std::size_t bytes) {
+  IngestOptions o;
+  o.stream_specs_from = bytes;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("a page streamed a chunk at a time stores and finds what the same page read whole does") {
+  testing::TempDir dir;
+  const auto tree = dir / "tree";
+  write_night(tree, 30000, 1);
+  REQUIRE(fs::file_size(testing::page_path(tree, "develop", "big")) > kStreamSpecsFrom);
+
+  // Read whole, streamed from the default size (the large page only), and every page streamed.
+  std::vector<std::string> dumps, found;
+  std::vector<std::int64_t> added;
+  for (std::size_t from : {kWhole, kStreamSpecsFrom, kEvery}) {
+    auto db = open_database(dir / fmt::format("db-{}.sqlite", from == kWhole ? 1 : from == 0 ? 3 : 2),
+                            OpenMode::ReadWrite);
+    const IngestSummary s = ingest(db, {tree}, streamed_from(from));
+    CHECK(s.pages_added == 4);
+    CHECK(s.pages_rejected == 0);
+    added.push_back(s.specs_added);
+    dumps.push_back(dump(db));
+    found.push_back(fmt::format("{}", fmt::join(messages(s), "\n")));
+  }
+  CHECK(added[0] == 30000 + 3 + 1);
+  CHECK(added[1] == added[0]);
+  CHECK(added[2] == added[0]);
+  CHECK(testing::contains(found[0], "num_specs: meta.num_specs is 30001 but spec_details lists 30000 specs"));
+  CHECK(testing::contains(found[0], "num_specs_by_stack: meta.num_specs_by_stack disagrees: e4s 1 in meta, 15000"));
+  CHECK(testing::contains(found[0], "hash_conflict"));
+  CHECK(found[1] == found[0]);
+  CHECK(found[2] == found[0]);
+  CHECK(dumps[1] == dumps[0]);
+  CHECK(dumps[2] == dumps[0]);
+
+  // The next night: the large page lists fewer specs and moves some between
+  // stacks. Each database, updated as it was made, still equals the others.
+  write_night(tree, 25000, 2);
+  std::vector<std::string> nights;
+  std::vector<std::int64_t> removed;
+  for (std::size_t from : {kWhole, kStreamSpecsFrom, kEvery}) {
+    auto db = open_database(dir / fmt::format("db-{}.sqlite", from == kWhole ? 1 : from == 0 ? 3 : 2),
+                            OpenMode::ReadWrite);
+    const IngestSummary s = ingest(db, {tree}, streamed_from(from));
+    CHECK(s.pages_updated == 4);
+    removed.push_back(s.specs_removed);
+    nights.push_back(dump(db));
+  }
+  CHECK(removed[0] == 5000 + 3);
+  CHECK(removed[1] == removed[0]);
+  CHECK(removed[2] == removed[0]);
+  CHECK(nights[0] != dumps[0]);
+  CHECK(nights[1] == nights[0]);
+  CHECK(nights[2] == nights[0]);
+
+  // check counts a streamed page's specs as ingest does.
+  const CheckSummary c = check_pages({tree}, IngestOptions{}.max_page_bytes, 0);
+  CHECK(c.pages == 4);
+  CHECK(c.spec_rows == 25000 + 3 + 1);
+}
+
+TEST_CASE("a streamed page broken in a late chunk is rejected whole, as when read whole, and the version stored stays") {
+  testing::TempDir dir;
+  const auto tree = dir / "tree";
+  big_page(9000, 1).write(tree);
+  auto db = open_database(dir / "db.sqlite", OpenMode::ReadWrite);
+  REQUIRE(ingest(db, {tree}, streamed_from(kEvery)).pages_added == 1);
+  const std::string stored = dump(db);
+
+  // Each page breaks a rule in its third chunk (spec 8,700 of 9,000), or at its very end.
+  auto broken = [](const std::string& what) {
+    testing::CachePage page("develop", "big");
+    for (std::size_t i = 0; i < 9000; ++i) {
+      auto s = big_spec(i, 2);
+      if (i == 8700 && what == "variant") s.variants({"+mpi", "bogus"});
+      if (i == 8700 && what == "compiler") s.compiler("@11.4.0");
+      if (i == 8700 && what == "hash listed twice") s = big_spec(12, 2);
+      if (i == 8700 && what == "hash not a string") s.hash_json("2");
+      page.spec(s);
+    }
+    if (what == "bad JSON at the end") page.details(testing::spec_list({big_spec(0, 2), big_spec(1, 2)}) + " x");
+    return page;
+  };
+  for (const char* what : {"variant", "compiler", "hash listed twice", "hash not a string", "bad JSON at the end"}) {
+    CAPTURE(what);
+    const auto page = broken(what);
+    const auto whole = testing::rejection(page.text());
+    REQUIRE(whole.second != "<accepted>");
+    page.write(tree);
+    const IngestSummary s = ingest(db, {tree}, streamed_from(kEvery));
+    CHECK(s.pages_rejected == 1);
+    REQUIRE(s.rejections.size() == 1);
+    CHECK(s.rejections[0].line == whole.first);
+    CHECK(s.rejections[0].message == whole.second);
+    CHECK(dump(db) == stored);
+  }
+  // A later spec's broken rule is reported before an earlier spec's bad
+  // variant, as when the page is read whole (rules first, then texts).
+  testing::CachePage both("develop", "big");
+  for (std::size_t i = 0; i < 9000; ++i) {
+    auto s = big_spec(i, 2);
+    if (i == 100) s.variants({"bogus"});
+    if (i == 8700) s.hash_json("null");
+    both.spec(s);
+  }
+  both.write(tree);
+  const IngestSummary s = ingest(db, {tree}, streamed_from(kEvery));
+  REQUIRE(s.rejections.size() == 1);
+  CHECK(s.rejections[0].message == testing::rejection(both.text()).second);
+  CHECK(testing::contains(s.rejections[0].message, "spec_details[8700]"));
+  CHECK(dump(db) == stored);
+}
+
+TEST_CASE("parse_page with a stream hands the specs on in chunks, in order, and keeps none") {
+  testing::CachePage page("develop", "big");
+  for (std::size_t i = 0; i < 2 * kSpecChunk + 5; ++i) page.spec(big_spec(i, 1));
+  std::vector<std::size_t> chunks;
+  std::vector<std::string> hashes;
+  const SpecStream stream{0, [&](const SpecList& specs) {
+                            chunks.push_back(specs.size());
+                            for (const auto& s : specs) hashes.push_back(std::string(s.hash));
+                          }};
+  const Page p = parse_page(page.text(), &stream);
+  CHECK(p.streamed);
+  CHECK(p.specs.empty());
+  CHECK(p.spec_count == 2 * kSpecChunk + 5);
+  CHECK(chunks == std::vector<std::size_t>{kSpecChunk, kSpecChunk, 5});
+  REQUIRE(hashes.size() == p.spec_count);
+  for (std::size_t i = 0; i < hashes.size(); ++i) CHECK(hashes[i] == fmt::format("big{:07}", i));
+
+  // Below the stream's size the page is read whole.
+  const SpecStream later{page.text().size(), stream.take};
+  const Page whole = parse_page(page.text(), &later);
+  CHECK_FALSE(whole.streamed);
+  CHECK(whole.specs.size() == whole.spec_count);
+  CHECK(chunks.size() == 3);
+}
