@@ -193,6 +193,19 @@ TEST_CASE("a page as large as the default limit allows, of the smallest specs or
     write_page_at_limit(page, [&](int i) { return i < small ? std::string(R"({"hash":0})") : long_lists; });
     ingest_and_check_within_bound(page, -1);
   }
+  SUBCASE("specs of the longest lists, accepted") {
+    // ~490 specs, each of 65,536 empty versions and as many empty stacks: a
+    // chunk of 4,096 such specs would hold 500 million list items.
+    std::string items = "[";
+    items += empty_strings(cachedb::limits::kListItems);
+    items += "]";
+    const auto page = dir / "longest" / "specs.md";
+    const int specs = write_page_at_limit(page, [&](int i) {
+      std::string s = R"({"hash":"h)" + std::to_string(i) + R"(","os":"","platform":"","target":"","versions":)";
+      return s + items + R"(,"stacks":)" + items + "}";
+    });
+    ingest_and_check_within_bound(page, specs);
+  }
   SUBCASE("specs of a hundred empty stacks") {
     const std::string stacks = empty_strings(100);
     const auto page = dir / "lists" / "specs.md";

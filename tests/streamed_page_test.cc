@@ -201,6 +201,32 @@ TEST_CASE("a streamed page broken in a late chunk is rejected whole, as when rea
   CHECK(dump(db) == stored);
 }
 
+TEST_CASE("a second file of a streamed page is a duplicate, and a page seen before unchanged, as when read whole") {
+  testing::TempDir dir;
+  const auto tree = dir / "tree";
+  const auto page = big_page(5000, 1);
+  page.write(tree);
+  page.write_to(dir / "copy" / "specs.md");
+  std::vector<std::string> dumps, found;
+  for (std::size_t from : {kWhole, kEvery}) {
+    auto db = open_database(dir / fmt::format("db-{}.sqlite", from == kWhole ? "whole" : "streamed"),
+                            OpenMode::ReadWrite);
+    const IngestSummary s = ingest(db, {tree, dir / "copy"}, streamed_from(from));
+    CHECK(s.pages_added == 1);
+    CHECK(s.pages_skipped == 1);
+    dumps.push_back(dump(db));
+    std::vector<std::string> m = messages(s);
+    found.push_back(fmt::format("{}", fmt::join(m, "\n")));
+    // The next night finds the page unchanged, and the copy a duplicate again.
+    const IngestSummary again = ingest(db, {tree, dir / "copy"}, streamed_from(from));
+    CHECK(again.pages_unchanged == 1);
+    CHECK(again.pages_skipped == 1);
+    CHECK(dump(db) == dumps.back());
+  }
+  CHECK(dumps[1] == dumps[0]);
+  CHECK(found[1] == found[0]);
+}
+
 TEST_CASE("parse_page with a stream hands the specs on in chunks, in order, and keeps none") {
   testing::CachePage page("develop", "big");
   for (std::size_t i = 0; i < 2 * kSpecChunk + 5; ++i) page.spec(big_spec(i, 1));

@@ -79,6 +79,9 @@ PaddedBuffer read_file_again(const std::string& path, std::uintmax_t max_bytes) 
   try {
     return read_whole_file(AT_FDCWD, path.c_str(), max_bytes, stamp);
   } catch (const Unreadable& u) {
+    // As for the walk: a process out of file descriptors or memory fails the
+    // run (nothing changed), rather than rejecting a page it could not read.
+    if (is_out_of_resources(u.error)) throw OutOfResources(path, u.why);
     throw ParseError(0, u.why);
   }
 }

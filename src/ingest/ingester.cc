@@ -148,10 +148,12 @@ class Run {
         ++summary_.pages_legacy;
         return;
       }
-      // Read again before anything of it is written (a file changed since is rejected).
-      PaddedBuffer again = page.streamed ? read_again(f) : PaddedBuffer();
       const PageKey key = writer_.key(page);
       if (!release_takes_pages(key.release_id, page.release, where)) return;
+      // Read again, when it is to be written, before anything of it is (a
+      // file changed since is rejected).
+      PaddedBuffer again;
+      if (page.streamed && writer_.will_write(key, f.fingerprint, seen_pages_)) again = read_again(f);
       const PageWriteResult r = page.streamed ? write_streamed(page, key, f, std::move(again))
                                               : writer_.write(page, key, storable_path(where), f.fingerprint,
                                                               f.stamp, now_, seen_pages_);

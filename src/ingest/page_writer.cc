@@ -521,6 +521,15 @@ PageWriteResult PageWriter::write(const Page& page, const PageKey& key, std::str
   return impl_->write(page, key, path, content_hash, stamp, now, met, specs);
 }
 
+bool PageWriter::will_write(const PageKey& key, std::string_view content_hash, const std::vector<bool>& met) {
+  if (key.new_package) return true;
+  auto stored = impl_->sql.source_by_key(kPageKind, key.release_id, key.package_id);
+  if (!stored.next()) return true;
+  const auto page_id = static_cast<std::uint64_t>(stored.int64(0));
+  if (page_id < met.size() && met[page_id]) return false;  // a Duplicate
+  return stored.text(1) != content_hash;                   // else Unchanged
+}
+
 PageWriter::StoredPage PageWriter::stored_page(std::int64_t page_id) {
   PageNames names = page_names(impl_->db, page_id);
   return {std::move(names.release), std::move(names.package), std::move(names.path)};

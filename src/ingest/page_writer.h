@@ -68,6 +68,11 @@ class PageWriter {
                         const FileStamp& stamp, std::string_view now, const std::vector<bool>& met,
                         const SpecChunks& specs = {});
 
+  // Whether write() would write the page (Added or Updated), rather than find
+  // it a Duplicate or Unchanged; changes nothing. For a streamed page, which
+  // is read again only to be written.
+  bool will_write(const PageKey& key, std::string_view content_hash, const std::vector<bool>& met);
+
   // A stored page's release, package and the path it was last read from.
   struct StoredPage {
     std::string release, package, path;

@@ -126,6 +126,9 @@ void read_meta(rapidjson::Reader& json, char* at, const FrontMatterField& field,
 // From what size spec_details is counted before it is read (count_spec_details).
 constexpr std::size_t kCountFrom = 4u << 20;
 
+// A streamed chunk ends once its lists hold this many items (1 MiB of them).
+constexpr std::size_t kChunkItems = std::size_t{1} << 18;
+
 // The longest text an item of list `key` may hold.
 std::size_t max_item_bytes(int key) { return key == kVariants ? limits::kVariant : limits::kName; }
 
@@ -295,7 +298,9 @@ class SpecDetailsReader : public Events<SpecDetailsReader> {
     }
     hash_ = {};
     ++index_;
-    if (take_ && !problem_ && specs_.size() == kSpecChunk) flush();
+    // A chunk ends at kSpecChunk specs, or sooner when its lists hold many
+    // items (one spec may hold 3 x 65,536): its memory is bounded either way.
+    if (take_ && !problem_ && (specs_.size() == kSpecChunk || specs_.lists().size() >= kChunkItems)) flush();
   }
 
   // Checks the compilers and variants of the specs read since the last chunk
@@ -529,6 +534,7 @@ Page parse_page(PaddedBuffer bytes, const SpecStream* stream) {
     reader.finish();
     page.streamed = true;
     page.spec_count = reader.count();
+    page.specs = SpecList();  // the last chunk's room too
     page.storage = std::move(bytes);
     return page;
   }

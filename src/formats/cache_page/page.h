@@ -211,7 +211,7 @@ struct SpecStream {
   std::size_t from_bytes = 0;  // spec_details values at least this large are streamed
   std::function<void(const SpecList&)> take;
 };
-// Specs per chunk.
+// Specs per chunk, at most: fewer when their lists hold many items.
 constexpr std::size_t kSpecChunk = 4096;
 
 // Parses a page in its own buffer, which the Page keeps when it is a cache
