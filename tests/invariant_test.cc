@@ -795,8 +795,12 @@ std::optional<Failure> run_invariant(std::uint32_t seed, const std::vector<Chang
     options.prune = std::bernoulli_distribution(0.6)(site.rng());
     options.force = options.prune && std::bernoulli_distribution(0.25)(site.rng());
     options.threads = 1 + site.rng()() % 2;
+    // Half the runs stream every page, a chunk of specs at a time, as only
+    // large pages are by default: the fresh ingest compared reads them whole.
+    const bool streamed = std::bernoulli_distribution(0.5)(site.rng());
+    if (streamed) options.stream_specs_from = 0;
     history += "  " + std::to_string(step) + ". " + change + "  [ingest" + (options.prune ? " --prune" : "") +
-               (options.force ? " --force" : "") + "]\n";
+               (options.force ? " --force" : "") + "]" + (streamed ? " (every page streamed)" : "") + "\n";
     auto fail = [&](const std::string& what) {
       return Failure{seed, step, "seed " + std::to_string(seed) + ", step " + std::to_string(step) + ": " + what +
                                      "\nsteps:\n" + history};
