@@ -412,6 +412,33 @@ TEST_CASE("meta's counts per stack are checked on a page naming many stacks, a r
         "meta.num_specs_by_stack disagrees: s7 3 in meta, 2 in spec_details, s40 missing from meta, 1 in spec_details");
 }
 
+TEST_CASE("meta's stacks are compared on a page naming up to 65,536 stacks, and said not compared beyond") {
+  for (std::size_t stacks : {MetaTally::kMaxStacks, MetaTally::kMaxStacks + 1}) {
+    CAPTURE(stacks);
+    // Two specs, each naming half of them (a list holds at most 65,536).
+    std::string lists[2];
+    for (std::size_t i = 0; i < stacks; ++i) {
+      std::string& list = lists[i < stacks / 2 ? 0 : 1];
+      list += fmt::format("{}\"s{}\"", list.empty() ? "" : ",", i);
+    }
+    auto spec = [](const char* hash, const std::string& list) {
+      return fmt::format(R"({{"hash": "{}", "os": "o", "platform": "p", "target": "t", "stacks": [{}]}})", hash, list);
+    };
+    const std::string text = "---\ntitle: many\nlayout: cache\ncategories: [package, develop]\n"
+                             "meta: {\"num_specs\": 2, \"stacks\": [\"s0\"]}\n"
+                             "spec_details: [" + spec("h1", lists[0]) + ", " + spec("h2", lists[1]) + "]\n---\n";
+    std::vector<Finding> findings;
+    check_meta(parse_page(text), "specs.md", findings);
+    REQUIRE(findings.size() == 1);
+    CHECK(findings[0].kind == "stacks");
+    if (stacks == MetaTally::kMaxStacks)
+      CHECK(findings[0].message.rfind("meta.stacks disagrees with spec_details: only in spec_details: s1, ", 0) == 0);
+    else
+      CHECK(findings[0].message == "spec_details names more than 65536 stacks: meta.stacks and "
+                                   "meta.num_specs_by_stack were not compared with it");
+  }
+}
+
 TEST_CASE("a large page's specs and list items are counted first, and given room for exactly them") {
   // Over 4 MiB of spec_details, with what the count must pass over as the
   // reader does: a repeated list key, lists of unknown keys, nested lists

@@ -12,6 +12,7 @@
 #include <SQLiteCpp/Database.h>
 
 #include "formats/cache_page/page.h"
+#include "parsing/text_limits.h"
 #include "ingest/ingester.h"
 #include "ingest/page_check.h"
 #include "storage/database.h"
@@ -101,17 +102,20 @@ TEST_CASE("a page streamed a chunk at a time stores and finds what the same page
 
   // Read whole, streamed from the default size (the large page only), and every page streamed.
   std::vector<std::string> dumps, found;
-  std::vector<std::int64_t> added;
+  std::vector<std::int64_t> added, read_again;
   for (std::size_t from : {kWhole, kStreamSpecsFrom, kEvery}) {
     auto db = open_database(dir / fmt::format("db-{}.sqlite", from == kWhole ? 1 : from == 0 ? 3 : 2),
                             OpenMode::ReadWrite);
     const IngestSummary s = ingest(db, {tree}, streamed_from(from));
     CHECK(s.pages_added == 4);
     CHECK(s.pages_rejected == 0);
+    read_again.push_back(s.pages_read_again);
     added.push_back(s.specs_added);
     dumps.push_back(dump(db));
     found.push_back(fmt::format("{}", fmt::join(messages(s), "\n")));
   }
+  // Read whole, none is read again; by default the large page is streamed; else every page.
+  CHECK(read_again == std::vector<std::int64_t>{0, 1, 4});
   CHECK(added[0] == 30000 + 3 + 1);
   CHECK(added[1] == added[0]);
   CHECK(added[2] == added[0]);
@@ -128,14 +132,17 @@ TEST_CASE("a page streamed a chunk at a time stores and finds what the same page
   write_night(tree, 25000, 2);
   std::vector<std::string> nights;
   std::vector<std::int64_t> removed;
+  read_again.clear();
   for (std::size_t from : {kWhole, kStreamSpecsFrom, kEvery}) {
     auto db = open_database(dir / fmt::format("db-{}.sqlite", from == kWhole ? 1 : from == 0 ? 3 : 2),
                             OpenMode::ReadWrite);
     const IngestSummary s = ingest(db, {tree}, streamed_from(from));
     CHECK(s.pages_updated == 4);
+    read_again.push_back(s.pages_read_again);
     removed.push_back(s.specs_removed);
     nights.push_back(dump(db));
   }
+  CHECK(read_again == std::vector<std::int64_t>{0, 1, 4});
   CHECK(removed[0] == 5000 + 3);
   CHECK(removed[1] == removed[0]);
   CHECK(removed[2] == removed[0]);
@@ -168,7 +175,11 @@ TEST_CASE("a streamed page broken in a late chunk is rejected whole, as when rea
       if (i == 8700 && what == "hash not a string") s.hash_json("2");
       page.spec(s);
     }
-    if (what == "bad JSON at the end") page.details(testing::spec_list({big_spec(0, 2), big_spec(1, 2)}) + " x");
+    if (what == "bad JSON at the end") {
+      std::vector<testing::SpecEntry> all;
+      for (std::size_t i = 0; i < 9000; ++i) all.push_back(big_spec(i, 2));
+      page.details(testing::spec_list(all) + " x");  // after two chunks were checked
+    }
     return page;
   };
   for (const char* what : {"variant", "compiler", "hash listed twice", "hash not a string", "bad JSON at the end"}) {
@@ -179,6 +190,7 @@ TEST_CASE("a streamed page broken in a late chunk is rejected whole, as when rea
     page.write(tree);
     const IngestSummary s = ingest(db, {tree}, streamed_from(kEvery));
     CHECK(s.pages_rejected == 1);
+    CHECK(s.pages_read_again == 0);  // rejected by the loader: the writer never reads it
     REQUIRE(s.rejections.size() == 1);
     CHECK(s.rejections[0].line == whole.first);
     CHECK(s.rejections[0].message == whole.second);
@@ -214,6 +226,7 @@ TEST_CASE("a second file of a streamed page is a duplicate, and a page seen befo
     const IngestSummary s = ingest(db, {tree, dir / "copy"}, streamed_from(from));
     CHECK(s.pages_added == 1);
     CHECK(s.pages_skipped == 1);
+    CHECK(s.pages_read_again == (from == kEvery ? 1 : 0));  // the duplicate is not
     dumps.push_back(dump(db));
     std::vector<std::string> m = messages(s);
     found.push_back(fmt::format("{}", fmt::join(m, "\n")));
@@ -221,6 +234,7 @@ TEST_CASE("a second file of a streamed page is a duplicate, and a page seen befo
     const IngestSummary again = ingest(db, {tree, dir / "copy"}, streamed_from(from));
     CHECK(again.pages_unchanged == 1);
     CHECK(again.pages_skipped == 1);
+    CHECK(again.pages_read_again == 0);
     CHECK(dump(db) == dumps.back());
   }
   CHECK(dumps[1] == dumps[0]);
@@ -250,4 +264,23 @@ TEST_CASE("parse_page with a stream hands the specs on in chunks, in order, and 
   CHECK_FALSE(whole.streamed);
   CHECK(whole.specs.size() == whole.spec_count);
   CHECK(chunks.size() == 3);
+}
+
+TEST_CASE("a streamed chunk ends sooner when its specs' lists hold many items") {
+  // Three specs of 65,536 versions and as many stacks: the first two reach
+  // 262,144 list items (kChunkItems), and the third goes alone.
+  std::vector<std::string> many(cachedb::limits::kListItems, "1");
+  testing::CachePage page("develop", "lists");
+  for (int i = 0; i < 3; ++i) page.spec(testing::SpecEntry(fmt::format("h{}", i)).versions(many).stacks(many));
+  std::vector<std::size_t> chunks, items;
+  const SpecStream stream{0, [&](const SpecList& specs) {
+                            chunks.push_back(specs.size());
+                            std::size_t n = 0;
+                            for (const auto& s : specs) n += s.versions.size() + s.stacks.size();
+                            items.push_back(n);
+                          }};
+  const Page p = parse_page(page.text(), &stream);
+  CHECK(p.spec_count == 3);
+  CHECK(chunks == std::vector<std::size_t>{2, 1});
+  CHECK(items == std::vector<std::size_t>{4 * cachedb::limits::kListItems, 2 * cachedb::limits::kListItems});
 }

@@ -132,7 +132,8 @@ struct Fd {
 
 // Reads the file at `path` whole, as the walk reads the files it finds: for a
 // file read again (a streamed page). Throws ParseError (line 0) when it cannot
-// be read, is over `max_bytes`, or changes while read.
+// be read, is over `max_bytes`, or changes while read; OutOfResources when
+// the process is out of file descriptors or memory (as the walk does).
 PaddedBuffer read_file_again(const std::string& path, std::uintmax_t max_bytes);
 
 // A stable fingerprint of a file's bytes (XXH3, 128 bits, and the length).

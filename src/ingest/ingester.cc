@@ -149,12 +149,13 @@ class Run {
         return;
       }
       const PageKey key = writer_.key(page);
+      // A streamed page is read again, when it is to be written, before its
+      // release is checked (which may replace the release's indexes) and
+      // anything of it is written: a file changed since is rejected.
+      PaddedBuffer text;
+      if (page.streamed && writer_.will_write(key, f.fingerprint, seen_pages_)) text = read_again(f);
       if (!release_takes_pages(key.release_id, page.release, where)) return;
-      // Read again, when it is to be written, before anything of it is (a
-      // file changed since is rejected).
-      PaddedBuffer again;
-      if (page.streamed && writer_.will_write(key, f.fingerprint, seen_pages_)) again = read_again(f);
-      const PageWriteResult r = page.streamed ? write_streamed(page, key, f, std::move(again))
+      const PageWriteResult r = page.streamed ? write_streamed(page, key, f, std::move(text))
                                               : writer_.write(page, key, storable_path(where), f.fingerprint,
                                                               f.stamp, now_, seen_pages_);
       if (r.status == PageStatus::Duplicate) {
@@ -191,19 +192,23 @@ class Run {
     PaddedBuffer bytes = read_file_again(f.path, options_.max_page_bytes);
     if (content_fingerprint(bytes.view()) != f.fingerprint)
       throw ParseError(0, "changed while the run read it (its bytes differ from those checked)");
+    ++summary_.pages_read_again;
+    spdlog::debug("{}: streamed, read again to be written", f.path);
     return bytes;
   }
 
   PageWriteResult write_streamed(const Page& page, const PageKey& key, const Parsed& f, PaddedBuffer bytes) {
-    Page again;  // holds the text that the rows written point into until the page is written
+    Page reread;  // holds the text that the rows written point into until the page is written
     auto specs = [&](const std::function<void(const SpecList&)>& take) {
+      if (bytes.size() == 0)
+        throw Error(fmt::format("{}: to be written, though it was not read again to be", f.path));
       const SpecStream stream{0, take};
       try {
-        again = parse_page(std::move(bytes), &stream);
+        reread = parse_page(std::move(bytes), &stream);
       } catch (const ParseError& e) {
         throw Error(fmt::format("{}: read again, the page no longer parses as it did ({})", f.path, e.what()));
       }
-      if (!again.streamed || again.spec_count != page.spec_count)
+      if (!reread.streamed || reread.spec_count != page.spec_count)
         throw Error(fmt::format("{}: read again, the page no longer lists the specs it did", f.path));
     };
     return writer_.write(page, key, storable_path(f.path), f.fingerprint, f.stamp, now_, seen_pages_, specs);

@@ -22,22 +22,20 @@
 
 namespace cachedb {
 
-// Real pages list a few specs (the largest of the site's a few MB): only a
-// page far larger than any seen is streamed.
-constexpr std::size_t kStreamSpecsFrom = std::size_t{4} << 20;
-
 struct IngestOptions {
   bool prune = false;  // the tree is authoritative for the releases it holds
   bool force = false;  // prune even when some pages were rejected
   // Larger files are rejected unread. A page's text is held whole while it is
   // read; a large page's specs are streamed (stream_specs_from), and it then
-  // takes up to ~1.45 times its size (read whole, ~2.4): 96 MiB keeps any page
+  // took at most ~1.45 times its size in the shapes measured (read whole,
+  // ~2.5): 96 MiB keeps any page
   // well within the 256 MB the project holds itself to for one input. Real
   // pages are a few MB at most.
   std::uintmax_t max_page_bytes = 96ull << 20;
   // Pages whose spec_details is at least this many bytes are checked a chunk of
   // specs at a time by the loader, then read again and written a chunk at a
-  // time: they hold their text and a chunk, not every spec besides.
+  // time: they hold their text and a chunk, not every spec besides. Files
+  // only: ingest_bytes reads its page whole.
   std::size_t stream_specs_from = kStreamSpecsFrom;
   // Let pages replace the build-cache indexes of a release instead of being refused.
   bool replace_release_kind = false;
@@ -66,6 +64,8 @@ struct IngestSummary : RunCounts {
   std::vector<Finding> findings;  // data-quality notes on pages that were stored
   bool prune_refused = false;
   std::int64_t run_id = 0;  // the run's row in ingest_runs
+  // Streamed pages (IngestOptions::stream_specs_from) read again to be written.
+  std::int64_t pages_read_again = 0;
 
   // 0 when every page was read, 2 when some were rejected (the rest committed)
   // or a requested prune was refused.

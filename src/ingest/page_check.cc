@@ -10,7 +10,6 @@
 #include "ingest/file_loader.h"
 #include "ingest/file_walker.h"
 #include "ingest/findings.h"
-#include "ingest/ingester.h"
 
 namespace cachedb {
 

@@ -70,7 +70,7 @@ class PageWriter {
 
   // Whether write() would write the page (Added or Updated), rather than find
   // it a Duplicate or Unchanged; changes nothing. For a streamed page, which
-  // is read again only to be written.
+  // is read again only to be written. The answer holds until the next write.
   bool will_write(const PageKey& key, std::string_view content_hash, const std::vector<bool>& met);
 
   // A stored page's release, package and the path it was last read from.

@@ -43,7 +43,15 @@ void MetaTally::add(const SpecList& specs) {
     return per_stack_.size() - 1;
   };
   for (const auto& spec : specs) {
+    if (too_many_) return;
     for (const auto stack : spec.stacks) {
+      // A page naming more stacks than any could (real pages name a few
+      // dozen) is not tallied on: a table of millions of names would cost
+      // ~90 bytes each, where the page spends a few.
+      if (per_stack_.size() == kMaxStacks && index_.find(stack) == index_.end()) {
+        too_many_ = true;
+        return;
+      }
       const std::size_t slot = slot_of(stack);
       if (last_spec_[slot] == spec_number_) continue;
       last_spec_[slot] = spec_number_;
@@ -55,7 +63,7 @@ void MetaTally::add(const SpecList& specs) {
 
 void check_meta(const Page& page, const std::string& path, std::vector<Finding>& out) {
   MetaTally tally;
-  tally.add(page.specs);
+  if (MetaTally::wanted(page.meta)) tally.add(page.specs);
   tally.check(page, path, out);
 }
 
@@ -70,10 +78,17 @@ void MetaTally::check(const Page& page, const std::string& path, std::vector<Fin
                                       listed)));
 
   if (meta.num_specs_by_stack.empty() && meta.stacks.empty()) return;
+  if (too_many_) {
+    out.push_back(page_finding(page, path, "stacks",
+                               fmt::format("spec_details names more than {} stacks: meta.stacks and "
+                                           "meta.num_specs_by_stack were not compared with it",
+                                           kMaxStacks)));
+    return;
+  }
 
   // The stacks in byte order keep the messages stable from run to run.
   auto by_name = [](const Count& a, const Count& b) { return a.first < b.first; };
-  std::vector<Count> per_stack = per_stack_;
+  std::vector<Count>& per_stack = per_stack_;
   std::sort(per_stack.begin(), per_stack.end(), by_name);
   auto count_of = [&](std::string_view stack) -> const Count* {
     auto it = std::lower_bound(per_stack.begin(), per_stack.end(), Count{stack, 0}, by_name);

@@ -123,11 +123,10 @@ void read_meta(rapidjson::Reader& json, char* at, const FrontMatterField& field,
   if (!reader.is_object()) throw ParseError(field.line, "meta: must be a JSON object");
 }
 
-// From what size spec_details is counted before it is read (count_spec_details).
+// From what size spec_details read whole is counted before it is read
+// (count_spec_details). The ingest and `check` stream such pages instead;
+// a page given as bytes (ingest_bytes: the tests and fuzzers) is read whole.
 constexpr std::size_t kCountFrom = 4u << 20;
-
-// A streamed chunk ends once its lists hold this many items (1 MiB of them).
-constexpr std::size_t kChunkItems = std::size_t{1} << 18;
 
 // The longest text an item of list `key` may hold.
 std::size_t max_item_bytes(int key) { return key == kVariants ? limits::kVariant : limits::kName; }
@@ -158,25 +157,24 @@ void check_texts(const SpecList& specs, std::size_t first, std::size_t line,
 }
 
 // Reads spec_details, a list of spec objects, from its SAX events into
-// page.specs: one object's known members are gathered while
+// page.specs (or, streamed, into a chunk at a time, handed on): one object's known members are gathered while
 // it is read, and checked when it closes. A page that breaks a rule is
 // rejected with the first problem in the list's order, but only once the whole
 // value has parsed: bad JSON anywhere is reported before it.
 class SpecDetailsReader : public Events<SpecDetailsReader> {
  public:
   // `room`: the specs and list items to make room for.
-  // `take`: where the specs go a chunk at a time (streamed), or null (kept whole).
-  SpecDetailsReader(SpecList& specs, std::size_t line, SpecDetailsCount room,
-                    const std::function<void(const SpecList&)>* take)
-      : specs_(specs), line_(line), take_(take), hashes_(room.specs, HashAt{specs}) {
-    specs_.packed().reserve(take ? std::min(room.specs, kSpecChunk) : room.specs);
-    specs_.lists().reserve(take ? 0 : room.items);
+  // `stream`: where the specs go a chunk at a time, or null (kept whole).
+  SpecDetailsReader(SpecList& specs, std::size_t line, SpecDetailsCount room, const SpecStream* stream)
+      : specs_(specs), line_(line), stream_(stream), hashes_(room.specs, HashAt{specs}) {
+    specs_.packed().reserve(stream ? std::min(room.specs, stream->chunk_specs) : room.specs);
+    specs_.lists().reserve(stream ? 0 : room.items);
   }
 
   // The first problem found, once the JSON has parsed: a broken rule, else a
   // compiler or variant that cannot be read. Streamed, the last chunk goes now.
   void finish() {
-    if (take_ && !problem_) flush();
+    if (stream_ && !problem_) flush();
     if (problem_) throw *problem_;
     if (checked_problem_) throw *checked_problem_;
   }
@@ -298,23 +296,29 @@ class SpecDetailsReader : public Events<SpecDetailsReader> {
     }
     hash_ = {};
     ++index_;
-    // A chunk ends at kSpecChunk specs, or sooner when its lists hold many
+    // A chunk ends at chunk_specs specs, or sooner when its lists hold many
     // items (one spec may hold 3 x 65,536): its memory is bounded either way.
-    if (take_ && !problem_ && (specs_.size() == kSpecChunk || specs_.lists().size() >= kChunkItems)) flush();
+    if (stream_ && !problem_ &&
+        (specs_.size() >= stream_->chunk_specs || specs_.lists().size() >= stream_->chunk_items))
+      flush();
   }
 
   // Checks the compilers and variants of the specs read since the last chunk
   // and, while every spec so far can be stored, hands them on; then forgets
   // them. After a problem nothing more is handed on, but the JSON is still
   // read to its end, so that what is reported is what a page read whole reports.
+  // The texts checked are forgotten too (a page of millions of distinct
+  // variants would hold a set of them all): one seen again is checked again,
+  // and the first that fails is still the first in the page's order.
   void flush() {
     if (!checked_problem_) {
+      TextSet<std::string_view, SameText> checked(0, SameText{});
       try {
-        check_texts(specs_, index_ - specs_.size(), line_, checked_);
+        check_texts(specs_, index_ - specs_.size(), line_, checked);
       } catch (ParseError& e) {
         checked_problem_.emplace(std::move(e));
       }
-      if (!checked_problem_ && !specs_.empty()) (*take_)(specs_);
+      if (!checked_problem_ && !specs_.empty()) stream_->take(specs_);
     }
     specs_.clear();
   }
@@ -399,10 +403,9 @@ class SpecDetailsReader : public Events<SpecDetailsReader> {
 
   SpecList& specs_;
   std::size_t line_;  // of spec_details: the line of every problem with a spec
-  const std::function<void(const SpecList&)>* take_;
+  const SpecStream* stream_;
   std::optional<ParseError> problem_;
   std::optional<ParseError> checked_problem_;  // streamed: of a compiler or variant
-  TextSet<std::string_view, SameText> checked_{0, SameText{}};
   std::size_t depth_ = 0;  // containers open
   std::size_t index_ = 0;  // of the spec being read
   std::string_view hash_;  // its hash, once known
@@ -529,12 +532,12 @@ Page parse_page(PaddedBuffer bytes, const SpecStream* stream) {
   if (stream && value.size() >= stream->from_bytes) {
     // Streamed: room for the page's hashes (to find one listed twice) and a chunk.
     const SpecDetailsCount room{expected_specs(value, page.meta), 0};
-    SpecDetailsReader reader(page.specs, details->line, room, &stream->take);
+    SpecDetailsReader reader(page.specs, details->line, room, stream);
     parse_in_place(json, in_place(*details), value, "spec_details", details->line, reader);
     reader.finish();
     page.streamed = true;
     page.spec_count = reader.count();
-    page.specs = SpecList();  // the last chunk's room too
+    page.specs = SpecList();  // the chunks' room released
     page.storage = std::move(bytes);
     return page;
   }

@@ -174,9 +174,10 @@ struct Page {
   PageKind kind = PageKind::NotCache;
   // The specs spec_details lists (specs.size() unless they were streamed).
   std::size_t spec_count = 0;
-  // A page read in chunks (SpecStream): its specs went to the stream's sink and
-  // `specs` is empty; an ingest reads it again to write them (its storage and
-  // the meta names that pointed into it are released once it is checked).
+  // A page read in chunks (SpecStream): its specs went to the stream's `take`
+  // and `specs` is empty. The ingest's loader (CachePageFormat) then releases
+  // its storage and the meta names that pointed into it, and the writer reads
+  // the file again to write it.
   bool streamed = false;
   std::size_t streamed_bytes = 0;  // streamed: the size of the file, which the writer reads again
   // NotCache: why the file is not taken for a cache page ("no front matter",
@@ -199,6 +200,14 @@ struct Page {
   }
 };
 
+// Real pages list a few specs (the largest of the site's a few MB): the ingest
+// and `check` stream only pages whose spec_details is far larger than any seen.
+constexpr std::size_t kStreamSpecsFrom = std::size_t{4} << 20;
+// Specs per streamed chunk, at most; and the list items at which a chunk ends
+// sooner (1 MiB of them; one spec may hold 3 x 65,536).
+constexpr std::size_t kSpecChunk = 4096;
+constexpr std::size_t kChunkItems = std::size_t{1} << 18;
+
 // How a page whose spec_details is large is read: its specs handed to `take`
 // a chunk at a time, each chunk once it and every spec before it are known to
 // be storable, the chunk then forgotten. A page of a million specs then holds
@@ -210,9 +219,10 @@ struct Page {
 struct SpecStream {
   std::size_t from_bytes = 0;  // spec_details values at least this large are streamed
   std::function<void(const SpecList&)> take;
+  // A chunk ends after this many specs, or after the spec that takes its
+  // lists to this many items (smaller in tests and the fuzzer).
+  std::size_t chunk_specs = kSpecChunk, chunk_items = kChunkItems;
 };
-// Specs per chunk, at most: fewer when their lists hold many items.
-constexpr std::size_t kSpecChunk = 4096;
 
 // Parses a page in its own buffer, which the Page keeps when it is a cache
 // page (the buffer's text is rewritten by the parse). Returns a Page of kind
