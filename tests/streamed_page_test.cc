@@ -15,6 +15,7 @@
 #include "parsing/text_limits.h"
 #include "ingest/ingester.h"
 #include "ingest/page_check.h"
+#include "ingest/page_writer.h"
 #include "storage/database.h"
 #include "page_builder.h"
 #include "test_support.h"
@@ -283,4 +284,30 @@ TEST_CASE("a streamed chunk ends sooner when its specs' lists hold many items") 
   CHECK(p.spec_count == 3);
   CHECK(chunks == std::vector<std::size_t>{2, 1});
   CHECK(items == std::vector<std::size_t>{4 * cachedb::limits::kListItems, 2 * cachedb::limits::kListItems});
+}
+
+TEST_CASE("will_write says what write() then does: added or updated, not a duplicate or unchanged") {
+  testing::TempDir dir;
+  auto db = open_database(dir / "db.sqlite", OpenMode::ReadWrite);
+  PageWriter writer(db);
+  const Page page = parse_page(testing::CachePage("develop", "zlib").spec(testing::SpecEntry("h1")).text());
+  const FileStamp stamp{10, 1};
+  std::vector<bool> met;
+  PageKey key = writer.key(page);
+  CHECK(writer.will_write(key, "fingerprint 1", met));
+  const PageWriteResult added = writer.write(page, key, "/p", "fingerprint 1", stamp, "now", met);
+  CHECK(added.status == PageStatus::Added);
+
+  key = writer.key(page);
+  CHECK_FALSE(writer.will_write(key, "fingerprint 1", met));
+  CHECK(writer.write(page, key, "/p", "fingerprint 1", stamp, "now", met).status == PageStatus::Unchanged);
+
+  met.assign(static_cast<std::size_t>(added.page_id) + 1, false);
+  met.back() = true;  // another file of the run gave the page
+  CHECK_FALSE(writer.will_write(key, "fingerprint 2", met));
+  CHECK(writer.write(page, key, "/p", "fingerprint 2", stamp, "now", met).status == PageStatus::Duplicate);
+
+  met.back() = false;
+  CHECK(writer.will_write(key, "fingerprint 2", met));
+  CHECK(writer.write(page, key, "/p", "fingerprint 2", stamp, "now", met).status == PageStatus::Updated);
 }
