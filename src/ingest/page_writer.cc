@@ -347,13 +347,16 @@ struct PageWriter::Impl {
   std::string package_text, stored_version_buffer;
 
   // 0 for a package added just now, which has no specs yet. A package that
-  // stores many more specs than the page lists is not read (its specs are
-  // then found by hash): the memory this takes stays proportional to the page.
+  // stores many more specs than the page lists, or more than any real package
+  // (kMostPackageSpecs), is not read (its specs are then found by hash): the
+  // memory this takes stays bounded (a page of a million specs, written again,
+  // took 176 MB here).
+  static constexpr std::size_t kMostPackageSpecs = 65536;
   void load_package_specs(std::int64_t package_id, std::size_t page_specs) {
     package_specs.clear();
     package_text.clear();
     if (!package_id) return;
-    const std::size_t most = 2 * page_specs + 1024;
+    const std::size_t most = std::min(2 * page_specs + 1024, kMostPackageSpecs);
     auto row = sql.specs_of_package(package_id, static_cast<std::int64_t>(most + 1));
     while (row.next()) {
       if (package_specs.size() == most) {
