@@ -78,6 +78,17 @@ std::string dump_analyst_views(SQLite::Database& db) {
   });
 }
 
+std::string dump_pages_stored(SQLite::Database& db) {
+  return dump_analyst_views(db) + dump_rows(db, {
+      // The union of a spec's stacks over releases, which the writer keeps up to date.
+      "SELECT s.hash || '|' || group_concat(st.name) FROM spec s JOIN stack_set_member m "
+      "ON m.stack_set_id = s.all_stack_set_id JOIN stack st ON st.id = m.stack_id GROUP BY s.id ORDER BY 1",
+      "SELECT s.hash || '|' || v.version FROM spec_version v JOIN spec s ON s.id = v.spec_id ORDER BY 1",
+      "SELECT r.name || '|' || p.name || '|' || pg.content_hash || '|' || pg.path FROM page pg "
+      "JOIN release r ON r.id = pg.release_id JOIN package p ON p.id = pg.package_id ORDER BY 1",
+  });
+}
+
 std::map<std::string, std::string> schema_objects(SQLite::Database& db, const std::string& where) {
   std::map<std::string, std::string> out;
   SQLite::Statement st(db, "SELECT type, name, ifnull(sql, '') FROM sqlite_master WHERE " + where);

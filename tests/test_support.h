@@ -48,6 +48,11 @@ std::string dump_rows(SQLite::Database& db, std::initializer_list<const char*> q
 // answer every report and query on the views alike, whatever ids they gave.
 std::string dump_analyst_views(SQLite::Database& db);
 
+// dump_analyst_views, and what the writer of pages keeps beside the views: each
+// spec's stacks over releases, its versions, and the pages (release, package,
+// content hash, path). Two ingests of the same pages, by two ways, compare equal.
+std::string dump_pages_stored(SQLite::Database& db);
+
 // The schema objects `where` (a condition on sqlite_master) picks, keyed
 // "type name", their SQL stripped of comments and spacing ("" when none).
 std::map<std::string, std::string> schema_objects(SQLite::Database& db, const std::string& where);
