@@ -28,9 +28,8 @@ struct IngestOptions {
   // Larger files are rejected unread. A page's text is held whole while it is
   // read; a large page's specs are streamed (stream_specs_from), and it then
   // took at most ~1.45 times its size in the shapes measured (read whole,
-  // ~2.5): 96 MiB keeps any page
-  // well within the 256 MB the project holds itself to for one input. Real
-  // pages are a few MB at most.
+  // ~2.5): 96 MiB keeps any page well within the 256 MB the project holds
+  // itself to for one input. Real pages are a few MB at most.
   std::uintmax_t max_page_bytes = 96ull << 20;
   // Pages whose spec_details is at least this many bytes are checked a chunk of
   // specs at a time by the loader, then read again and written a chunk at a

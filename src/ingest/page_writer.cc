@@ -1,6 +1,7 @@
 #include "ingest/page_writer.h"
 
 #include <algorithm>
+#include <optional>
 #include <array>
 #include <span>
 #include <unordered_map>
@@ -421,6 +422,22 @@ struct PageWriter::Impl {
     return k;
   }
 
+  // The page stored under `key`, if any: its id, and what writing a page of
+  // `content_hash` there is: a Duplicate (another file of this run gave it,
+  // its id true in `met`), Unchanged (the same bytes) or Updated.
+  struct Stored {
+    std::int64_t page_id;
+    PageStatus status;
+  };
+  std::optional<Stored> stored_under(const PageKey& key, std::string_view content_hash, const std::vector<bool>& met) {
+    auto stored = sql.source_by_key(kPageKind, key.release_id, key.package_id);
+    if (!stored.next()) return std::nullopt;
+    const std::int64_t page_id = stored.int64(0);
+    if (static_cast<std::uint64_t>(page_id) < met.size() && met[static_cast<std::uint64_t>(page_id)])
+      return Stored{page_id, PageStatus::Duplicate};
+    return Stored{page_id, stored.text(1) == content_hash ? PageStatus::Unchanged : PageStatus::Updated};
+  }
+
   PageWriteResult write(const Page& page, const PageKey& key, std::string_view path, std::string_view content_hash,
                         const FileStamp& stamp, std::string_view now, const std::vector<bool>& met,
                         const SpecChunks& chunks) {
@@ -440,20 +457,11 @@ struct PageWriter::Impl {
       result.status = PageStatus::Added;
       page_id = result.page_id = db.getLastInsertRowid();
     } else {
-      bool same = false;
-      {
-        auto stored = sql.source_by_key(kPageKind, result.release_id, result.package_id);
-        if (!stored.next())
-          throw Error(fmt::format("page {}/{} is neither new nor stored", page.release, page.package));
-        page_id = result.page_id = stored.int64(0);
-        same = stored.text(1) == content_hash;
-      }
-      if (static_cast<std::uint64_t>(page_id) < met.size() && met[static_cast<std::uint64_t>(page_id)]) {
-        result.status = PageStatus::Duplicate;
-        return result;
-      }
-      if (same) return result;  // Unchanged
-      result.status = PageStatus::Updated;
+      const auto stored = stored_under(key, content_hash, met);
+      if (!stored) throw Error(fmt::format("page {}/{} is neither new nor stored", page.release, page.package));
+      page_id = result.page_id = stored->page_id;
+      result.status = stored->status;
+      if (result.status != PageStatus::Updated) return result;  // a Duplicate, or Unchanged
       need_indexes();
       auto old = specs_of_page(page_id);
       before.insert(old.begin(), old.end());
@@ -526,11 +534,8 @@ PageWriteResult PageWriter::write(const Page& page, const PageKey& key, std::str
 
 bool PageWriter::will_write(const PageKey& key, std::string_view content_hash, const std::vector<bool>& met) {
   if (key.new_package) return true;
-  auto stored = impl_->sql.source_by_key(kPageKind, key.release_id, key.package_id);
-  if (!stored.next()) return true;
-  const auto page_id = static_cast<std::uint64_t>(stored.int64(0));
-  if (page_id < met.size() && met[page_id]) return false;  // a Duplicate
-  return stored.text(1) != content_hash;                   // else Unchanged
+  const auto stored = impl_->stored_under(key, content_hash, met);
+  return !stored || stored->status == PageStatus::Updated;
 }
 
 PageWriter::StoredPage PageWriter::stored_page(std::int64_t page_id) {

@@ -212,7 +212,7 @@ constexpr std::size_t kChunkItems = std::size_t{1} << 18;
 // a chunk at a time, each chunk once it and every spec before it are known to
 // be storable, the chunk then forgotten. A page of a million specs then holds
 // its text and a chunk, not a packed record of every spec besides (56 bytes
-// each, and 4 per list item: up to ~2.4 times the page). The page is still
+// each, and 4 per list item: up to ~2.5 times the page). The page is still
 // rejected as a whole (bad JSON anywhere, or a rule broken by any spec, with
 // the same message as when read whole); what `take` got before is then the
 // caller's to drop.
