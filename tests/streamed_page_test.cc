@@ -4,6 +4,12 @@
 // how it is rejected must be what the same page read whole gives.
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -231,6 +237,105 @@ TEST_CASE("a second file of a streamed page is a duplicate, and a page seen befo
   }
   CHECK(dumps[1] == dumps[0]);
   CHECK(found[1] == found[0]);
+}
+
+TEST_CASE("a streamed page changed after its check and before its writing is rejected, and nothing of it written") {
+  testing::TempDir dir;
+  const auto tree = dir / "tree";
+  // Pages are written in path order: "aaa" first, then "zzz", which changes
+  // once the loader has read it (as a checkout running under the ingest would).
+  testing::CachePage("develop", "aaa").spec(testing::SpecEntry::typical("aaa0001")).write(tree);
+  testing::CachePage later("develop", "zzz");
+  for (std::size_t i = 0; i < 50; ++i) later.spec(big_spec(i, 1));
+  const fs::path later_path = later.write(tree);
+  testing::CachePage changed("develop", "zzz");
+  for (std::size_t i = 0; i < 50; ++i) changed.spec(big_spec(i, 2));
+  REQUIRE(changed.text() != later.text());
+
+  // The loader's read of "zzz" ends when it closes the file.
+  const int watch = inotify_init1(IN_CLOEXEC);
+  REQUIRE(watch >= 0);
+  REQUIRE(inotify_add_watch(watch, later_path.c_str(), IN_CLOSE_NOWRITE) >= 0);
+  bool changed_in_time = false;
+  IngestOptions options = streamed_from(kEvery);
+  options.on_progress = [&](std::size_t done, std::size_t) {
+    if (done != 1) return;  // "aaa" is written; "zzz" is next
+    pollfd p{watch, POLLIN, 0};
+    if (::poll(&p, 1, 30'000) != 1) return;  // never read: the test fails below
+    // A new file in its place, as git and rsync write one.
+    changed.write_to(dir / "zzz.new");
+    fs::rename(dir / "zzz.new", later_path);
+    changed_in_time = true;
+  };
+  auto db = open_database(dir / "db.sqlite", OpenMode::ReadWrite);
+  const IngestSummary s = ingest(db, {tree}, options);
+  ::close(watch);
+  REQUIRE(changed_in_time);
+  CHECK(s.pages_added == 1);
+  CHECK(s.pages_rejected == 1);
+  CHECK(s.pages_read_again == 1);  // "aaa"; "zzz" was read again and refused
+  REQUIRE(s.rejections.size() == 1);
+  CHECK(s.rejections[0].path == later_path.string());
+  CHECK(testing::contains(s.rejections[0].message, "changed while the run read it"));
+  CHECK(db.execAndGet("SELECT count(*) FROM specs").getInt() == 1);
+  CHECK(db.execAndGet("SELECT count(*) FROM specs WHERE package = 'zzz'").getInt() == 0);
+
+  // The next night reads the page as it is now, whole or streamed alike.
+  const IngestSummary next = ingest(db, {tree}, streamed_from(kEvery));
+  CHECK(next.pages_added == 1);
+  CHECK(next.pages_unchanged == 1);
+  CHECK(db.execAndGet("SELECT count(*) FROM specs WHERE package = 'zzz'").getInt() == 50);
+}
+
+TEST_CASE("a streamed page that cannot be read again for want of file descriptors fails the run: nothing changed") {
+  testing::TempDir dir;
+  const auto tree = dir / "tree";
+  testing::CachePage("develop", "aaa").spec(testing::SpecEntry::typical("aaa0001")).write(tree);
+  testing::CachePage later("develop", "zzz");
+  for (std::size_t i = 0; i < 50; ++i) later.spec(big_spec(i, 1));
+  const fs::path later_path = later.write(tree);
+  auto db = open_database(dir / "db.sqlite", OpenMode::ReadWrite);
+  const std::string empty = dump(db);
+
+  const int watch = inotify_init1(IN_CLOEXEC);
+  REQUIRE(watch >= 0);
+  REQUIRE(inotify_add_watch(watch, later_path.c_str(), IN_CLOSE_NOWRITE) >= 0);
+  rlimit before{};
+  REQUIRE(::getrlimit(RLIMIT_NOFILE, &before) == 0);
+  bool limited = false;
+  IngestOptions options = streamed_from(kEvery);
+  options.on_progress = [&](std::size_t done, std::size_t) {
+    if (done != 1) return;
+    pollfd p{watch, POLLIN, 0};
+    if (::poll(&p, 1, 30'000) != 1) return;
+    // No descriptor left: the lowest free one is the limit.
+    const int free_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (free_fd < 0) return;
+    ::close(free_fd);
+    rlimit none = before;
+    none.rlim_cur = static_cast<rlim_t>(free_fd);
+    limited = ::setrlimit(RLIMIT_NOFILE, &none) == 0;
+  };
+  std::string failure;
+  try {
+    ingest(db, {tree}, options);
+  } catch (const std::exception& e) {
+    failure = e.what();
+  }
+  ::setrlimit(RLIMIT_NOFILE, &before);
+  ::close(watch);
+  REQUIRE(limited);
+  CHECK(testing::contains(failure, "ingest failed, nothing was changed: " + later_path.string()));
+  CHECK(testing::contains(failure, "Too many open files"));
+  CHECK(dump(db) == empty);  // "aaa", written before, is rolled back with the run
+  // Not logged as failed: with no descriptor free, SQLite cannot write that
+  // either (the walk's case in hostile_env_test frees its own first). Never ok.
+  CHECK(db.execAndGet("SELECT status FROM ingest_runs ORDER BY id DESC LIMIT 1").getString() != "ok");
+
+  // With descriptors again, the same tree goes in whole.
+  const IngestSummary s = ingest(db, {tree}, streamed_from(kEvery));
+  CHECK(s.pages_added == 2);
+  CHECK(s.pages_rejected == 0);
 }
 
 TEST_CASE("parse_page with a stream hands the specs on in chunks, in order, and keeps none") {
