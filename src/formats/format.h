@@ -36,7 +36,7 @@ struct ParseOptions {
   // then counts what reading it again will take), and read again from its
   // path by the ingest's writer, which stores it as it is parsed. SIZE_MAX:
   // every file is kept whole (a file given as bytes has no path to read again).
-  std::size_t stream_from = SIZE_MAX;
+  std::size_t stream_specs_from = SIZE_MAX;
 };
 
 class Format {

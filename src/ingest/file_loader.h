@@ -21,7 +21,7 @@ class FileLoader {
   // `known` may be empty: then every file is read and parsed. `threads` 0
   // means one per CPU the process may use.
   // `options` say how files are parsed: a file whose records are streamed
-  // (ParseOptions::stream_from) is read again from its path by the caller.
+  // (ParseOptions::stream_specs_from) is read again from its path by the caller.
   FileLoader(std::vector<std::filesystem::path> inputs, std::uintmax_t max_file_bytes, KnownPagesFactory known,
              unsigned threads = 0, ParseOptions options = {});
 

@@ -183,7 +183,7 @@ class Run {
     }
   }
 
-  // A page the loader checked a chunk at a time (ParseOptions::stream_from) is
+  // A page the loader checked a chunk at a time (ParseOptions::stream_specs_from) is
   // read again and written as it is parsed, so that no copy of its specs is
   // held whole. The bytes read again must be those checked: the parse then
   // cannot fail half-way, which would leave half a page written. A file that

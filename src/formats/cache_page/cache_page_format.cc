@@ -18,9 +18,9 @@ Document CachePageFormat::parse(const std::string& path, PaddedBuffer bytes, std
   // A large page is checked a chunk of specs at a time, its meta tallied as
   // they come; then only what names it is kept, and the writer reads it again.
   MetaTally tally;
-  const SpecStream stream{options.stream_from, [&](const SpecList& specs) { tally.add(specs); }};
+  const SpecStream stream{options.stream_specs_from, [&](const SpecList& specs) { tally.add(specs); }};
   const std::size_t size = bytes.size();
-  Page page = parse_page(std::move(bytes), options.stream_from == SIZE_MAX ? nullptr : &stream);
+  Page page = parse_page(std::move(bytes), options.stream_specs_from == SIZE_MAX ? nullptr : &stream);
   if (page.streamed) {
     tally.check(page, path, findings);
     page.meta = {};  // its names point into the text

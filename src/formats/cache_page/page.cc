@@ -124,9 +124,10 @@ void read_meta(rapidjson::Reader& json, char* at, const FrontMatterField& field,
 }
 
 // From what size spec_details read whole is counted before it is read
-// (count_spec_details). The ingest and `check` stream such pages instead;
-// a page given as bytes (ingest_bytes: the tests and fuzzers) is read whole.
-constexpr std::size_t kCountFrom = 4u << 20;
+// (count_spec_details): the size from which the ingest and `check` stream
+// pages instead, so that only a page given as bytes (ingest_bytes: the tests
+// and fuzzers) is counted.
+constexpr std::size_t kCountFrom = kStreamSpecsFrom;
 
 // The longest text an item of list `key` may hold.
 std::size_t max_item_bytes(int key) { return key == kVariants ? limits::kVariant : limits::kName; }
