@@ -280,7 +280,7 @@ TEST_CASE("a streamed page changed after its check and before its writing is rej
   CHECK(db.execAndGet("SELECT count(*) FROM specs").getInt() == 1);
   CHECK(db.execAndGet("SELECT count(*) FROM specs WHERE package = 'zzz'").getInt() == 0);
 
-  // The next night reads the page as it is now, whole or streamed alike.
+  // The next night stores the page as it is now, and finds "aaa" unchanged.
   const IngestSummary next = ingest(db, {tree}, streamed_from(kEvery));
   CHECK(next.pages_added == 1);
   CHECK(next.pages_unchanged == 1);
