@@ -239,29 +239,54 @@ TEST_CASE("a second file of a streamed page is a duplicate, and a page seen befo
   CHECK(found[1] == found[0]);
 }
 
-TEST_CASE("a streamed page changed after its check and before its writing is rejected, and nothing of it written") {
-  testing::TempDir dir;
-  const auto tree = dir / "tree";
-  // Pages are written in path order: "aaa" first, then "zzz", which changes
-  // once the loader has read it (as a checkout running under the ingest would).
+namespace {
+
+// A tree of two pages, written in path order: "aaa" (one spec), then "zzz"
+// (50 specs, streamed when every page is), whose path is returned.
+fs::path write_aaa_then_zzz(const fs::path& tree) {
   testing::CachePage("develop", "aaa").spec(testing::SpecEntry::typical("aaa0001")).write(tree);
   testing::CachePage later("develop", "zzz");
   for (std::size_t i = 0; i < 50; ++i) later.spec(big_spec(i, 1));
-  const fs::path later_path = later.write(tree);
+  return later.write(tree);
+}
+
+// Tells when the loader has read `file` (it closes it once read), so that a
+// test can change the world between the loader's check and the writer's work.
+class ReadWatch {
+ public:
+  explicit ReadWatch(const fs::path& file) : fd_(inotify_init1(IN_CLOEXEC)) {
+    REQUIRE(fd_ >= 0);
+    REQUIRE(inotify_add_watch(fd_, file.c_str(), IN_CLOSE_NOWRITE) >= 0);
+  }
+  ~ReadWatch() { ::close(fd_); }
+  ReadWatch(const ReadWatch&) = delete;
+  ReadWatch& operator=(const ReadWatch&) = delete;
+  // True once the file has been read (waiting 30 s at most).
+  bool wait() const {
+    pollfd p{fd_, POLLIN, 0};
+    return ::poll(&p, 1, 30'000) == 1;
+  }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+TEST_CASE("a streamed page changed after its check and before its writing is rejected, and nothing of it written") {
+  testing::TempDir dir;
+  const auto tree = dir / "tree";
+  // "zzz" changes once the loader has read it (as a checkout running under the ingest would).
+  const fs::path later_path = write_aaa_then_zzz(tree);
   testing::CachePage changed("develop", "zzz");
   for (std::size_t i = 0; i < 50; ++i) changed.spec(big_spec(i, 2));
-  REQUIRE(changed.text() != later.text());
+  REQUIRE(changed.text() != testing::read_text(later_path));
 
-  // The loader's read of "zzz" ends when it closes the file.
-  const int watch = inotify_init1(IN_CLOEXEC);
-  REQUIRE(watch >= 0);
-  REQUIRE(inotify_add_watch(watch, later_path.c_str(), IN_CLOSE_NOWRITE) >= 0);
+  const ReadWatch read(later_path);
   bool changed_in_time = false;
   IngestOptions options = streamed_from(kEvery);
   options.on_progress = [&](std::size_t done, std::size_t) {
-    if (done != 1) return;  // "aaa" is written; "zzz" is next
-    pollfd p{watch, POLLIN, 0};
-    if (::poll(&p, 1, 30'000) != 1) return;  // never read: the test fails below
+    if (done != 1 || !read.wait()) return;  // "aaa" is written, "zzz" next; never read: the test fails below
     // A new file in its place, as git and rsync write one.
     changed.write_to(dir / "zzz.new");
     fs::rename(dir / "zzz.new", later_path);
@@ -269,7 +294,6 @@ TEST_CASE("a streamed page changed after its check and before its writing is rej
   };
   auto db = open_database(dir / "db.sqlite", OpenMode::ReadWrite);
   const IngestSummary s = ingest(db, {tree}, options);
-  ::close(watch);
   REQUIRE(changed_in_time);
   CHECK(s.pages_added == 1);
   CHECK(s.pages_rejected == 1);
@@ -290,24 +314,17 @@ TEST_CASE("a streamed page changed after its check and before its writing is rej
 TEST_CASE("a streamed page that cannot be read again for want of file descriptors fails the run: nothing changed") {
   testing::TempDir dir;
   const auto tree = dir / "tree";
-  testing::CachePage("develop", "aaa").spec(testing::SpecEntry::typical("aaa0001")).write(tree);
-  testing::CachePage later("develop", "zzz");
-  for (std::size_t i = 0; i < 50; ++i) later.spec(big_spec(i, 1));
-  const fs::path later_path = later.write(tree);
+  const fs::path later_path = write_aaa_then_zzz(tree);
   auto db = open_database(dir / "db.sqlite", OpenMode::ReadWrite);
   const std::string empty = dump(db);
 
-  const int watch = inotify_init1(IN_CLOEXEC);
-  REQUIRE(watch >= 0);
-  REQUIRE(inotify_add_watch(watch, later_path.c_str(), IN_CLOSE_NOWRITE) >= 0);
+  const ReadWatch read(later_path);
   rlimit before{};
   REQUIRE(::getrlimit(RLIMIT_NOFILE, &before) == 0);
   bool limited = false;
   IngestOptions options = streamed_from(kEvery);
   options.on_progress = [&](std::size_t done, std::size_t) {
-    if (done != 1) return;
-    pollfd p{watch, POLLIN, 0};
-    if (::poll(&p, 1, 30'000) != 1) return;
+    if (done != 1 || !read.wait()) return;
     // No descriptor left: the lowest free one is the limit.
     const int free_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (free_fd < 0) return;
@@ -323,7 +340,6 @@ TEST_CASE("a streamed page that cannot be read again for want of file descriptor
     failure = e.what();
   }
   ::setrlimit(RLIMIT_NOFILE, &before);
-  ::close(watch);
   REQUIRE(limited);
   CHECK(testing::contains(failure, "ingest failed, nothing was changed: " + later_path.string()));
   CHECK(testing::contains(failure, "Too many open files"));
