@@ -6,8 +6,8 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/resource.h>
 #include <sys/inotify.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -89,6 +89,36 @@ IngestOptions streamed_from(std::size_t bytes) {
   o.stream_specs_from = bytes;
   return o;
 }
+
+// A tree of two pages, written in path order: "aaa" (one spec), then "zzz"
+// (50 specs, streamed when every page is), whose path is returned.
+fs::path write_aaa_then_zzz(const fs::path& tree) {
+  testing::CachePage("develop", "aaa").spec(testing::SpecEntry::typical("aaa0001")).write(tree);
+  testing::CachePage later("develop", "zzz");
+  for (std::size_t i = 0; i < 50; ++i) later.spec(big_spec(i, 1));
+  return later.write(tree);
+}
+
+// Tells when the loader has read `file` (it closes it once read), so that a
+// test can change the world between the loader's check and the writer's work.
+class ReadWatch {
+ public:
+  explicit ReadWatch(const fs::path& file) : fd_(inotify_init1(IN_CLOEXEC)) {
+    REQUIRE(fd_ >= 0);
+    REQUIRE(inotify_add_watch(fd_, file.c_str(), IN_CLOSE_NOWRITE) >= 0);
+  }
+  ~ReadWatch() { ::close(fd_); }
+  ReadWatch(const ReadWatch&) = delete;
+  ReadWatch& operator=(const ReadWatch&) = delete;
+  // True once the file has been read (waiting 30 s at most).
+  bool wait() const {
+    pollfd p{fd_, POLLIN, 0};
+    return ::poll(&p, 1, 30'000) == 1;
+  }
+
+ private:
+  int fd_;
+};
 
 }  // namespace
 
@@ -238,40 +268,6 @@ TEST_CASE("a second file of a streamed page is a duplicate, and a page seen befo
   CHECK(dumps[1] == dumps[0]);
   CHECK(found[1] == found[0]);
 }
-
-namespace {
-
-// A tree of two pages, written in path order: "aaa" (one spec), then "zzz"
-// (50 specs, streamed when every page is), whose path is returned.
-fs::path write_aaa_then_zzz(const fs::path& tree) {
-  testing::CachePage("develop", "aaa").spec(testing::SpecEntry::typical("aaa0001")).write(tree);
-  testing::CachePage later("develop", "zzz");
-  for (std::size_t i = 0; i < 50; ++i) later.spec(big_spec(i, 1));
-  return later.write(tree);
-}
-
-// Tells when the loader has read `file` (it closes it once read), so that a
-// test can change the world between the loader's check and the writer's work.
-class ReadWatch {
- public:
-  explicit ReadWatch(const fs::path& file) : fd_(inotify_init1(IN_CLOEXEC)) {
-    REQUIRE(fd_ >= 0);
-    REQUIRE(inotify_add_watch(fd_, file.c_str(), IN_CLOSE_NOWRITE) >= 0);
-  }
-  ~ReadWatch() { ::close(fd_); }
-  ReadWatch(const ReadWatch&) = delete;
-  ReadWatch& operator=(const ReadWatch&) = delete;
-  // True once the file has been read (waiting 30 s at most).
-  bool wait() const {
-    pollfd p{fd_, POLLIN, 0};
-    return ::poll(&p, 1, 30'000) == 1;
-  }
-
- private:
-  int fd_;
-};
-
-}  // namespace
 
 TEST_CASE("a streamed page changed after its check and before its writing is rejected, and nothing of it written") {
   testing::TempDir dir;

@@ -1,8 +1,8 @@
 #include "ingest/page_writer.h"
 
 #include <algorithm>
-#include <optional>
 #include <array>
+#include <optional>
 #include <span>
 #include <unordered_map>
 #include <unordered_set>
