@@ -131,6 +131,37 @@ TEST_CASE("cachedb ingest --mirror reads layouts v2 and v3; --listing every (rel
         "stack,count(*)\r\ne4s,1\r\nroot,3\r\n");
   r = run_cachedb(db, {"check", "--listing", (dir / "listing.json").string(), "--mirror-root", bucket.string()});
   CHECK(r.exit_code == 2);
+  // The missing blob is named by its URL, once, with the file looked for.
+  CHECK(contains(r.err, "d1/ml/blobs/sha256/bb/" + gone + ": no such file under the mirror root (" + bucket.string()));
+  CHECK_FALSE(contains(r.err, "(for s3://"));
+  const std::string stored = sql(db, "SELECT release, stack, hash FROM spec_stacks ORDER BY 1, 2, 3");
+
+  // A mirror root that is not there (a bucket copy not mounted) is the run's
+  // error, not a rejection of every index: exit 1, and nothing changes.
+  r = run_cachedb(db, {"ingest", "--listing", (dir / "listing.json").string(), "--mirror-root",
+                       (dir / "unmounted").string()});
+  CHECK(r.exit_code == 1);
+  CHECK(contains(r.err, (dir / "unmounted").string() + ": no such directory (--mirror-root"));
+  CHECK(sql(db, "SELECT release, stack, hash FROM spec_stacks ORDER BY 1, 2, 3") == stored);
+  r = run_cachedb(db, {"check", "--listing", (dir / "listing.json").string(), "--mirror-root",
+                       (dir / "listing.json").string()});
+  CHECK(r.exit_code == 1);
+  CHECK(contains(r.err, "no such directory"));
+
+  // A listing that names no index is an error of its own, not a usage error.
+  write(dir / "empty.json", R"({"d1": []})");
+  r = run_cachedb(db, {"ingest", "--listing", (dir / "empty.json").string(), "--mirror-root", bucket.string()});
+  CHECK(r.exit_code == 1);
+  CHECK(contains(r.err, (dir / "empty.json").string() + ": names no index"));
+
+  // An entry without label or URL is named by the listing and its place in it.
+  write(dir / "odd.json", fmt::format(R"({{"d1": [{{"label": "root", "url": "s3://spack-binaries/d1/blobs/sha256/{}/{}"}},
+                                                {{"url": "s3://spack-binaries/d1/x"}}]}})",
+                                      root.substr(0, 2), root));
+  r = run_cachedb(db, {"ingest", "--listing", (dir / "odd.json").string(), "--mirror-root", bucket.string()});
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.err, "error: " + (dir / "odd.json").string() + ": $['d1'][1] has no string 'label' and 'url'"));
+  CHECK(sql(db, "SELECT release, stack, hash FROM spec_stacks ORDER BY 1, 2, 3") == stored);
 }
 
 TEST_CASE("an index is checked against its mirror's sha256 when it is read, not when it is found unchanged") {

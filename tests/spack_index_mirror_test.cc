@@ -213,7 +213,8 @@ TEST_CASE("site listing: every (release, stack) resolved against the mirror root
   CHECK(list[2].stack == "ml");
   CHECK(list[2].path.empty());
   CHECK(list[2].size == -1);
-  CHECK(list[2].error.find("no such file") != std::string::npos);
+  CHECK(list[2].error.find("no such file under the mirror root") != std::string::npos);
+  CHECK(list[2].error.rfind("s3://spack-binaries/v1.0.0/ml/", 0) == 0);  // named by its URL, first
   CHECK(list[2].error.find(missing) != std::string::npos);
   CHECK(list[3].error.find("leaves the mirror root") != std::string::npos);
   CHECK(list[4].error.find("not in s3://spack-binaries/") != std::string::npos);
@@ -232,4 +233,10 @@ TEST_CASE("site listing: every (release, stack) resolved against the mirror root
   write(root / "bad.json", "[1]");
   CHECK_THROWS_AS(resolve_listing(root / "bad.json", root.path()), cachedb::Error);
   CHECK_THROWS_AS(resolve_listing(root / "absent.json", root.path()), cachedb::Error);
+  // A root that is not a directory, and a listing of no index: the listing's errors, not its entries'.
+  CHECK_THROWS_WITH_AS(resolve_listing(root / "cache_spack_io_index.json", root / "not-there"),
+                       doctest::Contains("no such directory"), cachedb::Error);
+  write(root / "none.json", R"({"v1": []})");
+  CHECK_THROWS_WITH_AS(resolve_listing(root / "none.json", root.path()), doctest::Contains("names no index"),
+                       cachedb::Error);
 }

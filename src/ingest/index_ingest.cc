@@ -589,7 +589,10 @@ IndexInput mirror_input(const fs::path& mirror, const std::string& release, cons
 std::vector<IndexInput> listing_inputs(const fs::path& listing, const fs::path& mirror_root) {
   std::vector<IndexInput> out;
   for (auto& entry : spack_index::resolve_listing(listing, mirror_root, spack_index::BlobCheck::exists)) {
-    IndexInput in{entry.path.empty() ? entry.url : entry.path.string(), entry.release, entry.stack, entry.error,
+    // Named by its file; else by its URL; else (an entry with neither) by the
+    // listing, whose error then says where in it.
+    const std::string name = !entry.path.empty() ? entry.path.string() : !entry.url.empty() ? entry.url : listing.string();
+    IndexInput in{name, entry.release, entry.stack, entry.error,
                   FileStamp{entry.size, entry.mtime_ns}, std::move(entry.expected)};
     out.push_back(std::move(in));
   }

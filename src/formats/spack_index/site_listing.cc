@@ -24,18 +24,18 @@ void resolve_url(ListedIndex& e, const fs::path& root, BlobCheck check) {
   for (auto prefix : kBucketPrefixes)
     if (e.url.compare(0, prefix.size(), prefix) == 0) rest = std::string_view(e.url).substr(prefix.size());
   if (rest.empty()) {
-    e.error = fmt::format("URL '{}' is not in s3://spack-binaries/", e.url);
+    e.error = fmt::format("{}: not in s3://spack-binaries/", e.url);
     return;
   }
   const fs::path rel = fs::path(rest).lexically_normal();
   if (rel.is_absolute() || rel.empty() || *rel.begin() == "..") {
-    e.error = fmt::format("URL '{}' leaves the mirror root", e.url);
+    e.error = fmt::format("{}: leaves the mirror root", e.url);
     return;
   }
   const fs::path p = root / rel;
   struct stat st {};
   if (::stat(p.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
-    e.error = fmt::format("{}: no such file (for {})", p.string(), e.url);
+    e.error = fmt::format("{}: no such file under the mirror root ({})", e.url, p.string());
     return;
   }
   const std::string name = p.filename().string();
@@ -63,6 +63,12 @@ void resolve_url(ListedIndex& e, const fs::path& root, BlobCheck check) {
 }  // namespace
 
 std::vector<ListedIndex> resolve_listing(const fs::path& listing, const fs::path& mirror_root, BlobCheck check) {
+  // A root that is not there (a bucket copy not mounted, a mistyped path)
+  // would reject every index one by one, which a nightly job could take for
+  // a bad mirror: it is the run's error instead.
+  struct stat root_st {};
+  if (::stat(mirror_root.c_str(), &root_st) != 0 || !S_ISDIR(root_st.st_mode))
+    throw Error(fmt::format("{}: no such directory (--mirror-root, the local copy of the bucket)", mirror_root.string()));
   const auto doc = read_small_json(listing, kMaxListingBytes);
   if (!doc.IsObject()) throw Error(fmt::format("{}: not a JSON object of releases", listing.string()));
   std::vector<ListedIndex> out;
@@ -86,6 +92,7 @@ std::vector<ListedIndex> resolve_listing(const fs::path& listing, const fs::path
       ++i;
     }
   }
+  if (out.empty()) throw Error(fmt::format("{}: names no index", listing.string()));
   return out;
 }
 

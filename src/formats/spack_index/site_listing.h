@@ -33,8 +33,9 @@ struct ListedIndex {
 enum class BlobCheck { exists, checksum };
 
 // Every entry in the listing's order. Throws Error only when the listing itself
-// cannot be read; an entry that cannot be resolved (or whose file differs from
-// its sha256, with BlobCheck::checksum) carries its error.
+// cannot be read or names no index, or when `mirror_root` is not a directory;
+// an entry that cannot be resolved (or whose file differs from its sha256, with
+// BlobCheck::checksum) carries its error.
 std::vector<ListedIndex> resolve_listing(const std::filesystem::path& listing,
                                          const std::filesystem::path& mirror_root,
                                          BlobCheck check = BlobCheck::checksum);
