@@ -164,6 +164,77 @@ TEST_CASE("cachedb ingest --mirror reads layouts v2 and v3; --listing every (rel
   CHECK(sql(db, "SELECT release, stack, hash FROM spec_stacks ORDER BY 1, 2, 3") == stored);
 }
 
+TEST_CASE("cachedb ingest --listing --prune removes what the listing no longer names, as a fresh ingest of it") {
+  testing::TempDir dir;
+  const auto db = dir / "db.sqlite";
+  const auto bucket = dir / "bucket";
+  const std::string d1 = v3_mirror(bucket / "d1", index_of({"zlib", "xz", "curl"}));
+  const std::string d1_e4s = v3_mirror(bucket / "d1" / "e4s", index_of({"curl", "cmake"}));
+  const std::string d2 = v3_mirror(bucket / "d2", index_of({"zlib", "bzip2"}));
+  auto entry = [](const std::string& label, const std::string& prefix, const std::string& sha) {
+    return fmt::format(R"({{"label": "{}", "url": "s3://spack-binaries/{}/blobs/sha256/{}/{}"}})", label, prefix,
+                       sha.substr(0, 2), sha);
+  };
+  const std::string d1_root = entry("root", "d1", d1), e4s = entry("e4s", "d1/e4s", d1_e4s),
+                    d2_root = entry("root", "d2", d2);
+  write(dir / "all.json", fmt::format(R"({{"d1": [{}, {}], "d2": [{}]}})", d1_root, e4s, d2_root));
+  // The site drops d1's e4s stack, and d2 ages out.
+  write(dir / "later.json", fmt::format(R"({{"d1": [{}]}})", d1_root));
+  auto ingest = [&](const std::filesystem::path& into, const std::string& listing, std::vector<std::string> more = {}) {
+    std::vector<std::string> args = {"ingest", "--listing", (dir / listing).string(), "--mirror-root", bucket.string()};
+    args.insert(args.end(), more.begin(), more.end());
+    return run_cachedb(into, args);
+  };
+  auto content = [](const std::filesystem::path& of) {
+    return sql(of, "SELECT release, stack, hash FROM spec_stacks ORDER BY 1, 2, 3") +
+           sql(of, "SELECT count(*) FROM spec") + sql(of, "SELECT count(*) FROM dependencies") +
+           run_cachedb(of, {"report", "--matrix", "stacks-by-target", "--format", "csv", "--include-root"}).out;
+  };
+  REQUIRE(ingest(db, "all.json").exit_code == 0);
+  const std::string before = content(db);
+  CHECK(contains(before, "d2,root,"));
+  CHECK(contains(before, "d1,e4s,"));
+
+  // Without --prune, what the listing no longer names stays.
+  auto r = ingest(db, "later.json");
+  CHECK(r.exit_code == 0);
+  CHECK(content(db) == before);
+
+  // --prune with an entry rejected (its blob gone tonight) prunes nothing: exit 2.
+  write(dir / "broken.json", fmt::format(R"({{"d1": [{}, {}]}})", d1_root,
+                                         entry("ml", "d1/ml", std::string(64, 'b'))));
+  r = ingest(db, "broken.json", {"--prune"});
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.err, "not pruning: 1 index(es) were rejected"));
+  CHECK(content(db) == before);
+
+  // --prune: d1's e4s and all of d2 go, and the database is a fresh ingest of the listing.
+  r = ingest(db, "later.json", {"--prune", "--json", "-v"});
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.err, "d1/e4s: pruned"));
+  CHECK(contains(r.err, "d2/root: pruned"));
+  CHECK(contains(r.err, "2 indexes pruned"));
+  CHECK(contains(r.out, "\"removed\":2"));
+  const auto fresh = dir / "fresh.sqlite";
+  REQUIRE(ingest(fresh, "later.json").exit_code == 0);
+  CHECK(content(db) == content(fresh));
+  CHECK_FALSE(contains(content(db), "e4s"));
+
+  // --force prunes despite a rejection; the rejected entry's (release, stack) is still named.
+  REQUIRE(ingest(db, "all.json").exit_code == 0);
+  write(dir / "forced.json", fmt::format(R"({{"d1": [{}, {}]}})", d1_root,
+                                         entry("e4s", "d1/e4s", std::string(64, 'c'))));
+  r = ingest(db, "forced.json", {"--prune", "--force", "-v"});
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.err, "d2/root: pruned"));
+  CHECK(contains(content(db), "d1,e4s,"));
+  CHECK_FALSE(contains(content(db), "d2,"));
+
+  // One index names no whole site.
+  r = run_cachedb(db, {"ingest", "--mirror", (bucket / "d2").string(), "--release", "d2", "--stack", "root", "--prune"});
+  CHECK(r.exit_code == 64);
+}
+
 TEST_CASE("an index is checked against its mirror's sha256 when it is read, not when it is found unchanged") {
   testing::TempDir dir;
   const auto db = dir / "db.sqlite";

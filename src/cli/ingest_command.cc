@@ -68,8 +68,10 @@ Runner add_ingest_command(CLI::App& app, const GlobalOptions& global) {
   add_index_options(cmd, args->indexes);
   cmd->add_flag("--replace-release-kind", args->replace_release_kind,
                 "Let indexes replace the pages of a release (or pages its indexes) instead of refusing them");
-  cmd->add_flag("--prune", args->options.prune, "Remove the pages of each release seen that this run did not see");
-  cmd->add_flag("--force", args->options.force, "Prune even if some pages were rejected");
+  cmd->add_flag("--prune", args->options.prune,
+                "Remove the pages of each release seen that this run did not see; with --listing, every index stored "
+                "whose (release, stack) the listing no longer names");
+  cmd->add_flag("--force", args->options.force, "Prune even if some pages (or indexes) were rejected");
   cmd->add_flag("--json", args->json, "Print the run summary as one JSON object on stdout");
   cmd->add_option("--log-file", args->log_file, "Also append the log (info and above, timestamped) to this file");
   cmd->footer(
@@ -99,8 +101,8 @@ Runner add_ingest_command(CLI::App& app, const GlobalOptions& global) {
     const std::vector<IndexInput> index_inputs_given = index_inputs(args->indexes, args->paths);
     if (index_inputs_given.empty() && args->paths.empty())
       throw UsageError("give pages (files or directories), or --index, --mirror or --listing");
-    if (!index_inputs_given.empty() && (args->options.prune || args->options.force))
-      throw UsageError("--prune and --force are for pages");
+    if (!index_inputs_given.empty() && (args->options.prune || args->options.force) && args->indexes.listing.empty())
+      throw UsageError("--prune and --force are for pages or --listing (one --index or --mirror names no whole site)");
     // What -q/-v chose for the terminal: err, warn (default) or info.
     const auto console = spdlog::default_logger()->level();
     if (!args->log_file.empty()) add_log_file(args->log_file);
@@ -135,6 +137,8 @@ Runner add_ingest_command(CLI::App& app, const GlobalOptions& global) {
       if (!index_inputs_given.empty()) {
         IndexIngestOptions index_options;
         index_options.replace_release_kind = args->replace_release_kind;
+        index_options.prune = args->options.prune;
+        index_options.force = args->options.force;
         summary = ingest_indexes(db, index_inputs_given, index_options, &head_start);
       } else {
         options.replace_release_kind = args->replace_release_kind;

@@ -8,6 +8,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <set>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -295,6 +296,27 @@ class IndexRun {
     if (bulk_) spdlog::debug("empty database: indexes are built after loading");
   }
 
+  // --prune: what the inputs (a listing) no longer name goes, unless one of
+  // them was rejected (its stack may have been dropped from the listing or
+  // only be unreadable tonight) and the user did not --force it.
+  void prune(const std::vector<IndexInput>& all) {
+    if (!options_.prune) return;
+    if (summary_.pages_rejected && !options_.force) {
+      summary_.prune_refused = true;
+      spdlog::error("not pruning: {} index(es) were rejected, so the listing is not whole tonight (use --force to "
+                    "prune anyway)",
+                    summary_.pages_rejected);
+      return;
+    }
+    std::set<std::pair<std::string, std::string>> named;
+    for (const auto& in : all) named.emplace(in.release, in.stack);
+    for (const auto& label : writer_.remove_unnamed(named)) {
+      spdlog::info("{}: pruned, the listing no longer names it", label);
+      ++summary_.indexes_pruned;
+      ++summary_.pages_removed;
+    }
+  }
+
   // Derives the release rows of everything the run read, once.
   void finish() {
     const auto totals = writer_.finish();
@@ -531,6 +553,7 @@ IngestSummary ingest_logged(SQLite::Database& db, const std::vector<IndexInput>&
     IndexRun run(db, options, head);
     run.begin_bulk_load();
     run.inputs(inputs);
+    run.prune(inputs);
     run.finish();
     run.check_read_indexes();
     run.summary().run_id = log.id();
@@ -623,7 +646,10 @@ std::string index_summary_line(const IngestSummary& s) {
                                  "{} removed",
                                  s.run_id, s.pages_added, s.pages_updated, s.pages_unchanged, s.pages_rejected,
                                  s.specs_added, s.specs_removed);
-  if (s.pages_removed) line += fmt::format("; {} pages replaced", s.pages_removed);
+  if (s.indexes_pruned) line += fmt::format("; {} indexes pruned", s.indexes_pruned);
+  if (s.pages_removed > s.indexes_pruned)
+    line += fmt::format("; {} pages replaced", s.pages_removed - s.indexes_pruned);
+  if (s.prune_refused) line += "; prune refused";
   return line;
 }
 

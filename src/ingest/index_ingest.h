@@ -44,6 +44,10 @@ constexpr int kIndexRunCacheKiB = 4096;
 struct IndexIngestOptions {
   // Replace the pages of a release the indexes are for, instead of refusing.
   bool replace_release_kind = false;
+  // --prune with a listing: remove the indexes stored whose (release, stack)
+  // the inputs do not name (the site dropped a stack, a snapshot aged out);
+  // not when an input was rejected, unless `force`.
+  bool prune = false, force = false;
   // Into an empty database, the files are hashed on a thread of their own,
   // half of them on idle cores while the indexes are read, the rest after,
   // and a file read before it was hashed is checked at the end of the run

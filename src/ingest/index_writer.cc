@@ -831,4 +831,26 @@ std::int64_t IndexWriter::remove_release(std::int64_t release_id) {
   return w.specs_removed - removed;
 }
 
+std::vector<std::string> IndexWriter::remove_unnamed(const std::set<std::pair<std::string, std::string>>& named) {
+  Impl& w = *impl_;
+  struct Unnamed {
+    std::int64_t source, release;
+    std::string label;
+  };
+  std::vector<Unnamed> gone;
+  for (auto row = w.ix.stored_indexes(); row.next();) {
+    std::string release(row.text(2)), stack(row.text(3));
+    if (!named.count({release, stack})) gone.push_back({row.int64(0), row.int64(1), release + "/" + stack});
+  }
+  std::vector<std::string> labels;
+  for (const auto& g : gone) {
+    w.ix.listing_touch(g.source).exec();
+    w.ix.listing_delete(g.source).exec();
+    w.sql.source_delete(g.source).exec();
+    w.releases_written.push_back(g.release);
+    labels.push_back(g.label);
+  }
+  return labels;
+}
+
 }  // namespace cachedb

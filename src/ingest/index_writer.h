@@ -12,8 +12,11 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <SQLiteCpp/Database.h>
 
@@ -97,6 +100,11 @@ class IndexWriter {
   // Removes every index of a release (and derives what it touched), and what only they kept; returns the
   // (release, spec) pairs removed.
   std::int64_t remove_release(std::int64_t release_id);
+
+  // The indexes stored whose (release, stack) is not in `named` (a listing's
+  // pairs) are removed, with what only they kept; their releases are derived
+  // again by the next finish(). Returns each one removed, as "release/stack".
+  std::vector<std::string> remove_unnamed(const std::set<std::pair<std::string, std::string>>& named);
 
  private:
   struct Impl;

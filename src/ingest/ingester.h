@@ -65,6 +65,8 @@ struct IngestSummary : RunCounts {
   std::int64_t run_id = 0;  // the run's row in ingest_runs
   // Streamed pages (IngestOptions::stream_specs_from) read again to be written.
   std::int64_t pages_read_again = 0;
+  // Indexes removed by --prune (counted in pages_removed too, as pruned pages are).
+  std::int64_t indexes_pruned = 0;
 
   // 0 when every page was read, 2 when some were rejected (the rest committed)
   // or a requested prune was refused.

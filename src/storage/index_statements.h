@@ -37,6 +37,8 @@ struct IndexStatements {
   // per index, as they are read at once, made as needed), what they are, and
   // the changes.
   Statement release_indexes;
+  // Every index stored: source id, release id, release name, stack name (--prune).
+  Statement stored_indexes;
   Statement& listed_in_buildcache(std::size_t index);
   Statement spec_dimensions, release_rows, release_row_delete, release_row_restack;
   // Release rows (the columns of sql/release_spec_insert.sql), many at a time.
