@@ -215,6 +215,8 @@ TEST_CASE("cachedb ingest --listing --prune removes what the listing no longer n
   CHECK(contains(r.err, "d2/root: pruned"));
   CHECK(contains(r.err, "2 indexes pruned"));
   CHECK(contains(r.out, "\"removed\":2"));
+  CHECK(sql(db, "SELECT prune, force, pages_removed FROM ingest_runs ORDER BY id DESC LIMIT 1") ==
+        "prune,force,pages_removed\r\n1,0,2\r\n");
   const auto fresh = dir / "fresh.sqlite";
   REQUIRE(ingest(fresh, "later.json").exit_code == 0);
   CHECK(content(db) == content(fresh));

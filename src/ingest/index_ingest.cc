@@ -624,7 +624,10 @@ std::vector<IndexInput> listing_inputs(const fs::path& listing, const fs::path& 
 
 IngestSummary ingest_indexes(SQLite::Database& db, const std::vector<IndexInput>& inputs,
                              const IndexIngestOptions& options, IndexHeadStart* head_start) {
-  RunLog log(db, input_paths(inputs), IngestOptions{});
+  IngestOptions logged;  // what ingest_runs records of the run's options
+  logged.prune = options.prune;
+  logged.force = options.force;
+  RunLog log(db, input_paths(inputs), logged);
   try {
     try {
       return ingest_logged(db, inputs, options, log, head_start ? head_start->impl() : nullptr);
