@@ -76,6 +76,22 @@ TEST_CASE("cachedb ingest --index: a file, gzip on stdin, and the command line c
   CHECK(r.exit_code == 0);
   CHECK(sql(db, "SELECT stack, count(*) FROM spec_stacks GROUP BY stack ORDER BY 1") ==
         "stack,count(*)\r\ne4s,2\r\nroot,2\r\n");
+  // The same bytes on stdin again: read, and counted unchanged (other bytes: updated).
+  auto stdin_again = [&](const std::string& compress, const std::string& file) {
+    return testing::run_child(
+        {"sh", "-c", fmt::format("{} '{}' | '{}' --db '{}' ingest --index - --release v1 --stack root --json", compress,
+                                 file, testing::cachedb_binary(), db.string())});
+  };
+  r = stdin_again("gzip -c", (dir / "e4s.json").string());
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.out, "\"updated\":0,\"unchanged\":1"));
+  write(dir / "root.json", index_of({"zlib", "xz", "curl"}));
+  r = stdin_again("cat", (dir / "root.json").string());
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.out, "\"updated\":1,\"unchanged\":0"));
+  CHECK(sql(db, "SELECT count(*) FROM spec_stacks WHERE stack = 'root'") == "count(*)\r\n3\r\n");
+  r = stdin_again("cat", (dir / "root.json").string());
+  CHECK(contains(r.out, "\"updated\":0,\"unchanged\":1"));
   // Unchanged: not parsed again.
   r = run_cachedb(db, {"ingest", "--index", (dir / "e4s.json").string(), "--release", "v1", "--stack", "e4s", "--json"});
   CHECK(r.exit_code == 0);

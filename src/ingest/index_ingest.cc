@@ -410,6 +410,11 @@ class IndexRun {
     const IndexInput& in = *p.in;
     if (!p.rejection.empty()) return reject(in.path, p.rejection);
     try {
+      // Stdin has no stamp to find it unchanged by before reading: what it
+      // held before, to tell after reading whether its bytes were the same.
+      std::optional<std::string> before;
+      if (in.path == "-")
+        if (auto stored = writer_.stored(p.release, p.stack)) before = stored->content_hash;
       const IndexWriteResult r =
           writer_.write(*p.read, *p.source, p.release, p.stack, in.path, p.fingerprint, p.stamp, now_);
       if (p.source->checked_later())
@@ -418,6 +423,7 @@ class IndexRun {
       else
         writer_.set_content_hash(r.source_id, p.source->fingerprint());
       if (r.status == IndexStatus::Added) ++summary_.pages_added;
+      else if (before && !p.source->checked_later() && *before == p.source->fingerprint()) ++summary_.pages_unchanged;
       else ++summary_.pages_updated;
       spdlog::info("{}: {} records", p.label, r.records);
     } catch (const SQLite::Exception&) {
