@@ -149,6 +149,9 @@ struct Pending {
   std::int64_t release = 0, stack = 0;
   FileStamp stamp;
   std::string fingerprint;  // when it was taken to compare with the stored one
+  // Stdin's (it has no stamp to be found unchanged by before it is read): the
+  // content hash stored for its (release, stack), to compare once it is read.
+  std::optional<std::string> stored_hash;
   std::optional<HashedFile> hashed;  // its digests, when it was hashed ahead of its reading
   std::unique_ptr<ByteSource> raw;
   std::unique_ptr<FingerprintingSource> source;
@@ -364,6 +367,7 @@ class IndexRun {
       const bool from_stdin = in.path == "-";
       p->stamp = begun ? begun->stamp : from_stdin ? FileStamp{} : input_stamp(in);
       const auto stored = writer_.stored(p->release, p->stack);
+      if (stored && from_stdin) p->stored_hash = stored->content_hash;
       if (stored && !from_stdin) {
         // Unchanged: the same file untouched, or the same bytes. Nothing is parsed.
         if (stored->path == in.path && p->stamp.size >= 0 && stored->stamp == p->stamp) {
@@ -410,11 +414,6 @@ class IndexRun {
     const IndexInput& in = *p.in;
     if (!p.rejection.empty()) return reject(in.path, p.rejection);
     try {
-      // Stdin has no stamp to find it unchanged by before reading: what it
-      // held before, to tell after reading whether its bytes were the same.
-      std::optional<std::string> before;
-      if (in.path == "-")
-        if (auto stored = writer_.stored(p.release, p.stack)) before = stored->content_hash;
       const IndexWriteResult r =
           writer_.write(*p.read, *p.source, p.release, p.stack, in.path, p.fingerprint, p.stamp, now_);
       if (p.source->checked_later())
@@ -423,7 +422,8 @@ class IndexRun {
       else
         writer_.set_content_hash(r.source_id, p.source->fingerprint());
       if (r.status == IndexStatus::Added) ++summary_.pages_added;
-      else if (before && !p.source->checked_later() && *before == p.source->fingerprint()) ++summary_.pages_unchanged;
+      else if (p.stored_hash && !p.source->checked_later() && *p.stored_hash == p.source->fingerprint())
+        ++summary_.pages_unchanged;
       else ++summary_.pages_updated;
       spdlog::info("{}: {} records", p.label, r.records);
     } catch (const SQLite::Exception&) {

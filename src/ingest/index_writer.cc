@@ -700,6 +700,15 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
     no_stacks = ids->no_release_set();
   }
 
+  // An index and what it listed; its release is derived again by finish(),
+  // and the specs only it held are deleted there.
+  void remove_index(std::int64_t source, std::int64_t release_id) {
+    ix.listing_touch(source).exec();
+    ix.listing_delete(source).exec();
+    sql.source_delete(source).exec();
+    releases_written.push_back(release_id);
+  }
+
   // After a rollback, nothing cached may be trusted.
   void forget_cached() {
     if (slices_in_document) early_void = true;
@@ -820,13 +829,9 @@ std::int64_t IndexWriter::remove_release(std::int64_t release_id) {
   w.begin_document(release_id);
   std::vector<std::int64_t> sources;
   for (auto row = w.ix.source_ids_of_release(kIndexKind, release_id); row.next();) sources.push_back(row.int64(0));
-  for (auto id : sources) {
-    w.ix.listing_touch(id).exec();
-    w.ix.listing_delete(id).exec();
-    w.sql.source_delete(id).exec();
-  }
+  for (auto id : sources) w.remove_index(id, release_id);
   const std::int64_t removed = w.specs_removed;
-  w.releases_written.push_back(release_id);
+  w.releases_written.push_back(release_id);  // derived again even when it held no index
   w.finish();
   return w.specs_removed - removed;
 }
@@ -843,12 +848,9 @@ std::vector<std::string> IndexWriter::remove_unnamed(const std::set<std::pair<st
     if (!named.count({release, stack})) gone.push_back({row.int64(0), row.int64(1), release + "/" + stack});
   }
   std::vector<std::string> labels;
-  for (const auto& g : gone) {
-    w.ix.listing_touch(g.source).exec();
-    w.ix.listing_delete(g.source).exec();
-    w.sql.source_delete(g.source).exec();
-    w.releases_written.push_back(g.release);
-    labels.push_back(g.label);
+  for (auto& g : gone) {
+    w.remove_index(g.source, g.release);
+    labels.push_back(std::move(g.label));
   }
   return labels;
 }
