@@ -222,6 +222,7 @@ TEST_CASE("cachedb ingest --listing --prune removes what the listing no longer n
   r = ingest(db, "broken.json", {"--prune"});
   CHECK(r.exit_code == 2);
   CHECK(contains(r.err, "not pruning: 1 index(es) were rejected"));
+  CHECK(contains(r.err, "1 rejected; specs 0 added, 0 removed; prune refused"));
   CHECK(content(db) == before);
 
   // --prune: d1's e4s and all of d2 go, and the database is a fresh ingest of the listing.
