@@ -116,7 +116,8 @@ CREATE TABLE spec (
   target_id   INTEGER NOT NULL REFERENCES target(id),    -- its target microarchitecture
   variant_set_id INTEGER NOT NULL REFERENCES variant_set(id),  -- its variants
   all_stack_set_id INTEGER NOT NULL REFERENCES stack_set(id),  -- its stacks in all releases together
-  contested   INTEGER NOT NULL DEFAULT 0 CHECK (contested IN (0, 1))  -- 1 when pages disagree about it: see spec_claim
+  contested   INTEGER NOT NULL DEFAULT 0 CHECK (contested IN (0, 1)),  -- 1 when pages disagree about it: see spec_claim
+  compiler_by_dependency INTEGER NOT NULL DEFAULT 0 CHECK (compiler_by_dependency IN (0, 1))  -- 1 when the compiler is the build dependency providing c, cxx or fortran (indexes of Spack 1.0 on)
 );
 -- By package, then stack set, covering the dimensions: packages-by-stack
 -- counts each package's specs per stack set by streaming it, without a sort.
@@ -243,6 +244,23 @@ CREATE TABLE dependency (
 ) WITHOUT ROWID;
 -- What depends on a hash.
 CREATE INDEX dependency_by_hash ON dependency(dependency_hash);
+
+-- The specs whose compiler is a dependency (spec.compiler_by_dependency) that
+-- no stored index has the node of: their compiler is the edge's package name
+-- alone ('gcc') until a node arrives, when it becomes the node's name and
+-- version ('gcc@10.2.1'). Kept by ingest; a spec returns here when its
+-- compiler's node is deleted.
+CREATE TABLE compiler_pending (
+  spec_id INTEGER PRIMARY KEY REFERENCES spec(id) ON DELETE CASCADE  -- the spec waiting for its compiler's node
+);
+-- A spec deleted: it waits for nothing, and the specs it was the compiler of wait for a node again.
+CREATE TRIGGER spec_deleted_compiler_node AFTER DELETE ON spec
+BEGIN
+  DELETE FROM compiler_pending WHERE spec_id = OLD.id;
+  INSERT OR IGNORE INTO compiler_pending(spec_id)
+  SELECT e.spec_id FROM dependency e JOIN spec s ON s.id = e.spec_id
+  WHERE e.dependency_hash = OLD.hash AND e.virtuals <> '' AND s.compiler_by_dependency = 1;
+END;
 
 -- The analysts' interface. These names and columns stay stable; new columns may be added.
 

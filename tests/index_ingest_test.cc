@@ -10,6 +10,7 @@
 #include <fstream>
 #include <thread>
 
+#include <fmt/format.h>
 #include <SQLiteCpp/Backup.h>
 #include <SQLiteCpp/Database.h>
 
@@ -25,6 +26,7 @@
 #include "report/render.h"
 #include "spack_index_support.h"
 #include "storage/database.h"
+#include "storage/embedded_sql.h"
 #include "storage/migrations.h"
 #include "test_support.h"
 
@@ -428,7 +430,11 @@ std::string state(SQLite::Database& db) {
                                  "SELECT group_concat(name, ',') FROM (SELECT st.name FROM stack_set_member m JOIN "
                                  "stack st ON st.id = m.stack_id WHERE m.stack_set_id = s.all_stack_set_id ORDER BY 1)"
                                  "), '-') FROM spec s JOIN package p ON p.id = s.package_id "
-                                 "JOIN compiler c ON c.id = s.compiler_id ORDER BY 1"});
+                                 "JOIN compiler c ON c.id = s.compiler_id ORDER BY 1",
+                                 "SELECT s.hash || ' ' || s.compiler_by_dependency FROM spec s ORDER BY 1",
+                                 "SELECT s.hash FROM compiler_pending w JOIN spec s ON s.id = w.spec_id ORDER BY 1",
+                                 "SELECT r.spec_id FROM release_spec r JOIN spec s ON s.id = r.spec_id "
+                                 "WHERE r.compiler_id <> s.compiler_id"});
 }
 
 std::string fresh_state(const std::vector<IndexInput>& inputs) {
@@ -492,6 +498,106 @@ TEST_CASE("incremental equals fresh: orders, re-ingests, a spec leaving an index
   CHECK(state(db) == fresh_state(final_set));
   CHECK(one(db, "SELECT count(*) FROM specs WHERE release = 'v1.0'") == "0\n");
   CHECK(one(db, "PRAGMA foreign_key_check") == "");
+}
+
+TEST_CASE("a compiler node in another index, coming later or going: the compiler follows it, in any order") {
+  testing::TempDir dir;
+  // root has zlib, built by gcc, without gcc's node; e4s has the node. An
+  // older spec names its compiler in annotations and has an edge to the node
+  // too: its compiler is the annotation's, whatever comes or goes.
+  IndexSpec old{dag_hash("old"), "old", "0.9"};
+  old.annotated_compiler = "gcc@=11.4.0";
+  old.dependencies = {compiler_edge(kGcc)};
+  const auto root = dir / "root.json", e4s = dir / "e4s.json";
+  write(root, testing::index_json({zlib(), old}));
+  write(e4s, testing::index_json({openssl(), gcc()}));
+  const std::vector<IndexInput> both = {{root.string(), "v1", "root", {}}, {e4s.string(), "v1", "e4s", {}}};
+  const std::vector<IndexInput> reversed = {both[1], both[0]};
+  const std::string compilers = "SELECT package || ' ' || compiler FROM specs ORDER BY 1";
+
+  // The node in a later index of the same run, or an earlier one: the same.
+  const std::string want = fresh_state(both);
+  CHECK(want == fresh_state(reversed));
+  auto db = memory_db();
+  REQUIRE(ingest_indexes(db, both, {}).rejections.empty());
+  CHECK(one(db, compilers) == "old gcc@11.4.0\nopenssl gcc@13.2.0\nzlib gcc@13.2.0\n");
+  CHECK(one(db, "SELECT count(*) FROM compiler_pending") == "0\n");
+
+  // root alone: only the edge's name is known, and zlib waits for the node.
+  auto night = memory_db();
+  REQUIRE(ingest_indexes(night, {both[0]}, {}).rejections.empty());
+  CHECK(one(night, compilers) == "old gcc@11.4.0\nzlib gcc\n");
+  CHECK(one(night, "SELECT s.hash FROM compiler_pending w JOIN spec s ON s.id = w.spec_id") == kZlib + "\n");
+  // The next night e4s comes with the node: zlib's compiler is the node's, as in a fresh ingest.
+  REQUIRE(ingest_indexes(night, both, {}).rejections.empty());
+  CHECK(state(night) == want);
+  CHECK(one(night, "SELECT compiler FROM specs WHERE package = 'zlib'") == "gcc@13.2.0\n");
+
+  // Then e4s drops the node (nothing lists it now, so it is deleted): zlib
+  // goes back to waiting, as a fresh ingest of what is listed now has it.
+  write(e4s, testing::index_json({openssl()}));
+  const auto s = ingest_indexes(night, both, {});
+  REQUIRE(s.rejections.empty());
+  CHECK(one(night, "SELECT count(*) FROM spec WHERE hash = '" + kGcc + "'") == "0\n");
+  CHECK(state(night) == fresh_state(both));
+  CHECK(one(night, compilers) == "old gcc@11.4.0\nopenssl gcc\nzlib gcc\n");
+  CHECK(one(night, "SELECT count(*) FROM compiler_pending") == "2\n");
+  // The reports read the fact table's copy of the compiler: it moved too.
+  CHECK(testing::contains(matrix_csv(night, "compilers-by-os", true), "\ngcc,"));
+  CHECK(!testing::contains(matrix_csv(night, "compilers-by-os", true), "gcc@13.2.0"));
+  CHECK(one(night, "PRAGMA foreign_key_check") == "");
+}
+
+TEST_CASE("a database of schema version 7 with a compiler stuck at the edge's name: migrated, the next ingest "
+          "settles it, as fresh") {
+  testing::TempDir dir;
+  IndexSpec old{dag_hash("old"), "old", "0.9"};
+  old.annotated_compiler = "gcc@=11.4.0";
+  old.dependencies = {compiler_edge(kGcc)};
+  const auto root = dir / "root.json", e4s = dir / "e4s.json";
+  write(root, testing::index_json({zlib(), old}));
+  write(e4s, testing::index_json({openssl(), gcc()}));
+  const std::vector<IndexInput> both = {{root.string(), "v1", "root", {}}, {e4s.string(), "v1", "e4s", {}}};
+
+  // What version 7 stored of root alone (zlib's compiler 'gcc', for good),
+  // written into a database made by the released migrations 0001 to 0007.
+  auto fresh = memory_db();
+  REQUIRE(ingest_indexes(fresh, {both[0]}, {}).rejections.empty());
+  const auto path = dir / "v7.db";
+  {
+    SQLite::Database db(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    for (const auto& f : embedded_sql())
+      if (f.name.starts_with("migrations/000") && f.name < "migrations/0008") db.exec(std::string(f.text));
+    db.exec("PRAGMA user_version = 7");
+    db.exec(fmt::format("PRAGMA application_id = {}", kApplicationId));
+    {
+      SQLite::Database copy((dir / "fresh.db").string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+      SQLite::Backup(copy, fresh).executeStep();
+    }
+    db.exec("ATTACH DATABASE '" + (dir / "fresh.db").string() + "' AS fresh");
+    for (const char* table : {"release", "package", "compiler", "os", "platform", "target", "stack", "stack_set",
+                              "stack_set_member", "variant", "variant_value", "variant_set", "variant_set_member",
+                              "spec", "spec_version", "source", "release_spec", "index_listing", "dependency"}) {
+      std::string list;
+      SQLite::Statement info(db, fmt::format("SELECT name FROM pragma_table_info('{}')", table));
+      while (info.executeStep()) list += (list.empty() ? "" : ", ") + info.getColumn(0).getString();
+      db.exec(fmt::format("INSERT INTO main.{0}({1}) SELECT {1} FROM fresh.{0}", table, list));
+    }
+    db.exec("DETACH DATABASE fresh");
+    CHECK(one(db, "SELECT c.label FROM spec s JOIN compiler c ON c.id = s.compiler_id JOIN package p ON "
+                  "p.id = s.package_id WHERE p.name = 'zlib'") == "gcc\n");
+  }
+
+  SQLite::Database db(path.string(), SQLite::OPEN_READWRITE);
+  migrate(db);
+  REQUIRE(schema_version(db) == latest_schema_version());
+  // The migration tells the compilers a dependency gave (not the annotated
+  // one), and the one still waiting for its node; it equals a fresh ingest.
+  CHECK(state(db) == state(fresh));
+  CHECK(one(db, "SELECT s.hash FROM compiler_pending w JOIN spec s ON s.id = w.spec_id") == kZlib + "\n");
+  REQUIRE(ingest_indexes(db, both, {}).rejections.empty());
+  CHECK(state(db) == fresh_state(both));
+  CHECK(one(db, "SELECT compiler FROM specs WHERE package = 'zlib'") == "gcc@13.2.0\n");
 }
 
 TEST_CASE("into an empty database the indexes are built at the end: every index, the rows a run into a full one makes") {

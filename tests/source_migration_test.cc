@@ -119,7 +119,13 @@ void write_version_5(const fs::path& path, const fs::path& fresh) {
                                         "('source', 'release_spec', 'spec_claim') AND name NOT LIKE 'sqlite_%' "
                                         // tables of later versions are not there yet (nor are their rows, pages have none)
                                         "AND name IN (SELECT name FROM main.sqlite_master)"))
-    db.exec(fmt::format("INSERT INTO main.\"{0}\" SELECT * FROM fresh.\"{0}\"", table));
+  {
+    // The columns the table had then (later versions add some, as spec's compiler_by_dependency).
+    std::string columns;
+    for (const auto& c : lines_of(db, fmt::format("SELECT name FROM pragma_table_info('{}')", table)))
+      columns += (columns.empty() ? "\"" : ", \"") + c + "\"";
+    db.exec(fmt::format("INSERT INTO main.\"{0}\"({1}) SELECT {1} FROM fresh.\"{0}\"", table, columns));
+  }
   db.exec("INSERT INTO page(id, release_id, package_id, path, content_hash, file_size, file_mtime_ns, ingested_at) "
           "SELECT id, release_id, key_id, path, content_hash, file_size, file_mtime_ns, ingested_at "
           "FROM fresh.source WHERE kind = 'page'");

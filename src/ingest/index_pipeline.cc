@@ -57,7 +57,7 @@ struct Batch {
     std::uint32_t at = 0;
     std::uint32_t length[kFields];
     std::uint32_t first_dependency = 0, dependencies = 0, first_variant = 0, variants = 0;
-    bool in_buildcache = true, described = true;
+    bool in_buildcache = true, described = true, compiler_by_dependency = false;
   };
   std::unique_ptr<char[]> text = std::make_unique_for_overwrite<char[]>(kBatchBytes);
   std::size_t capacity = kBatchBytes, used = 0;
@@ -103,6 +103,7 @@ struct Batch {
     r.target = fields[7];
     r.in_buildcache = c.in_buildcache;
     r.described = c.described;
+    r.compiler_by_dependency = c.compiler_by_dependency;
     return r;
   }
 
@@ -359,6 +360,7 @@ class Copier : public IndexHandler {
     for (int i = 0; i < Batch::kFields; ++i) c.length[i] = b.keep_field(fields[i]);
     c.in_buildcache = r.in_buildcache;
     c.described = r.described;
+    c.compiler_by_dependency = r.compiler_by_dependency;
     c.first_variant = static_cast<std::uint32_t>(b.variants.size());
     c.variants = static_cast<std::uint32_t>(r.variants.size());
     for (const auto& v : r.variants) b.variants.push_back(b.keep(v));

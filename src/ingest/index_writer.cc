@@ -12,6 +12,7 @@
 
 #include "error.h"
 #include "formats/spack_index/index_reader.h"
+#include "ingest/dependency_compilers.h"
 #include "ingest/index_pipeline.h"
 #include "ingest/spec_id_cache.h"
 #include "parsing/compiler.h"
@@ -259,7 +260,9 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
     const std::int64_t variant_set = in.variant_set(r.variants, id_buffer);
     const std::int64_t package = in.packages.id(r.package), os = in.oss.id(r.os),
                        platform = in.platforms.id(r.platform), target = in.targets.id(r.target);
-    sql.spec_insert(r.hash, package, r.version, compiler, os, platform, target, variant_set, no_stacks).exec();
+    ix.spec_insert(r.hash, package, r.version, compiler, os, platform, target, variant_set, no_stacks,
+                   r.compiler_by_dependency)
+        .exec();
     const std::int64_t spec = db.getLastInsertRowid();
     versions.push_back({spec, std::string(r.version)});
     if (versions.size() == kVersionBatch) write_versions();
@@ -335,19 +338,29 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
 
   // A compiler node met after the specs it built: its name@version as stored
   // (the node is a record of this index, or of one read before); the edge's
-  // package name alone when no index has the node.
+  // package name alone when no index has the node, and then the specs wait
+  // for one in compiler_pending (settle_dependency_compilers(), when the run ends).
   void resolve_late_compilers(const DocumentSummary& summary) {
-    std::vector<std::pair<std::string, std::string>> labels;  // hash, label: tens per index
+    struct Resolved {
+      std::string hash, label;
+      bool node;
+    };
+    std::vector<Resolved> labels;  // tens per index
     for (auto row = ix.late_hashes(); row.next();) {
-      const std::string hash(row.text(0));
-      std::string label;
-      if (auto node = ix.compiler_node(hash); node.next())
-        label = node.text(1).empty() ? std::string(node.text(0)) : fmt::format("{}@{}", node.text(0), node.text(1));
+      Resolved r{std::string(row.text(0)), {}, false};
+      if (auto node = ix.compiler_node(r.hash); node.next()) {
+        r.label = node.text(1).empty() ? std::string(node.text(0)) : fmt::format("{}@{}", node.text(0), node.text(1));
+        r.node = true;
+      }
       for (const auto& late : summary.late_compilers)
-        if (label.empty() && late.hash == hash) label = late.label;
-      labels.emplace_back(hash, label.empty() ? "none" : label);
+        if (r.label.empty() && late.hash == r.hash) r.label = late.label, r.node = late.node_seen;
+      if (r.label.empty()) r.label = "none";
+      labels.push_back(std::move(r));
     }
-    for (const auto& [hash, label] : labels) ix.late_apply(ids->compiler(label), hash).exec();
+    for (const auto& r : labels) {
+      ix.late_apply(ids->compiler(r.label), r.hash).exec();
+      if (!r.node) ix.late_pending(r.hash).exec();
+    }
     ix.late_clear().exec();
   }
 
@@ -370,10 +383,12 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
     if (bulk) {
       if (!restacking) restack_all();
       stop_restacking();
-      return;
+    } else {
+      for (auto q = ix.touched_specs(); q.next();) refresh(q.int64(0));
+      ix.touched_clear().exec();
     }
-    for (auto q = ix.touched_specs(); q.next();) refresh(q.int64(0));
-    ix.touched_clear().exec();
+    // Once the specs nothing holds are deleted: a compiler node may have come or gone.
+    settle_dependency_compilers(db);
   }
 
   // What one spec's release row should be: from the indexes listing it in

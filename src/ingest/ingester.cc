@@ -14,6 +14,7 @@
 
 #include "error.h"
 #include "formats/registry.h"
+#include "ingest/dependency_compilers.h"
 #include "ingest/file_walker.h"
 #include "ingest/findings.h"
 #include "ingest/out_of_resources.h"
@@ -370,6 +371,8 @@ IngestSummary ingest_logged(SQLite::Database& db, const std::vector<fs::path>& i
       if (options.on_progress) options.on_progress(done, total);
     }
     if (options.prune) run.prune();
+    // A page run deletes specs too, and one may have been the compiler node of an index's spec.
+    settle_dependency_compilers(db);
     run.finish_bulk_load();
     // Logged inside the transaction: a run reads ok exactly when its data is committed.
     run.summary().run_id = log.id();

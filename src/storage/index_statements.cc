@@ -24,6 +24,7 @@ IndexStatements::IndexStatements(SQLite::Database& db)
       listing_touch(db, "INSERT OR IGNORE INTO temp.index_touched(spec_id) "
                         "SELECT spec_id FROM index_listing WHERE source_id = ?", kLazy),
       source_ids_of_release(db, "SELECT id FROM source WHERE kind = ? AND release_id = ? ORDER BY id", kLazy),
+      spec_insert(db, required_sql("storage/index_spec_insert.sql"), kLazy),
       version_insert(db, "INSERT OR IGNORE INTO spec_version(spec_id, version) VALUES (?, ?)", 64),
       dependency_insert(db, required_sql("storage/dependency_insert.sql"), 64),
       dependency_any(db, "SELECT 1 FROM dependency WHERE spec_id = ? LIMIT 1", kLazy),
@@ -34,6 +35,8 @@ IndexStatements::IndexStatements(SQLite::Database& db)
       late_insert(db, "INSERT INTO temp.index_late_compiler(spec_id, compiler_hash) VALUES (?, ?)", kLazy),
       late_hashes(db, "SELECT DISTINCT compiler_hash FROM temp.index_late_compiler ORDER BY 1", kLazy),
       late_apply(db, required_sql("storage/late_compiler_apply.sql"), kLazy),
+      late_pending(db, "INSERT OR IGNORE INTO compiler_pending(spec_id) "
+                       "SELECT spec_id FROM temp.index_late_compiler WHERE compiler_hash = ?", kLazy),
       late_clear(db, "DELETE FROM temp.index_late_compiler", kLazy),
       compiler_node(db, "SELECT p.name, s.version FROM spec s JOIN package p ON p.id = s.package_id WHERE s.hash = ?",
                     kLazy),

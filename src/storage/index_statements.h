@@ -25,13 +25,16 @@ struct IndexStatements {
   // What an index lists: (source, spec, in_buildcache) rows, many at a time.
   MultiRowInsert listing_insert;
   Statement listing_delete, listing_touch, source_ids_of_release;
+  // A spec new to the database (sql/index_spec_insert.sql).
+  Statement spec_insert;
   // A new spec's version, many specs at a time.
   MultiRowInsert version_insert;
   // Dependencies: (spec, dependency hash, its package, deptypes, virtuals) rows, many at a time.
   MultiRowInsert dependency_insert;
   Statement dependency_any, dependency_delete_of_spec;
   // Specs whose holdings changed, and those waiting for a compiler node.
-  Statement touch, touched_specs, touched_clear, late_insert, late_hashes, late_apply, late_clear, compiler_node;
+  Statement touch, touched_specs, touched_clear, late_insert, late_hashes, late_apply, late_pending, late_clear,
+      compiler_node;
   // Deriving a release's rows from its indexes: what they should be (the
   // release's indexes, and what each lists in the build cache: one statement
   // per index, as they are read at once, made as needed), what they are, and

@@ -157,7 +157,7 @@ class IndexSax {
   void end_dependency();
   void merge_repeated_edges();
   void set_version(Kind kind, std::string_view text);
-  std::string_view resolve_compiler(std::string_view& compiler_hash);
+  std::string_view resolve_compiler(std::string_view& compiler_hash, bool& by_dependency);
 
   DecodedStream& in_;
   IndexHandler& handler_;
@@ -578,7 +578,7 @@ void IndexSax::end_dependency() {
 // The compiler rules, in order: the node's own `compiler` (v6, v7); the
 // `annotations.compiler` of nodes converted from older spec files; the direct
 // build dependency providing c (else cxx, else fortran); else none.
-std::string_view IndexSax::resolve_compiler(std::string_view& compiler_hash) {
+std::string_view IndexSax::resolve_compiler(std::string_view& compiler_hash, bool& by_dependency) {
   const DepBuf* provider = nullptr;
   for (std::string_view lang : {"c", "cxx", "fortran"}) {
     for (std::size_t i = 0; i < ndeps_ && !provider; ++i)
@@ -604,6 +604,7 @@ std::string_view IndexSax::resolve_compiler(std::string_view& compiler_hash) {
     return compiler_text_;
   }
   if (!provider) return "none";
+  by_dependency = true;
   if (auto it = compiler_labels_.find(provider->hash); it != compiler_labels_.end()) return it->second;
   if (pending_.size() == kMaxCompilerNodes) fail(fmt::format("more than {} compiler nodes", kMaxCompilerNodes));
   if (pending_.emplace(provider->hash, provider->name).second) pending_order_.push_back(provider->hash);
@@ -622,7 +623,8 @@ void IndexSax::end_record() {
   // and what it learns (compiler packages, compiler nodes awaited) decides
   // the compilers of the records after it and the late compilers.
   std::string_view compiler_hash;
-  const std::string_view compiler = resolve_compiler(compiler_hash);
+  bool by_dependency = false;
+  const std::string_view compiler = resolve_compiler(compiler_hash, by_dependency);
 
   IndexRecord r;
   r.hash = hash_;
@@ -638,6 +640,7 @@ void IndexSax::end_record() {
     r.version = pkg_version_;
     r.compiler = compiler;
     r.compiler_hash = compiler_hash;
+    r.compiler_by_dependency = by_dependency;
     r.os = os_;
     r.platform = platform_;
     r.target = target_;
@@ -669,7 +672,8 @@ void IndexSax::finish() {
   s.compression = compression_name(in_.compression());
   for (const std::string& h : pending_order_) {
     auto it = compiler_labels_.find(h);
-    s.late_compilers.push_back({h, it != compiler_labels_.end() ? it->second : pending_[h]});
+    const bool seen = it != compiler_labels_.end();
+    s.late_compilers.push_back({h, seen ? it->second : pending_[h], seen});
   }
   handler_.document_done(s);
 }

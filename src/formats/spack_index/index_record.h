@@ -28,6 +28,9 @@ struct IndexRecord {
   std::string_view compiler;
   // The direct build dependency providing c, cxx or fortran (database v8+), or "".
   std::string_view compiler_hash;
+  // True when `compiler` is (or, empty, will be) that dependency's: neither
+  // the node's own `compiler` nor `annotations.compiler` named one.
+  bool compiler_by_dependency = false;
   std::string_view os;
   std::string_view platform;
   std::string_view target;
@@ -47,6 +50,7 @@ struct IndexRecord {
 struct LateCompiler {
   std::string hash;
   std::string label;  // "gcc@10.2.1"; the edge's package name alone when the index lacks the node
+  bool node_seen = false;  // whether the index has the node (else `label` is the edge's name)
 };
 
 struct DocumentSummary {

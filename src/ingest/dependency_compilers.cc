@@ -1,0 +1,68 @@
+#include "ingest/dependency_compilers.h"
+
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "parsing/compiler.h"
+#include "storage/embedded_sql.h"
+#include "storage/statement.h"
+
+namespace cachedb {
+
+std::int64_t settle_dependency_compilers(SQLite::Database& db) {
+  std::vector<std::int64_t> waiting;
+  {
+    Statement pending(db, "SELECT spec_id FROM compiler_pending ORDER BY 1");
+    for (auto row = pending(); row.next();) waiting.push_back(row.int64(0));
+  }
+  if (waiting.empty()) return 0;  // every night but the rare one
+
+  Statement provider(db, required_sql("storage/compiler_provider.sql"));
+  Statement compiler_select(db, "SELECT id FROM compiler WHERE label = ?");
+  Statement compiler_insert(db, "INSERT INTO compiler(label, name, version) VALUES (?, ?, ?)");
+  Statement spec_set(db, "UPDATE spec SET compiler_id = ? WHERE id = ? AND compiler_id <> ?");
+  Statement settled(db, "DELETE FROM compiler_pending WHERE spec_id = ?");
+  std::string changed = "[";  // the specs whose compiler changed, a JSON array for json_each
+  std::int64_t count = 0;
+  for (const std::int64_t spec : waiting) {
+    auto row = provider(spec);
+    if (!row.next()) {
+      // No edge provides a compiler (the spec's edges were replaced): nothing to wait for.
+      settled(spec).exec();
+      continue;
+    }
+    const bool node = !row.is_null(1);
+    const std::string label = !node                ? std::string(row.text(0))
+                              : row.text(2).empty() ? std::string(row.text(1))
+                                                    : fmt::format("{}@{}", row.text(1), row.text(2));
+    std::int64_t id = 0;
+    if (auto found = compiler_select(label); found.next()) {
+      id = found.int64(0);
+    } else {
+      const Compiler c = parse_compiler(label);
+      compiler_insert(label, c.name, c.version).exec();
+      id = db.getLastInsertRowid();
+    }
+    auto set = spec_set(id, spec, id);
+    set.exec();
+    if (set.changes() > 0) {
+      changed += fmt::format("{}{}", count ? "," : "", spec);
+      ++count;
+    }
+    if (node) settled(spec).exec();
+  }
+  if (count) {
+    // One statement for all: during a bulk load release_spec has no index by
+    // spec yet, and this is one pass over it instead of one per spec.
+    changed += ']';
+    Statement rows(db,
+                   "UPDATE release_spec SET compiler_id = (SELECT compiler_id FROM spec WHERE id = release_spec.spec_id) "
+                   "WHERE spec_id IN (SELECT value FROM json_each(?))");
+    rows(changed).exec();
+  }
+  return count;
+}
+
+}  // namespace cachedb
