@@ -182,8 +182,15 @@ TEST_CASE("variants in every form of Spack's syntax") {
   CHECK(v.values == std::vector<std::string>{"80", "90"});
   v = parse_variant("build_type='dm+sm'");
   CHECK(v.values == std::vector<std::string>{"dm+sm"});
-  v = parse_variant("cflags=\"-O2 -g\",'a,b'");
-  CHECK(v.values == std::vector<std::string>{"-O2 -g", "a,b"});
+  // Spack quotes a list's values joined, and reads every comma as a separator.
+  v = parse_variant("languages='c,c++,fortran'");
+  CHECK(v.values == std::vector<std::string>{"c", "c++", "fortran"});
+  v = parse_variant("note=\"it's\"");
+  CHECK(v.values == std::vector<std::string>{"it's"});
+  v = parse_variant("q='a\\'b'");
+  CHECK(v.values == std::vector<std::string>{"a'b"});
+  v = parse_variant("cflags=\"-O2 -g\"");
+  CHECK(v.values == std::vector<std::string>{"-O2 -g"});
   CHECK_THROWS_AS(parse_variant(""), ParseError);
   CHECK_THROWS_AS(parse_variant("+"), ParseError);
   CHECK_THROWS_AS(parse_variant("=x"), ParseError);

@@ -9,16 +9,22 @@ namespace {
   throw ParseError(0, "variant '" + std::string(text) + "': " + why);
 }
 
-// Splits 'a,b,"c,d"' at the commas outside quotes and strips the quotes.
+// Splits a variant's value into its values, as Spack reads it: quotes are
+// syntax, never part of a value ('dm+sm' is dm+sm; inside them \' or \" is
+// the quote itself), and every comma separates two values, inside quotes too
+// (Spack quotes a list's values joined: languages='c,c++,fortran' is three).
 std::vector<std::string> split_values(std::string_view whole, std::string_view value) {
   std::vector<std::string> out;
   std::string cur;
   char quote = 0;
-  for (char ch : value) {
-    if (quote) {
-      if (ch == quote) quote = 0;
-      else cur += ch;
-    } else if (ch == '\'' || ch == '"') {
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const char ch = value[i];
+    if (quote && ch == '\\' && i + 1 < value.size() && value[i + 1] == quote) {
+      cur += quote;
+      ++i;
+    } else if (quote && ch == quote) {
+      quote = 0;
+    } else if (!quote && (ch == '\'' || ch == '"')) {
       quote = ch;
     } else if (ch == ',') {
       out.push_back(std::move(cur));

@@ -180,6 +180,8 @@ class IndexSax {
   std::size_t nvariants_ = 0;
   bool list_first_ = true;
   std::size_t list_bytes_ = 0;  // the length of the list variant being read, built or not
+  std::size_t list_value_at_ = 0;  // where its value starts ("k=": the key's length and 1)
+  bool list_is_patches_ = false, list_quoted_ = false;  // whether a value so far needs quotes
   // The handler's answer for this record (IndexHandler::wants_description). An
   // undescribed record goes through every check a described one does, and
   // feeds the compiler memory alike; only the texts it would hand out are not
@@ -273,7 +275,9 @@ Ctx IndexSax::child_ctx(bool array) {
         if (!is_valid_utf8(k)) fail("a key that is not UTF-8");
         if (nvariants_ == kMaxVariants) fail(fmt::format("more than {} variants", kMaxVariants));
         list_first_ = true;
-        list_bytes_ = k.size() + 1;
+        list_bytes_ = list_value_at_ = k.size() + 1;
+        list_is_patches_ = equals_literal(k, "patches");
+        list_quoted_ = false;
         if (describe_) {
           if (nvariants_ == variants_.size()) variants_.emplace_back();
           std::string& text = variants_[nvariants_];
@@ -343,7 +347,14 @@ bool IndexSax::close() {
       break;
     case Ctx::param_list:
       // An empty list names no value: Spack's syntax has no way to write it.
-      if (!list_first_) ++nvariants_;
+      if (list_first_) break;
+      // Spack quotes the joined values (an empty one alone included), not each.
+      if (list_quoted_ || list_bytes_ == list_value_at_) {
+        list_bytes_ += 2;
+        if (list_bytes_ > limits::kVariant) fail(fmt::format("a variant longer than {} bytes", limits::kVariant));
+        if (describe_) quote_variant_value(variants_[nvariants_], list_value_at_);
+      }
+      ++nvariants_;
       break;
     case Ctx::database:
       break;
@@ -458,7 +469,8 @@ bool IndexSax::scalar(Kind kind, std::string_view text, bool b) {
           std::string& t = variants_[nvariants_];
           t.assign(k);
           t += '=';
-          append_variant_value(t, text, true);
+          t += text;
+          quote_variant_value(t, k.size() + 1);
         }
       }
       ++nvariants_;
@@ -466,10 +478,16 @@ bool IndexSax::scalar(Kind kind, std::string_view text, bool b) {
     case Ctx::param_list: {
       if (kind == Kind::null) break;
       check_text(limits::kVariant);
-      const std::string_view value = kind == Kind::boolean ? (b ? "true" : "false") : text;
+      const std::string_view value =
+          printed_value(list_is_patches_ ? "patches" : "", kind == Kind::boolean ? (b ? "true" : "false") : text);
       // The limit holds to the length the text has, built or not.
-      list_bytes_ += variant_value_bytes(value, list_first_);
-      if (describe_) append_variant_value(variants_[nvariants_], value, list_first_);
+      list_bytes_ += value.size() + (list_first_ ? 0 : 1);
+      list_quoted_ = list_quoted_ || (!value.empty() && needs_quotes(value));
+      if (describe_) {
+        std::string& t = variants_[nvariants_];
+        if (!list_first_) t += ',';
+        t += value;
+      }
       list_first_ = false;
       if (list_bytes_ > limits::kVariant) fail(fmt::format("a variant longer than {} bytes", limits::kVariant));
       break;

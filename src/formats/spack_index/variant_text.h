@@ -1,9 +1,10 @@
 #pragma once
-// A node's `parameters` written as the variants cache pages list: `+x` / `~x`
-// for booleans, `k=v` for one value, `k=a,b` for several. Values that Spack
-// would quote (a space, a comma, a quote) are quoted the way parse_variant
-// reads them back, so one spec read from a page and from an index has the
-// same variants.
+// A node's `parameters` written as Spack writes variants, and so as cache
+// pages list them: `+x` / `~x` for booleans, `k=v` for one value, `k=a,b` for
+// several; the value, all of it joined, in quotes when Spack would quote it
+// (anything but letters, digits and `,/_.-`: `languages='c,c++,fortran'`,
+// `build_type='dm+sm'`), and a patch by the first 7 characters of its sha256.
+// One spec read from a page and from an index then has the same variants.
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -15,12 +16,17 @@ bool is_compiler_flag(std::string_view parameter);
 
 std::string bool_variant(std::string_view name, bool value);
 
-// Appends one value to `text` ("k=" or "k=a"), with a comma when it is not the first.
-void append_variant_value(std::string& text, std::string_view value, bool first);
+// The text of one value of variant `name` as Spack prints it in a list ("patches" are shortened).
+std::string_view printed_value(std::string_view name, std::string_view value);
 
-// How many bytes append_variant_value adds: a list's length is held to its
-// limit even where its text is not built.
-std::size_t variant_value_bytes(std::string_view value, bool first);
+// Whether Spack quotes a variant's (joined) value: when it is empty or has a
+// character other than a letter, a digit or one of ",/_.-".
+bool needs_quotes(std::string_view joined);
+
+// Quotes text[value_at..] in place when needs_quotes() says so: in single
+// quotes, or, when it holds one, in double quotes with the JSON escapes
+// Spack's quote_if_needed gives it.
+void quote_variant_value(std::string& text, std::size_t value_at);
 
 // The name a variant text sorts by: "x" for "+x", "k" for "k=v".
 std::string_view variant_name(std::string_view text);
