@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include <fmt/format.h>
@@ -548,6 +549,38 @@ TEST_CASE("a compiler node in another index, coming later or going: the compiler
   CHECK(one(night, "PRAGMA foreign_key_check") == "");
 }
 
+namespace {
+
+// A database at schema version `version`, made by the released migrations up
+// to it, holding the rows of `fresh` (the columns those versions have).
+void write_old_version(const std::filesystem::path& path, SQLite::Database& fresh, int version) {
+  const std::filesystem::path copy = path.string() + ".fresh";
+  {
+    SQLite::Database out(copy.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    SQLite::Backup(out, fresh).executeStep();
+  }
+  SQLite::Database db(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  const std::string last = fmt::format("migrations/{:04}", version + 1);
+  for (const auto& f : embedded_sql())
+    if (f.name.starts_with("migrations/") && f.name < last) db.exec(std::string(f.text));
+  db.exec(fmt::format("PRAGMA user_version = {}", version));
+  db.exec(fmt::format("PRAGMA application_id = {}", kApplicationId));
+  db.exec("ATTACH DATABASE '" + copy.string() + "' AS fresh");
+  for (const char* table : {"release", "package", "compiler", "os", "platform", "target", "stack", "stack_set",
+                            "stack_set_member", "variant", "variant_value", "variant_set", "variant_set_member",
+                            "spec", "spec_version", "source", "release_spec", "spec_claim", "index_listing",
+                            "dependency"}) {
+    std::string list;
+    SQLite::Statement info(db, fmt::format("SELECT name FROM main.pragma_table_info('{}')", table));
+    while (info.executeStep()) list += (list.empty() ? "" : ", ") + info.getColumn(0).getString();
+    db.exec(fmt::format("INSERT INTO main.{0}({1}) SELECT {1} FROM fresh.{0}", table, list));
+  }
+  if (version >= 8) db.exec("INSERT INTO main.compiler_pending SELECT * FROM fresh.compiler_pending");
+  db.exec("DETACH DATABASE fresh");
+}
+
+}  // namespace
+
 TEST_CASE("a database of schema version 7 with a compiler stuck at the edge's name: migrated, the next ingest "
           "settles it, as fresh") {
   testing::TempDir dir;
@@ -564,26 +597,9 @@ TEST_CASE("a database of schema version 7 with a compiler stuck at the edge's na
   auto fresh = memory_db();
   REQUIRE(ingest_indexes(fresh, {both[0]}, {}).rejections.empty());
   const auto path = dir / "v7.db";
+  write_old_version(path, fresh, 7);
   {
-    SQLite::Database db(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-    for (const auto& f : embedded_sql())
-      if (f.name.starts_with("migrations/000") && f.name < "migrations/0008") db.exec(std::string(f.text));
-    db.exec("PRAGMA user_version = 7");
-    db.exec(fmt::format("PRAGMA application_id = {}", kApplicationId));
-    {
-      SQLite::Database copy((dir / "fresh.db").string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-      SQLite::Backup(copy, fresh).executeStep();
-    }
-    db.exec("ATTACH DATABASE '" + (dir / "fresh.db").string() + "' AS fresh");
-    for (const char* table : {"release", "package", "compiler", "os", "platform", "target", "stack", "stack_set",
-                              "stack_set_member", "variant", "variant_value", "variant_set", "variant_set_member",
-                              "spec", "spec_version", "source", "release_spec", "index_listing", "dependency"}) {
-      std::string list;
-      SQLite::Statement info(db, fmt::format("SELECT name FROM pragma_table_info('{}')", table));
-      while (info.executeStep()) list += (list.empty() ? "" : ", ") + info.getColumn(0).getString();
-      db.exec(fmt::format("INSERT INTO main.{0}({1}) SELECT {1} FROM fresh.{0}", table, list));
-    }
-    db.exec("DETACH DATABASE fresh");
+    SQLite::Database db(path.string(), SQLite::OPEN_READWRITE);
     CHECK(one(db, "SELECT c.label FROM spec s JOIN compiler c ON c.id = s.compiler_id JOIN package p ON "
                   "p.id = s.package_id WHERE p.name = 'zlib'") == "gcc\n");
   }
@@ -598,6 +614,96 @@ TEST_CASE("a database of schema version 7 with a compiler stuck at the edge's na
   REQUIRE(ingest_indexes(db, both, {}).rejections.empty());
   CHECK(state(db) == fresh_state(both));
   CHECK(one(db, "SELECT compiler FROM specs WHERE package = 'zlib'") == "gcc@13.2.0\n");
+}
+
+TEST_CASE("a database of schema version 8 with variants as cachedb wrote them then: migrated, as fresh") {
+  testing::TempDir dir;
+  const std::string patch(64, 'e');
+  IndexSpec p{dag_hash("pv"), "pv", "1.0"};
+  p.parameters = {{"languages", R"(["c", "c++", "fortran"])"}, {"build_type", R"("dm+sm")"},
+                  {"list", R"(["x y", "z"])"}, {"patches", "[\"" + patch + "\"]"}, {"shared", "true"},
+                  {"libs", R"(["shared", "static"])"}};
+  write(dir / "i.json", testing::index_json({p}));
+  const std::vector<IndexInput> in = {{(dir / "i.json").string(), "v1", "root", {}}};
+  // A page release whose spec has the same gcc languages, as Spack wrote them on the page.
+  const auto pages = dir / "pages";
+  testing::CachePage("p1", "gcc")
+      .spec(testing::SpecEntry(dag_hash("gccpage")).variants({"languages='c,c++,fortran'", "+bootstrap"}))
+      .write(pages);
+  auto fresh = memory_db();
+  REQUIRE(ingest_indexes(fresh, in, {}).rejections.empty());
+  REQUIRE(ingest(fresh, {pages}, {}).rejections.empty());
+  CHECK(one(fresh, "SELECT group_concat(variant, ' ') FROM (SELECT variant FROM spec_variants WHERE package = "
+                   "'pv' GROUP BY variant ORDER BY 1)") ==
+        "+shared build_type='dm+sm' languages='c,c++,fortran' libs=shared,static list='x y,z' patches=eeeeeee\n");
+
+  // As version 8 stored them: the index's values quoted one by one (none
+  // here but 'x y'), the patch whole; the page's quoted list one value.
+  const auto path = dir / "v8.db";
+  write_old_version(path, fresh, 8);
+  {
+    SQLite::Database db(path.string(), SQLite::OPEN_READWRITE);
+    const std::map<std::string, std::pair<std::string, std::vector<std::string>>> before = {
+        {"build_type='dm+sm'", {"build_type=dm+sm", {"dm+sm"}}},
+        {"languages='c,c++,fortran'", {"languages=c,c++,fortran", {"c", "c++", "fortran"}}},
+        {"list='x y,z'", {"list='x y',z", {"x y", "z"}}},
+        {"patches=eeeeeee", {"patches=" + patch, {patch}}}};
+    std::vector<std::pair<std::int64_t, std::string>> now;
+    {
+      SQLite::Statement of_pv(db, "SELECT v.id, v.text FROM spec s JOIN variant_set_member m ON m.variant_set_id = "
+                                  "s.variant_set_id JOIN variant v ON v.id = m.variant_id WHERE s.hash = ?");
+      of_pv.bind(1, p.hash);
+      while (of_pv.executeStep()) now.emplace_back(of_pv.getColumn(0).getInt64(), of_pv.getColumn(1).getString());
+    }
+    REQUIRE(now.size() == 6);
+    std::vector<std::int64_t> members;
+    for (const auto& [id, text] : now) {
+      auto it = before.find(text);
+      if (it == before.end()) {
+        members.push_back(id);
+        continue;
+      }
+      SQLite::Statement insert(db, "INSERT INTO variant(text, name) VALUES (?, ?)");
+      insert.bind(1, it->second.first);
+      insert.bind(2, it->second.first.substr(0, it->second.first.find('=')));
+      insert.exec();
+      members.push_back(db.getLastInsertRowid());
+      for (std::size_t i = 0; i < it->second.second.size(); ++i) {
+        SQLite::Statement value(db, "INSERT INTO variant_value VALUES (?, ?, ?)");
+        value.bind(1, members.back());
+        value.bind(2, static_cast<std::int64_t>(i));
+        value.bind(3, it->second.second[i]);
+        value.exec();
+      }
+    }
+    std::sort(members.begin(), members.end());
+    std::string key;
+    for (auto m : members) key += std::to_string(m) + ",";
+    db.exec("INSERT INTO variant_set(key) VALUES ('" + key + "')");
+    const std::int64_t set = db.getLastInsertRowid();
+    for (auto m : members) db.exec(fmt::format("INSERT INTO variant_set_member VALUES ({}, {})", set, m));
+    db.exec(fmt::format("UPDATE spec SET variant_set_id = {} WHERE hash = '{}'", set, p.hash));
+    // The page's quoted list was one value then.
+    db.exec("DELETE FROM variant_value WHERE variant_id = (SELECT id FROM variant WHERE text = "
+            "'languages=''c,c++,fortran''')");
+    db.exec("INSERT INTO variant_value SELECT id, 0, 'c,c++,fortran' FROM variant WHERE text = "
+            "'languages=''c,c++,fortran'''");
+    REQUIRE(state(db) != state(fresh));
+  }
+
+  SQLite::Database db(path.string(), SQLite::OPEN_READWRITE);
+  migrate(db);
+  REQUIRE(schema_version(db) == latest_schema_version());
+  CHECK(state(db) == state(fresh));
+  // The index's spec and the page's share the one languages variant, of three values.
+  CHECK(one(db, "SELECT count(*) || ' ' || (SELECT count(*) FROM variant_value WHERE variant_id = v.id) FROM "
+                "variant v WHERE name = 'languages'") == "1 3\n");
+  // The old texts went with the set that held them.
+  CHECK(one(db, "SELECT count(*) FROM variant WHERE text IN ('build_type=dm+sm', 'list=''x y'',z')") == "0\n");
+  CHECK(one(db, "SELECT count(*) FROM variant_set WHERE id NOT IN (SELECT variant_set_id FROM spec)") == "0\n");
+  // And the next ingest of the same inputs changes nothing.
+  REQUIRE(ingest_indexes(db, in, {}).rejections.empty());
+  CHECK(state(db) == state(fresh));
 }
 
 TEST_CASE("into an empty database the indexes are built at the end: every index, the rows a run into a full one makes") {

@@ -31,6 +31,7 @@ TEST_CASE("released migrations are frozen: each one's text is pinned") {
       {"migrations/0006_source_documents.sql", "dc7e146ebacefea0ce828e5501a2a11d"},
       {"migrations/0007_index_listings.sql", "5e4976d3d0d44b62b81e40e24bdca270"},
       {"migrations/0008_dependency_compilers.sql", "34198405f32bb3245291e92e93788d7a"},
+      {"migrations/0009_spack_variant_text.sql", "7a43a18aade1da7fe8b42fcdedc9331c"},
   };
   std::map<std::string, std::string> embedded;
   for (const auto& f : cachedb::embedded_sql())

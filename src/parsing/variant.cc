@@ -1,5 +1,9 @@
 #include "parsing/variant.h"
 
+#include <cstdint>
+
+#include <fmt/format.h>
+
 #include "error.h"
 
 namespace cachedb {
@@ -70,6 +74,73 @@ Variant parse_variant(std::string_view text) {
   v.name.assign(name);
   v.values = split_values(text, value);
   return v;
+}
+
+bool needs_quotes(std::string_view joined) {
+  if (joined.empty()) return true;
+  for (const char c : joined) {
+    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ',' ||
+                       c == '/' || c == '_' || c == '.' || c == '-';
+    if (!plain) return true;
+  }
+  return false;
+}
+
+namespace {
+
+// Python's json.dumps of a str (ensure_ascii), which Spack writes for a value
+// holding a single quote. The text is valid UTF-8 (what cachedb stores is).
+std::string json_string(std::string_view s) {
+  std::string out = "\"";
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        case '\b': out += "\\b"; break;
+        case '\f': out += "\\f"; break;
+        default:
+          if (c < 0x20) out += fmt::format("\\u{:04x}", c);
+          else out += static_cast<char>(c);
+      }
+      continue;
+    }
+    const int extra = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : 1;
+    std::uint32_t cp = c & (0x3Fu >> extra);
+    for (int k = 1; k <= extra && i + static_cast<std::size_t>(k) < s.size(); ++k)
+      cp = (cp << 6) | (static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]) & 0x3Fu);
+    i += static_cast<std::size_t>(extra) + 1;
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      out += fmt::format("\\u{:04x}\\u{:04x}", 0xD800 + (cp >> 10), 0xDC00 + (cp & 0x3FF));
+    } else {
+      out += fmt::format("\\u{:04x}", cp);
+    }
+  }
+  out += '"';
+  return out;
+}
+
+}  // namespace
+
+std::string quoted_value(std::string_view joined) {
+  if (!needs_quotes(joined)) return std::string(joined);
+  if (joined.find('\'') != std::string_view::npos) return json_string(joined);
+  std::string out;
+  out.reserve(joined.size() + 2);
+  out += '\'';
+  out += joined;
+  out += '\'';
+  return out;
+}
+
+std::string_view printed_value(std::string_view name, std::string_view value) {
+  return name == "patches" ? value.substr(0, 7) : value;
 }
 
 }  // namespace cachedb

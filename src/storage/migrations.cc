@@ -10,6 +10,7 @@
 #include "storage/embedded_sql.h"
 #include "storage/statement.h"
 #include "storage/transaction.h"
+#include "storage/variant_migration.h"
 
 namespace cachedb {
 namespace {
@@ -82,6 +83,8 @@ void migrate(SQLite::Database& db, NewDatabase fresh) {
     // Another process may have upgraded while this one waited for the lock.
     if (schema_version(db) >= m.version) continue;
     exec(db, m.sql);
+    // A migration whose data step SQL cannot say: it parses Spack's variant syntax.
+    if (m.version == 9) rewrite_variants_as_spack_prints(db);
     exec(db, fmt::format("PRAGMA user_version = {}", m.version));
     tx.commit();
   }

@@ -17,6 +17,7 @@
 #include "formats/spack_index/variant_text.h"
 #include "parsing/compiler.h"
 #include "parsing/text_limits.h"
+#include "parsing/variant.h"
 #include "util/equals_literal.h"
 
 namespace cachedb::spack_index {

@@ -16,16 +16,7 @@ bool is_compiler_flag(std::string_view parameter);
 
 std::string bool_variant(std::string_view name, bool value);
 
-// The text of one value of variant `name` as Spack prints it in a list ("patches" are shortened).
-std::string_view printed_value(std::string_view name, std::string_view value);
-
-// Whether Spack quotes a variant's (joined) value: when it is empty or has a
-// character other than a letter, a digit or one of ",/_.-".
-bool needs_quotes(std::string_view joined);
-
-// Quotes text[value_at..] in place when needs_quotes() says so: in single
-// quotes, or, when it holds one, in double quotes with the JSON escapes
-// Spack's quote_if_needed gives it.
+// Quotes text[value_at..] in place as Spack would (parsing/variant.h quoted_value).
 void quote_variant_value(std::string& text, std::size_t value_at);
 
 // The name a variant text sorts by: "x" for "+x", "k" for "k=v".
