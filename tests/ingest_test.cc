@@ -11,6 +11,8 @@
 #include "ingest/ingester.h"
 #include "report/matrix.h"
 #include "report/render.h"
+#include "report/spec_filter.h"
+#include "report/spec_list.h"
 #include "storage/database.h"
 #include "page_builder.h"
 #include "test_support.h"
@@ -86,6 +88,13 @@ TEST_CASE("the basic fixture: counts of each kind of page and the stacks-by-targ
   CHECK(count(db, "SELECT count(*) FROM spec_variants WHERE hash = 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb4' "
                   "AND variant = 'libs=shared,static'") == 2);
   CHECK(count(db, "SELECT count(*) FROM spec_variants WHERE name = 'build_type' AND value = 'dm+sm'") == 1);
+  // cachedb list asked for it in quotes, as the page writes it, or bare: that spec.
+  for (const char* asked : {"build_type='dm+sm'", "build_type=dm+sm"}) {
+    INFO(asked);
+    std::vector<std::string> hashes;
+    list_specs(db, parse_spec_filter({asked}), {}, [&](const ListedSpec& s) { hashes.push_back(s.hash); });
+    CHECK(hashes.size() == 1);
+  }
   CHECK(count(db, "SELECT count(*) FROM spec_variants WHERE name = 'mpi' AND value = 'openmpi' "
                   "AND propagate = 1") == 1);
   CHECK(count(db, "SELECT count(*) FROM spec_variants WHERE name = 'cuda_arch' AND exact = 1") == 2);

@@ -83,6 +83,16 @@ TEST_CASE("spec filters read as Spack writes specs") {
                               "arch=linux-ubuntu22.04-x86_64_v3 (not 'linux-rhel8')");
   refused("+", "'+': at character 1: expected a variant name after '+'");
   refused("cuda_arch=", "'cuda_arch=': at character 1: expected a value after 'cuda_arch='");
+
+  // A value in quotes, as Spack writes one: spaces inside it, every comma a separator.
+  auto quoted = parse_spec_filter({"hdf5", "note='a b'", "languages='c,c++'", "q=\"it\\\"s\"", "+mpi"});
+  CHECK(quoted.package == "hdf5");
+  CHECK(quoted.variants == std::vector<std::pair<std::string, std::string>>{
+                               {"note", "a b"}, {"languages", "c"}, {"languages", "c++"}, {"q", "it\"s"}, {"mpi", "true"}});
+  refused("note='a b", "'note='a b': at character 6: the quote ' is never closed");
+  refused("note=a'b", "'note=a'b': at character 7: a quote inside a value: quote the whole value ('a b,c')");
+  refused("note='a'b", "'note='a'b': at character 9: expected a space after the quoted value");
+  refused("note=''", "'note=''': at character 6: an empty value");
 }
 
 TEST_CASE("variants as Spack writes them: booleans run together, then key=value, each by name") {

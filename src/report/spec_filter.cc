@@ -57,7 +57,7 @@ class Parser {
         if (i_ < s_.size() && s_[i_] == '=') {
           ++i_;
           if (i_ < s_.size() && (s_[i_] == '=' || s_[i_] == ':')) ++i_;  // k==v, k:=v
-          key_value(at, word, take(is_space));
+          key_value(at, word, value());
         } else {
           set(f_.package, word, at, "package");
         }
@@ -79,6 +79,36 @@ class Parser {
     const std::size_t start = i_;
     while (i_ < s_.size() && !end(s_[i_])) ++i_;
     return s_.substr(start, i_ - start);
+  }
+  // A key's value as Spack reads it: up to the next space, or in quotes
+  // ('a b', "it's"; inside them \' or \" is the quote itself) and then
+  // followed by a space or the end. Quotes are syntax, never in a value.
+  std::string value() {
+    if (i_ >= s_.size() || (s_[i_] != '\'' && s_[i_] != '"')) {
+      const std::size_t at = i_;
+      std::string v = take(is_space);
+      if (const auto q = v.find_first_of("'\""); q != std::string::npos)
+        fail(at + q, "a quote inside a value: quote the whole value ('a b,c')");
+      return v;
+    }
+    const std::size_t open = i_;
+    const char quote = s_[i_++];
+    std::string v;
+    for (;; ++i_) {
+      if (i_ >= s_.size()) fail(open, fmt::format("the quote {} is never closed", quote));
+      if (s_[i_] == '\\' && i_ + 1 < s_.size() && s_[i_ + 1] == quote) {
+        v += quote;
+        ++i_;
+      } else if (s_[i_] == quote) {
+        ++i_;
+        break;
+      } else {
+        v += s_[i_];
+      }
+    }
+    if (i_ < s_.size() && !is_space(s_[i_])) fail(i_, "expected a space after the quoted value");
+    if (v.empty()) fail(open, "an empty value");
+    return v;
   }
   void set(std::optional<std::string>& slot, const std::string& value, std::size_t at, const char* what) {
     if (slot && *slot != value) fail(at, fmt::format("a second {} ({} is already asked for)", what, *slot));
