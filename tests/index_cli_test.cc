@@ -178,6 +178,19 @@ TEST_CASE("cachedb ingest --mirror reads layouts v2 and v3; --listing every (rel
   CHECK(r.exit_code == 2);
   CHECK(contains(r.err, "error: " + (dir / "odd.json").string() + ": $['d1'][1] has no string 'label' and 'url'"));
   CHECK(sql(db, "SELECT release, stack, hash FROM spec_stacks ORDER BY 1, 2, 3") == stored);
+
+  // A stack listed twice in a release is one index: the last entry is read,
+  // the earlier one named in a warning and not read.
+  write(dir / "twice.json", fmt::format(R"({{"d2": [{{"label": "root", "url": "s3://spack-binaries/d1/blobs/sha256/{}/{}"}},
+                                                 {{"label": "root", "url": "s3://spack-binaries/d1/e4s/blobs/sha256/{}/{}"}}]}})",
+                                        root.substr(0, 2), root, e4s.substr(0, 2), e4s));
+  r = run_cachedb(db, {"ingest", "--listing", (dir / "twice.json").string(), "--mirror-root", bucket.string()});
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.err, "warning: " + (dir / "twice.json").string() + ": release d2 lists stack root more than once: " +
+                            (bucket / "d1" / "blobs" / "sha256" / root.substr(0, 2) / root).string() + " is not read"));
+  CHECK(contains(r.out + r.err, "indexes 1 added, 0 updated"));
+  CHECK(sql(db, "SELECT hash FROM spec_stacks WHERE release = 'd2'") ==
+        sql(db, "SELECT hash FROM spec_stacks WHERE release = 'd1' AND stack = 'e4s'"));
 }
 
 TEST_CASE("cachedb ingest --listing --prune removes what the listing no longer names, as a fresh ingest of it") {
@@ -379,3 +392,25 @@ TEST_CASE("filters, values and list work on a release read from an index") {
 }
 
 TEST_SUITE_END();
+
+TEST_CASE("report: an empty matrix of stacks says when the root pseudo-stack alone holds the specs") {
+  testing::TempDir dir;
+  const auto db = dir / "db.sqlite";
+  write(dir / "root.json", index_of({"zlib", "xz"}));
+  REQUIRE(run_cachedb(db, {"-q", "ingest", "--index", (dir / "root.json").string(), "--release", "r1", "--stack",
+                           "root"})
+              .exit_code == 0);
+  auto r = run_cachedb(db, {"report", "--matrix", "stacks-by-target", "--format", "csv"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "stack\r\n");
+  CHECK(contains(r.err, "note: every spec counted here is in the root pseudo-stack only, which is left out: "
+                        "--include-root counts it"));
+  r = run_cachedb(db, {"report", "--matrix", "stacks-by-target", "--format", "csv", "--include-root"});
+  CHECK(contains(r.out, "root,"));
+  CHECK_FALSE(contains(r.err, "--include-root counts it"));
+  // A matrix without stacks, or one that is empty for another reason, says nothing of root.
+  r = run_cachedb(db, {"report", "--matrix", "stacks-by-target", "--format", "csv", "--release", "r9"});
+  CHECK_FALSE(contains(r.err, "--include-root counts it"));
+  r = run_cachedb(db, {"report", "--matrix", "targets-by-os", "--format", "csv"});
+  CHECK_FALSE(contains(r.err, "--include-root"));
+}

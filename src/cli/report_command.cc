@@ -115,6 +115,15 @@ Runner add_report_command(CLI::App& app, const GlobalOptions& global) {
     shape.totals = args->totals;
     auto db = open_database(resolve_db_path(global.db), OpenMode::ReadOnly);
     auto m = run_matrix(db, args->matrix, options);
+    // Nothing but the root pseudo-stack holds the specs asked for (an index
+    // of root alone, say): an empty matrix says why, on stderr, in every format.
+    if (m.grand_total == 0 && !options.include_root && (m.row_dim == "stack" || m.col_dim == "stack")) {
+      MatrixOptions with_root = options;
+      with_root.include_root = true;
+      if (run_matrix(db, args->matrix, with_root).grand_total > 0)
+        print_note("every spec counted here is in the root pseudo-stack only, which is left out: --include-root "
+                   "counts it");
+    }
     shape_matrix(m, shape);
     const auto format = render_options.format;
     if (args->max_cells > 0 && cell_count(m) > args->max_cells) {

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <deque>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -625,7 +626,22 @@ std::vector<IndexInput> listing_inputs(const fs::path& listing, const fs::path& 
                   FileStamp{entry.size, entry.mtime_ns}, std::move(entry.expected)};
     out.push_back(std::move(in));
   }
-  return out;
+  // A (release, stack) listed twice is one index: the last entry is read (as
+  // a later word replaces an earlier one), and the earlier ones are named.
+  std::map<std::pair<std::string, std::string>, std::size_t> last;
+  for (std::size_t i = 0; i < out.size(); ++i)
+    if (out[i].error.empty()) last[{out[i].release, out[i].stack}] = i;
+  std::vector<IndexInput> kept;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const auto it = out[i].error.empty() ? last.find({out[i].release, out[i].stack}) : last.end();
+    if (it != last.end() && it->second != i) {
+      spdlog::warn("{}: release {} lists stack {} more than once: {} is not read, {} is", listing.string(),
+                   out[i].release, out[i].stack, out[i].path, out[it->second].path);
+      continue;
+    }
+    kept.push_back(std::move(out[i]));
+  }
+  return kept;
 }
 
 IngestSummary ingest_indexes(SQLite::Database& db, const std::vector<IndexInput>& inputs,
