@@ -765,6 +765,82 @@ TEST_CASE("a hash shared by an index release and a page release: the index descr
   CHECK(one(db, "PRAGMA foreign_key_check") == "");
 }
 
+TEST_CASE("a hash in a page release and an index release: the index describes it, in either order, and when the "
+          "index goes the page's word is back") {
+  Tree t;
+  const auto tree = t.dir / "pages";
+  // p1's page says zlib otherwise (another compiler and OS), and lists gcc alike... as the page writes it.
+  testing::CachePage("p1", "zlib")
+      .spec(testing::SpecEntry(kZlib).compiler("gcc@9.9.9").os("rhel8").stacks({"root"}))
+      .write(tree);
+  const auto in = t.inputs();
+  auto index_first = memory_db();
+  REQUIRE(ingest_indexes(index_first, in, {}).rejections.empty());
+  REQUIRE(ingest(index_first, {tree}, {}).rejections.empty());
+  auto page_first = memory_db();
+  REQUIRE(ingest(page_first, {tree}, {}).rejections.empty());
+  REQUIRE(ingest_indexes(page_first, in, {}).rejections.empty());
+  const std::string zlib = "SELECT release || ' ' || compiler || ' ' || os FROM specs WHERE hash = '" + kZlib +
+                           "' ORDER BY 1";
+  CHECK(one(index_first, zlib) == "p1 gcc@13.2.0 ubuntu24.04\nv1.0 gcc@13.2.0 ubuntu24.04\n");
+  const std::string claims = "SELECT s.contested || ' ' || count(c.spec_id) FROM spec s LEFT JOIN spec_claim c ON "
+                             "c.spec_id = s.id WHERE s.hash = '" + kZlib + "'";
+  CHECK(one(index_first, claims) == "1 1\n");  // the page's word, kept
+  CHECK(state(page_first) == state(index_first));
+  CHECK(one(page_first, claims) == "1 1\n");
+
+  // The indexes stop listing zlib: the page's word describes it again, as a
+  // fresh ingest of what is left gives, edges and all.
+  write(t.root, testing::index_json({openssl(), cuda(), pytorch(), gcc()}));
+  write(t.e4s, testing::index_json({gcc(), openssl()}, 9));
+  write(t.ml, testing::index_json({cuda(), gcc(), pytorch()}));
+  auto fresh = memory_db();
+  REQUIRE(ingest(fresh, {tree}, {}).rejections.empty());
+  REQUIRE(ingest_indexes(fresh, in, {}).rejections.empty());
+  for (auto* db : {&index_first, &page_first}) {
+    REQUIRE(ingest_indexes(*db, in, {}).rejections.empty());
+    CHECK(one(*db, zlib) == "p1 gcc@9.9.9 rhel8\n");
+    CHECK(state(*db) == state(fresh));
+    CHECK(one(*db, "SELECT count(*) FROM dependency d JOIN spec s ON s.id = d.spec_id WHERE s.hash = '" + kZlib +
+                       "'") == "0\n");
+    CHECK(one(*db, claims) == "0 0\n");
+    CHECK(one(*db, "PRAGMA foreign_key_check") == "");
+  }
+}
+
+TEST_CASE("a hash two page releases disagree about and an index lists: any order, any removal, as fresh") {
+  Tree t;
+  const auto tree = t.dir / "pages";
+  testing::CachePage("p1", "zlib").spec(testing::SpecEntry(kZlib).compiler("gcc@9.9.9").stacks({"root"})).write(tree);
+  testing::CachePage("p2", "zlib").spec(testing::SpecEntry(kZlib).compiler("gcc@8.8.8").stacks({"root"})).write(tree);
+  const auto in = t.inputs();
+  const auto fresh_of = [&](bool pages, bool indexes) {
+    auto db = memory_db();
+    if (pages) REQUIRE(ingest(db, {tree}, {}).rejections.empty());
+    if (indexes) REQUIRE(ingest_indexes(db, in, {}).rejections.empty());
+    return state(db);
+  };
+  const std::string both = fresh_of(true, true);
+  auto page_first = memory_db(), index_first = memory_db();
+  REQUIRE(ingest(page_first, {tree}, {}).rejections.empty());
+  REQUIRE(ingest_indexes(page_first, in, {}).rejections.empty());
+  REQUIRE(ingest_indexes(index_first, in, {}).rejections.empty());
+  REQUIRE(ingest(index_first, {tree}, {}).rejections.empty());
+  CHECK(state(page_first) == both);
+  CHECK(state(index_first) == both);
+  CHECK(one(page_first, "SELECT DISTINCT compiler FROM specs WHERE hash = '" + kZlib + "'") == "gcc@13.2.0\n");
+  // Then the indexes drop zlib: the pages' rule again (the release that sorts
+  // last, p2, describes it), as pages alone give it.
+  write(t.root, testing::index_json({openssl(), gcc()}));
+  write(t.e4s, testing::index_json({gcc(), openssl()}, 9));
+  write(t.ml, testing::index_json({gcc()}));
+  for (auto* db : {&page_first, &index_first}) {
+    REQUIRE(ingest_indexes(*db, in, {}).rejections.empty());
+    CHECK(state(*db) == fresh_of(true, true));
+    CHECK(one(*db, "SELECT DISTINCT compiler FROM specs WHERE hash = '" + kZlib + "'") == "gcc@8.8.8\n");
+  }
+}
+
 TEST_CASE("indexes read ahead of one that fails are read again: what the failed one described is gone") {
   // A describes 300 specs and then breaks off; B to E, read while A is
   // written, list the same specs. Had their readers been trusted, they would

@@ -14,6 +14,7 @@
 #include "formats/spack_index/index_reader.h"
 #include "ingest/dependency_compilers.h"
 #include "ingest/index_pipeline.h"
+#include "ingest/spec_claims.h"
 #include "ingest/spec_id_cache.h"
 #include "parsing/compiler.h"
 #include "parsing/variant.h"
@@ -138,6 +139,7 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
   SQLite::Database& db;
   WriterStatements sql{db};
   IndexStatements ix{db};
+  SpecClaims claims{sql};
   std::unique_ptr<Ids> ids = std::make_unique<Ids>(db, sql);
   // release_spec's indexes stay: its rows are derived, and the indexes kept
   // up, mostly while the writer waits for its readers (derive_step()), where
@@ -192,6 +194,8 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
       if (spec) {
         write_edges();
         with_edges = !ix.dependency_any(spec).next();  // stored from a page: no edges yet
+        // Described by a page alone so far: the index describes it (document_done()).
+        if (!sql.spec_in_index(spec).next()) from_pages.push_back(page_described(spec, r));
       }
       else spec = insert_spec(r);
       if (with_edges) insert_edges(spec, r.dependencies);
@@ -334,6 +338,71 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
     write_edges();
     write_listing();
     resolve_late_compilers(summary);
+    redescribe_from_pages(summary);
+  }
+
+  // Hashes a page described and this index lists, with the index's word on
+  // them: an index describes every hash it lists, whichever came first, and
+  // the pages' words are kept as claims where they differ (spec_claims.h),
+  // to describe the hash again once no index lists it.
+  struct PageDescribed {
+    std::int64_t spec = 0, package = 0, os = 0, platform = 0, target = 0, variant_set = 0;
+    std::string version, compiler, compiler_hash;  // compiler "" when its node comes later
+    bool by_dependency = false;
+  };
+  std::vector<PageDescribed> from_pages;  // a few, where page and index releases share hashes
+  PageDescribed page_described(std::int64_t spec, const IndexRecord& r) {
+    Ids& in = *ids;
+    PageDescribed d;
+    d.spec = spec;
+    d.package = in.packages.id(r.package);
+    d.os = in.oss.id(r.os);
+    d.platform = in.platforms.id(r.platform);
+    d.target = in.targets.id(r.target);
+    d.variant_set = in.variant_set(r.variants, id_buffer);
+    d.version = r.version;
+    d.compiler = r.compiler;
+    d.compiler_hash = r.compiler_hash;
+    d.by_dependency = r.compiler_by_dependency;
+    return d;
+  }
+  void redescribe_from_pages(const DocumentSummary& summary) {
+    for (const auto& d : from_pages) {
+      std::string label = d.compiler;
+      bool waiting = false;  // for a compiler node no index has
+      if (label.empty() && !d.compiler_hash.empty()) {
+        if (auto node = ix.compiler_node(d.compiler_hash); node.next())
+          label = node.text(1).empty() ? std::string(node.text(0)) : fmt::format("{}@{}", node.text(0), node.text(1));
+        for (const auto& late : summary.late_compilers)
+          if (label.empty() && late.hash == d.compiler_hash) label = late.label, waiting = !late.node_seen;
+      }
+      if (label.empty()) label = "none";
+      const std::int64_t compiler = ids->compiler(label);
+      bool differs = false, contested = false;
+      {
+        auto now = sql.spec_description(d.spec);
+        if (!now.next()) throw Error(fmt::format("an index lists spec {}, and no spec has that id", d.spec));
+        differs = now.int64(0) != d.package || now.text(1) != d.version || now.int64(2) != compiler ||
+                  now.int64(3) != d.os || now.int64(4) != d.platform || now.int64(5) != d.target ||
+                  now.int64(6) != d.variant_set;
+      }
+      if (auto c = sql.spec_contested(d.spec); c.next()) contested = c.int64(0) != 0;
+      // The pages' words first, while the spec still says what they say.
+      if (differs && !contested) claims.contest(d.spec);
+      ix.spec_redescribe(d.package, d.version, compiler, d.os, d.platform, d.target, d.variant_set, d.by_dependency,
+                         d.spec)
+          .exec();
+      if (differs) {
+        sql.spec_forget_versions(d.spec).exec();
+        const std::string_view version = d.version;
+        sql.write_versions(d.spec, std::span<const std::string_view>(&version, 1));
+      }
+      if (waiting) ix.pending_insert(d.spec).exec();
+      // Each page's release row takes the index's description; contested
+      // while a page says otherwise.
+      if (differs || contested) claims.settle(d.spec);
+    }
+    from_pages.clear();
   }
 
   // A compiler node met after the specs it built: its name@version as stored
@@ -666,6 +735,17 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
 
   // A spec's stacks over every release; deleted when nothing holds it.
   void refresh(std::int64_t spec) {
+    // An index described it (every spec touched was listed by one), none lists
+    // it now, and a page does: the pages describe it again, as they would
+    // have alone. Pages give no edges.
+    if (!sql.spec_in_index(spec).next() && ix.spec_on_page(spec).next()) {
+      ix.dependency_delete_of_spec(spec).exec();
+      ix.pending_delete(spec).exec();
+      ix.spec_page_compiler(spec).exec();
+      bool contested = false;
+      if (auto c = sql.spec_contested(spec); c.next()) contested = c.int64(0) != 0;
+      if (contested) claims.settle(spec);
+    }
     id_buffer.clear();
     for (auto q = ix.spec_all_stacks(spec); q.next();) id_buffer.push_back(q.int64(0));
     if (!id_buffer.empty()) {
@@ -705,6 +785,7 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
   void begin_document(std::int64_t release_id) {
     release = release_id;
     records = 0;
+    from_pages.clear();
     listing.clear();
     versions.clear();
     edges.clear();

@@ -278,12 +278,9 @@ struct PageWriter::Impl {
                              (stored->version != version ? SpecConflict::kVersions : 0u) |
                              (stored->variant_set != variant_set ? SpecConflict::kVariants : 0u);
     // A hash a build-cache index lists is described by the index (the hash
-    // fixes the spec): a page that says otherwise is reported, not followed,
-    // so the index's releases never depend on the pages' claims.
-    if (differs && !stored->contested && sql.spec_in_index(id).next()) {
-      result.conflicts.push_back({std::string(r.hash), differs});
-      differs = 0;
-    }
+    // fixes the spec): a page that says otherwise is reported and its word
+    // kept as a claim (SpecClaims::settle leaves the index's description),
+    // so that the page describes the hash again once no index lists it.
     if (!differs && !stored->contested) {
       // Every page listing it agrees, and each is its package's page in its
       // release: this one, of the same package, is alone in its release.

@@ -12,6 +12,19 @@ struct PlacedClaim {
   Claim claim;
 };
 
+// A description's seven columns from `at` on: package, versions, compiler,
+// os, platform, target, variants (a claim's, or a spec's).
+template <typename Row>
+void read_description(const Row& row, int at, Claim& c) {
+  c.package = row.int64(at);
+  c.version = row.text(at + 1);
+  c.compiler = row.int64(at + 2);
+  c.os = row.int64(at + 3);
+  c.platform = row.int64(at + 4);
+  c.target = row.int64(at + 5);
+  c.variant_set = row.int64(at + 6);
+}
+
 }  // namespace
 
 void SpecClaims::contest(std::int64_t spec_id) {
@@ -41,13 +54,7 @@ bool SpecClaims::settle(std::int64_t spec_id) {
     p.release_name = row.text(2);
     p.package_name = row.text(3);
     Claim& c = p.claim;
-    c.package = row.int64(4);
-    c.version = row.text(5);
-    c.compiler = row.int64(6);
-    c.os = row.int64(7);
-    c.platform = row.int64(8);
-    c.target = row.int64(9);
-    c.variant_set = row.int64(10);
+    read_description(row, 4, c);
     c.stack_set = row.int64(11);
     if (!row.is_null(12)) c.size = row.int64(12);
     if (!row.is_null(13)) c.tarball = std::string(row.text(13));
@@ -63,7 +70,16 @@ bool SpecClaims::settle(std::int64_t spec_id) {
     return false;
   }
 
-  const Claim& word = claims.back().claim;
+  // A hash an index lists is described by the index: the pages' words are
+  // kept, and decide only which page holds it in each release.
+  const bool by_index = sql_.spec_in_index(spec_id).next();
+  Claim indexed;
+  if (by_index) {
+    auto d = sql_.spec_description(spec_id);
+    if (!d.next()) return false;
+    read_description(d, 0, indexed);
+  }
+  const Claim& word = by_index ? indexed : claims.back().claim;
   // Contested still while some page says otherwise, or a release lists it twice.
   bool agreed = true;
   for (std::size_t i = 0; i < claims.size(); ++i) {
@@ -76,6 +92,11 @@ bool SpecClaims::settle(std::int64_t spec_id) {
         .exec();
   }
 
+  if (by_index) {
+    sql_.spec_set_contested(agreed ? 0 : 1, spec_id).exec();
+    if (agreed) sql_.claims_delete_of_spec(spec_id).exec();
+    return true;
+  }
   sql_.spec_update(word.package, word.version, word.compiler, word.os, word.platform, word.target, word.variant_set,
                    agreed ? 0 : 1, spec_id)
       .exec();

@@ -15,6 +15,9 @@
 //     stacks, size and URL).
 // So what is stored follows from the pages there now, whichever order they
 // were read in: a corrected or removed page leaves what the others say.
+// A hash a build-cache index lists is described by the index instead: the
+// pages' words are kept all the same (they say which page holds it in each
+// page release), and describe it again once no index lists it.
 #include <cstdint>
 #include <optional>
 #include <string>

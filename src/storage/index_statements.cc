@@ -25,6 +25,12 @@ IndexStatements::IndexStatements(SQLite::Database& db)
                         "SELECT spec_id FROM index_listing WHERE source_id = ?", kLazy),
       source_ids_of_release(db, "SELECT id FROM source WHERE kind = ? AND release_id = ? ORDER BY id", kLazy),
       spec_insert(db, required_sql("storage/index_spec_insert.sql"), kLazy),
+      spec_redescribe(db, required_sql("storage/index_spec_redescribe.sql"), kLazy),
+      spec_on_page(db, "SELECT 1 FROM release_spec r JOIN source s ON s.id = r.source_id "
+                       "WHERE r.spec_id = ? AND s.kind = 'page' LIMIT 1", kLazy),
+      pending_insert(db, "INSERT OR IGNORE INTO compiler_pending(spec_id) VALUES (?)", kLazy),
+      pending_delete(db, "DELETE FROM compiler_pending WHERE spec_id = ?", kLazy),
+      spec_page_compiler(db, "UPDATE spec SET compiler_by_dependency = 0 WHERE id = ?", kLazy),
       version_insert(db, "INSERT OR IGNORE INTO spec_version(spec_id, version) VALUES (?, ?)", 64),
       dependency_insert(db, required_sql("storage/dependency_insert.sql"), 64),
       dependency_any(db, "SELECT 1 FROM dependency WHERE spec_id = ? LIMIT 1", kLazy),

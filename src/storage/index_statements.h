@@ -25,8 +25,12 @@ struct IndexStatements {
   // What an index lists: (source, spec, in_buildcache) rows, many at a time.
   MultiRowInsert listing_insert;
   Statement listing_delete, listing_touch, source_ids_of_release;
-  // A spec new to the database (sql/index_spec_insert.sql).
-  Statement spec_insert;
+  // A spec new to the database (sql/index_spec_insert.sql); one a page
+  // described, described by an index (sql/index_spec_redescribe.sql); whether
+  // a page lists a spec.
+  Statement spec_insert, spec_redescribe, spec_on_page;
+  // compiler_pending: a spec waits; waits no more. A spec's compiler is its page's.
+  Statement pending_insert, pending_delete, spec_page_compiler;
   // A new spec's version, many specs at a time.
   MultiRowInsert version_insert;
   // Dependencies: (spec, dependency hash, its package, deptypes, virtuals) rows, many at a time.

@@ -56,6 +56,10 @@ WriterStatements::WriterStatements(SQLite::Database& d)
       claims_delete_by_source(db, "DELETE FROM spec_claim WHERE source_id = ?", kLazy),
       claims_of_spec(db, required_sql("storage/claims_of_spec.sql"), kLazy),
       claims_delete_of_spec(db, "DELETE FROM spec_claim WHERE spec_id = ?", kLazy),
+      spec_description(db, "SELECT package_id, version, compiler_id, os_id, platform_id, target_id, variant_set_id "
+                           "FROM spec WHERE id = ?", kLazy),
+      spec_set_contested(db, "UPDATE spec SET contested = ? WHERE id = ?", kLazy),
+      spec_contested(db, "SELECT contested FROM spec WHERE id = ?", kLazy),
       release_spec_inserts_(db, required_sql("storage/release_spec_insert.sql"), kRowsPerInsert) {}
 
 void WriterStatements::delete_spec(std::int64_t spec_id) {

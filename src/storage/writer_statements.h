@@ -46,6 +46,9 @@ struct WriterStatements {
   // What sources that disagree about a hash say of it (ingest/spec_claims.h).
   Statement claim_contest, claim_mark_contested, claim_insert, claims_by_source, claims_delete_by_source,
       claims_of_spec, claims_delete_of_spec;
+  // A spec's description (package, versions, compiler, os, platform, target,
+  // variants), and whether it is contested: for a hash an index describes.
+  Statement spec_description, spec_set_contested, spec_contested;
 
  private:
   MultiRowInsert release_spec_inserts_;
