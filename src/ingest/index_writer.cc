@@ -194,8 +194,10 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
       if (spec) {
         write_edges();
         with_edges = !ix.dependency_any(spec).next();  // stored from a page: no edges yet
-        // Described by a page alone so far: the index describes it (document_done()).
-        if (!sql.spec_in_index(spec).next()) from_pages.push_back(page_described(spec, r));
+        // Described by a page alone so far (then it has no edges: an index
+        // that gave it some lists it, or they went with its listing): the
+        // index describes it (document_done()).
+        if (with_edges && !sql.spec_in_index(spec).next()) from_pages.push_back(page_described(spec, r));
       }
       else spec = insert_spec(r);
       if (with_edges) insert_edges(spec, r.dependencies);
