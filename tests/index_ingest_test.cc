@@ -841,6 +841,61 @@ TEST_CASE("a hash two page releases disagree about and an index lists: any order
   }
 }
 
+TEST_CASE("a page and indexes sharing a hash: a compiler node arriving later, or the page pruned, as fresh") {
+  testing::TempDir dir;
+  const std::string k = dag_hash("kk"), g = dag_hash("gcc1230"), other = dag_hash("other");
+  IndexSpec kk{k, "kk", "1.0"};
+  kk.dependencies = {compiler_edge(g)};
+  IndexSpec node{g, "gcc", "12.3.0"};
+  node.in_buildcache = false;
+  write(dir / "a.json", testing::index_json({kk}));
+  write(dir / "b.json", testing::index_json({node}));
+  const IndexInput a{(dir / "a.json").string(), "r1", "a", {}}, b{(dir / "b.json").string(), "r1", "b", {}};
+  const auto pages = dir / "pages";
+  // The page says what the index says once gcc's node is there (kk@1.0, gcc@12.3.0, ...).
+  testing::CachePage("p1", "kk")
+      .spec(testing::SpecEntry(k).versions({"1.0"}).compiler("gcc@12.3.0").os("ubuntu24.04").target("x86_64_v3")
+                .stacks({"root"}))
+      .write(pages);
+  testing::CachePage("p1", "other").spec(testing::SpecEntry(other).stacks({"root"})).write(pages);
+  // And a hash the page says otherwise about (another OS): contested, the page's word a claim.
+  const std::string k2 = dag_hash("kk2");
+  IndexSpec kk2{k2, "kk2", "2.0"};
+  kk2.annotated_compiler = "gcc@=11.1";
+  write(dir / "c.json", testing::index_json({kk2}));
+  const IndexInput c{(dir / "c.json").string(), "r1", "c", {}};
+  testing::CachePage("p1", "kk2")
+      .spec(testing::SpecEntry(k2).versions({"2.0"}).compiler("gcc@11.1").os("rhel8").stacks({"e4s"}))
+      .write(pages);
+  // The node after kk's index, or before it: the page agrees either way in the end.
+  auto node_later = memory_db(), node_first = memory_db();
+  REQUIRE(ingest(node_later, {pages}, {}).rejections.empty());
+  REQUIRE(ingest_indexes(node_later, {a}, {}).rejections.empty());
+  REQUIRE(ingest_indexes(node_later, {b}, {}).rejections.empty());
+  REQUIRE(ingest(node_first, {pages}, {}).rejections.empty());
+  REQUIRE(ingest_indexes(node_first, {b}, {}).rejections.empty());
+  REQUIRE(ingest_indexes(node_first, {a}, {}).rejections.empty());
+  REQUIRE(ingest_indexes(node_later, {c}, {}).rejections.empty());
+  REQUIRE(ingest_indexes(node_first, {c}, {}).rejections.empty());
+  CHECK(state(node_later) == state(node_first));
+  CHECK(one(node_later, "SELECT contested FROM spec WHERE hash = '" + k + "'") == "0\n");
+  CHECK(one(node_later, "SELECT hash || ' ' || contested FROM spec_claim JOIN spec ON spec.id = spec_id") ==
+        k2 + " 1\n");
+
+  // kk's and kk2's pages go (pruned) while the indexes still list them: as a
+  // fresh ingest of the pages left and the indexes.
+  std::filesystem::remove_all(pages / "_cache" / "p1" / "kk");
+  std::filesystem::remove_all(pages / "_cache" / "p1" / "kk2");
+  IngestOptions prune;
+  prune.prune = true;
+  REQUIRE(ingest(node_later, {pages}, prune).rejections.empty());
+  auto fresh = memory_db();
+  REQUIRE(ingest(fresh, {pages}, {}).rejections.empty());
+  REQUIRE(ingest_indexes(fresh, {a, b, c}, {}).rejections.empty());
+  CHECK(state(node_later) == state(fresh));
+  CHECK(one(node_later, "SELECT contested FROM spec WHERE hash = '" + k2 + "'") == "0\n");
+}
+
 TEST_CASE("indexes read ahead of one that fails are read again: what the failed one described is gone") {
   // A describes 300 specs and then breaks off; B to E, read while A is
   // written, list the same specs. Had their readers been trusted, they would

@@ -5,9 +5,11 @@
 
 #include <fmt/format.h>
 
+#include "ingest/spec_claims.h"
 #include "parsing/compiler.h"
 #include "storage/embedded_sql.h"
 #include "storage/statement.h"
+#include "storage/writer_statements.h"
 
 namespace cachedb {
 
@@ -22,7 +24,15 @@ std::int64_t settle_dependency_compilers(SQLite::Database& db) {
   Statement provider(db, required_sql("storage/compiler_provider.sql"));
   Statement compiler_select(db, "SELECT id FROM compiler WHERE label = ?");
   Statement compiler_insert(db, "INSERT INTO compiler(label, name, version) VALUES (?, ?, ?)");
+  Statement compiler_of(db, "SELECT compiler_id, contested FROM spec WHERE id = ?");
+  Statement on_page(db, "SELECT 1 FROM release_spec r JOIN source s ON s.id = r.source_id "
+                        "WHERE r.spec_id = ? AND s.kind = 'page' LIMIT 1");
   Statement spec_set(db, "UPDATE spec SET compiler_id = ? WHERE id = ? AND compiler_id <> ?");
+  // A hash a page lists too: the page's word is a claim while it differs
+  // from the index's description (ingest/spec_claims.h), which this changes.
+  WriterStatements sql(db);
+  SpecClaims claims(sql);
+  std::vector<std::int64_t> reclaimed;
   Statement settled(db, "DELETE FROM compiler_pending WHERE spec_id = ?");
   std::string changed = "[";  // the specs whose compiler changed, a JSON array for json_each
   std::int64_t count = 0;
@@ -45,6 +55,14 @@ std::int64_t settle_dependency_compilers(SQLite::Database& db) {
       compiler_insert(label, c.name, c.version).exec();
       id = db.getLastInsertRowid();
     }
+    {
+      auto now = compiler_of(spec);
+      if (now.next() && now.int64(0) != id && on_page(spec).next()) {
+        // The pages' words first, while the spec still says what they say.
+        if (now.int64(1) == 0) claims.contest(spec);
+        reclaimed.push_back(spec);
+      }
+    }
     auto set = spec_set(id, spec, id);
     set.exec();
     if (set.changes() > 0) {
@@ -62,6 +80,7 @@ std::int64_t settle_dependency_compilers(SQLite::Database& db) {
                    "WHERE spec_id IN (SELECT value FROM json_each(?))");
     rows(changed).exec();
   }
+  for (const std::int64_t spec : reclaimed) claims.settle(spec);
   return count;
 }
 

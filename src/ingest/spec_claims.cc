@@ -62,7 +62,11 @@ bool SpecClaims::settle(std::int64_t spec_id) {
   }
 
   sql_.spec_unlink(spec_id).exec();
-  if (claims.empty() && sql_.spec_in_index(spec_id).next()) return false;  // an index still lists it
+  if (claims.empty() && sql_.spec_in_index(spec_id).next()) {
+    // An index still lists it, and describes it: no page contests it now.
+    sql_.spec_set_contested(0, spec_id).exec();
+    return true;
+  }
   if (claims.empty()) {
     // No page lists it any more. (Done by hand: the ingest runs without
     // foreign-key enforcement, see ingester.cc.)

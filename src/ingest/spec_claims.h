@@ -61,7 +61,9 @@ class SpecClaims {
 
   // Derives a contested spec's description, versions and release_spec rows
   // from its claims by the rule above; when they all agree again, it is no
-  // longer contested. Returns false when no page lists it any more: it is
+  // longer contested (and a hash an index lists keeps the index's
+  // description: the claims only say which page holds it in each page
+  // release). Returns false when nothing lists it any more: it is
   // then deleted. The caller refreshes its stacks over all releases.
   bool settle(std::int64_t spec_id);
 

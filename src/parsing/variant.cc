@@ -23,7 +23,10 @@ std::vector<std::string> split_values(std::string_view whole, std::string_view v
   char quote = 0;
   for (std::size_t i = 0; i < value.size(); ++i) {
     const char ch = value[i];
-    if (quote && ch == '\\' && i + 1 < value.size() && value[i + 1] == quote) {
+    // \' inside quotes is the quote itself, but not as the value's last
+    // character: Spack quotes a value ending in a backslash as 'a\', which
+    // closes there.
+    if (quote && ch == '\\' && i + 2 < value.size() && value[i + 1] == quote) {
       cur += quote;
       ++i;
     } else if (quote && ch == quote) {

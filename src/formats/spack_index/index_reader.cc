@@ -470,7 +470,7 @@ bool IndexSax::scalar(Kind kind, std::string_view text, bool b) {
           std::string& t = variants_[nvariants_];
           t.assign(k);
           t += '=';
-          t += text;
+          t += printed_value(k, text);
           quote_variant_value(t, k.size() + 1);
         }
       }
