@@ -191,6 +191,14 @@ TEST_CASE("cachedb ingest --mirror reads layouts v2 and v3; --listing every (rel
   CHECK(contains(r.out + r.err, "indexes 1 added, 0 updated"));
   CHECK(sql(db, "SELECT hash FROM spec_stacks WHERE release = 'd2'") ==
         sql(db, "SELECT hash FROM spec_stacks WHERE release = 'd1' AND stack = 'e4s'"));
+  // The last entry bad: it is rejected, and the earlier one is not read in its place.
+  write(dir / "twice-bad.json", fmt::format(R"({{"d3": [{{"label": "root", "url": "s3://spack-binaries/d1/blobs/sha256/{}/{}"}},
+                                                     {{"label": "root", "url": "s3://spack-binaries/d1/ml/blobs/sha256/bb/{}"}}]}})",
+                                            root.substr(0, 2), root, gone));
+  r = run_cachedb(db, {"ingest", "--listing", (dir / "twice-bad.json").string(), "--mirror-root", bucket.string()});
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.err, "release d3 lists stack root more than once"));
+  CHECK(sql(db, "SELECT count(*) FROM specs WHERE release = 'd3'") == "count(*)\r\n0\r\n");
 }
 
 TEST_CASE("cachedb ingest --listing --prune removes what the listing no longer names, as a fresh ingest of it") {

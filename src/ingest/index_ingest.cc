@@ -628,12 +628,14 @@ std::vector<IndexInput> listing_inputs(const fs::path& listing, const fs::path& 
   }
   // A (release, stack) listed twice is one index: the last entry is read (as
   // a later word replaces an earlier one), and the earlier ones are named.
+  // (An entry without a label names none, and stands alone; a last entry
+  // that is bad is rejected, and the earlier ones are not read in its place.)
   std::map<std::pair<std::string, std::string>, std::size_t> last;
   for (std::size_t i = 0; i < out.size(); ++i)
-    if (out[i].error.empty()) last[{out[i].release, out[i].stack}] = i;
+    if (!out[i].stack.empty()) last[{out[i].release, out[i].stack}] = i;
   std::vector<IndexInput> kept;
   for (std::size_t i = 0; i < out.size(); ++i) {
-    const auto it = out[i].error.empty() ? last.find({out[i].release, out[i].stack}) : last.end();
+    const auto it = out[i].stack.empty() ? last.end() : last.find({out[i].release, out[i].stack});
     if (it != last.end() && it->second != i) {
       spdlog::warn("{}: release {} lists stack {} more than once: {} is not read, {} is", listing.string(),
                    out[i].release, out[i].stack, out[i].path, out[it->second].path);

@@ -1,5 +1,7 @@
 #include "report/spec_filter.h"
 
+#include <utility>
+
 #include <fmt/format.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -107,7 +109,7 @@ class Parser {
       }
     }
     if (i_ < s_.size() && !is_space(s_[i_])) fail(i_, "expected a space after the quoted value");
-    if (v.empty()) fail(open, "an empty value");
+    quoted_ = true;  // k='' asks for the empty value, as Spack writes it
     return v;
   }
   void set(std::optional<std::string>& slot, const std::string& value, std::size_t at, const char* what) {
@@ -115,7 +117,8 @@ class Parser {
     slot = value;
   }
   void key_value(std::size_t at, const std::string& key, const std::string& value) {
-    if (value.empty()) fail(at, fmt::format("expected a value after '{}='", key));
+    const bool quoted = std::exchange(quoted_, false);
+    if (value.empty() && !quoted) fail(at, fmt::format("expected a value after '{}='", key));
     if (key == "arch" || key == "architecture") {
       // platform-os-target; a target may hold '_' but not '-', an OS neither.
       const auto first = value.find('-'), second = value.find('-', first == std::string::npos ? first : first + 1);
@@ -133,6 +136,7 @@ class Parser {
       set(f_.target, value, at, "target");
     } else {
       // A list-valued variant, cuda_arch=80,90: each value must be there.
+      if (value.empty()) f_.variants.emplace_back(key, value);
       std::size_t start = 0;
       while (start <= value.size()) {
         auto comma = value.find(',', start);
@@ -145,6 +149,7 @@ class Parser {
 
   std::string s_;
   std::size_t i_ = 0;
+  bool quoted_ = false;  // the value just taken was in quotes
   SpecFilter f_;
 };
 
