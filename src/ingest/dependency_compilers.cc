@@ -33,6 +33,10 @@ std::int64_t settle_dependency_compilers(SQLite::Database& db) {
   WriterStatements sql(db);
   SpecClaims claims(sql);
   std::vector<std::int64_t> reclaimed;
+  // Asked only where pages are stored: into an empty database (a bulk load,
+  // no index on release_spec by spec yet) each ask would be a scan.
+  Statement pages(db, "SELECT 1 FROM source WHERE kind = 'page' LIMIT 1");
+  const bool any_page = pages().next();
   Statement settled(db, "DELETE FROM compiler_pending WHERE spec_id = ?");
   std::string changed = "[";  // the specs whose compiler changed, a JSON array for json_each
   std::int64_t count = 0;
@@ -57,7 +61,7 @@ std::int64_t settle_dependency_compilers(SQLite::Database& db) {
     }
     {
       auto now = compiler_of(spec);
-      if (now.next() && now.int64(0) != id && on_page(spec).next()) {
+      if (any_page && now.next() && now.int64(0) != id && on_page(spec).next()) {
         // The pages' words first, while the spec still says what they say.
         if (now.int64(1) == 0) claims.contest(spec);
         reclaimed.push_back(spec);
