@@ -501,18 +501,30 @@ TEST_CASE("incremental equals fresh: orders, re-ingests, a spec leaving an index
   CHECK(one(db, "PRAGMA foreign_key_check") == "");
 }
 
-TEST_CASE("a compiler node in another index, coming later or going: the compiler follows it, in any order") {
+namespace {
+
+// root lists zlib, built by gcc, without gcc's node; e4s lists the node. An
+// older spec names its compiler in annotations and has an edge to the node
+// too: its compiler is the annotation's, whatever comes or goes.
+struct NodeInAnotherIndex {
   testing::TempDir dir;
-  // root has zlib, built by gcc, without gcc's node; e4s has the node. An
-  // older spec names its compiler in annotations and has an edge to the node
-  // too: its compiler is the annotation's, whatever comes or goes.
-  IndexSpec old{dag_hash("old"), "old", "0.9"};
-  old.annotated_compiler = "gcc@=11.4.0";
-  old.dependencies = {compiler_edge(kGcc)};
-  const auto root = dir / "root.json", e4s = dir / "e4s.json";
-  write(root, testing::index_json({zlib(), old}));
-  write(e4s, testing::index_json({openssl(), gcc()}));
-  const std::vector<IndexInput> both = {{root.string(), "v1", "root", {}}, {e4s.string(), "v1", "e4s", {}}};
+  std::filesystem::path root = dir / "root.json", e4s = dir / "e4s.json";
+  std::vector<IndexInput> both = {{root.string(), "v1", "root", {}}, {e4s.string(), "v1", "e4s", {}}};
+  NodeInAnotherIndex() {
+    IndexSpec old{dag_hash("old"), "old", "0.9"};
+    old.annotated_compiler = "gcc@=11.4.0";
+    old.dependencies = {compiler_edge(kGcc)};
+    write(root, testing::index_json({zlib(), old}));
+    write(e4s, testing::index_json({openssl(), gcc()}));
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a compiler node in another index, coming later or going: the compiler follows it, in any order") {
+  NodeInAnotherIndex t;
+  const auto& both = t.both;
+  const auto& e4s = t.e4s;
   const std::vector<IndexInput> reversed = {both[1], both[0]};
   const std::string compilers = "SELECT package || ' ' || compiler FROM specs ORDER BY 1";
 
@@ -572,7 +584,10 @@ void write_old_version(const std::filesystem::path& path, SQLite::Database& fres
                             "dependency"}) {
     std::string list;
     SQLite::Statement info(db, fmt::format("SELECT name FROM main.pragma_table_info('{}')", table));
-    while (info.executeStep()) list += (list.empty() ? "" : ", ") + info.getColumn(0).getString();
+    while (info.executeStep()) {
+      if (!list.empty()) list += ", ";
+      list += info.getColumn(0).getString();
+    }
     db.exec(fmt::format("INSERT INTO main.{0}({1}) SELECT {1} FROM fresh.{0}", table, list));
   }
   if (version >= 8) db.exec("INSERT INTO main.compiler_pending SELECT * FROM fresh.compiler_pending");
@@ -583,14 +598,9 @@ void write_old_version(const std::filesystem::path& path, SQLite::Database& fres
 
 TEST_CASE("a database of schema version 7 with a compiler stuck at the edge's name: migrated, the next ingest "
           "settles it, as fresh") {
-  testing::TempDir dir;
-  IndexSpec old{dag_hash("old"), "old", "0.9"};
-  old.annotated_compiler = "gcc@=11.4.0";
-  old.dependencies = {compiler_edge(kGcc)};
-  const auto root = dir / "root.json", e4s = dir / "e4s.json";
-  write(root, testing::index_json({zlib(), old}));
-  write(e4s, testing::index_json({openssl(), gcc()}));
-  const std::vector<IndexInput> both = {{root.string(), "v1", "root", {}}, {e4s.string(), "v1", "e4s", {}}};
+  NodeInAnotherIndex t;
+  const auto& dir = t.dir;
+  const auto& both = t.both;
 
   // What version 7 stored of root alone (zlib's compiler 'gcc', for good),
   // written into a database made by the released migrations 0001 to 0007.
