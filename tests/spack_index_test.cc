@@ -199,6 +199,10 @@ TEST_CASE("spack index: values are quoted as Spack quotes them, the joined list 
   CHECK(values(2) == std::vector<std::string>{"dm+sm"});
   CHECK(values(3) == std::vector<std::string>{"c", "c++", "fortran"});
   CHECK(values(5) == std::vector<std::string>{"x y", "z"});
+  // One patch as a string, not a list: shortened all the same.
+  auto one_patch = read_text(R"({"database": {"version": "8", "installs": {
+    "k": {"spec": {"name": "p", "parameters": {"patches": "0123456789abcdef"}}}}}})");
+  CHECK(join(one_patch.records[0].variants) == "patches=0123456");
 }
 
 TEST_CASE("spack index: keys of any length are read whole, short ones and those past the reader's inline buffer") {
