@@ -262,6 +262,21 @@ BEGIN
   WHERE e.dependency_hash = OLD.hash AND e.virtuals <> '' AND s.compiler_by_dependency = 1;
 END;
 
+-- Hashes that pages and indexes both list in a database written before schema
+-- version 10, when the source read first described a hash: each is described
+-- again by the next index read that lists it (an index describes every hash
+-- it lists; a page's differing word is kept in spec_claim). Filled once, by
+-- migration 0010, which also has every source listing them read again; empty
+-- in a database made since.
+CREATE TABLE index_redescribe (
+  spec_id INTEGER PRIMARY KEY REFERENCES spec(id) ON DELETE CASCADE  -- the spec to describe again
+);
+-- A spec deleted waits for nothing.
+CREATE TRIGGER spec_deleted_redescribe AFTER DELETE ON spec
+BEGIN
+  DELETE FROM index_redescribe WHERE spec_id = OLD.id;
+END;
+
 -- The analysts' interface. These names and columns stay stable; new columns may be added.
 
 -- The pages among the sources, with the columns the page table had before

@@ -818,6 +818,70 @@ TEST_CASE("a hash in a page release and an index release: the index describes it
   }
 }
 
+TEST_CASE("a database of schema version 9 in which the page or the index read first described a hash both list: "
+          "migrated, the next ingests describe it as fresh") {
+  Tree t;
+  const auto tree = t.dir / "pages";
+  testing::CachePage("p1", "zlib")
+      .spec(testing::SpecEntry(kZlib).compiler("gcc@9.9.9").os("rhel8").stacks({"root"}))
+      .write(tree);
+  const auto in = t.inputs();
+  auto fresh = memory_db();
+  REQUIRE(ingest(fresh, {tree}, {}).rejections.empty());
+  REQUIRE(ingest_indexes(fresh, in, {}).rejections.empty());
+  // state() and the pages' words kept (spec_claim), which it does not show.
+  const auto full_state = [](SQLite::Database& db) {
+    return state(db) + one(db, "SELECT s.hash || ' ' || s.contested || ' ' || c.source_id || ' ' || c.compiler_id || "
+                               "' ' || c.os_id FROM spec_claim c JOIN spec s ON s.id = c.spec_id ORDER BY 1");
+  };
+  const std::string want = full_state(fresh);
+  REQUIRE(testing::contains(want, kZlib + " 1 "));  // the page's word, kept
+  const std::string zlib_id = "(SELECT id FROM spec WHERE hash = '" + kZlib + "')";
+  // What an earlier cachedb left. The page first: its word described zlib
+  // everywhere, the index release's rows too, and no claim was kept. The
+  // index first: the page's word was dropped.
+  const std::map<std::string, std::string> old_states = {
+      {"page first",
+       "UPDATE spec SET compiler_id = (SELECT id FROM compiler WHERE label = 'gcc@9.9.9'), os_id = (SELECT id FROM "
+       "os WHERE name = 'rhel8'), contested = 0, compiler_by_dependency = 0 WHERE id = " + zlib_id + ";"
+       "UPDATE release_spec SET compiler_id = (SELECT id FROM compiler WHERE label = 'gcc@9.9.9'), os_id = (SELECT "
+       "id FROM os WHERE name = 'rhel8') WHERE spec_id = " + zlib_id + "; DELETE FROM spec_claim"},
+      {"index first", "UPDATE spec SET contested = 0 WHERE id = " + zlib_id + "; DELETE FROM spec_claim"},
+  };
+  for (const auto& [order, old_state] : old_states) {
+    CAPTURE(order);
+    const auto path = t.dir / ("v9-" + order + ".db");
+    write_old_version(path, fresh, 9);
+    {
+      SQLite::Database db(path.string(), SQLite::OPEN_READWRITE);
+      db.exec(old_state);
+      REQUIRE(full_state(db) != want);
+    }
+    SQLite::Database db(path.string(), SQLite::OPEN_READWRITE);
+    migrate(db);
+    REQUIRE(schema_version(db) == latest_schema_version());
+    CHECK(one(db, "SELECT s.hash FROM index_redescribe x JOIN spec s ON s.id = x.spec_id") == kZlib + "\n");
+    // Every source listing it is read again: the three indexes and the page.
+    CHECK(one(db, "SELECT count(*) FROM source WHERE content_hash = ''") == "4\n");
+    const auto indexes = ingest_indexes(db, in, {});
+    REQUIRE(indexes.rejections.empty());
+    CHECK(indexes.pages_unchanged == 0);
+    CHECK(one(db, "SELECT count(*) FROM index_redescribe") == "0\n");
+    // The page's word, the spec's description, was kept as the index took over.
+    if (order == "page first") CHECK(full_state(db) == want);
+    // The page read again gives its word back where it was dropped.
+    REQUIRE(ingest(db, {tree}, {}).rejections.empty());
+    CHECK(full_state(db) == want);
+    CHECK(one(db, "SELECT release || ' ' || compiler || ' ' || os FROM specs WHERE hash = '" + kZlib +
+                      "' ORDER BY 1") == "p1 gcc@13.2.0 ubuntu24.04\nv1.0 gcc@13.2.0 ubuntu24.04\n");
+    // From then on nothing is read again.
+    CHECK(ingest_indexes(db, in, {}).pages_unchanged == 3);
+    CHECK(ingest(db, {tree}, {}).pages_unchanged == 1);
+    CHECK(full_state(db) == want);
+    CHECK(one(db, "PRAGMA foreign_key_check") == "");
+  }
+}
+
 TEST_CASE("a hash two page releases disagree about and an index lists: any order, any removal, as fresh") {
   Tree t;
   const auto tree = t.dir / "pages";

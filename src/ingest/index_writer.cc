@@ -198,6 +198,9 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
         // that gave it some lists it, or they went with its listing): the
         // index describes it (document_done()).
         if (with_edges && !sql.spec_in_index(spec).next()) from_pages.push_back(page_described(spec, r));
+        // Shared with pages in a database written before the index described
+        // such hashes (migration 0010): described again, as above.
+        else if (redescribe_waiting && taken_from_redescribe(spec)) from_pages.push_back(page_described(spec, r));
       }
       else spec = insert_spec(r);
       if (with_edges) insert_edges(spec, r.dependencies);
@@ -395,6 +398,8 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
                          d.spec)
           .exec();
       if (differs) {
+        // Its rows in releases read from indexes, stored before (migration 0010's case), follow.
+        ix.index_rows_redescribe(d.package, compiler, d.os, d.platform, d.target, d.spec).exec();
         sql.spec_forget_versions(d.spec).exec();
         const std::string_view version = d.version;
         sql.write_versions(d.spec, std::span<const std::string_view>(&version, 1));
@@ -784,7 +789,20 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
     flush();
   }
 
+  // Whether specs wait in index_redescribe (migration 0010), asked once a run.
+  bool redescribe_waiting = false, redescribe_asked = false;
+
+  bool taken_from_redescribe(std::int64_t spec) {
+    auto take = ix.redescribe_take(spec);
+    take.exec();
+    return take.changes() > 0;
+  }
+
   void begin_document(std::int64_t release_id) {
+    if (!redescribe_asked) {
+      redescribe_waiting = !bulk && ix.redescribe_any().next();
+      redescribe_asked = true;
+    }
     release = release_id;
     records = 0;
     from_pages.clear();

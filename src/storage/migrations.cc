@@ -85,6 +85,15 @@ void migrate(SQLite::Database& db, NewDatabase fresh) {
     exec(db, m.sql);
     // A migration whose data step SQL cannot say: it parses Spack's variant syntax.
     if (m.version == 9) rewrite_variants_as_spack_prints(db);
+    // What it leaves for the next ingests to do, where there is something: said once.
+    if (m.version == 10) {
+      const auto specs = db.execAndGet("SELECT count(*) FROM index_redescribe").getInt64();
+      if (specs > 0)
+        spdlog::warn("{} hash(es) listed by both cache pages and build-cache indexes are described by the indexes "
+                     "from now on: the {} page(s) and index(es) listing them are read again by the next ingest that "
+                     "names them",
+                     specs, db.execAndGet("SELECT count(*) FROM source WHERE content_hash = ''").getInt64());
+    }
     exec(db, fmt::format("PRAGMA user_version = {}", m.version));
     tx.commit();
   }
