@@ -849,36 +849,52 @@ TEST_CASE("a database of schema version 9 in which the page or the index read fi
       {"index first", "UPDATE spec SET contested = 0 WHERE id = " + zlib_id + "; DELETE FROM spec_claim"},
   };
   for (const auto& [order, old_state] : old_states) {
-    CAPTURE(order);
-    const auto path = t.dir / ("v9-" + order + ".db");
-    write_old_version(path, fresh, 9);
-    {
+    for (const bool pages_again_first : {false, true}) {
+      CAPTURE(order);
+      CAPTURE(pages_again_first);
+      const auto path = t.dir / fmt::format("v9-{}-{}.db", order, pages_again_first);
+      write_old_version(path, fresh, 9);
+      {
+        SQLite::Database db(path.string(), SQLite::OPEN_READWRITE);
+        db.exec(old_state);
+        REQUIRE(full_state(db) != want);
+      }
       SQLite::Database db(path.string(), SQLite::OPEN_READWRITE);
-      db.exec(old_state);
-      REQUIRE(full_state(db) != want);
+      migrate(db);
+      REQUIRE(schema_version(db) == latest_schema_version());
+      CHECK(one(db, "SELECT s.hash FROM index_redescribe x JOIN spec s ON s.id = x.spec_id") == kZlib + "\n");
+      // Every source listing it is read again: the three indexes and the page.
+      CHECK(one(db, "SELECT count(*) FROM source WHERE content_hash = ''") == "4\n");
+      const auto read_indexes = [&] {
+        const auto s = ingest_indexes(db, in, {});
+        REQUIRE(s.rejections.empty());
+        CHECK(s.pages_unchanged == 0);
+        CHECK(one(db, "SELECT count(*) FROM index_redescribe") == "0\n");
+      };
+      const auto read_pages = [&] {
+        const auto s = ingest(db, {tree}, {});
+        REQUIRE(s.rejections.empty());
+        CHECK(s.pages_unchanged == 0);
+      };
+      if (pages_again_first) {
+        read_pages();
+        read_indexes();
+      } else {
+        read_indexes();
+        // The page's word, the spec's description, was kept as the index took over.
+        if (order == "page first") CHECK(full_state(db) == want);
+        // The page read again gives its word back where it was dropped.
+        read_pages();
+      }
+      CHECK(full_state(db) == want);
+      CHECK(one(db, "SELECT release || ' ' || compiler || ' ' || os FROM specs WHERE hash = '" + kZlib +
+                        "' ORDER BY 1") == "p1 gcc@13.2.0 ubuntu24.04\nv1.0 gcc@13.2.0 ubuntu24.04\n");
+      // From then on nothing is read again.
+      CHECK(ingest_indexes(db, in, {}).pages_unchanged == 3);
+      CHECK(ingest(db, {tree}, {}).pages_unchanged == 1);
+      CHECK(full_state(db) == want);
+      CHECK(one(db, "PRAGMA foreign_key_check") == "");
     }
-    SQLite::Database db(path.string(), SQLite::OPEN_READWRITE);
-    migrate(db);
-    REQUIRE(schema_version(db) == latest_schema_version());
-    CHECK(one(db, "SELECT s.hash FROM index_redescribe x JOIN spec s ON s.id = x.spec_id") == kZlib + "\n");
-    // Every source listing it is read again: the three indexes and the page.
-    CHECK(one(db, "SELECT count(*) FROM source WHERE content_hash = ''") == "4\n");
-    const auto indexes = ingest_indexes(db, in, {});
-    REQUIRE(indexes.rejections.empty());
-    CHECK(indexes.pages_unchanged == 0);
-    CHECK(one(db, "SELECT count(*) FROM index_redescribe") == "0\n");
-    // The page's word, the spec's description, was kept as the index took over.
-    if (order == "page first") CHECK(full_state(db) == want);
-    // The page read again gives its word back where it was dropped.
-    REQUIRE(ingest(db, {tree}, {}).rejections.empty());
-    CHECK(full_state(db) == want);
-    CHECK(one(db, "SELECT release || ' ' || compiler || ' ' || os FROM specs WHERE hash = '" + kZlib +
-                      "' ORDER BY 1") == "p1 gcc@13.2.0 ubuntu24.04\nv1.0 gcc@13.2.0 ubuntu24.04\n");
-    // From then on nothing is read again.
-    CHECK(ingest_indexes(db, in, {}).pages_unchanged == 3);
-    CHECK(ingest(db, {tree}, {}).pages_unchanged == 1);
-    CHECK(full_state(db) == want);
-    CHECK(one(db, "PRAGMA foreign_key_check") == "");
   }
 }
 
