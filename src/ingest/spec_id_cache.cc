@@ -3,6 +3,9 @@
 #include <array>
 #include <cstring>
 #include <limits>
+#include <random>
+
+#include <xxhash.h>
 
 namespace cachedb {
 
@@ -41,10 +44,21 @@ std::optional<SpecIdCache::Key> SpecIdCache::pack(std::string_view hash) {
 }
 
 std::size_t SpecIdCache::home_of(const Key& key) {
-  // The bytes of a DAG hash are already uniformly spread.
-  std::uint64_t h;
-  std::memcpy(&h, key.data(), sizeof h);
-  return static_cast<std::size_t>(h) & (kSlots - 1);
+  // All of the key, hashed with a seed of the process's own: a DAG hash's
+  // bytes are spread evenly, but an index's keys are whatever its mirror
+  // wrote, and keys alike in their first bytes (the table once took the first
+  // eight as they were) all probed from one slot: the n-th such key kept
+  // cost n probes, 65,536 of them 2 billion (7 s).
+  static const std::uint64_t seed = []() -> std::uint64_t {
+    try {
+      std::random_device random;
+      return static_cast<std::uint64_t>(random()) << 32 | random();
+    } catch (const std::exception&) {
+      // No source of randomness (a sandbox): where the program was loaded, which ASLR moves.
+      return reinterpret_cast<std::uintptr_t>(&home_of) * 0x9E3779B97F4A7C15u;
+    }
+  }();
+  return static_cast<std::size_t>(XXH3_64bits_withSeed(key.data(), key.size(), seed)) & (kSlots - 1);
 }
 
 std::size_t SpecIdCache::slot_of(const Key& key) const {
