@@ -63,7 +63,10 @@ std::size_t SpecIdCache::home_of(const Key& key) {
 
 std::size_t SpecIdCache::slot_of(const Key& key) const {
   std::size_t at = home_of(key);
-  while (slots_[at].id != 0 && slots_[at].key != key) at = (at + 1) & (kSlots - 1);
+  while (slots_[at].id != 0 && slots_[at].key != key) {
+    at = (at + 1) & (kSlots - 1);
+    ++extra_probes_;
+  }
   return at;
 }
 

@@ -39,6 +39,9 @@ class SpecIdCache {
   void insert(std::string_view hash, std::int64_t id);
   void clear();
   std::size_t size() const { return size_; }
+  // Slots looked at beyond the first, over every lookup and insert so far:
+  // a handful per key while keys spread over the table (what tests check).
+  std::size_t extra_probes() const { return extra_probes_; }
   // True while every hash given to insert() is still held: nothing was
   // refused (not Spack's hash, an id beyond 32 bits) or emptied out.
   bool holds_all() const { return holds_all_; }
@@ -56,6 +59,7 @@ class SpecIdCache {
   std::unique_ptr<HugePages> memory_;  // null until a hash is kept
   Slot* slots_ = nullptr;
   std::size_t size_ = 0;
+  mutable std::size_t extra_probes_ = 0;
   bool holds_all_ = true;
 };
 
