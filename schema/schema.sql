@@ -265,7 +265,8 @@ END;
 -- Hashes that pages and indexes both list in a database written before schema
 -- version 10, when the source read first described a hash: each is described
 -- again by the next index read that lists it (an index describes every hash
--- it lists; a page's differing word is kept in spec_claim). Filled once, by
+-- it lists; a page's differing word is kept in spec_claim), or leaves when no
+-- index lists it any more (the pages describe it then). Filled once, by
 -- migration 0010, which also has every source listing them read again; empty
 -- in a database made since.
 CREATE TABLE index_redescribe (

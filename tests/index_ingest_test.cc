@@ -828,14 +828,26 @@ TEST_CASE("a database of schema version 9 in which the page or the index read fi
   testing::CachePage("p1", "zlib")
       .spec(testing::SpecEntry(kZlib).compiler("gcc@9.9.9").os("rhel8").stacks({"root"}))
       .write(tree);
-  const auto in = t.inputs();
+  // And a spec with no edges that one index lists, which the page describes alike.
+  const std::string leaf = dag_hash("leaf");
+  write(t.dir / "leaf.json", testing::index_json({IndexSpec{leaf, "leaf", "1.0"}}));
+  testing::CachePage("p1", "leaf")
+      .spec(testing::SpecEntry(leaf).compiler("none").os("ubuntu24.04").target("x86_64_v3").versions({"1.0"})
+                .variants({}).stacks({"root"}))
+      .write(tree);
+  auto in = t.inputs();
+  in.push_back({(t.dir / "leaf.json").string(), "v2", "root", {}});
   auto fresh = memory_db();
   REQUIRE(ingest(fresh, {tree}, {}).rejections.empty());
   REQUIRE(ingest_indexes(fresh, in, {}).rejections.empty());
   // state() and the pages' words kept (spec_claim), which it does not show.
-  const auto full_state = [](SQLite::Database& db) {
+  const auto described = [](SQLite::Database& db) {
     return state(db) + one(db, "SELECT s.hash || ' ' || s.contested || ' ' || c.source_id || ' ' || c.compiler_id || "
                                "' ' || c.os_id FROM spec_claim c JOIN spec s ON s.id = c.spec_id ORDER BY 1");
+  };
+  // And nothing left waiting (the table is new in version 10).
+  const auto full_state = [&](SQLite::Database& db) {
+    return described(db) + one(db, "SELECT 'waiting to be described again: ' || count(*) FROM index_redescribe");
   };
   const std::string want = full_state(fresh);
   REQUIRE(testing::contains(want, kZlib + " 1 "));  // the page's word, kept
@@ -856,7 +868,7 @@ TEST_CASE("a database of schema version 9 in which the page or the index read fi
     write_old_version(path, fresh, 9);
     SQLite::Database old(path.string(), SQLite::OPEN_READWRITE);
     old.exec(old_state);
-    REQUIRE(full_state(old) != want);
+    REQUIRE(described(old) != described(fresh));
     for (const bool pages_again_first : {false, true}) {
       CAPTURE(order);
       CAPTURE(pages_again_first);
@@ -865,9 +877,10 @@ TEST_CASE("a database of schema version 9 in which the page or the index read fi
       SQLite::Backup(db, old).executeStep();
       migrate(db);
       REQUIRE(schema_version(db) == latest_schema_version());
-      CHECK(one(db, "SELECT s.hash FROM index_redescribe x JOIN spec s ON s.id = x.spec_id") == kZlib + "\n");
-      // Every source listing it is read again: the three indexes and the page.
-      CHECK(one(db, "SELECT count(*) FROM source WHERE content_hash = ''") == "4\n");
+      CHECK(one(db, "SELECT s.hash FROM index_redescribe x JOIN spec s ON s.id = x.spec_id ORDER BY 1") ==
+            std::min(leaf, kZlib) + "\n" + std::max(leaf, kZlib) + "\n");
+      // Every source listing them is read again: the four indexes and the two pages.
+      CHECK(one(db, "SELECT count(*) FROM source WHERE content_hash = ''") == "6\n");
       const auto read_indexes = [&] {
         const auto s = ingest_indexes(db, in, {});
         REQUIRE(s.rejections.empty());
@@ -893,12 +906,29 @@ TEST_CASE("a database of schema version 9 in which the page or the index read fi
       CHECK(one(db, "SELECT release || ' ' || compiler || ' ' || os FROM specs WHERE hash = '" + kZlib +
                         "' ORDER BY 1") == "p1 gcc@13.2.0 ubuntu24.04\nv1.0 gcc@13.2.0 ubuntu24.04\n");
       // From then on nothing is read again.
-      CHECK(ingest_indexes(db, in, {}).pages_unchanged == 3);
-      CHECK(ingest(db, {tree}, {}).pages_unchanged == 1);
+      CHECK(ingest_indexes(db, in, {}).pages_unchanged == 4);
+      CHECK(ingest(db, {tree}, {}).pages_unchanged == 2);
       CHECK(full_state(db) == want);
       CHECK(one(db, "PRAGMA foreign_key_check") == "");
     }
   }
+
+  // Or the one index listing the leaf goes (pruned from the listing) before
+  // it is read again: the page describes the leaf, which waits for nothing.
+  const auto path = t.dir / "v9-pruned.db";
+  write_old_version(path, fresh, 9);
+  SQLite::Database db(path.string(), SQLite::OPEN_READWRITE);
+  migrate(db);
+  IndexIngestOptions prune;
+  prune.prune = true;
+  const auto s = ingest_indexes(db, t.inputs(), prune);
+  REQUIRE(s.rejections.empty());
+  CHECK(s.indexes_pruned == 1);
+  auto without_leaf = memory_db();
+  REQUIRE(ingest(without_leaf, {tree}, {}).rejections.empty());
+  REQUIRE(ingest_indexes(without_leaf, t.inputs(), {}).rejections.empty());
+  CHECK(full_state(db) == full_state(without_leaf));
+  CHECK(one(db, "SELECT count(*) FROM index_redescribe") == "0\n");
 }
 
 TEST_CASE("a hash two page releases disagree about and an index lists: any order, any removal, as fresh") {

@@ -197,10 +197,11 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
         // Described by a page alone so far (then it has no edges: an index
         // that gave it some lists it, or they went with its listing): the
         // index describes it (document_done()).
-        if (with_edges && !sql.spec_in_index(spec).next()) from_pages.push_back(page_described(spec, r));
-        // Shared with pages in a database written before the index described
-        // such hashes (migration 0010): described again, as above.
-        else if (redescribe_waiting && taken_from_redescribe(spec)) from_pages.push_back(page_described(spec, r));
+        // Or shared with pages in a database written before an index described
+        // such hashes (migration 0010): described again, and no longer waiting
+        // whichever way it is described.
+        const bool waited = redescribe_waiting && taken_from_redescribe(spec);
+        if (waited || (with_edges && !sql.spec_in_index(spec).next())) from_pages.push_back(page_described(spec, r));
       }
       else spec = insert_spec(r);
       if (with_edges) insert_edges(spec, r.dependencies);
@@ -462,6 +463,9 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
     } else {
       for (auto q = ix.touched_specs(); q.next();) refresh(q.int64(0));
       ix.touched_clear().exec();
+      // A spec waiting to be described again (migration 0010) that no index
+      // lists now is the pages' (refresh()): it waits for nothing.
+      if (ix.redescribe_any().next()) ix.redescribe_unlisted().exec();
     }
     // Once the specs nothing holds are deleted: a compiler node may have come or gone.
     settle_dependency_compilers(db);

@@ -32,7 +32,8 @@ struct IndexStatements {
   // The dimensions of a spec described again, on its index releases' rows
   // (sql/index_rows_redescribe.sql). index_redescribe (migration 0010):
   // whether any spec waits there; takes one out (changes() says whether it was).
-  Statement index_rows_redescribe, redescribe_any, redescribe_take;
+  // And takes out every one no index lists.
+  Statement index_rows_redescribe, redescribe_any, redescribe_take, redescribe_unlisted;
   // compiler_pending: a spec waits; waits no more. A spec's compiler is its page's.
   Statement pending_insert, pending_delete, spec_page_compiler;
   // A new spec's version, many specs at a time.

@@ -82,6 +82,9 @@ void migrate(SQLite::Database& db, NewDatabase fresh) {
     Transaction tx(db, Begin::Immediate);
     // Another process may have upgraded while this one waited for the lock.
     if (schema_version(db) >= m.version) continue;
+    // Sources already to be read again (an upgrade before cleared their checksums) are not the next one's.
+    const std::int64_t cleared_before =
+        m.version == 10 ? db.execAndGet("SELECT count(*) FROM source WHERE content_hash = ''").getInt64() : 0;
     exec(db, m.sql);
     // A migration whose data step SQL cannot say: it parses Spack's variant syntax.
     if (m.version == 9) rewrite_variants_as_spack_prints(db);
@@ -92,7 +95,8 @@ void migrate(SQLite::Database& db, NewDatabase fresh) {
         spdlog::warn("{} hash(es) listed by both cache pages and build-cache indexes are described by the indexes "
                      "from now on: the {} page(s) and index(es) listing them are read again by the next ingest that "
                      "names them",
-                     specs, db.execAndGet("SELECT count(*) FROM source WHERE content_hash = ''").getInt64());
+                     specs,
+                     db.execAndGet("SELECT count(*) FROM source WHERE content_hash = ''").getInt64() - cleared_before);
     }
     exec(db, fmt::format("PRAGMA user_version = {}", m.version));
     tx.commit();
