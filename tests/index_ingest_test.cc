@@ -863,7 +863,10 @@ TEST_CASE("a database of schema version 9 in which the page or the index read fi
        "id FROM os WHERE name = 'rhel8') WHERE spec_id = " + zlib_id + "; DELETE FROM spec_claim"},
       {"index first", "UPDATE spec SET contested = 0 WHERE id = " + zlib_id + "; DELETE FROM spec_claim"},
   };
-  for (const auto& [order, old_state] : old_states) {
+  // Plain names, not a structured binding: clang before 16 cannot capture one (CAPTURE does).
+  for (const auto& entry : old_states) {
+    const std::string& order = entry.first;
+    const std::string& old_state = entry.second;
     const auto path = t.dir / ("v9-" + order + ".db");
     write_old_version(path, fresh, 9);
     SQLite::Database old(path.string(), SQLite::OPEN_READWRITE);
