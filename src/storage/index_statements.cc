@@ -26,14 +26,14 @@ IndexStatements::IndexStatements(SQLite::Database& db)
       source_ids_of_release(db, "SELECT id FROM source WHERE kind = ? AND release_id = ? ORDER BY id", kLazy),
       spec_insert(db, required_sql("storage/index_spec_insert.sql"), kLazy),
       spec_redescribe(db, required_sql("storage/index_spec_redescribe.sql"), kLazy),
+      spec_on_page(db, "SELECT 1 FROM release_spec r JOIN source s ON s.id = r.source_id "
+                       "WHERE r.spec_id = ? AND s.kind = 'page' LIMIT 1", kLazy),
       index_rows_redescribe(db, required_sql("storage/index_rows_redescribe.sql"), kLazy),
       redescribe_any(db, "SELECT 1 FROM index_redescribe LIMIT 1", kLazy),
       redescribe_take(db, "DELETE FROM index_redescribe WHERE spec_id = ?", kLazy),
       // NOT EXISTS: a lookup in index_listing_by_spec per row waiting, where NOT IN would read every listing.
       redescribe_unlisted(db, "DELETE FROM index_redescribe WHERE NOT EXISTS "
                               "(SELECT 1 FROM index_listing l WHERE l.spec_id = index_redescribe.spec_id)", kLazy),
-      spec_on_page(db, "SELECT 1 FROM release_spec r JOIN source s ON s.id = r.source_id "
-                       "WHERE r.spec_id = ? AND s.kind = 'page' LIMIT 1", kLazy),
       pending_insert(db, "INSERT OR IGNORE INTO compiler_pending(spec_id) VALUES (?)", kLazy),
       pending_delete(db, "DELETE FROM compiler_pending WHERE spec_id = ?", kLazy),
       spec_page_compiler(db, "UPDATE spec SET compiler_by_dependency = 0 WHERE id = ?", kLazy),
