@@ -3,7 +3,6 @@
 #include <array>
 #include <cstring>
 #include <limits>
-#include <random>
 
 #include <xxhash.h>
 
@@ -44,21 +43,14 @@ std::optional<SpecIdCache::Key> SpecIdCache::pack(std::string_view hash) {
 }
 
 std::size_t SpecIdCache::home_of(const Key& key) {
-  // All of the key, hashed with a seed of the process's own: a DAG hash's
-  // bytes are spread evenly, but an index's keys are whatever its mirror
-  // wrote, and keys alike in their first bytes (the table once took the first
-  // eight as they were) all probed from one slot: the n-th such key kept
-  // cost n probes, 65,536 of them 2 billion (7 s).
-  static const std::uint64_t seed = []() -> std::uint64_t {
-    try {
-      std::random_device random;
-      return static_cast<std::uint64_t>(random()) << 32 | random();
-    } catch (const std::exception&) {
-      // No source of randomness (a sandbox): where the program was loaded, which ASLR moves.
-      return reinterpret_cast<std::uintptr_t>(&home_of) * 0x9E3779B97F4A7C15u;
-    }
-  }();
-  return static_cast<std::size_t>(XXH3_64bits_withSeed(key.data(), key.size(), seed)) & (kSlots - 1);
+  // All of the key, hashed: a DAG hash's bytes are spread evenly, but an
+  // index's keys are whatever its mirror wrote, and keys alike in their first
+  // bytes (the table once took the first eight as they were) all probed from
+  // one slot: the n-th such key kept cost n probes, 65,536 of them 2 billion
+  // (7 s). A fixed seed, not one per process: where a run's keys land, and so
+  // which pages of the table it touches (its memory), is the same every run.
+  constexpr std::uint64_t kSeed = 0x5ca1ab1e0ddba11u;
+  return static_cast<std::size_t>(XXH3_64bits_withSeed(key.data(), key.size(), kSeed)) & (kSlots - 1);
 }
 
 std::size_t SpecIdCache::slot_of(const Key& key) const {
