@@ -25,8 +25,7 @@ std::int64_t settle_dependency_compilers(SQLite::Database& db) {
   Statement compiler_select(db, "SELECT id FROM compiler WHERE label = ?");
   Statement compiler_insert(db, "INSERT INTO compiler(label, name, version) VALUES (?, ?, ?)");
   Statement compiler_of(db, "SELECT compiler_id, contested FROM spec WHERE id = ?");
-  Statement on_page(db, "SELECT 1 FROM release_spec r JOIN source s ON s.id = r.source_id "
-                        "WHERE r.spec_id = ? AND s.kind = 'page' LIMIT 1");
+  Statement on_page(db, required_sql("storage/spec_on_page.sql"));
   Statement spec_set(db, "UPDATE spec SET compiler_id = ? WHERE id = ? AND compiler_id <> ?");
   // A hash a page lists too: the page's word is a claim while it differs
   // from the index's description (ingest/spec_claims.h), which this changes.

@@ -26,8 +26,7 @@ IndexStatements::IndexStatements(SQLite::Database& db)
       source_ids_of_release(db, "SELECT id FROM source WHERE kind = ? AND release_id = ? ORDER BY id", kLazy),
       spec_insert(db, required_sql("storage/index_spec_insert.sql"), kLazy),
       spec_redescribe(db, required_sql("storage/index_spec_redescribe.sql"), kLazy),
-      spec_on_page(db, "SELECT 1 FROM release_spec r JOIN source s ON s.id = r.source_id "
-                       "WHERE r.spec_id = ? AND s.kind = 'page' LIMIT 1", kLazy),
+      spec_on_page(db, required_sql("storage/spec_on_page.sql"), kLazy),
       index_rows_redescribe(db, required_sql("storage/index_rows_redescribe.sql"), kLazy),
       redescribe_any(db, "SELECT 1 FROM index_redescribe LIMIT 1", kLazy),
       redescribe_take(db, "DELETE FROM index_redescribe WHERE spec_id = ?", kLazy),
