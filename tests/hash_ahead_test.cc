@@ -2,9 +2,14 @@
 // the digests a reader takes, and those the run checks the rest against.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -129,4 +134,56 @@ TEST_CASE("hash ahead: its thread is named cachedb-hash, for top -H and perf") {
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (!named() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   CHECK(named());
+}
+
+// Fails by hanging (the suite's timeout) if finish() waited for a thread
+// that does not move: on a busy machine the idle-only thread may get no CPU
+// for seconds, and the run would wait as long (a fresh 100 MB ingest beside
+// four busy processes: 5.8-6.7 s instead of ~1.5).
+TEST_CASE("hash ahead: a thread stalled on a file does not hold finish() up: the file is hashed again") {
+  testing::TempDir dir;
+  std::vector<HashAhead::File> files;
+  for (int i = 0; i < 3; ++i)
+    files.push_back({write(dir.path() / std::to_string(i), std::string(1000, static_cast<char>('a' + i))), true, 1000});
+  // The thread stops before the first file it comes to (the last one, or any
+  // once resumed) until finish() has returned; it holds its share of the gate.
+  struct Gate {
+    std::mutex mutex;
+    std::condition_variable cv;
+    bool open = false;
+    std::atomic<int> entered{-1};
+  };
+  auto gate = std::make_shared<Gate>();
+  auto stall = [gate](std::size_t i) {
+    int none = -1;
+    if (!gate->entered.compare_exchange_strong(none, static_cast<int>(i))) return;
+    std::unique_lock lock(gate->mutex);
+    gate->cv.wait_for(lock, std::chrono::seconds(60), [&] { return gate->open; });
+  };
+  std::vector<std::optional<cachedb::HashedFile>> all;
+  std::size_t taken_over = 0;
+  {
+    HashAhead ahead(files, HashAhead::Start::beside_reading, stall);
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (gate->entered < 0 && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    all = ahead.finish();
+    taken_over = ahead.taken_over();
+    {
+      std::lock_guard lock(gate->mutex);
+      gate->open = true;
+    }
+    gate->cv.notify_all();
+  }  // the thread, let go, sees it was stopped
+  const int stalled = gate->entered;
+  CAPTURE(stalled);
+  // The thread stalled on a file of its own, unless finish() claimed them all first.
+  CHECK(taken_over == (stalled >= 0 ? 1u : 0u));
+  REQUIRE(all.size() == 3);
+  for (std::size_t i = 0; i < 3; ++i) {
+    CAPTURE(i);
+    REQUIRE(all[i]);
+    CHECK(all[i]->fingerprint == cachedb::content_fingerprint(std::string(1000, static_cast<char>('a' + i))));
+    CHECK(all[i]->sha256 == cachedb::spack_index::sha256_file(files[i].path).sha256);
+  }
 }

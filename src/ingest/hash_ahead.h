@@ -22,7 +22,18 @@
 // run uses it only for a file whose stamp is still the same, the trust the
 // ingest already gives a stamp to find a file unchanged (as make and rsync
 // do), and the reader checks that it read as many bytes as were hashed.
+//
+// An idle-only thread on a busy machine (other processes keeping both cores)
+// may not run for seconds, not even to end, and a process ends only once each
+// of its threads has: a fresh 100 MB ingest beside four busy processes took
+// 3-12 s where ~1.5 s was its share, most of it waiting for the starved
+// thread. So the thread is made idle-only only where the process may make it
+// normal again (CAP_SYS_NICE, or RLIMIT_NICE; elsewhere it hashes nothing
+// before resume()), resume() and the destructor make it normal, and finish()
+// waits for the file the thread is hashing only while the thread moves
+// (kPatience), else hashes it again itself.
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <condition_variable>
 #include <cstdint>
@@ -57,25 +68,30 @@ class HashAhead {
   // in turn at the caller's priority (`all_now`: tests, with wait(), so that
   // every reader is given its file's digests).
   enum class Start { beside_reading, all_now };
-  // Starts the thread. Where it cannot be started, or made idle-only, it
-  // hashes nothing before resume() (at the readers' priority it would only
-  // slow them), and finish() does what it has not.
-  HashAhead(std::vector<File> files, Start start = Start::beside_reading);
-  ~HashAhead();  // stops the hashing and waits for its thread
+  // For tests: called on the thread before it hashes file `i`.
+  using BeforeFile = std::function<void(std::size_t i)>;
+  // Starts the thread. Where it cannot be started, or made idle-only (and
+  // normal again), it hashes nothing before resume() (at the readers'
+  // priority it would only slow them), and finish() does what it has not.
+  HashAhead(std::vector<File> files, Start start = Start::beside_reading, BeforeFile before_file = {});
+  ~HashAhead();  // stops the hashing and waits for its thread, unless it is still idle-only
   HashAhead(const HashAhead&) = delete;
   HashAhead& operator=(const HashAhead&) = delete;
 
   // File `i` is about to be read: its digests when it was hashed whole
   // already, else nothing (its reader reads it unchecked).
   std::optional<HashedFile> take(std::size_t i) const;
-  // Every file has been read: the thread hashes the rest.
+  // Every file has been read: the thread hashes the rest, made normal again.
   void resume();
   // Until the thread has hashed every file it will (or gave up).
   void wait();
   // The digests of every file (nullopt: none to take, or it could not be
   // read), after hashing those the thread has not begun, on the calling
-  // thread, from the first file on, and waiting for the thread's last.
+  // thread, from the first file on, and the thread's last: waited for while
+  // the thread moves, else hashed here too. Once: the thread is stopped.
   std::vector<std::optional<HashedFile>> finish();
+  // How many files finish() hashed again because the thread had stalled on them.
+  std::size_t taken_over() const { return taken_over_; }
 
   // What hashing a whole file gives, read through `buf` (not empty); nullopt
   // when it cannot be read or `keep_going` says to stop (checked between reads).
@@ -84,23 +100,21 @@ class HashAhead {
   // Big enough that a read costs little beyond its copy; below the size from
   // which malloc maps a block of its own (cli/main.cc), and kept for every file.
   static constexpr std::size_t kBufferBytes = 128u << 10;
+  // How long finish() waits for the thread's file without it hashing at
+  // least kMinProgress more (at full speed it hashes ~15 MB in that time).
+  static constexpr std::chrono::milliseconds kPatience{10};
+  static constexpr std::uint64_t kMinProgress = 1u << 20;
 
  private:
-  void run(Start start);
-  // Whether file `i` is still to be hashed, and now by the caller (the
-  // thread, or finish()): each is hashed once.
-  bool claim(std::size_t i) { return !claimed_[i].exchange(true, std::memory_order_relaxed); }
-  void hash_into(std::size_t i, std::vector<char>& buf);
-  bool stopped() const { return stop_.load(std::memory_order_relaxed); }
+  // What the thread shares with the object: the thread holds it too, so that
+  // it can be left running (stopped, not joined) when it stalls.
+  struct State;
+  static void run(const std::shared_ptr<State>& state, Start start);
+  static void hash_into(State& state, std::size_t i, std::vector<char>& buf);
 
-  std::vector<File> files_;
-  std::unique_ptr<std::atomic<bool>[]> claimed_;
-  std::atomic<bool> stop_{false};
-  mutable std::mutex mutex_;
-  std::condition_variable resumed_cv_;
-  bool resumed_ = false;                         // under mutex_
-  std::vector<std::optional<HashedFile>> done_;  // under mutex_
+  std::shared_ptr<State> state_;
   std::thread thread_;
+  std::size_t taken_over_ = 0;
 };
 
 }  // namespace cachedb

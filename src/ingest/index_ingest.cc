@@ -279,6 +279,9 @@ class IndexRun {
   void check_read_indexes() {
     if (!hash_ahead_) return;
     const auto digests = hash_ahead_->finish();
+    if (hash_ahead_->taken_over())
+      spdlog::debug("the hashing thread (on idle cores only) stalled on a file, the machine being busy: "
+                    "it was hashed again here");
     hash_ahead_.reset();
     for (const auto& c : to_check_) {
       const auto& h = digests[c.input];
