@@ -1,6 +1,9 @@
 -- `cachedb list`: each spec once, with the releases it is in, as Spack's spec
 -- syntax filters it (src/report/spec_filter.h). A NULL parameter filters
--- nothing. Versions match as Spack's @1.3 does: 1.3 itself or 1.3.anything.
+-- nothing. Versions match as Spack's do (@1.3 is 1.3 or 1.3.anything, @=1.3,
+-- ranges @1.2:1.4): list_version_ok() and list_compiler_version_ok() are
+-- cachedb's own, defined on the connection by src/report/spec_list.cc. A
+-- target range (target=zen2:) comes as :targets, the names it stands for.
 -- By package, so that the caller can order each package's specs by version
 -- without holding more than one package.
 WITH listed AS (
@@ -10,11 +13,10 @@ WITH listed AS (
   WHERE (:releases IS NULL OR release IN (SELECT value FROM json_each(:releases)))
     AND (:package IS NULL OR package = :package)
     AND (:compiler IS NULL OR compiler_name = :compiler)
-    AND (:compiler_version IS NULL OR compiler_version = :compiler_version
-         OR substr(compiler_version, 1, length(:compiler_version) + 1) = :compiler_version || '.')
+    AND (:compiler_version IS NULL OR list_compiler_version_ok(compiler_version))
     AND (:platform IS NULL OR platform = :platform)
     AND (:os IS NULL OR os = :os)
-    AND (:target IS NULL OR target = :target)
+    AND (:targets IS NULL OR target IN (SELECT value FROM json_each(:targets)))
     AND (:hash IS NULL OR substr(hash, 1, length(:hash)) = :hash)
   GROUP BY hash  -- the other columns are the spec's: the same in every release
 )
@@ -28,7 +30,7 @@ JOIN spec s ON s.hash = l.hash
 WHERE (:version IS NULL OR EXISTS (
         SELECT 1 FROM spec_version sv
          WHERE sv.spec_id = s.id
-           AND (sv.version = :version OR substr(sv.version, 1, length(:version) + 1) = :version || '.')))
+           AND list_version_ok(sv.version)))
   AND NOT EXISTS (
         SELECT 1 FROM json_each(:variants) want
          WHERE NOT EXISTS (

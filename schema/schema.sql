@@ -49,14 +49,14 @@ CREATE TABLE target (
 -- A stack of Spack's CI (a named set of binaries).
 CREATE TABLE stack (
   id   INTEGER PRIMARY KEY,
-  name TEXT NOT NULL UNIQUE            -- 'e4s', 'ml-linux-x86_64-cuda'; 'root' holds everything
+  name TEXT NOT NULL UNIQUE            -- 'e4s', 'ml-linux-x86_64-cuda'; 'root' is a release's whole cache
 );
 
 -- A spec belongs to a set of stacks in each release. Most specs share a handful of
 -- distinct sets, so each set is stored once and release_spec points at it.
 CREATE TABLE stack_set (
   id  INTEGER PRIMARY KEY,
-  key TEXT NOT NULL UNIQUE             -- the member stack ids, sorted, comma-separated
+  key TEXT NOT NULL UNIQUE             -- the member stack ids, sorted, each followed by a comma ('1,2,'; '-' for no stack)
 );
 
 -- The stacks of each stack set.
@@ -88,7 +88,7 @@ CREATE TABLE variant_value (
 -- is stored once and spec points at it.
 CREATE TABLE variant_set (
   id  INTEGER PRIMARY KEY,             -- the set's id
-  key TEXT NOT NULL UNIQUE             -- the member variant ids, sorted, comma-separated
+  key TEXT NOT NULL UNIQUE             -- the member variant ids, sorted, each followed by a comma ('4,5,6,')
 );
 
 -- The variants of each variant set.
@@ -174,6 +174,7 @@ CREATE TABLE release_spec (
   target_id    INTEGER NOT NULL REFERENCES target(id),    -- = spec.target_id
   size         INTEGER,                -- the binary's size in bytes, as this release's page gives it; NULL for '-'
   tarball      TEXT,                   -- its URL in this release, when the page gives one
+
   -- Keyed by source: a page's rows are written together and replaced together,
   -- so inserts append and a page's rows are one range. A spec is in a release
   -- at most once: when two packages' pages of a release list it, the page of
@@ -321,7 +322,7 @@ CREATE VIEW spec_stacks AS
 SELECT r.name  AS release,   -- the release
        p.name  AS package,   -- the package
        s.hash  AS hash,      -- the spec's DAG hash
-       st.name AS stack      -- a stack the release lists it in; 'root' holds every spec
+       st.name AS stack      -- a stack the release lists it in; 'root' is the release's whole cache (for indexes, when its root index was read)
 FROM release_spec rs
 JOIN release r            ON r.id = rs.release_id
 JOIN spec s               ON s.id = rs.spec_id
@@ -405,7 +406,7 @@ CREATE TABLE ingest_findings (
   path    TEXT NOT NULL,                  -- the page's file, absolute
   release TEXT NOT NULL,                  -- the page's release
   package TEXT NOT NULL,                  -- the page's package
-  kind    TEXT NOT NULL,                  -- 'num_specs', 'num_specs_by_stack', 'stacks', 'hash_conflict'
+  kind    TEXT NOT NULL,                  -- 'num_specs', 'num_specs_by_stack', 'stacks', 'hash_conflict', 'duplicate_page'
   hash    TEXT,                           -- the spec concerned, for 'hash_conflict'
   message TEXT NOT NULL                   -- what disagrees, in words
 );

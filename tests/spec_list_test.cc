@@ -75,8 +75,10 @@ TEST_CASE("spec filters read as Spack writes specs") {
       CHECK(std::string(e.what()) == message);
     }
   };
-  refused("hdf5 ^mpi", "'hdf5 ^mpi': at character 6: dependencies (^...) cannot be asked for: the cache pages do not "
-                       "list them");
+  refused("hdf5 ^mpi", "'hdf5 ^mpi': at character 6: dependencies (^...) cannot be asked for here: query the "
+                       "dependencies view instead (cachedb schema; indexes list them, pages do not)");
+  refused("hdf5@1.2:1.4:1.6", "'hdf5@1.2:1.4:1.6': at character 5: '1.2:1.4:1.6': a range has one ':' (LOW:HIGH, "
+                              "LOW: or :HIGH)");
   refused("zlib cmake", "'zlib cmake': at character 6: a second package (zlib is already asked for)");
   refused("zlib@", "'zlib@': at character 5: expected a version after '@'");
   refused("arch=linux-rhel8", "'arch=linux-rhel8': at character 1: expected arch=PLATFORM-OS-TARGET, e.g. "
@@ -135,6 +137,27 @@ TEST_CASE("list: every spec once, by package then version as Spack orders them, 
       "zl3darw zlib@1.3%apple-clang@16.0.0+optimize~pic build_system=makefile arch=darwin-sequoia-aarch64"});
   CHECK(listed({"/zl1a"}).size() == 1);
   CHECK(listed({"zlib", "%clang"}).empty());
+  // As Spack reads versions: @= exactly, ranges with everything under their
+  // upper end (1.10.9 is in :1.10), lists; for a compiler's too.
+  CHECK(listed({"@=1.14"}).empty());
+  CHECK(listed({"@=1.14.0"}) == Lines{
+      "hd3gcc9 hdf5@1.14.0%gcc@9.4.0+cuda+mpi build_system=cmake cuda_arch=90 arch=linux-rhel10-neoverse_v2"});
+  CHECK(listed({"hdf5@1.10:1.14"}).size() == 4);  // not 1.8.22, nor develop (newer than any release)
+  CHECK(listed({"hdf5@:1.10"}).size() == 3);      // 1.8.22 and both 1.10.9
+  CHECK(listed({"hdf5@1.14.0:"}).size() == 2);    // 1.14.0 and develop, not the rc before 1.14.0
+  CHECK(listed({"hdf5@1.14,develop"}).size() == 3);
+  CHECK(listed({"%gcc@=10.3.0"}).size() == 3);
+  CHECK(listed({"%gcc@=10.3"}).empty());
+  CHECK(listed({"%gcc@:9"}).size() == 3);  // 6.5.0 twice and 9.4.0
+  // target=NAME: is NAME and every target descending from it, as in reports.
+  CHECK(listed({"target=x86_64_v3"}).size() == 9);
+  CHECK(listed({"target=x86_64:"}).size() == 10);  // and the zen4 zlib
+  CHECK(listed({"target=aarch64:"}) == Lines{
+      "cm5arm6 cmake@3.30.5%gcc@13.2.0~doc+ncurses+ownlibs build_type=Release arch=linux-ubuntu24.04-aarch64",
+      "hd3gcc9 hdf5@1.14.0%gcc@9.4.0+cuda+mpi build_system=cmake cuda_arch=90 arch=linux-rhel10-neoverse_v2",
+      "pt7none py-torch@2.4.0,2.4.1~cuda+distributed~rocm arch=linux-ubuntu24.04-aarch64",
+      "zl3darw zlib@1.3%apple-clang@16.0.0+optimize~pic build_system=makefile arch=darwin-sequoia-aarch64",
+  });
   // --release: only the specs those releases list, each once.
   CHECK(listed({"hdf5"}, {"v0.9", "v0.10"}).size() == 3);
   std::vector<std::vector<std::string>> releases;
@@ -183,6 +206,26 @@ TEST_CASE("cachedb list: lines as spack buildcache list -lv, csv and json column
   const auto bad = run_cachedb(db + " list 'hdf5 ^mpi'");
   CHECK(bad.exit_code == 64);
   CHECK(bad.err.find("dependencies (^...) cannot be asked for") != std::string::npos);
+  const auto range = run_cachedb(db + " list '@1:2:3'");
+  CHECK(range.exit_code == 64);
+  CHECK(range.err.find("'1:2:3': a range has one ':'") != std::string::npos);
   CHECK(run_cachedb(db + " list --format html").exit_code == 64);
   CHECK(run_cachedb("list --help").out.find("Exit status: 0 success") != std::string::npos);
+}
+
+// A spec with no boolean variant: its variants column starts with its first
+// key=value, where the spec line sets it off with a space.
+TEST_CASE("cachedb list: the variants column of a spec with key=value variants only" * doctest::test_suite("process")) {
+  testing::TempDir dir;
+  const std::string db = "--db " + shell_quote((dir / "db.sqlite").string());
+  REQUIRE(run_cachedb(db + " ingest --index " + shell_quote(testing::fixture("index/db-v8.json").string()) +
+                      " --release r1 --stack e4s")
+              .exit_code == 0);
+  const auto csv = run_cachedb(db + " list libiconv --csv");
+  CHECK(csv.exit_code == 0);
+  CHECK(csv.out ==
+        "hash,spec,package,version,compiler,variants,platform,os,target,releases\r\n"
+        "j2yxjgbr3ipvedn6ipsg2bqevxezsyzq,\"libiconv@1.17%gcc@12.3.0 build_system=autotools libs=shared,static "
+        "arch=linux-ubuntu24.04-aarch64\",libiconv,1.17,gcc@12.3.0,\"build_system=autotools libs=shared,static\","
+        "linux,ubuntu24.04,aarch64,r1\r\n");
 }

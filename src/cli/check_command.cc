@@ -28,9 +28,10 @@ Runner add_check_command(CLI::App& app, const GlobalOptions&) {
       ->capture_default_str()
       ->check(whole_number(1, static_cast<long long>(kMaxPageBytes)));
   add_threads_option(cmd, args->threads, "Threads that walk, read and parse pages, or read indexes (one index each)");
-  cmd->footer("Exit status: 0 every page is good; 2 some pages would be rejected (each is logged with its file "
-              "and line); 1 fatal (a path does not exist, or the process ran out of file descriptors or memory while "
-              "walking the tree, which then went partly unchecked); 64 bad command line.");
+  cmd->footer("Exit status: 0 every page (or index) is good; 2 some pages or indexes would be rejected (each is "
+              "logged with its file and line, or byte offset; an index file that is missing is one); 1 fatal (a page "
+              "path does not exist, or the process ran out of file descriptors or memory while walking the tree, "
+              "which then went partly unchecked); 64 bad command line.");
   return [cmd, args]() -> int {
     if (!*cmd) return -1;
     const auto console = spdlog::default_logger()->level();

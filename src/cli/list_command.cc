@@ -36,7 +36,11 @@ class ColumnsOut {
     sink_->begin(columns);
   }
   void write(const ListedSpec& s) {
-    const std::string spec = spack_spec(s), variants = spack_variants(s.variants);
+    const std::string spec = spack_spec(s);
+    // As the spec line writes them, without the space that sets a first
+    // key=value off from what comes before it there.
+    std::string variants = spack_variants(s.variants);
+    if (variants.starts_with(' ')) variants.erase(0, 1);
     const std::string releases = fmt::format("{}", fmt::join(s.releases, ","));
     const std::string* parts[] = {&s.hash,     &spec,       &s.package, &s.version, &s.compiler,
                                   &variants,   &s.platform, &s.os,      &s.target,  &releases};

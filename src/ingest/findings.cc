@@ -38,8 +38,8 @@ void note_conflicts(const Page& page, const std::string& path, const std::vector
                     std::vector<Finding>& out) {
   for (const auto& c : conflicts) {
     Finding f = page_finding(page, path, "hash_conflict",
-                        fmt::format("spec {} was stored with a different {}; the page whose release and package sort last "
-                                    "describes it",
+                        fmt::format("spec {} was stored with a different {}; a build-cache index that lists it "
+                                    "describes it, else the page whose release and package sort last",
                                     c.hash, describe_differences(c.differs)));
     f.hash = c.hash;
     out.push_back(std::move(f));

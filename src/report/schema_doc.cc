@@ -30,7 +30,8 @@ struct Commented {
 // Reads the comment conventions of schema/schema.sql: the comment lines right
 // above a CREATE describe the object; a trailing '-- ...' on a column's line
 // describes that column (a table's column is the line's first word, a view's
-// the name after AS), and comment-only lines below it continue the text.
+// the name after AS), and comment-only lines below it continue the text, up
+// to a blank line.
 std::map<std::string, Commented> read_comments(std::string_view text) {
   static const std::regex create(R"(^CREATE (TABLE|VIEW) (\w+))");
   static const std::regex view_column(R"(\bAS\s+(\w+)\s*,?\s*$)");
@@ -50,7 +51,9 @@ std::map<std::string, Commented> read_comments(std::string_view text) {
       continue;
     }
     if (code.empty()) {
+      // A blank line ends a column's text: notes on the table may follow.
       pending.clear();
+      last_column.clear();
       continue;
     }
     if (std::regex_search(code, m, create)) {

@@ -7,6 +7,7 @@
 #include <rapidjson/writer.h>
 
 #include "error.h"
+#include "report/version_constraint.h"
 
 namespace cachedb {
 namespace {
@@ -30,6 +31,11 @@ class Parser {
         ++i_;
         auto v = take(ends_version);
         if (v.empty()) fail(at, "expected a version after '@'");
+        try {
+          VersionConstraint::parse(v);
+        } catch (const Error& e) {
+          fail(at, e.what());
+        }
         set(last_was_compiler ? f_.compiler_version : f_.version, v, at, last_was_compiler ? "compiler version" : "version");
         last_was_compiler = false;
         continue;
@@ -53,7 +59,8 @@ class Parser {
         if (hash.empty()) fail(at, "expected a hash (or its first characters) after '/'");
         set(f_.hash_prefix, hash, at, "hash");
       } else if (c == '^') {
-        fail(at, "dependencies (^...) cannot be asked for: the cache pages do not list them");
+        fail(at, "dependencies (^...) cannot be asked for here: query the dependencies view instead "
+                 "(cachedb schema; indexes list them, pages do not)");
       } else {
         auto word = take([](char ch) { return ends_name(ch) || ch == '='; });
         if (i_ < s_.size() && s_[i_] == '=') {

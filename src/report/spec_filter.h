@@ -10,10 +10,14 @@ namespace cachedb {
 
 struct SpecFilter {
   std::optional<std::string> package;           // zlib
-  std::optional<std::string> version;           // @1.3: 1.3, or 1.3.x (as Spack's @1.3 is a range)
+  // As written after '@' (version_constraint.h): @1.3 is 1.3 or 1.3.x (Spack's
+  // @1.3 is a range), @=1.3 exactly, @1.2:1.4 a range, @1.2,2.0: a list.
+  std::optional<std::string> version;
   std::optional<std::string> compiler;          // %gcc
-  std::optional<std::string> compiler_version;  // %gcc@11: 11, or 11.x
-  std::optional<std::string> platform, os, target;  // arch=linux-ubuntu22.04-x86_64_v3, os=, target=, platform=
+  std::optional<std::string> compiler_version;  // %gcc@11: 11, or 11.x; as a version above
+  // arch=linux-ubuntu22.04-x86_64_v3, os=, target=, platform=; target=zen2:
+  // is zen2 and every target that descends from it (Spack's target range).
+  std::optional<std::string> platform, os, target;
   std::optional<std::string> hash_prefix;       // /zl1a
   // +cuda is ("cuda", "true"), ~cuda ("cuda", "false"), cuda_arch=80
   // ("cuda_arch", "80"); a spec must have every one (a list-valued variant,
@@ -26,7 +30,8 @@ struct SpecFilter {
 
 // Parses the words given (joined by spaces: `zlib +pic` or "zlib+pic" alike).
 // Throws Error saying what is wrong and where: a second package name,
-// dependencies (^), an empty version, an arch= that is not PLATFORM-OS-TARGET.
+// dependencies (^), an empty version or a malformed range, an arch= that is
+// not PLATFORM-OS-TARGET.
 SpecFilter parse_spec_filter(const std::vector<std::string>& words);
 
 }  // namespace cachedb

@@ -6,8 +6,11 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 #include <SQLiteCpp/Statement.h>
+#include <sqlite3.h>
 
 #include "error.h"
+#include "report/target_tree.h"
+#include "report/version_constraint.h"
 #include "report/version_order.h"
 #include "storage/embedded_sql.h"
 
@@ -59,6 +62,39 @@ bool listed_before(const ListedSpec& a, const ListedSpec& b) {
   return a.hash < b.hash;
 }
 
+// list_version_ok(v) and list_compiler_version_ok(v) for the query: whether
+// v satisfies the constraint given (none: every version does). Defined
+// while the object lives, which the constraint must outlive.
+class VersionTest {
+ public:
+  VersionTest(SQLite::Database& db, const char* name, const std::optional<VersionConstraint>& constraint)
+      : db_(db), name_(name) {
+    define(db, name, constraint);
+  }
+  ~VersionTest() { sqlite3_create_function_v2(db_.getHandle(), name_, 1, SQLITE_UTF8, nullptr, nullptr, nullptr, nullptr, nullptr); }
+  VersionTest(const VersionTest&) = delete;
+  VersionTest& operator=(const VersionTest&) = delete;
+
+ private:
+  static void define(SQLite::Database& db, const char* name, const std::optional<VersionConstraint>& constraint);
+  SQLite::Database& db_;
+  const char* name_;
+};
+
+void VersionTest::define(SQLite::Database& db, const char* name, const std::optional<VersionConstraint>& constraint) {
+  auto test = [](sqlite3_context* ctx, int, sqlite3_value** argv) {
+    const auto* c = static_cast<const std::optional<VersionConstraint>*>(sqlite3_user_data(ctx));
+    const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+    const std::string_view v = text ? std::string_view(text, static_cast<std::size_t>(sqlite3_value_bytes(argv[0])))
+                                    : std::string_view();
+    sqlite3_result_int(ctx, !*c || (text && (*c)->matches(v)) ? 1 : 0);
+  };
+  const int rc = sqlite3_create_function_v2(db.getHandle(), name, 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+                                            const_cast<std::optional<VersionConstraint>*>(&constraint), test,
+                                            nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) throw Error(fmt::format("cannot define {}(): {}", name, sqlite3_errstr(rc)));
+}
+
 }  // namespace
 
 std::string spack_variants(std::vector<std::string> variants) {
@@ -87,6 +123,13 @@ std::size_t list_specs(SQLite::Database& db, const SpecFilter& filter, const std
                        const std::function<void(const ListedSpec&)>& each) {
   const auto sql = find_embedded_sql("queries/list.sql");
   if (!sql) throw Error("queries/list.sql is not embedded");
+  // Defined for this query only: the constraints live as long as it runs.
+  const std::optional<VersionConstraint> version =
+      filter.version ? std::optional(VersionConstraint::parse(*filter.version)) : std::nullopt;
+  const std::optional<VersionConstraint> compiler_version =
+      filter.compiler_version ? std::optional(VersionConstraint::parse(*filter.compiler_version)) : std::nullopt;
+  const VersionTest version_test(db, "list_version_ok", version);
+  const VersionTest compiler_version_test(db, "list_compiler_version_ok", compiler_version);
   SQLite::Statement st(db, std::string(*sql));
   if (releases.empty()) st.bind(":releases");
   else st.bind(":releases", json_array(releases));
@@ -96,7 +139,8 @@ std::size_t list_specs(SQLite::Database& db, const SpecFilter& filter, const std
   bind_text(st, ":compiler_version", filter.compiler_version);
   bind_text(st, ":platform", filter.platform);
   bind_text(st, ":os", filter.os);
-  bind_text(st, ":target", filter.target);
+  if (filter.target) st.bind(":targets", json_array(targets_meant_by(TargetTree::spack(), "target", *filter.target)));
+  else st.bind(":targets");
   bind_text(st, ":hash", filter.hash_prefix);
   st.bind(":variants", filter.variants_json());
 

@@ -1,0 +1,58 @@
+// Versions as `cachedb list` is asked for them (report/version_constraint.h):
+// Spack's @1.3, @=1.3, ranges and lists.
+#include <doctest/doctest.h>
+
+#include "error.h"
+#include "report/version_constraint.h"
+
+using cachedb::VersionConstraint;
+
+namespace {
+
+bool in(const char* constraint, const char* version) { return VersionConstraint::parse(constraint).matches(version); }
+
+}  // namespace
+
+TEST_CASE("a version is itself and everything under it; = is itself alone") {
+  CHECK(in("1.3", "1.3"));
+  CHECK(in("1.3", "1.3.1"));
+  CHECK(in("1.3", "1.3.0rc1"));
+  CHECK_FALSE(in("1.3", "1.30"));
+  CHECK_FALSE(in("1.3", "1.2.9"));
+  CHECK(in("=1.3", "1.3"));
+  CHECK_FALSE(in("=1.3", "1.3.1"));
+  CHECK(in("develop", "develop"));
+}
+
+TEST_CASE("a range holds its ends, and everything under its upper end") {
+  CHECK(in("1.2:1.4", "1.2"));
+  CHECK(in("1.2:1.4", "1.3.7"));
+  CHECK(in("1.2:1.4", "1.4.2"));  // in 1.4
+  CHECK_FALSE(in("1.2:1.4", "1.5"));
+  CHECK_FALSE(in("1.2:1.4", "1.1.9"));
+  CHECK_FALSE(in("1.2:1.4", "1.2rc1"));  // a pre-release comes before 1.2
+  CHECK(in("1.10:", "1.10"));
+  CHECK(in("1.10:", "2.0"));
+  CHECK(in("1.10:", "develop"));  // newer than any release, as Spack has it
+  CHECK_FALSE(in("1.10:", "1.9"));  // as numbers: 9 < 10
+  CHECK(in(":1.4", "0.1"));
+  CHECK(in(":1.4", "1.4.99"));
+  CHECK_FALSE(in(":1.4", "1.5"));
+  CHECK(in(":", "anything"));
+}
+
+TEST_CASE("a list holds what any of its items holds") {
+  CHECK(in("1.2,2.0:", "1.2.5"));
+  CHECK(in("1.2,2.0:", "3.1"));
+  CHECK_FALSE(in("1.2,2.0:", "1.5"));
+  CHECK(in("=1.0,=2.0", "2.0"));
+  CHECK_FALSE(in("=1.0,=2.0", "2.0.1"));
+}
+
+TEST_CASE("a constraint Spack would not read is refused, saying why") {
+  CHECK_THROWS_WITH_AS(VersionConstraint::parse("1:2:3"), doctest::Contains("a range has one ':'"), cachedb::Error);
+  CHECK_THROWS_WITH_AS(VersionConstraint::parse("=1:2"), doctest::Contains("one exact version"), cachedb::Error);
+  CHECK_THROWS_WITH_AS(VersionConstraint::parse("="), doctest::Contains("one exact version"), cachedb::Error);
+  CHECK_THROWS_WITH_AS(VersionConstraint::parse("1,,2"), doctest::Contains("an empty version"), cachedb::Error);
+  CHECK_THROWS_WITH_AS(VersionConstraint::parse("1,"), doctest::Contains("an empty version"), cachedb::Error);
+}
