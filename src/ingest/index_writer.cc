@@ -764,7 +764,8 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
       return;
     }
     if (ix.spec_is_kept(spec).next()) {
-      sql.spec_set_all_stacks(no_stacks, spec).exec();
+      // Not no_stacks: a run that prunes and reads no index began no document.
+      sql.spec_set_all_stacks(ids->no_release_set(), spec).exec();
       return;
     }
     ix.dependency_delete_of_spec(spec).exec();
