@@ -150,6 +150,10 @@ TEST_CASE("cachedb ingest --mirror reads layouts v2 and v3; --listing every (rel
   // The missing blob is named by its URL, once, with the file looked for.
   CHECK(contains(r.err, "d1/ml/blobs/sha256/bb/" + gone + ": no such file under the mirror root (" + bucket.string()));
   CHECK_FALSE(contains(r.err, "(for s3://"));
+  // cachedb runs prints the path beside the message: the message does not name it again.
+  CHECK(sql(db, "SELECT path || ' | ' || message FROM ingest_errors") ==
+        "path || ' | ' || message\r\ns3://spack-binaries/d1/ml/blobs/sha256/bb/" + gone +
+            " | no such file under the mirror root (" + (bucket / "d1/ml/blobs/sha256/bb" / gone).string() + ")\r\n");
   const std::string stored = sql(db, "SELECT release, stack, hash FROM spec_stacks ORDER BY 1, 2, 3");
 
   // A mirror root that is not there (a bucket copy not mounted) is the run's
@@ -159,6 +163,10 @@ TEST_CASE("cachedb ingest --mirror reads layouts v2 and v3; --listing every (rel
   CHECK(r.exit_code == 1);
   CHECK(contains(r.err, (dir / "unmounted").string() + ": no such directory (--mirror-root"));
   CHECK(sql(db, "SELECT release, stack, hash FROM spec_stacks ORDER BY 1, 2, 3") == stored);
+  // The night it happened is in cachedb runs, as a failed run, with the error.
+  CHECK(sql(db, "SELECT status, inputs, message FROM ingest_runs ORDER BY id DESC LIMIT 1") ==
+        "status,inputs,message\r\nfailed," + (dir / "listing.json").string() + ",\"" + (dir / "unmounted").string() +
+            ": no such directory (--mirror-root, the local copy of the bucket)\"\r\n");
   r = run_cachedb(db, {"check", "--listing", (dir / "listing.json").string(), "--mirror-root",
                        (dir / "listing.json").string()});
   CHECK(r.exit_code == 1);
@@ -169,6 +177,7 @@ TEST_CASE("cachedb ingest --mirror reads layouts v2 and v3; --listing every (rel
   r = run_cachedb(db, {"ingest", "--listing", (dir / "empty.json").string(), "--mirror-root", bucket.string()});
   CHECK(r.exit_code == 1);
   CHECK(contains(r.err, (dir / "empty.json").string() + ": names no index"));
+  CHECK(sql(db, "SELECT status FROM ingest_runs ORDER BY id DESC LIMIT 1") == "status\r\nfailed\r\n");
 
   // An entry without label or URL is named by the listing and its place in it.
   write(dir / "odd.json", fmt::format(R"({{"d1": [{{"label": "root", "url": "s3://spack-binaries/d1/blobs/sha256/{}/{}"}},

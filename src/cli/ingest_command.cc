@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include <fmt/format.h>
 #include <spdlog/sinks/base_sink.h>
@@ -98,10 +99,20 @@ Runner add_ingest_command(CLI::App& app, const GlobalOptions& global) {
       warm_heap(kIndexRunHeap);
       reserve_page_cache(static_cast<std::size_t>(kIndexRunCacheKiB) * 1024 / kNewDatabasePageBytes);
     }
-    const std::vector<IndexInput> index_inputs_given = index_inputs(args->indexes, args->paths);
-    if (index_inputs_given.empty() && args->paths.empty())
+    // A listing or mirror that cannot be read fails the run, logged as failed
+    // in the database like any run that fails (below), not before it.
+    std::vector<IndexInput> index_inputs_given;
+    std::optional<std::string> unlisted;
+    try {
+      index_inputs_given = index_inputs(args->indexes, args->paths);
+    } catch (const UsageError&) {
+      throw;
+    } catch (const Error& e) {
+      unlisted = e.what();
+    }
+    if (!args->indexes.given() && args->paths.empty())
       throw UsageError("give pages (files or directories), or --index, --mirror or --listing");
-    if (!index_inputs_given.empty() && (args->options.prune || args->options.force) && args->indexes.listing.empty())
+    if (args->indexes.given() && (args->options.prune || args->options.force) && args->indexes.listing.empty())
       throw UsageError("--prune and --force are for pages or --listing (one --index or --mirror names no whole site)");
     // What -q/-v chose for the terminal: err, warn (default) or info.
     const auto console = spdlog::default_logger()->level();
@@ -120,6 +131,16 @@ Runner add_ingest_command(CLI::App& app, const GlobalOptions& global) {
       ~EmptyWal() { empty_wal(db); }
     } empty_wal_at_end{db};
 
+    IndexIngestOptions index_options;
+    index_options.replace_release_kind = args->replace_release_kind;
+    index_options.prune = args->options.prune;
+    index_options.force = args->options.force;
+    if (unlisted) {
+      log_unlisted_run(db, args->indexes.listing.empty() ? args->indexes.mirror : args->indexes.listing, index_options,
+                       *unlisted);
+      throw Error(*unlisted);
+    }
+
     IngestOptions options = args->options;
     IngestSummary summary;
     {
@@ -135,10 +156,6 @@ Runner add_ingest_command(CLI::App& app, const GlobalOptions& global) {
         sinks.insert(sinks.begin(), clear_bar.sink);
       }
       if (!index_inputs_given.empty()) {
-        IndexIngestOptions index_options;
-        index_options.replace_release_kind = args->replace_release_kind;
-        index_options.prune = args->options.prune;
-        index_options.force = args->options.force;
         summary = ingest_indexes(db, index_inputs_given, index_options, &head_start);
       } else {
         options.replace_release_kind = args->replace_release_kind;

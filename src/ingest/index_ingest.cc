@@ -467,7 +467,7 @@ class IndexRun {
 
   void reject(const std::string& path, const std::string& message) {
     ++summary_.pages_rejected;
-    summary_.rejections.push_back({path, 0, message});
+    summary_.rejections.push_back(rejection_of(path, message));
     log_rejection(summary_.rejections.back());
   }
 
@@ -671,6 +671,15 @@ IngestSummary ingest_indexes(SQLite::Database& db, const std::vector<IndexInput>
   }
 }
 
+void log_unlisted_run(SQLite::Database& db, const std::filesystem::path& given, const IndexIngestOptions& options,
+                      const std::string& message) {
+  IngestOptions logged;
+  logged.prune = options.prune;
+  logged.force = options.force;
+  RunLog log(db, {given}, logged);
+  log.fail(message);
+}
+
 std::string index_summary_line(const IngestSummary& s) {
   std::string line = fmt::format("ingest run {}: indexes {} added, {} updated, {} unchanged, {} rejected; specs {} added, "
                                  "{} removed",
@@ -732,7 +741,7 @@ IngestSummary check_indexes(const std::vector<IndexInput>& inputs, unsigned thre
       continue;
     }
     ++summary.pages_rejected;
-    summary.rejections.push_back({inputs[i].path, 0, c.rejection});
+    summary.rejections.push_back(rejection_of(inputs[i].path, c.rejection));
     log_rejection(summary.rejections.back());
   }
   return summary;

@@ -105,6 +105,13 @@ class IndexHeadStart {
 IngestSummary ingest_indexes(SQLite::Database& db, const std::vector<IndexInput>& inputs,
                              const IndexIngestOptions& options, IndexHeadStart* head_start = nullptr);
 
+// A run whose indexes could not even be listed (a listing or a mirror that
+// cannot be read, a mirror root that is not there): recorded in ingest_runs
+// as failed with `message`, as a run that fails later is, so that `cachedb
+// runs` shows the night it happened. `given`: the listing or mirror named.
+void log_unlisted_run(SQLite::Database& db, const std::filesystem::path& given, const IndexIngestOptions& options,
+                      const std::string& message);
+
 // The one line an operator reads at the end of an index run ("pages" are
 // the indexes, and "removed" the pages a --replace-release-kind replaced).
 std::string index_summary_line(const IngestSummary& summary);

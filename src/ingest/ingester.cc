@@ -382,6 +382,12 @@ IngestSummary ingest_logged(SQLite::Database& db, const std::vector<fs::path>& i
 
 }  // namespace
 
+Rejection rejection_of(const std::string& path, std::string message) {
+  if (message.size() > path.size() + 2 && message.starts_with(path) && message.compare(path.size(), 2, ": ") == 0)
+    message.erase(0, path.size() + 2);
+  return {path, 0, std::move(message)};
+}
+
 void log_rejection(const Rejection& r) {
   // An error from opening or reading a file names it already ("x.json: cannot open: ..."): said once.
   const bool named = r.message.size() > r.path.size() && r.message.starts_with(r.path) && r.message[r.path.size()] == ':';

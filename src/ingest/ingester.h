@@ -49,6 +49,12 @@ struct Rejection {
   std::string message;
 };
 
+// A rejection of `path` whose message may name it first ("x.json: cannot
+// open", a listing's "s3://...: no such file under the mirror root"): kept
+// without that prefix, so that `cachedb runs` and --json, which print the
+// path beside the message, say it once.
+Rejection rejection_of(const std::string& path, std::string message);
+
 // The lines ingest and check log: a rejected page ("path:line: reason", an
 // error), a file passed over ("path: passed over: why", a warning) and a file
 // skipped (below).
