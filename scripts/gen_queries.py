@@ -190,8 +190,11 @@ def dimension_table(dims: list, description: str) -> str:
              "// name, plural, title, key, expand, exists, names (see report/dimension.h)."]
     for d in listed:
         table, column = named_column(d)
+        # Only values some release row holds: the tables keep every name ever stored.
+        held = " ".join(d.get("held", f"n.id IN (SELECT {d['key']} FROM release_spec)").split())
         fields = [d["name"], d["plural"], d["title"], d["key"], joins(d),
-                  f"SELECT 1 FROM {table} WHERE {column} = ?", f"SELECT DISTINCT {column} FROM {table}"]
+                  f"SELECT 1 FROM {table} n WHERE n.{column} = ? AND {held}",
+                  f"SELECT DISTINCT n.{column} FROM {table} n WHERE {held}"]
         lines.append("{" + ", ".join(cxx_string(f) for f in fields) + "},")
     return "\n".join(lines) + "\n"
 

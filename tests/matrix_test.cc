@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <set>
 
@@ -17,6 +18,7 @@
 #include "report/matrix.h"
 #include "report/matrix_query.h"
 #include "report/render.h"
+#include "report/scope.h"
 #include "report/target_tree.h"
 #include "storage/database.h"
 #include "storage/embedded_sql.h"
@@ -609,4 +611,32 @@ TEST_CASE("matrix names: singular or plural, every pair of two different dimensi
       CHECK(m.grand_total == t.grand_total);
       CHECK(m.name == matrix_name(r, c));
     }
+}
+
+// The tables of names keep every name ever stored; a value is there only
+// while a release row holds it. An OS no page gives any more then matches
+// nothing, as in a database made from the pages as they are now.
+TEST_CASE("a --filter value that only an earlier version of a page gave matches nothing, and is suggested no more") {
+  testing::TempDir dir;
+  std::filesystem::copy(testing::fixture("versions"), dir / "tree", std::filesystem::copy_options::recursive);
+  auto db = open_database(dir / "db.sqlite", OpenMode::ReadWrite);
+  REQUIRE(ingest(db, {dir / "tree"}, {}).rejections.empty());
+  Scope rhel9;
+  rhel9.add("os", "rhel9");
+  CHECK(warn_unmatched(db, rhel9) == 0);
+
+  // The two pages that gave rhel9 now say centos9.
+  for (const char* release : {"v0.9", "v0.10"}) {
+    const auto page = dir / "tree" / "_cache" / release / "hdf5" / "specs.md";
+    std::string text = testing::read_text(page);
+    for (std::size_t at; (at = text.find("\"rhel9\"")) != std::string::npos;) text.replace(at, 7, "\"centos9\"");
+    testing::write_text(page, text);
+  }
+  REQUIRE(ingest(db, {dir / "tree"}, {}).rejections.empty());
+  CHECK(warn_unmatched(db, rhel9) == 1);
+  std::vector<std::string> names;
+  SQLite::Statement st(db, std::string(dimension("os").names));
+  while (st.executeStep()) names.push_back(st.getColumn(0).getString());
+  std::sort(names.begin(), names.end());
+  CHECK(names == std::vector<std::string>{"centos9", "rhel10", "rhel8", "ubuntu22.04"});
 }

@@ -125,6 +125,8 @@ TEST_CASE("report: plural and singular names, generic pairs, --count, --filter, 
   CHECK(typo.out == "stack\r\n");
   CHECK(typo.err.find("release 'devel0p' matches nothing") != std::string::npos);
   CHECK(typo.err.find("os 'rhel8' OR 1=1 --' matches nothing") != std::string::npos);
+  // Each once, though an empty matrix with stacks is run again to say why.
+  CHECK(typo.err.find("release 'devel0p'") == typo.err.rfind("release 'devel0p'"));
 
   auto bad_filter = run_cachedb(db + " report --matrix stacks-by-target --filter colour=red");
   CHECK(bad_filter.exit_code == 64);

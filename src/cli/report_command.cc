@@ -120,6 +120,7 @@ Runner add_report_command(CLI::App& app, const GlobalOptions& global) {
     if (m.grand_total == 0 && !options.include_root && (m.row_dim == "stack" || m.col_dim == "stack")) {
       MatrixOptions with_root = options;
       with_root.include_root = true;
+      with_root.warn_unmatched = false;  // said once already
       if (run_matrix(db, args->matrix, with_root).grand_total > 0)
         print_note("every spec counted here is in the root pseudo-stack only, which is left out: --include-root "
                    "counts it");

@@ -20,11 +20,12 @@ struct Dimension {
   // ...and the joins turning that key, spelled {k}, into the value {v}.value.
   // {v} and {m} are replaced by aliases unique to the row or column side.
   std::string_view expand;
-  // Does a value exist at all? One bound parameter; for the warning on a
-  // --filter value that matches nothing.
+  // Does some release row hold the value (its table keeps names no row
+  // holds any more)? One bound parameter; for the warning on a --filter
+  // value that matches nothing.
   std::string_view exists;
-  // Every value there is, once each, one a row (not in order): the candidates
-  // a warning suggests for a value that matches nothing.
+  // Every value a release row holds, once each, one a row (not in order):
+  // the candidates a warning suggests for a value that matches nothing.
   std::string_view names;
 };
 

@@ -88,7 +88,7 @@ Matrix run(SQLite::Database& db, const std::string& name, const MatrixOptions& o
   const CannedMatrix* canned = allow_canned && options.count == Count::Specs ? find_canned(*rows, *cols) : nullptr;
   const std::string sql = canned ? std::string(canned->sql) : generic_matrix_sql(*rows, *cols);
   spdlog::debug("matrix {}: {} query", name, canned ? "canned" : "generic");
-  warn_unmatched(db, options.scope);
+  if (options.warn_unmatched) warn_unmatched(db, options.scope);
 
   Matrix m;
   m.name = matrix_name(*rows, *cols);

@@ -44,6 +44,9 @@ struct MatrixOptions {
   bool include_root = false;
   Count count = Count::Specs;
   Scope scope;
+  // Warn of each scope value that matches nothing (not when the same scope
+  // is run a second time, as report does to say why a matrix is empty).
+  bool warn_unmatched = true;
 };
 
 // Runs a matrix named ROWS-by-COLS (singular or plural names). Canned matrices
