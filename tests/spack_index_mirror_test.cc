@@ -169,6 +169,11 @@ TEST_CASE("mirror v3: a blob with a bad checksum, a truncated blob and a missing
     fs::remove(blob);
     CHECK(error_of(dir.path()).find("is missing") != std::string::npos);
   }
+  SUBCASE("a directory where the blob should be") {
+    fs::remove(blob);
+    fs::create_directories(blob);
+    CHECK(error_of(dir.path()).find("is not a regular file") != std::string::npos);
+  }
   SUBCASE("no index at all") {
     testing::TempDir empty;
     CHECK(error_of(empty.path()).find("no build-cache index") != std::string::npos);
@@ -216,6 +221,14 @@ TEST_CASE("site listing: every (release, stack) resolved against the mirror root
   CHECK(list[2].error.find("no such file under the mirror root") != std::string::npos);
   CHECK(list[2].error.rfind("s3://spack-binaries/v1.0.0/ml/", 0) == 0);  // named by its URL, first
   CHECK(list[2].error.find(missing) != std::string::npos);
+  {
+    // Something there that is not a file (a directory, a FIFO) is not called missing.
+    const fs::path odd = root / "v1.0.0" / "ml" / "blobs" / "sha256" / missing.substr(0, 2) / missing;
+    fs::create_directories(odd);
+    const auto again = resolve_listing(root / "cache_spack_io_index.json", root.path());
+    CHECK(again[2].error.find("not a regular file under the mirror root") != std::string::npos);
+    fs::remove(odd);
+  }
   CHECK(list[3].error.find("leaves the mirror root") != std::string::npos);
   CHECK(list[4].error.find("not in s3://spack-binaries/") != std::string::npos);
   CHECK(list[5].error.find("no string 'label'") != std::string::npos);

@@ -64,7 +64,8 @@ MirrorIndex resolve_v3(const fs::path& mirror) {
   out.path = mirror / "blobs" / "sha256" / checksum.substr(0, 2) / checksum;
   std::error_code ec;
   if (!fs::is_regular_file(out.path, ec))
-    throw Error(fmt::format("{}: the index blob named by {} is missing", out.path.string(), manifest.string()));
+    throw Error(fmt::format("{}: the index blob named by {} is {}", out.path.string(), manifest.string(),
+                            fs::exists(out.path, ec) ? "not a regular file" : "missing"));
   // The length first: a truncated download is told apart from a changed one
   // without reading it.
   const auto size = fs::file_size(out.path, ec);
@@ -80,7 +81,9 @@ MirrorIndex resolve_v2(const fs::path& mirror) {
   out.layout = 2;
   out.path = mirror / "build_cache" / "index.json";
   std::error_code ec;
-  if (!fs::is_regular_file(out.path, ec)) throw Error(fmt::format("{}: cannot open: no such file", out.path.string()));
+  if (!fs::is_regular_file(out.path, ec))
+    throw Error(fmt::format("{}: cannot open: {}", out.path.string(),
+                            fs::exists(out.path, ec) ? "not a regular file" : "no such file"));
   const fs::path hash_file = mirror / "build_cache" / "index.json.hash";
   if (fs::exists(hash_file, ec)) out.expected = {"", hash_file.string(), true};
   return out;

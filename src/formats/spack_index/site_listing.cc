@@ -34,8 +34,12 @@ void resolve_url(ListedIndex& e, const fs::path& root, BlobCheck check) {
   }
   const fs::path p = root / rel;
   struct stat st {};
-  if (::stat(p.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+  if (::stat(p.c_str(), &st) != 0) {
     e.error = fmt::format("{}: no such file under the mirror root ({})", e.url, p.string());
+    return;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    e.error = fmt::format("{}: not a regular file under the mirror root ({})", e.url, p.string());
     return;
   }
   const std::string name = p.filename().string();
