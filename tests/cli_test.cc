@@ -1,5 +1,6 @@
 // The cachedb binary end to end: arguments, exit codes, what goes to stdout and
 // what to stderr.
+#include <algorithm>
 #include <doctest/doctest.h>
 
 #include <cstdlib>
@@ -195,6 +196,10 @@ TEST_CASE("every bad command line exits 64, with the reason in plain words on st
     CHECK(r.out.empty());
     INFO("stderr: " << r.err);
     CHECK(r.err.find(c.says) != std::string::npos);
+    // One line saying what is wrong, as every error is said, then where to look.
+    CHECK(r.err.starts_with("error: "));
+    CHECK(r.err.ends_with("\nRun with --help for more information.\n"));
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 2);
     // No 300-digit bound of a double ('not in range 2.22507e-308 to 1.79769e+308...').
     CHECK(r.err.find("e+308") == std::string::npos);
     CHECK(r.err.find("179769313486231570") == std::string::npos);

@@ -126,6 +126,11 @@ int main(int argc, char** argv) {
     for (const auto& command : kCommands) runners.push_back(command.add(app, global));
   }
 
+  // A bad command line reads as every other error does: "error: what is wrong",
+  // then where to look.
+  app.failure_message([](const CLI::App*, const CLI::Error& e) {
+    return fmt::format("error: {}\nRun with --help for more information.\n", e.what());
+  });
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {  // --help, --version
