@@ -1,8 +1,8 @@
 // The cachedb binary end to end: arguments, exit codes, what goes to stdout and
 // what to stderr.
-#include <algorithm>
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 
