@@ -139,7 +139,7 @@ TEST_CASE("hash ahead: its thread is named cachedb-hash, for top -H and perf") {
 // Fails by hanging (the suite's timeout) if finish() waited for a thread
 // that does not move: on a busy machine the idle-only thread may get no CPU
 // for seconds, and the run would wait as long (a fresh 100 MB ingest beside
-// four busy processes: 5.8-6.7 s instead of ~1.5).
+// four busy processes: 4-22 s instead of ~1-2).
 TEST_CASE("hash ahead: a thread stalled on a file does not hold finish() up: the file is hashed again") {
   testing::TempDir dir;
   std::vector<HashAhead::File> files;

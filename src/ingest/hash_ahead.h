@@ -26,7 +26,7 @@
 // An idle-only thread on a busy machine (other processes keeping both cores)
 // may not run for seconds, not even to end, and a process ends only once each
 // of its threads has: a fresh 100 MB ingest beside four busy processes took
-// 3-12 s where ~1.5 s was its share, most of it waiting for the starved
+// 4-22 s where ~1-2 s was its share, most of it waiting for the starved
 // thread. So the thread is made idle-only only where the process may make it
 // normal again (CAP_SYS_NICE, or RLIMIT_NICE; elsewhere it hashes nothing
 // before resume()), resume() and the destructor make it normal, and finish()
