@@ -1018,12 +1018,25 @@ TEST_CASE("a page and indexes sharing a hash: a compiler node arriving later, or
   // The node after kk's index, or before it: the page agrees either way in the end.
   auto node_later = memory_db(), node_first = memory_db();
   REQUIRE(ingest(node_later, {pages}, {}).rejections.empty());
-  REQUIRE(ingest_indexes(node_later, {a}, {}).rejections.empty());
+  const auto a_later = ingest_indexes(node_later, {a}, {});
+  REQUIRE(a_later.rejections.empty());
+  // kk's compiler is only 'gcc' until gcc's node comes: no disagreement said.
+  CHECK(a_later.findings.empty());
   REQUIRE(ingest_indexes(node_later, {b}, {}).rejections.empty());
   REQUIRE(ingest(node_first, {pages}, {}).rejections.empty());
   REQUIRE(ingest_indexes(node_first, {b}, {}).rejections.empty());
   REQUIRE(ingest_indexes(node_first, {a}, {}).rejections.empty());
-  REQUIRE(ingest_indexes(node_later, {c}, {}).rejections.empty());
+  // The index read after the page that says otherwise: a finding of the index.
+  const auto c_later = ingest_indexes(node_later, {c}, {});
+  REQUIRE(c_later.rejections.empty());
+  REQUIRE(c_later.findings.size() == 1);
+  CHECK(c_later.findings[0].kind == "hash_conflict");
+  CHECK(c_later.findings[0].hash == k2);
+  CHECK(c_later.findings[0].package == "kk2");
+  CHECK(c_later.findings[0].release == "r1");
+  CHECK(c_later.findings[0].path == c.path);
+  CHECK(testing::contains(c_later.findings[0].message, "with a different os, target; this build-cache index describes it"));
+  CHECK(one(node_later, "SELECT kind || ' ' || hash FROM ingest_findings") == "hash_conflict " + k2 + "\n");
   REQUIRE(ingest_indexes(node_first, {c}, {}).rejections.empty());
   CHECK(state(node_later) == state(node_first));
   CHECK(one(node_later, "SELECT contested FROM spec WHERE hash = '" + k + "'") == "0\n");

@@ -355,6 +355,7 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
     std::int64_t spec = 0, package = 0, os = 0, platform = 0, target = 0, variant_set = 0;
     std::string version, compiler, compiler_hash;  // compiler "" when its node comes later
     bool by_dependency = false;
+    std::string hash, package_name;  // for the finding, when the page said otherwise
   };
   std::vector<PageDescribed> from_pages;  // a few, where page and index releases share hashes
   PageDescribed page_described(std::int64_t spec, const IndexRecord& r) {
@@ -370,6 +371,8 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
     d.compiler = r.compiler;
     d.compiler_hash = r.compiler_hash;
     d.by_dependency = r.compiler_by_dependency;
+    d.hash = r.hash;
+    d.package_name = r.package;
     return d;
   }
   void redescribe_from_pages(const DocumentSummary& summary) {
@@ -384,13 +387,25 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
       }
       if (label.empty()) label = "none";
       const std::int64_t compiler = ids->compiler(label);
-      bool differs = false, contested = false;
+      unsigned differs = 0;
+      bool contested = false;
       {
         auto now = sql.spec_description(d.spec);
         if (!now.next()) throw Error(fmt::format("an index lists spec {}, and no spec has that id", d.spec));
-        differs = now.int64(0) != d.package || now.text(1) != d.version || now.int64(2) != compiler ||
-                  now.int64(3) != d.os || now.int64(4) != d.platform || now.int64(5) != d.target ||
-                  now.int64(6) != d.variant_set;
+        differs = (now.int64(0) != d.package ? SpecConflict::kPackage : 0u) |
+                  (now.text(1) != d.version ? SpecConflict::kVersions : 0u) |
+                  (now.int64(2) != compiler ? SpecConflict::kCompiler : 0u) |
+                  (now.int64(3) != d.os ? SpecConflict::kOs : 0u) |
+                  (now.int64(4) != d.platform ? SpecConflict::kPlatform : 0u) |
+                  (now.int64(5) != d.target ? SpecConflict::kTarget : 0u) |
+                  (now.int64(6) != d.variant_set ? SpecConflict::kVariants : 0u);
+      }
+      // Reported, as a page read after the index reports it (a finding of
+      // this index); not a compiler whose node no index has yet, which the
+      // index names without its version.
+      if (const unsigned reported = waiting ? differs & ~SpecConflict::kCompiler : differs) {
+        result.page_conflicts.push_back({d.hash, reported});
+        result.packages.push_back(d.package_name);
       }
       if (auto c = sql.spec_contested(d.spec); c.next()) contested = c.int64(0) != 0;
       // The pages' words first, while the spec still says what they say.

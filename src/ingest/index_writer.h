@@ -23,6 +23,7 @@
 #include "formats/spack_index/byte_stream.h"
 #include "ingest/index_pipeline.h"
 #include "ingest/known_page.h"
+#include "ingest/spec_conflict.h"
 
 namespace cachedb {
 
@@ -32,6 +33,10 @@ struct IndexWriteResult {
   IndexStatus status = IndexStatus::Unchanged;
   std::int64_t source_id = 0;
   std::uint64_t records = 0;
+  // Hashes a cache page described otherwise (SpecConflict::differs), which
+  // this index now describes; `packages` the index's package of each.
+  std::vector<SpecConflict> page_conflicts;
+  std::vector<std::string> packages;
 };
 
 // An index stored before: its source row.
