@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "formats/cache_page/meta_findings.h"
 
@@ -42,6 +43,18 @@ void note_conflicts(const Page& page, const std::string& path, const std::vector
                                     "describes it, else the page whose release and package sort last",
                                     c.hash, describe_differences(c.differs)));
     f.hash = c.hash;
+    out.push_back(std::move(f));
+  }
+}
+
+void note_index_conflicts(const std::string& path, const std::string& release,
+                          const std::vector<IndexConflict>& conflicts, std::vector<Finding>& out) {
+  for (const auto& c : conflicts) {
+    Finding f{path, release, c.package, "hash_conflict", c.hash,
+              fmt::format("spec {} was stored from a cache page with a different {}; this build-cache index "
+                          "describes it (the page's word is kept in spec_claim)",
+                          c.hash, describe_differences(c.differs))};
+    spdlog::info("{}: {}", f.path, f.message);
     out.push_back(std::move(f));
   }
 }

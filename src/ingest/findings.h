@@ -14,6 +14,11 @@ namespace cachedb {
 void note_conflicts(const Page& page, const std::string& path, const std::vector<SpecConflict>& conflicts,
                     std::vector<Finding>& out);
 
+// One finding per hash a cache page described otherwise, which the index at
+// `path` (of `release`) describes now: as a page read after the index has one.
+void note_index_conflicts(const std::string& path, const std::string& release,
+                          const std::vector<IndexConflict>& conflicts, std::vector<Finding>& out);
+
 // A second file giving the page (release, package) that `first` gave earlier
 // in the walk: the first is the page, this one is not read. Ingest and check
 // report it alike, as a warning and, for ingest, in ingest_findings.

@@ -431,7 +431,7 @@ class IndexRun {
         ++summary_.pages_unchanged;
       else ++summary_.pages_updated;
       spdlog::info("{}: {} records", p.label, r.records);
-      note_index_conflicts(in, r);
+      note_index_conflicts(in.path, in.release, r.page_conflicts, summary_.findings);
     } catch (const SQLite::Exception&) {
       throw;  // the database's fault, not the index's: the run is rolled back
     } catch (const spack_index::IndexParseError& e) {
@@ -465,20 +465,6 @@ class IndexRun {
     spdlog::warn("release {}: {} cache pages replaced by build-cache indexes", in.release, ids.size());
     without_pages_.insert(release);
     return {};
-  }
-
-  // A hash a cache page described otherwise, which this index describes now:
-  // a finding of the index, as a page read after the index has one.
-  void note_index_conflicts(const IndexInput& in, const IndexWriteResult& r) {
-    for (std::size_t i = 0; i < r.page_conflicts.size(); ++i) {
-      const SpecConflict& c = r.page_conflicts[i];
-      Finding f{in.path, in.release, r.packages[i], "hash_conflict", c.hash,
-                fmt::format("spec {} was stored from a cache page with a different {}; this build-cache index "
-                            "describes it (the page's word is kept in spec_claim)",
-                            c.hash, describe_differences(c.differs))};
-      spdlog::info("{}: {}", f.path, f.message);
-      summary_.findings.push_back(std::move(f));
-    }
   }
 
   void reject(const std::string& path, const std::string& message) {

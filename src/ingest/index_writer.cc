@@ -404,8 +404,7 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
       // this index); not a compiler whose node no index has yet, which the
       // index names without its version.
       if (const unsigned reported = waiting ? differs & ~SpecConflict::kCompiler : differs) {
-        result.page_conflicts.push_back({d.hash, reported});
-        result.packages.push_back(d.package_name);
+        result.page_conflicts.push_back({{d.hash, reported}, d.package_name});
       }
       if (auto c = sql.spec_contested(d.spec); c.next()) contested = c.int64(0) != 0;
       // The pages' words first, while the spec still says what they say.

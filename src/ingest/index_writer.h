@@ -33,10 +33,8 @@ struct IndexWriteResult {
   IndexStatus status = IndexStatus::Unchanged;
   std::int64_t source_id = 0;
   std::uint64_t records = 0;
-  // Hashes a cache page described otherwise (SpecConflict::differs), which
-  // this index now describes; `packages` the index's package of each.
-  std::vector<SpecConflict> page_conflicts;
-  std::vector<std::string> packages;
+  // Hashes a cache page described otherwise, which this index now describes.
+  std::vector<IndexConflict> page_conflicts;
 };
 
 // An index stored before: its source row.

@@ -11,4 +11,10 @@ struct SpecConflict {
   unsigned differs = 0;  // which attributes, as the bits above
 };
 
+// A hash a cache page described otherwise and a build-cache index now
+// describes, with the index's package for it.
+struct IndexConflict : SpecConflict {
+  std::string package;
+};
+
 }  // namespace cachedb
