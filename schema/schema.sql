@@ -5,6 +5,8 @@
 -- (specs, spec_stacks, spec_variants) are views, the stable interface for analysts.
 
 -- Dimension tables: each distinct value is stored once and referred to by id.
+-- A value (or a stack or variant set) that no row refers to any more is
+-- deleted by the run that left it so: the tables hold what the cache has now.
 -- (Comments right above a CREATE and after a column are its documentation:
 -- 'cachedb schema' prints them.)
 

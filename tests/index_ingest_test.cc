@@ -29,6 +29,7 @@
 #include "storage/database.h"
 #include "storage/embedded_sql.h"
 #include "storage/migrations.h"
+#include "storage/unused_names.h"
 #include "test_support.h"
 
 using namespace cachedb;
@@ -864,8 +865,9 @@ TEST_CASE("a database of schema version 9 in which the page or the index read fi
   REQUIRE(ingest_indexes(fresh, in, {}).rejections.empty());
   // state() and the pages' words kept (spec_claim), which it does not show.
   const auto described = [](SQLite::Database& db) {
-    return state(db) + one(db, "SELECT s.hash || ' ' || s.contested || ' ' || c.source_id || ' ' || c.compiler_id || "
-                               "' ' || c.os_id FROM spec_claim c JOIN spec s ON s.id = c.spec_id ORDER BY 1");
+    return state(db) + one(db, "SELECT s.hash || ' ' || s.contested || ' ' || c.source_id || ' ' || cc.label || "
+                               "' ' || o.name FROM spec_claim c JOIN spec s ON s.id = c.spec_id "
+                               "JOIN compiler cc ON cc.id = c.compiler_id JOIN os o ON o.id = c.os_id ORDER BY 1");
   };
   // And nothing left waiting (the table is new in version 10).
   const auto full_state = [&](SQLite::Database& db) {
@@ -880,9 +882,11 @@ TEST_CASE("a database of schema version 9 in which the page or the index read fi
   const std::map<std::string, std::string> old_states = {
       {"page first",
        "UPDATE spec SET compiler_id = (SELECT id FROM compiler WHERE label = 'gcc@9.9.9'), os_id = (SELECT id FROM "
-       "os WHERE name = 'rhel8'), contested = 0, compiler_by_dependency = 0 WHERE id = " + zlib_id + ";"
+       "os WHERE name = 'rhel8'), target_id = (SELECT id FROM target WHERE name = 't'), contested = 0, "
+       "compiler_by_dependency = 0 WHERE id = " + zlib_id + ";"
        "UPDATE release_spec SET compiler_id = (SELECT id FROM compiler WHERE label = 'gcc@9.9.9'), os_id = (SELECT "
-       "id FROM os WHERE name = 'rhel8') WHERE spec_id = " + zlib_id + "; DELETE FROM spec_claim"},
+       "id FROM os WHERE name = 'rhel8'), target_id = (SELECT id FROM target WHERE name = 't') WHERE spec_id = " +
+       zlib_id + "; DELETE FROM spec_claim"},
       {"index first", "UPDATE spec SET contested = 0 WHERE id = " + zlib_id + "; DELETE FROM spec_claim"},
   };
   // Plain names, not a structured binding: clang before 16 cannot capture one (CAPTURE does).
@@ -1152,6 +1156,7 @@ BulkLoad bulk_load(const std::vector<Document>& docs) {
   }
   out.totals = w.finish();
   w.finish_bulk_load();
+  delete_unused_names(db);  // as the run does after them
   tx.commit();
   out.state = state(db);
   return out;

@@ -75,6 +75,31 @@ std::string dump_analyst_views(SQLite::Database& db) {
       "SELECT quote(package) || '|' || quote(hash) || '|' || quote(dependency) || '|' || quote(dependency_hash) || "
       "'|' || quote(dep_version) || '|' || quote(deptypes) || '|' || quote(virtuals) FROM dependencies "
       "ORDER BY 1",
+  }) + dump_name_tables(db);
+}
+
+std::string dump_name_tables(SQLite::Database& db) {
+  // Sets by their members' names: ids differ between two databases of the same content.
+  return dump_rows(db, {
+      "SELECT 'release ' || name FROM release ORDER BY 1",
+      "SELECT 'package ' || name FROM package ORDER BY 1",
+      "SELECT 'compiler ' || label || '|' || name || '|' || version FROM compiler ORDER BY 1",
+      "SELECT 'os ' || name FROM os ORDER BY 1",
+      "SELECT 'platform ' || name FROM platform ORDER BY 1",
+      "SELECT 'target ' || name FROM target ORDER BY 1",
+      "SELECT 'stack ' || name FROM stack ORDER BY 1",
+      "SELECT 'stack_set ' || ifnull((SELECT group_concat(name, ',') FROM (SELECT st.name FROM stack_set_member m "
+      "JOIN stack st ON st.id = m.stack_id WHERE m.stack_set_id = ss.id ORDER BY 1)), '') || '|' || "
+      "(ss.key = '-') FROM stack_set ss ORDER BY 1",
+      "SELECT 'stack_set_member ' || count(*) FROM stack_set_member",
+      "SELECT 'variant ' || text || '|' || name || '|' || propagate || '|' || exact || '|' || ifnull((SELECT "
+      "group_concat(value, ',') FROM (SELECT value FROM variant_value WHERE variant_id = v.id ORDER BY position)), "
+      "'') FROM variant v ORDER BY 1",
+      "SELECT 'variant_value ' || count(*) FROM variant_value",
+      "SELECT 'variant_set ' || ifnull((SELECT group_concat(text, ' ') FROM (SELECT v.text FROM variant_set_member m "
+      "JOIN variant v ON v.id = m.variant_id WHERE m.variant_set_id = vs.id ORDER BY 1)), '') FROM variant_set vs "
+      "ORDER BY 1",
+      "SELECT 'variant_set_member ' || count(*) FROM variant_set_member",
   });
 }
 

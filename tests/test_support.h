@@ -46,7 +46,13 @@ std::string dump_rows(SQLite::Database& db, std::initializer_list<const char*> q
 // dump_rows of every row and column of the analysts' views (specs,
 // spec_stacks, spec_variants), by value: two databases with equal dumps
 // answer every report and query on the views alike, whatever ids they gave.
+// Then dump_name_tables: a name no row refers to any more (an OS no spec
+// has now) is a difference too, since analysts read those tables.
 std::string dump_analyst_views(SQLite::Database& db);
+
+// Every name table (release, package, compiler, os, platform, target, stack,
+// variant) and set table, by names, with the member tables' row counts.
+std::string dump_name_tables(SQLite::Database& db);
 
 // dump_analyst_views, and what the writer of pages keeps beside the views: each
 // spec's stacks over releases, its versions, and the pages (release, package,

@@ -37,6 +37,7 @@
 #include "storage/sources.h"
 #include "storage/sqlite_errors.h"
 #include "storage/transaction.h"
+#include "storage/unused_names.h"
 #include "util/warm_heap.h"
 
 namespace cachedb {
@@ -333,6 +334,8 @@ class IndexRun {
     writer_.finish_bulk_load();
     summary_.specs_added += totals.specs_added;
     summary_.specs_removed += totals.specs_removed;
+    // While the hashing thread, if any, checks the indexes read ahead (check_read_indexes()).
+    if (summary_.changed_documents()) delete_unused_names(db_);
   }
 
   IngestSummary& summary() { return summary_; }

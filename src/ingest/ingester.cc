@@ -27,6 +27,7 @@
 #include "storage/sources.h"
 #include "storage/sqlite_errors.h"
 #include "storage/transaction.h"
+#include "storage/unused_names.h"
 #include "formats/cache_page/page.h"
 
 namespace cachedb {
@@ -374,6 +375,7 @@ IngestSummary ingest_logged(SQLite::Database& db, const std::vector<fs::path>& i
     // A page run deletes specs too, and one may have been the compiler node of an index's spec.
     settle_dependency_compilers(db);
     run.finish_bulk_load();
+    if (run.summary().changed_documents()) delete_unused_names(db);
     // Logged inside the transaction: a run reads ok exactly when its data is committed.
     run.summary().run_id = log.id();
     log.finish(run.summary());
@@ -428,6 +430,7 @@ IngestSummary ingest_bytes(SQLite::Database& db, const std::string& name, std::s
             : load_bytes(name, bytes, &known);
     run.file(loaded);
     if (options.prune) run.prune();
+    if (run.summary().changed_documents()) delete_unused_names(db);
   });
 }
 

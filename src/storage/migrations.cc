@@ -10,6 +10,7 @@
 #include "storage/embedded_sql.h"
 #include "storage/statement.h"
 #include "storage/transaction.h"
+#include "storage/unused_names.h"
 #include "storage/variant_migration.h"
 
 namespace cachedb {
@@ -88,6 +89,8 @@ void migrate(SQLite::Database& db, NewDatabase fresh) {
     exec(db, m.sql);
     // A migration whose data step SQL cannot say: it parses Spack's variant syntax.
     if (m.version == 9) rewrite_variants_as_spack_prints(db);
+    // Its data step: the statements every run ends with since then.
+    if (m.version == 11) delete_unused_names(db);
     // What it leaves for the next ingests to do, where there is something: said once.
     if (m.version == 10) {
       const auto specs = db.execAndGet("SELECT count(*) FROM index_redescribe").getInt64();

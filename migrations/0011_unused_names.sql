@@ -1,0 +1,11 @@
+-- cachedb schema, version 11: the names and sets nothing refers to are
+-- deleted.
+--
+-- Before, a release, package, compiler, OS, platform, target, stack, variant,
+-- stack set or variant set stayed in its table once no row referred to it any
+-- more (a pruned release, the stack set a spec had before its stacks
+-- changed), where a fresh ingest of the same input never has it. Every run
+-- that stores, replaces or removes a document now deletes them as it ends.
+-- This version changes no table: its data step, run by the code
+-- (storage/migrations.cc), deletes those that earlier runs left, with the
+-- statements the runs use (src/storage/sql/unused_names_delete.sql).
