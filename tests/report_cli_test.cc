@@ -469,6 +469,21 @@ TEST_CASE("sql --format ndjson, and reals JSON cannot write (1e999) are null") {
   CHECK(run_cachedb(db + " sql 'SELECT 1 AS a WHERE 0'").out == "a\n");
 }
 
+TEST_CASE("sql: a BLOB is its SQL literal in text formats and base64 in JSON, never raw bytes") {
+  testing::TempDir dir;
+  const auto db = ingested(dir);
+  // randomblob-like bytes: a NUL, a byte that is not UTF-8, a newline.
+  const std::string q = shell_quote("SELECT x'00ff0a41' AS b, x'' AS e, 'x' AS t");
+  CHECK(run_cachedb(db + " sql " + q).out == "b            e    t\nX'00FF0A41'  X''  x\n");
+  CHECK(run_cachedb(db + " sql " + q + " --csv").out == "b,e,t\r\nX'00FF0A41',X'',x\r\n");
+  CHECK(run_cachedb(db + " sql " + q + " --format ndjson").out ==
+        "{\"b\":{\"$base64\":true,\"encoded\":\"AP8KQQ==\"},\"e\":{\"$base64\":true,\"encoded\":\"\"},\"t\":\"x\"}\n");
+  const auto json = run_cachedb(db + " sql " + q + " --format json");
+  rapidjson::Document d;
+  REQUIRE(!d.Parse(json.out.c_str()).HasParseError());
+  CHECK(std::string(d["rows"][0][0]["encoded"].GetString()) == "AP8KQQ==");
+}
+
 TEST_CASE("sql reads the query from stdin (-) or from a file (@path)") {
   testing::TempDir dir;
   const auto db = ingested(dir);
@@ -529,6 +544,12 @@ TEST_CASE("sql parameters: :name, $name, @name and ?N; numbers bound as numbers 
   const auto missing = run_cachedb(db + " sql 'SELECT ?1, ?2' -p 1=a");
   CHECK(missing.exit_code == 1);
   CHECK(missing.err.find("uses ?2") != std::string::npos);
+  // One parameter given twice, under any of its spellings: which value was meant cannot be told.
+  const auto twice = run_cachedb(db + " sql 'SELECT :x' -p x=1 -p '$x=2'");
+  CHECK(twice.exit_code == 1);
+  CHECK(twice.out.empty());
+  CHECK(twice.err.find("the parameter :x is given twice (--param x=1 and --param $x=2)") != std::string::npos);
+  CHECK(run_cachedb(db + " sql 'SELECT ?1' -p 1=1 -p '?01=2'").err.find("?1 is given twice") != std::string::npos);
 }
 
 TEST_CASE("sql --timeout stops a query that runs too long, with exit 1") {

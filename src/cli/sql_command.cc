@@ -79,8 +79,8 @@ Runner add_sql_command(CLI::App& app, const GlobalOptions& global) {
           "SECONDS > 0"));
   cmd->footer(
       "Rows are written as SQLite produces them (the table format first sizes its columns on up to 1000 rows).\n"
-      "Exit status: 0 success; 1 the query failed (a syntax error, a write refused, a parameter missing or "
-      "unknown, the --timeout reached, the database unreadable), after any rows it had already printed; "
+      "Exit status: 0 success; 1 the query failed (a syntax error, a write refused, a parameter missing, "
+      "unknown or given twice, the --timeout reached, the database unreadable), after any rows it had already printed; "
       "130 stopped by Ctrl-C (SIGINT), after the whole rows it had found; 64 bad command line (unknown option or format, a --param without NAME=).");
   return [cmd, args, &global]() -> int {
     if (!*cmd) return -1;

@@ -155,7 +155,14 @@ void bind_params(SQLite::Statement& st, const std::vector<std::string>& names, c
   std::map<std::string, std::vector<int>> by_key;
   for (int i = 1; i <= count; ++i) by_key[param_key(names[static_cast<std::size_t>(i - 1)], i)].push_back(i);
   std::vector<bool> bound(static_cast<std::size_t>(count) + 1, false);
+  std::map<std::string, const QueryParam*> given;
   for (const auto& p : params) {
+    // Two values for one parameter (':x' and '$x' are one): which was meant cannot be told.
+    const auto [first, fresh] = given.emplace(key_of_given_name(p.name), &p);
+    if (!fresh)
+      throw Error(fmt::format("sql: the parameter {}{} is given twice (--param {}={} and --param {}={})",
+                              std::isdigit(static_cast<unsigned char>(first->first[0])) ? '?' : ':', first->first,
+                              first->second->name, first->second->value, p.name, p.value));
     const auto it = by_key.find(key_of_given_name(p.name));
     if (it == by_key.end())
       throw Error(fmt::format("sql: --param {}: the query has no parameter :{} (nor ${}, @{} or ?N)", p.name,
@@ -187,7 +194,19 @@ std::vector<QueryColumn> columns_of(const SQLite::Statement& st) {
   return columns;
 }
 
-void read_row(const SQLite::Statement& st, std::vector<QueryValue>& row) {
+// X'00FF': a BLOB as SQL writes it.
+void blob_literal(std::string_view bytes, std::string& out) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  out.assign("X'");
+  for (unsigned char c : bytes) {
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  out += '\'';
+}
+
+// `blob_text`: one string per column, holding a BLOB's literal until the next row.
+void read_row(const SQLite::Statement& st, std::vector<QueryValue>& row, std::vector<std::string>& blob_text) {
   for (int i = 0; i < static_cast<int>(row.size()); ++i) {
     auto& v = row[static_cast<std::size_t>(i)];
     v = QueryValue{};
@@ -202,8 +221,15 @@ void read_row(const SQLite::Statement& st, std::vector<QueryValue>& row) {
     } else if (type == SQLite::FLOAT) {
       v.type = QueryValue::Type::Real;
       v.real = column.getDouble();
+    } else if (type == SQLite::BLOB) {
+      v.type = QueryValue::Type::Blob;
+      v.blob = std::string_view(static_cast<const char*>(column.getBlob()), static_cast<std::size_t>(column.getBytes()));
+      auto& literal = blob_text[static_cast<std::size_t>(i)];
+      blob_literal(v.blob, literal);
+      v.text = literal;
+      continue;
     } else {
-      v.type = type == SQLite::BLOB ? QueryValue::Type::Blob : QueryValue::Type::Text;
+      v.type = QueryValue::Type::Text;
     }
     const char* text = column.getText();
     v.text = std::string_view(text, static_cast<std::size_t>(column.getBytes()));
@@ -300,8 +326,30 @@ class JsonWriter final : public RowSink {
         if (std::isfinite(v.real)) w_.Double(v.real);
         else w_.Null();
         break;
+      // As sqlite-utils writes a BLOB in JSON.
+      case QueryValue::Type::Blob:
+        w_.StartObject();
+        w_.Key("$base64");
+        w_.Bool(true);
+        w_.Key("encoded");
+        string(base64(v.blob));
+        w_.EndObject();
+        break;
       default: string(v.text);
     }
+  }
+  static std::string base64(std::string_view bytes) {
+    static constexpr char kDigits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    out.reserve((bytes.size() + 2) / 3 * 4);
+    for (std::size_t i = 0; i < bytes.size(); i += 3) {
+      const std::size_t n = std::min<std::size_t>(3, bytes.size() - i);
+      std::uint32_t group = 0;
+      for (std::size_t k = 0; k < 3; ++k)
+        group = group << 8 | (k < n ? static_cast<unsigned char>(bytes[i + k]) : 0u);
+      for (std::size_t k = 0; k < 4; ++k) out += k <= n ? kDigits[(group >> (18 - 6 * k)) & 63] : '=';
+    }
+    return out;
   }
   RowOutput& out_;
   bool ndjson_;
@@ -506,6 +554,7 @@ void run_query(SQLite::Database& db, const std::string& sql, const std::vector<Q
 
   sink.begin(columns_of(st));
   std::vector<QueryValue> row(static_cast<std::size_t>(st.getColumnCount()));
+  std::vector<std::string> blob_text(row.size());
   for (;;) {
     const int rc = st.tryExecuteStep();
     if (rc == SQLITE_DONE) break;
@@ -518,7 +567,7 @@ void run_query(SQLite::Database& db, const std::string& sql, const std::vector<Q
                                 static_cast<double>(options.timeout.count()) / 1000));
       throw Error(fmt::format("sql: {}", st.getErrorMsg()));
     }
-    read_row(st, row);
+    read_row(st, row, blob_text);
     sink.row(row);
   }
   sink.end();

@@ -19,10 +19,13 @@
 namespace cachedb {
 
 // One value of the current row. `text` is SQLite's own rendering (empty for
-// NULL) and is valid only until the next row.
+// NULL), and for a BLOB its SQL literal (X'00FF', as quote() writes it: raw
+// bytes would break a terminal or a JSON reader); valid only until the next row.
 struct QueryValue {
   enum class Type { Null, Integer, Real, Text, Blob } type = Type::Null;
   std::string_view text;
+  std::string_view blob;  // a BLOB's bytes
+
   std::int64_t integer = 0;
   double real = 0;
   bool numeric() const { return type == Type::Integer || type == Type::Real; }
