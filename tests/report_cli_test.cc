@@ -484,6 +484,16 @@ TEST_CASE("sql: a BLOB is its SQL literal in text formats and base64 in JSON, ne
   CHECK(std::string(d["rows"][0][0]["encoded"].GetString()) == "AP8KQQ==");
 }
 
+TEST_CASE("sql --format markdown: what Markdown would read as syntax is escaped, so the table shows the text") {
+  testing::TempDir dir;
+  const auto db = ingested(dir);
+  // A cell's '|' would end it, '<none>' would vanish as an HTML tag, '*' and '`' start emphasis and code.
+  const auto md = run_cachedb(db + " sql " + shell_quote("SELECT '<none>|a*b*' AS v, 'x\\y `z` py-typing_extensions' AS w") +
+                              " --format markdown");
+  CHECK(md.exit_code == 0);
+  CHECK(md.out.starts_with("| v | w |\n| --- | --- |\n| \\<none>\\|a\\*b\\* | x\\\\y \\`z\\` py-typing_extensions |\n"));
+}
+
 TEST_CASE("sql reads the query from stdin (-) or from a file (@path)") {
   testing::TempDir dir;
   const auto db = ingested(dir);

@@ -82,9 +82,23 @@ void append_tsv_field(std::string& out, std::string_view s) {
 
 void append_markdown_cell(std::string& out, std::string_view s) {
   for (char c : s) {
-    if (c == '|') out += "\\|";
-    else if (c == '\n' || c == '\r') out += ' ';
-    else out += c;
+    switch (c) {
+      // Markdown's syntax inside a cell: a column break, an HTML tag a
+      // renderer would drop ('<none>'), emphasis, a code span; and the escape
+      // itself. '_' is left alone: GitHub's tables never read it inside a
+      // word, and package names are full of it.
+      case '|':
+      case '<':
+      case '*':
+      case '`':
+      case '\\':
+        out += '\\';
+        out += c;
+        break;
+      case '\n':
+      case '\r': out += ' '; break;
+      default: out += c;
+    }
   }
 }
 
