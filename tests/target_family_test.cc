@@ -173,4 +173,9 @@ TEST_CASE("did you mean: the nearest values by edit distance") {
   CHECK(nearest("windows", oss).empty());
   CHECK(nearest("rhel8", oss).empty());  // never the value itself
   CHECK(nearest("a", {"b", "c", "d", "e"}).size() == 3);
+  // Too far for a slip, but the start of stored names: the newest dated snapshots first.
+  const std::vector<std::string> releases = {"develop-2025-01-05", "develop-2025-03-23", "develop-2025-02-09",
+                                             "v0.23", "developer-tools"};
+  CHECK(nearest("develop", releases, 2) == std::vector<std::string>{"develop-2025-03-23", "develop-2025-02-09"});
+  CHECK(nearest("gcc", {"gcc@11.4.0", "gccx", "clang@17"}) == std::vector<std::string>{"gccx", "gcc@11.4.0"});
 }

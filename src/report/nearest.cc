@@ -39,6 +39,21 @@ std::vector<std::string> nearest(std::string_view value, const std::vector<std::
                scored.end());
   std::vector<std::string> out;
   for (std::size_t i = 0; i < scored.size() && i < most; ++i) out.push_back(*scored[i].second);
+  // Then the values `value` begins, up to a separator: 'develop' where only
+  // dated snapshots (develop-2025-03-23) are stored, 'gcc' for gcc@13.2.0.
+  // Highest name first: the newest snapshot.
+  if (out.size() < most && !value.empty()) {
+    std::vector<const std::string*> longer;
+    for (const auto& c : candidates)
+      if (c.size() > value.size() && c.starts_with(value) && std::string_view("-@._/").find(c[value.size()]) !=
+                                                                  std::string_view::npos)
+        longer.push_back(&c);
+    std::sort(longer.begin(), longer.end(), [](const std::string* x, const std::string* y) { return *x > *y; });
+    for (const auto* c : longer) {
+      if (out.size() == most) break;
+      if (std::find(out.begin(), out.end(), *c) == out.end()) out.push_back(*c);
+    }
+  }
   return out;
 }
 
