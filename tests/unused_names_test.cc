@@ -155,3 +155,74 @@ TEST_CASE("a database of schema version 10 holding names nothing refers to: the 
   CHECK(testing::dump_name_tables(db) == fresh_names({tree}));
   CHECK(names(db, "SELECT count(*) FROM pragma_foreign_key_check") == "0");
 }
+
+TEST_CASE("a run that stores no document leaves no name behind: an index rejected or refused, a page refused") {
+  testing::TempDir dir;
+  const std::string good = testing::read_text(testing::fixture("index/db-v8.json"));
+  write_text(dir / "good.json", good);
+  write_text(dir / "bad.json", good.substr(0, good.size() / 2));  // cut short
+  const std::vector<IndexInput> night = {{(dir / "good.json").string(), "v1", "s1", {}}};
+  SQLite::Database fresh(":memory:", SQLite::OPEN_READWRITE);
+  migrate(fresh);
+  REQUIRE(ingest_indexes(fresh, night, {}).rejections.empty());
+  const std::string want = testing::dump_name_tables(fresh);
+
+  SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+  migrate(db);
+  REQUIRE(ingest_indexes(db, night, {}).rejections.empty());
+  // Its release and stack are named before it is read: the rejection must not keep them.
+  CHECK(ingest_indexes(db, {{(dir / "bad.json").string(), "v2", "brandnew", {}}}, {}).rejections.size() == 1);
+  CHECK(testing::dump_name_tables(db) == want);
+  // A page for a release read from indexes is refused, its package named before.
+  testing::CachePage("v1", "newpkg").spec(testing::SpecEntry::typical("p1")).write(dir / "tree");
+  CHECK(ingest(db, {dir / "tree"}, {}).rejections.size() == 1);
+  CHECK(testing::dump_name_tables(db) == want);
+  CHECK(ingest_indexes(db, night, {}).pages_unchanged == 1);
+  CHECK(testing::dump_name_tables(db) == want);
+}
+
+TEST_CASE("pages replaced by an index: a spec another release lists as a dependency only has no stacks, as fresh") {
+  testing::TempDir dir;
+  const std::string dep = testing::dag_hash("dep");
+  // Release x1's page lists dep in stack xs; release i1's index lists it as a dependency only.
+  testing::CachePage("x1", "dep").spec(testing::SpecEntry::typical(dep).stacks({"xs", "root"})).write(dir / "tree");
+  testing::IndexSpec dep_node{.hash = dep, .package = "dep"};
+  dep_node.in_buildcache = false;
+  write_text(dir / "i1.json", testing::index_json({dep_node}));
+  write_text(dir / "x1.json", testing::index_json({}));  // x1 read from an index now: an empty one
+  const std::vector<IndexInput> indexes = {{(dir / "i1.json").string(), "i1", "root", {}},
+                                           {(dir / "x1.json").string(), "x1", "root", {}}};
+  SQLite::Database fresh(":memory:", SQLite::OPEN_READWRITE);
+  migrate(fresh);
+  REQUIRE(ingest_indexes(fresh, indexes, {}).rejections.empty());
+
+  SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+  migrate(db);
+  REQUIRE(ingest(db, {dir / "tree"}, {}).rejections.empty());
+  REQUIRE(ingest_indexes(db, {indexes[0]}, {}).rejections.empty());
+  IndexIngestOptions replace;
+  replace.replace_release_kind = true;
+  REQUIRE(ingest_indexes(db, {indexes[1]}, replace).rejections.empty());
+  CHECK(names(db, "SELECT ss.key FROM spec s JOIN stack_set ss ON ss.id = s.all_stack_set_id WHERE s.hash = '" + dep +
+                      "'") == "-");
+  CHECK(names(db, "SELECT name FROM stack ORDER BY 1") == "root");
+  CHECK(testing::dump_name_tables(db) == testing::dump_name_tables(fresh));
+  CHECK(names(db, "SELECT count(*) FROM pragma_foreign_key_check") == "0");
+}
+
+TEST_SUITE_BEGIN("process");
+
+TEST_CASE("an index read again from stdin with the same bytes leaves no name behind") {
+  testing::TempDir dir;
+  const std::string db = "--db " + testing::shell_quote((dir / "db.sqlite").string());
+  const std::string v6 = testing::read_text(testing::fixture("index/db-v6.json"));
+  const std::string args = db + " -q ingest --index - --release v1 --stack s1";
+  REQUIRE(testing::run_cachedb_with_input(args, v6).exit_code == 0);
+  SQLite::Database once((dir / "db.sqlite").string(), SQLite::OPEN_READONLY);
+  const std::string want = testing::dump_name_tables(once);
+  REQUIRE(testing::run_cachedb_with_input(args, v6).exit_code == 0);
+  SQLite::Database twice((dir / "db.sqlite").string(), SQLite::OPEN_READONLY);
+  CHECK(testing::dump_name_tables(twice) == want);
+}
+
+TEST_SUITE_END();

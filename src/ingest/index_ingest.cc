@@ -202,7 +202,7 @@ class IndexRun {
  public:
   // `head`: a reading of the inputs' first begun before the database was opened.
   IndexRun(SQLite::Database& db, const IndexIngestOptions& options, IndexHeadStart::Impl* head = nullptr)
-      : db_(db), options_(options), writer_(db, head ? &head->state : nullptr), head_(head) {}
+      : db_(db), options_(options), unused_names_(db), writer_(db, head ? &head->state : nullptr), head_(head) {}
 
   // Every input, in order. The next documents are read (each on its own
   // thread) while this one is written: once a release's first index has
@@ -335,7 +335,7 @@ class IndexRun {
     summary_.specs_added += totals.specs_added;
     summary_.specs_removed += totals.specs_removed;
     // While the hashing thread, if any, checks the indexes read ahead (check_read_indexes()).
-    if (summary_.changed_documents()) delete_unused_names(db_);
+    unused_names_.delete_if_changed();
   }
 
   IngestSummary& summary() { return summary_; }
@@ -518,6 +518,7 @@ class IndexRun {
 
   SQLite::Database& db_;
   const IndexIngestOptions& options_;
+  UnusedNames unused_names_;  // before the writer: what it writes counts as the run's
   IndexWriter writer_;
   // The head start, until its reading is taken over; null when there is none
   // or it was stopped at the start of inputs().

@@ -103,7 +103,8 @@ std::string storable_path(const std::string& raw) {
 
 class Run {
  public:
-  Run(SQLite::Database& db, const IngestOptions& options) : db_(db), options_(options), writer_(db) {}
+  Run(SQLite::Database& db, const IngestOptions& options)
+      : db_(db), options_(options), unused_names_(db), writer_(db) {}
 
   // One file of the walk, whatever it turned out to be.
   void file(LoadedFile& loaded) {
@@ -287,12 +288,15 @@ class Run {
     if (writer_.begin_bulk_load()) spdlog::debug("empty database: indexes are built after loading");
   }
   void finish_bulk_load() { writer_.finish_bulk_load(); }
+  // The run's last data step (storage/unused_names.h).
+  void delete_unused_names() { unused_names_.delete_if_changed(); }
 
   IngestSummary& summary() { return summary_; }
 
  private:
   SQLite::Database& db_;
   const IngestOptions& options_;
+  UnusedNames unused_names_;  // before the writer: what it writes counts as the run's
   PageWriter writer_;
   IngestSummary summary_;
   // A second file for a page (release, package) another file of this run
@@ -375,7 +379,7 @@ IngestSummary ingest_logged(SQLite::Database& db, const std::vector<fs::path>& i
     // A page run deletes specs too, and one may have been the compiler node of an index's spec.
     settle_dependency_compilers(db);
     run.finish_bulk_load();
-    if (run.summary().changed_documents()) delete_unused_names(db);
+    run.delete_unused_names();
     // Logged inside the transaction: a run reads ok exactly when its data is committed.
     run.summary().run_id = log.id();
     log.finish(run.summary());
@@ -430,7 +434,7 @@ IngestSummary ingest_bytes(SQLite::Database& db, const std::string& name, std::s
             : load_bytes(name, bytes, &known);
     run.file(loaded);
     if (options.prune) run.prune();
-    if (run.summary().changed_documents()) delete_unused_names(db);
+    run.delete_unused_names();
   });
 }
 

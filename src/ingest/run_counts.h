@@ -9,9 +9,6 @@ struct RunCounts {
   std::int64_t pages_added = 0, pages_updated = 0, pages_unchanged = 0, pages_removed = 0;
   std::int64_t pages_rejected = 0, pages_skipped = 0, pages_legacy = 0;
   std::int64_t specs_added = 0, specs_removed = 0;
-
-  // Whether the run stored, replaced or removed a document (only then can a name have lost its last row).
-  bool changed_documents() const { return pages_added + pages_updated + pages_removed > 0; }
 };
 
 }  // namespace cachedb
