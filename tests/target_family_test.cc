@@ -178,4 +178,8 @@ TEST_CASE("did you mean: the nearest values by edit distance") {
                                              "v0.23", "developer-tools"};
   CHECK(nearest("develop", releases, 2) == std::vector<std::string>{"develop-2025-03-23", "develop-2025-02-09"});
   CHECK(nearest("gcc", {"gcc@11.4.0", "gccx", "clang@17"}) == std::vector<std::string>{"gccx", "gcc@11.4.0"});
+  // Versions as Spack orders them, not as bytes: 13 after 9, 1.10 after 1.9.
+  CHECK(nearest("gcc", {"gcc@9.4.0", "gcc@13.2.0", "gcc@11.4.0", "gcc@12.3.0"}) ==
+        std::vector<std::string>{"gcc@13.2.0", "gcc@12.3.0", "gcc@11.4.0"});
+  CHECK(nearest("v1", {"v1.9.10", "v1.10.2", "v1.10.11"}) == std::vector<std::string>{"v1.10.11", "v1.10.2", "v1.9.10"});
 }

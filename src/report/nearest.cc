@@ -5,6 +5,8 @@
 #include <tuple>
 #include <utility>
 
+#include "report/version_order.h"
+
 namespace cachedb {
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
@@ -41,14 +43,15 @@ std::vector<std::string> nearest(std::string_view value, const std::vector<std::
   for (std::size_t i = 0; i < scored.size() && i < most; ++i) out.push_back(*scored[i].second);
   // Then the values `value` begins, up to a separator: 'develop' where only
   // dated snapshots (develop-2025-03-23) are stored, 'gcc' for gcc@13.2.0.
-  // Highest name first: the newest snapshot.
+  // Newest first, as Spack orders versions (gcc@13.2.0 before gcc@9.4.0).
   if (out.size() < most && !value.empty()) {
     std::vector<const std::string*> longer;
     for (const auto& c : candidates)
       if (c.size() > value.size() && c.starts_with(value) && std::string_view("-@._/").find(c[value.size()]) !=
                                                                   std::string_view::npos)
         longer.push_back(&c);
-    std::sort(longer.begin(), longer.end(), [](const std::string* x, const std::string* y) { return *x > *y; });
+    std::sort(longer.begin(), longer.end(),
+              [](const std::string* x, const std::string* y) { return version_label_less(*y, *x); });
     for (const auto* c : longer) {
       if (out.size() == most) break;
       if (std::find(out.begin(), out.end(), *c) == out.end()) out.push_back(*c);

@@ -84,13 +84,15 @@ void append_markdown_cell(std::string& out, std::string_view s) {
   for (char c : s) {
     switch (c) {
       // Markdown's syntax inside a cell: a column break, an HTML tag a
-      // renderer would drop ('<none>'), emphasis, a code span; and the escape
+      // renderer would drop ('<none>'), emphasis, a code span, strikethrough
+      // (GitHub's '~x~': variants are written '~mpi'); and the escape
       // itself. '_' is left alone: GitHub's tables never read it inside a
       // word, and package names are full of it.
       case '|':
       case '<':
       case '*':
       case '`':
+      case '~':
       case '\\':
         out += '\\';
         out += c;

@@ -68,7 +68,7 @@ std::string csv_field(const std::string& s);
 // The same field escapes, appended to `out`, for writers that stream rows.
 void append_csv_field(std::string& out, std::string_view s);
 void append_tsv_field(std::string& out, std::string_view s);
-// '|', '<', '*', '`' and the backslash escaped by a backslash (CommonMark), line breaks as spaces.
+// '|', '<', '*', '`', '~' and the backslash escaped by a backslash (CommonMark), line breaks as spaces.
 void append_markdown_cell(std::string& out, std::string_view s);
 // One Markdown table line of `n` cells, cell_at(i) the text of the i-th: '| a | b |'.
 template <typename CellAt>
