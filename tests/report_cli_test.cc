@@ -488,10 +488,11 @@ TEST_CASE("sql --format markdown: what Markdown would read as syntax is escaped,
   testing::TempDir dir;
   const auto db = ingested(dir);
   // A cell's '|' would end it, '<none>' would vanish as an HTML tag, '*' and '`' start emphasis and code.
-  const auto md = run_cachedb(db + " sql " + shell_quote("SELECT '<none>|a*b*' AS v, 'x\\y `z` py-typing_extensions ~mpi~' AS w") +
-                              " --format markdown");
+  const std::string q = "SELECT '<none>|a*b*' AS v, 'x\\y `z` py-typing_extensions ~mpi~' AS w";
+  const auto md = run_cachedb(db + " sql " + shell_quote(q) + " --format markdown");
   CHECK(md.exit_code == 0);
-  CHECK(md.out.starts_with("| v | w |\n| --- | --- |\n| \\<none>\\|a\\*b\\* | x\\\\y \\`z\\` py-typing_extensions \\~mpi\\~ |\n"));
+  CHECK(md.out.starts_with("| v | w |\n| --- | --- |\n"
+                           "| \\<none>\\|a\\*b\\* | x\\\\y \\`z\\` py-typing_extensions \\~mpi\\~ |\n"));
 }
 
 TEST_CASE("sql reads the query from stdin (-) or from a file (@path)") {

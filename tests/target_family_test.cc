@@ -181,5 +181,6 @@ TEST_CASE("did you mean: the nearest values by edit distance") {
   // Versions as Spack orders them, not as bytes: 13 after 9, 1.10 after 1.9.
   CHECK(nearest("gcc", {"gcc@9.4.0", "gcc@13.2.0", "gcc@11.4.0", "gcc@12.3.0"}) ==
         std::vector<std::string>{"gcc@13.2.0", "gcc@12.3.0", "gcc@11.4.0"});
-  CHECK(nearest("v1", {"v1.9.10", "v1.10.2", "v1.10.11"}) == std::vector<std::string>{"v1.10.11", "v1.10.2", "v1.9.10"});
+  CHECK(nearest("v1", {"v1.9.10", "v1.10.2", "v1.10.11"}) ==
+        std::vector<std::string>{"v1.10.11", "v1.10.2", "v1.9.10"});
 }

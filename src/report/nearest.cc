@@ -47,8 +47,8 @@ std::vector<std::string> nearest(std::string_view value, const std::vector<std::
   if (out.size() < most && !value.empty()) {
     std::vector<const std::string*> longer;
     for (const auto& c : candidates)
-      if (c.size() > value.size() && c.starts_with(value) && std::string_view("-@._/").find(c[value.size()]) !=
-                                                                  std::string_view::npos)
+      if (c.size() > value.size() && c.starts_with(value) &&
+          std::string_view("-@._/").find(c[value.size()]) != std::string_view::npos)
         longer.push_back(&c);
     std::sort(longer.begin(), longer.end(),
               [](const std::string* x, const std::string* y) { return version_label_less(*y, *x); });

@@ -223,7 +223,8 @@ void read_row(const SQLite::Statement& st, std::vector<QueryValue>& row, std::ve
       v.real = column.getDouble();
     } else if (type == SQLite::BLOB) {
       v.type = QueryValue::Type::Blob;
-      v.blob = std::string_view(static_cast<const char*>(column.getBlob()), static_cast<std::size_t>(column.getBytes()));
+      v.blob =
+          std::string_view(static_cast<const char*>(column.getBlob()), static_cast<std::size_t>(column.getBytes()));
       auto& literal = blob_text[static_cast<std::size_t>(i)];
       blob_literal(v.blob, literal);
       v.text = literal;

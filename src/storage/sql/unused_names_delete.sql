@@ -11,12 +11,14 @@
 
 DELETE FROM stack_set
 WHERE NOT EXISTS (SELECT 1 FROM spec WHERE all_stack_set_id = stack_set.id)
-  AND NOT EXISTS (SELECT 1 FROM release_spec WHERE release_id IN (SELECT id FROM release) AND stack_set_id = stack_set.id)
+  AND NOT EXISTS (SELECT 1 FROM release_spec
+                  WHERE release_id IN (SELECT id FROM release) AND stack_set_id = stack_set.id)
   AND NOT EXISTS (SELECT 1 FROM spec_claim WHERE stack_set_id = stack_set.id);
 DELETE FROM stack_set_member WHERE stack_set_id NOT IN (SELECT id FROM stack_set);
 DELETE FROM stack
 WHERE NOT EXISTS (SELECT 1 FROM stack_set_member WHERE stack_id = stack.id)
-  AND NOT EXISTS (SELECT 1 FROM source WHERE kind = 'index' AND release_id IN (SELECT id FROM release) AND key_id = stack.id);
+  AND NOT EXISTS (SELECT 1 FROM source
+                  WHERE kind = 'index' AND release_id IN (SELECT id FROM release) AND key_id = stack.id);
 
 CREATE TEMP TABLE IF NOT EXISTS unused_variant_set (id INTEGER PRIMARY KEY);
 DELETE FROM temp.unused_variant_set;
@@ -34,7 +36,8 @@ DELETE FROM variant_value WHERE variant_id NOT IN (SELECT id FROM variant);
 -- the few packages that no spec, page or claim has (one pass each).
 DELETE FROM package
 WHERE NOT EXISTS (SELECT 1 FROM spec WHERE package_id = package.id)
-  AND NOT EXISTS (SELECT 1 FROM source WHERE kind = 'page' AND release_id IN (SELECT id FROM release) AND key_id = package.id)
+  AND NOT EXISTS (SELECT 1 FROM source
+                  WHERE kind = 'page' AND release_id IN (SELECT id FROM release) AND key_id = package.id)
   AND NOT EXISTS (SELECT 1 FROM spec_claim WHERE package_id = package.id)
   AND NOT EXISTS (SELECT 1 FROM dependency WHERE package_id = package.id);
 
