@@ -39,6 +39,13 @@ std::string fresh_names(const std::vector<fs::path>& trees) {
   return testing::dump_name_tables(db);
 }
 
+// An empty database at the latest schema, in memory.
+SQLite::Database migrated_memory_db() {
+  SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+  migrate(db);
+  return db;
+}
+
 void write_text(const fs::path& p, const std::string& text) {
   fs::create_directories(p.parent_path());
   std::ofstream(p, std::ios::binary) << text;
@@ -93,8 +100,7 @@ TEST_CASE("an index replaced by one with other builds, then its release pruned: 
   write_text(dir / "v1.json",
              testing::index_json({{.hash = h1, .package = "zlib", .os = "rhel7", .target = "haswell",
                                    .parameters = {{"shared", "true"}}}}));
-  SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
-  migrate(db);
+  auto db = migrated_memory_db();
   const std::vector<IndexInput> night1 = {{(dir / "v1.json").string(), "v1", "root", {}}};
   REQUIRE(ingest_indexes(db, night1, {}).rejections.empty());
   CHECK(names(db, "SELECT name FROM target ORDER BY 1") == "haswell");
@@ -162,13 +168,11 @@ TEST_CASE("a run that stores no document leaves no name behind: an index rejecte
   write_text(dir / "good.json", good);
   write_text(dir / "bad.json", good.substr(0, good.size() / 2));  // cut short
   const std::vector<IndexInput> night = {{(dir / "good.json").string(), "v1", "s1", {}}};
-  SQLite::Database fresh(":memory:", SQLite::OPEN_READWRITE);
-  migrate(fresh);
+  auto fresh = migrated_memory_db();
   REQUIRE(ingest_indexes(fresh, night, {}).rejections.empty());
   const std::string want = testing::dump_name_tables(fresh);
 
-  SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
-  migrate(db);
+  auto db = migrated_memory_db();
   REQUIRE(ingest_indexes(db, night, {}).rejections.empty());
   // Its release and stack are named before it is read: the rejection must not keep them.
   CHECK(ingest_indexes(db, {{(dir / "bad.json").string(), "v2", "brandnew", {}}}, {}).rejections.size() == 1);
@@ -192,12 +196,10 @@ TEST_CASE("pages replaced by an index: a spec another release lists as a depende
   write_text(dir / "x1.json", testing::index_json({}));  // x1 read from an index now: an empty one
   const std::vector<IndexInput> indexes = {{(dir / "i1.json").string(), "i1", "root", {}},
                                            {(dir / "x1.json").string(), "x1", "root", {}}};
-  SQLite::Database fresh(":memory:", SQLite::OPEN_READWRITE);
-  migrate(fresh);
+  auto fresh = migrated_memory_db();
   REQUIRE(ingest_indexes(fresh, indexes, {}).rejections.empty());
 
-  SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
-  migrate(db);
+  auto db = migrated_memory_db();
   REQUIRE(ingest(db, {dir / "tree"}, {}).rejections.empty());
   REQUIRE(ingest_indexes(db, {indexes[0]}, {}).rejections.empty());
   IndexIngestOptions replace;

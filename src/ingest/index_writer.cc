@@ -117,10 +117,9 @@ struct Ids {
   std::int64_t stack_set(std::vector<std::int64_t>& ids) {
     return set(ids, stack_sets, sql.stack_set_select, sql.stack_set_insert, sql.stack_set_member_insert);
   }
-  // The stack set of a spec in no release (a dependency only): keyed '-', not
-  // '' (a page may list a spec in no stack), so that reports leave it out.
+  // The stack set of a spec in no release (WriterStatements::kNoReleaseStacks).
   std::int64_t no_release_set() {
-    key = "-";
+    key = WriterStatements::kNoReleaseStacks;
     return cached(stack_sets, sql.stack_set_select, key, [&] {
       sql.stack_set_insert(key).exec();
       return db.getLastInsertRowid();

@@ -174,9 +174,11 @@ struct PageWriter::Impl {
     for (auto row = sql.spec_stack_sets(spec_id); row.next();) sets.push_back(row.int64(0));
     for (auto set : sets) all = all ? stack_set_union(all, set) : set;
     // In no release now, and kept because an index lists it (a dependency
-    // only): the stack set keyed '-', as the index writer gives such a spec.
-    if (!all && sql.spec_in_index(spec_id).next())
-      all = intern(&stack_sets, sql.stack_set_select, "-", [&] { sql.stack_set_insert("-").exec(); });
+    // only): the stack set of a spec in no release, as the index writer gives it.
+    if (!all && sql.spec_in_index(spec_id).next()) {
+      constexpr auto none = WriterStatements::kNoReleaseStacks;
+      all = intern(&stack_sets, sql.stack_set_select, none, [&] { sql.stack_set_insert(none).exec(); });
+    }
     if (all) sql.spec_set_all_stacks(all, spec_id).exec();
   }
 

@@ -1,7 +1,6 @@
 #include "storage/unused_names.h"
 
 #include <sqlite3.h>
-#include <spdlog/spdlog.h>
 
 #include "storage/embedded_sql.h"
 #include "storage/statement.h"
@@ -15,11 +14,7 @@ UnusedNames::UnusedNames(SQLite::Database& db)
 
 void UnusedNames::delete_if_changed() {
   // An unchanged re-ingest changes no row before its log: it pays nothing.
-  if (sqlite3_total_changes64(db_.getHandle()) == changes_at_start_) return;
-  const auto before = sqlite3_total_changes64(db_.getHandle());
-  delete_unused_names(db_);
-  spdlog::debug("names and sets no row refers to any more: {} row change(s) to delete them",
-                sqlite3_total_changes64(db_.getHandle()) - before);
+  if (sqlite3_total_changes64(db_.getHandle()) != changes_at_start_) delete_unused_names(db_);
 }
 
 }  // namespace cachedb

@@ -17,6 +17,11 @@ namespace cachedb {
 struct WriterStatements {
   explicit WriterStatements(SQLite::Database& db);
 
+  // The key of the stack set of a spec in no release (a dependency only):
+  // '-', not '' (a page may list a spec in no stack), so that reports leave
+  // it out. Both writers give it such specs.
+  static constexpr std::string_view kNoReleaseStacks = "-";
+
   // Deletes a spec no source lists any more, with its versions. (By hand: the
   // ingest connection runs without foreign-key enforcement, see ingester.cc.)
   void delete_spec(std::int64_t spec_id);

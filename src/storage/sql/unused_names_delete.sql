@@ -20,8 +20,8 @@ WHERE NOT EXISTS (SELECT 1 FROM stack_set_member WHERE stack_id = stack.id)
   AND NOT EXISTS (SELECT 1 FROM source
                   WHERE kind = 'index' AND release_id IN (SELECT id FROM release) AND key_id = stack.id);
 
+-- The scratch table is emptied after use (a failure rolls its rows back with the run).
 CREATE TEMP TABLE IF NOT EXISTS unused_variant_set (id INTEGER PRIMARY KEY);
-DELETE FROM temp.unused_variant_set;
 INSERT INTO temp.unused_variant_set
 SELECT id FROM variant_set
 WHERE id NOT IN (SELECT variant_set_id FROM spec)
