@@ -1405,3 +1405,66 @@ TEST_CASE("a first index begun before the database was opened and found wrong ag
   CHECK(s.pages_added == 2);
   CHECK(testing::dump_analyst_views(db) == testing::dump_analyst_views(checked));
 }
+
+// A hash an index listed (with its edges) that tonight's run unlists, then
+// another index lists again, while a page release that listed it is replaced
+// by indexes in between: the index describes it, as in a fresh ingest. The
+// replaced release's index comes between the two, or after both; the pages disagree with the index (the hash contested) or
+// agree (the replaced release its only page).
+TEST_CASE("a hash unlisted, its page release replaced by indexes, then listed again in one run: as fresh") {
+  for (const bool agree : {false, true}) {
+    for (const bool replaced_between : {true, false}) {
+     for (int others = 0; others <= 5; ++others) {
+      CAPTURE(agree);
+      CAPTURE(replaced_between);
+      CAPTURE(others);
+      testing::TempDir dir;
+      const auto pages = dir / "pages";
+      const auto page_of = [&](const char* release, const char* os, const char* compiler) {
+        testing::CachePage(release, "zlib")
+            .spec(testing::SpecEntry(kZlib).versions({"1.3.1"}).compiler(compiler).os(os).target("x86_64")
+                      .variants({"~optimize", "+shared"}).stacks({"root"}))
+            .write(pages);
+      };
+      if (agree) {
+        page_of("x1", "ubuntu24.04", "gcc@13.2.0");
+      } else {
+        page_of("p2", "rhel8", "gcc@8.8.8");
+        page_of("x1", "sles15", "gcc@9.9.9");
+      }
+      const auto at = [&](const char* name) { return (dir / name).string(); };
+      IndexSpec dependency_only = zlib();
+      dependency_only.in_buildcache = false;
+      write(at("i1-before.json"), testing::index_json({gcc(), dependency_only}));
+      write(at("i1.json"), testing::index_json({gcc()}));
+      write(at("i2.json"), testing::index_json({gcc(), zlib()}));
+      write(at("x1.json"), testing::index_json({gcc()}));
+      write(at("other.json"), testing::index_json({cuda()}));
+      const IndexInput i1{at("i1.json"), "i1", "s1", {}}, i2{at("i2.json"), "i2", "s1", {}},
+          x1{at("x1.json"), "x1", "root", {}};
+      // Others between them: x1's index read ahead of the others, or not.
+      std::vector<IndexInput> night2{i1};
+      if (!replaced_between) night2.push_back(i2);
+      for (int f = 0; f < others; ++f) night2.push_back({at("other.json"), "i3", fmt::format("f{}", f), {}});
+      night2.push_back(x1);
+      if (replaced_between) night2.push_back(i2);
+      IndexIngestOptions replace;
+      replace.replace_release_kind = true;
+
+      auto db = memory_db();
+      REQUIRE(ingest(db, {pages}, {}).rejections.empty());
+      REQUIRE(ingest_indexes(db, {{at("i1-before.json"), "i1", "s1", {}}}, {}).rejections.empty());
+      REQUIRE(ingest_indexes(db, night2, replace).rejections.empty());
+
+      auto fresh = memory_db();
+      REQUIRE(ingest(fresh, {pages}, {}).rejections.empty());
+      REQUIRE(ingest_indexes(fresh, night2, replace).rejections.empty());
+      CHECK(state(db) == state(fresh));
+      CHECK(one(db, "SELECT DISTINCT os || ' ' || compiler FROM specs WHERE hash = '" + kZlib + "'") ==
+            "ubuntu24.04 gcc@13.2.0\n");
+      CHECK(one(db, "SELECT count(*) FROM dependency d JOIN spec s ON s.id = d.spec_id WHERE s.hash = '" + kZlib +
+                        "'") == "1\n");
+     }
+    }
+  }
+}

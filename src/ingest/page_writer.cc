@@ -413,7 +413,8 @@ struct PageWriter::Impl {
   void delete_orphans(const std::vector<std::int64_t>& ids, const std::vector<std::int64_t>& settled) {
     for (auto id : ids) {
       if (std::binary_search(settled.begin(), settled.end(), id)) continue;
-      if (sql.spec_is_listed(id).next() || sql.spec_in_index(id).next()) continue;
+      // Kept by an index (an index run that unlisted it decides at its end).
+      if (sql.spec_is_listed(id).next() || sql.spec_index_described(id).next()) continue;
       sql.delete_spec(id);
     }
   }

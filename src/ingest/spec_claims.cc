@@ -62,8 +62,12 @@ bool SpecClaims::settle(std::int64_t spec_id) {
   }
 
   sql_.spec_unlink(spec_id).exec();
-  if (claims.empty() && sql_.spec_in_index(spec_id).next()) {
-    // An index still lists it, and describes it: no page contests it now.
+  // An index describes it: one lists it, or one listed it and this run's
+  // later indexes may list it again (what its description is then is decided
+  // when the run ends, IndexWriter's refresh()).
+  const bool by_index = sql_.spec_index_described(spec_id).next();
+  if (claims.empty() && by_index) {
+    // No page contests it now.
     sql_.spec_set_contested(0, spec_id).exec();
     return true;
   }
@@ -76,7 +80,6 @@ bool SpecClaims::settle(std::int64_t spec_id) {
 
   // A hash an index lists is described by the index: the pages' words are
   // kept, and decide only which page holds it in each release.
-  const bool by_index = sql_.spec_in_index(spec_id).next();
   Claim indexed;
   if (by_index) {
     auto d = sql_.spec_description(spec_id);

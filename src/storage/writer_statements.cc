@@ -27,6 +27,11 @@ WriterStatements::WriterStatements(SQLite::Database& d)
       spec_is_listed(db, "SELECT 1 FROM release_spec WHERE spec_id = ? LIMIT 1", kLazy),
       spec_stack_sets(db, "SELECT DISTINCT stack_set_id FROM release_spec WHERE spec_id = ?", kLazy),
       spec_in_index(db, "SELECT 1 FROM index_listing WHERE spec_id = ? LIMIT 1", kLazy),
+      // Listed by an index, or with the edges one gave it: an index run that
+      // unlisted it keeps them until it ends (IndexWriter's refresh()), as a
+      // later index of the same run may list it again.
+      spec_index_described(db, "SELECT 1 FROM index_listing WHERE spec_id = ?1 "
+                               "UNION ALL SELECT 1 FROM dependency WHERE spec_id = ?1 LIMIT 1", kLazy),
       spec_by_hash(db, required_sql("storage/spec_by_hash.sql"), kLazy),
       spec_insert(db, required_sql("storage/spec_insert.sql"), kLazy),
       specs_of_package(db, required_sql("storage/specs_of_package.sql"), kLazy),
