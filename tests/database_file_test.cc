@@ -123,6 +123,8 @@ TEST_CASE("another program's SQLite file is refused before a byte of it changes"
   CHECK(testing::read_text(db) == bytes);  // the journal mode included
   CHECK_FALSE(fs::exists(db.string() + "-wal"));
   CHECK_FALSE(fs::exists(db.string() + "-shm"));
+  // Nor the ingest's lock file: nothing of cachedb's is left beside it.
+  CHECK_FALSE(fs::exists(db.string() + ".lock"));
 }
 
 TEST_CASE("cachedb marks its databases; one made before the mark opens and is marked; an empty file is new") {

@@ -123,7 +123,14 @@ Runner add_ingest_command(CLI::App& app, const GlobalOptions& global) {
     IngestLock lock(db_path);
     // Into a database that does not exist yet, the first index is read while the database is made.
     IndexHeadStart head_start(index_inputs_given, db_path);
-    auto db = open_database(db_path, OpenMode::ReadWrite);
+    auto db = [&] {
+      try {
+        return open_database(db_path, OpenMode::ReadWrite);
+      } catch (const Error&) {
+        lock.refused();
+        throw;
+      }
+    }();
     // However the run ends, the WAL is emptied before the connection closes,
     // so that no reader pays for it afterwards.
     struct EmptyWal {

@@ -93,7 +93,9 @@ IngestLock::IngestLock(const fs::path& db_path) {
     throw Error(fmt::format("{}: cannot lock the database: {}", db_path.string(), std::strerror(saved)));
   }
 
-  info_fd_ = open(info.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  info_fd_ = open(info.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (info_fd_ >= 0) info_made_ = info;
+  else if (errno == EEXIST) info_fd_ = open(info.c_str(), O_RDWR | O_CLOEXEC);
   if (info_fd_ < 0) return;  // a read-only directory: the lock stands without it
   if (flock(info_fd_, LOCK_EX | LOCK_NB) != 0) {
     // Only an older cachedb holds this without the lock above.
@@ -111,6 +113,13 @@ IngestLock::IngestLock(const fs::path& db_path) {
   if (ftruncate(info_fd_, 0) == 0 && pwrite(info_fd_, me.data(), me.size(), 0) < 0) {
     // Best effort only.
   }
+}
+
+void IngestLock::refused() {
+  // Unlinked while this process holds both locks: a second ingest started
+  // meanwhile found the database locked and stopped.
+  if (!info_made_.empty()) unlink(info_made_.c_str());
+  info_made_.clear();
 }
 
 IngestLock::~IngestLock() {

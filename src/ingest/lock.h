@@ -36,9 +36,15 @@ class IngestLock {
   IngestLock(const IngestLock&) = delete;
   IngestLock& operator=(const IngestLock&) = delete;
 
+  // The database was refused (another program's file, a journal beside it):
+  // <db>.lock goes if this lock made it, so that a refused file is left with
+  // nothing of cachedb's beside it. The lock itself stands until destroyed.
+  void refused();
+
  private:
   int db_fd_ = -1;    // the database file, holding the lock
   int info_fd_ = -1;  // <db>.lock, when it could be created
+  std::filesystem::path info_made_;  // <db>.lock, when this lock made it
 };
 
 // Tells whether an ingest holds a database's lock, without taking it (F_OFD_GETLK):
