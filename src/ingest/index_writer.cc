@@ -391,13 +391,9 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
       {
         auto now = sql.spec_description(d.spec);
         if (!now.next()) throw Error(fmt::format("an index lists spec {}, and no spec has that id", d.spec));
-        differs = (now.int64(0) != d.package ? SpecConflict::kPackage : 0u) |
-                  (now.text(1) != d.version ? SpecConflict::kVersions : 0u) |
-                  (now.int64(2) != compiler ? SpecConflict::kCompiler : 0u) |
-                  (now.int64(3) != d.os ? SpecConflict::kOs : 0u) |
-                  (now.int64(4) != d.platform ? SpecConflict::kPlatform : 0u) |
-                  (now.int64(5) != d.target ? SpecConflict::kTarget : 0u) |
-                  (now.int64(6) != d.variant_set ? SpecConflict::kVariants : 0u);
+        differs = description_differences(
+            {now.int64(0), now.int64(2), now.int64(3), now.int64(4), now.int64(5), now.int64(6), now.text(1)},
+            {d.package, compiler, d.os, d.platform, d.target, d.variant_set, d.version});
       }
       // Reported, as a page read after the index reports it (a finding of
       // this index); not a compiler whose node no index has yet, which the

@@ -276,13 +276,10 @@ struct PageWriter::Impl {
       stored = &fetched;
     }
     const std::int64_t id = stored->id;
-    unsigned differs = (stored->package != package_id ? SpecConflict::kPackage : 0u) |
-                             (stored->compiler != compiler ? SpecConflict::kCompiler : 0u) |
-                             (stored->os != os ? SpecConflict::kOs : 0u) |
-                             (stored->platform != platform ? SpecConflict::kPlatform : 0u) |
-                             (stored->target != target ? SpecConflict::kTarget : 0u) |
-                             (stored->version != version ? SpecConflict::kVersions : 0u) |
-                             (stored->variant_set != variant_set ? SpecConflict::kVariants : 0u);
+    const unsigned differs = description_differences(
+        {stored->package, stored->compiler, stored->os, stored->platform, stored->target, stored->variant_set,
+         stored->version},
+        {package_id, compiler, os, platform, target, variant_set, version});
     // A hash a build-cache index lists is described by the index (the hash
     // fixes the spec): a page that says otherwise is reported and its word
     // kept as a claim (SpecClaims::settle leaves the index's description),

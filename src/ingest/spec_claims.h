@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "ingest/spec_conflict.h"
 #include "storage/writer_statements.h"
 
 namespace cachedb {
@@ -36,9 +37,9 @@ struct Claim {
   std::optional<std::string> tarball;
 
   // The attributes a spec has whatever the release (not stacks, size or URL).
+  SpecDescription description() const { return {package, compiler, os, platform, target, variant_set, version}; }
   bool same_description(const Claim& other) const {
-    return package == other.package && compiler == other.compiler && os == other.os && platform == other.platform &&
-           target == other.target && variant_set == other.variant_set && version == other.version;
+    return description_differences(description(), other.description()) == 0;
   }
 };
 

@@ -1,7 +1,9 @@
 #pragma once
 // A hash a file describes differently from what another file stored: what the
 // writer reports and the findings describe.
+#include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace cachedb {
 
@@ -10,6 +12,23 @@ struct SpecConflict {
   std::string hash;
   unsigned differs = 0;  // which attributes, as the bits above
 };
+
+// What describes a spec whatever the release, as stored: the ids of its
+// dimensions and variant set, and its versions comma-joined.
+struct SpecDescription {
+  std::int64_t package = 0, compiler = 0, os = 0, platform = 0, target = 0, variant_set = 0;
+  std::string_view versions;
+};
+
+// Which attributes two descriptions differ in, as SpecConflict's bits (0: the same).
+inline unsigned description_differences(const SpecDescription& a, const SpecDescription& b) {
+  return (a.package != b.package ? SpecConflict::kPackage : 0u) |
+         (a.compiler != b.compiler ? SpecConflict::kCompiler : 0u) | (a.os != b.os ? SpecConflict::kOs : 0u) |
+         (a.platform != b.platform ? SpecConflict::kPlatform : 0u) |
+         (a.target != b.target ? SpecConflict::kTarget : 0u) |
+         (a.versions != b.versions ? SpecConflict::kVersions : 0u) |
+         (a.variant_set != b.variant_set ? SpecConflict::kVariants : 0u);
+}
 
 // A hash a cache page described otherwise and a build-cache index now
 // describes, with the index's package for it.
