@@ -1468,3 +1468,64 @@ TEST_CASE("a hash unlisted, its page release replaced by indexes, then listed ag
     }
   }
 }
+
+// What cachedb before schema version 10 left when an index stopped listing a
+// hash a page still listed: the hash kept its edges, and the index's
+// description where the index was read first (the page's word dropped).
+// Upgraded, the next page run describes it as a fresh ingest does, whether
+// the page is unchanged, changed or pruned.
+TEST_CASE("an old database's spec with edges no index lists: upgraded, a page run describes it as fresh") {
+  for (const std::string next : {"unchanged", "changed", "pruned"}) {
+    CAPTURE(next);
+    testing::TempDir dir;
+    const auto pages = dir / "pages";
+    const auto page = [&](const char* os) {
+      testing::CachePage("p1", "zlib")
+          .spec(testing::SpecEntry(kZlib).versions({"1.3.1"}).compiler("gcc@13.2.0").os(os).target("x86_64_v3")
+                    .variants({"~optimize", "+shared"}).stacks({"root"}))
+          .write(pages);
+      testing::CachePage("p1", "other").spec(testing::SpecEntry(kSsl).stacks({"root"})).write(pages);
+    };
+    page("rhel8");
+    write(dir / "i1-before.json", testing::index_json({gcc(), zlib()}));
+    write(dir / "i1.json", testing::index_json({gcc()}));
+    const IndexInput before{(dir / "i1-before.json").string(), "i1", "s1", {}},
+        after{(dir / "i1.json").string(), "i1", "s1", {}};
+    auto now = memory_db();
+    REQUIRE(ingest(now, {pages}, {}).rejections.empty());
+    REQUIRE(ingest_indexes(now, {before}, {}).rejections.empty());
+    const std::string zlib_id = "(SELECT id FROM spec WHERE hash = '" + kZlib + "')";
+    now.exec("CREATE TABLE kept_edges AS SELECT dependency_hash, package_id, deptypes, virtuals FROM dependency "
+             "WHERE spec_id = " + zlib_id);
+    REQUIRE(ingest_indexes(now, {after}, {}).rejections.empty());
+    // The edges kept, and the index's OS on the spec and its release row, as the index was read first.
+    now.exec("INSERT INTO dependency(spec_id, dependency_hash, package_id, deptypes, virtuals) SELECT " + zlib_id +
+             ", * FROM kept_edges");
+    now.exec("DROP TABLE kept_edges");
+    const std::string ubuntu = "(SELECT id FROM os WHERE name = 'ubuntu24.04')";
+    now.exec("UPDATE spec SET os_id = " + ubuntu + ", contested = 0 WHERE id = " + zlib_id);
+    now.exec("UPDATE release_spec SET os_id = " + ubuntu + " WHERE spec_id = " + zlib_id);
+    now.exec("DELETE FROM spec_claim");
+    const auto path = dir / "v9.db";
+    write_old_version(path, now, 9);
+    SQLite::Database db(path.string(), SQLite::OPEN_READWRITE);
+    migrate(db);
+    CHECK(one(db, "SELECT count(*) FROM dependency WHERE spec_id = " + zlib_id) == "0\n");
+    IngestOptions options;
+    if (next == "pruned") {
+      std::filesystem::remove_all(pages / "_cache" / "p1" / "zlib");
+      options.prune = true;
+    } else if (next == "changed") {
+      page("sles15");
+    }
+    REQUIRE(ingest(db, {pages}, options).rejections.empty());
+    auto fresh = memory_db();
+    REQUIRE(ingest(fresh, {pages}, {}).rejections.empty());
+    REQUIRE(ingest_indexes(fresh, {after}, {}).rejections.empty());
+    CHECK(state(db) == state(fresh));
+    // And an index that lists it again describes it, edges and all.
+    REQUIRE(ingest_indexes(db, {before}, {}).rejections.empty());
+    REQUIRE(ingest_indexes(fresh, {before}, {}).rejections.empty());
+    CHECK(state(db) == state(fresh));
+  }
+}

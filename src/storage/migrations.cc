@@ -84,8 +84,9 @@ void migrate(SQLite::Database& db, NewDatabase fresh) {
     // Another process may have upgraded while this one waited for the lock.
     if (schema_version(db) >= m.version) continue;
     // Sources already to be read again (an upgrade before cleared their checksums) are not the next one's.
+    const bool clears_checksums = m.version == 10 || m.version == 12;
     const std::int64_t cleared_before =
-        m.version == 10 ? db.execAndGet("SELECT count(*) FROM source WHERE content_hash = ''").getInt64() : 0;
+        clears_checksums ? db.execAndGet("SELECT count(*) FROM source WHERE content_hash = ''").getInt64() : 0;
     exec(db, m.sql);
     // A migration whose data step SQL cannot say: it parses Spack's variant syntax.
     if (m.version == 9) rewrite_variants_as_spack_prints(db);
@@ -100,6 +101,13 @@ void migrate(SQLite::Database& db, NewDatabase fresh) {
                      "names them",
                      specs,
                      db.execAndGet("SELECT count(*) FROM source WHERE content_hash = ''").getInt64() - cleared_before);
+    }
+    if (m.version == 12) {
+      const auto pages = db.execAndGet("SELECT count(*) FROM source WHERE content_hash = ''").getInt64() - cleared_before;
+      if (pages > 0)
+        spdlog::warn("{} cache page(s) listing hashes that no build-cache index lists any more, and that kept the "
+                     "dependencies an index gave them, are read again by the next ingest that names them",
+                     pages);
     }
     exec(db, fmt::format("PRAGMA user_version = {}", m.version));
     tx.commit();
