@@ -193,6 +193,8 @@ TEST_CASE("a rollback journal beside a WAL database is refused, and both files a
   }
   CHECK(testing::read_text(db) == db_bytes);
   CHECK(testing::read_text(journal) == journal_bytes);
+  // The lock file the first ingest made stays (only one the refused run made goes).
+  CHECK(fs::exists(db.string() + ".lock"));
   // Moved away, the database is whole.
   fs::rename(journal, dir / "kept-journal");
   CHECK(report(db) == before);

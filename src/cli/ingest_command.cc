@@ -126,7 +126,7 @@ Runner add_ingest_command(CLI::App& app, const GlobalOptions& global) {
     auto db = [&] {
       try {
         return open_database(db_path, OpenMode::ReadWrite);
-      } catch (const Error&) {
+      } catch (const RefusedDatabase&) {
         lock.refused();
         throw;
       }

@@ -36,9 +36,12 @@ class IngestLock {
   IngestLock(const IngestLock&) = delete;
   IngestLock& operator=(const IngestLock&) = delete;
 
-  // The database was refused (another program's file, a journal beside it):
-  // <db>.lock goes if this lock made it, so that a refused file is left with
-  // nothing of cachedb's beside it. The lock itself stands until destroyed.
+  // The database was refused (another program's file, a journal beside it:
+  // RefusedDatabase): <db>.lock goes if this lock made it, so that a refused
+  // file is left with nothing of cachedb's beside it. The lock itself stands
+  // until destroyed. Only then: an older cachedb, which flock()s <db>.lock
+  // alone, could hold the name being unlinked, and a run that goes on would
+  // leave the next ones a lock on another file.
   void refused();
 
  private:

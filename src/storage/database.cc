@@ -77,7 +77,7 @@ void refuse_foreign_journal(const fs::path& path, const FileFacts& facts) {
   const ssize_t n = pread(fd, &first, 1, 0);
   close(fd);
   if (n != 1 || first == 0) return;
-  throw Error(fmt::format(
+  throw RefusedDatabase(fmt::format(
       "{}: a rollback journal lies beside this WAL-mode database; it is not the database's own (WAL mode keeps "
       "none) and SQLite would play it back into the database, destroying it. Nothing was changed: move the "
       "journal out of the way (keep it) and run again",
@@ -119,7 +119,7 @@ void refuse_other_programs(SQLite::Database& db, const fs::path& path) {
   std::string listed;
   for (std::size_t i = 0; i < names.size() && i < 5; ++i) listed += (i ? ", " : "") + names[i];
   if (names.size() > 5) listed += fmt::format(" and {} more", names.size() - 5);
-  throw Error(fmt::format(
+  throw RefusedDatabase(fmt::format(
       "{}: not a cachedb database but another program's SQLite file (application_id {}, user_version {}, {}); "
       "cachedb changed nothing. Give --db a new path, or an empty file",
       path.string(), application_id, version, names.empty() ? std::string("no tables") : "holding " + listed));

@@ -58,6 +58,14 @@ void empty_wal(SQLite::Database& db) noexcept;
 // would get a log of its own, and two writers, one through each, corrupt it.
 Error hard_links_error(const std::filesystem::path& path, unsigned long links);
 
+// The file is not one cachedb may open as its database: another program's
+// SQLite file, or one with a rollback journal beside it that is not its own.
+// Nothing of it was changed.
+class RefusedDatabase : public Error {
+ public:
+  using Error::Error;
+};
+
 // Writes a copy of the database at `source` to `target` for readers anywhere:
 // compact (VACUUM INTO), consistent (one read transaction, so an ingest may
 // run meanwhile), in rollback-journal mode (readable on read-only storage,
