@@ -252,7 +252,8 @@ CREATE INDEX dependency_by_hash ON dependency(dependency_hash);
 -- no stored index has the node of: their compiler is the edge's package name
 -- alone ('gcc') until a node arrives, when it becomes the node's name and
 -- version ('gcc@10.2.1'). Kept by ingest; a spec returns here when its
--- compiler's node is deleted.
+-- compiler's node is deleted, and until the ingest ends when the node is
+-- described anew.
 CREATE TABLE compiler_pending (
   spec_id INTEGER PRIMARY KEY REFERENCES spec(id) ON DELETE CASCADE  -- the spec waiting for its compiler's node
 );
@@ -263,6 +264,15 @@ BEGIN
   INSERT OR IGNORE INTO compiler_pending(spec_id)
   SELECT e.spec_id FROM dependency e JOIN spec s ON s.id = e.spec_id
   WHERE e.dependency_hash = OLD.hash AND e.virtuals <> '' AND s.compiler_by_dependency = 1;
+END;
+-- A node described anew (its package or versions): the specs it is the
+-- compiler of take its new name and version when the ingest ends.
+CREATE TRIGGER spec_redescribed_compiler_node AFTER UPDATE OF package_id, version ON spec
+WHEN OLD.package_id <> NEW.package_id OR OLD.version <> NEW.version
+BEGIN
+  INSERT OR IGNORE INTO compiler_pending(spec_id)
+  SELECT e.spec_id FROM dependency e JOIN spec s ON s.id = e.spec_id
+  WHERE e.dependency_hash = NEW.hash AND e.virtuals <> '' AND s.compiler_by_dependency = 1;
 END;
 
 -- Hashes that pages and indexes both list in a database written before schema

@@ -1529,3 +1529,78 @@ TEST_CASE("an old database's spec with edges no index lists: upgraded, a page ru
     CHECK(state(db) == state(fresh));
   }
 }
+
+// A compiler node that a page lists otherwise (under the package hdf5) and an
+// index lists after the spec it built: the index describes the node, so the
+// spec's compiler is the node's gcc@11.4.0 whatever was read first, wherever
+// the node's index is listed; and once the node leaves the indexes, as a
+// fresh ingest of the page and the indexes left.
+TEST_CASE("a compiler node a page lists otherwise: the compiler of the spec it built does not depend on the order") {
+  testing::TempDir dir;
+  const std::string node = dag_hash("gcc11"), spec = dag_hash("zz");
+  IndexSpec n{node, "gcc", "11.4.0"};
+  n.in_buildcache = false;
+  IndexSpec z{spec, "zz", "1.0"};
+  z.dependencies = {compiler_edge(node)};
+  const auto at = [&](const char* name) { return (dir / name).string(); };
+  write(at("zn.json"), testing::index_json({z, n}));
+  write(at("z.json"), testing::index_json({z}));
+  write(at("n.json"), testing::index_json({n}));
+  const IndexInput zn{at("zn.json"), "i1", "root", {}}, z_only{at("z.json"), "i1", "root", {}},
+      n_only{at("n.json"), "i1", "e4s", {}};
+  const auto pages = dir / "pages";
+  testing::CachePage("p1", "hdf5")
+      .spec(testing::SpecEntry(node).versions({"11.4.0"}).os("ubuntu24.04").target("x86_64_v3").stacks({"root"}))
+      .write(pages);
+  const std::string compiler = "SELECT DISTINCT compiler FROM specs WHERE hash = '" + spec + "'";
+
+  // The page first, or the index.
+  auto page_first = memory_db(), index_first = memory_db();
+  REQUIRE(ingest(page_first, {pages}, {}).rejections.empty());
+  REQUIRE(ingest_indexes(page_first, {zn}, {}).rejections.empty());
+  REQUIRE(ingest_indexes(index_first, {zn}, {}).rejections.empty());
+  REQUIRE(ingest(index_first, {pages}, {}).rejections.empty());
+  CHECK(one(index_first, compiler) == "gcc@11.4.0\n");
+  CHECK(one(page_first, compiler) == "gcc@11.4.0\n");
+  CHECK(state(page_first) == state(index_first));
+
+  // The node's index listed before the spec's, or after it.
+  auto node_before = memory_db(), node_after = memory_db();
+  REQUIRE(ingest(node_before, {pages}, {}).rejections.empty());
+  REQUIRE(ingest_indexes(node_before, {n_only, z_only}, {}).rejections.empty());
+  REQUIRE(ingest(node_after, {pages}, {}).rejections.empty());
+  REQUIRE(ingest_indexes(node_after, {z_only, n_only}, {}).rejections.empty());
+  CHECK(one(node_before, compiler) == one(node_after, compiler));
+  CHECK(state(node_before) == state(node_after));
+
+  // The node leaves the indexes (the spec's index no longer lists it): the
+  // page's word on the node, and so on the compiler, as fresh.
+  REQUIRE(ingest_indexes(index_first, {z_only}, {}).rejections.empty());
+  auto fresh = memory_db();
+  REQUIRE(ingest(fresh, {pages}, {}).rejections.empty());
+  REQUIRE(ingest_indexes(fresh, {z_only}, {}).rejections.empty());
+  CHECK(one(index_first, compiler) == "hdf5@11.4.0\n");
+  CHECK(state(index_first) == state(fresh));
+}
+
+// One (release, stack) named twice in a run: the last input is read, as a
+// listing does, and what only the first listed does not stay behind, whether
+// the first was stored the night before (found unchanged) or not.
+TEST_CASE("one (release, stack) named twice in a run: the last is read, as fresh") {
+  testing::TempDir dir;
+  const std::string n = dag_hash("nn"), z = dag_hash("zz");
+  const auto at = [&](const char* name) { return (dir / name).string(); };
+  write(at("a.json"), testing::index_json({IndexSpec{n, "nn", "1.0"}}));
+  write(at("b.json"), testing::index_json({IndexSpec{z, "zz", "1.0"}}));
+  const IndexInput a{at("a.json"), "r1", "s1", {}}, b{at("b.json"), "r1", "s1", {}};
+  auto nightly = memory_db();
+  REQUIRE(ingest_indexes(nightly, {a}, {}).rejections.empty());
+  const auto s = ingest_indexes(nightly, {a, b}, {});
+  REQUIRE(s.rejections.empty());
+  CHECK(s.pages_updated == 1);
+  auto fresh = memory_db();
+  REQUIRE(ingest_indexes(fresh, {a, b}, {}).rejections.empty());
+  CHECK(one(fresh, "SELECT count(*) FROM spec WHERE hash = '" + n + "'") == "0\n");
+  CHECK(state(nightly) == state(fresh));
+  CHECK(state(fresh) == fresh_state({b}));
+}

@@ -150,6 +150,8 @@ TEST_CASE("a database of schema version 10 holding names nothing refers to: the 
             "INSERT INTO variant_set(key) VALUES ((SELECT id FROM variant WHERE text = '~old') || ',');"
             "INSERT INTO variant_set_member VALUES ((SELECT max(id) FROM variant_set), "
             "(SELECT id FROM variant WHERE text = '~old'));"
+            // Nor had version 10 what version 13 adds.
+            "DROP TRIGGER spec_redescribed_compiler_node;"
             "PRAGMA user_version = 10");
     REQUIRE(testing::dump_name_tables(db) != fresh_names({tree}));
   }

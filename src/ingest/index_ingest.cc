@@ -655,8 +655,38 @@ std::vector<IndexInput> listing_inputs(const fs::path& listing, const fs::path& 
   return kept;
 }
 
-IngestSummary ingest_indexes(SQLite::Database& db, const std::vector<IndexInput>& inputs,
+namespace {
+
+// A (release, stack) named twice in one run is one index, as in a listing
+// (listing_inputs()): the last is read, the earlier ones are named. Nothing
+// when each is named once (the command line's case: a listing is deduplicated
+// as it is read, and --index or --mirror name one).
+std::optional<std::vector<IndexInput>> last_of_each_label(const std::vector<IndexInput>& inputs) {
+  // (An input without a label, rejected as it was listed, stands alone.)
+  std::map<std::pair<std::string_view, std::string_view>, std::size_t> last;
+  std::size_t labelled = 0;
+  for (std::size_t i = 0; i < inputs.size(); ++i)
+    if (!inputs[i].stack.empty()) last[{inputs[i].release, inputs[i].stack}] = i, ++labelled;
+  if (last.size() == labelled) return std::nullopt;
+  std::vector<IndexInput> kept;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const std::size_t at = inputs[i].stack.empty() ? i : last.at({inputs[i].release, inputs[i].stack});
+    if (at != i) {
+      spdlog::warn("{}: release {} stack {} is named again later in this run: {} is read instead", inputs[i].path,
+                   inputs[i].release, inputs[i].stack, inputs[at].path);
+      continue;
+    }
+    kept.push_back(inputs[i]);
+  }
+  return kept;
+}
+
+}  // namespace
+
+IngestSummary ingest_indexes(SQLite::Database& db, const std::vector<IndexInput>& given,
                              const IndexIngestOptions& options, IndexHeadStart* head_start) {
+  const auto deduplicated = last_of_each_label(given);
+  const std::vector<IndexInput>& inputs = deduplicated ? *deduplicated : given;
   IngestOptions logged;  // what ingest_runs records of the run's options
   logged.prune = options.prune;
   logged.force = options.force;

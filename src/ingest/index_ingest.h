@@ -101,6 +101,7 @@ class IndexHeadStart {
 
 // Stores the indexes; records the run in ingest_runs. Document counts go to
 // the pages_* counts. Throws Error (nothing committed) on a fatal failure.
+// A (release, stack) named more than once is read from its last input.
 // `head_start`: a reading begun before the database was opened, for these inputs.
 IngestSummary ingest_indexes(SQLite::Database& db, const std::vector<IndexInput>& inputs,
                              const IndexIngestOptions& options, IndexHeadStart* head_start = nullptr);
