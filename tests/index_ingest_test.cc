@@ -1502,6 +1502,10 @@ TEST_CASE("an old database's spec with edges no index lists: upgraded, a page ru
     now.exec("INSERT INTO dependency(spec_id, dependency_hash, package_id, deptypes, virtuals) SELECT " + zlib_id +
              ", * FROM kept_edges");
     now.exec("DROP TABLE kept_edges");
+    // And one to a package nothing else names, which goes with it.
+    now.exec("INSERT INTO package(name) VALUES ('only-an-edge')");
+    now.exec("INSERT INTO dependency(spec_id, dependency_hash, package_id, deptypes, virtuals) SELECT " + zlib_id +
+             ", '" + dag_hash("edge") + "', id, 'link', '' FROM package WHERE name = 'only-an-edge'");
     const std::string ubuntu = "(SELECT id FROM os WHERE name = 'ubuntu24.04')";
     now.exec("UPDATE spec SET os_id = " + ubuntu + ", contested = 0 WHERE id = " + zlib_id);
     now.exec("UPDATE release_spec SET os_id = " + ubuntu + " WHERE spec_id = " + zlib_id);
@@ -1511,6 +1515,7 @@ TEST_CASE("an old database's spec with edges no index lists: upgraded, a page ru
     SQLite::Database db(path.string(), SQLite::OPEN_READWRITE);
     migrate(db);
     CHECK(one(db, "SELECT count(*) FROM dependency WHERE spec_id = " + zlib_id) == "0\n");
+    CHECK(one(db, "SELECT count(*) FROM package WHERE name = 'only-an-edge'") == "0\n");
     IngestOptions options;
     if (next == "pruned") {
       std::filesystem::remove_all(pages / "_cache" / "p1" / "zlib");
@@ -1603,4 +1608,28 @@ TEST_CASE("one (release, stack) named twice in a run: the last is read, as fresh
   CHECK(one(fresh, "SELECT count(*) FROM spec WHERE hash = '" + n + "'") == "0\n");
   CHECK(state(nightly) == state(fresh));
   CHECK(state(fresh) == fresh_state({b}));
+}
+
+// A compiler node only a page lists, described anew by a page given as bytes
+// (ingest_bytes, the fuzzers' way in): the spec it built follows within that
+// run, as a page read from a tree makes it follow.
+TEST_CASE("a compiler node a page describes anew through ingest_bytes: the spec it built follows in that run") {
+  testing::TempDir dir;
+  const std::string node = dag_hash("gcc12"), spec = dag_hash("zz");
+  IndexSpec z{spec, "zz", "1.0"};
+  z.dependencies = {compiler_edge(node)};
+  write(dir / "z.json", testing::index_json({z}));
+  const IndexInput in{(dir / "z.json").string(), "i1", "root", {}};
+  const auto page = [&](const char* version) {
+    return testing::CachePage("p1", "gcc")
+        .spec(testing::SpecEntry(node).versions({version}).os("ubuntu24.04").target("x86_64_v3").stacks({"root"}));
+  };
+  auto db = memory_db();
+  REQUIRE(ingest(db, {page("12.3.0").write(dir / "tree")}, {}).rejections.empty());
+  REQUIRE(ingest_indexes(db, {in}, {}).rejections.empty());
+  const std::string compiler = "SELECT DISTINCT compiler FROM specs WHERE hash = '" + spec + "'";
+  REQUIRE(one(db, compiler) == "gcc@12.3.0\n");
+  REQUIRE(ingest_bytes(db, "_cache/p1/gcc/specs.md", page("12.4.0").text(), {}).rejections.empty());
+  CHECK(one(db, compiler) == "gcc@12.4.0\n");
+  CHECK(one(db, "SELECT count(*) FROM compiler_pending") == "0\n");
 }

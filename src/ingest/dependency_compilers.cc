@@ -47,14 +47,16 @@ std::int64_t settle_dependency_compilers(SQLite::Database& db) {
       continue;
     }
     const bool node = !row.is_null(1);
-    const std::string label = !node                ? std::string(row.text(0))
-                              : row.text(2).empty() ? std::string(row.text(1))
-                                                    : fmt::format("{}@{}", row.text(1), row.text(2));
+    // Labelled as the index writer labels a compiler (parse_compiler's label:
+    // '=11.4.0' reads 11.4.0), so that the row is the one a fresh ingest uses.
+    const Compiler c = parse_compiler(!node                ? std::string(row.text(0))
+                                      : row.text(2).empty() ? std::string(row.text(1))
+                                                            : fmt::format("{}@{}", row.text(1), row.text(2)));
+    const std::string label = c.label();
     std::int64_t id = 0;
     if (auto found = compiler_select(label); found.next()) {
       id = found.int64(0);
     } else {
-      const Compiler c = parse_compiler(label);
       compiler_insert(label, c.name, c.version).exec();
       id = db.getLastInsertRowid();
     }

@@ -434,6 +434,8 @@ IngestSummary ingest_bytes(SQLite::Database& db, const std::string& name, std::s
             : load_bytes(name, bytes, &known);
     run.file(loaded);
     if (options.prune) run.prune();
+    // As ingest's page run: a node described anew, or deleted, relabels the specs it built.
+    settle_dependency_compilers(db);
     run.delete_unused_names();
   });
 }

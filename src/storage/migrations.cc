@@ -90,8 +90,9 @@ void migrate(SQLite::Database& db, NewDatabase fresh) {
     exec(db, m.sql);
     // A migration whose data step SQL cannot say: it parses Spack's variant syntax.
     if (m.version == 9) rewrite_variants_as_spack_prints(db);
-    // Its data step: the statements every run ends with since then.
-    if (m.version == 11) delete_unused_names(db);
+    // Its data step: the statements every run ends with since then; and
+    // after 12, which deletes edges, the packages only they named.
+    if (m.version == 11 || m.version == 12) delete_unused_names(db);
     // What it leaves for the next ingests to do, where there is something: said once.
     if (m.version == 10) {
       const auto specs = db.execAndGet("SELECT count(*) FROM index_redescribe").getInt64();
