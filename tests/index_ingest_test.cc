@@ -424,22 +424,8 @@ TEST_CASE("into an empty database, an index read before it was hashed and found 
 
 namespace {
 
-// Every view, and what no view shows but a later ingest reads: the specs
-// kept as dependencies only, and the stacks of each spec over all releases.
-std::string state(SQLite::Database& db) {
-  return testing::dump_analyst_views(db) +
-         testing::dump_rows(db, {"SELECT s.hash || ' ' || p.name || ' ' || c.label || ' ' || ifnull(("
-                                 "SELECT group_concat(name, ',') FROM (SELECT st.name FROM stack_set_member m JOIN "
-                                 "stack st ON st.id = m.stack_id WHERE m.stack_set_id = s.all_stack_set_id ORDER BY 1)"
-                                 "), '-') FROM spec s JOIN package p ON p.id = s.package_id "
-                                 "JOIN compiler c ON c.id = s.compiler_id ORDER BY 1",
-                                 "SELECT s.hash || ' ' || s.compiler_by_dependency FROM spec s ORDER BY 1",
-                                 "SELECT s.hash FROM compiler_pending w JOIN spec s ON s.id = w.spec_id ORDER BY 1",
-                                 "SELECT r.spec_id FROM release_spec r JOIN spec s ON s.id = r.spec_id "
-                                 "WHERE r.compiler_id <> s.compiler_id",
-                                 // A row pointing at none (a spec's stack set 0 reads as '-' above).
-                                 "SELECT \"table\" || ' ' || parent FROM pragma_foreign_key_check ORDER BY 1"});
-}
+// What the incremental-equals-fresh comparisons below compare.
+std::string state(SQLite::Database& db) { return testing::dump_ingest_state(db); }
 
 std::string fresh_state(const std::vector<IndexInput>& inputs) {
   auto fresh = memory_db();
@@ -1409,8 +1395,9 @@ TEST_CASE("a first index begun before the database was opened and found wrong ag
 // A hash an index listed (with its edges) that tonight's run unlists, then
 // another index lists again, while a page release that listed it is replaced
 // by indexes in between: the index describes it, as in a fresh ingest. The
-// replaced release's index comes between the two, or after both; the pages disagree with the index (the hash contested) or
-// agree (the replaced release its only page).
+// replaced release's index comes between the two, or after both; the pages
+// disagree with the index (the hash contested) or agree (the replaced release
+// its only page).
 TEST_CASE("a hash unlisted, its page release replaced by indexes, then listed again in one run: as fresh") {
   for (const bool agree : {false, true}) {
     for (const bool replaced_between : {true, false}) {

@@ -744,22 +744,8 @@ std::string dump(SQLite::Database& db, const fs::path& root) {
   return out;
 }
 
-// The lines only one of two dumps has, at most `limit` of each.
-std::string difference(const std::string& incremental, const std::string& fresh, std::size_t limit = 12) {
-  auto lines = [](const std::string& s) {
-    std::multiset<std::string> out;
-    std::stringstream in(s);
-    for (std::string line; std::getline(in, line);) out.insert(line);
-    return out;
-  };
-  const auto a = lines(incremental), b = lines(fresh);
-  std::vector<std::string> only_a, only_b;
-  std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(only_a));
-  std::set_difference(b.begin(), b.end(), a.begin(), a.end(), std::back_inserter(only_b));
-  std::string out;
-  for (std::size_t i = 0; i < only_a.size() && i < limit; ++i) out += "  incremental only: " + only_a[i] + "\n";
-  for (std::size_t i = 0; i < only_b.size() && i < limit; ++i) out += "  fresh only:       " + only_b[i] + "\n";
-  return out;
+std::string difference(const std::string& incremental, const std::string& fresh) {
+  return testing::lines_in_one_only(incremental, fresh, 12);
 }
 
 struct Failure {

@@ -536,7 +536,8 @@ class Universe {
   std::string records_text(const IndexFile& f) const {
     std::string out = "[";
     for (const auto& r : f.records)
-      out += (out.size() > 1 ? " " : "") + hashes_[r.hash].name + (r.cached == 1 ? "" : r.cached == 0 ? ":dep" : ":nokey");
+      out += (out.size() > 1 ? " " : "") + hashes_[r.hash].name +
+             (r.cached == 1 ? "" : r.cached == 0 ? ":dep" : ":nokey");
     return out + "] v" + std::to_string(f.version) + (f.gz ? " gz" : "") + (f.cut ? " CUT" : "");
   }
   std::string page_listing_text(const PageFile& f) const {
@@ -554,7 +555,9 @@ class Universe {
     if (std::find(listing_.begin(), listing_.end(), e) != listing_.end()) return;
     listing_.insert(listing_.begin() + static_cast<std::ptrdiff_t>(pick(listing_.size() + 1)), e);
   }
-  void remove_entry(const Entry& e) { listing_.erase(std::remove(listing_.begin(), listing_.end(), e), listing_.end()); }
+  void remove_entry(const Entry& e) {
+    listing_.erase(std::remove(listing_.begin(), listing_.end(), e), listing_.end());
+  }
 
   // The related inputs shuffled (or by release), the fillers between them, 0 to 5 at a time.
   void reorder() {
@@ -562,7 +565,8 @@ class Universe {
     for (const auto& e : listing_) (e.release == kFillRelease ? fillers : related).push_back(e);
     std::shuffle(related.begin(), related.end(), rng_);
     if (chance(0.3))
-      std::stable_sort(related.begin(), related.end(), [](const Entry& a, const Entry& b) { return a.release < b.release; });
+      std::stable_sort(related.begin(), related.end(),
+                       [](const Entry& a, const Entry& b) { return a.release < b.release; });
     std::shuffle(fillers.begin(), fillers.end(), rng_);
     std::vector<Entry> out;
     std::size_t f = 0;
@@ -956,7 +960,8 @@ class Universe {
         if (indexes_.empty()) return std::nullopt;
         const Key k = any(keys_of(indexes_));
         IndexFile& f = indexes_.at(k);
-        if (f.broken() || std::any_of(f.records.begin(), f.records.end(), [&](const Record& r) { return r.hash == node; }))
+        if (f.broken() ||
+            std::any_of(f.records.begin(), f.records.end(), [&](const Record& r) { return r.hash == node; }))
           return std::nullopt;
         f.records.insert(f.records.begin() + static_cast<std::ptrdiff_t>(pick(f.records.size() + 1)),
                          {node, chance(0.8) ? 0 : 1});
@@ -1063,21 +1068,7 @@ class Universe {
 
 // --- Comparing ---------------------------------------------------------------
 
-// index_ingest_test.cc's state(): every view, and what no view shows but a
-// later ingest reads.
-std::string state(SQLite::Database& db) {
-  return testing::dump_analyst_views(db) +
-         testing::dump_rows(db, {"SELECT s.hash || ' ' || p.name || ' ' || c.label || ' ' || ifnull(("
-                                 "SELECT group_concat(name, ',') FROM (SELECT st.name FROM stack_set_member m JOIN "
-                                 "stack st ON st.id = m.stack_id WHERE m.stack_set_id = s.all_stack_set_id ORDER BY 1)"
-                                 "), '-') FROM spec s JOIN package p ON p.id = s.package_id "
-                                 "JOIN compiler c ON c.id = s.compiler_id ORDER BY 1",
-                                 "SELECT s.hash || ' ' || s.compiler_by_dependency FROM spec s ORDER BY 1",
-                                 "SELECT s.hash FROM compiler_pending w JOIN spec s ON s.id = w.spec_id ORDER BY 1",
-                                 "SELECT r.spec_id FROM release_spec r JOIN spec s ON s.id = r.spec_id "
-                                 "WHERE r.compiler_id <> s.compiler_id",
-                                 "SELECT \"table\" || ' ' || parent FROM pragma_foreign_key_check ORDER BY 1"});
-}
+std::string state(SQLite::Database& db) { return testing::dump_ingest_state(db); }
 
 // What the tables hold besides: the sources, the pages' words kept, each
 // index's listings, the page holding a spec in each page release.
@@ -1115,22 +1106,8 @@ std::string strip(std::string out, const fs::path& root) {
   return out;
 }
 
-// The lines only one of two dumps has, at most `limit` of each.
-std::string difference(const std::string& incremental, const std::string& fresh, std::size_t limit = 16) {
-  auto lines = [](const std::string& s) {
-    std::multiset<std::string> out;
-    std::stringstream in(s);
-    for (std::string line; std::getline(in, line);) out.insert(line);
-    return out;
-  };
-  const auto a = lines(incremental), b = lines(fresh);
-  std::vector<std::string> only_a, only_b;
-  std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(only_a));
-  std::set_difference(b.begin(), b.end(), a.begin(), a.end(), std::back_inserter(only_b));
-  std::string out;
-  for (std::size_t i = 0; i < only_a.size() && i < limit; ++i) out += "  incremental only: " + only_a[i] + "\n";
-  for (std::size_t i = 0; i < only_b.size() && i < limit; ++i) out += "  fresh only:       " + only_b[i] + "\n";
-  return out;
+std::string difference(const std::string& incremental, const std::string& fresh) {
+  return testing::lines_in_one_only(incremental, fresh, 16);
 }
 
 struct QuietLogs {

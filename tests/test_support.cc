@@ -1,7 +1,10 @@
 #include "test_support.h"
 
 #include <cstdlib>
+#include <algorithm>
+#include <iterator>
 #include <regex>
+#include <set>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -101,6 +104,38 @@ std::string dump_name_tables(SQLite::Database& db) {
       "ORDER BY 1",
       "SELECT 'variant_set_member ' || count(*) FROM variant_set_member",
   });
+}
+
+std::string dump_ingest_state(SQLite::Database& db) {
+  return dump_analyst_views(db) +
+         dump_rows(db, {"SELECT s.hash || ' ' || p.name || ' ' || c.label || ' ' || ifnull(("
+                        "SELECT group_concat(name, ',') FROM (SELECT st.name FROM stack_set_member m JOIN "
+                        "stack st ON st.id = m.stack_id WHERE m.stack_set_id = s.all_stack_set_id ORDER BY 1)"
+                        "), '-') FROM spec s JOIN package p ON p.id = s.package_id "
+                        "JOIN compiler c ON c.id = s.compiler_id ORDER BY 1",
+                        "SELECT s.hash || ' ' || s.compiler_by_dependency FROM spec s ORDER BY 1",
+                        "SELECT s.hash FROM compiler_pending w JOIN spec s ON s.id = w.spec_id ORDER BY 1",
+                        "SELECT r.spec_id FROM release_spec r JOIN spec s ON s.id = r.spec_id "
+                        "WHERE r.compiler_id <> s.compiler_id",
+                        // A row pointing at none (a spec's stack set 0 reads as '-' above).
+                        "SELECT \"table\" || ' ' || parent FROM pragma_foreign_key_check ORDER BY 1"});
+}
+
+std::string lines_in_one_only(const std::string& incremental, const std::string& fresh, std::size_t limit) {
+  auto lines = [](const std::string& s) {
+    std::multiset<std::string> out;
+    std::stringstream in(s);
+    for (std::string line; std::getline(in, line);) out.insert(line);
+    return out;
+  };
+  const auto a = lines(incremental), b = lines(fresh);
+  std::vector<std::string> only_a, only_b;
+  std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(only_a));
+  std::set_difference(b.begin(), b.end(), a.begin(), a.end(), std::back_inserter(only_b));
+  std::string out;
+  for (std::size_t i = 0; i < only_a.size() && i < limit; ++i) out += "  incremental only: " + only_a[i] + "\n";
+  for (std::size_t i = 0; i < only_b.size() && i < limit; ++i) out += "  fresh only:       " + only_b[i] + "\n";
+  return out;
 }
 
 std::string dump_pages_stored(SQLite::Database& db) {

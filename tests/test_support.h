@@ -59,6 +59,17 @@ std::string dump_name_tables(SQLite::Database& db);
 // content hash, path). Two ingests of the same pages, by two ways, compare equal.
 std::string dump_pages_stored(SQLite::Database& db);
 
+// dump_analyst_views, and what no view shows but a later ingest reads: the
+// specs kept as dependencies only, each spec's stacks over all releases and
+// its compiler (and whether it is a dependency, or waits for its node), the
+// release rows whose compiler is not their spec's, foreign keys that point at
+// nothing. What the incremental-equals-fresh tests of indexes compare.
+std::string dump_ingest_state(SQLite::Database& db);
+
+// The lines only one of two dumps has (as a multiset), at most `limit` of
+// each, one per line: "  incremental only: ..." then "  fresh only: ...".
+std::string lines_in_one_only(const std::string& incremental, const std::string& fresh, std::size_t limit);
+
 // The schema objects `where` (a condition on sqlite_master) picks, keyed
 // "type name", their SQL stripped of comments and spacing ("" when none).
 std::map<std::string, std::string> schema_objects(SQLite::Database& db, const std::string& where);

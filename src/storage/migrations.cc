@@ -104,7 +104,8 @@ void migrate(SQLite::Database& db, NewDatabase fresh) {
                      db.execAndGet("SELECT count(*) FROM source WHERE content_hash = ''").getInt64() - cleared_before);
     }
     if (m.version == 12) {
-      const auto pages = db.execAndGet("SELECT count(*) FROM source WHERE content_hash = ''").getInt64() - cleared_before;
+      const auto pages =
+          db.execAndGet("SELECT count(*) FROM source WHERE content_hash = ''").getInt64() - cleared_before;
       if (pages > 0)
         spdlog::warn("{} cache page(s) listing hashes that no build-cache index lists any more, and that kept the "
                      "dependencies an index gave them, are read again by the next ingest that names them",
