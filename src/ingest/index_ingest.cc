@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -625,6 +626,34 @@ IndexInput mirror_input(const fs::path& mirror, const std::string& release, cons
   return in;
 }
 
+namespace {
+
+// A (release, stack) named twice is one index: the last input is read (as a
+// later word replaces an earlier one), and `dropped` is told of each earlier
+// one. (An input without a label, rejected as it was listed, stands alone.)
+// Nothing when each is named once, the usual case.
+std::optional<std::vector<IndexInput>> last_of_each_label(
+    const std::vector<IndexInput>& inputs,
+    const std::function<void(const IndexInput& dropped, const IndexInput& read)>& dropped) {
+  std::map<std::pair<std::string_view, std::string_view>, std::size_t> last;
+  std::size_t labelled = 0;
+  for (std::size_t i = 0; i < inputs.size(); ++i)
+    if (!inputs[i].stack.empty()) last[{inputs[i].release, inputs[i].stack}] = i, ++labelled;
+  if (last.size() == labelled) return std::nullopt;
+  std::vector<IndexInput> kept;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const std::size_t at = inputs[i].stack.empty() ? i : last.at({inputs[i].release, inputs[i].stack});
+    if (at != i) {
+      dropped(inputs[i], inputs[at]);
+      continue;
+    }
+    kept.push_back(inputs[i]);
+  }
+  return kept;
+}
+
+}  // namespace
+
 std::vector<IndexInput> listing_inputs(const fs::path& listing, const fs::path& mirror_root) {
   std::vector<IndexInput> out;
   for (auto& entry : spack_index::resolve_listing(listing, mirror_root, spack_index::BlobCheck::exists)) {
@@ -635,57 +664,22 @@ std::vector<IndexInput> listing_inputs(const fs::path& listing, const fs::path& 
                   FileStamp{entry.size, entry.mtime_ns}, std::move(entry.expected)};
     out.push_back(std::move(in));
   }
-  // A (release, stack) listed twice is one index: the last entry is read (as
-  // a later word replaces an earlier one), and the earlier ones are named.
-  // (An entry without a label names none, and stands alone; a last entry
-  // that is bad is rejected, and the earlier ones are not read in its place.)
-  std::map<std::pair<std::string, std::string>, std::size_t> last;
-  for (std::size_t i = 0; i < out.size(); ++i)
-    if (!out[i].stack.empty()) last[{out[i].release, out[i].stack}] = i;
-  std::vector<IndexInput> kept;
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    const auto it = out[i].stack.empty() ? last.end() : last.find({out[i].release, out[i].stack});
-    if (it != last.end() && it->second != i) {
-      spdlog::warn("{}: release {} lists stack {} more than once: {} is not read, {} is", listing.string(),
-                   out[i].release, out[i].stack, out[i].path, out[it->second].path);
-      continue;
-    }
-    kept.push_back(std::move(out[i]));
-  }
-  return kept;
+  // (A last entry that is bad is rejected, and the earlier ones are not read in its place.)
+  auto kept = last_of_each_label(out, [&](const IndexInput& dropped, const IndexInput& read) {
+    spdlog::warn("{}: release {} lists stack {} more than once: {} is not read, {} is", listing.string(),
+                 dropped.release, dropped.stack, dropped.path, read.path);
+  });
+  if (kept) return std::move(*kept);
+  return out;
 }
-
-namespace {
-
-// A (release, stack) named twice in one run is one index, as in a listing
-// (listing_inputs()): the last is read, the earlier ones are named. Nothing
-// when each is named once (the command line's case: a listing is deduplicated
-// as it is read, and --index or --mirror name one).
-std::optional<std::vector<IndexInput>> last_of_each_label(const std::vector<IndexInput>& inputs) {
-  // (An input without a label, rejected as it was listed, stands alone.)
-  std::map<std::pair<std::string_view, std::string_view>, std::size_t> last;
-  std::size_t labelled = 0;
-  for (std::size_t i = 0; i < inputs.size(); ++i)
-    if (!inputs[i].stack.empty()) last[{inputs[i].release, inputs[i].stack}] = i, ++labelled;
-  if (last.size() == labelled) return std::nullopt;
-  std::vector<IndexInput> kept;
-  for (std::size_t i = 0; i < inputs.size(); ++i) {
-    const std::size_t at = inputs[i].stack.empty() ? i : last.at({inputs[i].release, inputs[i].stack});
-    if (at != i) {
-      spdlog::warn("{}: release {} stack {} is named again later in this run: {} is read instead", inputs[i].path,
-                   inputs[i].release, inputs[i].stack, inputs[at].path);
-      continue;
-    }
-    kept.push_back(inputs[i]);
-  }
-  return kept;
-}
-
-}  // namespace
 
 IngestSummary ingest_indexes(SQLite::Database& db, const std::vector<IndexInput>& given,
                              const IndexIngestOptions& options, IndexHeadStart* head_start) {
-  const auto deduplicated = last_of_each_label(given);
+  // As a listing is (listing_inputs()); the command line names each (release, stack) once.
+  const auto deduplicated = last_of_each_label(given, [](const IndexInput& dropped, const IndexInput& read) {
+    spdlog::warn("{}: release {} stack {} is named again later in this run: {} is read instead", dropped.path,
+                 dropped.release, dropped.stack, read.path);
+  });
   const std::vector<IndexInput>& inputs = deduplicated ? *deduplicated : given;
   IngestOptions logged;  // what ingest_runs records of the run's options
   logged.prune = options.prune;
