@@ -127,6 +127,27 @@ TEST_CASE("another program's SQLite file is refused before a byte of it changes"
   CHECK_FALSE(fs::exists(db.string() + ".lock"));
 }
 
+// Any other failure to open keeps the lock file the run made: between its
+// making and the failure another ingest (an older cachedb, which locks only
+// that file) may have opened it to wait on it, and a file unlinked under it
+// would let a third run lock a new one beside it. A lock file left behind
+// holds nothing once its run is gone.
+TEST_CASE("a file SQLite cannot read fails the ingest by name; the lock file stays and blocks nothing") {
+  testing::TempDir dir;
+  const auto db = dir / "junk.sqlite";
+  std::string junk(8192, '\0');
+  for (std::size_t i = 0; i < junk.size(); ++i) junk[i] = static_cast<char>((i * 7919 + 13) % 251);
+  testing::write_text(db, junk);
+  check_one_fatal_line(run(db, {"ingest", basic()}), db.string() + ": cannot open database: file is not a database");
+  CHECK(testing::read_text(db) == junk);
+  CHECK(fs::exists(db.string() + ".lock"));
+  fs::rename(db, dir / "junk.kept");
+  const auto r = run(db, {"ingest", basic()});
+  INFO("stderr: " << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(contains(report(db), "x86_64"));
+}
+
 TEST_CASE("cachedb marks its databases; one made before the mark opens and is marked; an empty file is new") {
   testing::TempDir dir;
   SUBCASE("a new path") {

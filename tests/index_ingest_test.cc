@@ -1575,6 +1575,50 @@ TEST_CASE("a compiler node a page lists otherwise: the compiler of the spec it b
   CHECK(state(index_first) == state(fresh));
 }
 
+// What cachedb before schema version 13 could leave: a spec whose compiler is
+// a dependency keeping the label its node had when the spec was stored
+// (hdf5@11.4.0, a page's word on the node), after an index described the node
+// as gcc. Upgraded, the next ingest reads the label off the node again, even
+// one that finds every index unchanged.
+TEST_CASE("an old database's spec with its compiler node's old label: upgraded, the next ingest relabels it") {
+  testing::TempDir dir;
+  const std::string node = dag_hash("gcc11"), spec = dag_hash("zz");
+  IndexSpec n{node, "gcc", "11.4.0"};
+  n.in_buildcache = false;
+  IndexSpec z{spec, "zz", "1.0"};
+  z.dependencies = {compiler_edge(node)};
+  write(dir / "zn.json", testing::index_json({z, n}));
+  const IndexInput zn{(dir / "zn.json").string(), "i1", "root", {}};
+  const auto pages = dir / "pages";
+  testing::CachePage("p1", "hdf5")
+      .spec(testing::SpecEntry(node).versions({"11.4.0"}).os("ubuntu24.04").target("x86_64_v3").stacks({"root"}))
+      .write(pages);
+  auto now = memory_db();
+  REQUIRE(ingest(now, {pages}, {}).rejections.empty());
+  REQUIRE(ingest_indexes(now, {zn}, {}).rejections.empty());
+  const std::string compiler = "SELECT DISTINCT compiler FROM specs WHERE hash = '" + spec + "'";
+  REQUIRE(one(now, compiler) == "gcc@11.4.0\n");
+  const std::string fresh_state = state(now);
+  // The label as version 12 could leave it, on the spec and its release row.
+  now.exec("INSERT INTO compiler(label, name, version) VALUES ('hdf5@11.4.0', 'hdf5', '11.4.0')");
+  const std::string stale = "(SELECT id FROM compiler WHERE label = 'hdf5@11.4.0')",
+                    z_id = "(SELECT id FROM spec WHERE hash = '" + spec + "')";
+  now.exec("UPDATE spec SET compiler_id = " + stale + " WHERE id = " + z_id);
+  now.exec("UPDATE release_spec SET compiler_id = " + stale + " WHERE spec_id = " + z_id);
+  REQUIRE(one(now, compiler) == "hdf5@11.4.0\n");
+  const auto path = dir / "v12.db";
+  write_old_version(path, now, 12);
+  SQLite::Database db(path.string(), SQLite::OPEN_READWRITE);
+  migrate(db);
+  CHECK(one(db, "SELECT count(*) FROM compiler_pending WHERE spec_id = " + z_id) == "1\n");
+  const auto s = ingest_indexes(db, {zn}, {});
+  REQUIRE(s.rejections.empty());
+  CHECK(s.pages_unchanged == 1);
+  CHECK(one(db, compiler) == "gcc@11.4.0\n");
+  CHECK(one(db, "SELECT count(*) FROM compiler_pending") == "0\n");
+  CHECK(state(db) == fresh_state);
+}
+
 // One (release, stack) named twice in a run: the last input is read, as a
 // listing does, and what only the first listed does not stay behind, whether
 // the first was stored the night before (found unchanged) or not.
