@@ -41,4 +41,12 @@ WHERE (:version IS NULL OR EXISTS (
                 WHERE vsm.variant_set_id = s.variant_set_id
                   AND v.name = json_extract(want.value, '$[0]')
                   AND vv.value = json_extract(want.value, '$[1]')))
+  -- k:=a,b: no value of k but those.
+  AND NOT EXISTS (
+        SELECT 1
+          FROM json_each(:exact_variants) want
+          JOIN variant_set_member vsm ON vsm.variant_set_id = s.variant_set_id
+          JOIN variant v              ON v.id = vsm.variant_id AND v.name = json_extract(want.value, '$[0]')
+          JOIN variant_value vv       ON vv.variant_id = v.id
+         WHERE vv.value NOT IN (SELECT value FROM json_each(json_extract(want.value, '$[1]'))))
 ORDER BY l.package, l.hash;

@@ -178,7 +178,7 @@ TEST_CASE("indexes of two stacks and root: the matrix worked out by hand") {
         "v1.0 py-torch 2.5.1 gcc@13.2.0 ubuntu24.04 zen4\n"
         "v1.0 zlib 1.3.1 gcc@13.2.0 ubuntu24.04 x86_64_v3\n");
   CHECK(one(db, "SELECT package || ' ' || variant FROM spec_variants ORDER BY 1") ==
-        "py-torch cuda_arch=80,90\npy-torch cuda_arch=80,90\nzlib +shared\nzlib ~optimize\n");
+        "py-torch cuda_arch:=80,90\npy-torch cuda_arch:=80,90\nzlib +shared\nzlib ~optimize\n");
   CHECK(one(db, "SELECT stack || ' ' || package FROM spec_stacks WHERE stack <> 'root' ORDER BY 1") ==
         "e4s openssl\ne4s zlib\nml cuda\nml py-torch\n");
   // gcc is kept as a dependency target: a spec row, in no release.
@@ -657,19 +657,20 @@ TEST_CASE("a database of schema version 8 with variants as cachedb wrote them th
   REQUIRE(ingest(fresh, {pages}, {}).rejections.empty());
   CHECK(one(fresh, "SELECT group_concat(variant, ' ') FROM (SELECT variant FROM spec_variants WHERE package = "
                    "'pv' GROUP BY variant ORDER BY 1)") ==
-        "+shared build_type='dm+sm' languages='c,c++,fortran' libs=shared,static list='x y,z' patches=eeeeeee\n");
+        "+shared build_type='dm+sm' languages:='c,c++,fortran' libs:=shared,static list:='x y,z' patches:=eeeeeee\n");
 
-  // As version 8 stored them: the index's values quoted one by one (none
-  // here but 'x y'), the patch whole; the page's quoted list one value.
+  // As version 8 stored them: lists written k=a,b, the index's values quoted
+  // one by one (none here but 'x y'), the patch whole; the page's quoted list one value.
   const auto path = dir / "v8.db";
   write_old_version(path, fresh, 8);
   {
     SQLite::Database db(path.string(), SQLite::OPEN_READWRITE);
     const std::map<std::string, std::pair<std::string, std::vector<std::string>>> before = {
         {"build_type='dm+sm'", {"build_type=dm+sm", {"dm+sm"}}},
-        {"languages='c,c++,fortran'", {"languages=c,c++,fortran", {"c", "c++", "fortran"}}},
-        {"list='x y,z'", {"list='x y',z", {"x y", "z"}}},
-        {"patches=eeeeeee", {"patches=" + patch, {patch}}}};
+        {"languages:='c,c++,fortran'", {"languages=c,c++,fortran", {"c", "c++", "fortran"}}},
+        {"libs:=shared,static", {"libs=shared,static", {"shared", "static"}}},
+        {"list:='x y,z'", {"list='x y',z", {"x y", "z"}}},
+        {"patches:=eeeeeee", {"patches=" + patch, {patch}}}};
     std::vector<std::pair<std::int64_t, std::string>> now;
     {
       SQLite::Statement of_pv(db, "SELECT v.id, v.text FROM spec s JOIN variant_set_member m ON m.variant_set_id = "
@@ -716,15 +717,29 @@ TEST_CASE("a database of schema version 8 with variants as cachedb wrote them th
   SQLite::Database db(path.string(), SQLite::OPEN_READWRITE);
   migrate(db);
   REQUIRE(schema_version(db) == latest_schema_version());
-  CHECK(state(db) == state(fresh));
-  // The index's spec and the page's share the one languages variant, of three values.
+  // Version 9 quoted the values as Spack does; version 14 leaves the index's
+  // spec waiting to be described again, its lists k:=a,b, by the next ingest.
+  CHECK(one(db, "SELECT group_concat(variant, ' ') FROM (SELECT variant FROM spec_variants WHERE package = "
+                "'pv' GROUP BY variant ORDER BY 1)") ==
+        "+shared build_type='dm+sm' languages='c,c++,fortran' libs=shared,static list='x y,z' patches=eeeeeee\n");
+  // The index's spec and the page's share one languages variant then, of three values.
   CHECK(one(db, "SELECT count(*) || ' ' || (SELECT count(*) FROM variant_value WHERE variant_id = v.id) FROM "
                 "variant v WHERE name = 'languages'") == "1 3\n");
   // The old texts went with the set that held them.
   CHECK(one(db, "SELECT count(*) FROM variant WHERE text IN ('build_type=dm+sm', 'list=''x y'',z')") == "0\n");
   CHECK(one(db, "SELECT count(*) FROM variant_set WHERE id NOT IN (SELECT variant_set_id FROM spec)") == "0\n");
-  // And the next ingest of the same inputs changes nothing.
-  REQUIRE(ingest_indexes(db, in, {}).rejections.empty());
+  CHECK(one(db, "SELECT count(*) FROM index_redescribe") == "1\n");
+  CHECK(one(db, "SELECT content_hash FROM source WHERE kind = 'index'") == "\n");
+  // The next ingest of the same inputs reads the index again: as fresh.
+  const auto s = ingest_indexes(db, in, {});
+  REQUIRE(s.rejections.empty());
+  CHECK(s.pages_updated == 1);
+  CHECK(state(db) == state(fresh));
+  CHECK(one(db, "SELECT group_concat(text || ' ' || (SELECT count(*) FROM variant_value WHERE variant_id = v.id), "
+                "'; ') FROM (SELECT * FROM variant WHERE name = 'languages' ORDER BY text) v") ==
+        "languages:='c,c++,fortran' 3; languages='c,c++,fortran' 3\n");
+  // And the one after it changes nothing.
+  REQUIRE(ingest_indexes(db, in, {}).pages_unchanged == 1);
   CHECK(state(db) == state(fresh));
 }
 
@@ -1617,6 +1632,70 @@ TEST_CASE("an old database's spec with its compiler node's old label: upgraded, 
   CHECK(one(db, compiler) == "gcc@11.4.0\n");
   CHECK(one(db, "SELECT count(*) FROM compiler_pending") == "0\n");
   CHECK(state(db) == fresh_state);
+}
+
+// What cachedb before schema version 14 stored of an index's list: `k=a,b`,
+// the text a page of a release before Spack 1.0 gives the same hash. So a
+// spec a page lists too agreed with it (no claim, not contested), where a
+// fresh ingest now describes it `k:=a,b` and keeps the page's word. Upgraded,
+// the next ingest of the indexes describes such specs again, whether a page
+// lists them or not: as fresh.
+TEST_CASE("an old database's index lists written k=a,b: upgraded, the next index ingest writes k:=a,b, as fresh") {
+  testing::TempDir dir;
+  IndexSpec h = zlib(), j{dag_hash("jj"), "jj", "2.0"}, k{dag_hash("kk"), "kk", "3.0"};
+  h.parameters.emplace_back("libs", R"(["shared", "static"])");
+  j.parameters = h.parameters;
+  j.dependencies = {compiler_edge(kGcc)};
+  // A parameter named twice, which version 13 kept both of.
+  k.parameters = {{"shared", "true"}, {"shared", "false"}};
+  write(dir / "i.json", testing::index_json({gcc(), h, j, k}));
+  // Two indexes list them: the first read again is not the last that does.
+  const std::vector<IndexInput> in = {{(dir / "i.json").string(), "i1", "root", {}},
+                                      {(dir / "i.json").string(), "i1", "e4s", {}}};
+  const auto pages = dir / "pages";
+  testing::CachePage("p1", "zlib")
+      .spec(testing::SpecEntry(kZlib).versions({"1.3.1"}).compiler("gcc@13.2.0").os("ubuntu24.04")
+                .target("x86_64_v3").variants({"libs=shared,static", "+shared", "~optimize"}).stacks({"root"}))
+      .write(pages);
+  auto now = memory_db();
+  REQUIRE(ingest(now, {pages}, {}).rejections.empty());
+  REQUIRE(ingest_indexes(now, in, {}).rejections.empty());
+  const std::string variants = "SELECT group_concat(variant, ' ') FROM (SELECT DISTINCT variant FROM spec_variants "
+                               "WHERE package = 'jj' ORDER BY 1)";
+  REQUIRE(one(now, variants) == "+shared libs:=shared,static ~optimize\n");
+  REQUIRE(one(now, "SELECT contested FROM spec WHERE hash = '" + kZlib + "'") == "1\n");
+  const std::string fresh = state(now);
+
+  // As version 13 stored it: both specs take the page's variants, which the page agreed with.
+  now.exec("UPDATE spec SET variant_set_id = (SELECT variant_set_id FROM spec_claim), contested = 0 "
+           "WHERE package_id IN (SELECT id FROM package WHERE name IN ('zlib', 'jj'))");
+  now.exec("DELETE FROM spec_claim");
+  REQUIRE(one(now, variants) == "+shared libs=shared,static ~optimize\n");
+  now.exec("INSERT OR IGNORE INTO variant(text, name) VALUES ('~shared', 'shared')");
+  now.exec("INSERT OR IGNORE INTO variant_value SELECT id, 0, 'false' FROM variant WHERE text = '~shared'");
+  now.exec("INSERT INTO variant_set(key) SELECT group_concat(id, ',') || ',' FROM "
+           "(SELECT id FROM variant WHERE text IN ('+shared', '~shared') ORDER BY id)");
+  now.exec("INSERT INTO variant_set_member SELECT (SELECT max(id) FROM variant_set), id FROM variant "
+           "WHERE text IN ('+shared', '~shared')");
+  now.exec("UPDATE spec SET variant_set_id = (SELECT max(id) FROM variant_set) "
+           "WHERE package_id = (SELECT id FROM package WHERE name = 'kk')");
+  REQUIRE(one(now, "SELECT group_concat(variant, ' ') FROM spec_variants WHERE package = 'kk'") ==
+          "+shared ~shared\n");
+  const auto path = dir / "v13.db";
+  write_old_version(path, now, 13);
+  SQLite::Database db(path.string(), SQLite::OPEN_READWRITE);
+  migrate(db);
+  CHECK(one(db, "SELECT count(*) FROM index_redescribe") == "3\n");
+  CHECK(one(db, "SELECT kind || ' ' || (content_hash = '') FROM source ORDER BY kind") ==
+        "index 1\nindex 1\npage 0\n");
+  const auto s = ingest_indexes(db, in, {});
+  REQUIRE(s.rejections.empty());
+  CHECK(s.pages_updated == 2);
+  CHECK(one(db, variants) == "+shared libs:=shared,static ~optimize\n");
+  CHECK(state(db) == fresh);
+  // A page run after it changes nothing.
+  REQUIRE(ingest(db, {pages}, {}).rejections.empty());
+  CHECK(state(db) == fresh);
 }
 
 // One (release, stack) named twice in a run: the last input is read, as a

@@ -87,7 +87,7 @@ TEST_CASE("spack index v6: _hash, a dict target, the node's compiler, flags are 
   CHECK(d.dependencies.empty());
 }
 
-TEST_CASE("spack index v7: edges carry deptypes and virtuals, lists are k=a,b, in_buildcache false is kept") {
+TEST_CASE("spack index v7: edges carry deptypes and virtuals, lists are k:=a,b, in_buildcache false is kept") {
   auto h = read_fixture("db-v7.json");
   CHECK(h.summary.database_version == 7);
   REQUIRE(h.records.size() == 2);
@@ -99,7 +99,7 @@ TEST_CASE("spack index v7: edges carry deptypes and virtuals, lists are k=a,b, i
   CHECK(nccl.in_buildcache);
   CHECK(nccl.compiler == "gcc@11.4.0");
   CHECK(nccl.target == "zen3");
-  CHECK(join(nccl.variants) == "build_system=makefile +cuda cuda_arch=80,90 ~rocm");
+  CHECK(join(nccl.variants) == "build_system=makefile +cuda cuda_arch:=80,90 ~rocm");
   REQUIRE(nccl.dependencies.size() == 2);
   CHECK(nccl.dependencies[0].name == "cuda");
   CHECK(nccl.dependencies[0].deptypes == "build,link,run");
@@ -116,7 +116,7 @@ TEST_CASE("spack index v8: each compiler rule") {
   CHECK(zstd.compiler_hash == "v4mhsxnsbq4ndlhdbsizpbpunaxcyycr");
   CHECK(h.compiler("a6ebs3uovvq6s3ucyjrspyp7fjm3kcxj") == "gcc@13.3.0");
   CHECK(zstd.target == "neoverse_v2");
-  CHECK(join(zstd.variants) == "build_system=makefile compression=lz4,lzma,zlib libs=shared,static ~programs");
+  CHECK(join(zstd.variants) == "build_system=makefile compression:=lz4,lzma,zlib libs:=shared,static ~programs");
   CHECK(zstd.dependencies.size() == 3);
   // The provider already seen: resolved at once.
   CHECK(h.at("m7ktwggcfcerplanm3xrczfdljm6jxjx").compiler == "gcc@13.3.0");
@@ -180,6 +180,17 @@ TEST_CASE("spack index: the installs key is the hash; repeated edges are one edg
   CHECK(h.records[0].in_buildcache);
 }
 
+// As Spack reads a node's parameters: a value reading true or false (in any
+// case) is a boolean variant, and of a key given twice the last counts, as
+// Python's json keeps it.
+TEST_CASE("spack index: parameters as Spack reads them, booleans written as strings and keys given twice") {
+  auto h = read_text(R"({"database": {"version": "8", "installs": {
+    "k": {"spec": {"name": "p", "parameters": {"a": "true", "b": "False", "c": "TRUE", "d": "truth", "e": ["true"],
+      "shared": true, "libs": ["a"], "shared": false, "libs": ["b", "c"], "x": "1", "x": true}}}}}})");
+  REQUIRE(h.records.size() == 1);
+  CHECK(join(h.records[0].variants) == "+a ~b +c d=truth e:=true libs:=b,c ~shared +x");
+}
+
 TEST_CASE("spack index: values are quoted as Spack quotes them, the joined list at once") {
   auto h = read_text(R"({"database": {"version": "8", "installs": {
     "k": {"spec": {"name": "p", "parameters": {"opts": "a b", "list": ["x y", "z"], "n": 3, "empty": [],
@@ -190,8 +201,8 @@ TEST_CASE("spack index: values are quoted as Spack quotes them, the joined list 
   // else in single quotes, or in double quotes with JSON escapes around a
   // single quote. A patch is shown by 7 characters of its sha256, as Spack shows it.
   CHECK(join(h.records[0].variants) ==
-        "blank='' bs='a\\' build_type='dm+sm' languages='c,c++,fortran' libs=shared,static list='x y,z' n=3 "
-        "note=\"it's \\\"\\u00e9\\\"\" opts='a b' patches=0123456,fedcba9 paths=/opt/a-1.2_x,b");
+        "blank='' bs='a\\' build_type='dm+sm' languages:='c,c++,fortran' libs:=shared,static list:='x y,z' n=3 "
+        "note=\"it's \\\"\\u00e9\\\"\" opts='a b' patches:=0123456,fedcba9 paths:=/opt/a-1.2_x,b");
   // What parse_variant reads back from them: the values the index gave.
   const auto values = [&](std::size_t i) { return cachedb::parse_variant(h.records[0].variants[i]).values; };
   // A value ending in a backslash: the quote after it closes the value.
@@ -212,7 +223,7 @@ TEST_CASE("spack index: keys of any length are read whole, short ones and those 
     "parameters": {")" + long_key + R"(": true, "b": false, ")" + longer_key + R"(": ["x", "y"], "c": "z"}}}}}})");
   REQUIRE(h.records.size() == 1);
   CHECK(h.records[0].hash == hash);
-  CHECK(join(h.records[0].variants) == "~b c=z +" + long_key + " " + longer_key + "=x,y");
+  CHECK(join(h.records[0].variants) == "~b c=z +" + long_key + " " + longer_key + ":=x,y");
   // A long key after a short one, and a short one after a long one, in an error's path.
   auto e = error_of(R"({"database": {"version": "8", "installs": {"abc": {"spec": {"name": "p",
     "parameters": {"a": true, ")" + long_key + R"(": {"deep": [1, }}}}}})");
@@ -707,17 +718,33 @@ std::vector<RecordCase> record_cases() {
       {"annotations.compiler without a name", "annotations.compiler:",
        [](IndexSpec& s) { s.annotated_compiler = "@12"; }},
       {"parameters a list", "'parameters' must be an object", {}, own, R"("parameters": [], )" + own},
+      {"parameters a string", "'parameters' must be an object", {}, own, R"("parameters": "+x", )" + own},
+      {"arch a string", "'arch' must be an object", {}, own, R"("arch": "linux-ubuntu24.04-x86_64", )" + own},
+      {"target a list", "'target' must be a string or an object",
+       [](IndexSpec& s) {
+         s.target_dict = false;
+         s.target = "TARGET";
+       },
+       R"("TARGET")", R"(["x86_64"])"},
+      {"platform a list", "'platform' must be a string", [](IndexSpec& s) { s.platform = "PLATFORM"; },
+       R"("PLATFORM")", R"(["linux"])"},
+      {"dependencies an object", "'dependencies' must be a list", {}, own, R"("dependencies": {}, )" + own},
+      {"dependencies a string", "'dependencies' must be a list", {}, own, R"("dependencies": "zlib", )" + own},
+      {"version a list", "'version' must be a string", {}, own, R"("version": ["1.0"], )" + own},
+      {"name an object", "'name' must be a string", {}, own, R"("name": {}, )" + own},
+      // A v6 node without dependencies says null.
+      {"dependencies null", "", {}, own, R"("dependencies": null, )" + own},
       {"variant value too long", "over the 16384-byte limit",
        [](IndexSpec& s) { s.parameters = {{"p", '"' + std::string(17000, 'a') + '"'}}; }},
       {"variant key not UTF-8", "a key that is not UTF-8", [](IndexSpec& s) { s.parameters = {{"k\xff", "true"}}; }},
       {"list variant key not UTF-8", "a key that is not UTF-8",
        [](IndexSpec& s) { s.parameters = {{"k\xff", R"(["a"])"}}; }},
       {"list value not UTF-8", "is not valid UTF-8", [](IndexSpec& s) { s.parameters = {{"l", "[\"a\xff\"]"}}; }},
-      // "l=" and the value: 16384 bytes are allowed, quotes counted.
+      // "l:=" and the value: 16384 bytes are allowed, quotes counted.
       {"list variant at its limit", "",
-       [](IndexSpec& s) { s.parameters = {{"l", "[\"" + std::string(16379, 'a') + " \"]"}}; }},
+       [](IndexSpec& s) { s.parameters = {{"l", "[\"" + std::string(16378, 'a') + " \"]"}}; }},
       {"list variant over its limit by its quotes", "a variant longer than 16384 bytes",
-       [](IndexSpec& s) { s.parameters = {{"l", "[\"" + std::string(16380, 'a') + " \"]"}}; }},
+       [](IndexSpec& s) { s.parameters = {{"l", "[\"" + std::string(16379, 'a') + " \"]"}}; }},
       {"list variant over its limit by its commas", "a variant longer than 16384 bytes",
        [](IndexSpec& s) { s.parameters = {{"l", "[\"" + std::string(8191, 'a') + "\", \"" + std::string(8191, 'b') + "\"]"}}; }},
       {"too many variants", "more than 4096 variants", [=](IndexSpec& s) { s.parameters = params(4097); }},

@@ -96,6 +96,19 @@ TEST_CASE("spec filters read as Spack writes specs") {
   refused("note='a'b", "'note='a'b': at character 9: expected a space after the quoted value");
   // '' is the empty value (an index stores k='' for an empty string).
   CHECK(parse_spec_filter({"note=''"}).variants == std::vector<std::pair<std::string, std::string>>{{"note", ""}});
+
+  // k:=a,b, as Spack prints a concrete multi-valued variant: those values and no other.
+  auto exact = parse_spec_filter({"cuda_arch:=80,90", "libs:=shared"});
+  CHECK(exact.variants == std::vector<std::pair<std::string, std::string>>{
+                              {"cuda_arch", "80"}, {"cuda_arch", "90"}, {"libs", "shared"}});
+  CHECK(exact.exact_variants_json() == R"([["cuda_arch",["80","90"]],["libs",["shared"]]])");
+  CHECK(parse_spec_filter({"cuda_arch=80"}).exact_variants.empty());
+  // k==v says only that the spec's dependencies were asked for it too: v is this spec's value.
+  CHECK(parse_spec_filter({"libs==shared"}).variants ==
+        std::vector<std::pair<std::string, std::string>>{{"libs", "shared"}});
+  refused("cuda_arch:=", "'cuda_arch:=': at character 1: expected a value after 'cuda_arch:='");
+  refused("os:=rhel9", "'os:=rhel9': at character 1: 'os:=' is for variants: write os=");
+  refused("=80", "'=80': at character 1: expected a name before '='");
 }
 
 TEST_CASE("variants as Spack writes them: booleans run together, then key=value, each by name") {
@@ -132,6 +145,11 @@ TEST_CASE("list: every spec once, by package then version as Spack orders them, 
   CHECK(sm80[1] == "pt6cuda py-torch@2.5.1%gcc@13.2.0+cuda+distributed~rocm cuda_arch=80,90 "
                    "arch=linux-ubuntu24.04-x86_64_v3");
   CHECK(listed({"cuda_arch=80,90"}).size() == 1);
+  // cuda_arch:=80 is exactly 80: hdf5's, not py-torch's 80,90; :=80,90 is py-torch's alone.
+  CHECK(listed({"cuda_arch:=80"}) == Lines{
+      "hd1deve hdf5@develop%gcc@10.3.0+cuda~mpi build_system=cmake cuda_arch=80 arch=linux-ubuntu22.04-x86_64_v3"});
+  CHECK(listed({"cuda_arch:=90,80"}).size() == 1);
+  CHECK(listed({"cuda_arch:=80,90,100"}).empty());
   CHECK(listed({"+cuda", "target=neoverse_v2"}).size() == 1);
   CHECK(listed({"arch=darwin-sequoia-aarch64"}) == Lines{
       "zl3darw zlib@1.3%apple-clang@16.0.0+optimize~pic build_system=makefile arch=darwin-sequoia-aarch64"});
@@ -225,7 +243,7 @@ TEST_CASE("cachedb list: the variants column of a spec with key=value variants o
   CHECK(csv.exit_code == 0);
   CHECK(csv.out ==
         "hash,spec,package,version,compiler,variants,platform,os,target,releases\r\n"
-        "j2yxjgbr3ipvedn6ipsg2bqevxezsyzq,\"libiconv@1.17%gcc@12.3.0 build_system=autotools libs=shared,static "
-        "arch=linux-ubuntu24.04-aarch64\",libiconv,1.17,gcc@12.3.0,\"build_system=autotools libs=shared,static\","
+        "j2yxjgbr3ipvedn6ipsg2bqevxezsyzq,\"libiconv@1.17%gcc@12.3.0 build_system=autotools libs:=shared,static "
+        "arch=linux-ubuntu24.04-aarch64\",libiconv,1.17,gcc@12.3.0,\"build_system=autotools libs:=shared,static\","
         "linux,ubuntu24.04,aarch64,r1\r\n");
 }

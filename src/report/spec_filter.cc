@@ -65,8 +65,11 @@ class Parser {
         auto word = take([](char ch) { return ends_name(ch) || ch == '='; });
         if (i_ < s_.size() && s_[i_] == '=') {
           ++i_;
-          if (i_ < s_.size() && (s_[i_] == '=' || s_[i_] == ':')) ++i_;  // k==v, k:=v
-          key_value(at, word, value());
+          // k:=v, the exact set of values; k==v (propagated: nothing more about this spec).
+          const bool exact = !word.empty() && word.back() == ':';
+          if (exact) word.pop_back();
+          else if (i_ < s_.size() && s_[i_] == '=') ++i_;
+          key_value(at, word, value(), exact);
         } else {
           set(f_.package, word, at, "package");
         }
@@ -123,9 +126,12 @@ class Parser {
     if (slot && *slot != value) fail(at, fmt::format("a second {} ({} is already asked for)", what, *slot));
     slot = value;
   }
-  void key_value(std::size_t at, const std::string& key, const std::string& value) {
+  void key_value(std::size_t at, const std::string& key, const std::string& value, bool exact) {
     const bool quoted = std::exchange(quoted_, false);
-    if (value.empty() && !quoted) fail(at, fmt::format("expected a value after '{}='", key));
+    if (key.empty()) fail(at, "expected a name before '='");
+    if (value.empty() && !quoted) fail(at, fmt::format("expected a value after '{}{}='", key, exact ? ":" : ""));
+    if (exact && (key == "arch" || key == "architecture" || key == "platform" || key == "os" || key == "target"))
+      fail(at, fmt::format("'{}:=' is for variants: write {}=", key, key));
     if (key == "arch" || key == "architecture") {
       // platform-os-target; a target may hold '_' but not '-', an OS neither.
       const auto first = value.find('-'), second = value.find('-', first == std::string::npos ? first : first + 1);
@@ -142,15 +148,19 @@ class Parser {
     } else if (key == "target") {
       set(f_.target, value, at, "target");
     } else {
-      // A list-valued variant, cuda_arch=80,90: each value must be there.
-      if (value.empty()) f_.variants.emplace_back(key, value);
+      // A list-valued variant, cuda_arch=80,90: each value must be there;
+      // cuda_arch:=80,90: and no other.
+      std::vector<std::string> values;
+      if (value.empty()) values.push_back(value);
       std::size_t start = 0;
       while (start <= value.size()) {
         auto comma = value.find(',', start);
         if (comma == std::string::npos) comma = value.size();
-        if (comma > start) f_.variants.emplace_back(key, value.substr(start, comma - start));
+        if (comma > start) values.push_back(value.substr(start, comma - start));
         start = comma + 1;
       }
+      for (const auto& v : values) f_.variants.emplace_back(key, v);
+      if (exact) f_.exact_variants.emplace_back(key, std::move(values));
     }
   }
 
@@ -170,6 +180,22 @@ std::string SpecFilter::variants_json() const {
     w.StartArray();
     w.String(name.c_str(), static_cast<rapidjson::SizeType>(name.size()));
     w.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
+    w.EndArray();
+  }
+  w.EndArray();
+  return {buffer.GetString(), buffer.GetSize()};
+}
+
+std::string SpecFilter::exact_variants_json() const {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.StartArray();
+  for (const auto& [name, values] : exact_variants) {
+    w.StartArray();
+    w.String(name.c_str(), static_cast<rapidjson::SizeType>(name.size()));
+    w.StartArray();
+    for (const auto& v : values) w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
+    w.EndArray();
     w.EndArray();
   }
   w.EndArray();

@@ -23,9 +23,13 @@ struct SpecFilter {
   // ("cuda_arch", "80"); a spec must have every one (a list-valued variant,
   // any of its values).
   std::vector<std::pair<std::string, std::string>> variants;
+  // cuda_arch:=80,90 (each value in `variants` too): the spec has no other value of it.
+  std::vector<std::pair<std::string, std::vector<std::string>>> exact_variants;
 
   // Each variant as a JSON array of [name, value] pairs, for the query.
   std::string variants_json() const;
+  // Each exact set as [name, [values...]].
+  std::string exact_variants_json() const;
 };
 
 // Parses the words given (joined by spaces: `zlib +pic` or "zlib+pic" alike).

@@ -143,6 +143,7 @@ std::size_t list_specs(SQLite::Database& db, const SpecFilter& filter, const std
   else st.bind(":targets");
   bind_text(st, ":hash", filter.hash_prefix);
   st.bind(":variants", filter.variants_json());
+  st.bind(":exact_variants", filter.exact_variants_json());
 
   std::size_t count = 0;
   std::vector<ListedSpec> package;  // one package's specs, to order by version

@@ -84,7 +84,7 @@ void migrate(SQLite::Database& db, NewDatabase fresh) {
     // Another process may have upgraded while this one waited for the lock.
     if (schema_version(db) >= m.version) continue;
     // Sources already to be read again (an upgrade before cleared their checksums) are not the next one's.
-    const bool clears_checksums = m.version == 10 || m.version == 12;
+    const bool clears_checksums = m.version == 10 || m.version == 12 || m.version == 14;
     const std::int64_t cleared_before =
         clears_checksums ? db.execAndGet("SELECT count(*) FROM source WHERE content_hash = ''").getInt64() : 0;
     exec(db, m.sql);
@@ -110,6 +110,15 @@ void migrate(SQLite::Database& db, NewDatabase fresh) {
         spdlog::warn("{} cache page(s) listing hashes that no build-cache index lists any more, and that kept the "
                      "dependencies an index gave them, are read again by the next ingest that names them",
                      pages);
+    }
+    if (m.version == 14) {
+      const auto indexes =
+          db.execAndGet("SELECT count(*) FROM source WHERE content_hash = ''").getInt64() - cleared_before;
+      if (indexes > 0)
+        spdlog::warn("build-cache indexes' variants are read as Spack reads them from now on (a list printed "
+                     "k:=a,b, a value \"true\" a boolean, a parameter named twice its last): the {} index(es) "
+                     "listing specs with such variants are read again by the next ingest that names them",
+                     indexes);
     }
     exec(db, fmt::format("PRAGMA user_version = {}", m.version));
     tx.commit();

@@ -32,6 +32,16 @@ enum class Ctx {
 
 enum class Kind { null, boolean, number, string };
 
+// `text` is `lower` (ASCII lower case) in any case: "True", "TRUE".
+bool iequals_ascii(std::string_view text, std::string_view lower) {
+  if (text.size() != lower.size()) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i] >= 'A' && text[i] <= 'Z' ? static_cast<char>(text[i] - 'A' + 'a') : text[i];
+    if (c != lower[i]) return false;
+  }
+  return true;
+}
+
 constexpr std::size_t kMaxDepth = 64;
 // Per record and per document, far above any real index (a record has tens of
 // edges and variants, an index tens of compiler nodes): a hostile index is
@@ -181,7 +191,7 @@ class IndexSax {
   std::size_t nvariants_ = 0;
   bool list_first_ = true;
   std::size_t list_bytes_ = 0;  // the length of the list variant being read, built or not
-  std::size_t list_value_at_ = 0;  // where its value starts ("k=": the key's length and 1)
+  std::size_t list_value_at_ = 0;  // where its value starts ("k:=": the key's length and 2)
   bool list_is_patches_ = false, list_quoted_ = false;  // whether a value so far needs quotes
   // The handler's answer for this record (IndexHandler::wants_description). An
   // undescribed record goes through every check a described one does, and
@@ -264,26 +274,39 @@ Ctx IndexSax::child_ctx(bool array) {
         if (array) fail("'parameters' must be an object");
         return Ctx::parameters;
       }
-      if (equals_literal(k, "dependencies") && array) return Ctx::dependencies;
+      if (equals_literal(k, "dependencies")) {
+        // A list in every database version cachedb reads (older Spack wrote an object).
+        if (!array) fail("'dependencies' must be a list");
+        return Ctx::dependencies;
+      }
+      if (equals_literal(k, "version")) fail("'version' must be a string");
+      if (equals_literal(k, "name")) fail("'name' must be a string");
       if (equals_literal(k, "annotations") && !array) return Ctx::annotations;
       if (equals_literal(k, "provided_virtuals") && array) return Ctx::provided_virtuals;
       break;
     case Ctx::arch:
-      if (equals_literal(k, "target") && !array) return Ctx::target;
+      if (equals_literal(k, "target")) {
+        if (array) fail("'target' must be a string or an object");
+        return Ctx::target;
+      }
+      if (equals_literal(k, "platform") || equals_literal(k, "platform_os"))
+        fail(fmt::format("'{}' must be a string", k));
       break;
     case Ctx::parameters:
       if (array && !is_compiler_flag(k)) {
         if (!is_valid_utf8(k)) fail("a key that is not UTF-8");
         if (nvariants_ == kMaxVariants) fail(fmt::format("more than {} variants", kMaxVariants));
         list_first_ = true;
-        list_bytes_ = list_value_at_ = k.size() + 1;
+        list_bytes_ = list_value_at_ = k.size() + 2;
         list_is_patches_ = equals_literal(k, "patches");
         list_quoted_ = false;
         if (describe_) {
           if (nvariants_ == variants_.size()) variants_.emplace_back();
+          // A list is a multi-valued variant's exact set of values, which
+          // Spack (1.0 on) prints `k:=a,b`, as the pages of its releases show it.
           std::string& text = variants_[nvariants_];
           text.assign(k);
-          text += '=';
+          text += ":=";
         }
         return Ctx::param_list;
       }
@@ -420,6 +443,10 @@ bool IndexSax::scalar(Kind kind, std::string_view text, bool b) {
       }
       break;
     case Ctx::spec:
+      // What must be an object or a list, given as a value (null: absent, as a v6 node's dependencies).
+      if (kind != Kind::null && (equals_literal(k, "arch") || equals_literal(k, "parameters")))
+        fail(fmt::format("'{}' must be an object", k));
+      if (kind != Kind::null && equals_literal(k, "dependencies")) fail("'dependencies' must be a list");
       if (equals_literal(k, "name")) need_string(name_);
       else if (equals_literal(k, "version")) {
         if (kind != Kind::string && kind != Kind::number) fail("'version' must be a string");
@@ -466,6 +493,9 @@ bool IndexSax::scalar(Kind kind, std::string_view text, bool b) {
         if (nvariants_ == variants_.size()) variants_.emplace_back();
         if (kind == Kind::boolean) {
           variants_[nvariants_] = bool_variant(k, b);
+        } else if (kind == Kind::string && (iequals_ascii(text, "true") || iequals_ascii(text, "false"))) {
+          // Spack takes a value that reads true or false, in any case, for a boolean variant.
+          variants_[nvariants_] = bool_variant(k, iequals_ascii(text, "true"));
         } else {
           std::string& t = variants_[nvariants_];
           t.assign(k);
@@ -650,8 +680,16 @@ void IndexSax::end_record() {
   r.in_buildcache = in_buildcache_;
   r.described = describe_;
   if (describe_) {
-    std::sort(variants_.begin(), variants_.begin() + static_cast<std::ptrdiff_t>(nvariants_),
-              [](const std::string& a, const std::string& b) { return variant_name(a) < variant_name(b); });
+    std::stable_sort(variants_.begin(), variants_.begin() + static_cast<std::ptrdiff_t>(nvariants_),
+                     [](const std::string& a, const std::string& b) { return variant_name(a) < variant_name(b); });
+    // A parameter named twice: the last is the node's, as for Python's json (and so Spack).
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < nvariants_; ++i) {
+      if (i + 1 < nvariants_ && variant_name(variants_[i]) == variant_name(variants_[i + 1])) continue;
+      if (kept != i) std::swap(variants_[kept], variants_[i]);
+      ++kept;
+    }
+    nvariants_ = kept;
     dep_views_.clear();
     for (std::size_t i = 0; i < ndeps_; ++i)
       dep_views_.push_back({deps_[i].hash, deps_[i].name, deps_[i].deptypes, deps_[i].virtuals});

@@ -25,7 +25,9 @@ void quote_variant_value(std::string& text, std::size_t value_at) {
 
 std::string_view variant_name(std::string_view text) {
   if (!text.empty() && (text[0] == '+' || text[0] == '~')) return text.substr(1);
-  return text.substr(0, text.find('='));
+  std::string_view name = text.substr(0, text.find('='));
+  if (!name.empty() && name.back() == ':') name.remove_suffix(1);  // k:=a,b
+  return name;
 }
 
 }  // namespace cachedb::spack_index

@@ -19,7 +19,7 @@ std::string bool_variant(std::string_view name, bool value);
 // Quotes text[value_at..] in place as Spack would (parsing/variant.h quoted_value).
 void quote_variant_value(std::string& text, std::size_t value_at);
 
-// The name a variant text sorts by: "x" for "+x", "k" for "k=v".
+// The name a variant text sorts by: "x" for "+x", "k" for "k=v" and "k:=a,b".
 std::string_view variant_name(std::string_view text);
 
 }  // namespace cachedb::spack_index
