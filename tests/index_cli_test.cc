@@ -116,6 +116,47 @@ TEST_CASE("cachedb ingest --index: a file, gzip on stdin, and the command line c
   CHECK_FALSE(contains(r.err, missing + ": " + missing));
 }
 
+// A pipe or FIFO named by --index is read once, as stdin is: never read
+// first to be compared with what is stored, which had left it empty for the
+// run's reading (a pipe) or had the run wait for a second writer (a FIFO).
+TEST_CASE("cachedb ingest --index of a pipe and of a FIFO: changed, unchanged, and into a new database") {
+  testing::TempDir dir;
+  const auto db = dir / "db.sqlite", fifo = dir / "index.fifo";
+  write(dir / "a.json", index_of({"zlib"}));
+  write(dir / "b.json", index_of({"zlib", "xz"}));
+  // bash for <(...); the FIFO's writer in the background; a run that waits for good is killed.
+  auto through = [&](const std::string& how, const std::string& file) {
+    const std::string ingest =
+        fmt::format("timeout 60 '{}' --db '{}' ingest --release v1 --stack root --json --index ",
+                    testing::cachedb_binary(), db.string());
+    const std::string script =
+        how == "pipe" ? fmt::format("{}<(cat '{}')", ingest, file)
+                      : fmt::format("rm -f '{0}' && mkfifo '{0}' && (cat '{1}' > '{0}' &) && {2}'{0}'", fifo.string(),
+                                    file, ingest);
+    return testing::run_child({"bash", "-c", script});
+  };
+  for (const std::string how : {"pipe", "fifo"}) {
+    CAPTURE(how);
+    fs::remove(db);
+    auto r = through(how, (dir / "a.json").string());
+    INFO("stderr: " << r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(contains(r.out, "\"added\":1"));
+    r = through(how, (dir / "b.json").string());
+    CHECK(r.exit_code == 0);
+    CHECK(contains(r.out, "\"updated\":1,\"unchanged\":0"));
+    CHECK(sql(db, "SELECT count(*) FROM specs") == "count(*)\r\n2\r\n");
+    r = through(how, (dir / "b.json").string());
+    CHECK(r.exit_code == 0);
+    CHECK(contains(r.out, "\"updated\":0,\"unchanged\":1"));
+    r = through(how, (dir / "a.json").string());
+    CHECK(r.exit_code == 0);
+    CHECK(sql(db, "SELECT count(*) FROM specs") == "count(*)\r\n1\r\n");
+    fs::remove(db.string() + "-wal");
+    fs::remove(db.string() + "-shm");
+  }
+}
+
 TEST_CASE("cachedb ingest --mirror reads layouts v2 and v3; --listing every (release, stack), a missing file rejected") {
   testing::TempDir dir;
   const auto db = dir / "db.sqlite";

@@ -64,6 +64,9 @@ std::optional<HashedFile> hash_or_nothing(const HashAhead::File& f, const std::f
 
 std::optional<HashedFile> HashAhead::hash_file(const File& f, const std::function<bool()>& keep_going,
                                                std::vector<char>& buf) {
+  // Not a FIFO: opening one would wait for its writer, and take its bytes from the run's reader.
+  struct stat found {};
+  if (::stat(f.path.c_str(), &found) != 0 || !S_ISREG(found.st_mode)) return std::nullopt;
   Fd file{::open(f.path.c_str(), O_RDONLY | O_CLOEXEC)};
   if (file.fd < 0) return std::nullopt;
   struct stat st {};

@@ -141,8 +141,21 @@ FileStamp stamp_of(const std::string& path) {
 // An input's stamp: as its listing took it, else taken now.
 FileStamp input_stamp(const IndexInput& in) { return in.stamp.size >= 0 ? in.stamp : stamp_of(in.path); }
 
-// An input that names a file found (not stdin, nor one rejected before it was read).
-bool names_found_file(const IndexInput& in) { return in.error.empty() && in.path != "-"; }
+// Stdin, or a pipe or FIFO named (`--index <(zstdcat idx.zst)`): its bytes can
+// be read once, as they come. So it is never read to be fingerprinted or hashed
+// before its reading, nor read ahead of a document that may fail (after a
+// failure the documents read ahead are read again from their start); whether
+// it is unchanged is known once it is read. (A listing's entries were found
+// as files: they have a stamp.)
+bool read_once(const IndexInput& in) {
+  if (in.path == "-") return true;
+  if (in.stamp.size >= 0) return false;
+  struct stat st {};
+  return ::stat(in.path.c_str(), &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) || S_ISSOCK(st.st_mode));
+}
+
+// An input that names a file found (not one read once, nor one rejected before it was read).
+bool names_found_file(const IndexInput& in) { return in.error.empty() && !read_once(in); }
 
 // A document to read (its reading starts when it is prepared), or to
 // reject: rejections are reported in the order of the inputs.
@@ -216,12 +229,13 @@ class IndexRun {
     // Prepares inputs while fewer than kReadAhead are, `writing` being
     // written meanwhile (null: none). Never one of the same (release, stack)
     // as one prepared or being written: what that one stores decides whether
-    // this one is unchanged. Nor stdin ahead of anything: after a failure a
-    // document read ahead is read again from its start, and stdin cannot be.
+    // this one is unchanged. Nor stdin or a pipe ahead of anything: after a
+    // failure a document read ahead is read again from its start, and neither
+    // can be (read_once()).
     auto prepare_more = [&](const Pending* writing) {
       while (ahead.size() < kReadAhead && at < all.size()) {
         const IndexInput& in = all[at];
-        if (in.path == "-" && (writing || !ahead.empty())) return;
+        if (read_once(in) && (writing || !ahead.empty())) return;
         if (writing && same_label(*writing->in, in)) return;
         for (const auto& p : ahead)
           if (same_label(*p->in, in)) return;
@@ -373,7 +387,7 @@ class IndexRun {
         p->rejection = std::move(refused);
         return p;
       }
-      const bool from_stdin = in.path == "-";
+      const bool from_stdin = read_once(in);
       p->stamp = begun ? begun->stamp : from_stdin ? FileStamp{} : input_stamp(in);
       const auto stored = writer_.stored(p->release, p->stack);
       if (stored && from_stdin) p->stored_hash = stored->content_hash;
