@@ -148,6 +148,37 @@ TEST_CASE("a file SQLite cannot read fails the ingest by name; the lock file sta
   CHECK(contains(report(db), "x86_64"));
 }
 
+// Readers take a database of this cachedb's schema version only: each other
+// case is told apart, with what to do about it.
+TEST_CASE("a reader tells apart an empty file, an older database and a newer one") {
+  testing::TempDir dir;
+  const auto db = dir / "db.sqlite";
+  // An empty file: a first ingest making the database, not committed yet.
+  testing::write_text(db, "");
+  check_one_fatal_line(run(db, {"runs"}), db.string() + ": no cachedb database yet");
+  fs::remove(db);
+  REQUIRE(run(db, {"ingest", basic()}).exit_code == 0);
+  const std::string before = report(db);
+  const int version = pragma(db, "user_version");
+  const auto set_version = [&](int v) {
+    SQLite::Database c(db.string(), SQLite::OPEN_READWRITE);
+    c.exec("PRAGMA user_version = " + std::to_string(v));
+  };
+  set_version(version + 1);
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"report", "--matrix", "stacks-by-target"}, {"ingest", basic()}}) {
+    CAPTURE(args[0]);
+    const auto r = run(db, args);
+    check_one_fatal_line(r, "is newer than this cachedb understands");
+    CHECK(contains(r.err, "use a newer cachedb"));
+  }
+  // An older one: readers send to ingest, which upgrades it (the migration tests).
+  set_version(version - 1);
+  check_one_fatal_line(run(db, {"sql", "SELECT 1"}), "run 'cachedb ingest' to upgrade it");
+  set_version(version);
+  CHECK(report(db) == before);
+}
+
 TEST_CASE("cachedb marks its databases; one made before the mark opens and is marked; an empty file is new") {
   testing::TempDir dir;
   SUBCASE("a new path") {

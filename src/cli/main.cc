@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -73,19 +74,26 @@ constexpr Command kCommands[] = {
 // the line names none (--help, --version, a mistyped name): every command is
 // then built, so that the help lists them all and CLI11 reports a mistake in
 // the same words.
-const Command* named_command(int argc, char** argv) {
+// The line's first word that is neither an option nor a global option's value.
+std::optional<std::string_view> first_word(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
-    if (arg == "--") return nullptr;
+    if (arg == "--") return std::nullopt;
     if (arg == "--db" || arg == "--color") {
       ++i;
       continue;
     }
     if (arg.starts_with('-')) continue;
-    for (const auto& command : kCommands)
-      if (arg == command.name) return &command;
-    return nullptr;
+    return arg;
   }
+  return std::nullopt;
+}
+
+const Command* named_command(int argc, char** argv) {
+  const auto word = first_word(argc, argv);
+  if (!word) return nullptr;
+  for (const auto& command : kCommands)
+    if (*word == command.name) return &command;
   return nullptr;
 }
 
@@ -135,6 +143,18 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {  // --help, --version
     return app.exit(e);
+  } catch (const CLI::RequiredError& e) {
+    // CLI11 says "A subcommand is required" of a mistyped one too: name it.
+    const auto word = first_word(argc, argv);
+    if (app.get_subcommands().empty() && word) {
+      std::string names;
+      for (const auto& command : kCommands) names += fmt::format("{}{}", names.empty() ? "" : ", ", command.name);
+      fmt::print(stderr, "error: '{}' is not a cachedb command (the commands: {})\nRun with --help for more "
+                         "information.\n", *word, names);
+      return kExitUsage;
+    }
+    app.exit(e);
+    return kExitUsage;
   } catch (const CLI::ParseError& e) {
     app.exit(e);
     return kExitUsage;

@@ -248,6 +248,15 @@ SQLite::Database open_database(const fs::path& path, OpenMode mode, bool may_pla
       migrate(db);
       if (db.execAndGet("PRAGMA application_id").getInt() != kApplicationId)
         db.exec(fmt::format("PRAGMA application_id = {}", kApplicationId));
+    } else if (version == 0) {
+      // An empty file: a first ingest is making the database (it commits the
+      // schema with its data), or was stopped before it committed.
+      throw Error(fmt::format("{}: no cachedb database yet (the file is empty: the first ingest has not committed); "
+                              "run 'cachedb ingest'",
+                              path.string()));
+    } else if (version > latest_schema_version()) {
+      throw Error(fmt::format("{}: schema version {} is newer than this cachedb understands ({}); use a newer cachedb",
+                              path.string(), version, latest_schema_version()));
     } else if (version != latest_schema_version()) {
       throw Error(fmt::format(
           "{}: schema version {} but this cachedb reads version {}; run 'cachedb ingest' to upgrade it",
