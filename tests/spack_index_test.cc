@@ -87,7 +87,7 @@ TEST_CASE("spack index v6: _hash, a dict target, the node's compiler, flags are 
   CHECK(d.dependencies.empty());
 }
 
-TEST_CASE("spack index v7: edges carry deptypes and virtuals, lists are k:=a,b, in_buildcache false is kept") {
+TEST_CASE("spack index v7: edges carry deptypes and virtuals, lists are k=a,b, in_buildcache false is kept") {
   auto h = read_fixture("db-v7.json");
   CHECK(h.summary.database_version == 7);
   REQUIRE(h.records.size() == 2);
@@ -99,7 +99,7 @@ TEST_CASE("spack index v7: edges carry deptypes and virtuals, lists are k:=a,b, 
   CHECK(nccl.in_buildcache);
   CHECK(nccl.compiler == "gcc@11.4.0");
   CHECK(nccl.target == "zen3");
-  CHECK(join(nccl.variants) == "build_system=makefile +cuda cuda_arch:=80,90 ~rocm");
+  CHECK(join(nccl.variants) == "build_system=makefile +cuda cuda_arch=80,90 ~rocm");
   REQUIRE(nccl.dependencies.size() == 2);
   CHECK(nccl.dependencies[0].name == "cuda");
   CHECK(nccl.dependencies[0].deptypes == "build,link,run");
@@ -189,6 +189,32 @@ TEST_CASE("spack index: parameters as Spack reads them, booleans written as stri
       "shared": true, "libs": ["a"], "shared": false, "libs": ["b", "c"], "x": "1", "x": true}}}}}})");
   REQUIRE(h.records.size() == 1);
   CHECK(join(h.records[0].variants) == "+a ~b +c d=truth e:=true libs:=b,c ~shared +x");
+  // A null or an empty list is no variant: last, it leaves none of its name.
+  h = read_text(R"({"database": {"version": "8", "installs": {
+    "k": {"spec": {"name": "p", "parameters": {"a": "x", "a": [], "b": "y", "b": null, "c": null, "c": "z",
+      "d": [], "d": ["w"], "e": []}}}}}})");
+  CHECK(join(h.records[0].variants) == "c=z d:=w");
+  CHECK(error_of(R"({"database": {"version": "8", "installs": {"k": {"spec": {"name": "p",
+    "parameters": {"": "x"}}}}}})").reason() == "a parameter without a name");
+}
+
+// A list is printed as the Spack that wrote the index prints it, as the pages
+// of its releases show it: k:=a,b from database version 8 (Spack 1.0), k=a,b
+// before; Spack writes the version before the installs, and a document that
+// gives it after them is taken for an older one.
+TEST_CASE("spack index: a list is k:=a,b from database version 8, k=a,b before") {
+  const auto variants = [](const std::string& version, bool version_first) {
+    const std::string installs = R"("installs": {"k": {"spec": {"name": "p", "parameters": {"l": ["a", "b c"]}}}})";
+    const std::string v = R"("version": ")" + version + '"';
+    const auto h = read_text("{\"database\": {" + (version_first ? v + ", " + installs : installs + ", " + v) + "}}");
+    return join(h.records[0].variants);
+  };
+  CHECK(variants("6", true) == "l='a,b c'");
+  CHECK(variants("7", true) == "l='a,b c'");
+  CHECK(variants("8", true) == "l:='a,b c'");
+  CHECK(variants("9", true) == "l:='a,b c'");
+  CHECK(variants("6", false) == "l='a,b c'");
+  CHECK(variants("8", false) == "l='a,b c'");
 }
 
 TEST_CASE("spack index: values are quoted as Spack quotes them, the joined list at once") {
@@ -752,12 +778,17 @@ std::vector<RecordCase> record_cases() {
          s.parameters = params(4096);
          s.parameters.emplace_back("l", R"(["a"])");
        }},
-      // An empty list and a null are no variants.
+      // An empty list and a null are no variants, but count: held until the
+      // record ends, each drops a variant of its name before it.
       {"as many variants as allowed", "", [=](IndexSpec& s) {
-         s.parameters = params(4095);
+         s.parameters = params(4093);
          s.parameters.emplace_back("e", "[]");
          s.parameters.emplace_back("n", "null");
          s.parameters.emplace_back("last", "true");
+       }},
+      {"too many variants, nulls counted", "more than 4096 variants", [=](IndexSpec& s) {
+         s.parameters = params(4096);
+         s.parameters.emplace_back("n", "null");
        }},
       {"dependency a list", "a dependency must be an object", {}, dep, "[], " + dep},
       {"dependency without a hash", "a dependency without a 'hash'", {}, R"("hash": ")" + kDep + "\", ", ""},

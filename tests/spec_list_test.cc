@@ -107,6 +107,8 @@ TEST_CASE("spec filters read as Spack writes specs") {
   CHECK(parse_spec_filter({"libs==shared"}).variants ==
         std::vector<std::pair<std::string, std::string>>{{"libs", "shared"}});
   refused("cuda_arch:=", "'cuda_arch:=': at character 1: expected a value after 'cuda_arch:='");
+  refused("libs:=,", "'libs:=,': at character 1: expected a value after 'libs:=' (',' names none)");
+  refused("libs=,,", "'libs=,,': at character 1: expected a value after 'libs=' (',,' names none)");
   refused("os:=rhel9", "'os:=rhel9': at character 1: 'os:=' is for variants: write os=");
   refused("=80", "'=80': at character 1: expected a name before '='");
 }

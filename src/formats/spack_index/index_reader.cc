@@ -294,19 +294,24 @@ Ctx IndexSax::child_ctx(bool array) {
       break;
     case Ctx::parameters:
       if (array && !is_compiler_flag(k)) {
+        if (k.empty()) fail("a parameter without a name");
         if (!is_valid_utf8(k)) fail("a key that is not UTF-8");
         if (nvariants_ == kMaxVariants) fail(fmt::format("more than {} variants", kMaxVariants));
         list_first_ = true;
-        list_bytes_ = list_value_at_ = k.size() + 2;
+        // Printed as the Spack that wrote the index prints it: a list is a
+        // multi-valued variant's exact set of values, `k:=a,b` from Spack 1.0
+        // on (database version 8), `k=a,b` before, as the pages of their
+        // releases show them. Spack writes the version before the installs;
+        // a document that gives it after them is taken for an older one.
+        const bool exact = version_ >= 8;
+        list_bytes_ = list_value_at_ = k.size() + (exact ? 2 : 1);
         list_is_patches_ = equals_literal(k, "patches");
         list_quoted_ = false;
         if (describe_) {
           if (nvariants_ == variants_.size()) variants_.emplace_back();
-          // A list is a multi-valued variant's exact set of values, which
-          // Spack (1.0 on) prints `k:=a,b`, as the pages of its releases show it.
           std::string& text = variants_[nvariants_];
           text.assign(k);
-          text += ":=";
+          text += exact ? ":=" : "=";
         }
         return Ctx::param_list;
       }
@@ -371,7 +376,16 @@ bool IndexSax::close() {
       break;
     case Ctx::param_list:
       // An empty list names no value: Spack's syntax has no way to write it.
-      if (list_first_) break;
+      // It is no variant, but a parameter named before it is dropped too (end_record()).
+      if (list_first_) {
+        if (describe_) {
+          std::string& t = variants_[nvariants_];
+          t.resize(list_value_at_ - (version_ >= 8 ? 2 : 1));  // "k:=" -> "k"
+          mark_no_variant(t);
+        }
+        ++nvariants_;
+        break;
+      }
       // Spack quotes the joined values (an empty one alone included), not each.
       if (list_quoted_ || list_bytes_ == list_value_at_) {
         list_bytes_ += 2;
@@ -485,7 +499,20 @@ bool IndexSax::scalar(Kind kind, std::string_view text, bool b) {
       if (equals_literal(k, "compiler")) need_string(annotated_compiler_);
       break;
     case Ctx::parameters:
-      if (is_compiler_flag(k) || kind == Kind::null) break;
+      if (is_compiler_flag(k)) break;
+      if (k.empty()) fail("a parameter without a name");
+      if (kind == Kind::null) {
+        // No variant, as an empty list (close()).
+        if (!is_valid_utf8(k)) fail("a key that is not UTF-8");
+        if (nvariants_ == kMaxVariants) fail(fmt::format("more than {} variants", kMaxVariants));
+        if (describe_) {
+          if (nvariants_ == variants_.size()) variants_.emplace_back();
+          variants_[nvariants_].assign(k);
+          mark_no_variant(variants_[nvariants_]);
+        }
+        ++nvariants_;
+        break;
+      }
       check_text(limits::kVariant);
       if (!is_valid_utf8(k)) fail("a key that is not UTF-8");
       if (nvariants_ == kMaxVariants) fail(fmt::format("more than {} variants", kMaxVariants));
@@ -682,10 +709,12 @@ void IndexSax::end_record() {
   if (describe_) {
     std::stable_sort(variants_.begin(), variants_.begin() + static_cast<std::ptrdiff_t>(nvariants_),
                      [](const std::string& a, const std::string& b) { return variant_name(a) < variant_name(b); });
-    // A parameter named twice: the last is the node's, as for Python's json (and so Spack).
+    // A parameter named twice: the last is the node's, as for Python's json
+    // (and so Spack); a null or an empty list, last, leaves none.
     std::size_t kept = 0;
     for (std::size_t i = 0; i < nvariants_; ++i) {
       if (i + 1 < nvariants_ && variant_name(variants_[i]) == variant_name(variants_[i + 1])) continue;
+      if (is_no_variant(variants_[i])) continue;
       if (kept != i) std::swap(variants_[kept], variants_[i]);
       ++kept;
     }

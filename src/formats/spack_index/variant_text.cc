@@ -23,7 +23,13 @@ void quote_variant_value(std::string& text, std::size_t value_at) {
   text.replace(value_at, std::string::npos, quoted);
 }
 
+// "=name": no variant's text starts with '=' (the reader refuses a parameter without a name).
+void mark_no_variant(std::string& name) { name.insert(0, 1, '='); }
+
+bool is_no_variant(std::string_view text) { return !text.empty() && text[0] == '='; }
+
 std::string_view variant_name(std::string_view text) {
+  if (is_no_variant(text)) return text.substr(1);
   if (!text.empty() && (text[0] == '+' || text[0] == '~')) return text.substr(1);
   std::string_view name = text.substr(0, text.find('='));
   if (!name.empty() && name.back() == ':') name.remove_suffix(1);  // k:=a,b

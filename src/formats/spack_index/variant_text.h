@@ -22,4 +22,10 @@ void quote_variant_value(std::string& text, std::size_t value_at);
 // The name a variant text sorts by: "x" for "+x", "k" for "k=v" and "k:=a,b".
 std::string_view variant_name(std::string_view text);
 
+// A parameter that gives no variant (null, an empty list), held among the
+// record's variants until it ends: named after a variant of its name, it
+// drops that one, as the last of a name is the node's. `name` becomes the mark.
+void mark_no_variant(std::string& name);
+bool is_no_variant(std::string_view text);
+
 }  // namespace cachedb::spack_index
