@@ -189,7 +189,8 @@ TEST_CASE("every bad command line exits 64, with the reason in plain words on st
            Case{" ingest --max-page-bytes 4294967296 x", "4294967296 is too large: give a whole number, 1 or more (at most 4294967295)"},
            Case{" --color sometimes schema", "sometimes"},
            Case{" schema --no-such-flag", "--no-such-flag"},
-           Case{" repot --matrix os-by-target", "'repot' is not a cachedb command (the commands: ingest, check, report"},
+           Case{" repot --matrix os-by-target",
+                "'repot' is not a cachedb command (the commands: ingest, check, report"},
            Case{"", "A subcommand is required"},
        }) {
     INFO(std::string(c.args));

@@ -159,7 +159,8 @@ class Parser {
         if (comma > start) values.push_back(value.substr(start, comma - start));
         start = comma + 1;
       }
-      if (values.empty()) fail(at, fmt::format("expected a value after '{}{}=' ('{}' names none)", key, exact ? ":" : "", value));
+      if (values.empty())
+        fail(at, fmt::format("expected a value after '{}{}=' ('{}' names none)", key, exact ? ":" : "", value));
       for (const auto& v : values) f_.variants.emplace_back(key, v);
       if (exact) f_.exact_variants.emplace_back(key, std::move(values));
     }

@@ -707,8 +707,16 @@ void IndexSax::end_record() {
   r.in_buildcache = in_buildcache_;
   r.described = describe_;
   if (describe_) {
-    std::stable_sort(variants_.begin(), variants_.begin() + static_cast<std::ptrdiff_t>(nvariants_),
-                     [](const std::string& a, const std::string& b) { return variant_name(a) < variant_name(b); });
+    // By name, a name's parameters in their order. A record has a few: sorted
+    // in place, where std::stable_sort takes a buffer from the heap each time.
+    const auto by_name = [](const std::string& a, const std::string& b) { return variant_name(a) < variant_name(b); };
+    if (nvariants_ <= 32) {
+      for (std::size_t i = 1; i < nvariants_; ++i)
+        for (std::size_t j = i; j > 0 && by_name(variants_[j], variants_[j - 1]); --j)
+          std::swap(variants_[j], variants_[j - 1]);
+    } else {
+      std::stable_sort(variants_.begin(), variants_.begin() + static_cast<std::ptrdiff_t>(nvariants_), by_name);
+    }
     // A parameter named twice: the last is the node's, as for Python's json
     // (and so Spack); a null or an empty list, last, leaves none.
     std::size_t kept = 0;
