@@ -1537,6 +1537,17 @@ TEST_CASE("an old database's spec with edges no index lists: upgraded, a page ru
   }
 }
 
+namespace {
+// A gcc@11.4.0 node, a dependency only (not in the build cache), and zz built by it.
+std::pair<IndexSpec, IndexSpec> node_and_spec_it_built(const std::string& node, const std::string& spec) {
+  IndexSpec n{node, "gcc", "11.4.0"};
+  n.in_buildcache = false;
+  IndexSpec z{spec, "zz", "1.0"};
+  z.dependencies = {compiler_edge(node)};
+  return {n, z};
+}
+}  // namespace
+
 // A compiler node that a page lists otherwise (under the package hdf5) and an
 // index lists after the spec it built: the index describes the node, so the
 // spec's compiler is the node's gcc@11.4.0 whatever was read first, wherever
@@ -1545,10 +1556,7 @@ TEST_CASE("an old database's spec with edges no index lists: upgraded, a page ru
 TEST_CASE("a compiler node a page lists otherwise: the compiler of the spec it built does not depend on the order") {
   testing::TempDir dir;
   const std::string node = dag_hash("gcc11"), spec = dag_hash("zz");
-  IndexSpec n{node, "gcc", "11.4.0"};
-  n.in_buildcache = false;
-  IndexSpec z{spec, "zz", "1.0"};
-  z.dependencies = {compiler_edge(node)};
+  const auto [n, z] = node_and_spec_it_built(node, spec);
   const auto at = [&](const char* name) { return (dir / name).string(); };
   write(at("zn.json"), testing::index_json({z, n}));
   write(at("z.json"), testing::index_json({z}));
@@ -1598,10 +1606,7 @@ TEST_CASE("a compiler node a page lists otherwise: the compiler of the spec it b
 TEST_CASE("an old database's spec with its compiler node's old label: upgraded, the next ingest relabels it") {
   testing::TempDir dir;
   const std::string node = dag_hash("gcc11"), spec = dag_hash("zz");
-  IndexSpec n{node, "gcc", "11.4.0"};
-  n.in_buildcache = false;
-  IndexSpec z{spec, "zz", "1.0"};
-  z.dependencies = {compiler_edge(node)};
+  const auto [n, z] = node_and_spec_it_built(node, spec);
   write(dir / "zn.json", testing::index_json({z, n}));
   const IndexInput zn{(dir / "zn.json").string(), "i1", "root", {}};
   const auto pages = dir / "pages";
