@@ -407,7 +407,8 @@ class Universe {
       for (const auto& [name, value] : x.parameters) {
         if (value == "true") h.page.variants.push_back("+" + name);
         else if (value == "false") h.page.variants.push_back("~" + name);
-        else if (value[0] == '[') h.page.variants.push_back(name + "=80,90");
+        // A list, as Spack 1.0 prints it and the indexes here (v8, v9) give it.
+        else if (value[0] == '[') h.page.variants.push_back(name + ":=80,90");
         else h.page.variants.push_back(name + "=Release");
       }
     }
