@@ -1,13 +1,12 @@
--- cachedb schema, version 14: a list in a build-cache index of database
--- version 8 or later is printed `k:=a,b`.
+-- cachedb schema, version 14: a list in a build-cache index is printed
+-- `k:=a,b`.
 --
 -- A list in a node's parameters is a multi-valued variant's exact set of
--- values, which Spack prints `k:=a,b` since 1.0 (which writes database
--- version 8), as the cache pages of its releases show it; cachedb before this
--- version wrote `k=a,b`, so a hash that a page and an index both list
--- differed in its variants. Which index version described a spec, and which
--- stored value was a list (`libs=shared,static`) and which a single value with
--- a comma, cannot be told from what is stored. So every spec an index lists
+-- values, which Spack prints `k:=a,b` since 1.0, as the cache pages of its
+-- releases show it; cachedb before this version wrote `k=a,b`, so a hash
+-- that a page and an index both list differed in its variants. Which stored
+-- value was a list (`libs=shared,static`) and which a single value with a
+-- comma cannot be told from what is stored. So every spec an index lists
 -- whose variants hold one written `k=v` waits in index_redescribe for the next
 -- index read that lists it, which describes it again (version 10's way), and
 -- every index listing it is read again by the next ingest that names it: its

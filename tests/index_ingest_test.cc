@@ -1703,6 +1703,25 @@ TEST_CASE("an old database's index lists written k=a,b: upgraded, the next index
   CHECK(state(db) == fresh);
 }
 
+// One hash in a v7 and a v8 index (Spack 1.0 keeps converted older specs in
+// its v8 database): one description, whichever index is read first.
+TEST_CASE("a hash in a v7 and a v8 index: its list k:=a,b whichever is read first") {
+  testing::TempDir dir;
+  IndexSpec h = zlib();
+  h.parameters.emplace_back("libs", R"(["shared", "static"])");
+  write(dir / "v7.json", testing::index_json({gcc(), h}, 7));
+  write(dir / "v8.json", testing::index_json({gcc(), h}, 8));
+  const IndexInput v7{(dir / "v7.json").string(), "old", "root", {}}, v8{(dir / "v8.json").string(), "new", "root", {}};
+  auto old_first = memory_db(), new_first = memory_db(), nightly = memory_db();
+  REQUIRE(ingest_indexes(old_first, {v7, v8}, {}).rejections.empty());
+  REQUIRE(ingest_indexes(new_first, {v8, v7}, {}).rejections.empty());
+  REQUIRE(ingest_indexes(nightly, {v8}, {}).rejections.empty());
+  REQUIRE(ingest_indexes(nightly, {v7, v8}, {}).rejections.empty());
+  CHECK(one(old_first, "SELECT DISTINCT variant FROM spec_variants WHERE name = 'libs'") == "libs:=shared,static\n");
+  CHECK(state(old_first) == state(new_first));
+  CHECK(state(nightly) == state(old_first));
+}
+
 // One (release, stack) named twice in a run: the last input is read, as a
 // listing does, and what only the first listed does not stay behind, whether
 // the first was stored the night before (found unchanged) or not.

@@ -115,8 +115,8 @@ void migrate(SQLite::Database& db, NewDatabase fresh) {
       const auto indexes =
           db.execAndGet("SELECT count(*) FROM source WHERE content_hash = ''").getInt64() - cleared_before;
       if (indexes > 0)
-        spdlog::warn("build-cache indexes' variants are read as Spack reads them from now on (a v8+ list "
-                     "printed k:=a,b, a value \"true\" a boolean, a parameter named twice its last): the {} index(es) "
+        spdlog::warn("build-cache indexes' variants are read as Spack reads them from now on (a list printed "
+                     "k:=a,b, a value \"true\" a boolean, a parameter named twice its last): the {} index(es) "
                      "listing specs with such variants are read again by the next ingest that names them",
                      indexes);
     }

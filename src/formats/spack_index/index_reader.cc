@@ -167,6 +167,7 @@ class IndexSax {
   void end_record();
   void end_dependency();
   void merge_repeated_edges();
+  void check_parameter_name(std::string_view k);
   void set_version(Kind kind, std::string_view text);
   std::string_view resolve_compiler(std::string_view& compiler_hash, bool& by_dependency);
 
@@ -294,24 +295,21 @@ Ctx IndexSax::child_ctx(bool array) {
       break;
     case Ctx::parameters:
       if (array && !is_compiler_flag(k)) {
-        if (k.empty()) fail("a parameter without a name");
-        if (!is_valid_utf8(k)) fail("a key that is not UTF-8");
+        check_parameter_name(k);
         if (nvariants_ == kMaxVariants) fail(fmt::format("more than {} variants", kMaxVariants));
         list_first_ = true;
-        // Printed as the Spack that wrote the index prints it: a list is a
-        // multi-valued variant's exact set of values, `k:=a,b` from Spack 1.0
-        // on (database version 8), `k=a,b` before, as the pages of their
-        // releases show them. Spack writes the version before the installs;
-        // a document that gives it after them is taken for an older one.
-        const bool exact = version_ >= 8;
-        list_bytes_ = list_value_at_ = k.size() + (exact ? 2 : 1);
+        // A list is a multi-valued variant's exact set of values, which Spack
+        // prints `k:=a,b` (since 1.0, as the pages of its releases show it),
+        // whatever database version holds it: one hash in a v7 index and in a
+        // v8 one (a converted spec) is one description, whichever is read first.
+        list_bytes_ = list_value_at_ = k.size() + 2;
         list_is_patches_ = equals_literal(k, "patches");
         list_quoted_ = false;
         if (describe_) {
           if (nvariants_ == variants_.size()) variants_.emplace_back();
           std::string& text = variants_[nvariants_];
           text.assign(k);
-          text += exact ? ":=" : "=";
+          text += ":=";
         }
         return Ctx::param_list;
       }
@@ -380,7 +378,7 @@ bool IndexSax::close() {
       if (list_first_) {
         if (describe_) {
           std::string& t = variants_[nvariants_];
-          t.resize(list_value_at_ - (version_ >= 8 ? 2 : 1));  // "k:=" -> "k"
+          t.resize(list_value_at_ - 2);  // "k:=" -> "k"
           mark_no_variant(t);
         }
         ++nvariants_;
@@ -500,10 +498,9 @@ bool IndexSax::scalar(Kind kind, std::string_view text, bool b) {
       break;
     case Ctx::parameters:
       if (is_compiler_flag(k)) break;
-      if (k.empty()) fail("a parameter without a name");
+      check_parameter_name(k);
       if (kind == Kind::null) {
         // No variant, as an empty list (close()).
-        if (!is_valid_utf8(k)) fail("a key that is not UTF-8");
         if (nvariants_ == kMaxVariants) fail(fmt::format("more than {} variants", kMaxVariants));
         if (describe_) {
           if (nvariants_ == variants_.size()) variants_.emplace_back();
@@ -514,7 +511,6 @@ bool IndexSax::scalar(Kind kind, std::string_view text, bool b) {
         break;
       }
       check_text(limits::kVariant);
-      if (!is_valid_utf8(k)) fail("a key that is not UTF-8");
       if (nvariants_ == kMaxVariants) fail(fmt::format("more than {} variants", kMaxVariants));
       if (describe_) {
         if (nvariants_ == variants_.size()) variants_.emplace_back();
@@ -602,6 +598,17 @@ void IndexSax::begin_record() {
   in_buildcache_ = true;
   nvariants_ = 0;
   ndeps_ = 0;
+}
+
+// A variant's name as Spack's syntax can write it: a record's variants are
+// told apart by it (a name given twice, variant_text.h), and a name that is
+// empty, holds '=', starts with '+' or '~' or ends with ':' would read back as
+// another one.
+void IndexSax::check_parameter_name(std::string_view k) {
+  if (k.empty()) fail("a parameter without a name");
+  if (!is_valid_utf8(k)) fail("a key that is not UTF-8");
+  if (k.find('=') != std::string_view::npos || k.front() == '+' || k.front() == '~' || k.back() == ':')
+    fail("a variant name cannot hold '=', start with '+' or '~', or end with ':'");  // the path names it
 }
 
 void IndexSax::merge_repeated_edges() {

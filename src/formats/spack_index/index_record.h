@@ -34,8 +34,8 @@ struct IndexRecord {
   std::string_view os;
   std::string_view platform;
   std::string_view target;
-  // In Spack's syntax as cache pages write them (`+x`, `~x`, `k=v`, `k:=a,b`;
-  // `k=a,b` from a v6/v7 index), sorted by variant name; compiler flags are not variants.
+  // In Spack's syntax as cache pages write them (`+x`, `~x`, `k=v`, `k:=a,b`),
+  // sorted by variant name; compiler flags are not variants.
   std::span<const std::string> variants;
   bool in_buildcache = true;
   std::span<const IndexDependency> dependencies;

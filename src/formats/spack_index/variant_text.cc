@@ -23,7 +23,7 @@ void quote_variant_value(std::string& text, std::size_t value_at) {
   text.replace(value_at, std::string::npos, quoted);
 }
 
-// "=name": no variant's text starts with '=' (the reader refuses a parameter without a name).
+// "=name": no variant's text starts with '=' (the reader refuses names that are empty or hold '=').
 void mark_no_variant(std::string& name) { name.insert(0, 1, '='); }
 
 bool is_no_variant(std::string_view text) { return !text.empty() && text[0] == '='; }

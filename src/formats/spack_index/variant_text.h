@@ -1,8 +1,8 @@
 #pragma once
 // A node's `parameters` written as Spack writes variants, and so as cache
 // pages list them: `+x` / `~x` for booleans, `k=v` for one value, `k:=a,b` for
-// a list (`k=a,b` in a v6/v7 index, as Spack before 1.0 printed it); the
-// value, all of it joined, in quotes when Spack would quote it
+// a list (as Spack 1.0 on prints it); the value, all of it joined, in quotes
+// when Spack would quote it
 // (anything but letters, digits and `,/_.-`: `languages='c,c++,fortran'`,
 // `build_type='dm+sm'`), and a patch by the first 7 characters of its sha256.
 // One spec read from a page and from an index then has the same variants.
