@@ -387,11 +387,11 @@ class IndexRun {
         p->rejection = std::move(refused);
         return p;
       }
-      const bool from_stdin = read_once(in);
-      p->stamp = begun ? begun->stamp : from_stdin ? FileStamp{} : input_stamp(in);
+      const bool once = read_once(in);
+      p->stamp = begun ? begun->stamp : once ? FileStamp{} : input_stamp(in);
       const auto stored = writer_.stored(p->release, p->stack);
-      if (stored && from_stdin) p->stored_hash = stored->content_hash;
-      if (stored && !from_stdin) {
+      if (stored && once) p->stored_hash = stored->content_hash;
+      if (stored && !once) {
         // Unchanged: the same file untouched, or the same bytes. Nothing is parsed.
         if (stored->path == in.path && p->stamp.size >= 0 && stored->stamp == p->stamp) {
           ++summary_.pages_unchanged;
@@ -422,7 +422,7 @@ class IndexRun {
         spdlog::debug("{}: its reading, begun before the database was opened, taken over", in.path);
         return p;
       }
-      p->check_later = hash_ahead_ && !from_stdin;
+      p->check_later = hash_ahead_ && !once;
       p->start(writer_.pipeline());
       return p;
     } catch (const SQLite::Exception&) {

@@ -255,8 +255,7 @@ SQLite::Database open_database(const fs::path& path, OpenMode mode, bool may_pla
                               "run 'cachedb ingest'",
                               path.string()));
     } else if (version > latest_schema_version()) {
-      throw Error(fmt::format("{}: schema version {} is newer than this cachedb understands ({}); use a newer cachedb",
-                              path.string(), version, latest_schema_version()));
+      throw newer_schema_error(path.string(), version);
     } else if (version != latest_schema_version()) {
       throw Error(fmt::format(
           "{}: schema version {} but this cachedb reads version {}; run 'cachedb ingest' to upgrade it",

@@ -60,14 +60,16 @@ int latest_schema_version() { return static_cast<int>(migrations().size()); }
 
 int schema_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }
 
+Error newer_schema_error(std::string_view database, int version) {
+  return Error(fmt::format("{}: schema version {} is newer than this cachedb understands ({}); use a newer cachedb",
+                           database, version, latest_schema_version()));
+}
+
 void migrate(SQLite::Database& db, NewDatabase fresh) {
   const auto all = migrations();
   const int current = schema_version(db);
   const int latest = static_cast<int>(all.size());
-  if (current > latest)
-    throw Error(fmt::format(
-        "{}: schema version {} is newer than this cachedb understands ({}); use a newer cachedb",
-        db.getFilename(), current, latest));
+  if (current > latest) throw newer_schema_error(db.getFilename(), current);
   if (current >= latest) return;
   // Off while migrating, as SQLite's own recipe for changing a table's shape
   // says: a migration that rebuilds a table drops the old one once its rows
@@ -85,9 +87,12 @@ void migrate(SQLite::Database& db, NewDatabase fresh) {
     if (schema_version(db) >= m.version) continue;
     // Sources already to be read again (an upgrade before cleared their checksums) are not the next one's.
     const bool clears_checksums = m.version == 10 || m.version == 12 || m.version == 14;
-    const std::int64_t cleared_before =
-        clears_checksums ? db.execAndGet("SELECT count(*) FROM source WHERE content_hash = ''").getInt64() : 0;
+    const auto cleared = [&] {
+      return db.execAndGet("SELECT count(*) FROM source WHERE content_hash = ''").getInt64();
+    };
+    const std::int64_t cleared_before = clears_checksums ? cleared() : 0;
     exec(db, m.sql);
+    const std::int64_t cleared_now = clears_checksums ? cleared() - cleared_before : 0;
     // A migration whose data step SQL cannot say: it parses Spack's variant syntax.
     if (m.version == 9) rewrite_variants_as_spack_prints(db);
     // Its data step: the statements every run ends with since then; and
@@ -100,25 +105,18 @@ void migrate(SQLite::Database& db, NewDatabase fresh) {
         spdlog::warn("{} hash(es) listed by both cache pages and build-cache indexes are described by the indexes "
                      "from now on: the {} page(s) and index(es) listing them are read again by the next ingest that "
                      "names them",
-                     specs,
-                     db.execAndGet("SELECT count(*) FROM source WHERE content_hash = ''").getInt64() - cleared_before);
+                     specs, cleared_now);
     }
-    if (m.version == 12) {
-      const auto pages =
-          db.execAndGet("SELECT count(*) FROM source WHERE content_hash = ''").getInt64() - cleared_before;
-      if (pages > 0)
-        spdlog::warn("{} cache page(s) listing hashes that no build-cache index lists any more, and that kept the "
-                     "dependencies an index gave them, are read again by the next ingest that names them",
-                     pages);
+    if (m.version == 12 && cleared_now > 0) {
+      spdlog::warn("{} cache page(s) listing hashes that no build-cache index lists any more, and that kept the "
+                   "dependencies an index gave them, are read again by the next ingest that names them",
+                   cleared_now);
     }
-    if (m.version == 14) {
-      const auto indexes =
-          db.execAndGet("SELECT count(*) FROM source WHERE content_hash = ''").getInt64() - cleared_before;
-      if (indexes > 0)
-        spdlog::warn("build-cache indexes' variants are read as Spack reads them from now on (a list printed "
-                     "k:=a,b, a value \"true\" a boolean, a parameter named twice its last): the {} index(es) "
-                     "listing specs with such variants are read again by the next ingest that names them",
-                     indexes);
+    if (m.version == 14 && cleared_now > 0) {
+      spdlog::warn("build-cache indexes' variants are read as Spack reads them from now on (a list printed "
+                   "k:=a,b, a value \"true\" a boolean, a parameter named twice its last): the {} index(es) "
+                   "listing specs with such variants are read again by the next ingest that names them",
+                   cleared_now);
     }
     exec(db, fmt::format("PRAGMA user_version = {}", m.version));
     tx.commit();

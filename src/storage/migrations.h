@@ -1,7 +1,11 @@
 #pragma once
 // Schema versions: migrations/NNNN_*.sql, applied in order, each in one
 // transaction, the version kept in PRAGMA user_version.
+#include <string_view>
+
 #include <SQLiteCpp/Database.h>
+
+#include "error.h"
 
 namespace cachedb {
 
@@ -17,7 +21,10 @@ int schema_version(SQLite::Database& db);
 enum class NewDatabase { from_schema, by_migrations };
 
 // Brings the database up to latest_schema_version(). Throws Error when the
-// database was written by a newer cachedb.
+// database was written by a newer cachedb (newer_schema_error()).
 void migrate(SQLite::Database& db, NewDatabase fresh = NewDatabase::from_schema);
+
+// What an ingest and a reader say of a database of a newer cachedb (schema `version`).
+Error newer_schema_error(std::string_view database, int version);
 
 }  // namespace cachedb
