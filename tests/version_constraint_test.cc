@@ -2,6 +2,8 @@
 // Spack's @1.3, @=1.3, ranges and lists.
 #include <doctest/doctest.h>
 
+#include <string>
+
 #include "error.h"
 #include "report/version_constraint.h"
 
@@ -55,4 +57,34 @@ TEST_CASE("a constraint Spack would not read is refused, saying why") {
   CHECK_THROWS_WITH_AS(VersionConstraint::parse("="), doctest::Contains("one exact version"), cachedb::Error);
   CHECK_THROWS_WITH_AS(VersionConstraint::parse("1,,2"), doctest::Contains("an empty version"), cachedb::Error);
   CHECK_THROWS_WITH_AS(VersionConstraint::parse("1,"), doctest::Contains("an empty version"), cachedb::Error);
+}
+
+TEST_CASE("a git version is asked for by the version its ref is assigned, as Spack asks") {
+  // git.REF=V and COMMIT=V: the version V, never the ref read as a version.
+  const char* sha = "0123456789abcdef0123456789abcdef01234567";
+  const std::string pinned = std::string(sha) + "=1.2";
+  CHECK(in("1.2", "git.abc123=1.2"));
+  CHECK(in("1.2", pinned.c_str()));
+  CHECK(in("1.1:1.3", "git.abc123=1.2"));
+  CHECK(in("1.1:1.3", pinned.c_str()));  // not a number of 40 digits
+  CHECK(in("1.2:", "git.abc123=1.2"));   // not a word older than any number
+  CHECK(in("main", "git.v2.0=main"));
+  CHECK_FALSE(in(":1.3", "git.v2.0=main"));  // main is newer than any release
+  CHECK_FALSE(in("2.0", "git.v2.0=main"));   // the ref's text is not its version
+  CHECK_FALSE(in("1.3", "git.abc123=1.2"));
+  CHECK_FALSE(in("=1.2", "git.abc123=1.2"));  // Spack: an exact version is never a git version
+  // By its ref, or its whole text.
+  CHECK(in("git.abc123", "git.abc123=1.2"));
+  CHECK(in("git.abc123=1.2", "git.abc123=1.2"));
+  CHECK_FALSE(in("git.abc123=1.3", "git.abc123=1.2"));
+  CHECK_FALSE(in("git.abc12", "git.abc123=1.2"));
+  CHECK(in(sha, pinned.c_str()));
+  // A ref with no version assigned: only '@:' holds it.
+  CHECK(in(":", "git.abc123"));
+  CHECK(in(":", sha));
+  CHECK_FALSE(in("0:", "git.abc123"));
+  CHECK_FALSE(in("1.2", sha));
+  CHECK(in("git.abc123", "git.abc123"));
+  // A plain version is not held by a git constraint.
+  CHECK_FALSE(in("git.abc123", "1.2"));
 }

@@ -6,11 +6,35 @@
 #include "report/version_order.h"
 
 namespace cachedb {
+
+// Spack's git versions (lib/spack/spack/version, GitVersion): git.REF,
+// git.REF=V, a 40-hex commit, COMMIT=V, and any version holding '=' after its
+// first byte. REF=V is the ref assigned the version V; a ref alone (or given a
+// range) has none yet.
+struct GitVersion {
+  std::string_view ref, constraint;  // constraint: after '=' (empty: none)
+  // The one version the ref is assigned (empty: none, or a range).
+  std::string_view assigned() const { return constraint.find(':') == std::string_view::npos ? constraint : std::string_view{}; }
+};
+
 namespace {
 
 // 1.4.2 is "in" 1.4, as Spack's @1.4 and @:1.4 say; 1.40 is not.
 bool within(std::string_view version, std::string_view prefix) {
   return version == prefix || (version.size() > prefix.size() && version.starts_with(prefix) && version[prefix.size()] == '.');
+}
+
+bool is_commit(std::string_view text) {
+  return text.size() == 40 && text.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
+std::optional<GitVersion> git_version(std::string_view version) {
+  const bool prefixed = version.starts_with("git.");
+  if (!prefixed && !is_commit(version) && version.find('=', 1) == std::string_view::npos) return std::nullopt;
+  if (prefixed) version.remove_prefix(4);
+  const std::size_t eq = version.find('=');
+  if (eq == std::string_view::npos) return GitVersion{version, {}};
+  return GitVersion{version.substr(0, eq), version.substr(eq + 1)};
 }
 
 }  // namespace
@@ -45,20 +69,43 @@ VersionConstraint VersionConstraint::parse(std::string_view text) {
 }
 
 bool VersionConstraint::matches(std::string_view version) const {
-  for (const auto& p : parts_) {
-    switch (p.kind) {
-      case Part::Kind::exact:
-        if (version == *p.low) return true;
-        break;
-      case Part::Kind::prefix:
-        if (within(version, *p.low)) return true;
-        break;
-      case Part::Kind::range:
-        if ((!p.low || compare_versions(version, *p.low) >= 0) &&
-            (!p.high || compare_versions(version, *p.high) <= 0 || within(version, *p.high)))
-          return true;
-        break;
-    }
+  const auto git = git_version(version);
+  for (const auto& p : parts_)
+    if (git ? holds_git(p, version, *git) : holds(p, version)) return true;
+  return false;
+}
+
+bool VersionConstraint::holds(const Part& p, std::string_view version) {
+  switch (p.kind) {
+    case Part::Kind::exact:
+      return version == *p.low;
+    case Part::Kind::prefix:
+      return within(version, *p.low);
+    case Part::Kind::range:
+      return (!p.low || compare_versions(version, *p.low) >= 0) &&
+             (!p.high || compare_versions(version, *p.high) <= 0 || within(version, *p.high));
+  }
+  return false;
+}
+
+// A git version is asked for as Spack asks for it: by the version its ref is
+// assigned (@1.2 and @1.1:1.3 hold git.abc=1.2, @main holds git.v2.0=main),
+// never by the ref's own text read as a version; by its ref (@git.abc holds
+// git.abc=1.2; @git.abc=1.2 holds it, @git.abc=1.3 does not) or its whole
+// text. An exact version (@=1.2) is not a git version, and a ref with no
+// version assigned is held by '@:' alone.
+bool VersionConstraint::holds_git(const Part& p, std::string_view version, const GitVersion& git) {
+  if (p.kind != Part::Kind::range && version == *p.low) return true;
+  const std::string_view assigned = git.assigned();
+  switch (p.kind) {
+    case Part::Kind::exact:
+      return false;
+    case Part::Kind::prefix:
+      if (const auto asked = git_version(*p.low))
+        return asked->ref == git.ref && (asked->constraint.empty() || asked->constraint == git.constraint);
+      return !assigned.empty() && within(assigned, *p.low);
+    case Part::Kind::range:
+      return (!p.low && !p.high) || (!assigned.empty() && holds(p, assigned));
   }
   return false;
 }

@@ -3,13 +3,16 @@
 // @1.3 (1.3 or 1.3.anything), @=1.3 (exactly), @1.2: / @:1.4 / @1.2:1.4
 // (ranges, the upper bound with everything under it: 1.4.2 is in :1.4), and
 // lists of these (@1.2,2.0:). Compared as Spack compares versions
-// (version_order.h).
+// (version_order.h); a git version (git.abc=1.2) by the version its ref is
+// assigned, as Spack does.
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace cachedb {
+
+struct GitVersion;
 
 class VersionConstraint {
  public:
@@ -25,6 +28,9 @@ class VersionConstraint {
     std::optional<std::string> low, high;  // the range's ends (none: open); exact and prefix: low
   };
   std::vector<Part> parts_;  // any of them
+
+  static bool holds(const Part& p, std::string_view version);
+  static bool holds_git(const Part& p, std::string_view version, const GitVersion& git);
 };
 
 }  // namespace cachedb
