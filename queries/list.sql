@@ -4,6 +4,8 @@
 -- ranges @1.2:1.4): list_version_ok() and list_compiler_version_ok() are
 -- cachedb's own, defined on the connection by src/report/spec_list.cc. A
 -- target range (target=zen2:) comes as :targets, the names it stands for.
+-- :compiler_alias is the compiler's other name across Spack 1.0 (clang and
+-- llvm, oneapi and intel-oneapi-compilers...), or :compiler itself.
 -- By package, so that the caller can order each package's specs by version
 -- without holding more than one package.
 WITH listed AS (
@@ -12,7 +14,7 @@ WITH listed AS (
   FROM specs
   WHERE (:releases IS NULL OR release IN (SELECT value FROM json_each(:releases)))
     AND (:package IS NULL OR package = :package)
-    AND (:compiler IS NULL OR compiler_name = :compiler)
+    AND (:compiler IS NULL OR compiler_name IN (:compiler, :compiler_alias))
     AND (:compiler_version IS NULL OR list_compiler_version_ok(compiler_version))
     AND (:platform IS NULL OR platform = :platform)
     AND (:os IS NULL OR os = :os)

@@ -24,6 +24,8 @@
 #include "formats/spack_index/index_error.h"
 #include "storage/transaction.h"
 #include "report/matrix.h"
+#include "report/spec_filter.h"
+#include "report/spec_list.h"
 #include "report/render.h"
 #include "spack_index_support.h"
 #include "storage/database.h"
@@ -226,6 +228,34 @@ TEST_CASE("compiler rules: annotations, the build dependency providing c/cxx/for
         "acme-cc none\nearly acme-cc@2.1\nfort acme-cc@2.1\nlate acme-cc@2.1\nplain none\n");
 }
 
+TEST_CASE("list: %clang is llvm and clang, as Spack 1.0 reads %clang; and the other way round") {
+  testing::TempDir dir;
+  const std::string llvm = dag_hash("llvm18"), after = dag_hash("after"), before = dag_hash("before"),
+                    other = dag_hash("other");
+  IndexSpec compiler{llvm, "llvm", "18.1.8"};
+  compiler.in_buildcache = false;
+  IndexSpec a{after, "zlib", "1.3.1"};  // Spack 1.0: the compiler is a dependency, package llvm
+  a.dependencies = {compiler_edge(llvm, "llvm")};
+  IndexSpec b{before, "zlib", "1.3"};  // before 1.0: compiler clang
+  b.annotated_compiler = "clang@=17.0.6";
+  IndexSpec g = zlib();
+  g.hash = other;
+  write(dir / "i.json", testing::index_json({compiler, a, b, g, gcc()}));
+  auto db = memory_db();
+  REQUIRE(ingest_indexes(db, {{(dir / "i.json").string(), "r", "s", {}}}, {}).rejections.empty());
+  auto listed = [&](const std::vector<std::string>& words) {
+    std::vector<std::string> out;
+    list_specs(db, parse_spec_filter(words), {}, [&](const ListedSpec& s) { out.push_back(fmt::format("{}%{}", s.version, s.compiler)); });
+    return out;
+  };
+  using Lines = std::vector<std::string>;
+  CHECK(listed({"zlib", "%clang"}) == Lines{"1.3%clang@17.0.6", "1.3.1%llvm@18.1.8"});
+  CHECK(listed({"zlib", "%llvm"}) == Lines{"1.3%clang@17.0.6", "1.3.1%llvm@18.1.8"});
+  CHECK(listed({"zlib", "%clang@18"}) == Lines{"1.3.1%llvm@18.1.8"});
+  CHECK(listed({"zlib", "%gcc"}) == Lines{"1.3.1%gcc@13.2.0"});
+  CHECK(listed({"zlib", "%oneapi"}).empty());
+}
+
 TEST_CASE("the fixtures of every database version, plain, gzip or zstd, give the same rows") {
   testing::TempDir dir;
   auto plain_db = memory_db();
@@ -233,11 +263,11 @@ TEST_CASE("the fixtures of every database version, plain, gzip or zstd, give the
   std::vector<IndexInput> plain, packed;
   for (int v = 6; v <= 9; ++v) {
     const auto f = testing::fixture("index/db-v" + std::to_string(v) + ".json");
-    plain.push_back({f.string(), "r", "s" + std::to_string(v), {}});
+    plain.push_back({f.string(), "r", fmt::format("s{}", v), {}});
     const std::string bytes = testing::read_file(f.string());
     const auto packed_path = dir / ("db-v" + std::to_string(v) + ".bin");
     write(packed_path, v % 2 ? testing::gzip(bytes) : testing::zstd(bytes));
-    packed.push_back({packed_path.string(), "r", "s" + std::to_string(v), {}});
+    packed.push_back({packed_path.string(), "r", fmt::format("s{}", v), {}});
   }
   REQUIRE(ingest_indexes(plain_db, plain, {}).rejections.empty());
   REQUIRE(ingest_indexes(packed_db, packed, {}).rejections.empty());

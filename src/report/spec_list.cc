@@ -1,6 +1,8 @@
 #include "report/spec_list.h"
 
 #include <algorithm>
+#include <string_view>
+#include <utility>
 
 #include <fmt/format.h>
 #include <rapidjson/stringbuffer.h>
@@ -95,6 +97,21 @@ void VersionTest::define(SQLite::Database& db, const char* name, const std::opti
   if (rc != SQLITE_OK) throw Error(fmt::format("cannot define {}(): {}", name, sqlite3_errstr(rc)));
 }
 
+// Spack 1.0 made compilers packages, some under new names
+// (lib/spack/spack/aliases.py); its %clang means llvm, so that a spec
+// reads the same of a build from before 1.0 (compiler clang) and after it (a
+// dependency on llvm). Each name stands for both here.
+std::string_view compiler_alias(std::string_view name) {
+  static constexpr std::pair<std::string_view, std::string_view> kPairs[] = {
+      {"clang", "llvm"}, {"oneapi", "intel-oneapi-compilers"}, {"rocmcc", "llvm-amdgpu"},
+      {"intel", "intel-oneapi-compiler-classic"}, {"arm", "acfl"}};
+  for (const auto& [legacy, package] : kPairs) {
+    if (name == legacy) return package;
+    if (name == package) return legacy;
+  }
+  return name;
+}
+
 }  // namespace
 
 std::string spack_variants(std::vector<std::string> variants) {
@@ -136,6 +153,8 @@ std::size_t list_specs(SQLite::Database& db, const SpecFilter& filter, const std
   bind_text(st, ":package", filter.package);
   bind_text(st, ":version", filter.version);
   bind_text(st, ":compiler", filter.compiler);
+  if (filter.compiler) st.bind(":compiler_alias", std::string(compiler_alias(*filter.compiler)));
+  else st.bind(":compiler_alias");
   bind_text(st, ":compiler_version", filter.compiler_version);
   bind_text(st, ":platform", filter.platform);
   bind_text(st, ":os", filter.os);
