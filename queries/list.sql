@@ -42,7 +42,14 @@ WHERE (:version IS NULL OR EXISTS (
                  JOIN variant_value vv ON vv.variant_id = v.id
                 WHERE vsm.variant_set_id = s.variant_set_id
                   AND v.name = json_extract(want.value, '$[0]')
-                  AND vv.value = json_extract(want.value, '$[1]')))
+                  AND (vv.value = json_extract(want.value, '$[1]')
+                       -- Spack finds a patch by any start of its sha256
+                       -- (variant.py); a spec keeps the 7 characters Spack
+                       -- prints of it, so a longer start is cut to those.
+                       OR (v.name = 'patches'
+                           AND substr(json_extract(want.value, '$[1]'), 1, length(vv.value)) = vv.value
+                           OR v.name = 'patches'
+                           AND substr(vv.value, 1, length(json_extract(want.value, '$[1]'))) = json_extract(want.value, '$[1]')))))
   -- k:=a,b: no value of k but those.
   AND NOT EXISTS (
         SELECT 1

@@ -256,6 +256,34 @@ TEST_CASE("list: %clang is llvm and clang, as Spack 1.0 reads %clang; and the ot
   CHECK(listed({"zlib", "%oneapi"}).empty());
 }
 
+TEST_CASE("list: a patch is found by any start of its sha256, as Spack finds it") {
+  testing::TempDir dir;
+  const std::string b64(64, 'b'), a64 = "a1" + std::string(62, 'c');
+  IndexSpec p{dag_hash("patched"), "foo", "1.0"};
+  p.parameters = {{"patches", fmt::format(R"(["{}", "{}"])", b64, a64)}};
+  IndexSpec plain{dag_hash("plainfoo"), "foo", "1.1"};
+  plain.parameters = {{"build_system", "\"bundle\""}};
+  write(dir / "i.json", testing::index_json({p, plain}));
+  auto db = memory_db();
+  REQUIRE(ingest_indexes(db, {{(dir / "i.json").string(), "r", "s", {}}}, {}).rejections.empty());
+  auto versions = [&](const std::vector<std::string>& words) {
+    std::string out;
+    list_specs(db, parse_spec_filter(words), {}, [&](const ListedSpec& s) { out += s.version + ' '; });
+    return out;
+  };
+  // Stored as Spack prints it: the first 7 characters of each.
+  CHECK(one(db, "SELECT DISTINCT variant FROM spec_variants WHERE name = 'patches'") == "patches:=bbbbbbb,a1ccccc\n");
+  CHECK(versions({"foo", "patches=bbbbbbb"}) == "1.0 ");
+  CHECK(versions({"foo", "patches=b"}) == "1.0 ");
+  CHECK(versions({"foo", "patches=a1c"}) == "1.0 ");
+  CHECK(versions({"foo", "patches=" + a64}) == "1.0 ");  // the whole sha256, as pasted
+  CHECK(versions({"foo", "patches=" + b64, "patches=a1"}) == "1.0 ");
+  CHECK(versions({"foo", "patches=c"}).empty());
+  CHECK(versions({"foo", "patches=a1cd"}).empty());
+  CHECK(versions({"foo", "build_system=b"}).empty());  // other variants: the whole value
+  CHECK(versions({"foo", "build_system=bundle"}) == "1.1 ");
+}
+
 TEST_CASE("the fixtures of every database version, plain, gzip or zstd, give the same rows") {
   testing::TempDir dir;
   auto plain_db = memory_db();
