@@ -4,7 +4,10 @@
 // clear line and exit status 1, and the files are left byte for byte as they were.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdlib>
+#include <functional>
 #include <filesystem>
 #include <string>
 
@@ -252,6 +255,134 @@ TEST_CASE("a rollback journal beside a WAL database is refused, and both files a
   CHECK(report(db) == before);
   SQLite::Database c(db.string(), SQLite::OPEN_READONLY);
   CHECK(c.execAndGet("PRAGMA integrity_check").getString() == "ok");
+}
+
+namespace {
+
+void put32(std::string& out, std::size_t at, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) out[at + static_cast<std::size_t>(i)] = static_cast<char>((v >> (24 - 8 * i)) & 0xff);
+}
+
+// The hot journal SQLite writes when it switches `db` (a WAL database) from a
+// rollback journal to WAL, caught after it is synced and before the new page
+// 1 is in the file: one record, the page 1 it had, which differs from the
+// file's in the format bytes (1: rollback journal) and the change counter.
+// `records` and `change` make it something else. The format:
+// sqlite.org/fileformat.html, "The Rollback Journal".
+std::string mode_switch_journal(const fs::path& db, std::uint32_t records = 1,
+                                const std::function<void(std::string&)>& change = {}) {
+  const std::string file = testing::read_text(db);
+  const std::uint32_t page = (static_cast<unsigned char>(file[16]) << 8) | static_cast<unsigned char>(file[17]);
+  REQUIRE(file.size() % page == 0);
+  std::string before = file.substr(0, page);
+  before[18] = before[19] = 1;
+  before[27] = static_cast<char>(before[27] - 1);
+  if (change) change(before);
+  const std::uint32_t nonce = 0x5eed1234, sector = 512;
+  std::string out(sector, '\0');
+  const unsigned char magic[8] = {0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7};
+  out.replace(0, 8, reinterpret_cast<const char*>(magic), 8);
+  put32(out, 8, records);
+  put32(out, 12, nonce);
+  put32(out, 16, static_cast<std::uint32_t>(file.size() / page));
+  put32(out, 20, sector);
+  put32(out, 24, page);
+  for (std::uint32_t r = 0; r < std::max<std::uint32_t>(records, 1); ++r) {
+    std::string record(4 + page + 4, '\0');
+    put32(record, 0, r + 1);
+    record.replace(4, page, r == 0 ? before : file.substr(r * page, page));
+    std::uint32_t sum = nonce;
+    for (std::int64_t i = static_cast<std::int64_t>(page) - 200; i > 0; i -= 200)
+      sum += static_cast<unsigned char>(record[4 + static_cast<std::size_t>(i)]);
+    put32(record, 4 + page, sum);
+    out += record;
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the journal of a switch of journal mode stopped midway is played back, not refused") {
+  // A first ingest switches the new database to a rollback journal for its
+  // load and back (storage/bulk_load.h), and opening a database in rollback
+  // mode switches it to WAL: a kill -9 inside such a switch leaves this.
+  testing::TempDir dir;
+  const auto db = dir / "db.sqlite", journal = dir / "db.sqlite-journal";
+  REQUIRE(run(db, {"ingest", basic()}).exit_code == 0);
+  const std::string before = report(db);
+  REQUIRE(pragma(db, "page_count") > 1);
+
+  SUBCASE("a reader plays it back") {
+    testing::write_text(journal, mode_switch_journal(db));
+    const auto r = run(db, {"-v", "runs"});
+    INFO("stderr: " << r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(contains(r.err, "switch of journal mode"));
+  }
+  SUBCASE("so does the next ingest") {
+    testing::write_text(journal, mode_switch_journal(db));
+    const auto r = run(db, {"ingest", basic()});
+    INFO("stderr: " << r.err);
+    CHECK(r.exit_code == 0);
+  }
+  SUBCASE("its record not yet counted: SQLite plays back nothing") {
+    testing::write_text(journal, mode_switch_journal(db, 0));
+    CHECK(run(db, {"runs"}).exit_code == 0);
+  }
+  CHECK_FALSE(fs::exists(journal));
+  CHECK(report(db) == before);
+  SQLite::Database c(db.string(), SQLite::OPEN_READONLY);
+  CHECK(c.execAndGet("PRAGMA integrity_check").getString() == "ok");
+}
+
+TEST_CASE("the journal of a new database's first switch to WAL, stopped midway: the database is new again") {
+  testing::TempDir dir;
+  const auto db = dir / "db.sqlite", journal = dir / "db.sqlite-journal";
+  {
+    // What opening a new file leaves: one page, in WAL mode, no tables yet.
+    SQLite::Database c(db.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    c.exec("PRAGMA page_size = 16384");
+    REQUIRE(c.execAndGet("PRAGMA journal_mode = WAL").getString() == "wal");
+  }
+  REQUIRE(fs::file_size(db) == 16384);
+  // The journal of that switch before its record was counted: the file was
+  // empty (0 pages) before it.
+  std::string header(512, '\0');
+  const unsigned char start[28] = {0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7, 0, 0, 0, 0, 0x12, 0x34,
+                                   0x56, 0x78, 0, 0, 0, 0, 0, 0, 0x02, 0x00, 0, 0, 0x40, 0x00};
+  header.replace(0, sizeof start, reinterpret_cast<const char*>(start), sizeof start);
+  testing::write_text(journal, header);
+  const auto r = run(db, {"runs"});
+  check_one_fatal_line(r, "no cachedb database yet");
+  CHECK_FALSE(fs::exists(journal));
+  CHECK(fs::file_size(db) == 0);
+  REQUIRE(run(db, {"ingest", basic()}).exit_code == 0);
+  CHECK_FALSE(report(db).empty());
+
+  // Beside a database that holds something, the same journal would empty it: refused.
+  testing::write_text(journal, header);
+  const std::string db_bytes = testing::read_text(db);
+  check_one_fatal_line(run(db, {"runs"}), journal.string() + ": ");
+  CHECK(testing::read_text(db) == db_bytes);
+}
+
+TEST_CASE("a journal that would change more than a switch of journal mode is refused") {
+  testing::TempDir dir;
+  const auto db = dir / "db.sqlite", journal = dir / "db.sqlite-journal";
+  REQUIRE(run(db, {"ingest", basic()}).exit_code == 0);
+  for (const auto& [what, bytes] : std::vector<std::pair<const char*, std::string>>{
+           {"another byte of page 1", mode_switch_journal(db, 1, [](std::string& p) { p[200] ^= 1; })},
+           {"the page count", mode_switch_journal(db, 1, [](std::string& p) { p[31] ^= 1; })},
+           {"a second page", mode_switch_journal(db, 2)}}) {
+    CAPTURE(what);
+    testing::write_text(journal, bytes);
+    const std::string db_bytes = testing::read_text(db);
+    const auto r = run(db, {"runs"});
+    check_one_fatal_line(r, journal.string() + ": ");
+    CHECK(contains(r.err, "rollback journal"));
+    CHECK(testing::read_text(db) == db_bytes);
+    CHECK(testing::read_text(journal) == bytes);
+  }
 }
 
 TEST_CASE("a new database has 16 KiB pages; one made with other pages keeps them") {

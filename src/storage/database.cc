@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
@@ -61,11 +62,77 @@ FileFacts inspect(const fs::path& path, OpenMode mode) {
   return facts;
 }
 
+std::uint32_t big_endian32(const unsigned char* p) {
+  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
+}
+
+// Whether `journal` is what SQLite leaves when a switch of journal mode is
+// stopped between writing its journal and removing it: the switch is a
+// transaction of its own that changes the file-format bytes 18 and 19 of page
+// 1 (WAL 2, rollback journal 1). cachedb switches a database it loads empty
+// to a rollback journal and back (storage/bulk_load.h), and one in rollback
+// mode to WAL when it opens it, so a kill at that moment leaves a hot journal
+// beside a file whose header may read WAL. The journal is taken for that only
+// when playing it back changes nothing but those bytes and the change
+// counters: the database's own size and page size, and one segment holding
+// one record, of page 1, equal to the database's page 1 in every other byte
+// (or none yet counted); or, for a new database, nothing in it yet.
+// (SQLite's journal format: sqlite.org/fileformat.html, "The Rollback
+// Journal".)
+bool journal_of_a_mode_switch(int journal, const fs::path& path) {
+  static constexpr unsigned char kMagic[8] = {0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7};
+  unsigned char header[28];
+  struct stat js{}, ds{};
+  if (pread(journal, header, sizeof header, 0) != static_cast<ssize_t>(sizeof header) || fstat(journal, &js) != 0 ||
+      std::memcmp(header, kMagic, sizeof kMagic) != 0)
+    return false;
+  const std::uint32_t records = big_endian32(header + 8), pages_before = big_endian32(header + 16),
+                      sector = big_endian32(header + 20), page = big_endian32(header + 24);
+  const auto power_of_two = [](std::uint32_t v, std::uint32_t low) {
+    return v >= low && v <= 65536 && (v & (v - 1)) == 0;
+  };
+  if (!power_of_two(sector, 32) || !power_of_two(page, 512)) return false;
+  const int db = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (db < 0) return false;
+  std::vector<unsigned char> saved(page + 4), current(page);
+  const bool read = fstat(db, &ds) == 0 && pread(db, current.data(), current.size(), 0) == static_cast<ssize_t>(current.size());
+  close(db);
+  if (!read) return false;
+  // The database's page size (bytes 16-17; 1 stands for 65536) is the journal's.
+  const std::uint32_t db_page = (std::uint32_t{current[16]} << 8) | current[17];
+  if ((db_page == 1 ? 65536u : db_page) != page) return false;
+  // A new database's first switch (to WAL, before its schema): played back,
+  // the file is cut to nothing, and it holds nothing to lose: one page, whose
+  // table of tables is an empty leaf (B-tree header at byte 100: type 13,
+  // cell count at 103-104).
+  if (pages_before == 0)
+    return static_cast<std::uint64_t>(ds.st_size) == page && current[100] == 13 && current[103] == 0 && current[104] == 0;
+  // Played back, the database is cut to the size it had: its size now.
+  if (static_cast<std::uint64_t>(ds.st_size) != std::uint64_t{pages_before} * page) return false;
+  // A count of 0: stopped before the record was counted, and SQLite plays
+  // back no record.
+  if (records == 0) return true;
+  // Else one record after the header's sector; its count as written, or
+  // 0xffffffff ("as many as fit", with synchronous off).
+  if (static_cast<std::uint64_t>(js.st_size) != std::uint64_t{sector} + page + 8 || (records != 1 && records != 0xffffffffu))
+    return false;
+  if (pread(journal, saved.data(), saved.size(), sector) != static_cast<ssize_t>(saved.size()) ||
+      big_endian32(saved.data()) != 1)
+    return false;
+  const unsigned char* before = saved.data() + 4;
+  for (std::size_t i = 0; i < page; ++i) {
+    const bool may_differ = i == 18 || i == 19 || (i >= 24 && i < 28) || (i >= 92 && i < 100);
+    if (!may_differ && before[i] != current[i]) return false;
+  }
+  return true;
+}
+
 // A rollback journal whose header is written (its first byte not zero: SQLite
 // zeroes the header of a journal it keeps but is done with) is "hot": SQLite
 // plays it back into the database at the first read. Beside a WAL database it
-// cannot be the database's own (WAL mode keeps none), so it was copied in with
-// the file or left by another program, and playing it back destroys the
+// is not the database's own (WAL mode keeps none) unless a switch of journal
+// mode was stopped midway (journal_of_a_mode_switch), so it was copied in
+// with the file or left by another program, and playing it back destroys the
 // database; a reader cannot even open it ("read-only"). Refused, so a person
 // can look at it first.
 void refuse_foreign_journal(const fs::path& path, const FileFacts& facts) {
@@ -75,8 +142,14 @@ void refuse_foreign_journal(const fs::path& path, const FileFacts& facts) {
   if (fd < 0) return;
   char first = 0;
   const ssize_t n = pread(fd, &first, 1, 0);
+  const bool own = n == 1 && first != 0 && journal_of_a_mode_switch(fd, path);
   close(fd);
   if (n != 1 || first == 0) return;
+  if (own) {
+    spdlog::info("{}: the journal of a switch of journal mode that was stopped midway; SQLite plays it back",
+                 journal.string());
+    return;
+  }
   throw RefusedDatabase(fmt::format(
       "{}: a rollback journal lies beside this WAL-mode database; it is not the database's own (WAL mode keeps "
       "none) and SQLite would play it back into the database, destroying it. Nothing was changed: move the "
