@@ -120,6 +120,32 @@ TEST_CASE("a tree with symlink loops and a FIFO is walked to the end; they are p
   CHECK(contains(direct.err, "fifo.md: passed over"));
 }
 
+TEST_CASE("a directory (or a link to one) named like a page is passed over with a warning; a prune keeps its page") {
+  testing::TempDir dir;
+  const auto tree = dir / "tree", page = tree / "develop" / "bzip2" / "specs.md";
+  testing::write_text(tree / "develop" / "zlib" / "specs.md", kGoodPage);
+  testing::write_text(page, page_for("bzip2", "h2"));
+  const auto db = dir / "db.sqlite";
+  REQUIRE(cachedb(db, {"ingest", tree.string()}).exit_code == 0);
+  fs::remove(page);
+  SUBCASE("a directory") { fs::create_directory(page); }
+  SUBCASE("a link to a directory") {
+    fs::create_directory(dir / "elsewhere");
+    fs::create_directory_symlink(dir / "elsewhere", page);
+  }
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"ingest", "--prune", tree.string()},
+                                                {"check", tree.string()}}) {
+    CAPTURE(args[0]);
+    auto r = cachedb(db, args);
+    INFO("stderr: " << r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(contains(r.err, page.string() + ": passed over: Is a directory"));
+  }
+  // Walked as a directory, it had said nothing, and the prune took bzip2's specs.
+  SQLite::Database check(db.string());
+  CHECK(check.execAndGet("SELECT count(*) FROM specs WHERE package = 'bzip2'").getInt() == 1);
+}
+
 TEST_CASE("an unreadable file or directory is passed over with a warning, and --prune then refuses") {
   const auto prefix = testing::permission_enforcing_prefix();
   if (!prefix.available) {

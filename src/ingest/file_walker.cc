@@ -40,7 +40,12 @@ bool classify(int dir_fd, const char* name, unsigned char d_type, FileNameFilter
   // Directory links are not followed (they are DT_LNK here): a link loop
   // cannot trap the walk.
   if (type == DT_DIR) {
-    out.kind = WalkEntry::Kind::Directory;
+    // A directory bearing a page's name (specs.md) stands where a page was
+    // or should be: passed over with a warning, and what a page of that
+    // path stored is kept (a prune keeps what a file still in the tree
+    // stored), where walking it would have said nothing.
+    out.kind = takes(name) ? WalkEntry::Kind::PassedOver : WalkEntry::Kind::Directory;
+    if (out.kind == WalkEntry::Kind::PassedOver) out.error = EISDIR;
     return true;
   }
   if (!takes(name)) return false;
@@ -62,7 +67,11 @@ bool classify(int dir_fd, const char* name, unsigned char d_type, FileNameFilter
       out.error = errno;
       return true;
     }
-    if (S_ISDIR(st.st_mode)) return false;
+    if (S_ISDIR(st.st_mode)) {
+      out.kind = WalkEntry::Kind::PassedOver;  // a link named specs.md to a directory, as above
+      out.error = EISDIR;
+      return true;
+    }
     if (S_ISREG(st.st_mode)) {
       out.kind = WalkEntry::Kind::File;
       return true;
