@@ -88,7 +88,10 @@ void RunLog::fail(const std::string& message) noexcept {
     update(utc_timestamp(), message, id_).exec();
     tx.commit();
   } catch (const std::exception& e) {
-    spdlog::error("{}: could not record run {} as failed: {}", db_.getFilename(), id_, e.what());
+    // The run's own error comes after this line: say here what it was, for
+    // the mail that shows the first line (the log then shows the run
+    // `interrupted`).
+    spdlog::error("{}: could not record run {} as failed ({}): {}", db_.getFilename(), id_, message, e.what());
   }
 }
 
