@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
@@ -164,6 +165,34 @@ TEST_CASE("'cachedb runs' shows a killed run as interrupted, and a live one as r
     CHECK(contains(text.out, "the process stopped before it finished"));
     // `runs` only reads: the next ingest records it.
     CHECK(count(db, "SELECT count(*) FROM ingest_runs WHERE status = 'running'") == 1);
+  }
+  SUBCASE("SIGTERM or SIGINT during a large ingest: said on stderr and in the log file, then the signal ends it") {
+    for (const auto& [sig, name] : {std::pair{SIGTERM, "SIGTERM"}, std::pair{SIGINT, "SIGINT"}}) {
+      CAPTURE(name);
+      testing::TempDir dir;
+      const auto db = dir / "db.sqlite", log = dir / "ingest.log";
+      REQUIRE(run(db, {"ingest", basic()}).exit_code == 0);
+      testing::CorpusShape shape;
+      shape.packages = 3000;
+      testing::write_corpus(dir / "big", shape);
+      const std::int64_t last_run = count(db, "SELECT max(id) FROM ingest_runs");
+      testing::Background ingest({"--db", db.string(), "ingest", "--log-file", log.string(), (dir / "big").string()});
+      const bool seen_running = testing::wait_until_running(db, ingest, last_run);
+      if (ingest.running()) ::kill(ingest.pid(), sig);
+      const auto r = ingest.wait();
+      if (!seen_running || r.exit_code == 0) {
+        MESSAGE("skipped: the ingest finished before the signal came");
+        continue;
+      }
+      INFO("stderr: " << r.err);
+      CHECK(r.exit_code == -1);  // ended by the signal, as before
+      const std::string said = std::string("error: ingest stopped by ") + name + " before it finished";
+      CHECK(contains(r.err, said));
+      const std::string logged = testing::read_text(log);
+      CHECK(contains(logged, std::string("] ") + said));
+      CHECK(newest_status(db) == "interrupted");
+      CHECK(count(db, "SELECT count(*) FROM specs") == 7);  // nothing of it stored
+    }
   }
   SUBCASE("the log says running: the ingest lock tells whether it is") {
     testing::TempDir dir;

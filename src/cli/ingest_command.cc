@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/index_options.h"
 #include "cli/log_file.h"
+#include "cli/stop_signals.h"
 #include "formats/cache_page/page.h"
 #include "ingest/index_ingest.h"
 #include "ingest/ingester.h"
@@ -117,6 +118,7 @@ Runner add_ingest_command(CLI::App& app, const GlobalOptions& global) {
     // What -q/-v chose for the terminal: err, warn (default) or info.
     const auto console = spdlog::default_logger()->level();
     if (!args->log_file.empty()) add_log_file(args->log_file);
+    const SayWhenStopped say_when_stopped(args->log_file);
 
     const auto db_path = resolve_db_path(global.db);
     // Taken before the connection opens, released after it closes.

@@ -1,0 +1,131 @@
+#include "cli/stop_signals.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <ctime>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace cachedb::cli {
+namespace {
+
+constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP};
+constexpr const char* kNames[] = {"SIGINT", "SIGTERM", "SIGHUP"};
+constexpr const char* kWhat =
+    " before it finished; a run stopped before its commit stores nothing and shows as interrupted in "
+    "'cachedb runs', and the next ingest does its work again\n";
+
+// What the handler touches: set before the handlers are installed, read only.
+int g_log_fd = -1;
+bool g_installed[3] = {false, false, false};
+
+// Async-signal-safe output: write(2) of bytes put together here, no
+// allocation, no locale, no stdio.
+struct Line {
+  char text[512];
+  std::size_t size = 0;
+  void add(const char* s) {
+    for (; *s && size < sizeof text; ++s) text[size++] = *s;
+  }
+  void add_number(long v, int width) {
+    char digits[20];
+    int n = 0;
+    do {
+      digits[n++] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    } while (v > 0 && n < 20);
+    for (int i = n; i < width && size < sizeof text; ++i) text[size++] = '0';
+    while (n > 0 && size < sizeof text) text[size++] = digits[--n];
+  }
+  void write_to(int fd) const {
+    std::size_t done = 0;
+    while (done < size) {
+      const ssize_t n = ::write(fd, text + done, size - done);
+      if (n <= 0) return;
+      done += static_cast<std::size_t>(n);
+    }
+  }
+};
+
+// The UTC time as the log file's lines begin (2026-12-06T23:40:00+00:00),
+// from the days since 1970 (Howard Hinnant's civil_from_days): gmtime is not
+// safe in a signal handler.
+void add_utc_now(Line& line) {
+  struct timespec ts {};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  const long secs = static_cast<long>(ts.tv_sec), days = secs / 86400, in_day = secs % 86400;
+  const long z = days + 719468, era = z / 146097, doe = z - era * 146097;
+  const long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365, doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const long mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+  const long y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  line.add_number(y, 4);
+  line.add("-");
+  line.add_number(m, 2);
+  line.add("-");
+  line.add_number(d, 2);
+  line.add("T");
+  line.add_number(in_day / 3600, 2);
+  line.add(":");
+  line.add_number(in_day / 60 % 60, 2);
+  line.add(":");
+  line.add_number(in_day % 60, 2);
+  line.add("+00:00 cachedb[");
+  line.add_number(static_cast<long>(getpid()), 1);
+  line.add("] ");
+}
+
+extern "C" void on_stop_signal(int sig) {
+  const int saved_errno = errno;
+  const char* name = "a signal";
+  for (int i = 0; i < 3; ++i)
+    if (kSignals[i] == sig) name = kNames[i];
+  Line message;
+  message.add("error: ingest stopped by ");
+  message.add(name);
+  message.add(kWhat);
+  message.write_to(STDERR_FILENO);
+  if (g_log_fd >= 0) {
+    Line logged;
+    add_utc_now(logged);
+    for (std::size_t i = 0; i < message.size && logged.size < sizeof logged.text; ++i)
+      logged.text[logged.size++] = message.text[i];
+    logged.write_to(g_log_fd);
+  }
+  // The handler was reset to the default (SA_RESETHAND): the signal ends the
+  // process as it would have.
+  errno = saved_errno;
+  raise(sig);
+}
+
+}  // namespace
+
+SayWhenStopped::SayWhenStopped(const std::string& log_file) {
+  if (!log_file.empty()) g_log_fd = ::open(log_file.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  for (int i = 0; i < 3; ++i) {
+    struct sigaction old {};
+    if (sigaction(kSignals[i], nullptr, &old) != 0 || old.sa_handler == SIG_IGN) continue;
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    for (int s : kSignals) sigaddset(&sa.sa_mask, s);  // one line, whichever came first
+    sa.sa_flags = SA_RESETHAND;
+    g_installed[i] = sigaction(kSignals[i], &sa, nullptr) == 0;
+  }
+}
+
+SayWhenStopped::~SayWhenStopped() {
+  for (int i = 0; i < 3; ++i) {
+    if (!g_installed[i]) continue;
+    struct sigaction sa {};
+    sa.sa_handler = SIG_DFL;
+    sigemptyset(&sa.sa_mask);
+    sigaction(kSignals[i], &sa, nullptr);
+    g_installed[i] = false;
+  }
+  if (g_log_fd >= 0) ::close(g_log_fd);
+  g_log_fd = -1;
+}
+
+}  // namespace cachedb::cli

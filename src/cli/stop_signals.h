@@ -1,0 +1,23 @@
+#pragma once
+// SIGINT, SIGTERM or SIGHUP during `cachedb ingest` (Ctrl-C, `timeout`, a
+// scheduler stopping the job, a closed terminal): the process still ends by
+// the signal, as before (exit status 128 + N; SQLite's journal keeps the
+// database as the last commit left it), but first says so on stderr and in
+// the --log-file, where it had ended without a word: the cron mail was empty
+// and the log stopped mid-run.
+#include <string>
+
+namespace cachedb::cli {
+
+// While it lives, those signals (unless ignored already, as under nohup) write
+// one line and then end the process by the signal. `log_file`: also appended
+// there (empty: none).
+class SayWhenStopped {
+ public:
+  explicit SayWhenStopped(const std::string& log_file);
+  ~SayWhenStopped();
+  SayWhenStopped(const SayWhenStopped&) = delete;
+  SayWhenStopped& operator=(const SayWhenStopped&) = delete;
+};
+
+}  // namespace cachedb::cli
