@@ -34,6 +34,31 @@ std::string made_from(const std::string& db) { return testing::last_run(db).made
 
 }  // namespace
 
+TEST_CASE("the aligned table pads by the columns a terminal gives, and shows control characters escaped") {
+  CHECK(cachedb::width_of("abc") == 3);
+  CHECK(cachedb::width_of("ü-target") == 8);
+  CHECK(cachedb::width_of("日本語") == 6);                // East Asian wide: two columns each
+  CHECK(cachedb::width_of("e\xcc\x81") == 1);            // e and a combining acute accent
+  CHECK(cachedb::width_of("\xf0\x9f\x91\x8dx") == 3);  // an emoji, then x
+  CHECK(cachedb::width_of("\xff\xfe") == 2);            // bytes that are no UTF-8: one each
+  const cachedb::Grid g = {{"stack", "n"}, {"日本語", "333"}, {"e\xcc\x81", "4"}, {"abc", "22"}};
+  CHECK(cachedb::render_aligned(g, {{false, true}, false}) ==
+        "stack     n\n"
+        "日本語  333\n"
+        "e\xcc\x81         4\n"
+        "abc      22\n");
+  std::string scratch;
+  CHECK(cachedb::shown_in_table("plain", scratch) == "plain");
+  CHECK(cachedb::shown_in_table("a\nb\tc\rd", scratch) == "a\\nb\\tc\\rd");
+  CHECK(cachedb::shown_in_table("\x1b[31mred\x7f", scratch) == "\\x1b[31mred\\x7f");
+  CHECK(cachedb::shown_in_table("\xc2\x85 \xc2\xa0", scratch) == "\\u0085 \xc2\xa0");  // NEL escaped, a no-break space kept
+  const cachedb::Grid broken = {{"stack", "n"}, {"line\nbreak", "1"}, {"e4s", "2"}};
+  CHECK(cachedb::render_aligned(broken, {{false, true}, false}) ==
+        "stack        n\n"
+        "line\\nbreak  1\n"
+        "e4s          2\n");
+}
+
 // Every test here runs the cachedb binary or other processes.
 TEST_SUITE_BEGIN("process");
 
@@ -482,6 +507,14 @@ TEST_CASE("sql: a BLOB is its SQL literal in text formats and base64 in JSON, ne
   rapidjson::Document d;
   REQUIRE(!d.Parse(json.out.c_str()).HasParseError());
   CHECK(std::string(d["rows"][0][0]["encoded"].GetString()) == "AP8KQQ==");
+}
+
+TEST_CASE("sql --format table: a row stays one line, control characters escaped, wide text padded as shown") {
+  testing::TempDir dir;
+  const auto db = ingested(dir);
+  const auto r = run_cachedb(db + " sql " + shell_quote("SELECT 'a' || char(10) || 'b' || char(27) AS x, '日本' AS y"));
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "x         y\na\\nb\\x1b  日本\n");
 }
 
 TEST_CASE("sql --format markdown: what Markdown would read as syntax is escaped, so the table shows the text") {

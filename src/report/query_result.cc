@@ -436,8 +436,9 @@ class HtmlWriter final : public RowSink {
   std::size_t rows_ = 0;
 };
 
-// Columns two spaces apart, trailing spaces trimmed, widths in code points,
-// sized on a first window of rows (see make_row_writer).
+// Columns two spaces apart, trailing spaces trimmed, widths as a terminal
+// shows them and control characters escaped (text_table.h), sized on a
+// first window of rows (see make_row_writer).
 class AlignedWriter final : public RowSink {
  public:
   explicit AlignedWriter(RowOutput& out) : out_(out) {}
@@ -479,10 +480,10 @@ class AlignedWriter final : public RowSink {
     width_.assign(n, 0);
     right_.assign(n, false);
     std::vector<bool> any(n, false), all(n, true);
-    for (std::size_t i = 0; i < n; ++i) width_[i] = width_of(header_[i]);
+    for (std::size_t i = 0; i < n; ++i) width_[i] = width_of(shown_in_table(header_[i], shown_));
     for (const auto& r : window_)
       for (std::size_t i = 0; i < n; ++i) {
-        width_[i] = std::max(width_[i], width_of(r.cells[i]));
+        width_[i] = std::max(width_[i], width_of(shown_in_table(r.cells[i], shown_)));
         if (r.types[i] == QueryValue::Type::Null) continue;
         any[i] = true;
         all[i] = all[i] && (r.types[i] == QueryValue::Type::Integer || r.types[i] == QueryValue::Type::Real);
@@ -500,7 +501,7 @@ class AlignedWriter final : public RowSink {
     const std::size_t start = b.size();
     for (std::size_t i = 0; i < cells.size(); ++i) {
       if (i) b += "  ";
-      std::string_view s = cells[i];
+      const std::string_view s = shown_in_table(cells[i], shown_);
       const std::size_t w = width_of(s);
       const std::size_t fill = width_[i] > w ? width_[i] - w : 0;
       if (right_[i]) b.append(fill, ' ');
@@ -523,6 +524,7 @@ class AlignedWriter final : public RowSink {
   std::vector<std::size_t> width_;
   std::vector<bool> right_;
   std::vector<std::string_view> line_;
+  std::string shown_;  // a cell with control characters, escaped
 };
 
 }  // namespace

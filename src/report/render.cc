@@ -53,9 +53,8 @@ class MatrixTable final : public Table {
     }
     CellScratch scratch;
     const std::string_view label = column <= ncols ? std::string_view(m_.cols[column - 1]) : "total";
-    std::size_t label_width = 0;
-    for (char c : label) label_width += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-    return std::max(label_width, count(max, scratch).size());
+    std::string shown;
+    return std::max(width_of(shown_in_table(label, shown)), count(max, scratch).size());
   }
 
  private:

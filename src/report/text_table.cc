@@ -4,10 +4,6 @@
 #include <cstring>
 
 namespace cachedb {
-std::size_t width_of(std::string_view s) {
-  return static_cast<std::size_t>(
-      std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
-}
 
 namespace {
 
@@ -112,10 +108,11 @@ std::string render_aligned(const Table& t, const TableStyle& style) {
   std::vector<std::size_t> unknown;  // the columns whose width takes a look at every cell
   for (std::size_t i = 0; i < width.size(); ++i)
     if ((width[i] = t.known_width(i)) == 0) unknown.push_back(i);
+  std::string shown;  // a cell with control characters, escaped (shown_in_table)
   for (std::size_t l = 0; l < lines; ++l) {
     const std::size_t n = t.columns(l);
     for (auto i : unknown)
-      if (i < n) width[i] = std::max(width[i], width_of(t.cell(l, i, scratch)));
+      if (i < n) width[i] = std::max(width[i], width_of(shown_in_table(t.cell(l, i, scratch), shown)));
   }
   std::size_t line_bytes = 1;
   for (auto w : width) line_bytes += w + 2;
@@ -127,7 +124,7 @@ std::string render_aligned(const Table& t, const TableStyle& style) {
       if (i) out.put("  ");
       const std::size_t w = i < width.size() ? width[i] : 0;
       const bool right = i < style.right_aligned.size() && style.right_aligned[i];
-      const std::string_view s = t.cell(l, i, scratch);
+      const std::string_view s = shown_in_table(t.cell(l, i, scratch), shown);
       if (style.dim_zeros && l > 0 && right && s == "0") {
         out.put("\x1b[2m");
         out.padded("·", 1, w, true);

@@ -46,7 +46,8 @@ struct TableStyle {
   bool dim_zeros = false;           // a terminal: a count of 0 shows as a dimmed '·'
 };
 
-// Columns two spaces apart, trailing spaces trimmed; widths in code points.
+// Columns two spaces apart, trailing spaces trimmed; widths as a terminal
+// shows them, control characters escaped (shown_in_table).
 std::string render_aligned(const Table& t, const TableStyle& style);
 // RFC 4180: CRLF line ends, fields quoted when needed.
 std::string render_csv(const Table& t);
@@ -83,8 +84,14 @@ void append_markdown_line(std::string& out, std::size_t n, CellAt cell_at) {
 }
 // The line under a Markdown header: '| --- | ---: |', a column right-aligned where `right_aligned` says.
 void append_markdown_rule(std::string& out, std::size_t n, const std::vector<bool>& right_aligned);
-// Display width in code points: labels may be UTF-8 and '·' is two bytes.
+// The columns a terminal gives `s` (UTF-8): a code point one, an East Asian
+// wide one (日本) two, a combining mark none (display_width.cc).
 std::size_t width_of(std::string_view s);
+// `s` as the aligned table shows it: a control character (a newline, a tab,
+// an escape) written \n, \t, \x1b, so that a row stays one line and no value
+// sends the terminal a command; `s` itself when it has none, else the escaped
+// text in `scratch`.
+std::string_view shown_in_table(std::string_view s, std::string& scratch);
 // Text safe inside HTML element content and attribute values.
 std::string html_escape(std::string_view s);
 
