@@ -585,6 +585,10 @@ TEST_CASE("sql parameters: :name, $name, @name and ?N; numbers bound as numbers 
   const auto unknown = run_cachedb(db + " sql 'SELECT $x' -p x=1 -p y=2");
   CHECK(unknown.exit_code == 1);
   CHECK(unknown.err.find("no parameter :y") != std::string::npos);
+  CHECK(unknown.err.find("its parameters: $x") != std::string::npos);
+  const auto unknown_number = run_cachedb(db + " sql 'SELECT ?' -p 2=a");
+  CHECK(unknown_number.exit_code == 1);
+  CHECK(unknown_number.err.find("sql: --param 2: the query has no ?2 (its parameters: ?1)") != std::string::npos);
   const auto missing = run_cachedb(db + " sql 'SELECT ?1, ?2' -p 1=a");
   CHECK(missing.exit_code == 1);
   CHECK(missing.err.find("uses ?2") != std::string::npos);

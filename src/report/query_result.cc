@@ -163,10 +163,17 @@ void bind_params(SQLite::Statement& st, const std::vector<std::string>& names, c
       throw Error(fmt::format("sql: the parameter {}{} is given twice (--param {}={} and --param {}={})",
                               std::isdigit(static_cast<unsigned char>(first->first[0])) ? '?' : ':', first->first,
                               first->second->name, first->second->value, p.name, p.value));
-    const auto it = by_key.find(key_of_given_name(p.name));
-    if (it == by_key.end())
-      throw Error(fmt::format("sql: --param {}: the query has no parameter :{} (nor ${}, @{} or ?N)", p.name,
-                              key_of_given_name(p.name), key_of_given_name(p.name), key_of_given_name(p.name)));
+    const std::string key = key_of_given_name(p.name);
+    const auto it = by_key.find(key);
+    if (it == by_key.end()) {
+      std::string has;
+      for (int i = 1; i <= count; ++i) has += (i > 1 ? ", " : "") + spelled(names[static_cast<std::size_t>(i - 1)], i);
+      const std::string its = count == 0 ? "it has no parameters" : "its parameters: " + has;
+      if (std::isdigit(static_cast<unsigned char>(key[0])))
+        throw Error(fmt::format("sql: --param {}: the query has no ?{} ({})", p.name, key, its));
+      throw Error(fmt::format("sql: --param {}: the query has no parameter :{} (nor ${} or @{}; {})", p.name, key, key,
+                              key, its));
+    }
     for (int i : it->second) {
       bind_value(st, i, p);
       bound[static_cast<std::size_t>(i)] = true;
