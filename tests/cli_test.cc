@@ -83,6 +83,17 @@ TEST_CASE("exit codes: 2 when pages are rejected (others committed), 1 when fata
 
   CHECK(run_cachedb("report --no-such-flag").exit_code == 64);
   CHECK(run_cachedb("").exit_code == 64);
+  // An option without its value, in plain words (CLI11 says "1 required UINT:INT >= 1 missing").
+  for (const auto& [args, said] : std::vector<std::pair<std::string, std::string>>{
+           {" report --matrix os-by-target --top", "--top: no value given: give a whole number >= 1"},
+           {" report --matrix os-by-target --release", "--release: no value given: give a value"},
+           {" sql 'SELECT 1' --timeout", "--timeout: no value given: give a number of seconds > 0"}}) {
+    CAPTURE(args);
+    const auto r = run_cachedb(db + args);
+    CHECK(r.exit_code == 64);
+    CHECK(r.out.empty());
+    CHECK(r.err.find("error: " + said + "\n") != std::string::npos);
+  }
   auto help = run_cachedb("--help");
   CHECK(help.exit_code == 0);
   CHECK(help.out.find("Exit status") != std::string::npos);

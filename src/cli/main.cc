@@ -1,7 +1,10 @@
 // cachedb: Spack build-cache pages in SQLite, with reports on top.
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <csignal>
+#include <regex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -89,6 +92,26 @@ std::optional<std::string_view> first_word(int argc, char** argv) {
   return std::nullopt;
 }
 
+// CLI11's "--top: 1 required UINT:INT >= 1 missing" in plain words:
+// "--top: no value given: give a whole number >= 1". Other messages as they are.
+std::string plain_usage_error(const std::string& message) {
+  static const std::regex missing(R"(^(\S+): (\d+) required ([A-Z]+)(?::([A-Z]+))?(.*) missing$)");
+  std::smatch m;
+  if (!std::regex_match(message, m, missing)) return message;
+  // The type, then what CLI11 checks ("UINT:INT >= 1", "FLOAT:SECONDS > 0").
+  const auto known = [](const std::string& t) { return t == "TEXT" || t == "UINT" || t == "INT" || t == "FLOAT"; };
+  const bool refined = m[4].matched && known(m[4].str());
+  const std::string type = refined ? m[4].str() : m[3].str();
+  std::string unit = m[4].matched && !refined ? " of " + m[4].str() : "";
+  std::transform(unit.begin(), unit.end(), unit.begin(), [](unsigned char c) { return std::tolower(c); });
+  const bool one = m[2].str() == "1";
+  const std::string what = type == "TEXT"                    ? (one ? "a value" : m[2].str() + " values")
+                           : type == "UINT" || type == "INT" ? (one ? "a whole number" : m[2].str() + " whole numbers")
+                           : type == "FLOAT"                 ? (one ? "a number" : m[2].str() + " numbers")
+                                                             : m[2].str() + " " + type;
+  return fmt::format("{}: no value given: give {}{}{}", m[1].str(), what, unit, m[5].str());
+}
+
 const Command* named_command(int argc, char** argv) {
   const auto word = first_word(argc, argv);
   if (!word) return nullptr;
@@ -137,7 +160,7 @@ int main(int argc, char** argv) {
   // A bad command line reads as every other error does: "error: what is wrong",
   // then where to look.
   app.failure_message([](const CLI::App*, const CLI::Error& e) {
-    return fmt::format("error: {}\nRun with --help for more information.\n", e.what());
+    return fmt::format("error: {}\nRun with --help for more information.\n", plain_usage_error(e.what()));
   });
   try {
     app.parse(argc, argv);
