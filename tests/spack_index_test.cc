@@ -197,9 +197,9 @@ TEST_CASE("spack index: parameters as Spack reads them, booleans written as stri
   CHECK(error_of(R"({"database": {"version": "8", "installs": {"k": {"spec": {"name": "p",
     "parameters": {"": "x"}}}}}})").reason() == "a parameter without a name");
   // Names Spack's syntax cannot write, which would read back as another name.
-  for (const std::string& name : {"=k", "a=b", "k:", "+x", "~x"}) {
+  for (const std::string name : {"=k", "a=b", "k:", "+x", "~x"}) {
     CAPTURE(name);
-    for (const std::string& value : {"\"v\"", "null", "[\"a\"]", "true"}) {
+    for (const std::string value : {"\"v\"", "null", "[\"a\"]", "true"}) {
       const auto e = error_of(R"({"database": {"version": "8", "installs": {"k": {"spec": {"name": "p",
         "parameters": {")" + name + "\": " + value + "}}}}}}");
       CHECK(e.reason() == "a variant name cannot hold '=', start with '+' or '~', or end with ':'");
@@ -297,6 +297,29 @@ TEST_CASE("spack index: a truncated gzip or zstd stream is refused") {
     auto src = cachedb::spack_index::memory_source(cut.data(), cut.size(), "cut");
     CHECK_THROWS_WITH_AS(read_index(*src, h), doctest::Contains("truncated"), IndexParseError);
     CHECK(h.done == 0);
+  }
+}
+
+TEST_CASE("spack index: bad gzip data names the compressed byte where it was found") {
+  const std::string plain = testing::read_file(testing::fixture("index/db-v8.json").string());
+  std::string bytes = testing::gzip(plain);
+  // The trailer's CRC-32 (the last 8 bytes: CRC, then the length), damaged:
+  // found once the whole member is inflated, where the JSON offset says only
+  // how far the parse got.
+  bytes[bytes.size() - 8] = static_cast<char>(bytes[bytes.size() - 8] ^ 0x55);
+  KeepingHandler h;
+  auto src = cachedb::spack_index::memory_source(bytes.data(), bytes.size(), "crc");
+  try {
+    read_index(*src, h);
+    FAIL("a damaged gzip stream was read");
+  } catch (const IndexParseError& e) {
+    const std::string what = e.what();
+    CAPTURE(what);
+    CHECK(what.find("bad gzip data (near compressed byte ") != std::string::npos);
+    CHECK(what.find("incorrect data check") != std::string::npos);
+    const auto at = std::stoul(what.substr(what.find("compressed byte ") + 16));
+    CHECK(at >= bytes.size() - 8);
+    CHECK(at <= bytes.size());
   }
 }
 

@@ -180,7 +180,8 @@ void DecodedStream::refill() {
       } else if (rc != Z_OK && !(rc == Z_BUF_ERROR && produced > 0)) {
         if (rc == Z_BUF_ERROR && source_done_) throw StreamError("the gzip stream is truncated");
         if (rc != Z_BUF_ERROR)
-          throw StreamError(fmt::format("bad gzip data: {}", z.msg ? z.msg : "inflate failed"));
+          throw StreamError(fmt::format("bad gzip data (near compressed byte {}): {}", compressed_offset(),
+                                        z.msg ? z.msg : "inflate failed"));
       }
     } else {
       if (no_input) {
@@ -191,9 +192,11 @@ void DecodedStream::refill() {
       ZSTD_inBuffer in{in_.get() + in_pos_, in_end_ - in_pos_, 0};
       ZSTD_outBuffer out{out_.get(), kOutBytes, 0};
       std::size_t rc = ZSTD_decompressStream(codec_->zstd, &out, &in);
-      if (ZSTD_isError(rc)) throw StreamError(fmt::format("bad zstd data: {}", ZSTD_getErrorName(rc)));
-      codec_->zstd_hint = rc;
       in_pos_ += in.pos;
+      if (ZSTD_isError(rc))
+        throw StreamError(
+            fmt::format("bad zstd data (near compressed byte {}): {}", compressed_offset(), ZSTD_getErrorName(rc)));
+      codec_->zstd_hint = rc;
       produced = out.pos;
     }
   }

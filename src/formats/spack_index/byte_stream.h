@@ -89,6 +89,9 @@ class DecodedStream {
   void refill();
   std::size_t read_raw();
   void detect();
+  // Where in the compressed bytes the decoder stands: to name the place of
+  // bad compressed data, where the JSON offset is only how far it got.
+  std::uint64_t compressed_offset() const { return raw_bytes_ - (in_end_ - in_pos_); }
 
   struct Codec;
   ByteSource& source_;
