@@ -12,6 +12,7 @@
 #include <string>
 
 #include <SQLiteCpp/Database.h>
+#include <sqlite3.h>
 
 #include "child_process.h"
 #include "ingest/lock.h"
@@ -366,14 +367,64 @@ TEST_CASE("the journal of a new database's first switch to WAL, stopped midway: 
   CHECK(testing::read_text(db) == db_bytes);
 }
 
+TEST_CASE("a new database's journal is refused while its write-ahead log holds pages") {
+  // One page in the file, the rows in the -wal: cut to nothing, the file
+  // would take the -wal with it.
+  testing::TempDir dir;
+  const auto db = dir / "db.sqlite", journal = dir / "db.sqlite-journal";
+  {
+    SQLite::Database c(db.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    c.exec("PRAGMA page_size = 16384");
+    REQUIRE(c.execAndGet("PRAGMA journal_mode = WAL").getString() == "wal");
+    sqlite3_db_config(c.getHandle(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+    c.exec("CREATE TABLE t(x); INSERT INTO t VALUES (1)");
+  }
+  REQUIRE(fs::file_size(db.string() + "-wal") > 0);
+  if (fs::file_size(db) != 16384) {
+    MESSAGE("skipped: SQLite wrote the table into the file itself");
+    return;
+  }
+  std::string header(512, '\0');
+  const unsigned char start[28] = {0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7, 0, 0, 0, 0, 0x12, 0x34,
+                                   0x56, 0x78, 0, 0, 0, 0, 0, 0, 0x02, 0x00, 0, 0, 0x40, 0x00};
+  header.replace(0, sizeof start, reinterpret_cast<const char*>(start), sizeof start);
+  testing::write_text(journal, header);
+  const std::string wal_bytes = testing::read_text(db.string() + "-wal");
+  check_one_fatal_line(run(db, {"runs"}), journal.string() + ": ");
+  CHECK(testing::read_text(db.string() + "-wal") == wal_bytes);
+}
+
 TEST_CASE("a journal that would change more than a switch of journal mode is refused") {
   testing::TempDir dir;
   const auto db = dir / "db.sqlite", journal = dir / "db.sqlite-journal";
   REQUIRE(run(db, {"ingest", basic()}).exit_code == 0);
-  for (const auto& [what, bytes] : std::vector<std::pair<const char*, std::string>>{
+  for (const auto& [what, bytes] : std::vector<std::pair<std::string, std::string>>{
            {"another byte of page 1", mode_switch_journal(db, 1, [](std::string& p) { p[200] ^= 1; })},
            {"the page count", mode_switch_journal(db, 1, [](std::string& p) { p[31] ^= 1; })},
-           {"a second page", mode_switch_journal(db, 2)}}) {
+           {"a second page", mode_switch_journal(db, 2)},
+           {"a second segment after an uncounted first",
+            [&] {
+              // SQLite plays back the next segment's records: here page 2, zeroed.
+              std::string j = mode_switch_journal(db, 0).substr(0, 512);
+              std::string second = j;
+              put32(second, 8, 1);
+              std::string record(4 + 16384 + 4, '\0');
+              put32(record, 0, 2);
+              return j + second + record;
+            }()},
+           {"a super-journal name in the header's padding",
+            [&] {
+              // SQLite deletes the super-journal it names, after the play-back.
+              std::string j = mode_switch_journal(db, 0).substr(0, 512);
+              const std::string name = (dir / "victim").string();
+              std::string record = std::string(4, '\0') + name;
+              record += std::string(4, '\0') + std::string(4, '\0');
+              put32(record, record.size() - 8, static_cast<std::uint32_t>(name.size()));
+              const unsigned char magic[8] = {0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7};
+              record.append(reinterpret_cast<const char*>(magic), 8);
+              j.replace(512 - record.size(), record.size(), record);
+              return j;
+            }()}}) {
     CAPTURE(what);
     testing::write_text(journal, bytes);
     const std::string db_bytes = testing::read_text(db);

@@ -73,16 +73,21 @@ std::uint32_t big_endian32(const unsigned char* p) {
 // to a rollback journal and back (storage/bulk_load.h), and one in rollback
 // mode to WAL when it opens it, so a kill at that moment leaves a hot journal
 // beside a file whose header may read WAL. The journal is taken for that only
-// when playing it back changes nothing but those bytes and the change
-// counters: the database's own size and page size, and one segment holding
-// one record, of page 1, equal to the database's page 1 in every other byte
-// (or none yet counted); or, for a new database, nothing in it yet.
-// (SQLite's journal format: sqlite.org/fileformat.html, "The Rollback
-// Journal".)
+// when playing it back can change nothing but those bytes and the change
+// counters. So: one segment (a second would be played back too) and no
+// super-journal name at its end (SQLite would delete the file it names),
+// holding one record, of page 1, equal to the database's page 1 in every
+// other byte, or no record (none counted yet: SQLite plays back none); the
+// database's own size and page size (played back, the file is cut to the
+// size the journal names); and no page in its -wal (a switch out of WAL
+// empties and removes the -wal first, one into WAL makes it after). Or, for
+// a new database, the journal of its first switch: no record, and a file of
+// one page whose table of tables is empty. (SQLite's journal format:
+// sqlite.org/fileformat.html, "The Rollback Journal"; src/pager.c.)
 bool journal_of_a_mode_switch(int journal, const fs::path& path) {
   static constexpr unsigned char kMagic[8] = {0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7};
-  unsigned char header[28];
-  struct stat js{}, ds{};
+  unsigned char header[28], tail[8];
+  struct stat js{}, ds{}, ws{};
   if (pread(journal, header, sizeof header, 0) != static_cast<ssize_t>(sizeof header) || fstat(journal, &js) != 0 ||
       std::memcmp(header, kMagic, sizeof kMagic) != 0)
     return false;
@@ -92,6 +97,19 @@ bool journal_of_a_mode_switch(int journal, const fs::path& path) {
     return v >= low && v <= 65536 && (v & (v - 1)) == 0;
   };
   if (!power_of_two(sector, 32) || !power_of_two(page, 512)) return false;
+  // One segment: its header's sector alone, or with one record after it.
+  const auto size = static_cast<std::uint64_t>(js.st_size);
+  const bool no_record = size == sector, one_record = size == std::uint64_t{sector} + page + 8;
+  if (!no_record && !one_record) return false;
+  // A super-journal record ends the file with the magic.
+  if (pread(journal, tail, sizeof tail, static_cast<off_t>(size - sizeof tail)) != static_cast<ssize_t>(sizeof tail) ||
+      std::memcmp(tail, kMagic, sizeof kMagic) == 0)
+    return false;
+  // The count: 0 (none counted: SQLite plays back no record of the segment),
+  // 1, or 0xffffffff ("as many as fit", with synchronous off).
+  if (records != 0 && records != 0xffffffffu && !(records == 1 && one_record)) return false;
+  const fs::path wal = path.string() + "-wal";
+  if (stat(wal.c_str(), &ws) == 0 && ws.st_size > 0) return false;
   const int db = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (db < 0) return false;
   std::vector<unsigned char> saved(page + 4), current(page);
@@ -101,21 +119,14 @@ bool journal_of_a_mode_switch(int journal, const fs::path& path) {
   // The database's page size (bytes 16-17; 1 stands for 65536) is the journal's.
   const std::uint32_t db_page = (std::uint32_t{current[16]} << 8) | current[17];
   if ((db_page == 1 ? 65536u : db_page) != page) return false;
-  // A new database's first switch (to WAL, before its schema): played back,
-  // the file is cut to nothing, and it holds nothing to lose: one page, whose
-  // table of tables is an empty leaf (B-tree header at byte 100: type 13,
-  // cell count at 103-104).
+  // A new database's first switch: the file, cut to nothing, held nothing
+  // (one page, whose table of tables is an empty leaf: B-tree header at byte
+  // 100, type 13, cell count at 103-104).
   if (pages_before == 0)
-    return static_cast<std::uint64_t>(ds.st_size) == page && current[100] == 13 && current[103] == 0 && current[104] == 0;
-  // Played back, the database is cut to the size it had: its size now.
+    return no_record && static_cast<std::uint64_t>(ds.st_size) == page && current[100] == 13 && current[103] == 0 &&
+           current[104] == 0;
   if (static_cast<std::uint64_t>(ds.st_size) != std::uint64_t{pages_before} * page) return false;
-  // A count of 0: stopped before the record was counted, and SQLite plays
-  // back no record.
-  if (records == 0) return true;
-  // Else one record after the header's sector; its count as written, or
-  // 0xffffffff ("as many as fit", with synchronous off).
-  if (static_cast<std::uint64_t>(js.st_size) != std::uint64_t{sector} + page + 8 || (records != 1 && records != 0xffffffffu))
-    return false;
+  if (no_record) return true;
   if (pread(journal, saved.data(), saved.size(), sector) != static_cast<ssize_t>(saved.size()) ||
       big_endian32(saved.data()) != 1)
     return false;
