@@ -146,6 +146,18 @@ TEST_CASE("a directory (or a link to one) named like a page is passed over with 
   CHECK(check.execAndGet("SELECT count(*) FROM specs WHERE package = 'bzip2'").getInt() == 1);
 }
 
+TEST_CASE("a directory with another name the page reader takes (notes.md/) is walked as any directory") {
+  testing::TempDir dir;
+  const auto tree = dir / "tree";
+  testing::write_text(tree / "notes.md" / "develop" / "zlib" / "specs.md", kGoodPage);
+  auto r = cachedb(dir / "db.sqlite", {"ingest", tree.string()});
+  INFO("stderr: " << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK_FALSE(contains(r.err, "passed over"));
+  SQLite::Database db((dir / "db.sqlite").string());
+  CHECK(db.execAndGet("SELECT count(*) FROM specs").getInt() == 1);
+}
+
 TEST_CASE("an unreadable file or directory is passed over with a warning, and --prune then refuses") {
   const auto prefix = testing::permission_enforcing_prefix();
   if (!prefix.available) {

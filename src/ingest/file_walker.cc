@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "error.h"
+#include "formats/cache_page/page.h"
 
 namespace cachedb {
 
@@ -40,11 +41,12 @@ bool classify(int dir_fd, const char* name, unsigned char d_type, FileNameFilter
   // Directory links are not followed (they are DT_LNK here): a link loop
   // cannot trap the walk.
   if (type == DT_DIR) {
-    // A directory bearing a page's name (specs.md) stands where a page was
-    // or should be: passed over with a warning, and what a page of that
-    // path stored is kept (a prune keeps what a file still in the tree
-    // stored), where walking it would have said nothing.
-    out.kind = takes(name) ? WalkEntry::Kind::PassedOver : WalkEntry::Kind::Directory;
+    // A directory named as the site names every page (specs.md) stands
+    // where a page was or should be: passed over with a warning, and what a
+    // page of that path stored is kept (a prune keeps what a file still in
+    // the tree stored), where walking it would have said nothing. Other
+    // names the filter takes (notes.md/) are directories like any other.
+    out.kind = at_cache_page_path(name) ? WalkEntry::Kind::PassedOver : WalkEntry::Kind::Directory;
     if (out.kind == WalkEntry::Kind::PassedOver) out.error = EISDIR;
     return true;
   }
@@ -68,6 +70,7 @@ bool classify(int dir_fd, const char* name, unsigned char d_type, FileNameFilter
       return true;
     }
     if (S_ISDIR(st.st_mode)) {
+      if (!at_cache_page_path(name)) return false;  // links to directories are not followed
       out.kind = WalkEntry::Kind::PassedOver;  // a link named specs.md to a directory, as above
       out.error = EISDIR;
       return true;
