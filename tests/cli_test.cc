@@ -87,7 +87,8 @@ TEST_CASE("exit codes: 2 when pages are rejected (others committed), 1 when fata
   for (const auto& [args, said] : std::vector<std::pair<std::string, std::string>>{
            {" report --matrix os-by-target --top", "--top: no value given: give a whole number >= 1"},
            {" report --matrix os-by-target --release", "--release: no value given: give a value"},
-           {" sql 'SELECT 1' --timeout", "--timeout: no value given: give a number of seconds > 0"}}) {
+           {" sql 'SELECT 1' --timeout", "--timeout: no value given: give a number of seconds > 0"},
+           {" report --matrix os-by-target --count", "--count: no value given: give one of specs, packages"}}) {
     CAPTURE(args);
     const auto r = run_cachedb(db + args);
     CHECK(r.exit_code == 64);

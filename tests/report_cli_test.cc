@@ -52,6 +52,8 @@ TEST_CASE("the aligned table pads by the columns a terminal gives, and shows con
   CHECK(cachedb::shown_in_table("a\nb\tc\rd", scratch) == "a\\nb\\tc\\rd");
   CHECK(cachedb::shown_in_table("\x1b[31mred\x7f", scratch) == "\\x1b[31mred\\x7f");
   CHECK(cachedb::shown_in_table("\xc2\x85 \xc2\xa0", scratch) == "\\u0085 \xc2\xa0");  // NEL escaped, a no-break space kept
+  CHECK(cachedb::shown_in_table("\x9b[31m", scratch) == "\\u009b[31m");  // a lone byte: the 8-bit CSI
+  CHECK(cachedb::shown_in_table("a\xe0\x80\x8a", scratch) == "a\\n");   // an overlong newline
   const cachedb::Grid broken = {{"stack", "n"}, {"line\nbreak", "1"}, {"e4s", "2"}};
   CHECK(cachedb::render_aligned(broken, {{false, true}, false}) ==
         "stack        n\n"

@@ -73,6 +73,9 @@ TEST_CASE("a git version is asked for by the version its ref is assigned, as Spa
   CHECK_FALSE(in("2.0", "git.v2.0=main"));   // the ref's text is not its version
   CHECK_FALSE(in("1.3", "git.abc123=1.2"));
   CHECK_FALSE(in("=1.2", "git.abc123=1.2"));  // Spack: an exact version is never a git version
+  CHECK(in("=git.abc123=1.2", "git.abc123=1.2"));  // ... unless it is one: the same ref and version
+  CHECK(in("=abc123=1.2", "git.abc123=1.2"));
+  CHECK_FALSE(in("=git.abc123=1.3", "git.abc123=1.2"));
   // By its ref, or its whole text.
   CHECK(in("git.abc123", "git.abc123=1.2"));
   CHECK(in("git.abc123=1.2", "git.abc123=1.2"));

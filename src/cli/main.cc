@@ -109,7 +109,14 @@ std::string plain_usage_error(const std::string& message) {
                            : type == "UINT" || type == "INT" ? (one ? "a whole number" : m[2].str() + " whole numbers")
                            : type == "FLOAT"                 ? (one ? "a number" : m[2].str() + " numbers")
                                                              : m[2].str() + " " + type;
-  return fmt::format("{}: no value given: give {}{}{}", m[1].str(), what, unit, m[5].str());
+  // A set of values: "TEXT:{table,csv}" (CLI11's IsMember).
+  const std::string rest = m[5].str();
+  if (!m[4].matched && rest.size() > 3 && rest.starts_with(":{") && rest.ends_with("}")) {
+    std::string choices = rest.substr(2, rest.size() - 3);
+    for (auto at = choices.find(','); at != std::string::npos; at = choices.find(',', at + 2)) choices.insert(at + 1, " ");
+    return fmt::format("{}: no value given: give one of {}", m[1].str(), choices);
+  }
+  return fmt::format("{}: no value given: give {}{}{}", m[1].str(), what, unit, rest);
 }
 
 const Command* named_command(int argc, char** argv) {

@@ -90,9 +90,12 @@ std::size_t width_of(std::string_view s) {
 }
 
 std::string_view shown_in_table(std::string_view s, std::string& scratch) {
+  // ASCII text without control characters is shown as it is; anything else
+  // is read code point by code point (a lone byte 0x80-0x9F is a C1 control
+  // to a terminal not in UTF-8 mode, an overlong sequence can hide a newline).
   const auto plain = std::none_of(s.begin(), s.end(), [](char ch) {
     const auto c = static_cast<unsigned char>(ch);
-    return c < 0x20 || c == 0x7F || c == 0xC2;  // 0xC2: the lead byte of U+0080..U+00BF
+    return c < 0x20 || c >= 0x7F;
   });
   if (plain) return s;
   scratch.clear();

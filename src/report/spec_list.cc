@@ -100,11 +100,13 @@ void VersionTest::define(SQLite::Database& db, const char* name, const std::opti
 // Spack 1.0 made compilers packages, some under new names
 // (lib/spack/spack/aliases.py); its %clang means llvm, so that a spec
 // reads the same of a build from before 1.0 (compiler clang) and after it (a
-// dependency on llvm). Each name stands for both here.
+// dependency on llvm). Each name stands for both here. (aliases.py spells
+// the classic Intel compilers' package intel-oneapi-compiler-classic; the
+// package builds are named by is intel-oneapi-compilers-classic.)
 std::string_view compiler_alias(std::string_view name) {
   static constexpr std::pair<std::string_view, std::string_view> kPairs[] = {
       {"clang", "llvm"}, {"oneapi", "intel-oneapi-compilers"}, {"rocmcc", "llvm-amdgpu"},
-      {"intel", "intel-oneapi-compiler-classic"}, {"arm", "acfl"}};
+      {"intel", "intel-oneapi-compilers-classic"}, {"arm", "acfl"}};
   for (const auto& [legacy, package] : kPairs) {
     if (name == legacy) return package;
     if (name == package) return legacy;

@@ -92,13 +92,16 @@ bool VersionConstraint::holds(const Part& p, std::string_view version) {
 // assigned (@1.2 and @1.1:1.3 hold git.abc=1.2, @main holds git.v2.0=main),
 // never by the ref's own text read as a version; by its ref (@git.abc holds
 // git.abc=1.2; @git.abc=1.2 holds it, @git.abc=1.3 does not) or its whole
-// text. An exact version (@=1.2) is not a git version, and a ref with no
-// version assigned is held by '@:' alone.
+// text. An exact version (@=1.2) is not a git version (@=git.abc=1.2 and
+// @=abc=1.2 are: the same ref and version), and a ref with no version
+// assigned is held by '@:' alone.
 bool VersionConstraint::holds_git(const Part& p, std::string_view version, const GitVersion& git) {
   if (p.kind != Part::Kind::range && version == *p.low) return true;
   const std::string_view assigned = git.assigned();
   switch (p.kind) {
     case Part::Kind::exact:
+      // @=git.abc=1.2 is the git version itself: the same ref and version.
+      if (const auto asked = git_version(*p.low)) return asked->ref == git.ref && asked->constraint == git.constraint;
       return false;
     case Part::Kind::prefix:
       if (const auto asked = git_version(*p.low))
