@@ -1,5 +1,6 @@
 #include "cli/stop_signals.h"
 
+#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -14,12 +15,16 @@ namespace {
 constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP};
 constexpr const char* kNames[] = {"SIGINT", "SIGTERM", "SIGHUP"};
 constexpr const char* kWhat =
-    " before it finished; a run stopped before its commit stores nothing and shows as interrupted in "
-    "'cachedb runs', and the next ingest does its work again\n";
+    " before it finished: what it had not committed is not stored, and the next ingest does that work again\n";
 
-// What the handler touches: set before the handlers are installed, read only.
+// What the handler touches: set before the handlers are installed, read only;
+// and whether a line was written (the signals may come at once, to several
+// threads: one line).
 int g_log_fd = -1;
+long g_utc_offset = 0;  // the local time's offset from UTC in seconds, as the log file's lines use it
 bool g_installed[3] = {false, false, false};
+std::atomic<bool> g_said{false};
+static_assert(std::atomic<bool>::is_always_lock_free);
 
 // Async-signal-safe output: write(2) of bytes put together here, no
 // allocation, no locale, no stdio.
@@ -49,13 +54,15 @@ struct Line {
   }
 };
 
-// The UTC time as the log file's lines begin (2026-12-06T23:40:00+00:00),
-// from the days since 1970 (Howard Hinnant's civil_from_days): gmtime is not
-// safe in a signal handler.
-void add_utc_now(Line& line) {
+// The local time as the log file's lines begin (2026-12-06T18:40:00-05:00),
+// from the days since 1970 (Howard Hinnant's civil_from_days): localtime is
+// not safe in a signal handler, so the offset is the one in force when the
+// run began.
+void add_local_now(Line& line) {
   struct timespec ts {};
   clock_gettime(CLOCK_REALTIME, &ts);
-  const long secs = static_cast<long>(ts.tv_sec), days = secs / 86400, in_day = secs % 86400;
+  const long local = static_cast<long>(ts.tv_sec) + g_utc_offset;
+  const long days = local >= 0 ? local / 86400 : (local - 86399) / 86400, in_day = local - days * 86400;
   const long z = days + 719468, era = z / 146097, doe = z - era * 146097;
   const long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365, doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
   const long mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
@@ -71,13 +78,25 @@ void add_utc_now(Line& line) {
   line.add_number(in_day / 60 % 60, 2);
   line.add(":");
   line.add_number(in_day % 60, 2);
-  line.add("+00:00 cachedb[");
+  const long offset = g_utc_offset < 0 ? -g_utc_offset : g_utc_offset;
+  line.add(g_utc_offset < 0 ? "-" : "+");
+  line.add_number(offset / 3600, 2);
+  line.add(":");
+  line.add_number(offset / 60 % 60, 2);
+  line.add(" cachedb[");
   line.add_number(static_cast<long>(getpid()), 1);
   line.add("] ");
 }
 
 extern "C" void on_stop_signal(int sig) {
   const int saved_errno = errno;
+  // A second signal while the first one's line is written (they may come
+  // at once, to several threads): the first ends the process once its line
+  // is out, by its own signal.
+  if (g_said.exchange(true)) {
+    errno = saved_errno;
+    return;
+  }
   const char* name = "a signal";
   for (int i = 0; i < 3; ++i)
     if (kSignals[i] == sig) name = kNames[i];
@@ -88,7 +107,7 @@ extern "C" void on_stop_signal(int sig) {
   message.write_to(STDERR_FILENO);
   if (g_log_fd >= 0) {
     Line logged;
-    add_utc_now(logged);
+    add_local_now(logged);
     for (std::size_t i = 0; i < message.size && logged.size < sizeof logged.text; ++i)
       logged.text[logged.size++] = message.text[i];
     logged.write_to(g_log_fd);
@@ -103,13 +122,16 @@ extern "C" void on_stop_signal(int sig) {
 
 SayWhenStopped::SayWhenStopped(const std::string& log_file) {
   if (!log_file.empty()) g_log_fd = ::open(log_file.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  const std::time_t now = std::time(nullptr);
+  struct tm local {};
+  if (localtime_r(&now, &local)) g_utc_offset = local.tm_gmtoff;
   for (int i = 0; i < 3; ++i) {
     struct sigaction old {};
     if (sigaction(kSignals[i], nullptr, &old) != 0 || old.sa_handler == SIG_IGN) continue;
     struct sigaction sa {};
     sa.sa_handler = on_stop_signal;
     sigemptyset(&sa.sa_mask);
-    for (int s : kSignals) sigaddset(&sa.sa_mask, s);  // one line, whichever came first
+    for (int s : kSignals) sigaddset(&sa.sa_mask, s);  // not interrupted by another of them
     sa.sa_flags = SA_RESETHAND;
     g_installed[i] = sigaction(kSignals[i], &sa, nullptr) == 0;
   }
