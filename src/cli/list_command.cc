@@ -45,7 +45,7 @@ class ColumnsOut {
     const std::string* parts[] = {&s.hash,     &spec,       &s.package, &s.version, &s.compiler,
                                   &variants,   &s.platform, &s.os,      &s.target,  &releases};
     values_.clear();
-    for (const auto* p : parts) values_.push_back({QueryValue::Type::Text, *p});
+    for (const auto* p : parts) values_.push_back({QueryValue::Type::Text, *p, {}});
     sink_->row(values_);
   }
   void end() { sink_->end(); }
