@@ -360,6 +360,21 @@ TEST_CASE("the journal of a new database's first switch to WAL, stopped midway: 
   REQUIRE(run(db, {"ingest", basic()}).exit_code == 0);
   CHECK_FALSE(report(db).empty());
 
+  // A one-page file another program set (its application id): not new, refused.
+  {
+    const auto other = dir / "other.sqlite";
+    {
+      SQLite::Database c(other.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+      c.exec("PRAGMA page_size = 16384");
+      REQUIRE(c.execAndGet("PRAGMA journal_mode = WAL").getString() == "wal");
+      c.exec("PRAGMA application_id = 42");
+    }
+    REQUIRE(fs::file_size(other) == 16384);
+    testing::write_text(other.string() + "-journal", header);
+    const std::string other_bytes = testing::read_text(other);
+    check_one_fatal_line(run(other, {"runs"}), other.string() + "-journal: ");
+    CHECK(testing::read_text(other) == other_bytes);
+  }
   // Beside a database that holds something, the same journal would empty it: refused.
   testing::write_text(journal, header);
   const std::string db_bytes = testing::read_text(db);
@@ -402,6 +417,7 @@ TEST_CASE("a journal that would change more than a switch of journal mode is ref
            {"another byte of page 1", mode_switch_journal(db, 1, [](std::string& p) { p[200] ^= 1; })},
            {"the page count", mode_switch_journal(db, 1, [](std::string& p) { p[31] ^= 1; })},
            {"a second page", mode_switch_journal(db, 2)},
+           {"format bytes that are no mode", mode_switch_journal(db, 1, [](std::string& p) { p[18] = p[19] = 3; })},
            {"a second segment after an uncounted first",
             [&] {
               // SQLite plays back the next segment's records: here page 2, zeroed.
@@ -431,6 +447,21 @@ TEST_CASE("a journal that would change more than a switch of journal mode is ref
     const auto r = run(db, {"runs"});
     check_one_fatal_line(r, journal.string() + ": ");
     CHECK(contains(r.err, "rollback journal"));
+    CHECK(testing::read_text(db) == db_bytes);
+    CHECK(testing::read_text(journal) == bytes);
+  }
+  // Through a link to the database: SQLite plays back the journal beside the
+  // file the link names, so that is the one looked at.
+  fs::create_directory(dir / "links");
+  const auto link = dir / "links" / "db.sqlite";
+  fs::create_symlink(db, link);
+  const std::string bytes = mode_switch_journal(db, 2);
+  testing::write_text(journal, bytes);
+  const std::string db_bytes = testing::read_text(db);
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"runs"}, {"ingest", basic()}}) {
+    CAPTURE(args[0]);
+    const auto r = run(link, args);
+    check_one_fatal_line(r, journal.string() + ": ");
     CHECK(testing::read_text(db) == db_bytes);
     CHECK(testing::read_text(journal) == bytes);
   }

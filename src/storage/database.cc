@@ -82,8 +82,10 @@ std::uint32_t big_endian32(const unsigned char* p) {
 // size the journal names); and no page in its -wal (a switch out of WAL
 // empties and removes the -wal first, one into WAL makes it after). Or, for
 // a new database, the journal of its first switch: no record, and a file of
-// one page whose table of tables is empty. (SQLite's journal format:
-// sqlite.org/fileformat.html, "The Rollback Journal"; src/pager.c.)
+// one page whose table of tables is empty and whose header was never set.
+// Also, of the page-1 record, the format bytes it restores are a mode (both
+// 1 or both 2). (SQLite's journal format: sqlite.org/fileformat.html, "The
+// Rollback Journal"; src/pager.c.)
 bool journal_of_a_mode_switch(int journal, const fs::path& path) {
   static constexpr unsigned char kMagic[8] = {0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7};
   unsigned char header[28], tail[8];
@@ -121,16 +123,23 @@ bool journal_of_a_mode_switch(int journal, const fs::path& path) {
   if ((db_page == 1 ? 65536u : db_page) != page) return false;
   // A new database's first switch: the file, cut to nothing, held nothing
   // (one page, whose table of tables is an empty leaf: B-tree header at byte
-  // 100, type 13, cell count at 103-104).
-  if (pages_before == 0)
+  // 100, type 13, cell count at 103-104), and nothing was ever set in it
+  // (schema cookie, bytes 40-43; user version, 60-63; application id, 68-71).
+  if (pages_before == 0) {
+    const auto zero = [&](std::size_t at) {
+      return current[at] == 0 && current[at + 1] == 0 && current[at + 2] == 0 && current[at + 3] == 0;
+    };
     return no_record && static_cast<std::uint64_t>(ds.st_size) == page && current[100] == 13 && current[103] == 0 &&
-           current[104] == 0;
+           current[104] == 0 && zero(40) && zero(60) && zero(68);
+  }
   if (static_cast<std::uint64_t>(ds.st_size) != std::uint64_t{pages_before} * page) return false;
   if (no_record) return true;
   if (pread(journal, saved.data(), saved.size(), sector) != static_cast<ssize_t>(saved.size()) ||
       big_endian32(saved.data()) != 1)
     return false;
   const unsigned char* before = saved.data() + 4;
+  // The mode it switched from: WAL (2) or a rollback journal (1), both bytes alike.
+  if (before[18] != before[19] || (before[18] != 1 && before[18] != 2)) return false;
   for (std::size_t i = 0; i < page; ++i) {
     const bool may_differ = i == 18 || i == 19 || (i >= 24 && i < 28) || (i >= 92 && i < 100);
     if (!may_differ && before[i] != current[i]) return false;
@@ -146,8 +155,13 @@ bool journal_of_a_mode_switch(int journal, const fs::path& path) {
 // with the file or left by another program, and playing it back destroys the
 // database; a reader cannot even open it ("read-only"). Refused, so a person
 // can look at it first.
-void refuse_foreign_journal(const fs::path& path, const FileFacts& facts) {
+void refuse_foreign_journal(const fs::path& given, const FileFacts& facts) {
   if (!facts.wal()) return;  // a rollback-journal database's own journal is SQLite's to recover
+  // Where SQLite looks: it resolves every link in the name, and keeps the
+  // journal and the -wal beside the file itself, not beside a link to it.
+  std::error_code ec;
+  fs::path path = fs::canonical(given, ec);
+  if (ec) path = given;
   const fs::path journal = path.string() + "-journal";
   const int fd = open(journal.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return;
