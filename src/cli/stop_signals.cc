@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
 namespace cachedb::cli {
@@ -88,11 +89,20 @@ void add_local_now(Line& line) {
   line.add("] ");
 }
 
+// Whether `fd` takes a short line within a moment: a reader that stopped
+// reading (a full pipe) must not keep the signal from ending the process.
+bool writable_soon(int fd) {
+  struct pollfd p {};
+  p.fd = fd;
+  p.events = POLLOUT;
+  return poll(&p, 1, 100) == 1 && (p.revents & POLLOUT) != 0;
+}
+
 extern "C" void on_stop_signal(int sig) {
   const int saved_errno = errno;
-  // A second signal while the first one's line is written (they may come
-  // at once, to several threads): the first ends the process once its line
-  // is out, by its own signal.
+  // Another signal, or the same again, while the first one's line is
+  // written (they may come at once, to several threads): the first ends the
+  // process once its line is out, by its own signal.
   if (g_said.exchange(true)) {
     errno = saved_errno;
     return;
@@ -104,7 +114,8 @@ extern "C" void on_stop_signal(int sig) {
   message.add("error: ingest stopped by ");
   message.add(name);
   message.add(kWhat);
-  message.write_to(STDERR_FILENO);
+  // The log file first: it is a file, and the stderr pipe may be gone (SIGPIPE
+  // is blocked here: the write fails instead) or full.
   if (g_log_fd >= 0) {
     Line logged;
     add_local_now(logged);
@@ -112,10 +123,16 @@ extern "C" void on_stop_signal(int sig) {
       logged.text[logged.size++] = message.text[i];
     logged.write_to(g_log_fd);
   }
-  // The handler was reset to the default (SA_RESETHAND): the signal ends the
-  // process as it would have.
+  if (writable_soon(STDERR_FILENO)) message.write_to(STDERR_FILENO);
+  // The signal now ends the process as it would have (the handler does not
+  // block its own signal: SA_NODEFER).
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  sigaction(sig, &dfl, nullptr);
   errno = saved_errno;
   raise(sig);
+  _exit(128 + sig);  // not reached: the default action of these signals ends the process
 }
 
 }  // namespace
@@ -131,8 +148,12 @@ SayWhenStopped::SayWhenStopped(const std::string& log_file) {
     struct sigaction sa {};
     sa.sa_handler = on_stop_signal;
     sigemptyset(&sa.sa_mask);
-    for (int s : kSignals) sigaddset(&sa.sa_mask, s);  // not interrupted by another of them
-    sa.sa_flags = SA_RESETHAND;
+    sigaddset(&sa.sa_mask, SIGPIPE);  // a write to a closed stderr fails instead of ending the process
+    // Installed until the process ends: a second copy of a signal, sent to
+    // another thread while the first is written, is one more call that
+    // returns (not the default action, which would end the process before
+    // the line is out).
+    sa.sa_flags = SA_NODEFER;
     g_installed[i] = sigaction(kSignals[i], &sa, nullptr) == 0;
   }
 }
