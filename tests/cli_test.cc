@@ -84,11 +84,13 @@ TEST_CASE("exit codes: 2 when pages are rejected (others committed), 1 when fata
   CHECK(run_cachedb("report --no-such-flag").exit_code == 64);
   CHECK(run_cachedb("").exit_code == 64);
   // An option without its value, in plain words (CLI11 says "1 required UINT:INT >= 1 missing").
-  for (const auto& [args, said] : std::vector<std::pair<std::string, std::string>>{
+  for (const auto& item : std::vector<std::pair<std::string, std::string>>{
            {" report --matrix os-by-target --top", "--top: no value given: give a whole number >= 1"},
            {" report --matrix os-by-target --release", "--release: no value given: give a value"},
            {" sql 'SELECT 1' --timeout", "--timeout: no value given: give a number of seconds > 0"},
            {" report --matrix os-by-target --count", "--count: no value given: give one of specs, packages"}}) {
+    const std::string& args = item.first;
+    const std::string& said = item.second;
     CAPTURE(args);
     const auto r = run_cachedb(db + args);
     CHECK(r.exit_code == 64);

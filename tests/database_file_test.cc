@@ -413,7 +413,7 @@ TEST_CASE("a journal that would change more than a switch of journal mode is ref
   testing::TempDir dir;
   const auto db = dir / "db.sqlite", journal = dir / "db.sqlite-journal";
   REQUIRE(run(db, {"ingest", basic()}).exit_code == 0);
-  for (const auto& [what, bytes] : std::vector<std::pair<std::string, std::string>>{
+  for (const auto& item : std::vector<std::pair<std::string, std::string>>{
            {"another byte of page 1", mode_switch_journal(db, 1, [](std::string& p) { p[200] ^= 1; })},
            {"the page count", mode_switch_journal(db, 1, [](std::string& p) { p[31] ^= 1; })},
            {"a second page", mode_switch_journal(db, 2)},
@@ -441,6 +441,8 @@ TEST_CASE("a journal that would change more than a switch of journal mode is ref
               j.replace(512 - record.size(), record.size(), record);
               return j;
             }()}}) {
+    const std::string& what = item.first;
+    const std::string& bytes = item.second;
     CAPTURE(what);
     testing::write_text(journal, bytes);
     const std::string db_bytes = testing::read_text(db);

@@ -167,7 +167,9 @@ TEST_CASE("'cachedb runs' shows a killed run as interrupted, and a live one as r
     CHECK(count(db, "SELECT count(*) FROM ingest_runs WHERE status = 'running'") == 1);
   }
   SUBCASE("SIGTERM or SIGINT during a large ingest: said on stderr and in the log file, then the signal ends it") {
-    for (const auto& [sig, name] : {std::pair{SIGTERM, "SIGTERM"}, std::pair{SIGINT, "SIGINT"}}) {
+    for (const auto& item : {std::pair{SIGTERM, "SIGTERM"}, std::pair{SIGINT, "SIGINT"}}) {
+      const int sig = item.first;  // not a structured binding: clang before 16 cannot CAPTURE one
+      const char* const name = item.second;
       CAPTURE(name);
       testing::TempDir dir;
       const auto db = dir / "db.sqlite", log = dir / "ingest.log";
