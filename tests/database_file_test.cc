@@ -301,6 +301,26 @@ std::string mode_switch_journal(const fs::path& db, std::uint32_t records = 1,
   return out;
 }
 
+// What opening a new file leaves: one 16 KiB page, in WAL mode, with `then`
+// run on it (SQL); `keep_wal`: what it wrote is left in the -wal.
+void make_new_wal_file(const fs::path& path, const std::string& then = "", bool keep_wal = false) {
+  SQLite::Database c(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  c.exec("PRAGMA page_size = 16384");
+  REQUIRE(c.execAndGet("PRAGMA journal_mode = WAL").getString() == "wal");
+  if (keep_wal) sqlite3_db_config(c.getHandle(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+  if (!then.empty()) c.exec(then);
+}
+
+// The journal of a new file's first switch before its record was counted:
+// the file had 0 pages before it.
+std::string new_file_journal() {
+  std::string header(512, '\0');
+  const unsigned char start[28] = {0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7, 0, 0, 0, 0, 0x12, 0x34,
+                                   0x56, 0x78, 0, 0, 0, 0, 0, 0, 0x02, 0x00, 0, 0, 0x40, 0x00};
+  header.replace(0, sizeof start, reinterpret_cast<const char*>(start), sizeof start);
+  return header;
+}
+
 }  // namespace
 
 TEST_CASE("the journal of a switch of journal mode stopped midway is played back, not refused") {
@@ -339,19 +359,9 @@ TEST_CASE("the journal of a switch of journal mode stopped midway is played back
 TEST_CASE("the journal of a new database's first switch to WAL, stopped midway: the database is new again") {
   testing::TempDir dir;
   const auto db = dir / "db.sqlite", journal = dir / "db.sqlite-journal";
-  {
-    // What opening a new file leaves: one page, in WAL mode, no tables yet.
-    SQLite::Database c(db.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-    c.exec("PRAGMA page_size = 16384");
-    REQUIRE(c.execAndGet("PRAGMA journal_mode = WAL").getString() == "wal");
-  }
+  make_new_wal_file(db);
   REQUIRE(fs::file_size(db) == 16384);
-  // The journal of that switch before its record was counted: the file was
-  // empty (0 pages) before it.
-  std::string header(512, '\0');
-  const unsigned char start[28] = {0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7, 0, 0, 0, 0, 0x12, 0x34,
-                                   0x56, 0x78, 0, 0, 0, 0, 0, 0, 0x02, 0x00, 0, 0, 0x40, 0x00};
-  header.replace(0, sizeof start, reinterpret_cast<const char*>(start), sizeof start);
+  const std::string header = new_file_journal();
   testing::write_text(journal, header);
   const auto r = run(db, {"runs"});
   check_one_fatal_line(r, "no cachedb database yet");
@@ -363,12 +373,7 @@ TEST_CASE("the journal of a new database's first switch to WAL, stopped midway: 
   // A one-page file another program set (its application id): not new, refused.
   {
     const auto other = dir / "other.sqlite";
-    {
-      SQLite::Database c(other.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-      c.exec("PRAGMA page_size = 16384");
-      REQUIRE(c.execAndGet("PRAGMA journal_mode = WAL").getString() == "wal");
-      c.exec("PRAGMA application_id = 42");
-    }
+    make_new_wal_file(other, "PRAGMA application_id = 42");
     REQUIRE(fs::file_size(other) == 16384);
     testing::write_text(other.string() + "-journal", header);
     const std::string other_bytes = testing::read_text(other);
@@ -387,23 +392,13 @@ TEST_CASE("a new database's journal is refused while its write-ahead log holds p
   // would take the -wal with it.
   testing::TempDir dir;
   const auto db = dir / "db.sqlite", journal = dir / "db.sqlite-journal";
-  {
-    SQLite::Database c(db.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-    c.exec("PRAGMA page_size = 16384");
-    REQUIRE(c.execAndGet("PRAGMA journal_mode = WAL").getString() == "wal");
-    sqlite3_db_config(c.getHandle(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
-    c.exec("CREATE TABLE t(x); INSERT INTO t VALUES (1)");
-  }
+  make_new_wal_file(db, "CREATE TABLE t(x); INSERT INTO t VALUES (1)", /*keep_wal=*/true);
   REQUIRE(fs::file_size(db.string() + "-wal") > 0);
   if (fs::file_size(db) != 16384) {
     MESSAGE("skipped: SQLite wrote the table into the file itself");
     return;
   }
-  std::string header(512, '\0');
-  const unsigned char start[28] = {0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7, 0, 0, 0, 0, 0x12, 0x34,
-                                   0x56, 0x78, 0, 0, 0, 0, 0, 0, 0x02, 0x00, 0, 0, 0x40, 0x00};
-  header.replace(0, sizeof start, reinterpret_cast<const char*>(start), sizeof start);
-  testing::write_text(journal, header);
+  testing::write_text(journal, new_file_journal());
   const std::string wal_bytes = testing::read_text(db.string() + "-wal");
   check_one_fatal_line(run(db, {"runs"}), journal.string() + ": ");
   CHECK(testing::read_text(db.string() + "-wal") == wal_bytes);
