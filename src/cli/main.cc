@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <cctype>
 #include <csignal>
-#include <regex>
 #include <optional>
+#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
