@@ -47,9 +47,9 @@ WHERE (:version IS NULL OR EXISTS (
                        -- (variant.py); a spec keeps the 7 characters Spack
                        -- prints of it, so a longer start is cut to those.
                        OR (v.name = 'patches'
-                           AND substr(json_extract(want.value, '$[1]'), 1, length(vv.value)) = vv.value
-                           OR v.name = 'patches'
-                           AND substr(vv.value, 1, length(json_extract(want.value, '$[1]'))) = json_extract(want.value, '$[1]')))))
+                           AND (substr(json_extract(want.value, '$[1]'), 1, length(vv.value)) = vv.value
+                                OR substr(vv.value, 1, length(json_extract(want.value, '$[1]')))
+                                   = json_extract(want.value, '$[1]'))))))
   -- k:=a,b: no value of k but those.
   AND NOT EXISTS (
         SELECT 1

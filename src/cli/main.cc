@@ -98,6 +98,13 @@ std::string plain_usage_error(const std::string& message) {
   static const std::regex missing(R"(^(\S+): (\d+) required ([A-Z]+)(?::([A-Z]+))?(.*) missing$)");
   std::smatch m;
   if (!std::regex_match(message, m, missing)) return message;
+  // A set of values: "TEXT:{table,csv}" (CLI11's IsMember).
+  const std::string rest = m[5].str();
+  if (!m[4].matched && rest.size() > 3 && rest.starts_with(":{") && rest.ends_with("}")) {
+    std::string choices = rest.substr(2, rest.size() - 3);
+    for (auto at = choices.find(','); at != std::string::npos; at = choices.find(',', at + 2)) choices.insert(at + 1, " ");
+    return fmt::format("{}: no value given: give one of {}", m[1].str(), choices);
+  }
   // The type, then what CLI11 checks ("UINT:INT >= 1", "FLOAT:SECONDS > 0").
   const auto known = [](const std::string& t) { return t == "TEXT" || t == "UINT" || t == "INT" || t == "FLOAT"; };
   const bool refined = m[4].matched && known(m[4].str());
@@ -109,13 +116,6 @@ std::string plain_usage_error(const std::string& message) {
                            : type == "UINT" || type == "INT" ? (one ? "a whole number" : m[2].str() + " whole numbers")
                            : type == "FLOAT"                 ? (one ? "a number" : m[2].str() + " numbers")
                                                              : m[2].str() + " " + type;
-  // A set of values: "TEXT:{table,csv}" (CLI11's IsMember).
-  const std::string rest = m[5].str();
-  if (!m[4].matched && rest.size() > 3 && rest.starts_with(":{") && rest.ends_with("}")) {
-    std::string choices = rest.substr(2, rest.size() - 3);
-    for (auto at = choices.find(','); at != std::string::npos; at = choices.find(',', at + 2)) choices.insert(at + 1, " ");
-    return fmt::format("{}: no value given: give one of {}", m[1].str(), choices);
-  }
   return fmt::format("{}: no value given: give {}{}{}", m[1].str(), what, unit, rest);
 }
 

@@ -14,7 +14,9 @@ namespace cachedb {
 struct GitVersion {
   std::string_view ref, constraint;  // constraint: after '=' (empty: none)
   // The one version the ref is assigned (empty: none, or a range).
-  std::string_view assigned() const { return constraint.find(':') == std::string_view::npos ? constraint : std::string_view{}; }
+  std::string_view assigned() const {
+    return constraint.find(':') == std::string_view::npos ? constraint : std::string_view{};
+  }
 };
 
 namespace {
