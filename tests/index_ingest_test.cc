@@ -196,6 +196,40 @@ TEST_CASE("indexes of two stacks and root: the matrix worked out by hand") {
   CHECK(one(db, "PRAGMA foreign_key_check") == "");
 }
 
+TEST_CASE("an installs key given twice: its last record says whether the binary is in the build cache") {
+  // Spack reads an index with Python's json module, which keeps the last of
+  // a key given twice; a mirror's tool may write such a file.
+  testing::TempDir dir;
+  IndexSpec dependency_only = zlib();
+  dependency_only.in_buildcache = false;
+  // Filler enough to put the two records in different batches of the writer
+  // (16,384 records): the second must win there too.
+  std::vector<IndexSpec> far_apart{zlib()};
+  for (int i = 0; i < 17000; ++i) {
+    IndexSpec s{dag_hash(fmt::format("filler{}", i)), "filler", "1.0"};
+    s.in_buildcache = false;
+    far_apart.push_back(s);
+  }
+  far_apart.push_back(dependency_only);
+  write(dir / "last-in.json", testing::index_json({dependency_only, openssl(), zlib(), gcc()}));
+  write(dir / "last-out.json", testing::index_json({zlib(), openssl(), dependency_only, gcc()}));
+  write(dir / "far.json", testing::index_json(far_apart));
+  for (const auto& [file, binaries] : std::vector<std::pair<std::string, std::string>>{
+           {"last-in.json", "openssl\nzlib\n"}, {"last-out.json", "openssl\n"}, {"far.json", ""}}) {
+    CAPTURE(file);
+    auto db = memory_db();
+    REQUIRE(ingest_indexes(db, {{(dir / file).string(), "v1.0", "e4s", {}}}, {}).rejections.empty());
+    CHECK(one(db, "SELECT package FROM specs ORDER BY 1") == binaries);
+    // The same from a database that held the other word before.
+    auto again = memory_db();
+    REQUIRE(ingest_indexes(again, {{(dir / "last-in.json").string(), "v1.0", "e4s", {}}}, {}).rejections.empty());
+    REQUIRE(ingest_indexes(again, {{(dir / file).string(), "v1.0", "e4s", {}}}, {}).rejections.empty());
+    CHECK(one(again, "SELECT package FROM specs ORDER BY 1") == binaries);
+    const char* listed = "SELECT hash || ' ' || in_buildcache FROM index_listing JOIN spec ON spec.id = spec_id ORDER BY 1";
+    CHECK(testing::dump_rows(again, {listed}) == testing::dump_rows(db, {listed}));
+  }
+}
+
 TEST_CASE("dependencies are stored once per spec, however many releases and stacks list it") {
   Tree t;
   auto db = memory_db();

@@ -213,8 +213,10 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
 
   // What the document lists, written a batch at a time in spec order: the
   // rows of one index are one range of index_listing's key, filled from its
-  // start to its end instead of here and there. A hash listed twice keeps its
-  // first word (the sort is stable; the INSERT ignores the second).
+  // start to its end instead of here and there. A hash listed twice (an
+  // `installs` key given twice) is listed as its last record says, as
+  // Python's json module, Spack's reader, keeps the last of a key: the sort
+  // is stable, and the INSERT of a pair stored already takes its word.
   struct Listed {
     std::int64_t spec;
     bool in_buildcache;

@@ -19,7 +19,10 @@ IndexStatements::IndexStatements(SQLite::Database& db)
     : index_source(with_temp_tables(db), "SELECT id, content_hash, path, file_size, file_mtime_ns FROM source "
                        "WHERE kind = 'index' AND release_id = ? AND key_id = ?", kLazy),
       source_set_hash(db, "UPDATE source SET content_hash = ? WHERE id = ?", kLazy),
-      listing_insert(db, "INSERT OR IGNORE INTO index_listing(source_id, spec_id, in_buildcache) VALUES (?, ?, ?)", 64),
+      listing_insert(db,
+                     "INSERT INTO index_listing(source_id, spec_id, in_buildcache) VALUES (?, ?, ?) "
+                     "ON CONFLICT (source_id, spec_id) DO UPDATE SET in_buildcache = excluded.in_buildcache",
+                     64),
       listing_delete(db, "DELETE FROM index_listing WHERE source_id = ?", kLazy),
       listing_touch(db, "INSERT OR IGNORE INTO temp.index_touched(spec_id) "
                         "SELECT spec_id FROM index_listing WHERE source_id = ?", kLazy),
