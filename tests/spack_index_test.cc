@@ -247,6 +247,23 @@ TEST_CASE("spack index: values are quoted as Spack quotes them, the joined list 
   CHECK(join(one_patch.records[0].variants) == "patches=0123456");
 }
 
+TEST_CASE("spack index: a list's values are a sorted set, as Spack keeps a multi-valued variant's") {
+  auto h = read_text(R"({"database": {"version": "8", "installs": {
+    "k": {"spec": {"name": "p", "parameters": {"languages": ["fortran", "c", "c++", "c"], "l": ["z", "x y", "z"],
+      "e": ["", ""], "u": ["b", "a", "\u00e9", "a,b"], "patches": ["fedcba9876543210", "0123456789abcdef"],
+      "s": ["a", "b"], "d": ["a", "a"]}}}}}})");
+  REQUIRE(h.records.size() == 1);
+  // By bytes, which is by code point in UTF-8, as Python's sorted() compares str.
+  CHECK(join(h.records[0].variants) ==
+        "d:=a e:='' l:='x y,z' languages:='c,c++,fortran' patches:=0123456,fedcba9 s:=a,b u:='a,a,b,b,\u00e9'");
+  // The value as given decides the limit, not as made one: a list of twice the
+  // longest value is refused though one value alone would fit.
+  const std::string half(8200, 'a');
+  CHECK(error_of(R"({"database": {"version": "8", "installs": {"k": {"spec": {"name": "p", "parameters": {"l": [")" +
+                 half + R"(", ")" + half + R"("]}}}}}})")
+            .reason() == "a variant longer than 16384 bytes");
+}
+
 TEST_CASE("spack index: keys of any length are read whole, short ones and those past the reader's inline buffer") {
   const std::string long_key(100, 'k'), longer_key(300, 'v');
   const std::string hash(80, 'h');
@@ -257,8 +274,8 @@ TEST_CASE("spack index: keys of any length are read whole, short ones and those 
   CHECK(join(h.records[0].variants) == "~b c=z +" + long_key + " " + longer_key + ":=x,y");
   // A long key after a short one, and a short one after a long one, in an error's path.
   auto e = error_of(R"({"database": {"version": "8", "installs": {"abc": {"spec": {"name": "p",
-    "parameters": {"a": true, ")" + long_key + R"(": {"deep": [1, }}}}}})");
-  CHECK(e.path() == "$.database.installs.abc.spec.parameters." + long_key + ".deep[1]");
+    "annotations": {"a": true, ")" + long_key + R"(": {"deep": [1, }}}}}})");
+  CHECK(e.path() == "$.database.installs.abc.spec.annotations." + long_key + ".deep[1]");
   e = error_of(R"({"database": {"version": "8", "installs": {")" + hash + R"(": {"spec": {"name": 5}}}}})");
   CHECK(e.path() == "$.database.installs." + hash + ".spec.name");
 }
@@ -767,6 +784,16 @@ std::vector<RecordCase> record_cases() {
        }},
       {"dict target name a number", "'name' must be a string", [](IndexSpec& s) { s.target = "TARGET"; },
        R"("TARGET")", "5"},
+      {"dict target without a name", "a target object without a 'name'", [](IndexSpec& s) { s.target = "TARGET"; },
+       R"("name": "TARGET")", R"("label": "TARGET")"},
+      {"parameter an object", "a parameter must be a string, a number, a boolean, null or a list",
+       [](IndexSpec& s) { s.parameters = {{"p", R"({"a": 1})"}}; }},
+      {"list value a list", "a list parameter's values must be strings, numbers or booleans",
+       [](IndexSpec& s) { s.parameters = {{"l", R"(["a", ["n"]])"}}; }},
+      {"list value an object", "a list parameter's values must be strings, numbers or booleans",
+       [](IndexSpec& s) { s.parameters = {{"l", R"([{}])"}}; }},
+      // Spack's sorted set of values: sorted and made distinct the same known or not.
+      {"list values unsorted and repeated", "", [](IndexSpec& s) { s.parameters = {{"l", R"(["z", "a b", "z"])"}}; }},
       {"annotations.compiler a number", "'compiler' must be a string",
        [](IndexSpec& s) { s.annotated_compiler = "ANNOTATED"; }, R"("ANNOTATED")", "5"},
       {"annotations.compiler without a name", "annotations.compiler:",

@@ -165,6 +165,7 @@ class IndexSax {
   Frame& top() { return frames_[depth_ - 1]; }
   void begin_record();
   void end_record();
+  void sort_list_values(std::string& text);
   void end_dependency();
   void merge_repeated_edges();
   void check_parameter_name(std::string_view k);
@@ -194,6 +195,12 @@ class IndexSax {
   std::size_t list_bytes_ = 0;  // the length of the list variant being read, built or not
   std::size_t list_value_at_ = 0;  // where its value starts ("k:=": the key's length and 2)
   bool list_is_patches_ = false, list_quoted_ = false;  // whether a value so far needs quotes
+  // Where each value of the list being described starts in its text, and
+  // whether they came sorted and distinct so far (Spack keeps a multi-valued
+  // variant's values as a sorted set: close() makes them one when not).
+  std::vector<std::size_t> list_at_;
+  bool list_in_order_ = true;
+  bool target_named_ = false;  // the dict target being read has its 'name'
   // The handler's answer for this record (IndexHandler::wants_description). An
   // undescribed record goes through every check a described one does, and
   // feeds the compiler memory alike; only the texts it would hand out are not
@@ -288,6 +295,7 @@ Ctx IndexSax::child_ctx(bool array) {
     case Ctx::arch:
       if (equals_literal(k, "target")) {
         if (array) fail("'target' must be a string or an object");
+        target_named_ = false;
         return Ctx::target;
       }
       if (equals_literal(k, "platform") || equals_literal(k, "platform_os"))
@@ -305,6 +313,8 @@ Ctx IndexSax::child_ctx(bool array) {
         list_bytes_ = list_value_at_ = k.size() + 2;
         list_is_patches_ = equals_literal(k, "patches");
         list_quoted_ = false;
+        list_at_.clear();
+        list_in_order_ = true;
         if (describe_) {
           if (nvariants_ == variants_.size()) variants_.emplace_back();
           std::string& text = variants_[nvariants_];
@@ -313,7 +323,12 @@ Ctx IndexSax::child_ctx(bool array) {
         }
         return Ctx::param_list;
       }
+      // A value Spack's syntax cannot write, where dropping it would store a
+      // node that is not the index's (compiler flags are not stored at all).
+      if (!array && !is_compiler_flag(k)) fail("a parameter must be a string, a number, a boolean, null or a list");
       break;
+    case Ctx::param_list:
+      fail("a list parameter's values must be strings, numbers or booleans");
     case Ctx::dependencies:
       if (array) fail("a dependency must be an object");
       if (ndeps_ == kMaxEdges) fail(fmt::format("more than {} dependencies", kMaxEdges));
@@ -384,13 +399,21 @@ bool IndexSax::close() {
         ++nvariants_;
         break;
       }
+      if (describe_ && !list_in_order_) sort_list_values(variants_[nvariants_]);
       // Spack quotes the joined values (an empty one alone included), not each.
+      // (Values made one by the sort are not: the limit holds to the text as given.)
       if (list_quoted_ || list_bytes_ == list_value_at_) {
         list_bytes_ += 2;
         if (list_bytes_ > limits::kVariant) fail(fmt::format("a variant longer than {} bytes", limits::kVariant));
         if (describe_) quote_variant_value(variants_[nvariants_], list_value_at_);
+      } else if (describe_ && variants_[nvariants_].size() == list_value_at_) {
+        quote_variant_value(variants_[nvariants_], list_value_at_);  // ["", ""]: one empty value
       }
       ++nvariants_;
+      break;
+    case Ctx::target:
+      // Spack reads a dict target by its name (Target.from_dict_or_value).
+      if (!target_named_) fail("a target object without a 'name'");
       break;
     case Ctx::database:
       break;
@@ -484,7 +507,10 @@ bool IndexSax::scalar(Kind kind, std::string_view text, bool b) {
       else if (equals_literal(k, "target")) describe_string(target_);
       break;
     case Ctx::target:
-      if (equals_literal(k, "name")) describe_string(target_);
+      if (equals_literal(k, "name")) {
+        describe_string(target_);
+        target_named_ = true;
+      }
       break;
     case Ctx::compiler:
       if (equals_literal(k, "name")) need_string(compiler_name_);
@@ -539,7 +565,11 @@ bool IndexSax::scalar(Kind kind, std::string_view text, bool b) {
       list_quoted_ = list_quoted_ || (!value.empty() && needs_quotes(value));
       if (describe_) {
         std::string& t = variants_[nvariants_];
-        if (!list_first_) t += ',';
+        if (!list_first_) {
+          if (list_in_order_ && !(std::string_view(t).substr(list_at_.back()) < value)) list_in_order_ = false;
+          t += ',';
+        }
+        list_at_.push_back(t.size());
         t += value;
       }
       list_first_ = false;
@@ -609,6 +639,26 @@ void IndexSax::check_parameter_name(std::string_view k) {
   if (!is_valid_utf8(k)) fail("a key that is not UTF-8");
   if (k.find('=') != std::string_view::npos || k.front() == '+' || k.front() == '~' || k.back() == ':')
     fail("a variant name cannot hold '=', start with '+' or '~', or end with ':'");  // the path names it
+}
+
+// Spack keeps a multi-valued variant's values as a sorted set (variant.py:
+// `tuple(sorted(set(values)))`), so `["fortran", "c", "c"]` is `k:=c,fortran`
+// there; Spack writes them so, but a hand-made index may not. Patches sort by
+// the 7 characters kept of each, which is their sha256's order but for ties.
+void IndexSax::sort_list_values(std::string& text) {
+  std::vector<std::string> values;
+  values.reserve(list_at_.size());
+  for (std::size_t i = 0; i < list_at_.size(); ++i) {
+    const std::size_t end = i + 1 < list_at_.size() ? list_at_[i + 1] - 1 : text.size();
+    values.emplace_back(text, list_at_[i], end - list_at_[i]);
+  }
+  std::sort(values.begin(), values.end());
+  values.erase(std::unique(values.begin(), values.end()), values.end());
+  text.resize(list_value_at_);
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i) text += ',';
+    text += values[i];
+  }
 }
 
 void IndexSax::merge_repeated_edges() {
