@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -118,6 +119,58 @@ TEST_CASE("mirror v2: build_cache/index.json checked against index.json.hash") {
 
   write(dir / "build_cache" / "index.json.hash", std::string(64, '0'));
   CHECK(error_of(dir.path()).find("index.json.hash says 000") != std::string::npos);
+
+  // Read as Spack reads it (get_remote_hash): the first 64 bytes, when they
+  // are hex digits. Capitals and what follows them are taken; the index is
+  // checked all the same, and a wrong one still refused.
+  std::string upper = sha;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (const std::string& given : {upper, sha + "  index.json\n", upper + "junk"}) {
+    CAPTURE(given);
+    write(dir / "build_cache" / "index.json.hash", given);
+    CHECK(resolve_mirror_index(dir.path()).expected.sha256 == sha);
+  }
+  std::string wrong = upper;
+  wrong.front() = wrong.front() == '0' ? '1' : '0';
+  write(dir / "build_cache" / "index.json.hash", wrong);
+  CHECK(error_of(dir.path()).find("index.json.hash says " + std::string(1, wrong.front())) != std::string::npos);
+  // Anything else holds no sha256: the index is read unchecked, as Spack reads it.
+  std::string spaced = sha, odd = sha;
+  spaced.insert(spaced.begin(), ' ');
+  odd.back() = 'g';
+  for (const std::string& given : {std::string(), std::string("not a sha256\n"), spaced, sha.substr(0, 63), odd}) {
+    CAPTURE(given);
+    write(dir / "build_cache" / "index.json.hash", given);
+    const auto unchecked = resolve_mirror_index(dir.path());
+    CHECK(unchecked.expected.sha256.empty());
+    CHECK(!unchecked.expected.in_file);
+    CHECK(unchecked.path == dir / "build_cache" / "index.json");
+  }
+}
+
+TEST_CASE("mirror v3 without layout.json is read by its manifest; a lone layout.json leaves a v2 index read") {
+  testing::TempDir dir;
+  const std::string v9 = fixture_text("db-v9.json"), v7 = fixture_text("db-v7.json");
+  const std::string sha9 = put_blob(dir.path(), v9);
+  write_manifest(dir.path(), entry("application/vnd.spack.db.v9+json", sha9, v9.size()));
+  fs::remove(dir / "v3" / "layout.json");
+  auto idx = resolve_mirror_index(dir.path());
+  CHECK(idx.layout == 3);
+  CHECK(idx.expected.sha256 == sha9);
+  // One that is there must still be a JSON object.
+  write(dir / "v3" / "layout.json", "[");
+  CHECK(error_of(dir.path()).find("layout.json") != std::string::npos);
+
+  // A mirror being moved: v3/layout.json written, its index not yet.
+  testing::TempDir moving;
+  write(moving / "build_cache" / "index.json", v7);
+  write(moving / "v3" / "layout.json", R"({"signing": "gpg"})");
+  idx = resolve_mirror_index(moving.path());
+  CHECK(idx.layout == 2);
+  CHECK(idx.path == moving / "build_cache" / "index.json");
+  // With no index at all, the manifest missing is named.
+  fs::remove(moving / "build_cache" / "index.json");
+  CHECK(error_of(moving.path()).find("index.manifest.json") != std::string::npos);
 }
 
 TEST_CASE("mirror v3: the highest database version listed that cachedb reads, checked") {

@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "error.h"
 #include "formats/spack_index/sha256.h"
@@ -22,8 +23,14 @@ bool is_sha256_hex(std::string_view s) {
 }
 
 MirrorIndex resolve_v3(const fs::path& mirror) {
+  // Spack reads a v3 mirror by its index manifest, and only warns when
+  // layout.json is missing (check_mirror_for_layout): so does cachedb. One
+  // that is there must be readable, as a sign the mirror is whole.
   const fs::path layout = mirror / "v3" / "layout.json";
-  if (!read_small_json(layout, kMaxManifestBytes).IsObject())
+  std::error_code ec;
+  if (!fs::exists(layout, ec))
+    spdlog::warn("{}: no such file: the mirror is read by its index manifest, as Spack reads it", layout.string());
+  else if (!read_small_json(layout, kMaxManifestBytes).IsObject())
     throw Error(fmt::format("{}: not a JSON object", layout.string()));
   const fs::path manifest = mirror / "v3" / "manifests" / "index" / "index.manifest.json";
   const auto doc = read_small_json(manifest, kMaxManifestBytes);
@@ -62,7 +69,6 @@ MirrorIndex resolve_v3(const fs::path& mirror) {
   out.layout = 3;
   out.database_version = best_version;
   out.path = mirror / "blobs" / "sha256" / checksum.substr(0, 2) / checksum;
-  std::error_code ec;
   if (!fs::is_regular_file(out.path, ec))
     throw Error(fmt::format("{}: the index blob named by {} is {}", out.path.string(), manifest.string(),
                             fs::exists(out.path, ec) ? "not a regular file" : "missing"));
@@ -103,17 +109,30 @@ int database_media_version(const std::string& media_type) {
   return ec == std::errc{} && ptr == m.data() + m.size() ? v : 0;
 }
 
-std::string index_json_hash(const fs::path& hash_file) {
-  std::ifstream in(hash_file);
-  std::string want;
-  in >> want;
-  if (!is_sha256_hex(want)) throw Error(fmt::format("{}: not a sha256 (64 hex digits)", hash_file.string()));
+std::optional<std::string> index_json_hash(const fs::path& hash_file) {
+  // Spack's own reading (DefaultIndexFetcher.get_remote_hash): the first 64
+  // bytes, a sha256 when they are hex digits, else none. Capitals are taken
+  // for the digits they write, so that such a file still checks its index.
+  std::string want(64, '\0');
+  std::ifstream in(hash_file, std::ios::binary);
+  in.read(want.data(), static_cast<std::streamsize>(want.size()));
+  want.resize(static_cast<std::size_t>(in.gcount()));
+  for (char& c : want)
+    if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+  if (!is_sha256_hex(want)) return std::nullopt;
   return want;
 }
 
 ExpectedDigest read_expected(ExpectedDigest expected) {
   if (!expected.in_file) return expected;
-  return {index_json_hash(expected.named_by), expected.named_by};
+  auto sha256 = index_json_hash(expected.named_by);
+  if (!sha256) {
+    // As Spack: a mirror's index.json.hash is a shortcut, not a promise.
+    spdlog::warn("{}: holds no sha256 (64 hex digits first): the index beside it is read unchecked, as Spack "
+                 "reads it", expected.named_by);
+    return {};
+  }
+  return {*sha256, expected.named_by};
 }
 
 MirrorIndex resolve_mirror_index(const fs::path& mirror, Verify verify) {
@@ -126,10 +145,15 @@ MirrorIndex resolve_mirror_index(const fs::path& mirror, Verify verify) {
     }
     return found;
   };
-  if (fs::exists(mirror / "v3" / "manifests" / "index" / "index.manifest.json", ec) ||
-      fs::exists(mirror / "v3" / "layout.json", ec))
-    return verified(resolve_v3(mirror));
-  if (fs::exists(mirror / "build_cache" / "index.json", ec)) return verified(resolve_v2(mirror));
+  if (fs::exists(mirror / "v3" / "manifests" / "index" / "index.manifest.json", ec)) return verified(resolve_v3(mirror));
+  // A v3 layout.json without its index yet beside a v2 index (a mirror being
+  // migrated): the index there is, v2's.
+  if (fs::exists(mirror / "build_cache" / "index.json", ec)) {
+    if (fs::exists(mirror / "v3" / "layout.json", ec))
+      spdlog::info("{}: v3/layout.json but no v3 index manifest: build_cache/index.json read", mirror.string());
+    return verified(resolve_v2(mirror));
+  }
+  if (fs::exists(mirror / "v3" / "layout.json", ec)) return verified(resolve_v3(mirror));  // names the manifest missing
   throw Error(fmt::format("{}: no build-cache index (neither v3/manifests/index/index.manifest.json nor "
                           "build_cache/index.json)", mirror.string()));
 }

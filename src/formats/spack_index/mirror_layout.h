@@ -6,6 +6,7 @@
 // Pure functions over the file system: nothing here touches a database.
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "formats/spack_index/sha256.h"
@@ -26,18 +27,23 @@ struct MirrorIndex {
 // not those it finds unchanged since they were checked and stored.
 enum class Verify { now, later };
 
-// The index of the mirror at `mirror` (v3 when it has both). Throws Error
+// The index of the mirror at `mirror`: v3 when it has a v3 index manifest,
+// else v2 when it has build_cache/index.json (v3 by a lone layout.json, to
+// name the manifest missing). Throws Error
 // naming the file at fault: no index, a manifest that cannot be read or lists
 // no database cachedb reads, a blob whose length differs from the manifest's
 // or a missing one; with Verify::now, a blob whose sha256 differs from the
 // manifest's, an index.json that differs from index.json.hash.
 MirrorIndex resolve_mirror_index(const std::filesystem::path& mirror, Verify verify = Verify::now);
 
-// The sha256 an index.json.hash file gives; Error when it holds no sha256.
-std::string index_json_hash(const std::filesystem::path& hash_file);
+// The sha256 an index.json.hash file gives, as Spack reads it: its first 64
+// bytes when they are hex digits (either case); none otherwise, or when the
+// file cannot be read.
+std::optional<std::string> index_json_hash(const std::filesystem::path& hash_file);
 
-// `expected` with its sha256 read from its file when it is `in_file` (Error
-// naming that file when it holds no sha256); else as it is.
+// `expected` with its sha256 read from its file when it is `in_file` (when
+// that file holds none, a warning naming it, and nothing to check, as Spack
+// reads such an index unchecked); else as it is.
 ExpectedDigest read_expected(ExpectedDigest expected);
 
 // The database version of a media type `application/vnd.spack.db.v<N>+json`, or 0.
