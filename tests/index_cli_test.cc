@@ -5,6 +5,9 @@
 #include <doctest/doctest.h>
 
 #include <fstream>
+#include <string>
+#include <tuple>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -101,6 +104,15 @@ TEST_CASE("cachedb ingest --index: a file, gzip on stdin, and the command line c
   CHECK(run_cachedb(db, {"ingest", "--listing", (dir / "e4s.json").string()}).exit_code == 64);
   CHECK(run_cachedb(db, {"ingest", "--index", "x", "--release", "v1", "--stack", "s", dir.path().string()}).exit_code ==
         64);
+  // Names held to what a listing's labels are held to.
+  for (const auto& [flag, name, why] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"--release", "v1\xff", "is not valid UTF-8"}, {"--stack", std::string(257, 's'), "over the 256-byte limit"}}) {
+    const std::string release = flag == "--release" ? name : "v1", stack = flag == "--stack" ? name : "e4s";
+    r = run_cachedb(db, {"ingest", "--index", (dir / "e4s.json").string(), "--release", release, "--stack", stack});
+    CHECK(r.exit_code == 64);
+    CHECK(contains(r.err, "error: " + flag + ": the name "));
+    CHECK(contains(r.err, why));
+  }
   r = run_cachedb(db, {"check", "--index", (dir / "e4s.json").string(), "--release", "v1", "--stack", "e4s"});
   CHECK(r.exit_code == 0);
   write(dir / "bad.json", "{\"database\": {\"version\": \"8\", \"installs\": [");

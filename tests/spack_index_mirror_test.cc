@@ -233,6 +233,53 @@ TEST_CASE("mirror v3: a blob with a bad checksum, a truncated blob and a missing
   }
 }
 
+TEST_CASE("site listing: names held to what names may be, a NUL never cutting one short; a release given twice is its last") {
+  testing::TempDir root;
+  const std::string v8 = fixture_text("db-v8.json");
+  const std::string sha = put_blob(root / "r", v8);
+  const std::string url = fmt::format("s3://spack-binaries/r/blobs/sha256/{}/{}", sha.substr(0, 2), sha);
+  const std::string long_name(300, 'x');
+  // RapidJSON reads \u0000 into the string: a name or URL must not end there.
+  write(root / "l.json", fmt::format(R"({{
+    "r": [{{"label": "a\u0000b", "url": "{0}"}}, {{"label": "e4s", "url": "{0}\u0000/../x"}}, {{"label": "", "url": "{0}"}},
+          {{"label": "{1}", "url": "{0}"}}, {{"label": "bad\xff", "url": "{0}"}}, {{"label": "ok", "url": "{0}"}}],
+    "": [{{"label": "root", "url": "{0}"}}],
+    "gone": [{{"label": "root", "url": "{0}"}}],
+    "gone": [{{"label": "ml", "url": "{0}"}}]}})",
+                                     url, long_name));
+  // (The listing's bytes: \xff made invalid UTF-8 on purpose.)
+  std::string text = testing::read_file((root / "l.json").string());
+  const std::size_t escaped = text.find("\\xff");
+  REQUIRE(escaped != std::string::npos);
+  text.erase(escaped + 1, 3);
+  text[escaped] = '\xff';
+  write(root / "l.json", text);
+  const auto list = resolve_listing(root / "l.json", root.path());
+  REQUIRE(list.size() == 8);
+  const std::string at = (root / "l.json").string() + ": ";
+  CHECK(list[0].error == at + "$['r'][0].label contains a NUL character");
+  CHECK(list[1].error == at + "$['r'][1].url contains a NUL character");
+  CHECK(list[2].error == at + "$['r'][2].label is empty");
+  CHECK(list[3].error == at + "$['r'][3].label is 300 bytes, over the 256-byte limit");
+  CHECK(list[4].error == at + "$['r'][4].label is not valid UTF-8");
+  for (std::size_t i = 0; i < 5; ++i) {
+    CAPTURE(i);
+    CHECK(list[i].stack.empty());
+    CHECK(list[i].path.empty());
+  }
+  CHECK(list[5].stack == "ok");
+  CHECK(list[5].error.empty());
+  // A release that cannot be named is told by its place, and not given to the entry.
+  CHECK(list[6].error == at + "entry 0 of release number 2: the release name is empty");
+  CHECK(list[6].release.empty());
+  // "gone" given twice: only its last list, as the site's Python reads it.
+  CHECK(list[7].release == "gone");
+  CHECK(list[7].stack == "ml");
+  CHECK(list[7].error.empty());
+  CHECK(label_problem("develop-2025-03-23") == std::nullopt);
+  CHECK(label_problem("") == "is empty");
+}
+
 TEST_CASE("site listing: every (release, stack) resolved against the mirror root, each with its file or its error") {
   testing::TempDir root;
   const std::string v8 = fixture_text("db-v8.json"), v9 = fixture_text("db-v9.json");

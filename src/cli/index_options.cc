@@ -1,6 +1,7 @@
 #include "cli/index_options.h"
 
 #include "cli/commands.h"
+#include "formats/spack_index/site_listing.h"
 
 namespace cachedb::cli {
 
@@ -36,6 +37,9 @@ std::vector<IndexInput> index_inputs(const IndexOptions& o, const std::vector<st
   if (o.release.empty() || o.stack.empty())
     throw UsageError(fmt::format("{} needs --release and --stack", o.index.empty() ? "--mirror" : "--index"));
   if (!o.mirror_root.empty()) throw UsageError("--mirror-root goes with --listing");
+  // Held to what a listing's labels are held to.
+  for (const auto& [flag, name] : {std::pair{"--release", &o.release}, std::pair{"--stack", &o.stack}})
+    if (auto problem = spack_index::label_problem(*name)) throw UsageError(fmt::format("{}: the name {}", flag, *problem));
   if (!o.index.empty()) return {IndexInput{o.index, o.release, o.stack, {}, {}, {}}};
   return {mirror_input(o.mirror, o.release, o.stack)};
 }

@@ -2,12 +2,16 @@
 
 #include <sys/stat.h>
 
+#include <map>
+
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "error.h"
 #include "formats/spack_index/mirror_layout.h"
 #include "formats/spack_index/sha256.h"
 #include "formats/spack_index/small_json.h"
+#include "parsing/text_limits.h"
 
 namespace cachedb::spack_index {
 namespace {
@@ -64,7 +68,14 @@ void resolve_url(ListedIndex& e, const fs::path& root, BlobCheck check) {
   e.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
 }
 
+std::string_view text_of(const rapidjson::Value& v) { return {v.GetString(), v.GetStringLength()}; }
+
 }  // namespace
+
+std::optional<std::string> label_problem(std::string_view name) {
+  if (name.empty()) return "is empty";
+  return text_problem(name, limits::kName);
+}
 
 std::vector<ListedIndex> resolve_listing(const fs::path& listing, const fs::path& mirror_root, BlobCheck check) {
   // A root that is not there (a bucket copy not mounted, a mistyped path)
@@ -75,21 +86,43 @@ std::vector<ListedIndex> resolve_listing(const fs::path& listing, const fs::path
     throw Error(fmt::format("{}: no such directory (--mirror-root, the local copy of the bucket)", mirror_root.string()));
   const auto doc = read_small_json(listing, kMaxListingBytes);
   if (!doc.IsObject()) throw Error(fmt::format("{}: not a JSON object of releases", listing.string()));
+  // A release given twice is its last list, as the site's reader (Python's
+  // json) keeps the last of a key.
+  std::map<std::string_view, std::size_t> last;
+  std::size_t at = 0;
+  for (const auto& rel : doc.GetObject()) last[text_of(rel.name)] = at++;
   std::vector<ListedIndex> out;
+  at = 0;
   for (const auto& rel : doc.GetObject()) {
-    const std::string release(rel.name.GetString(), rel.name.GetStringLength());
+    const std::string release(text_of(rel.name));
+    if (last[text_of(rel.name)] != at++) {
+      spdlog::warn("{}: release '{}' is given more than once: its last list is read, as the site reads it",
+                   listing.string(), release);
+      continue;
+    }
     if (!rel.value.IsArray())
       throw Error(fmt::format("{}: release '{}' is not a list of indexes", listing.string(), release));
+    const auto release_problem = label_problem(release);
     std::size_t i = 0;
     for (const auto& item : rel.value.GetArray()) {
       ListedIndex e;
-      e.release = release;
+      if (!release_problem) e.release = release;
+      // A release that cannot be named is told by its place (the messages are stored too).
+      const std::string where = release_problem
+                                    ? fmt::format("{}: entry {} of release number {}", listing.string(), i, at)
+                                    : fmt::format("{}: $['{}'][{}]", listing.string(), release, i);
       if (!item.IsObject() || !item.HasMember("label") || !item["label"].IsString() || !item.HasMember("url") ||
           !item["url"].IsString()) {
-        e.error = fmt::format("{}: $['{}'][{}] has no string 'label' and 'url'", listing.string(), release, i);
+        e.error = where + " has no string 'label' and 'url'";
+      } else if (release_problem) {
+        e.error = fmt::format("{}: the release name {}", where, *release_problem);
+      } else if (auto problem = label_problem(text_of(item["label"]))) {
+        e.error = fmt::format("{}.label {}", where, *problem);
+      } else if (auto url_problem = text_problem(text_of(item["url"]), limits::kTarball)) {
+        e.error = fmt::format("{}.url {}", where, *url_problem);
       } else {
-        e.stack = item["label"].GetString();
-        e.url = item["url"].GetString();
+        e.stack = text_of(item["label"]);
+        e.url = text_of(item["url"]);
         resolve_url(e, mirror_root, check);
       }
       out.push_back(std::move(e));

@@ -5,7 +5,9 @@
 // s3://spack-binaries/, which the site serves as https://binaries.spack.io/).
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "formats/spack_index/sha256.h"
@@ -36,6 +38,10 @@ enum class BlobCheck { exists, checksum };
 // cannot be read or names no index, or when `mirror_root` is not a directory;
 // an entry that cannot be resolved (or whose file differs from its sha256, with
 // BlobCheck::checksum) carries its error.
+// Why `name` cannot be a release or stack name (empty, too long, a NUL, not
+// UTF-8), or nothing when it can.
+std::optional<std::string> label_problem(std::string_view name);
+
 std::vector<ListedIndex> resolve_listing(const std::filesystem::path& listing,
                                          const std::filesystem::path& mirror_root,
                                          BlobCheck check = BlobCheck::checksum);
