@@ -205,7 +205,10 @@ TEST_CASE("every bad command line exits 64, with the reason in plain words on st
            Case{" schema --no-such-flag", "--no-such-flag"},
            Case{" repot --matrix os-by-target",
                 "'repot' is not a cachedb command (the commands: ingest, check, report"},
-           Case{"", "A subcommand is required"},
+           Case{"", "give a command (the commands: ingest, check, report"},
+           Case{" -q", "give a command (the commands: ingest, check, report"},
+           Case{" --bogus", "--bogus: not an option of cachedb itself; an option of a command goes after it"},
+           Case{" -q --top=3", "--top: not an option of cachedb itself"},
        }) {
     INFO(std::string(c.args));
     const auto r = run_cachedb(db + c.args);

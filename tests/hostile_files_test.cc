@@ -118,6 +118,18 @@ TEST_CASE("a tree with symlink loops and a FIFO is walked to the end; they are p
   CHECK_FALSE(direct.timed_out);
   CHECK(direct.exit_code == 0);
   CHECK(contains(direct.err, "fifo.md: passed over"));
+
+  // A link to nowhere, or a loop, named on the command line is an input not
+  // there: the run fails (exit 1), saying which it is.
+  for (const auto& link : {std::pair{"dangling.md", "a symbolic link to nothing"},
+                           std::pair{"a.md", "too many levels of symbolic links"}}) {
+    const std::string name = link.first, why = link.second;
+    CAPTURE(name);
+    auto given = cachedb(dir / "db.sqlite", {"ingest", (tree / name).string(), tree.string()}, 30);
+    CHECK(given.exit_code == 1);
+    CHECK(contains(given.err, (tree / name).string() + ": " + why));
+  }
+  CHECK(db.execAndGet("SELECT count(*) FROM specs").getInt() == 1);
 }
 
 TEST_CASE("a directory (or a link to one) named like a page is passed over with a warning; a prune keeps its page") {

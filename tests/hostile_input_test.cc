@@ -156,9 +156,9 @@ TEST_CASE("enormous numbers where a size belongs are rejected") {
     return rejection(page(list(spec("\"h1\"", extra)))).second;
   };
   CHECK(contains(msg("1e400"), "Number too big to be stored in double"));
-  CHECK(msg("1e300") == "spec_details[0] (hash h1): 'size' must be a number or '-'");
-  CHECK(msg("18446744073709551615") == "spec_details[0] (hash h1): 'size' must be a number or '-'");
-  CHECK(msg("123456789012345678901234567890") == "spec_details[0] (hash h1): 'size' must be a number or '-'");
+  CHECK(msg("1e300") == "spec_details[0] (hash h1): 'size' must be a whole number of bytes, at most 2^63 - 1, or '-'");
+  CHECK(msg("18446744073709551615") == "spec_details[0] (hash h1): 'size' must be a whole number of bytes, at most 2^63 - 1, or '-'");
+  CHECK(msg("123456789012345678901234567890") == "spec_details[0] (hash h1): 'size' must be a whole number of bytes, at most 2^63 - 1, or '-'");
   CHECK(msg("-1") == "spec_details[0] (hash h1): 'size' is negative");
   // A size written as a long string of digits is unknown, never a wrapped-around number.
   std::string digits = ", \"size\": \"";

@@ -176,11 +176,27 @@ int main(int argc, char** argv) {
   } catch (const CLI::RequiredError& e) {
     // CLI11 says "A subcommand is required" of a mistyped one too: name it.
     const auto word = first_word(argc, argv);
+    std::string names;
+    for (const auto& command : kCommands) names += fmt::format("{}{}", names.empty() ? "" : ", ", command.name);
     if (app.get_subcommands().empty() && word) {
-      std::string names;
-      for (const auto& command : kCommands) names += fmt::format("{}{}", names.empty() ? "" : ", ", command.name);
       fmt::print(stderr, "error: '{}' is not a cachedb command (the commands: {})\nRun with --help for more "
                          "information.\n", *word, names);
+      return kExitUsage;
+    }
+    // And of an option it does not know, given before any command: name that.
+    for (int i = 1; i < argc && app.get_subcommands().empty(); ++i) {
+      const std::string_view arg = argv[i];
+      if (arg == "--") break;
+      if (!arg.starts_with('-') || arg == "-") continue;
+      const std::string name(arg.substr(0, arg.find('=')));
+      if (app.get_option_no_throw(name) == nullptr) {
+        fmt::print(stderr, "error: {}: not an option of cachedb itself; an option of a command goes after it "
+                           "(cachedb COMMAND --help)\nRun with --help for more information.\n", name);
+        return kExitUsage;
+      }
+    }
+    if (app.get_subcommands().empty()) {
+      fmt::print(stderr, "error: give a command (the commands: {})\nRun with --help for more information.\n", names);
       return kExitUsage;
     }
     app.exit(e);

@@ -164,9 +164,17 @@ std::string join_path(const std::string& dir, const std::string& name) {
 
 void check_inputs(const std::vector<fs::path>& inputs) {
   for (const auto& input : inputs) {
-    std::error_code ec;
-    if (!fs::exists(fs::status(input, ec)))
-      throw Error(fmt::format("{}: no such file or directory", input.string()));
+    // The system's own word for why (a link to nowhere, a loop of links, a
+    // directory that cannot be searched), not always "no such file".
+    struct stat st {};
+    if (::stat(input.c_str(), &st) != 0) {
+      const int err = errno;
+      struct stat link {};
+      const bool dangling = err == ENOENT && ::lstat(input.c_str(), &link) == 0 && S_ISLNK(link.st_mode);
+      std::string why = dangling ? "a symbolic link to nothing" : std::generic_category().message(err);
+      if (!why.empty() && why[0] >= 'A' && why[0] <= 'Z') why[0] = static_cast<char>(why[0] - 'A' + 'a');
+      throw Error(fmt::format("{}: {}", input.string(), why));
+    }
   }
 }
 

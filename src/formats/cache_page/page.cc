@@ -379,6 +379,8 @@ class SpecDetailsReader : public Events<SpecDetailsReader> {
       }
       return n;
     }
+    // A fraction, or a number past what a byte count holds (1e300).
+    if (m.kind == Kind::Number) fail("'size' must be a whole number of bytes, at most 2^63 - 1, or '-'");
     fail("'size' must be a number or '-'");
   }
 
