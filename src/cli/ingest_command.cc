@@ -78,7 +78,8 @@ Runner add_ingest_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--log-file", args->log_file, "Also append the log (info and above, timestamped) to this file");
   cmd->footer(
       "Exit status: 0 every page (or index) read; 2 some pages or indexes rejected, or refused for a release of "
-      "the other kind (the others are committed; --prune then removed nothing unless --force); 1 fatal, nothing changed (also when another ingest is running on the database, or "
+      "the other kind (the others are committed; --prune then removed nothing unless --force), or --prune refused "
+      "because files or directories could not be opened; 1 fatal, nothing changed (also when another ingest is running on the database, or "
       "when the process runs out of file descriptors or memory while walking the tree); 64 bad command line.");
   cmd->add_option("--max-page-bytes", args->options.max_page_bytes,
                   "Reject, unread, any file larger than this many bytes")
