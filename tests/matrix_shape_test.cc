@@ -4,6 +4,8 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <numeric>
 
 #include <SQLiteCpp/Database.h>
 
@@ -73,6 +75,83 @@ TEST_CASE("versions compare as Spack compares them") {
   CHECK(compare_versions("20250101000000000000000001", "20250101000000000000000002") < 0);
 }
 
+TEST_CASE("git versions order as the version their ref is assigned, as Spack orders them") {
+  // git.REF=V and COMMIT=V order as V, never as the ref's text.
+  CHECK(compare_versions("1.2", "git.abc=1.3") < 0);
+  CHECK(compare_versions("git.abc=1.3", "1.4") < 0);
+  CHECK(compare_versions("1.10", "git.abc=1.9") > 0);
+  const std::string commit(40, 'a');
+  CHECK(compare_versions("1.2", commit + "=1.3") < 0);
+  CHECK(compare_versions(commit + "=1.3", "1.4") < 0);
+  CHECK(compare_versions("abc=1.3", "1.4") < 0);  // '=' after the first byte: a git version
+  // git.v2.0=main is main: after every number, before develop.
+  CHECK(compare_versions("2.0", "git.v2.0=main") < 0);
+  CHECK(compare_versions("99999.9", "git.v2.0=main") < 0);
+  CHECK(compare_versions("master", "git.v2.0=main") < 0);
+  CHECK(compare_versions("git.v2.0=main", "develop") < 0);
+  // Spack: a git version is just after the plain version it is assigned
+  // (GitVersion at equal ref version is larger), before any newer one.
+  CHECK(compare_versions("1.2", "git.abc=1.2") < 0);
+  CHECK(compare_versions("1.02", "git.abc=1.2") < 0);
+  CHECK(compare_versions("git.abc=1.2", "1.2.0") < 0);
+  CHECK(compare_versions("git.abc=1.2", "1.2.1rc1") < 0);
+  // Two refs assigned one version: by ref; the same ref and version are one
+  // version in Spack, written with git. or without (the text breaks the tie).
+  CHECK(compare_versions("git.abc=1.2", "git.abd=1.2") < 0);
+  CHECK(compare_versions("git.zzz=1.2", "git.abc=1.3") < 0);
+  CHECK(compare_versions("git.abc=1.2", "abc=1.2") == 0);
+  CHECK(version_label_less("abc=1.2", "git.abc=1.2"));
+  CHECK(!version_label_less("git.abc=1.2", "abc=1.2"));
+  // A ref with no version assigned (a ref alone, a commit alone, a range)
+  // comes after every other version; such refs by ref, then by range: low
+  // end (none first), then the version after the high end (none last).
+  CHECK(compare_versions("develop", "git.abc") < 0);
+  CHECK(compare_versions("git.zzz=develop", "git.abc") < 0);
+  CHECK(compare_versions("develop", commit) < 0);
+  CHECK(compare_versions("git.abc", "git.abd") < 0);
+  CHECK(compare_versions("git.abc", "git.abc=1.2:") < 0);
+  CHECK(compare_versions("git.abc=:1.4", "git.abc") < 0);
+  CHECK(compare_versions("git.abc=1.2:1.4", "git.abc=1.2:") < 0);
+  CHECK(compare_versions("git.abc=1.2:1.4", "git.abc=1.2:1.5") < 0);
+  CHECK(compare_versions("git.abc=1:1.2.0", "git.abc=1:1.2") < 0);  // 1.2.1 < 1.3, the ends after
+  CHECK(compare_versions("git.abc=1:master", "git.abc=1:main") < 0);
+  CHECK(compare_versions("git.abc=1:2rc", "git.abc=1:2rc0") < 0);  // 2rc0 < 2rc1
+  CHECK(compare_versions("git.abc=1:9", "git.abc=1:10") < 0);
+  CHECK(compare_versions("git.abc=1:1.99", "git.abc=1:1.100") < 0);
+  CHECK(compare_versions("git.abc=:1.2", "git.abc=:1.2") == 0);
+  // A label with a git version: its name, then its version, as any other.
+  CHECK(version_label_less("gcc@13.2.0", "gcc@git.abc=13.2.0"));
+  CHECK(version_label_less("gcc@git.abc=13.2.0", "gcc@14.1.0"));
+
+  // Sorted through LabelKey, as matrices sort, and through version_label_less
+  // and compare_versions: one total order.
+  std::vector<std::string> labels = {"git.abc", "git.v2.0=main", "1.4", "abc=1.2", "develop", "git.abc=1.3",
+                                     "1.2", "git.abd=1.2", commit, "git.abc=1.2", "main", "1.10",
+                                     commit + "=1.3", "git.abc=1.2:", "1.02", "git.abc=:1.4", "1.2.0"};
+  const Labels expected = {"1.02", "1.2", "abc=1.2", "git.abc=1.2", "git.abd=1.2", "1.2.0", commit + "=1.3",
+                           "git.abc=1.3", "1.4", "1.10", "main", "git.v2.0=main", "develop", commit,
+                           "git.abc=:1.4", "git.abc", "git.abc=1.2:"};
+  const std::vector<LabelKey> keys(labels.begin(), labels.end());
+  std::vector<std::size_t> at(labels.size());
+  std::iota(at.begin(), at.end(), 0);
+  std::sort(at.begin(), at.end(), [&](std::size_t a, std::size_t b) { return keys[a] < keys[b]; });
+  Labels by_key;
+  for (auto i : at) by_key.push_back(labels[i]);
+  CHECK(by_key == expected);
+  auto by_less = labels;
+  std::sort(by_less.begin(), by_less.end(), [](const auto& x, const auto& y) { return version_label_less(x, y); });
+  CHECK(by_less == expected);
+  for (std::size_t i = 0; i + 1 < expected.size(); ++i) {
+    INFO(expected[i], " < ", expected[i + 1]);
+    CHECK(compare_versions(expected[i], expected[i + 1]) <= 0);
+    CHECK(compare_versions(expected[i + 1], expected[i]) >= 0);
+  }
+  for (const auto& x : labels)
+    for (const auto& y : labels)
+      for (const auto& z : labels)
+        if (version_label_less(x, y) && version_label_less(y, z)) CHECK(version_label_less(x, z));
+}
+
 TEST_CASE("labels: a compiler by its name, then its version; other labels as versions") {
   CHECK(version_label_less("gcc@6.5.0", "gcc@10.3.0"));
   CHECK(version_label_less("apple-clang@16.0.0", "gcc@6.5.0"));
@@ -113,6 +192,27 @@ TEST_CASE("--sort name orders every side as Spack orders versions; --sort total 
   CHECK(by_total.cells[0] == std::vector<std::int64_t>{1, 2, 0});
   auto tied = shaped("versions-by-os", {.sort = SortBy::Total});
   CHECK(tied.rows == Labels{"1.10.9", "1.8.22", "1.14.0rc1", "1.14.0", "develop"});
+}
+
+// Two of the fixture's versions made git versions: 1.14.0rc1 the ref abc
+// assigned 1.14.0, the v0.9 spec's 1.10.9 the branch v2.0 assigned main.
+TEST_CASE("versions-by-os: a git version where the version its ref is assigned is, as Spack orders it") {
+  testing::TempDir dir;
+  std::filesystem::copy(testing::fixture("versions"), dir / "tree", std::filesystem::copy_options::recursive);
+  const auto edit = [&](const char* release, const std::string& from, const std::string& to) {
+    const auto page = dir / "tree" / "_cache" / release / "hdf5" / "specs.md";
+    std::string text = testing::read_text(page);
+    for (std::size_t at; (at = text.find(from)) != std::string::npos;) text.replace(at, from.size(), to);
+    testing::write_text(page, text);
+  };
+  edit("v0.10", "\"1.14.0rc1\"", "\"git.abc=1.14.0\"");
+  edit("v0.9", "\"1.10.9\"", "\"git.v2.0=main\"");
+  auto db = open_database(dir / "db.sqlite", OpenMode::ReadWrite);
+  REQUIRE(ingest(db, {dir / "tree"}, {}).rejections.empty());
+  auto m = run_matrix(db, "versions-by-os", {});
+  shape_matrix(m, {});
+  CHECK(m.rows == Labels{"1.8.22", "1.10.9", "1.14.0", "git.abc=1.14.0", "git.v2.0=main", "develop"});
+  CHECK(m.cols == Labels{"rhel8", "rhel9", "rhel10", "ubuntu22.04"});
 }
 
 TEST_CASE("--transpose swaps rows and columns, their totals and the matrix's name") {

@@ -3,6 +3,8 @@
 // matrix fixtures, then through the binary.
 #include <doctest/doctest.h>
 
+#include <filesystem>
+
 #include <SQLiteCpp/Database.h>
 
 #include "error.h"
@@ -184,6 +186,28 @@ TEST_CASE("list: every spec once, by package then version as Spack orders them, 
   list_specs(both_fixtures(), parse_spec_filter({"py-torch@2.5.1"}), {},
              [&](const ListedSpec& s) { releases.push_back(s.releases); });
   CHECK(releases == std::vector<std::vector<std::string>>{{"v1.0", "develop"}});
+}
+
+// The versions fixture with two git versions: 1.14.0rc1 made the ref abc
+// assigned 1.14.0, the v0.9 spec's 1.10.9 the branch v2.0 assigned main.
+TEST_CASE("list: a git version where the version its ref is assigned is, as Spack orders it") {
+  testing::TempDir dir;
+  std::filesystem::copy(testing::fixture("versions"), dir / "tree", std::filesystem::copy_options::recursive);
+  const auto edit = [&](const char* release, const std::string& from, const std::string& to) {
+    const auto page = dir / "tree" / "_cache" / release / "hdf5" / "specs.md";
+    std::string text = testing::read_text(page);
+    for (std::size_t at; (at = text.find(from)) != std::string::npos;) text.replace(at, from.size(), to);
+    testing::write_text(page, text);
+  };
+  edit("v0.10", "\"1.14.0rc1\"", "\"git.abc=1.14.0\"");
+  edit("v0.9", "\"1.10.9\"", "\"git.v2.0=main\"");
+  auto db = open_database(dir / "db.sqlite", OpenMode::ReadWrite);
+  REQUIRE(ingest(db, {dir / "tree"}, {}).rejections.empty());
+  Lines lines;
+  list_specs(db, parse_spec_filter({"hdf5"}), {},
+             [&](const ListedSpec& s) { lines.push_back(s.hash.substr(0, 7) + " " + s.version); });
+  CHECK(lines == Lines{"hd2gcc6 1.8.22", "hd4v010 1.10.9", "hd3gcc9 1.14.0", "hd5rcxe git.abc=1.14.0",
+                       "hd6v09f git.v2.0=main", "hd1deve develop"});
 }
 
 TEST_CASE("cachedb list: lines as spack buildcache list -lv, csv and json columns, bad specs exit 64" *

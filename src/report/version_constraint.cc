@@ -7,36 +7,11 @@
 
 namespace cachedb {
 
-// Spack's git versions (lib/spack/spack/version, GitVersion): git.REF,
-// git.REF=V, a 40-hex commit, COMMIT=V, and any version holding '=' after its
-// first byte. REF=V is the ref assigned the version V; a ref alone (or given a
-// range) has none yet.
-struct GitVersion {
-  std::string_view ref, constraint;  // constraint: after '=' (empty: none)
-  // The one version the ref is assigned (empty: none, or a range).
-  std::string_view assigned() const {
-    return constraint.find(':') == std::string_view::npos ? constraint : std::string_view{};
-  }
-};
-
 namespace {
 
 // 1.4.2 is "in" 1.4, as Spack's @1.4 and @:1.4 say; 1.40 is not.
 bool within(std::string_view version, std::string_view prefix) {
   return version == prefix || (version.size() > prefix.size() && version.starts_with(prefix) && version[prefix.size()] == '.');
-}
-
-bool is_commit(std::string_view text) {
-  return text.size() == 40 && text.find_first_not_of("0123456789abcdef") == std::string_view::npos;
-}
-
-std::optional<GitVersion> git_version(std::string_view version) {
-  const bool prefixed = version.starts_with("git.");
-  if (!prefixed && !is_commit(version) && version.find('=', 1) == std::string_view::npos) return std::nullopt;
-  if (prefixed) version.remove_prefix(4);
-  const std::size_t eq = version.find('=');
-  if (eq == std::string_view::npos) return GitVersion{version, {}};
-  return GitVersion{version.substr(0, eq), version.substr(eq + 1)};
 }
 
 }  // namespace

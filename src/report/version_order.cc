@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <string>
 
 namespace cachedb {
 namespace {
@@ -13,6 +14,7 @@ using Part = Version::Part;
 constexpr std::array<std::string_view, 7> kNewest = {"stable", "nightly", "trunk", "head", "master", "main", "develop"};
 constexpr int kWord = 0, kNumber = 1, kNewestWord = 2;
 constexpr int kRelease = 3;
+constexpr int kGitAssigned = 1, kGitUnassigned = 2;  // Version::git; 0: not a git version
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 // Letters, and any byte of a UTF-8 sequence: kept in words, compared by bytes.
@@ -64,6 +66,24 @@ Version parse(std::string_view v) {
   return p;
 }
 
+// A version, or a git version's ref and the version it is assigned.
+Version read_version(std::string_view text) {
+  const auto git = git_version(text);
+  if (!git) return parse(text);
+  const std::string_view assigned = git->assigned();
+  if (assigned.empty()) {
+    Version v;
+    v.git = kGitUnassigned;
+    v.ref = git->ref;
+    v.range = git->constraint;
+    return v;
+  }
+  Version v = parse(assigned);
+  v.git = kGitAssigned;
+  v.ref = git->ref;
+  return v;
+}
+
 int sign(int v) { return (v > 0) - (v < 0); }
 
 // Digits without leading zeros: the longer is the larger, else by bytes.
@@ -80,7 +100,8 @@ int compare_parts(const Part& a, const Part& b) {
   return sign(a.text.compare(b.text));
 }
 
-int compare(const Version& x, const Version& y) {
+// The versions alone, without what a git version adds.
+int compare_runs(const Version& x, const Version& y) {
   const std::size_t n = std::min(x.parts.size(), y.parts.size());
   for (std::size_t i = 0; i < n; ++i)
     if (const int c = compare_parts(x.parts[i], y.parts[i])) return c;
@@ -91,21 +112,103 @@ int compare(const Version& x, const Version& y) {
   return compare_numbers(x.stage_number, y.stage_number);
 }
 
+// Digits without leading zeros, plus one.
+std::string plus_one(std::string_view digits) {
+  std::string out(digits);
+  auto i = out.size();
+  while (i > 0 && out[i - 1] == '9') out[--i] = '0';
+  if (i == 0) out.insert(out.begin(), '1');
+  else ++out[i - 1];
+  return out;
+}
+
+// Spack's _next_version: the version just after v, which ends a range that
+// holds v (a range ends before the version after its upper end). `text`
+// keeps the run it changes.
+Version next_version(Version v, std::string& text) {
+  if (v.stage != kRelease) {
+    text = v.stage_number.empty() ? "0" : plus_one(v.stage_number);  // 1.0rc: 1.0rc0; 1.0rc1: 1.0rc2
+    v.stage_number = text;
+  } else if (v.parts.empty()) {
+    v.parts.push_back({kWord, "A"});
+  } else if (Part& last = v.parts.back(); last.level == kNewestWord) {
+    ++last.rank;  // main: develop; develop: past every word
+  } else if (last.level == kNumber) {
+    text = plus_one(last.text);
+    last.text = text;
+  } else {
+    // The next word of letters (a..z, then A..Z), never one of the newest:
+    // masteq: mastes.
+    text = last.text;
+    do {
+      if (text.empty() || text.back() == 'z') text.push_back('A');
+      else if (text.back() == 'Z') text.back() = 'a';
+      else ++text.back();
+    } while (std::find(kNewest.begin(), kNewest.end(), text) != kNewest.end());
+    last.text = text;
+  }
+  return v;
+}
+
+// Two ranges, LOW:HIGH, as Spack orders them: by their low ends (none: the
+// lowest), then by the versions after their high ends (none: the highest).
+// A git ref alone is the whole range ':'.
+int compare_ranges(std::string_view a, std::string_view b) {
+  const auto colon_a = std::min(a.find(':'), a.size()), colon_b = std::min(b.find(':'), b.size());
+  const std::string_view low_a = a.substr(0, colon_a), low_b = b.substr(0, colon_b);
+  const std::string_view high_a = a.substr(std::min(colon_a + 1, a.size()));
+  const std::string_view high_b = b.substr(std::min(colon_b + 1, b.size()));
+  if (low_a.empty() != low_b.empty()) return low_a.empty() ? -1 : 1;
+  if (!low_a.empty())
+    if (const int c = compare_runs(parse(low_a), parse(low_b))) return c;
+  if (high_a.empty() != high_b.empty()) return high_a.empty() ? 1 : -1;
+  if (high_a.empty()) return 0;
+  std::string text_a, text_b;
+  return compare_runs(next_version(parse(high_a), text_a), next_version(parse(high_b), text_b));
+}
+
+// As Spack's GitVersion._order: a ref assigned a version by (version, ref),
+// just after a plain version equal to it; a ref with none after everything
+// else, such refs by (ref, range).
+int compare(const Version& x, const Version& y) {
+  if (x.git == kGitUnassigned || y.git == kGitUnassigned) {
+    if (x.git != y.git) return x.git == kGitUnassigned ? 1 : -1;
+    if (const int c = sign(x.ref.compare(y.ref))) return c;
+    return compare_ranges(x.range, y.range);
+  }
+  if (const int c = compare_runs(x, y)) return c;
+  if (x.git != y.git) return x.git < y.git ? -1 : 1;
+  return sign(x.ref.compare(y.ref));
+}
+
 std::string_view name_of(std::string_view label) { return label.substr(0, label.find('@')); }
 std::string_view version_of(std::string_view label) {
   const auto at = label.find('@');
   return at == std::string_view::npos ? std::string_view() : label.substr(at + 1);
 }
 
+bool is_commit(std::string_view text) {
+  return text.size() == 40 && text.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
 }  // namespace
 
-int compare_versions(std::string_view a, std::string_view b) { return compare(parse(a), parse(b)); }
+std::optional<GitVersion> git_version(std::string_view version) {
+  const bool prefixed = version.starts_with("git.");
+  if (!prefixed && !is_commit(version) && version.find('=', 1) == std::string_view::npos) return std::nullopt;
+  if (prefixed) version.remove_prefix(4);
+  const std::size_t eq = version.find('=');
+  if (eq == std::string_view::npos) return GitVersion{version, {}};
+  return GitVersion{version.substr(0, eq), version.substr(eq + 1)};
+}
+
+int compare_versions(std::string_view a, std::string_view b) { return compare(read_version(a), read_version(b)); }
 
 // NAME@VERSION, or a NAME alone with no version: both parts compare as
 // versions, the name first. One rule for every label keeps the order
 // transitive, whatever mix of labels a matrix has.
 LabelKey::LabelKey(std::string_view label)
-    : label_(label), name_(parse(name_of(label))), version_(parse(version_of(label))) {}
+    : label_(label), name_(read_version(name_of(label))), version_(read_version(version_of(label))) {}
 
 bool LabelKey::operator<(const LabelKey& other) const {
   int c = compare(name_, other.name_);
