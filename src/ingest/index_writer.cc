@@ -399,8 +399,11 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
       }
       // Reported, as a page read after the index reports it (a finding of
       // this index); not a compiler whose node no index has yet, which the
-      // index names without its version.
-      if (const unsigned reported = waiting ? differs & ~SpecConflict::kCompiler : differs) {
+      // index names without its version. Only when a page lists the spec: one
+      // waiting since an upgrade (migration 0014) may be described by indexes
+      // alone, whose word changed with cachedb's, not a page's.
+      if (const unsigned reported = waiting ? differs & ~SpecConflict::kCompiler : differs;
+          reported && ix.spec_on_page(d.spec).next()) {
         result.page_conflicts.push_back({{d.hash, reported}, d.package_name});
       }
       if (auto c = sql.spec_contested(d.spec); c.next()) contested = c.int64(0) != 0;
