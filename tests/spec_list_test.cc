@@ -120,6 +120,9 @@ TEST_CASE("variants as Spack writes them: booleans run together, then key=value,
         "+aa+cuda~mpi build_system=cmake cuda_arch=80");
   CHECK(spack_variants({"build_system=cmake"}) == " build_system=cmake");
   CHECK(spack_variants({}).empty());
+  // Two of one name, whatever order they come in (the database's ids, which history decides).
+  CHECK(spack_variants({"~mpi", "+mpi", "k=b,a", "k=a"}) == "+mpi~mpi k=a k=b,a");
+  CHECK(spack_variants({"+mpi", "~mpi", "k=a", "k=b,a"}) == "+mpi~mpi k=a k=b,a");
   ListedSpec s{"zl1a", "zlib", "1.3.1", "none", "linux", "ubuntu22.04", "x86_64_v3", {"+pic"}, {}};
   CHECK(spack_spec(s) == "zlib@1.3.1+pic arch=linux-ubuntu22.04-x86_64_v3");  // no %none
 }

@@ -117,9 +117,12 @@ std::string_view compiler_alias(std::string_view name) {
 }  // namespace
 
 std::string spack_variants(std::vector<std::string> variants) {
-  std::stable_sort(variants.begin(), variants.end(), [](const std::string& a, const std::string& b) {
+  // Two of one name (a made-up page may give both +x and ~x) by their text:
+  // the order they come in is the database's ids, which history decides.
+  std::sort(variants.begin(), variants.end(), [](const std::string& a, const std::string& b) {
     if (is_boolean(a) != is_boolean(b)) return is_boolean(a);
-    return variant_name(a) < variant_name(b);
+    if (variant_name(a) != variant_name(b)) return variant_name(a) < variant_name(b);
+    return a < b;
   });
   std::string out;
   for (const auto& v : variants) {
