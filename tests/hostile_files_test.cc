@@ -211,6 +211,12 @@ TEST_CASE("an unreadable file or directory is passed over with a warning, and --
   CHECK(check.execAndGet("SELECT count(*) FROM specs WHERE package = 'bzip2'").getInt() == 1);
 }
 
+// The bytes these tests put in names that are not UTF-8 (0xFE and 0xFF are
+// never in UTF-8): stored text must hold neither.
+bool no_raw_name_bytes(const std::string& text) {
+  return text.find('\xFE') == std::string::npos && text.find('\xFF') == std::string::npos;
+}
+
 TEST_CASE("file names with spaces, quotes and non-ASCII are read and named exactly") {
   testing::TempDir dir;
   const auto tree = dir / "tree with spaces";
@@ -236,6 +242,44 @@ TEST_CASE("file names with spaces, quotes and non-ASCII are read and named exact
   // The file name that is not UTF-8 is stored with U+FFFD in place of the bad bytes.
   CHECK(check.execAndGet("SELECT count(*) FROM page WHERE path LIKE '%\xEF\xBF\xBD\xEF\xBF\xBD not UTF-8.md'")
             .getInt() == 1);
+  // And so is every text of the run log: the inputs, a rejection's path and message.
+  const auto bad = tree / "\xFF not UTF-8 either.md";
+  testing::write_text(bad, "---\ntitle: b\nlayout: cache\n---\n");
+  r = cachedb(db, {"ingest", tree.string(), bad.string()});
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.err, bad.string()));  // the log shows the name as it is
+  for (const char* text : {"SELECT inputs FROM ingest_runs", "SELECT path FROM ingest_errors",
+                           "SELECT message FROM ingest_errors"}) {
+    CAPTURE(text);
+    SQLite::Statement q(check, text);
+    int rows = 0;
+    while (q.executeStep()) {
+      ++rows;
+      CHECK(no_raw_name_bytes(q.getColumn(0).getString()));
+    }
+    CHECK(rows > 0);
+  }
+  CHECK(check.execAndGet("SELECT count(*) FROM ingest_errors WHERE path LIKE '%\xEF\xBF\xBD not UTF-8 either.md'")
+            .getInt() == 2);
+}
+
+TEST_CASE("an index whose file name is not UTF-8 is stored with U+FFFD, and found unchanged the next night") {
+  testing::TempDir dir;
+  const auto index = dir / "\xFE index.json";
+  testing::write_text(index, R"({"database": {"version": "8", "installs": {"abcdefghijklmnopqrstuvwxyz234567": {"spec": )"
+                             R"({"name": "zlib", "version": "1.3", "arch": {"platform": "linux", "platform_os": "rhel8", )"
+                             R"("target": "x86_64"}}}}}})");
+  const auto db = dir / "db.sqlite";
+  const std::vector<std::string> args = {"ingest", "--index", index.string(), "--release", "r", "--stack", "s"};
+  auto r = cachedb(db, args);
+  REQUIRE(r.exit_code == 0);
+  r = cachedb(db, args);
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.err, "1 unchanged"));
+  SQLite::Database check(db.string());
+  CHECK(check.execAndGet("SELECT path FROM source").getString() == (dir / "\xEF\xBF\xBD index.json").string());
+  SQLite::Statement inputs(check, "SELECT inputs FROM ingest_runs");
+  while (inputs.executeStep()) CHECK(no_raw_name_bytes(inputs.getColumn(0).getString()));
 }
 
 TEST_CASE("SQL in command-line arguments is a name, never SQL") {

@@ -39,6 +39,7 @@
 #include "storage/sqlite_errors.h"
 #include "storage/transaction.h"
 #include "storage/unused_names.h"
+#include "util/utf8.h"
 #include "util/warm_heap.h"
 
 namespace cachedb {
@@ -393,13 +394,13 @@ class IndexRun {
       if (stored && once) p->stored_hash = stored->content_hash;
       if (stored && !once) {
         // Unchanged: the same file untouched, or the same bytes. Nothing is parsed.
-        if (stored->path == in.path && p->stamp.size >= 0 && stored->stamp == p->stamp) {
+        if (stored->path == storable_text(in.path) && p->stamp.size >= 0 && stored->stamp == p->stamp) {
           ++summary_.pages_unchanged;
           return nullptr;
         }
         p->fingerprint = file_fingerprint(in.path);
         if (p->fingerprint == stored->content_hash) {
-          writer_.restamp(stored->id, in.path, p->stamp);
+          writer_.restamp(stored->id, storable_text(in.path), p->stamp);
           ++summary_.pages_unchanged;
           return nullptr;
         }
@@ -438,7 +439,7 @@ class IndexRun {
     if (!p.rejection.empty()) return reject(in.path, p.rejection);
     try {
       const IndexWriteResult r =
-          writer_.write(*p.read, *p.source, p.release, p.stack, in.path, p.fingerprint, p.stamp, now_);
+          writer_.write(*p.read, *p.source, p.release, p.stack, storable_text(in.path), p.fingerprint, p.stamp, now_);
       if (p.source->checked_later())
         to_check_.push_back({static_cast<std::size_t>(&in - all_), r.source_id, p.stamp, p.source->bytes_read(),
                              p.source->expected(), in.path});

@@ -29,6 +29,7 @@
 #include "storage/transaction.h"
 #include "storage/unused_names.h"
 #include "formats/cache_page/page.h"
+#include "util/utf8.h"
 
 namespace cachedb {
 namespace {
@@ -82,25 +83,6 @@ KnownPagesFactory known_pages(SQLite::Database& db) {
   return [path] { return std::make_unique<StoredPagesReader>(path); };
 }
 
-// The path as stored in the database: TEXT must be UTF-8, but a file name is
-// any bytes. Invalid bytes become U+FFFD; logs still show the name as it is.
-std::string storable_path(const std::string& raw) {
-  if (is_valid_utf8(raw)) return raw;
-  std::string out;
-  for (std::size_t i = 0; i < raw.size(); ++i) {
-    // Keep each valid sequence of up to four bytes; replace any other byte.
-    std::size_t len = 1;
-    while (len <= 4 && i + len <= raw.size() && !is_valid_utf8(std::string_view(raw).substr(i, len))) ++len;
-    if (len <= 4 && i + len <= raw.size()) {
-      out.append(raw, i, len);
-      i += len - 1;
-    } else {
-      out += "\xEF\xBF\xBD";
-    }
-  }
-  return out;
-}
-
 class Run {
  public:
   Run(SQLite::Database& db, const IngestOptions& options)
@@ -127,7 +109,7 @@ class Run {
     }
     // Byte-identical to a stored page: nothing to parse or write, but a file
     // checked out anew gets its stamp stored, to be recognized unread next time.
-    if (!f.by_stamp && f.stamp.size >= 0) writer_.restamp(f.page, storable_path(f.path), f.stamp);
+    if (!f.by_stamp && f.stamp.size >= 0) writer_.restamp(f.page, storable_text(f.path), f.stamp);
     ++summary_.pages_unchanged;
     see(f.page.page_id, f.page.release_id);
   }
@@ -159,7 +141,7 @@ class Run {
       if (page.streamed && writer_.will_write(key, f.fingerprint, seen_pages_)) text = read_again(f);
       if (!release_takes_pages(key.release_id, page.release, where)) return;
       const PageWriteResult r = page.streamed ? write_streamed(page, key, f, std::move(text))
-                                              : writer_.write(page, key, storable_path(where), f.fingerprint,
+                                              : writer_.write(page, key, storable_text(where), f.fingerprint,
                                                               f.stamp, now_, seen_pages_);
       if (r.status == PageStatus::Duplicate) {
         duplicate(where, r.page_id);
@@ -214,7 +196,7 @@ class Run {
       if (!reread.streamed || reread.spec_count != page.spec_count)
         throw Error(fmt::format("{}: read again, the page no longer lists the specs it did", f.path));
     };
-    return writer_.write(page, key, storable_path(f.path), f.fingerprint, f.stamp, now_, seen_pages_, specs);
+    return writer_.write(page, key, storable_text(f.path), f.fingerprint, f.stamp, now_, seen_pages_, specs);
   }
 
   // One release, one kind of source: a release read from build-cache indexes
@@ -338,7 +320,7 @@ class Run {
   // Notes a file of this run's tree (a page or not, read or passed over), for --prune.
   void note_in_tree(const std::string& path) {
     if (!options_.prune) return;
-    in_tree_.push_back(is_valid_utf8(path) ? path_key(path) : path_key(storable_path(path)));
+    in_tree_.push_back(is_valid_utf8(path) ? path_key(path) : path_key(storable_text(path)));
   }
   // Every file of the tree, by path_key; sorted when the prune starts.
   std::vector<std::uint64_t> in_tree_;

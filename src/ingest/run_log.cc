@@ -14,6 +14,7 @@
 #include "storage/embedded_sql.h"
 #include "storage/statement.h"
 #include "storage/transaction.h"
+#include "util/utf8.h"
 
 namespace cachedb {
 
@@ -42,7 +43,7 @@ RunLog::RunLog(SQLite::Database& db, const std::vector<std::filesystem::path>& i
     if (const int n = marked.changes())
       spdlog::warn("{} earlier ingest run(s) had been interrupted; nothing of them was committed, this run redoes it", n);
     Statement insert(db_, "INSERT INTO ingest_runs(started_at, inputs, prune, force) VALUES (?, ?, ?, ?)");
-    auto inserted = insert(utc_timestamp(), joined, options.prune ? 1 : 0, options.force ? 1 : 0);
+    auto inserted = insert(utc_timestamp(), storable_text(joined), options.prune ? 1 : 0, options.force ? 1 : 0);
     inserted.exec();
     id_ = inserted.last_insert_rowid();
     tx.commit();
@@ -69,14 +70,14 @@ void RunLog::finish(const IngestSummary& s) {
     Statement error(db_, "INSERT INTO ingest_errors(run_id, path, line, message) VALUES (?, ?, ?, ?)");
     for (const auto& r : s.rejections) {
       const auto line = r.line ? std::optional<std::int64_t>(static_cast<std::int64_t>(r.line)) : std::nullopt;
-      error(id_, r.path, line, r.message).exec();
+      error(id_, storable_text(r.path), line, storable_text(r.message)).exec();
     }
   }
   if (!s.findings.empty()) {
     Statement finding(db_, required_sql("storage/run_finding_insert.sql"));
     for (const auto& f : s.findings) {
       const auto hash = f.hash.empty() ? std::nullopt : std::optional<std::string_view>(f.hash);
-      finding(id_, f.path, f.release, f.package, f.kind, hash, f.message).exec();
+      finding(id_, storable_text(f.path), f.release, f.package, f.kind, hash, storable_text(f.message)).exec();
     }
   }
 }
@@ -85,7 +86,7 @@ void RunLog::fail(const std::string& message) noexcept {
   try {
     Transaction tx(db_, Begin::Immediate);
     Statement update(db_, "UPDATE ingest_runs SET finished_at = ?, status = 'failed', message = ? WHERE id = ?");
-    update(utc_timestamp(), message, id_).exec();
+    update(utc_timestamp(), storable_text(message), id_).exec();
     tx.commit();
   } catch (const std::exception& e) {
     // The run's own error comes after this line: say here what it was, for

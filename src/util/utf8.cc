@@ -44,4 +44,21 @@ std::optional<std::size_t> first_invalid_utf8(std::string_view text) {
   return std::nullopt;
 }
 
+std::string storable_text(std::string_view raw) {
+  if (is_valid_utf8(raw)) return std::string(raw);
+  std::string out;
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    // Keep each valid sequence of up to four bytes; replace any other byte.
+    std::size_t len = 1;
+    while (len <= 4 && i + len <= raw.size() && !is_valid_utf8(raw.substr(i, len))) ++len;
+    if (len <= 4 && i + len <= raw.size()) {
+      out.append(raw, i, len);
+      i += len - 1;
+    } else {
+      out += "\xEF\xBF\xBD";
+    }
+  }
+  return out;
+}
+
 }  // namespace cachedb

@@ -3,6 +3,7 @@
 // that must become TEXT in the database.
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace cachedb {
@@ -13,5 +14,10 @@ bool is_valid_utf8(std::string_view text);
 // The offset of the first byte that does not start a valid UTF-8 sequence, or
 // nothing when all of `text` is valid.
 std::optional<std::size_t> first_invalid_utf8(std::string_view text);
+
+// `text` as the database may store it (TEXT must be UTF-8, but a file name,
+// and a message naming one, is any bytes): each byte that does not belong to
+// a valid sequence becomes U+FFFD. Logs still show the name as it is.
+std::string storable_text(std::string_view text);
 
 }  // namespace cachedb
