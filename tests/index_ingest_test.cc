@@ -214,8 +214,11 @@ TEST_CASE("an installs key given twice: its last record says whether the binary 
   write(dir / "last-in.json", testing::index_json({dependency_only, openssl(), zlib(), gcc()}));
   write(dir / "last-out.json", testing::index_json({zlib(), openssl(), dependency_only, gcc()}));
   write(dir / "far.json", testing::index_json(far_apart));
-  for (const auto& [file, binaries] : std::vector<std::pair<std::string, std::string>>{
+  for (const auto& expected : std::vector<std::pair<std::string, std::string>>{
            {"last-in.json", "openssl\nzlib\n"}, {"last-out.json", "openssl\n"}, {"far.json", ""}}) {
+    // (Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.)
+    const std::string& file = expected.first;
+    const std::string& binaries = expected.second;
     CAPTURE(file);
     auto db = memory_db();
     REQUIRE(ingest_indexes(db, {{(dir / file).string(), "v1.0", "e4s", {}}}, {}).rejections.empty());
