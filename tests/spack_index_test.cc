@@ -256,6 +256,12 @@ TEST_CASE("spack index: a list's values are a sorted set, as Spack keeps a multi
   // By bytes, which is by code point in UTF-8, as Python's sorted() compares str.
   CHECK(join(h.records[0].variants) ==
         "d:=a e:='' l:='x y,z' languages:='c,c++,fortran' patches:=0123456,fedcba9 s:=a,b u:='a,a,b,b,\u00e9'");
+  // Patches by their whole sha256: two sharing the 7 characters printed are
+  // two patches, as Spack prints them; one given twice is one.
+  const std::string a0 = "abcdef1" + std::string(57, '0'), a1 = "abcdef1" + std::string(57, '1');
+  h = read_text(R"({"database": {"version": "8", "installs": {"k": {"spec": {"name": "p", "parameters": {"patches": [")" +
+                a1 + R"(", ")" + a0 + R"(", ")" + a1 + R"(", "0123456789"]}}}}}})");
+  CHECK(join(h.records[0].variants) == "patches:=0123456,abcdef1,abcdef1");
   // The value as given decides the limit, not as made one: a list of twice the
   // longest value is refused though one value alone would fit.
   const std::string half(8200, 'a');

@@ -399,7 +399,7 @@ bool IndexSax::close() {
         ++nvariants_;
         break;
       }
-      if (describe_ && !list_in_order_) sort_list_values(variants_[nvariants_]);
+      if (describe_ && (!list_in_order_ || list_is_patches_)) sort_list_values(variants_[nvariants_]);
       // Spack quotes the joined values (an empty one alone included), not each.
       // (Values made one by the sort are not: the limit holds to the text as given.)
       if (list_quoted_ || list_bytes_ == list_value_at_) {
@@ -558,19 +558,22 @@ bool IndexSax::scalar(Kind kind, std::string_view text, bool b) {
     case Ctx::param_list: {
       if (kind == Kind::null) break;
       check_text(limits::kVariant);
-      const std::string_view value =
-          printed_value(list_is_patches_ ? "patches" : "", kind == Kind::boolean ? (b ? "true" : "false") : text);
+      const std::string_view given = kind == Kind::boolean ? (b ? "true" : "false") : text;
+      const std::string_view value = printed_value(list_is_patches_ ? "patches" : "", given);
       // The limit holds to the length the text has, built or not.
       list_bytes_ += value.size() + (list_first_ ? 0 : 1);
       list_quoted_ = list_quoted_ || (!value.empty() && needs_quotes(value));
       if (describe_) {
+        // A patch whole (a sha256's 64 characters at most) until the list
+        // ends: two that share their first 7 are two patches (close()).
+        const std::string_view kept = list_is_patches_ ? given.substr(0, 64) : value;
         std::string& t = variants_[nvariants_];
         if (!list_first_) {
-          if (list_in_order_ && !(std::string_view(t).substr(list_at_.back()) < value)) list_in_order_ = false;
+          if (list_in_order_ && !(std::string_view(t).substr(list_at_.back()) < kept)) list_in_order_ = false;
           t += ',';
         }
         list_at_.push_back(t.size());
-        t += value;
+        t += kept;
       }
       list_first_ = false;
       if (list_bytes_ > limits::kVariant) fail(fmt::format("a variant longer than {} bytes", limits::kVariant));
@@ -643,8 +646,9 @@ void IndexSax::check_parameter_name(std::string_view k) {
 
 // Spack keeps a multi-valued variant's values as a sorted set (variant.py:
 // `tuple(sorted(set(values)))`), so `["fortran", "c", "c"]` is `k:=c,fortran`
-// there; Spack writes them so, but a hand-made index may not. Patches sort by
-// the 7 characters kept of each, which is their sha256's order but for ties.
+// there; Spack writes them so, but a hand-made index may not. Patches are
+// sorted and made one by their whole sha256, then cut to the 7 characters
+// Spack prints of each: two that share those are both printed, as Spack does.
 void IndexSax::sort_list_values(std::string& text) {
   std::vector<std::string> values;
   values.reserve(list_at_.size());
@@ -657,7 +661,7 @@ void IndexSax::sort_list_values(std::string& text) {
   text.resize(list_value_at_);
   for (std::size_t i = 0; i < values.size(); ++i) {
     if (i) text += ',';
-    text += values[i];
+    text += printed_value(list_is_patches_ ? "patches" : "", values[i]);
   }
 }
 
