@@ -209,6 +209,8 @@ TEST_CASE("every bad command line exits 64, with the reason in plain words on st
            Case{" -q", "give a command (the commands: ingest, check, report"},
            Case{" --bogus", "--bogus: not an option of cachedb itself; an option of a command goes after it"},
            Case{" -q --top=3", "--top: not an option of cachedb itself"},
+           Case{" -qv", "give a command (the commands: ingest, check, report"},
+           Case{" -xq", "-x: not an option of cachedb itself"},
        }) {
     INFO(std::string(c.args));
     const auto r = run_cachedb(db + c.args);

@@ -188,7 +188,8 @@ int main(int argc, char** argv) {
       const std::string_view arg = argv[i];
       if (arg == "--") break;
       if (!arg.starts_with('-') || arg == "-") continue;
-      const std::string name(arg.substr(0, arg.find('=')));
+      // Short flags run together (-qv) are known by their first.
+      const std::string name(arg.starts_with("--") ? arg.substr(0, arg.find('=')) : arg.substr(0, 2));
       if (app.get_option_no_throw(name) == nullptr) {
         fmt::print(stderr, "error: {}: not an option of cachedb itself; an option of a command goes after it "
                            "(cachedb COMMAND --help)\nRun with --help for more information.\n", name);
