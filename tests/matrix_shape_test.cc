@@ -194,21 +194,12 @@ TEST_CASE("--sort name orders every side as Spack orders versions; --sort total 
   CHECK(tied.rows == Labels{"1.10.9", "1.8.22", "1.14.0rc1", "1.14.0", "develop"});
 }
 
-// Two of the fixture's versions made git versions: 1.14.0rc1 the ref abc
-// assigned 1.14.0, the v0.9 spec's 1.10.9 the branch v2.0 assigned main.
+// The versions fixture with two git versions (testing::git_versions_tree).
 TEST_CASE("versions-by-os: a git version where the version its ref is assigned is, as Spack orders it") {
   testing::TempDir dir;
-  std::filesystem::copy(testing::fixture("versions"), dir / "tree", std::filesystem::copy_options::recursive);
-  const auto edit = [&](const char* release, const std::string& from, const std::string& to) {
-    const auto page = dir / "tree" / "_cache" / release / "hdf5" / "specs.md";
-    std::string text = testing::read_text(page);
-    for (std::size_t at; (at = text.find(from)) != std::string::npos;) text.replace(at, from.size(), to);
-    testing::write_text(page, text);
-  };
-  edit("v0.10", "\"1.14.0rc1\"", "\"git.abc=1.14.0\"");
-  edit("v0.9", "\"1.10.9\"", "\"git.v2.0=main\"");
+  const auto tree = testing::git_versions_tree(dir.path());
   auto db = open_database(dir / "db.sqlite", OpenMode::ReadWrite);
-  REQUIRE(ingest(db, {dir / "tree"}, {}).rejections.empty());
+  REQUIRE(ingest(db, {tree}, {}).rejections.empty());
   auto m = run_matrix(db, "versions-by-os", {});
   shape_matrix(m, {});
   CHECK(m.rows == Labels{"1.8.22", "1.10.9", "1.14.0", "git.abc=1.14.0", "git.v2.0=main", "develop"});

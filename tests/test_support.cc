@@ -301,4 +301,18 @@ CommandResult Background::wait() {
   return r;
 }
 
+std::filesystem::path git_versions_tree(const std::filesystem::path& into) {
+  const auto tree = into / "tree";
+  std::filesystem::copy(fixture("versions"), tree, std::filesystem::copy_options::recursive);
+  const auto edit = [&](const char* release, const std::string& from, const std::string& to) {
+    const auto page = tree / "_cache" / release / "hdf5" / "specs.md";
+    std::string text = read_text(page);
+    for (std::size_t at; (at = text.find(from)) != std::string::npos;) text.replace(at, from.size(), to);
+    write_text(page, text);
+  };
+  edit("v0.10", "\"1.14.0rc1\"", "\"git.abc=1.14.0\"");
+  edit("v0.9", "\"1.10.9\"", "\"git.v2.0=main\"");
+  return tree;
+}
+
 }  // namespace testing

@@ -115,6 +115,11 @@ class TempDir {
 std::string read_text(const std::filesystem::path& p);
 void write_text(const std::filesystem::path& p, const std::string& text);
 
+// The versions fixture copied to `into` with two git versions: the v0.10
+// spec's 1.14.0rc1 made the ref abc assigned 1.14.0, the v0.9 spec's 1.10.9
+// the branch v2.0 assigned main. Returns the tree.
+std::filesystem::path git_versions_tree(const std::filesystem::path& into);
+
 struct CommandResult {
   int exit_code = -1;
   std::string out;  // stdout
