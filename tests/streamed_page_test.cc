@@ -122,16 +122,20 @@ class ReadWatch {
 
 }  // namespace
 
+// Two chunks of 4,096 specs and a short one: the chunk logic in full, at a
+// threshold only the large page passes (the default, 4 MiB, is the stress
+// test below).
 TEST_CASE("a page streamed a chunk at a time stores and finds what the same page read whole does") {
   testing::TempDir dir;
   const auto tree = dir / "tree";
-  write_night(tree, 30000, 1);
-  REQUIRE(fs::file_size(testing::page_path(tree, "develop", "big")) > kStreamSpecsFrom);
+  write_night(tree, 9000, 1);
+  const std::size_t from_big = fs::file_size(testing::page_path(tree, "develop", "big")) / 2;
+  REQUIRE(from_big > 64 * 1024);  // far above the small pages
 
-  // Read whole, streamed from the default size (the large page only), and every page streamed.
+  // Read whole, streamed from the large page's size (it alone), and every page streamed.
   std::vector<std::string> dumps, found;
   std::vector<std::int64_t> added, read_again;
-  for (std::size_t from : {kWhole, kStreamSpecsFrom, kEvery}) {
+  for (std::size_t from : {kWhole, from_big, kEvery}) {
     auto db = open_database(dir / fmt::format("db-{}.sqlite", from == kWhole ? 1 : from == 0 ? 3 : 2),
                             OpenMode::ReadWrite);
     const IngestSummary s = ingest(db, {tree}, streamed_from(from));
@@ -142,13 +146,13 @@ TEST_CASE("a page streamed a chunk at a time stores and finds what the same page
     dumps.push_back(dump(db));
     found.push_back(fmt::format("{}", fmt::join(messages(s), "\n")));
   }
-  // Read whole, none is read again; by default the large page is streamed; else every page.
+  // Read whole, none is read again; from the large page's size, that page; else every page.
   CHECK(read_again == std::vector<std::int64_t>{0, 1, 4});
-  CHECK(added[0] == 30000 + 3 + 1);
+  CHECK(added[0] == 9000 + 3 + 1);
   CHECK(added[1] == added[0]);
   CHECK(added[2] == added[0]);
-  CHECK(testing::contains(found[0], "num_specs: meta.num_specs is 30001 but spec_details lists 30000 specs"));
-  CHECK(testing::contains(found[0], "num_specs_by_stack: meta.num_specs_by_stack disagrees: e4s 1 in meta, 15000"));
+  CHECK(testing::contains(found[0], "num_specs: meta.num_specs is 9001 but spec_details lists 9000 specs"));
+  CHECK(testing::contains(found[0], "num_specs_by_stack: meta.num_specs_by_stack disagrees: e4s 1 in meta, 4500"));
   CHECK(testing::contains(found[0], "hash_conflict"));
   CHECK(found[1] == found[0]);
   CHECK(found[2] == found[0]);
@@ -157,11 +161,11 @@ TEST_CASE("a page streamed a chunk at a time stores and finds what the same page
 
   // The next night: the large page lists fewer specs and moves some between
   // stacks. Each database, updated as it was made, still equals the others.
-  write_night(tree, 25000, 2);
+  write_night(tree, 7000, 2);
   std::vector<std::string> nights;
   std::vector<std::int64_t> removed;
   read_again.clear();
-  for (std::size_t from : {kWhole, kStreamSpecsFrom, kEvery}) {
+  for (std::size_t from : {kWhole, from_big, kEvery}) {
     auto db = open_database(dir / fmt::format("db-{}.sqlite", from == kWhole ? 1 : from == 0 ? 3 : 2),
                             OpenMode::ReadWrite);
     const IngestSummary s = ingest(db, {tree}, streamed_from(from));
@@ -171,17 +175,35 @@ TEST_CASE("a page streamed a chunk at a time stores and finds what the same page
     nights.push_back(dump(db));
   }
   CHECK(read_again == std::vector<std::int64_t>{0, 1, 4});
-  CHECK(removed[0] == 5000 + 3);
+  CHECK(removed[0] == 2000 + 3);
   CHECK(removed[1] == removed[0]);
   CHECK(removed[2] == removed[0]);
   CHECK(nights[0] != dumps[0]);
   CHECK(nights[1] == nights[0]);
   CHECK(nights[2] == nights[0]);
+}
 
-  // check counts a streamed page's specs as ingest does.
+// At the default threshold: a page over 4 MiB is streamed by an ingest with
+// the default options, and `check` counts its specs as ingest does.
+TEST_CASE("a page over 4 MiB is streamed by default, by ingest and by check alike" * doctest::test_suite("stress")) {
+  testing::TempDir dir;
+  const auto tree = dir / "tree";
+  write_night(tree, 30000, 1);
+  REQUIRE(fs::file_size(testing::page_path(tree, "develop", "big")) > kStreamSpecsFrom);
+
+  auto whole = open_database(dir / "whole.sqlite", OpenMode::ReadWrite);
+  const IngestSummary w = ingest(whole, {tree}, streamed_from(kWhole));
+  auto db = open_database(dir / "default.sqlite", OpenMode::ReadWrite);
+  const IngestSummary s = ingest(db, {tree}, IngestOptions{});
+  CHECK(w.pages_read_again == 0);
+  CHECK(s.pages_read_again == 1);  // the large page alone
+  CHECK(s.specs_added == 30000 + 3 + 1);
+  CHECK(fmt::format("{}", fmt::join(messages(s), "\n")) == fmt::format("{}", fmt::join(messages(w), "\n")));
+  CHECK(dump(db) == dump(whole));
+
   const CheckSummary c = check_pages({tree}, IngestOptions{}.max_page_bytes, 0);
   CHECK(c.pages == 4);
-  CHECK(c.spec_rows == 25000 + 3 + 1);
+  CHECK(c.spec_rows == 30000 + 3 + 1);
 }
 
 TEST_CASE("a streamed page broken in a late chunk is rejected whole, as when read whole, and the version stored stays") {
