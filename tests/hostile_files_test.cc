@@ -81,6 +81,7 @@ TEST_CASE("--max-page-bytes: the default is 96 MiB; zero, garbage and more than 
   CHECK(help.exit_code == 0);
   CHECK(contains(help.out, "--max-page-bytes"));
   CHECK(contains(help.out, "100663296"));
+  CHECK(contains(help.out, "(at most 4294967295)"));
   testing::TempDir dir;
   testing::write_text(dir / "p.md", kGoodPage);
   CHECK(cachedb(dir / "db.sqlite", {"ingest", "--max-page-bytes", "0", (dir / "p.md").string()}).exit_code == 64);

@@ -24,7 +24,7 @@ Runner add_check_command(CLI::App& app, const GlobalOptions&) {
       "check", "Read and validate pages as ingest would, without writing anything (no database needed)");
   cmd->add_option("paths", args->paths, "Pages, or directories searched for *.md");
   add_index_options(cmd, args->indexes);
-  cmd->add_option("--max-page-bytes", args->max_page_bytes, "Reject, unread, any file larger than this many bytes")
+  cmd->add_option("--max-page-bytes", args->max_page_bytes, fmt::format("Reject, unread, any file larger than this many bytes (at most {})", kMaxPageBytes))
       ->capture_default_str()
       ->check(whole_number(1, static_cast<long long>(kMaxPageBytes)));
   add_threads_option(cmd, args->threads, "Threads that walk, read and parse pages, or read indexes (one index each)");

@@ -82,7 +82,7 @@ Runner add_ingest_command(CLI::App& app, const GlobalOptions& global) {
       "because files or directories could not be opened; 1 fatal, nothing changed (also when another ingest is running on the database, or "
       "when the process runs out of file descriptors or memory while walking the tree); 64 bad command line.");
   cmd->add_option("--max-page-bytes", args->options.max_page_bytes,
-                  "Reject, unread, any file larger than this many bytes")
+                  fmt::format("Reject, unread, any file larger than this many bytes (at most {})", kMaxPageBytes))
       ->capture_default_str()
       ->check(whole_number(1, static_cast<long long>(kMaxPageBytes)));
   add_threads_option(cmd, args->options.threads);
