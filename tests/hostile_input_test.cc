@@ -155,7 +155,8 @@ TEST_CASE("enormous numbers where a size belongs are rejected") {
     extra += size;
     return rejection(page(list(spec("\"h1\"", extra)))).second;
   };
-  CHECK(contains(msg("1e400"), "Number too big to be stored in double"));
+  CHECK(contains(msg("1e400"), "invalid JSON at offset "));
+  CHECK(contains(msg("1e400"), ", in spec_details[0].size: Number too big to be stored in double"));
   CHECK(msg("1e300") == "spec_details[0] (hash h1): 'size' must be a whole number of bytes, at most 2^63 - 1, or '-'");
   CHECK(msg("18446744073709551615") == "spec_details[0] (hash h1): 'size' must be a whole number of bytes, at most 2^63 - 1, or '-'");
   CHECK(msg("123456789012345678901234567890") == "spec_details[0] (hash h1): 'size' must be a whole number of bytes, at most 2^63 - 1, or '-'");
@@ -168,6 +169,30 @@ TEST_CASE("enormous numbers where a size belongs are rejected") {
   CHECK(contains(rejection("---\ntitle: z\nlayout: cache\ncategories: [p, d]\nmeta: {\"num_specs\": 1e400}\n"
                            "spec_details: []\n---\n").second,
                  "meta: invalid JSON"));
+}
+
+TEST_CASE("bad JSON inside a spec names the spec, and the member when the error is in its value") {
+  auto msg = [](const std::string& details) { return rejection(page(details)).second; };
+  auto place = [](const std::string& message) {
+    const auto from = message.find(", in "), to = message.find(": ", from);
+    return from == std::string::npos ? std::string("<none>") : message.substr(from + 5, to - from - 5);
+  };
+  const std::string two = spec("\"h1\"") + ", " + spec("\"h2\"", ", \"size\": 1e400");
+  CHECK(place(msg(list(two))) == "spec_details[1].size");
+  // In a list member's items; an escape that is no escape in a string.
+  CHECK(place(msg(list(spec("\"h1\"", ", \"variants\": [\"+mpi\", 1e999]")))) == "spec_details[0].variants");
+  CHECK(place(msg(list(spec("\"h1\"", ", \"tarball\": \"a\\qb\"")))) == "spec_details[0].tarball");
+  // Between members, or in a key: the spec alone.
+  CHECK(place(msg(list(spec("\"h1\"", ", \"size\": 1 \"x\": 2")))) == "spec_details[0]");
+  CHECK(place(msg(list(spec("\"h1\"", ", \"size\": 1, \"x\\q\": 2")))) == "spec_details[0]");
+  // A member cachedb does not read is not named (its name could be anything).
+  CHECK(place(msg(list(spec("\"h1\"", ", \"extra\": 1e999")))) == "spec_details[0]");
+  // After a spec that breaks a rule (held until the JSON has parsed).
+  const std::string after_bad = spec("\"h1\"", ", \"size\": -1") + ", " + spec("\"h2\"", ", \"size\": 1e400");
+  CHECK(place(msg(list(after_bad))) == "spec_details[1].size");
+  // Outside every spec: no place but the offset.
+  CHECK(place(msg("[" + spec() + "] x")) == "<none>");
+  CHECK(place(msg("[" + spec() + " " + spec("\"h2\"") + "]")) == "<none>");
 }
 
 TEST_CASE("enormous strings where small ones belong are rejected with the limit") {

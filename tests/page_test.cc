@@ -215,7 +215,7 @@ TEST_CASE("the real pages beside the checkout parse, when they are there" * doct
 TEST_CASE("bad JSON is reported before a problem with an earlier spec") {
   auto [line, msg] = rejection(page_text("[{\"hash\": 1},\n" + std::string(kSpec) + ",\n{]"));
   CHECK(line == 8);
-  CHECK(msg == "spec_details: invalid JSON at offset 196: Missing a name for object member.");
+  CHECK(msg == "spec_details: invalid JSON at offset 196, in spec_details[2]: Missing a name for object member.");
   // The same problem in well-formed JSON is the one reported.
   auto [line2, msg2] = rejection(page_text("[{\"hash\": 1},\n" + std::string(kSpec) + "]"));
   CHECK(line2 == 6);
@@ -235,7 +235,7 @@ TEST_CASE("a bad JSON line is counted in the original text, whatever escapes cam
   const std::string escaped = R"({"hash": "a\n\nb\u000a", "os": "x\ny", "x": ["\n\\n\"\n"]})";
   auto [line, msg] = rejection(page_text("[\n" + escaped + ",\n\n{\"hash\" \"b\"}]"));
   CHECK(line == 9);
-  CHECK(msg == "spec_details: invalid JSON at offset 71: Missing a colon after a name of object member.");
+  CHECK(msg == "spec_details: invalid JSON at offset 71, in spec_details[1]: Missing a colon after a name of object member.");
   // An escape that is itself bad, on a later line.
   auto [line2, msg2] = rejection(page_text("[\n" + escaped + ",\n{\"hash\": \"b\\q\"}]"));
   CHECK(line2 == 8);

@@ -277,7 +277,7 @@ TEST_CASE("a page is parsed in the buffer it was read into: what a copy of its t
   const auto* rejected = std::get_if<Rejected>(&*loaded);
   REQUIRE(rejected);
   CHECK(rejected->error.line() == 7);
-  CHECK(std::string(rejected->error.what()) == "spec_details: invalid JSON at offset 31: Missing a colon after a name of object member.");
+  CHECK(std::string(rejected->error.what()) == "spec_details: invalid JSON at offset 31, in spec_details[1]: Missing a colon after a name of object member.");
   CHECK(!loader.next());
 }
 

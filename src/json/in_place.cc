@@ -27,9 +27,28 @@ void check_no_nul(std::string_view key, std::string_view value, std::size_t firs
   throw ParseError(line_at(value, offset, first_line), fmt::format("{}: NUL byte at offset {}", key, offset));
 }
 
-void json_error(const rapidjson::ParseResult& r, std::string_view key, const OriginalLines& lines) {
-  throw ParseError(lines.at(r.Offset()), fmt::format("{}: invalid JSON at offset {}: {}", key, r.Offset(),
+void json_error(const rapidjson::ParseResult& r, std::string_view key, const OriginalLines& lines,
+                std::string_view place) {
+  const std::string where = place.empty() ? std::string() : fmt::format(", in {}", place);
+  throw ParseError(lines.at(r.Offset()), fmt::format("{}: invalid JSON at offset {}{}: {}", key, r.Offset(), where,
                                                      rapidjson::GetParseError_En(r.Code())));
+}
+
+bool in_a_value(rapidjson::ParseErrorCode code) {
+  switch (code) {
+    case rapidjson::kParseErrorValueInvalid:
+    case rapidjson::kParseErrorStringUnicodeEscapeInvalidHex:
+    case rapidjson::kParseErrorStringUnicodeSurrogateInvalid:
+    case rapidjson::kParseErrorStringEscapeInvalid:
+    case rapidjson::kParseErrorStringMissQuotationMark:
+    case rapidjson::kParseErrorStringInvalidEncoding:
+    case rapidjson::kParseErrorNumberTooBig:
+    case rapidjson::kParseErrorNumberMissFraction:
+    case rapidjson::kParseErrorNumberMissExponent:
+      return true;
+    default:
+      return false;
+  }
 }
 
 }  // namespace cachedb::json

@@ -73,12 +73,19 @@ class OriginalLines {
   std::vector<std::size_t> breaks_;
 };
 
-// Throws the ParseError for a failed parse of the value `key`.
-[[noreturn]] void json_error(const rapidjson::ParseResult& r, std::string_view key, const OriginalLines& lines);
+// Throws the ParseError for a failed parse of the value `key`; `place`, when
+// not empty, says where inside it ("spec_details[3].size").
+[[noreturn]] void json_error(const rapidjson::ParseResult& r, std::string_view key, const OriginalLines& lines,
+                             std::string_view place = {});
+
+// Whether a parse error is inside a value (a number, a string, a literal)
+// rather than between values: only then is the member before it the place.
+bool in_a_value(rapidjson::ParseErrorCode code);
 
 // Parses the JSON `value`, which `at` points to in a PaddedBuffer, in place,
 // feeding `handler`'s SAX events; throws ParseError for JSON that is not
-// well-formed. The byte after the value (the white space that ended it, or
+// well-formed, naming the place when `handler` can say it (a
+// json_place(ParseErrorCode) member). The byte after the value (the white space that ended it, or
 // the buffer's padding) becomes its terminating NUL: nothing may be read from
 // it afterwards.
 template <typename Handler>
@@ -91,7 +98,9 @@ void parse_in_place(rapidjson::Reader& reader, char* at, std::string_view value,
   at[value.size()] = '\0';
   rapidjson::InsituStringStream stream(at);
   const rapidjson::ParseResult r = reader.Parse<kInsituFlags>(stream, handler);
-  if (r.IsError()) json_error(r, key, lines);
+  if (!r.IsError()) return;
+  if constexpr (requires { handler.json_place(r.Code()); }) json_error(r, key, lines, handler.json_place(r.Code()));
+  json_error(r, key, lines);
 }
 
 }  // namespace cachedb::json

@@ -182,9 +182,21 @@ class SpecDetailsReader : public Events<SpecDetailsReader> {
 
   std::size_t count() const { return index_; }
 
+  // Where in spec_details the JSON broke, for its message: the spec, and the
+  // member whose value holds the error ("spec_details[3].size" for a number
+  // too big), or "" outside every spec. Followed whatever problems were held.
+  std::string json_place(rapidjson::ParseErrorCode code) const {
+    if (depth_ < 2 || items_ == 0) return {};
+    std::string place = fmt::format("spec_details[{}]", items_ - 1);
+    const bool in_value = depth_ > 2 || (after_key_ && json::in_a_value(code));
+    if (in_value && key_of(member_) != kNoKey) place += fmt::format(".{}", member_);
+    return place;
+  }
+
   // Depths: the list's items are values at depth 1, a spec's members at 2,
   // and the items of a member's list at 3.
   void value(const Scalar& v) {
+    after_key_ = false;
     if (problem_) return;
     switch (depth_) {
       case 0: return not_a_list();
@@ -217,6 +229,11 @@ class SpecDetailsReader : public Events<SpecDetailsReader> {
 
   void start(bool object) {
     const std::size_t at = depth_++;
+    if (at == 1) {
+      ++items_;
+      member_ = {};
+    }
+    after_key_ = false;
     if (problem_) return;
     switch (at) {
       case 0:
@@ -252,6 +269,10 @@ class SpecDetailsReader : public Events<SpecDetailsReader> {
   }
 
   void key(std::string_view name) {
+    if (depth_ == 2) {
+      member_ = name;
+      after_key_ = true;
+    }
     if (problem_ || depth_ != 2) return;
     key_ = key_of(name);
     if (key_ != kNoKey && members_[key_].kind != Kind::Absent) key_ = kNoKey;  // the first one counts
@@ -415,6 +436,11 @@ class SpecDetailsReader : public Events<SpecDetailsReader> {
   std::array<Member, kKeys> members_{};
   int key_ = kNoKey;   // the member whose value comes next
   int list_ = kNoKey;  // the list member whose items are being read
+  // For json_place, kept whatever problem is held: items begun, the last
+  // member named in the current one, and whether its value comes next.
+  std::size_t items_ = 0;
+  std::string_view member_;
+  bool after_key_ = false;
   TextSet<std::uint32_t, HashAt> hashes_;
 };
 
