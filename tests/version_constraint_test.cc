@@ -24,6 +24,33 @@ TEST_CASE("a version is itself and everything under it; = is itself alone") {
   CHECK(in("=1.3", "1.3"));
   CHECK_FALSE(in("=1.3", "1.3.1"));
   CHECK(in("develop", "develop"));
+  CHECK_FALSE(in("main", "develop"));
+}
+
+TEST_CASE("a version holds what Spack's range from it to just before the next holds, whatever follows it") {
+  // Not only a dot: Spack's @9.5 is 9.5 up to, not including, 9.6.
+  CHECK(in("9.5", "9.5p1"));         // openssh
+  CHECK(in("1.1.1", "1.1.1w"));      // openssl
+  CHECK(in("2023", "2023c"));        // tzdata
+  CHECK(in("1.7", "1.07.1"));        // bc: 1.07 is 1.7, as versions compare
+  CHECK(in(":1.1.1", "1.1.1w"));
+  CHECK(in("1.1.0:1.1.1", "1.1.1w"));
+  CHECK_FALSE(in("9.5", "9.6"));
+  CHECK_FALSE(in("9.5", "9.50"));
+  CHECK_FALSE(in("9.5", "9.5rc1"));  // a pre-release of 9.5 comes before it
+  CHECK_FALSE(in(":1.1.1", "1.1.2"));
+  // The last run a word: the range ends at the next word.
+  CHECK(in("1.2a", "1.2a.3"));
+  CHECK_FALSE(in("1.2a", "1.2b"));
+}
+
+TEST_CASE("no version known is held by '@:' alone") {
+  CHECK(in(":", ""));
+  CHECK(in("1.0,:", ""));
+  CHECK_FALSE(in(":0", ""));
+  CHECK_FALSE(in("0:", ""));
+  CHECK_FALSE(in("11", ""));
+  CHECK_FALSE(in("=11", ""));
 }
 
 TEST_CASE("a range holds its ends, and everything under its upper end") {

@@ -1,5 +1,7 @@
 #include "report/version_constraint.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "error.h"
@@ -9,9 +11,11 @@ namespace cachedb {
 
 namespace {
 
-// 1.4.2 is "in" 1.4, as Spack's @1.4 and @:1.4 say; 1.40 is not.
-bool within(std::string_view version, std::string_view prefix) {
-  return version == prefix || (version.size() > prefix.size() && version.starts_with(prefix) && version[prefix.size()] == '.');
+// Spack's @1.4, the range 1.4:1.4: from 1.4 to just before 1.5. So 1.4.2,
+// 1.4p1 and 1.04.1 are "in" 1.4 (as openssh 9.5p1 is in @9.5 and openssl
+// 1.1.1w in @1.1.1); 1.40 and 1.4rc1 (before 1.4) are not.
+bool within(std::string_view version, std::string_view bound) {
+  return compare_versions(version, bound) >= 0 && below_next_version(version, bound);
 }
 
 }  // namespace
@@ -46,6 +50,11 @@ VersionConstraint VersionConstraint::parse(std::string_view text) {
 }
 
 bool VersionConstraint::matches(std::string_view version) const {
+  // No version known (a compiler whose node no index holds): Spack's any
+  // version, ':', which only '@:' asks for; @:1.0 asks for 1.0 or older.
+  if (version.empty())
+    return std::any_of(parts_.begin(), parts_.end(),
+                       [](const Part& p) { return p.kind == Part::Kind::range && !p.low && !p.high; });
   const auto git = git_version(version);
   for (const auto& p : parts_)
     if (git ? holds_git(p, version, *git) : holds(p, version)) return true;
@@ -60,7 +69,7 @@ bool VersionConstraint::holds(const Part& p, std::string_view version) {
       return within(version, *p.low);
     case Part::Kind::range:
       return (!p.low || compare_versions(version, *p.low) >= 0) &&
-             (!p.high || compare_versions(version, *p.high) <= 0 || within(version, *p.high));
+             (!p.high || below_next_version(version, *p.high));
   }
   return false;
 }

@@ -1,7 +1,8 @@
 #pragma once
 // A version as `cachedb list` is asked for it, in Spack's spec syntax:
-// @1.3 (1.3 or 1.3.anything), @=1.3 (exactly), @1.2: / @:1.4 / @1.2:1.4
-// (ranges, the upper bound with everything under it: 1.4.2 is in :1.4), and
+// @1.3 (from 1.3 to just before 1.4: 1.3.2, 1.3p1), @=1.3 (exactly), @1.2: /
+// @:1.4 / @1.2:1.4 (ranges, the upper bound with everything under it: 1.4.2
+// and 1.4p1 are in :1.4), and
 // lists of these (@1.2,2.0:). Compared as Spack compares versions
 // (version_order.h); a git version (git.abc=1.2) by the version its ref is
 // assigned, as Spack does.

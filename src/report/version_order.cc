@@ -204,6 +204,11 @@ std::optional<GitVersion> git_version(std::string_view version) {
 
 int compare_versions(std::string_view a, std::string_view b) { return compare(read_version(a), read_version(b)); }
 
+bool below_next_version(std::string_view version, std::string_view bound) {
+  std::string text;  // the run next_version changes
+  return compare(read_version(version), next_version(read_version(bound), text)) < 0;
+}
+
 // NAME@VERSION, or a NAME alone with no version: both parts compare as
 // versions, the name first. One rule for every label keeps the order
 // transitive, whatever mix of labels a matrix has.

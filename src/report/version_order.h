@@ -42,6 +42,12 @@ std::optional<GitVersion> git_version(std::string_view version);
 // abc=1.2); version_label_less breaks such ties.
 int compare_versions(std::string_view a, std::string_view b);
 
+// Whether `version` comes before the version just after `bound` (Spack's
+// _next_version: 1.4 -> 1.5, 1.4a -> 1.4b, 1.0rc1 -> 1.0rc2), where Spack
+// ends a range whose upper end is `bound`: 1.4.2, 1.4p1 and 1.04.1 are all
+// below the end of :1.4, and 1.5 is not.
+bool below_next_version(std::string_view version, std::string_view bound);
+
 // The order of labels: NAME@VERSION (compilers: gcc@10.3.0) by name, then
 // by version, both compared as versions (so rhel9 < rhel10, apple-clang <
 // gcc < gcc-runtime); a label without '@' is a name alone (a version, a
