@@ -161,6 +161,35 @@ TEST_CASE("a full disk (a file-size limit) rolls the whole ingest back") {
   CHECK(state_of(f.db).specs == 3025);
 }
 
+TEST_CASE("stdin, stdout or stderr left closed: nothing is written into the database, and the run's status stands") {
+  Fixture f;
+  // sh runs cachedb with a descriptor closed, as a cron line ending in 2>&-
+  // does: the database must not be opened as that descriptor and logged into.
+  auto closed = [](const char* redirect) {
+    return std::vector<std::string>{"sh", "-c", fmt::format("exec \"$@\" {}", redirect), "sh"};
+  };
+  ChildResult r = cachedb(f.db, {"ingest", f.next.string()}, closed("2>&-"));
+  CHECK(r.exit_code == 0);
+  DbState after = state_of(f.db);
+  CHECK(after.integrity == "ok");
+  CHECK(after.specs == 3025);
+
+  // A rejected page, -q: its one error line is what would have gone there.
+  testing::write_text(f.dir / "bad.md", testing::CachePage("develop", "bad").details("[{]").text());
+  r = cachedb(f.db, {"-q", "ingest", (f.dir / "bad.md").string()}, closed("2>&-"));
+  CHECK(r.exit_code == 2);
+  CHECK(state_of(f.db) == after);
+
+  // The summary asked for on a closed stdout: not written, and not into the database.
+  r = cachedb(f.db, {"ingest", "--json", f.next.string()}, closed(">&- 2>&-"));
+  CHECK(r.exit_code == 1);
+  CHECK(state_of(f.db) == after);
+  r = cachedb(f.db, {"ingest", f.next.string()}, closed("<&- >&- 2>&-"));
+  CHECK(r.exit_code == 0);
+  CHECK(state_of(f.db) == after);
+  CHECK(cachedb(f.db, {"sql", "SELECT count(*) FROM specs"}, closed(">&-")).exit_code == 1);
+}
+
 TEST_CASE("a database locked by another writer: a clear message within a bounded time" * doctest::test_suite("stress")) {
   Fixture f;
   if (std::system("command -v sqlite3 >/dev/null 2>&1") != 0) {

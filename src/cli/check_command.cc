@@ -38,14 +38,14 @@ Runner add_check_command(CLI::App& app, const GlobalOptions&) {
     if (const auto inputs = index_inputs(args->indexes, args->paths); !inputs.empty()) {
       const IngestSummary summary = check_indexes(inputs, args->threads);
       if (console <= spdlog::level::warn)
-        fmt::print(stderr, "checked {} indexes ({} records): {} rejected\n", summary.pages_added + summary.pages_rejected,
-                   summary.specs_added, summary.pages_rejected);
+        tell("checked {} indexes ({} records): {} rejected\n", summary.pages_added + summary.pages_rejected,
+             summary.specs_added, summary.pages_rejected);
       return summary.exit_code();
     }
     if (args->paths.empty()) throw UsageError("give pages (files or directories), or --index, --mirror or --listing");
     const std::vector<std::filesystem::path> paths(args->paths.begin(), args->paths.end());
     const CheckSummary summary = check_pages(paths, args->max_page_bytes, args->threads);
-    if (console <= spdlog::level::warn) fmt::print(stderr, "{}\n", summary_line(summary));
+    if (console <= spdlog::level::warn) tell("{}\n", summary_line(summary));
     return summary.exit_code();
   };
 }

@@ -3,6 +3,7 @@
 // that main() calls after parsing. Adding a command means adding one file.
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <limits>
 #include <functional>
 #include <string>
@@ -20,6 +21,16 @@ constexpr int kExitOk = 0;
 constexpr int kExitFatal = 1;     // nothing was changed
 constexpr int kExitRejected = 2;  // ingest: some pages rejected, the rest committed
 constexpr int kExitUsage = 64;    // the command line is wrong
+
+// A line for the person at the terminal, on stderr beside the log. A write
+// that fails (stderr closed, a full disk under 2>file) is not the run's
+// failure: fmt::print would throw, and a committed ingest would exit 1.
+template <typename... Args>
+void tell(fmt::format_string<Args...> format, Args&&... args) {
+  const std::string text = fmt::format(format, std::forward<Args>(args)...);
+  std::fwrite(text.data(), 1, text.size(), stderr);
+  std::fflush(stderr);
+}
 
 // Options every command sees (before or after the command's name).
 struct GlobalOptions {

@@ -177,7 +177,7 @@ Runner add_ingest_command(CLI::App& app, const GlobalOptions& global) {
     // The summary: always in the log file, on the terminal unless -q.
     const std::string line = index_inputs_given.empty() ? summary_line(summary) : index_summary_line(summary);
     spdlog::info("{}", line);
-    if (console == spdlog::level::warn) fmt::print(stderr, "{}\n", line);
+    if (console == spdlog::level::warn) tell("{}\n", line);
     if (args->json) {
       std::cout << summary_json(summary) << '\n';
       std::cout.flush();

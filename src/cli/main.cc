@@ -1,5 +1,8 @@
 // cachedb: Spack build-cache pages in SQLite, with reports on top.
+#include <fcntl.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <algorithm>
 #include <cctype>
@@ -50,6 +53,23 @@ void configure_memory() {
 #if defined(__GLIBC__)
   mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 #endif
+}
+
+// Descriptors 0, 1 and 2 left closed by whoever started the process (a cron
+// line ending in 2>&-, a daemon's child) would be the next files opened: the
+// database, into which every log line, or the --json summary, would then be
+// written. Each closed one is taken by /dev/null opened the other way round
+// (stdout and stderr for reading, stdin for writing), so that using it still
+// fails as on a closed descriptor and no file ever gets its number.
+bool reserve_standard_streams() {
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+    const int got = open("/dev/null", (fd == 0 ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
+    if (got == fd) continue;
+    if (got >= 0) close(got);
+    return false;
+  }
+  return true;
 }
 
 using cachedb::cli::GlobalOptions;
@@ -131,6 +151,8 @@ const Command* named_command(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   using namespace cachedb::cli;
+  // Nothing can be said if this fails: stderr may be one of the closed.
+  if (!reserve_standard_streams()) return kExitFatal;
   configure_memory();
   cachedb::configure_sqlite();
   CLI::App app{"cachedb: Spack binary build-cache contents in SQLite, with reports"};
@@ -179,8 +201,8 @@ int main(int argc, char** argv) {
     std::string names;
     for (const auto& command : kCommands) names += fmt::format("{}{}", names.empty() ? "" : ", ", command.name);
     if (app.get_subcommands().empty() && word) {
-      fmt::print(stderr, "error: '{}' is not a cachedb command (the commands: {})\nRun with --help for more "
-                         "information.\n", *word, names);
+      tell("error: '{}' is not a cachedb command (the commands: {})\nRun with --help for more "
+           "information.\n", *word, names);
       return kExitUsage;
     }
     // And of an option it does not know, given before any command: name that.
@@ -191,13 +213,13 @@ int main(int argc, char** argv) {
       // Short flags run together (-qv) are known by their first.
       const std::string name(arg.starts_with("--") ? arg.substr(0, arg.find('=')) : arg.substr(0, 2));
       if (app.get_option_no_throw(name) == nullptr) {
-        fmt::print(stderr, "error: {}: not an option of cachedb itself; an option of a command goes after it "
-                           "(cachedb COMMAND --help)\nRun with --help for more information.\n", name);
+        tell("error: {}: not an option of cachedb itself; an option of a command goes after it "
+             "(cachedb COMMAND --help)\nRun with --help for more information.\n", name);
         return kExitUsage;
       }
     }
     if (app.get_subcommands().empty()) {
-      fmt::print(stderr, "error: give a command (the commands: {})\nRun with --help for more information.\n", names);
+      tell("error: give a command (the commands: {})\nRun with --help for more information.\n", names);
       return kExitUsage;
     }
     app.exit(e);
@@ -219,7 +241,7 @@ int main(int argc, char** argv) {
       if (int code = run(); code >= 0) return code;
   } catch (const UsageError& e) {
     spdlog::error("{}", e.what());
-    fmt::print(stderr, "Run with --help for more information.\n");
+    tell("Run with --help for more information.\n");
     return kExitUsage;
   } catch (const cachedb::Error& e) {
     spdlog::error("{}", e.what());

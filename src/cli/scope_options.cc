@@ -34,7 +34,7 @@ void add_scope_options(CLI::App* cmd, ScopeArgs& args) {
 }
 
 void print_note(std::string_view text) {
-  if (spdlog::should_log(spdlog::level::warn)) fmt::print(stderr, "note: {}\n", text);
+  if (spdlog::should_log(spdlog::level::warn)) tell("note: {}\n", text);
 }
 
 }  // namespace cachedb::cli
