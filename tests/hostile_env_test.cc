@@ -19,6 +19,8 @@
 #include <SQLiteCpp/Database.h>
 
 #include "child_process.h"
+#include "formats/spack_index/sha256.h"
+#include "index_builder.h"
 #include "page_builder.h"
 #include "test_support.h"
 
@@ -30,7 +32,7 @@ using testing::lines;
 
 namespace {
 
-ChildResult cachedb(const fs::path& db, std::vector<std::string> args, std::vector<std::string> prefix = {}) {
+ChildResult run_cachedb(const fs::path& db, std::vector<std::string> args, std::vector<std::string> prefix = {}) {
   std::vector<std::string> argv = prefix;
   argv.insert(argv.end(), {testing::cachedb_binary(), "--db", db.string()});
   argv.insert(argv.end(), args.begin(), args.end());
@@ -46,7 +48,7 @@ struct DbState {
 
 DbState state_of(const fs::path& db) {
   DbState s;
-  s.report = cachedb(db, {"report", "--matrix", "stacks-by-target", "--format", "csv", "--totals"}).out;
+  s.report = run_cachedb(db, {"report", "--matrix", "stacks-by-target", "--format", "csv", "--totals"}).out;
   SQLite::Database conn(db.string(), SQLite::OPEN_READONLY);
   s.integrity = conn.execAndGet("PRAGMA integrity_check").getString();
   s.specs = conn.execAndGet("SELECT count(*) FROM specs").getInt();
@@ -74,7 +76,7 @@ struct Fixture {
     testing::write_text(dir / "tree" / "a.md", page("a", 20));
     testing::write_text(dir / "tree" / "b.md", page("b", 5, "tutorial"));
     testing::write_text(next, page("c", 3000));
-    REQUIRE(cachedb(db, {"ingest", (dir / "tree").string()}).exit_code == 0);
+    REQUIRE(run_cachedb(db, {"ingest", (dir / "tree").string()}).exit_code == 0);
     before = state_of(db);
     REQUIRE(before.integrity == "ok");
     REQUIRE(before.specs == 25);
@@ -88,9 +90,9 @@ TEST_SUITE_BEGIN("process");
 
 TEST_CASE("the database path is a directory") {
   testing::TempDir dir;
-  check_one_fatal_line(cachedb(dir.path(), {"ingest", testing::fixture("basic").string()}),
+  check_one_fatal_line(run_cachedb(dir.path(), {"ingest", testing::fixture("basic").string()}),
                        dir.path().string() + ": is a directory, not a database file");
-  check_one_fatal_line(cachedb(dir.path(), {"report", "--matrix", "stacks-by-target"}),
+  check_one_fatal_line(run_cachedb(dir.path(), {"report", "--matrix", "stacks-by-target"}),
                        "is a directory, not a database file");
 }
 
@@ -100,9 +102,9 @@ TEST_CASE("the database path is not a SQLite file, and stays as it was") {
   std::string text;
   for (int i = 0; i < 200; ++i) text += "line " + std::to_string(i) + " of someone's notes, not a database\n";
   testing::write_text(db, text);
-  check_one_fatal_line(cachedb(db, {"ingest", testing::fixture("basic").string()}),
+  check_one_fatal_line(run_cachedb(db, {"ingest", testing::fixture("basic").string()}),
                        db.string() + ": cannot open database: file is not a database");
-  check_one_fatal_line(cachedb(db, {"report", "--matrix", "stacks-by-target"}), "file is not a database");
+  check_one_fatal_line(run_cachedb(db, {"report", "--matrix", "stacks-by-target"}), "file is not a database");
   CHECK(testing::read_text(db) == text);
   CHECK_FALSE(fs::exists(db.string() + "-wal"));
 }
@@ -116,11 +118,11 @@ TEST_CASE("a read-only database file, or a read-only directory, is refused and l
   Fixture f;
   SUBCASE("the file is read-only") {
     fs::permissions(f.db, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
-    check_one_fatal_line(cachedb(f.db, {"ingest", f.next.string()}, prefix.argv), f.db.string() + ": ");
-    auto r = cachedb(f.db, {"ingest", f.next.string()}, prefix.argv);
+    check_one_fatal_line(run_cachedb(f.db, {"ingest", f.next.string()}, prefix.argv), f.db.string() + ": ");
+    auto r = run_cachedb(f.db, {"ingest", f.next.string()}, prefix.argv);
     CHECK(contains(r.err, "read-only"));
     // Reading still works.
-    auto report = cachedb(f.db, {"report", "--matrix", "stacks-by-target", "--format", "csv", "--totals"},
+    auto report = run_cachedb(f.db, {"report", "--matrix", "stacks-by-target", "--format", "csv", "--totals"},
                           prefix.argv);
     CHECK(report.exit_code == 0);
     CHECK(report.out == f.before.report);
@@ -135,7 +137,7 @@ TEST_CASE("a read-only database file, or a read-only directory, is refused and l
     }
     REQUIRE_FALSE(fs::exists(f.db.string() + "-wal"));
     fs::permissions(f.db.parent_path(), fs::perms::owner_read | fs::perms::owner_exec);
-    auto r = cachedb(f.db, {"ingest", f.next.string()}, prefix.argv);
+    auto r = run_cachedb(f.db, {"ingest", f.next.string()}, prefix.argv);
     check_one_fatal_line(r, f.db.string() + ": ");
     CHECK(contains(r.err, "read-only"));
   }
@@ -150,14 +152,14 @@ TEST_CASE("a full disk (a file-size limit) rolls the whole ingest back") {
   // disk; the database file itself is already larger than the limit allows to
   // grow, so the new page's writes (to the WAL) are what fail.
   const auto limit = fs::file_size(f.db) + 64 * 1024;
-  auto r = cachedb(f.db, {"ingest", f.next.string()}, {"prlimit", "--fsize=" + std::to_string(limit), "--"});
+  auto r = run_cachedb(f.db, {"ingest", f.next.string()}, {"prlimit", "--fsize=" + std::to_string(limit), "--"});
   check_one_fatal_line(r, f.db.string() + ": ingest failed, nothing was changed: ");
   INFO("stderr: " << r.err);
   CHECK((contains(r.err, "no room left to write") || contains(r.err, "could not write to the disk")));
   CHECK(r.signal == 0);  // not killed by SIGXFSZ
   CHECK(state_of(f.db) == f.before);
   // With room again, the same page goes in.
-  CHECK(cachedb(f.db, {"ingest", f.next.string()}).exit_code == 0);
+  CHECK(run_cachedb(f.db, {"ingest", f.next.string()}).exit_code == 0);
   CHECK(state_of(f.db).specs == 3025);
 }
 
@@ -168,7 +170,7 @@ TEST_CASE("stdin, stdout or stderr left closed: nothing is written into the data
   auto closed = [](const char* redirect) {
     return std::vector<std::string>{"sh", "-c", fmt::format("exec \"$@\" {}", redirect), "sh"};
   };
-  ChildResult r = cachedb(f.db, {"ingest", f.next.string()}, closed("2>&-"));
+  ChildResult r = run_cachedb(f.db, {"ingest", f.next.string()}, closed("2>&-"));
   CHECK(r.exit_code == 0);
   DbState after = state_of(f.db);
   CHECK(after.integrity == "ok");
@@ -176,18 +178,18 @@ TEST_CASE("stdin, stdout or stderr left closed: nothing is written into the data
 
   // A rejected page, -q: its one error line is what would have gone there.
   testing::write_text(f.dir / "bad.md", testing::CachePage("develop", "bad").details("[{]").text());
-  r = cachedb(f.db, {"-q", "ingest", (f.dir / "bad.md").string()}, closed("2>&-"));
+  r = run_cachedb(f.db, {"-q", "ingest", (f.dir / "bad.md").string()}, closed("2>&-"));
   CHECK(r.exit_code == 2);
   CHECK(state_of(f.db) == after);
 
   // The summary asked for on a closed stdout: not written, and not into the database.
-  r = cachedb(f.db, {"ingest", "--json", f.next.string()}, closed(">&- 2>&-"));
+  r = run_cachedb(f.db, {"ingest", "--json", f.next.string()}, closed(">&- 2>&-"));
   CHECK(r.exit_code == 1);
   CHECK(state_of(f.db) == after);
-  r = cachedb(f.db, {"ingest", f.next.string()}, closed("<&- >&- 2>&-"));
+  r = run_cachedb(f.db, {"ingest", f.next.string()}, closed("<&- >&- 2>&-"));
   CHECK(r.exit_code == 0);
   CHECK(state_of(f.db) == after);
-  CHECK(cachedb(f.db, {"sql", "SELECT count(*) FROM specs"}, closed(">&-")).exit_code == 1);
+  CHECK(run_cachedb(f.db, {"sql", "SELECT count(*) FROM specs"}, closed(">&-")).exit_code == 1);
 }
 
 TEST_CASE("a database locked by another writer: a clear message within a bounded time" * doctest::test_suite("stress")) {
@@ -220,7 +222,7 @@ TEST_CASE("a database locked by another writer: a clear message within a bounded
     said.append(buf, static_cast<std::size_t>(n));
   }
 
-  auto r = cachedb(f.db, {"ingest", f.next.string()});
+  auto r = run_cachedb(f.db, {"ingest", f.next.string()});
   check_one_fatal_line(r, f.db.string() + ": ");
   CHECK(contains(r.err, "locked"));
   CHECK(r.seconds < 20);
@@ -296,7 +298,7 @@ TEST_CASE("running out of file descriptors while walking fails the run: nothing 
   // open the database: a directory's open fails with EMFILE part way down.
   const auto limit = short_of_descriptors(64, f.dir.path());
 
-  auto r = cachedb(f.db, {"ingest", tree.string()}, limit);
+  auto r = run_cachedb(f.db, {"ingest", tree.string()}, limit);
   INFO("stderr: " << r.err);
   CHECK_FALSE(r.timed_out);
   CHECK(r.exit_code == 1);  // not 0: the run did not see the whole tree
@@ -311,7 +313,7 @@ TEST_CASE("running out of file descriptors while walking fails the run: nothing 
   CHECK(contains(message, "Too many open files"));
 
   // `check` fails the same way: an incomplete check is not a good tree.
-  auto c = cachedb(f.db, {"check", tree.string()}, limit);
+  auto c = run_cachedb(f.db, {"check", tree.string()}, limit);
   INFO("check's stderr: " << c.err);
   CHECK(c.exit_code == 1);
   CHECK(contains(c.err, tree.string() + "/next/"));
@@ -319,8 +321,51 @@ TEST_CASE("running out of file descriptors while walking fails the run: nothing 
   CHECK_FALSE(contains(c.err, "passed over"));
 
   // With descriptors enough, the same tree goes in.
-  CHECK(cachedb(f.db, {"ingest", tree.string()}).exit_code == 0);
+  CHECK(run_cachedb(f.db, {"ingest", tree.string()}).exit_code == 0);
   CHECK(state_of(f.db).specs == 28);
+}
+
+TEST_CASE("out of file descriptors while indexes are read fails the run: no index is rejected for it") {
+  testing::TempDir dir;
+  const fs::path bucket = dir / "bucket", listing = dir / "cache_spack_io_index.json";
+  std::string entries;
+  constexpr int kIndexes = 8;
+  for (int k = 0; k < kIndexes; ++k) {
+    std::vector<testing::IndexSpec> specs;
+    for (int i = 0; i < 20; ++i)
+      specs.push_back({.hash = testing::dag_hash(fmt::format("k{}s{}", k, i)), .package = fmt::format("p{}", i)});
+    const std::string rel = fmt::format("r/s{}/build_cache/index.json", k);
+    testing::write_text(bucket / rel, testing::index_json(specs));
+    testing::write_text(bucket / (rel + ".hash"), cachedb::spack_index::sha256_file(bucket / rel).sha256);
+    entries += fmt::format(R"({}{{"label": "s{}", "url": "s3://spack-binaries/{}"}})", k ? ", " : "", k, rel);
+  }
+  testing::write_text(listing, fmt::format(R"({{"r": [{}]}})", entries));
+
+  // From too few descriptors to open the database up to enough for the run:
+  // each limit fails the run (exit 1, nothing stored) or reads every index.
+  bool index_failed = false, done = false;
+  for (int n = 6; n <= 64 && !done; ++n) {
+    CAPTURE(n);
+    const fs::path db = dir / fmt::format("db{}.sqlite", n);
+    const auto r = run_cachedb(db, {"ingest", "--listing", listing.string(), "--mirror-root", bucket.string()},
+                           short_of_descriptors(n, dir.path()));
+    INFO("stderr: " << r.err);
+    REQUIRE_FALSE(r.timed_out);
+    CHECK((r.exit_code == 0 || r.exit_code == 1));
+    CHECK_FALSE(contains(r.err, "read unchecked"));  // an index.json.hash that could not be opened is no empty one
+    if (r.exit_code == 1) {
+      if (contains(r.err, "index.json") && contains(r.err, "Too many open files")) index_failed = true;
+      if (fs::exists(db)) {  // made before the failure, or not even that: no spec stored
+        SQLite::Database conn(db.string(), SQLite::OPEN_READONLY);
+        if (conn.tableExists("spec")) CHECK(conn.execAndGet("SELECT count(*) FROM spec").getInt() == 0);
+      }
+    } else {
+      done = true;
+      CHECK(contains(r.err, fmt::format("indexes {} added, 0 updated, 0 unchanged, 0 rejected", kIndexes)));
+    }
+  }
+  CHECK(index_failed);
+  CHECK(done);
 }
 
 TEST_CASE("a page that cannot be opened for want of file descriptors fails the check, naming the page") {
@@ -334,7 +379,7 @@ TEST_CASE("a page that cannot be opened for want of file descriptors fails the c
     name += ".md";
     testing::write_text(level / name, page(name, 1));
   });
-  auto r = cachedb(dir / "unused.sqlite", {"check", tree.string()}, short_of_descriptors(64, dir.path()));
+  auto r = run_cachedb(dir / "unused.sqlite", {"check", tree.string()}, short_of_descriptors(64, dir.path()));
   INFO("stderr: " << r.err);
   CHECK_FALSE(r.timed_out);
   CHECK(r.exit_code == 1);

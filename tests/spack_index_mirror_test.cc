@@ -146,6 +146,11 @@ TEST_CASE("mirror v2: build_cache/index.json checked against index.json.hash") {
     CHECK(!unchecked.expected.in_file);
     CHECK(unchecked.path == dir / "build_cache" / "index.json");
   }
+  // One there that cannot be read is not one without a sha256: the index is
+  // refused, naming it, rather than read unchecked.
+  fs::remove(dir / "build_cache" / "index.json.hash");
+  fs::create_directory(dir / "build_cache" / "index.json.hash");
+  CHECK(error_of(dir.path()).find("index.json.hash: cannot read: Is a directory") != std::string::npos);
 }
 
 TEST_CASE("mirror v3 without layout.json is read by its manifest; a lone layout.json leaves a v2 index read") {

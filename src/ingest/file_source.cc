@@ -14,7 +14,7 @@
 #include "ingest/cpu_count.h"
 #include "ingest/file_walker.h"
 #include "ingest/job_pool.h"
-#include "ingest/out_of_resources.h"
+#include "util/out_of_resources.h"
 
 namespace cachedb {
 namespace {

@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <new>
 #include <optional>
 #include <set>
 #include <unordered_map>
@@ -39,6 +40,7 @@
 #include "storage/sqlite_errors.h"
 #include "storage/transaction.h"
 #include "storage/unused_names.h"
+#include "util/out_of_resources.h"
 #include "util/utf8.h"
 #include "util/warm_heap.h"
 
@@ -53,6 +55,20 @@ using spack_index::ByteSource;
 struct ReadAgain : Error {
   using Error::Error;
 };
+
+// From a catch block that would reject the index at `path`: out of memory
+// or file descriptors is the machine's failure, not the index's, and fails
+// the run instead (util/out_of_resources.h), as it fails a walk of pages.
+void rethrow_if_out_of_resources(const std::string& path) {
+  try {
+    throw;
+  } catch (const OutOfResources&) {
+    throw;
+  } catch (const std::bad_alloc&) {
+    throw OutOfResources(path, "out of memory");
+  } catch (...) {
+  }
+}
 
 // Passes the bytes through, fingerprinting them as the page ingest does
 // (XXH3-128 and the length), so that an index read from stdin is recognized
@@ -197,6 +213,7 @@ struct Pending {
     try {
       start(state);
     } catch (const std::exception& e) {
+      rethrow_if_out_of_resources(in->path);
       rejection = e.what();
     }
   }
@@ -429,6 +446,7 @@ class IndexRun {
     } catch (const SQLite::Exception&) {
       throw;  // the database's fault, not the index's: the run is rolled back
     } catch (const std::exception& e) {
+      rethrow_if_out_of_resources(in.path);
       p->rejection = e.what();
       return p;
     }
@@ -456,6 +474,7 @@ class IndexRun {
     } catch (const spack_index::IndexParseError& e) {
       reject(in.path, parse_rejection(e));
     } catch (const std::exception& e) {
+      rethrow_if_out_of_resources(in.path);
       reject(in.path, e.what());
     }
   }
@@ -635,6 +654,8 @@ IndexInput mirror_input(const fs::path& mirror, const std::string& release, cons
     auto found = spack_index::resolve_mirror_index(mirror, spack_index::Verify::later);
     in.path = found.path.string();
     in.expected = std::move(found.expected);
+  } catch (const OutOfResources&) {
+    throw;
   } catch (const Error& e) {
     in.error = e.what();
   }
@@ -757,6 +778,7 @@ Checked check_index(const IndexInput& in) {
   } catch (const spack_index::IndexParseError& e) {
     return {0, parse_rejection(e)};
   } catch (const std::exception& e) {
+    rethrow_if_out_of_resources(in.path);
     return {0, e.what()};
   }
 }

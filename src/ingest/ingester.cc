@@ -17,7 +17,7 @@
 #include "ingest/dependency_compilers.h"
 #include "ingest/file_walker.h"
 #include "ingest/findings.h"
-#include "ingest/out_of_resources.h"
+#include "util/out_of_resources.h"
 #include "ingest/file_loader.h"
 #include "ingest/index_writer.h"
 #include "ingest/page_writer.h"

@@ -8,6 +8,7 @@
 #include <zstd.h>
 
 #include "error.h"
+#include "util/out_of_resources.h"
 
 namespace cachedb::spack_index {
 namespace {
@@ -70,7 +71,7 @@ const char* compression_name(Compression c) {
 std::unique_ptr<ByteSource> open_source(const std::string& path) {
   if (path == "-") return std::make_unique<FileSource>(stdin, "-", false);
   std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) throw Error(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
+  if (!f) throw_file_error(path, "cannot open", errno);
   return std::make_unique<FileSource>(f, path, true);
 }
 

@@ -1,7 +1,10 @@
 #include "formats/spack_index/mirror_layout.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <charconv>
-#include <fstream>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -9,6 +12,7 @@
 #include "error.h"
 #include "formats/spack_index/sha256.h"
 #include "formats/spack_index/small_json.h"
+#include "util/out_of_resources.h"
 
 namespace cachedb::spack_index {
 namespace {
@@ -113,10 +117,25 @@ std::optional<std::string> index_json_hash(const fs::path& hash_file) {
   // Spack's own reading (DefaultIndexFetcher.get_remote_hash): the first 64
   // bytes, a sha256 when they are hex digits, else none. Capitals are taken
   // for the digits they write, so that such a file still checks its index.
+  // A file there that cannot be read is no file without a sha256: its index
+  // would go unchecked (a mode-000 hash file, or no descriptor left).
   std::string want(64, '\0');
-  std::ifstream in(hash_file, std::ios::binary);
-  in.read(want.data(), static_cast<std::streamsize>(want.size()));
-  want.resize(static_cast<std::size_t>(in.gcount()));
+  const int fd = ::open(hash_file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw_file_error(hash_file.string(), "cannot open", errno);
+  std::size_t got = 0;
+  while (got < want.size()) {
+    const ssize_t n = ::read(fd, want.data() + got, want.size() - got);
+    if (n == 0) break;
+    if (n > 0) {
+      got += static_cast<std::size_t>(n);
+    } else if (errno != EINTR) {
+      const int error = errno;
+      ::close(fd);
+      throw_file_error(hash_file.string(), "cannot read", error);
+    }
+  }
+  ::close(fd);
+  want.resize(got);
   for (char& c : want)
     if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
   if (!is_sha256_hex(want)) return std::nullopt;

@@ -18,6 +18,7 @@
 #include <openssl/sha.h>
 
 #include "error.h"
+#include "util/out_of_resources.h"
 
 namespace cachedb::spack_index {
 
@@ -48,14 +49,14 @@ std::string Sha256::hex() {
 
 FileDigest sha256_file(const std::filesystem::path& path) {
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!f) throw Error(fmt::format("{}: cannot open: {}", path.string(), std::strerror(errno)));
+  if (!f) throw_file_error(path.string(), "cannot open", errno);
   Sha256 sha;
   FileDigest d;
   std::unique_ptr<char[]> buf(new char[1 << 18]);
   for (;;) {
     std::size_t n = std::fread(buf.get(), 1, 1 << 18, f.get());
     if (n == 0) {
-      if (std::ferror(f.get())) throw Error(fmt::format("{}: cannot read: {}", path.string(), std::strerror(errno)));
+      if (std::ferror(f.get())) throw_file_error(path.string(), "cannot read", errno);
       break;
     }
     sha.update(buf.get(), n);

@@ -8,6 +8,7 @@
 #include <rapidjson/error/en.h>
 
 #include "error.h"
+#include "util/out_of_resources.h"
 
 namespace cachedb::spack_index {
 
@@ -20,6 +21,7 @@ rapidjson::Document read_small_json(const fs::path& path, std::size_t max_bytes)
   if (ec) throw Error(fmt::format("{}: {}", path.string(), ec.message()));
   if (size > max_bytes) throw Error(fmt::format("{}: {} bytes, more than the {} a file of its kind may have", path.string(), size, max_bytes));
   std::ifstream in(path, std::ios::binary);
+  if (!in) throw_file_error(path.string(), "cannot open", errno);
   std::ostringstream text;
   text << in.rdbuf();
   if (!in) throw Error(fmt::format("{}: cannot read", path.string()));
