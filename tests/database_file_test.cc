@@ -152,6 +152,20 @@ TEST_CASE("a file SQLite cannot read fails the ingest by name; the lock file sta
   CHECK(contains(report(db), "x86_64"));
 }
 
+TEST_CASE("a link where the lock's note goes is not followed: the file it names is left as it was") {
+  testing::TempDir dir;
+  const auto db = dir / "db.sqlite", victim = dir / "precious.txt";
+  testing::write_text(victim, "not cachedb's to write\n");
+  fs::create_symlink(victim, db.string() + ".lock");
+  const auto r = run(db, {"ingest", basic()});
+  INFO("stderr: " << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.err, ".lock: a link or not a file"));
+  CHECK(testing::read_text(victim) == "not cachedb's to write\n");
+  CHECK(contains(report(db), "x86_64"));
+  CHECK(fs::is_symlink(db.string() + ".lock"));
+}
+
 // Readers take a database of this cachedb's schema version only: each other
 // case is told apart, with what to do about it.
 TEST_CASE("a reader tells apart an empty file, an older database and a newer one") {

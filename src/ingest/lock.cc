@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "error.h"
 #include "ingest/run_log.h"
@@ -38,8 +39,13 @@ struct flock lock_request(short type) {
 
 // What the holder wrote into the lock file ("pid 1234, started ..."), if anything.
 std::string holder(const fs::path& info) {
-  const int fd = open(info.c_str(), O_RDONLY | O_CLOEXEC);
+  const int fd = open(info.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   if (fd < 0) return {};
+  struct stat st{};
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return {};
+  }
   char buf[128];
   const ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
   close(fd);
@@ -94,9 +100,23 @@ IngestLock::IngestLock(const fs::path& db_path) {
   }
 
   info_fd_ = open(info.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (info_fd_ >= 0) info_made_ = info;
-  else if (errno == EEXIST) info_fd_ = open(info.c_str(), O_RDWR | O_CLOEXEC);
-  if (info_fd_ < 0) return;  // a read-only directory: the lock stands without it
+  if (info_fd_ >= 0) {
+    info_made_ = info;
+  } else if (errno == EEXIST) {
+    // Never through a link, nor into anything but a file: the info is
+    // truncated and written, and whoever may write the directory could
+    // otherwise point it at any file the job may write.
+    info_fd_ = open(info.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    struct stat is{};
+    const bool link = info_fd_ < 0 && errno == ELOOP;
+    if (link || (info_fd_ >= 0 && (fstat(info_fd_, &is) != 0 || !S_ISREG(is.st_mode)))) {
+      if (info_fd_ >= 0) close(info_fd_);
+      info_fd_ = -1;
+      spdlog::warn("{}: a link or not a file, so not the lock's note cachedb writes there: left as it is",
+                   info.string());
+    }
+  }
+  if (info_fd_ < 0) return;  // a read-only directory, or the above: the lock stands without it
   if (flock(info_fd_, LOCK_EX | LOCK_NB) != 0) {
     // Only an older cachedb holds this without the lock above.
     const int saved = errno;
