@@ -11,6 +11,7 @@
 #include <rapidjson/document.h>
 
 #include "child_process.h"
+#include "page_builder.h"
 #include "report/schema_doc.h"
 #include "report/text_table.h"
 #include "test_support.h"
@@ -250,6 +251,24 @@ TEST_CASE("html: the legend above the table, the first column and the header sta
   CHECK(page.find("<th scope=\"col\" class=\"col\" title=\"" + name + "\"><span>" + name + "</span></th>") !=
         std::string::npos);
   CHECK(page.find("writing-mode: vertical-rl") != std::string::npos);
+}
+
+TEST_CASE("list: a control character a page wrote is shown escaped, one spec a line") {
+  testing::TempDir dir;
+  const auto tree = dir / "tree";
+  testing::CachePage page("develop", "zlib");
+  page.spec(testing::SpecEntry("zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz")
+                .versions({"1.3\\u001b[2J"})
+                .os("rhel8\\u001b]0;title\\u0007")
+                .variants({"note='a\\nb'"})
+                .compiler("gcc@=11.4.0")
+                .target("x86_64_v3"));
+  page.write(tree);
+  const std::string db = "--db " + shell_quote((dir / "db.sqlite").string());
+  REQUIRE(run_cachedb(db + " ingest " + shell_quote(tree.string())).exit_code == 0);
+  const auto r = run_cachedb(db + " list");
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "zzzzzzz zlib@1.3\\x1b[2J%gcc@11.4.0 note='a\\nb' arch=linux-rhel8\\x1b]0;title\\x07-x86_64_v3\n");
 }
 
 TEST_CASE("sql: formats and named parameters") {

@@ -11,6 +11,7 @@
 #include "report/query_result.h"
 #include "report/render.h"
 #include "report/spec_list.h"
+#include "report/text_table.h"
 #include "storage/database.h"
 
 namespace cachedb::cli {
@@ -86,10 +87,14 @@ Runner add_list_command(CLI::App& app, const GlobalOptions& global) {
     RowOutput out(STDOUT_FILENO, stdout_is_terminal());
     std::size_t n = 0;
     if (format == Format::Table) {
+      std::string scratch;
       n = list_specs(db, filter, args->releases, [&](const ListedSpec& s) {
-        out.put(std::string_view(s.hash).substr(0, 7));
+        // One line each, whatever a page or index wrote: a control character
+        // in a value is shown escaped (\n, \x1b), as tables show it.
+        out.put(shown_in_table(std::string_view(s.hash).substr(0, 7), scratch));
         out.put(" ");
-        out.put(spack_spec(s));
+        const std::string spec = spack_spec(s);
+        out.put(shown_in_table(spec, scratch));
         out.put("\n");
         out.row_done();
       });
