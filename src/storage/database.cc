@@ -385,9 +385,18 @@ void empty_wal(SQLite::Database& db) noexcept {
   // sixth of an unchanged re-ingest of indexes) only to checkpoint.
   int log_frames = 0;
   const int rc = sqlite3_wal_checkpoint_v2(db.getHandle(), "main", SQLITE_CHECKPOINT_TRUNCATE, &log_frames, nullptr);
-  if (rc == SQLITE_BUSY)
-    spdlog::info("{}: readers kept the write-ahead log ({} pages) from being emptied; the next ingest empties it",
-                 db.getFilename(), log_frames);
+  if (rc == SQLITE_BUSY) {
+    // Once is a reader that happened to be in; a log grown past 32 MiB is
+    // one held open across runs, which keeps it growing and every new
+    // reader scanning it: the operator hears of that.
+    std::error_code ec;
+    const auto bytes = fs::file_size(db.getFilename() + "-wal", ec);
+    const bool large = !ec && bytes >= (std::uintmax_t{32} << 20);
+    spdlog::log(large ? spdlog::level::warn : spdlog::level::info,
+                "{}: readers kept the write-ahead log ({} pages{}) from being emptied; the next ingest empties it "
+                "unless a reader still holds a read transaction open then",
+                db.getFilename(), log_frames, large ? fmt::format(", {} MiB", bytes >> 20) : "");
+  }
   else if (rc != SQLITE_OK)
     spdlog::warn("{}: could not empty the write-ahead log: {}", db.getFilename(), sqlite3_errmsg(db.getHandle()));
 }
