@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include <fmt/format.h>
 #include <rapidjson/document.h>
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Exception.h>
@@ -195,6 +196,33 @@ TEST_CASE("'cachedb runs' shows a killed run as interrupted, and a live one as r
       CHECK(newest_status(db) == "interrupted");
       CHECK(count(db, "SELECT count(*) FROM specs") == 7);  // nothing of it stored
     }
+  }
+  SUBCASE("SIGTERM once the run is committed, while the WAL waits for a reader: said so; the run is stored") {
+    testing::TempDir dir;
+    const auto db = dir / "db.sqlite";
+    REQUIRE(run(db, {"ingest", basic()}).exit_code == 0);
+    const std::int64_t last_run = count(db, "SELECT max(id) FROM ingest_runs");
+    // A reader inside a read transaction: the ingest, once committed, waits
+    // up to 5 s for it before it gives up emptying the WAL.
+    SQLite::Database reader(db.string(), SQLite::OPEN_READONLY);
+    reader.exec("BEGIN");
+    REQUIRE(reader.execAndGet("SELECT count(*) FROM specs").getInt() == 7);
+    testing::Background ingest({"--db", db.string(), "ingest", testing::fixture("matrix").string()});
+    const auto committed = [&] {
+      return count(db, fmt::format("SELECT count(*) FROM ingest_runs WHERE id > {} AND status = 'ok'", last_run)) == 1;
+    };
+    for (int i = 0; i < 400 && ingest.running() && !committed(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    REQUIRE(committed());
+    if (ingest.running()) ::kill(ingest.pid(), SIGTERM);
+    const auto r = ingest.wait();
+    reader.exec("COMMIT");
+    INFO("stderr: " << r.err);
+    CHECK(r.exit_code == -1);  // ended by the signal all the same
+    CHECK(contains(r.err, "error: ingest stopped by SIGTERM after its run was committed: the run is stored"));
+    CHECK_FALSE(contains(r.err, "before it finished"));
+    CHECK(newest_status(db) == "ok");
+    CHECK(count(db, "SELECT count(*) FROM specs") > 7);
   }
   SUBCASE("the log says running: the ingest lock tells whether it is") {
     testing::TempDir dir;

@@ -173,6 +173,7 @@ Runner add_ingest_command(CLI::App& app, const GlobalOptions& global) {
         summary = ingest(db, paths, options);
       }
     }
+    say_when_stopped.run_committed();
 
     // The summary: always in the log file, on the terminal unless -q.
     const std::string line = index_inputs_given.empty() ? summary_line(summary) : index_summary_line(summary);

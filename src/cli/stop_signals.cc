@@ -17,6 +17,11 @@ constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP};
 constexpr const char* kNames[] = {"SIGINT", "SIGTERM", "SIGHUP"};
 constexpr const char* kWhat =
     " before it finished: what it had not committed is not stored, and the next ingest does that work again\n";
+// After the run's commit only the write-ahead log is left to empty (up to 5 s
+// while readers are in it): the run is stored, whatever the status says.
+constexpr const char* kWhatAfterCommit =
+    " after its run was committed: the run is stored (cachedb runs shows it); only emptying the write-ahead log "
+    "was cut short, and the next ingest does that\n";
 
 // What the handler touches: set before the handlers are installed, read only;
 // and whether a line was written (the signals may come at once, to several
@@ -25,6 +30,7 @@ int g_log_fd = -1;
 long g_utc_offset = 0;  // the local time's offset from UTC in seconds, as the log file's lines use it
 bool g_installed[3] = {false, false, false};
 std::atomic<bool> g_said{false};
+std::atomic<bool> g_committed{false};
 static_assert(std::atomic<bool>::is_always_lock_free);
 
 // Async-signal-safe output: write(2) of bytes put together here, no
@@ -113,7 +119,7 @@ extern "C" void on_stop_signal(int sig) {
   Line message;
   message.add("error: ingest stopped by ");
   message.add(name);
-  message.add(kWhat);
+  message.add(g_committed.load() ? kWhatAfterCommit : kWhat);
   // The log file first: it is a file, and the stderr pipe may be gone (SIGPIPE
   // is blocked here: the write fails instead) or full.
   if (g_log_fd >= 0) {
@@ -158,6 +164,8 @@ SayWhenStopped::SayWhenStopped(const std::string& log_file) {
   }
 }
 
+void SayWhenStopped::run_committed() const { g_committed.store(true); }
+
 SayWhenStopped::~SayWhenStopped() {
   for (int i = 0; i < 3; ++i) {
     if (!g_installed[i]) continue;
@@ -169,6 +177,7 @@ SayWhenStopped::~SayWhenStopped() {
   }
   if (g_log_fd >= 0) ::close(g_log_fd);
   g_log_fd = -1;
+  g_committed.store(false);
 }
 
 }  // namespace cachedb::cli

@@ -16,6 +16,9 @@ class SayWhenStopped {
  public:
   explicit SayWhenStopped(const std::string& log_file);
   ~SayWhenStopped();
+  // The run is committed: a signal from now on says so, rather than that
+  // nothing of the run was stored. It still ends the process by the signal.
+  void run_committed() const;
   SayWhenStopped(const SayWhenStopped&) = delete;
   SayWhenStopped& operator=(const SayWhenStopped&) = delete;
 };
