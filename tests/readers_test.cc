@@ -330,6 +330,34 @@ TEST_CASE("report, sql, runs and schema read a database in a read-only place") {
   CHECK(report(db) == before);
 }
 
+TEST_CASE("cachedb export stopped by a signal leaves no half-written copy behind") {
+  testing::TempDir dir;
+  const auto db = dir / "db.sqlite";
+  testing::CorpusShape shape;
+  shape.packages = 3000;
+  testing::write_corpus(dir / "big", shape);
+  REQUIRE(run(db, {"ingest", (dir / "big").string()}).exit_code == 0);
+  const auto shelf = dir / "shelf";
+  fs::create_directories(shelf);
+  for (const int sig : {SIGTERM, SIGINT, SIGHUP}) {
+    CAPTURE(sig);
+    testing::Background exporting({"--db", db.string(), "export", (shelf / "copy.sqlite").string()});
+    const fs::path partial = shelf / fmt::format(".copy.sqlite.partial-{}", exporting.pid());
+    for (int i = 0; i < 1000 && exporting.running() && !fs::exists(partial); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    const bool caught = exporting.running() && fs::exists(partial);
+    if (caught) ::kill(exporting.pid(), sig);
+    const auto r = exporting.wait();
+    if (!caught || r.exit_code == 0) {
+      MESSAGE("skipped: the export finished before the signal came");
+      fs::remove(shelf / "copy.sqlite");
+      continue;
+    }
+    CHECK(r.exit_code == -1);  // ended by the signal
+    CHECK(fs::is_empty(shelf));
+  }
+}
+
 TEST_CASE("cachedb export: a compact, analyzed copy in rollback-journal mode that any reader opens read-only") {
   testing::TempDir dir;
   const auto db = dir / "db.sqlite";

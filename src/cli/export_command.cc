@@ -1,10 +1,65 @@
 // `cachedb export OUT.sqlite`: a copy of the database for readers anywhere.
+#include <signal.h>
+#include <unistd.h>
+
 #include <memory>
+#include <string>
 
 #include "cli/commands.h"
 #include "storage/database.h"
 
 namespace cachedb::cli {
+namespace {
+
+// The copy being written and its journal, for the signal handler: set before
+// it is installed, read only.
+std::string g_partial, g_journal;
+constexpr int kStopSignals[] = {SIGINT, SIGTERM, SIGHUP};
+
+extern "C" void remove_partial_and_stop(int sig) {
+  ::unlink(g_partial.c_str());
+  ::unlink(g_journal.c_str());
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  sigaction(sig, &dfl, nullptr);
+  raise(sig);
+}
+
+// While it lives, SIGINT, SIGTERM or SIGHUP (Ctrl-C, `timeout`, a closed
+// terminal) removes the half-written copy before the signal ends the
+// process, as a failed export leaves nothing behind.
+class RemovePartialWhenStopped {
+ public:
+  explicit RemovePartialWhenStopped(const std::filesystem::path& partial) {
+    g_partial = partial.string();
+    g_journal = g_partial + "-journal";
+    for (int i = 0; i < 3; ++i) {
+      struct sigaction old {};
+      if (sigaction(kStopSignals[i], nullptr, &old) != 0 || old.sa_handler == SIG_IGN) continue;
+      struct sigaction sa {};
+      sa.sa_handler = remove_partial_and_stop;
+      sigfillset(&sa.sa_mask);  // one handler at a time
+      installed_[i] = sigaction(kStopSignals[i], &sa, nullptr) == 0;
+    }
+  }
+  ~RemovePartialWhenStopped() {
+    for (int i = 0; i < 3; ++i) {
+      if (!installed_[i]) continue;
+      struct sigaction dfl {};
+      dfl.sa_handler = SIG_DFL;
+      sigemptyset(&dfl.sa_mask);
+      sigaction(kStopSignals[i], &dfl, nullptr);
+    }
+  }
+  RemovePartialWhenStopped(const RemovePartialWhenStopped&) = delete;
+  RemovePartialWhenStopped& operator=(const RemovePartialWhenStopped&) = delete;
+
+ private:
+  bool installed_[3] = {false, false, false};
+};
+
+}  // namespace
 
 Runner add_export_command(CLI::App& app, const GlobalOptions& global) {
   struct Args {
@@ -21,6 +76,7 @@ Runner add_export_command(CLI::App& app, const GlobalOptions& global) {
               "without --force, or the database cannot be read); 64 bad command line.");
   return [cmd, args, &global]() -> int {
     if (!*cmd) return -1;
+    const RemovePartialWhenStopped remove_when_stopped(export_partial_path(args->target));
     export_database(resolve_db_path(global.db), args->target, args->force);
     return kExitOk;
   };

@@ -401,6 +401,11 @@ void empty_wal(SQLite::Database& db) noexcept {
     spdlog::warn("{}: could not empty the write-ahead log: {}", db.getFilename(), sqlite3_errmsg(db.getHandle()));
 }
 
+fs::path export_partial_path(const fs::path& target) {
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  return dir / fmt::format(".{}.partial-{}", target.filename().string(), getpid());
+}
+
 void export_database(const fs::path& source, const fs::path& target, bool replace) {
   std::error_code ec;
   if (fs::is_directory(target, ec)) throw Error(fmt::format("{}: is a directory", target.string()));
@@ -415,7 +420,7 @@ void export_database(const fs::path& source, const fs::path& target, bool replac
   // complete: a reader never meets half a copy, and a failed export leaves
   // nothing behind.
   const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  const fs::path partial = dir / fmt::format(".{}.partial-{}", target.filename().string(), getpid());
+  const fs::path partial = export_partial_path(target);
   struct Cleanup {
     fs::path file;
     bool armed = true;

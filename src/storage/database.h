@@ -74,4 +74,8 @@ class RefusedDatabase : public Error {
 // complete; an existing `target` is replaced only when `replace`.
 void export_database(const std::filesystem::path& source, const std::filesystem::path& target, bool replace);
 
+// Where export_database writes its copy of `target` until it is complete
+// (beside it, named for this process): what a stopped export must remove.
+std::filesystem::path export_partial_path(const std::filesystem::path& target);
+
 }  // namespace cachedb
