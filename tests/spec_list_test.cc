@@ -67,6 +67,13 @@ TEST_CASE("spec filters read as Spack writes specs") {
   CHECK(glued.target == "x86_64_v3");
   CHECK(glued.variants.size() == 1);
   CHECK(parse_spec_filter({}).variants.empty());
+  // k=True and k=FALSE are booleans, as Spack reads them: +k, ~k. Quoted, or
+  // in a list, they stay text.
+  CHECK(parse_spec_filter({"shared=True debug=FALSE"}).variants ==
+        std::vector<std::pair<std::string, std::string>>{{"shared", "true"}, {"debug", "false"}});
+  CHECK(parse_spec_filter({"note='True'"}).variants == std::vector<std::pair<std::string, std::string>>{{"note", "True"}});
+  CHECK(parse_spec_filter({"k=True,x"}).variants ==
+        std::vector<std::pair<std::string, std::string>>{{"k", "True"}, {"k", "x"}});
 
   auto refused = [](const std::string& spec, const std::string& message) {
     INFO(spec);

@@ -1,5 +1,6 @@
 #include "report/spec_filter.h"
 
+#include <cctype>
 #include <utility>
 
 #include <fmt/format.h>
@@ -161,6 +162,13 @@ class Parser {
       }
       if (values.empty())
         fail(at, fmt::format("expected a value after '{}{}=' ('{}' names none)", key, exact ? ":" : "", value));
+      // k=True, k=FALSE: a boolean, as Spack reads true and false in any case
+      // (and as the index reader stores them): +k, ~k.
+      if (values.size() == 1 && !quoted) {
+        std::string lower = values.front();
+        for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        if (lower == "true" || lower == "false") values.front() = lower;
+      }
       for (const auto& v : values) f_.variants.emplace_back(key, v);
       if (exact) f_.exact_variants.emplace_back(key, std::move(values));
     }
