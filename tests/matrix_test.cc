@@ -17,11 +17,13 @@
 #include "report/dimension.h"
 #include "report/matrix.h"
 #include "report/matrix_query.h"
+#include "report/matrix_shape.h"
 #include "report/render.h"
 #include "report/scope.h"
 #include "report/target_tree.h"
 #include "storage/database.h"
 #include "storage/embedded_sql.h"
+#include "page_builder.h"
 #include "test_support.h"
 
 using namespace cachedb;
@@ -304,6 +306,30 @@ TEST_CASE("generic pairs, with list-valued and release dimensions") {
         "darwin,1,0,0,0,0,1\n"
         "linux,0,3,1,2,1,7\n"
         "total,1,3,1,2,1,8\n");
+}
+
+TEST_CASE("generic pairs: a spec with no value for the column is in its row's total, a row of zeros") {
+  testing::TempDir dir;
+  testing::CachePage zlib("develop", "zlib"), nover("develop", "nover");
+  zlib.spec(testing::SpecEntry::typical("z1").versions({"1.2"}));
+  zlib.spec(testing::SpecEntry::typical("z2").versions({"1.3"}));
+  nover.spec(testing::SpecEntry::typical("n1").versions({}));
+  zlib.write(dir / "tree");
+  nover.write(dir / "tree");
+  auto db = open_database(dir / "db.sqlite", OpenMode::ReadWrite);
+  REQUIRE(ingest(db, {dir / "tree"}, {}).pages_added == 2);
+  Matrix m = run_generic_matrix(db, "packages-by-version", {});
+  CHECK(m.rows == std::vector<std::string>{"nover", "zlib"});
+  CHECK(m.row_totals == std::vector<std::int64_t>{1, 2});
+  CHECK(m.cells == std::vector<std::vector<std::int64_t>>{{0, 0}, {1, 1}});
+  CHECK(m.col_totals == std::vector<std::int64_t>{1, 1});
+  CHECK(m.grand_total == 3);
+  Matrix shown = m;
+  shape_matrix(shown, {});  // left out, and said
+  CHECK(shown.rows == std::vector<std::string>{"zlib"});
+  CHECK(shown.omitted.empty_rows == 1);
+  shape_matrix(m, {.show_empty = true});
+  CHECK(m.rows == std::vector<std::string>{"nover", "zlib"});
 }
 
 TEST_CASE("every canned matrix agrees with the generic query, in every scope") {

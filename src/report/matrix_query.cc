@@ -25,6 +25,17 @@ std::string expand(const Dimension& d, std::string_view key, std::string_view si
   return replace_all(std::move(sql), "{m}", fmt::format("{}_m", side));
 }
 
+// A side's values joined to the facts, LEFT: an item with no value on one
+// side (a spec with no version) still counts in the other side's totals, as
+// the canned queries count it, and the row it is in is one of zeros, which
+// --show-empty shows. The stack side stays an inner join: a spec in the root
+// pseudo-stack alone is out of the scope, not a spec without a stack.
+std::string side_join(const Dimension& d, std::string_view key, std::string_view side) {
+  std::string sql = expand(d, key, side);
+  if (d.name != "stack" && sql.starts_with("JOIN ")) sql.insert(0, "LEFT ");
+  return sql;
+}
+
 std::vector<CannedMatrix> load_canned() {
   std::vector<CannedMatrix> out;
   for (const auto& f : embedded_sql()) {
@@ -107,13 +118,14 @@ std::string generic_matrix_sql(const Dimension& rows, const Dimension& cols) {
       "  {rexpand}\n"
       "  {cexpand}\n"
       ")\n"
-      "SELECT row_value, col_value, count(*) FROM pairs GROUP BY row_value, col_value\n"
-      "UNION ALL SELECT row_value, NULL, count(DISTINCT item) FROM pairs GROUP BY row_value\n"
-      "UNION ALL SELECT NULL, col_value, count(DISTINCT item) FROM pairs GROUP BY col_value\n"
+      "SELECT row_value, col_value, count(*) FROM pairs\n"
+      "  WHERE row_value IS NOT NULL AND col_value IS NOT NULL GROUP BY row_value, col_value\n"
+      "UNION ALL SELECT row_value, NULL, count(DISTINCT item) FROM pairs WHERE row_value IS NOT NULL GROUP BY row_value\n"
+      "UNION ALL SELECT NULL, col_value, count(DISTINCT item) FROM pairs WHERE col_value IS NOT NULL GROUP BY col_value\n"
       "UNION ALL SELECT NULL, NULL, count(DISTINCT item) FROM pairs\n",
       fmt::arg("rows_name", rows.name), fmt::arg("cols_name", cols.name), fmt::arg("scope", scope_block()),
       fmt::arg("facts", facts),
-      fmt::arg("rexpand", expand(rows, "f.rk", "r")), fmt::arg("cexpand", expand(cols, "f.ck", "c")));
+      fmt::arg("rexpand", side_join(rows, "f.rk", "r")), fmt::arg("cexpand", side_join(cols, "f.ck", "c")));
 }
 
 std::string values_sql(const Dimension& d) {
