@@ -2,6 +2,7 @@
 // build, and the migration machinery must upgrade old files and refuse new ones.
 #include <doctest/doctest.h>
 
+#include <cstdlib>
 #include <map>
 
 #include <SQLiteCpp/Database.h>
@@ -10,6 +11,7 @@
 #include "error.h"
 #include "storage/database.h"
 #include "storage/migrations.h"
+#include "storage/sqlite_errors.h"
 #include "test_support.h"
 
 using namespace cachedb;
@@ -107,4 +109,17 @@ TEST_CASE("a file that is not a database, or a directory, is refused with its pa
   CHECK_THROWS_WITH_AS(open_database(dir.path(), OpenMode::ReadWrite), doctest::Contains("directory"), Error);
   CHECK_THROWS_WITH_AS(open_database(dir / "missing.sqlite", OpenMode::ReadOnly),
                        doctest::Contains("cachedb ingest"), Error);
+}
+
+TEST_CASE("a full disk names where SQLite keeps its temporary files too: a full one fails a run as well") {
+  testing::TempDir dir;
+  const char* before = std::getenv("SQLITE_TMPDIR");
+  const std::string saved = before ? before : "";
+  ::setenv("SQLITE_TMPDIR", dir.path().c_str(), 1);
+  const std::string message =
+      cachedb::describe_sqlite_error(SQLite::Exception("database or disk is full", SQLITE_FULL), nullptr);
+  if (before) ::setenv("SQLITE_TMPDIR", saved.c_str(), 1);
+  else ::unsetenv("SQLITE_TMPDIR");
+  CHECK(message == "no room left to write (disk full, on the database's file system or on " + dir.path().string() +
+                       ", where SQLite keeps its temporary files): database or disk is full");
 }

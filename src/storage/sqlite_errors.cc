@@ -1,6 +1,10 @@
 #include "storage/sqlite_errors.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <utility>
 
@@ -25,6 +29,28 @@ std::string expanded_sql(sqlite3_stmt* stmt) {
   return plain ? plain : "";
 }
 
+namespace {
+
+// Where SQLite keeps its temporary files (os_unix.c, unixTempFileDir): the
+// first of these that is a directory it may write. A full one fails a run as
+// a full disk under the database does, and the operator must look there too.
+std::string sqlite_temp_dir() {
+  const char* candidates[] = {std::getenv("SQLITE_TMPDIR"), std::getenv("TMPDIR"), "/var/tmp", "/usr/tmp", "/tmp"};
+  for (const char* dir : candidates) {
+    struct stat st {};
+    if (dir && *dir && stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && access(dir, W_OK | X_OK) == 0) return dir;
+  }
+  return ".";
+}
+
+std::string no_room(std::string_view what, const std::string& detail) {
+  return fmt::format("no room left to write ({}, on the database's file system or on {}, where SQLite keeps its "
+                     "temporary files): {}",
+                     what, sqlite_temp_dir(), detail);
+}
+
+}  // namespace
+
 std::string describe_sqlite_error(const SQLite::Exception& e, sqlite3* handle) {
   const int sys = handle ? sqlite3_system_errno(handle) : 0;
   std::string detail = e.what();
@@ -33,7 +59,7 @@ std::string describe_sqlite_error(const SQLite::Exception& e, sqlite3* handle) {
     case SQLITE_READONLY:
       return "the database is read-only (the file or its directory is not writable): " + detail;
     case SQLITE_FULL:
-      return "no room left to write (disk full): " + detail;
+      return no_room("disk full", detail);
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
       return "the database is locked by another process: " + detail;
@@ -43,7 +69,7 @@ std::string describe_sqlite_error(const SQLite::Exception& e, sqlite3* handle) {
       break;
   }
   if (sys == ENOSPC || sys == EDQUOT || sys == EFBIG)
-    return "no room left to write (disk full, quota or file-size limit): " + detail;
+    return no_room("disk full, quota or file-size limit", detail);
   // SQLite does not always keep the OS's reason (a failed write at COMMIT loses it).
   switch (e.getExtendedErrorCode()) {
     case SQLITE_IOERR_WRITE:
