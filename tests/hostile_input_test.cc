@@ -179,6 +179,7 @@ TEST_CASE("bad JSON inside a spec names the spec, and the member when the error 
   };
   const std::string two = spec("\"h1\"") + ", " + spec("\"h2\"", ", \"size\": 1e400");
   CHECK(place(msg(list(two))) == "spec_details[1].size");
+  CHECK(place(msg("[7, \"x\", " + spec("\"h2\"", ", \"size\": 1e400") + "]")) == "spec_details[2].size");
   // In a list member's items; an escape that is no escape in a string.
   CHECK(place(msg(list(spec("\"h1\"", ", \"variants\": [\"+mpi\", 1e999]")))) == "spec_details[0].variants");
   CHECK(place(msg(list(spec("\"h1\"", ", \"tarball\": \"a\\qb\"")))) == "spec_details[0].tarball");

@@ -197,6 +197,7 @@ class SpecDetailsReader : public Events<SpecDetailsReader> {
   // and the items of a member's list at 3.
   void value(const Scalar& v) {
     after_key_ = false;
+    if (depth_ == 1) ++items_;  // an item that is no object: counted all the same
     if (problem_) return;
     switch (depth_) {
       case 0: return not_a_list();
