@@ -17,7 +17,6 @@
 #include "ingest/dependency_compilers.h"
 #include "ingest/file_walker.h"
 #include "ingest/findings.h"
-#include "util/out_of_resources.h"
 #include "ingest/file_loader.h"
 #include "ingest/index_writer.h"
 #include "ingest/page_writer.h"
@@ -28,6 +27,7 @@
 #include "storage/sqlite_errors.h"
 #include "storage/transaction.h"
 #include "storage/unused_names.h"
+#include "util/out_of_resources.h"
 #include "formats/cache_page/page.h"
 #include "util/utf8.h"
 
