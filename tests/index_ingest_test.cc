@@ -233,6 +233,33 @@ TEST_CASE("an installs key given twice: its last record says whether the binary 
   }
 }
 
+// An installs key given twice among many records of one batch: its last
+// record still says whether the binary is in the build cache (the listing's
+// sort keeps the records of one hash in their order).
+TEST_CASE("an installs key given twice with many records between: the last word counts in any batch") {
+  testing::TempDir dir;
+  IndexSpec dependency_only = zlib();
+  dependency_only.in_buildcache = false;
+  for (const int between : {20, 100, 1000}) {
+    CAPTURE(between);
+    for (const bool last_in : {false, true}) {
+      CAPTURE(last_in);
+      std::vector<IndexSpec> specs{last_in ? dependency_only : zlib()};
+      for (int i = 0; i < between; ++i) {
+        IndexSpec s{dag_hash(fmt::format("between{}", i)), "filler", "1.0"};
+        s.in_buildcache = false;
+        specs.push_back(s);
+      }
+      specs.push_back(last_in ? zlib() : dependency_only);
+      specs.push_back(gcc());
+      write(dir / "i.json", testing::index_json(specs));
+      auto db = memory_db();
+      REQUIRE(ingest_indexes(db, {{(dir / "i.json").string(), "v1.0", "e4s", {}}}, {}).rejections.empty());
+      CHECK(one(db, "SELECT count(*) FROM specs WHERE package = 'zlib'") == (last_in ? "1\n" : "0\n"));
+    }
+  }
+}
+
 TEST_CASE("dependencies are stored once per spec, however many releases and stacks list it") {
   Tree t;
   auto db = memory_db();
@@ -291,6 +318,25 @@ TEST_CASE("list: %clang is llvm and clang, as Spack 1.0 reads %clang; and the ot
   CHECK(listed({"zlib", "%clang@18"}) == Lines{"1.3.1%llvm@18.1.8"});
   CHECK(listed({"zlib", "%gcc"}) == Lines{"1.3.1%gcc@13.2.0"});
   CHECK(listed({"zlib", "%oneapi"}).empty());
+}
+
+// Specs alike but for their OS are listed as Spack orders OS versions: rhel9
+// before rhel10 (not by their text, where "rhel10" < "rhel9").
+TEST_CASE("list: one version on rhel8, rhel9 and rhel10 comes in the OS versions' order") {
+  testing::TempDir dir;
+  std::vector<IndexSpec> specs;
+  for (const char* os : {"rhel10", "rhel8", "rhel9"}) {
+    IndexSpec s{dag_hash(std::string("zlib") + os), "zlib", "1.3.1", os};
+    s.dependencies = {compiler_edge(kGcc)};
+    specs.push_back(s);
+  }
+  specs.push_back(gcc());
+  write(dir / "i.json", testing::index_json(specs));
+  auto db = memory_db();
+  REQUIRE(ingest_indexes(db, {{(dir / "i.json").string(), "r", "s", {}}}, {}).rejections.empty());
+  std::vector<std::string> oss;
+  list_specs(db, parse_spec_filter({"zlib"}), {}, [&](const ListedSpec& s) { oss.push_back(s.os); });
+  CHECK(oss == std::vector<std::string>{"rhel8", "rhel9", "rhel10"});
 }
 
 TEST_CASE("list: a patch is found by any start of its sha256, as Spack finds it") {
@@ -855,6 +901,22 @@ TEST_CASE("into an empty database the indexes are built at the end: every index,
   CHECK(state(full) == state(db));
 }
 
+// An index whose file was touched but not changed: found unchanged by its
+// bytes (not read again), and its new stamp kept, so that the next run
+// finds it unchanged by its stamp alone.
+TEST_CASE("an index touched but not changed: unchanged by its bytes, its new stamp kept") {
+  Tree t;
+  auto db = memory_db();
+  REQUIRE(ingest_indexes(db, t.inputs(), {}).rejections.empty());
+  const char* mtime = "SELECT file_mtime_ns FROM source WHERE path LIKE '%e4s.json'";
+  const std::string before = one(db, mtime);
+  std::filesystem::last_write_time(t.e4s, std::filesystem::last_write_time(t.e4s) + std::chrono::hours(1));
+  const auto s = ingest_indexes(db, t.inputs(), {});
+  CHECK(s.pages_unchanged == 3);
+  CHECK(s.pages_updated == 0);
+  CHECK(one(db, mtime) != before);
+}
+
 TEST_CASE("a re-ingest counts the (release, spec) pairs gained and lost, not their difference") {
   Tree t;
   auto db = memory_db();
@@ -870,6 +932,29 @@ TEST_CASE("a re-ingest counts the (release, spec) pairs gained and lost, not the
   CHECK(s.specs_added == 1);
   CHECK(s.specs_removed == 1);
   CHECK(state(db) == fresh_state(t.inputs()));
+}
+
+// The first index (lowest id) listing a spec holds its release row, also once
+// it starts listing a spec another index held: the row moves to it, so that
+// when that other index is pruned no row is left held by an index that is
+// gone (state() ends with foreign_key_check), and no pair is counted gained or lost.
+TEST_CASE("a spec root starts listing, then its stack pruned: the row moves to root, neither gained nor lost") {
+  Tree t;
+  write(t.root, testing::index_json({zlib(), gcc()}));
+  auto db = open_database(t.dir / "db.sqlite", OpenMode::ReadWrite);
+  REQUIRE(ingest_indexes(db, t.inputs(), {}).rejections.empty());
+  write(t.root, testing::index_json({zlib(), openssl(), gcc()}));
+  auto s = ingest_indexes(db, t.inputs(), {});
+  REQUIRE(s.rejections.empty());
+  CHECK(s.specs_added == 0);
+  IndexIngestOptions prune;
+  prune.prune = true;
+  const std::vector<IndexInput> without_e4s{{t.root.string(), "v1.0", "root", {}}, {t.ml.string(), "v1.0", "ml", {}}};
+  s = ingest_indexes(db, without_e4s, prune);
+  CHECK(s.indexes_pruned == 1);
+  CHECK(s.specs_added == 0);
+  CHECK(s.specs_removed == 0);
+  CHECK(state(db) == fresh_state(without_e4s));
 }
 
 TEST_CASE("a hash shared by an index release and a page release: the index describes it, neither loses it") {

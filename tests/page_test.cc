@@ -79,6 +79,20 @@ TEST_CASE("tolerated variations: BOM, CRLF, key order, quoting, sizes, tarball, 
   CHECK(p.specs[0].versions.empty());
 }
 
+// What a spec must have, and a release that must be named: each missing one
+// rejects the page, naming the spec.
+TEST_CASE("a page whose spec has an empty hash or no stacks, or whose release is empty, is rejected") {
+  auto [line, msg] = rejection(page_text(R"([{"hash": "", "os": "o", "platform": "l", "target": "x", "stacks": []}])"));
+  CHECK(line == 6);
+  CHECK(msg.find("spec_details[0]: empty 'hash'") != std::string::npos);
+  auto [line2, msg2] = rejection(page_text(R"([{"hash": "a", "os": "o", "platform": "l", "target": "x"}])"));
+  CHECK(line2 == 6);
+  CHECK(msg2.find("spec_details[0] (hash a): missing 'stacks'") != std::string::npos);
+  auto [line3, msg3] = rejection(page_text("[]", "[package, \"\"]"));
+  CHECK(line3 == 4);
+  CHECK(msg3.find("no release") != std::string::npos);
+}
+
 TEST_CASE("JSON spread over several lines is read as one value") {
   std::string second = kSpec;
   second.replace(second.find("\"abc\""), 5, "\"def\"");

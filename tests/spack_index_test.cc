@@ -167,6 +167,47 @@ TEST_CASE("spack index: a compiler dict labels the record, whatever its annotati
   CHECK(h.compiler("aaaa") == "gcc@12.2.0");
 }
 
+// Spack 1.0 may take c, cxx and fortran from different compilers (a %c=llvm
+// %fortran=gcc build): the c provider names the compiler. A node's edges come
+// sorted by name, so that a fortran provider, or a build dependency providing
+// other virtuals, may come before it; a virtual is a whole item of the list
+// ("lapack" holds a 'c' and is no compiler).
+TEST_CASE("spack index: the compiler is the build dependency providing c, else cxx, else fortran, whatever comes first") {
+  auto h = read_text(R"({"database": {"version": "8", "installs": {
+    "gccc": {"spec": {"name": "gcc", "version": "14.2.0"}},
+    "llvm": {"spec": {"name": "llvm", "version": "19.1.0"}},
+    "blas": {"spec": {"name": "amdblis", "version": "5.0"}},
+    "both": {"spec": {"name": "x", "version": "1", "dependencies": [
+      {"name": "amdblis", "hash": "blas", "parameters": {"deptypes": ["build", "link"], "virtuals": ["blas", "lapack"]}},
+      {"name": "gcc", "hash": "gccc", "parameters": {"deptypes": ["build"], "virtuals": ["fortran"]}},
+      {"name": "llvm", "hash": "llvm", "parameters": {"deptypes": ["build"], "virtuals": ["c", "cxx"]}}]}},
+    "cxxf": {"spec": {"name": "y", "version": "1", "dependencies": [
+      {"name": "gcc", "hash": "gccc", "parameters": {"deptypes": ["build"], "virtuals": ["fortran"]}},
+      {"name": "llvm", "hash": "llvm", "parameters": {"deptypes": ["build"], "virtuals": ["cxx"]}}]}},
+    "nocc": {"spec": {"name": "z", "version": "1", "dependencies": [
+      {"name": "amdblis", "hash": "blas", "parameters": {"deptypes": ["build", "link"], "virtuals": ["blas", "lapack"]}}]}}}}})");
+  CHECK(h.compiler("both") == "llvm@19.1.0");
+  CHECK(h.at("both").compiler_hash == "llvm");
+  CHECK(h.compiler("cxxf") == "llvm@19.1.0");
+  CHECK(h.compiler("nocc") == "none");
+  CHECK(h.summary.late_compilers.empty());
+}
+
+// Nodes of database versions 6 and 7 name their compiler: a dict, or (some
+// old nodes) one string; a version may be absent. It labels the record as a
+// page would show it, before any dependency rule.
+TEST_CASE("spack index v6/v7: the node's compiler as a string or a dict without a version") {
+  auto h = read_text(R"({"database": {"version": "7", "installs": {
+    "gccc": {"spec": {"name": "gcc", "version": "13.2.0"}},
+    "aaaa": {"spec": {"name": "x", "version": "1", "compiler": "gcc@=9.4.0"}},
+    "bbbb": {"spec": {"name": "y", "version": "1", "compiler": "intel", "dependencies": [
+      {"name": "gcc", "hash": "gccc", "parameters": {"deptypes": ["build"], "virtuals": ["c"]}}]}},
+    "cccc": {"spec": {"name": "z", "version": "1", "compiler": {"name": "nvhpc"}}}}}})");
+  CHECK(h.compiler("aaaa") == "gcc@9.4.0");
+  CHECK(h.compiler("bbbb") == "intel");
+  CHECK(h.compiler("cccc") == "nvhpc");
+}
+
 TEST_CASE("spack index: the installs key is the hash; repeated edges are one edge") {
   auto h = read_text(R"({"database": {"version": 7, "installs": {
     "key1": {"spec": {"name": "p", "version": "1", "hash": "other", "dependencies": [
@@ -178,6 +219,23 @@ TEST_CASE("spack index: the installs key is the hash; repeated edges are one edg
   CHECK(h.records[0].dependencies[0].deptypes == "build,link");
   CHECK(h.records[0].dependencies[0].virtuals == "blas,lapack");
   CHECK(h.records[0].in_buildcache);
+}
+
+// v6 nodes listed an edge once per deptype; a hash named three times is still
+// one edge, with every deptype and virtual of the three.
+TEST_CASE("spack index: an edge repeated three times or more is one edge") {
+  auto h = read_text(R"({"database": {"version": "6", "installs": {
+    "key1": {"spec": {"name": "p", "version": "1", "dependencies": [
+      {"name": "q", "hash": "qq", "type": ["build"]},
+      {"name": "r", "hash": "rr", "type": ["link"]},
+      {"name": "q", "hash": "qq", "type": ["link"]},
+      {"name": "q", "hash": "qq", "type": ["run"]},
+      {"name": "q", "hash": "qq", "type": ["test"]}]}}}}})");
+  REQUIRE(h.records.size() == 1);
+  REQUIRE(h.records[0].dependencies.size() == 2);
+  CHECK(h.records[0].dependencies[0].hash == "qq");
+  CHECK(h.records[0].dependencies[0].deptypes == "build,link,run,test");
+  CHECK(h.records[0].dependencies[1].hash == "rr");
 }
 
 // As Spack reads a node's parameters: a value reading true or false (in any
@@ -211,6 +269,19 @@ TEST_CASE("spack index: parameters as Spack reads them, booleans written as stri
 // A list is printed k:=a,b whatever the database version, and wherever the
 // version is given: one hash in a v7 and a v8 index (a converted spec) has one
 // description, whichever index is read first.
+// Compiler flags share `parameters` with variants; none of the six is a
+// variant, set (a list, or one string) or not.
+TEST_CASE("spack index: no compiler flag is a variant, whichever of the six and however given") {
+  auto h = read_text(R"({"database": {"version": "8", "installs": {"k": {"spec": {"name": "p", "parameters": {
+    "cflags": ["-O2"], "cppflags": ["-DX"], "cxxflags": ["-O3"], "fflags": ["-g"], "ldflags": ["-L/opt/x/lib"],
+    "ldlibs": ["-lm"], "shared": true}}},
+    "l": {"spec": {"name": "q", "parameters": {"cflags": "-O2", "cppflags": "-DX", "cxxflags": "-O3", "fflags": "-g",
+    "ldflags": "-L/x", "ldlibs": "-lm", "pic": false}}}}}})");
+  REQUIRE(h.records.size() == 2);
+  CHECK(join(h.at("k").variants) == "+shared");
+  CHECK(join(h.at("l").variants) == "~pic");
+}
+
 TEST_CASE("spack index: a list is k:=a,b in every database version") {
   const auto variants = [](const std::string& version, bool version_first) {
     const std::string installs = R"("installs": {"k": {"spec": {"name": "p", "parameters": {"l": ["a", "b c"]}}}})";
@@ -376,6 +447,20 @@ TEST_CASE("spack index: wrong types and missing parts name their place") {
   // A key that is not a plain word is written in brackets.
   CHECK(error_of(R"({"database": {"version": "8", "installs": {"a b": {"spec": 1}}}})").path() ==
         "$.database.installs['a b'].spec");
+}
+
+// A database version past the newest cachedb knows may mean anything (v9
+// added provided_virtuals, v8 moved compilers to dependencies): refused, not
+// read as the last one known, whether written as a string or a number.
+TEST_CASE("spack index: a database version newer than cachedb reads is refused") {
+  for (const std::string version : {"\"10\"", "10", "\"99\""}) {
+    CAPTURE(version);
+    const auto e = error_of(R"({"database": {"version": )" + version + R"(, "installs": {
+      "k": {"spec": {"name": "p", "version": "1"}}}}})");
+    CHECK(e.reason().find("is not supported (cachedb reads 6 to 9)") != std::string::npos);
+    CHECK(e.path() == "$.database.version");
+  }
+  CHECK(read_text(R"({"database": {"version": 9, "installs": {}}})").summary.database_version == 9);
 }
 
 TEST_CASE("spack index: an error found at a container's start or end is placed on its bracket") {

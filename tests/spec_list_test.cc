@@ -122,6 +122,35 @@ TEST_CASE("spec filters read as Spack writes specs") {
   refused("=80", "'=80': at character 1: expected a name before '='");
 }
 
+// ++x and ~~x, as Spack writes a variant propagated to the dependencies: the
+// spec's own value is the same as +x and ~x, run together or apart.
+TEST_CASE("spec filters: ++x and ~~x ask for this spec's +x and ~x") {
+  CHECK(parse_spec_filter({"hdf5++mpi", "~~cuda"}).variants ==
+        std::vector<std::pair<std::string, std::string>>{{"mpi", "true"}, {"cuda", "false"}});
+  CHECK(parse_spec_filter({"hdf5++mpi"}).package == "hdf5");
+  CHECK(listed({"hdf5", "++mpi", "~~cuda"}) == listed({"hdf5", "+mpi", "~cuda"}));
+  CHECK(listed({"hdf5", "++mpi", "~~cuda"}).size() == 3);
+}
+
+// A hash run on after a name or a variant, as Spack reads zlib/abc; and an
+// arch whose target is missing is refused, not taken for an empty target.
+TEST_CASE("spec filters: /hash run on after a word; arch= with nothing after its second '-'") {
+  auto glued = parse_spec_filter({"zlib/zl1a"});
+  CHECK(glued.package == "zlib");
+  CHECK(glued.hash_prefix == "zl1a");
+  auto after_variant = parse_spec_filter({"zlib+pic/zl1a"});
+  CHECK(after_variant.variants == std::vector<std::pair<std::string, std::string>>{{"pic", "true"}});
+  CHECK(after_variant.hash_prefix == "zl1a");
+  CHECK(listed({"zlib/zl1a"}).size() == 1);
+  try {
+    parse_spec_filter({"arch=linux-rhel8-"});
+    FAIL("accepted");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()) == "'arch=linux-rhel8-': at character 1: expected arch=PLATFORM-OS-TARGET, e.g. "
+                                   "arch=linux-ubuntu22.04-x86_64_v3 (not 'linux-rhel8-')");
+  }
+}
+
 TEST_CASE("variants as Spack writes them: booleans run together, then key=value, each by name") {
   CHECK(spack_variants({"build_system=cmake", "~mpi", "+cuda", "cuda_arch=80", "+aa"}) ==
         "+aa+cuda~mpi build_system=cmake cuda_arch=80");
