@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/stop_signals.h"
 #include "storage/database.h"
 
 namespace cachedb::cli {
@@ -19,10 +20,7 @@ constexpr int kStopSignals[] = {SIGINT, SIGTERM, SIGHUP};
 extern "C" void remove_partial_and_stop(int sig) {
   ::unlink(g_partial.c_str());
   ::unlink(g_journal.c_str());
-  struct sigaction dfl {};
-  dfl.sa_handler = SIG_DFL;
-  sigemptyset(&dfl.sa_mask);
-  sigaction(sig, &dfl, nullptr);
+  restore_default_action(sig);
   raise(sig);
 }
 
@@ -44,13 +42,8 @@ class RemovePartialWhenStopped {
     }
   }
   ~RemovePartialWhenStopped() {
-    for (int i = 0; i < 3; ++i) {
-      if (!installed_[i]) continue;
-      struct sigaction dfl {};
-      dfl.sa_handler = SIG_DFL;
-      sigemptyset(&dfl.sa_mask);
-      sigaction(kStopSignals[i], &dfl, nullptr);
-    }
+    for (int i = 0; i < 3; ++i)
+      if (installed_[i]) restore_default_action(kStopSignals[i]);
   }
   RemovePartialWhenStopped(const RemovePartialWhenStopped&) = delete;
   RemovePartialWhenStopped& operator=(const RemovePartialWhenStopped&) = delete;

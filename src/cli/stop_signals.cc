@@ -132,16 +132,20 @@ extern "C" void on_stop_signal(int sig) {
   if (writable_soon(STDERR_FILENO)) message.write_to(STDERR_FILENO);
   // The signal now ends the process as it would have (the handler does not
   // block its own signal: SA_NODEFER).
-  struct sigaction dfl {};
-  dfl.sa_handler = SIG_DFL;
-  sigemptyset(&dfl.sa_mask);
-  sigaction(sig, &dfl, nullptr);
+  restore_default_action(sig);
   errno = saved_errno;
   raise(sig);
   _exit(128 + sig);  // not reached: the default action of these signals ends the process
 }
 
 }  // namespace
+
+void restore_default_action(int sig) {
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  sigaction(sig, &dfl, nullptr);
+}
 
 SayWhenStopped::SayWhenStopped(const std::string& log_file) {
   if (!log_file.empty()) g_log_fd = ::open(log_file.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
@@ -169,10 +173,7 @@ void SayWhenStopped::run_committed() const { g_committed.store(true); }
 SayWhenStopped::~SayWhenStopped() {
   for (int i = 0; i < 3; ++i) {
     if (!g_installed[i]) continue;
-    struct sigaction sa {};
-    sa.sa_handler = SIG_DFL;
-    sigemptyset(&sa.sa_mask);
-    sigaction(kSignals[i], &sa, nullptr);
+    restore_default_action(kSignals[i]);
     g_installed[i] = false;
   }
   if (g_log_fd >= 0) ::close(g_log_fd);

@@ -9,6 +9,11 @@
 
 namespace cachedb::cli {
 
+// Gives `sig` its default action back (safe in a signal handler): what a
+// handler does before it raises the signal again to end the process by it,
+// and what its owner does when it is done.
+void restore_default_action(int sig);
+
 // While it lives, those signals (unless ignored already, as under nohup) write
 // one line and then end the process by the signal. `log_file`: also appended
 // there (empty: none).
