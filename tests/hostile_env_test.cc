@@ -192,6 +192,27 @@ TEST_CASE("stdin, stdout or stderr left closed: nothing is written into the data
   CHECK(run_cachedb(f.db, {"sql", "SELECT count(*) FROM specs"}, closed(">&-")).exit_code == 1);
 }
 
+TEST_CASE("a result that cannot be written to stdout: exit 1, and stderr says why") {
+  Fixture f;
+  const std::vector<std::string> closed_stdout{"sh", "-c", "exec \"$@\" >&-", "sh"};
+  const std::vector<std::vector<std::string>> commands{
+      {"report", "--matrix", "stacks-by-target"}, {"report", "--list"}, {"runs"}, {"schema"},
+      {"sql", "SELECT count(*) FROM specs"},      {"values", "os"},     {"list"}};
+  for (const auto& args : commands) {
+    const ChildResult r = run_cachedb(f.db, args, closed_stdout);
+    INFO(args.front() << ": " << r.err);
+    CHECK(r.exit_code == 1);
+    CHECK(contains(r.err, "could not write"));
+    CHECK(contains(r.err, "to stdout: Bad file descriptor"));
+  }
+  // The summary of a committed run: the run is stored, and stderr says so.
+  const ChildResult r = run_cachedb(f.db, {"-q", "ingest", "--json", f.next.string()}, closed_stdout);
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(contains(r.err, "could not write the --json summary to stdout: Bad file descriptor; the run is committed"));
+  CHECK(state_of(f.db).specs == 3025);
+}
+
 TEST_CASE("a database locked by another writer: a clear message within a bounded time" * doctest::test_suite("stress")) {
   Fixture f;
   if (std::system("command -v sqlite3 >/dev/null 2>&1") != 0) {

@@ -2,11 +2,14 @@
 // Each subcommand registers its options on the CLI11 app and returns a runner
 // that main() calls after parsing. Adding a command means adding one file.
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -30,6 +33,17 @@ void tell(fmt::format_string<Args...> format, Args&&... args) {
   const std::string text = fmt::format(format, std::forward<Args>(args)...);
   std::fwrite(text.data(), 1, text.size(), stderr);
   std::fflush(stderr);
+}
+
+// What a command prints as its result, written to stdout. A write that fails
+// (stdout closed, a full disk under >file) fails the command: said on stderr,
+// where it can still be read, and exit 1; not a silent exit 1.
+inline bool write_stdout(std::string_view text, std::string_view what = "the result", std::string_view then = "") {
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  if (std::fflush(stdout) == 0 && !std::ferror(stdout)) return true;
+  const int e = errno;
+  tell("error: could not write {} to stdout: {}{}\n", what, std::strerror(e), then);
+  return false;
 }
 
 // Options every command sees (before or after the command's name).

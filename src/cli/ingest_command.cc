@@ -1,6 +1,5 @@
 // `cachedb ingest PATH...`
 #include <algorithm>
-#include <iostream>
 #include <memory>
 #include <optional>
 
@@ -180,9 +179,10 @@ Runner add_ingest_command(CLI::App& app, const GlobalOptions& global) {
     spdlog::info("{}", line);
     if (console == spdlog::level::warn) tell("{}\n", line);
     if (args->json) {
-      std::cout << summary_json(summary) << '\n';
-      std::cout.flush();
-      if (!std::cout) return kExitFatal;
+      // Exit 1 although the run is committed: whoever asked for the summary
+      // reads the exit status to know that it is missing.
+      if (!write_stdout(summary_json(summary) + "\n", "the --json summary", "; the run is committed"))
+        return kExitFatal;
     }
     return summary.exit_code();
   };

@@ -1,5 +1,4 @@
 // `cachedb report --matrix ROWS-by-COLS` and `cachedb report --list`
-#include <iostream>
 #include <memory>
 
 #include <fmt/format.h>
@@ -89,9 +88,7 @@ Runner add_report_command(CLI::App& app, const GlobalOptions& global) {
   return [cmd, args, &global]() -> int {
     if (!*cmd) return -1;
     if (args->list) {
-      std::cout << list_text();
-      std::cout.flush();
-      return std::cout ? kExitOk : kExitFatal;
+      return write_stdout(list_text()) ? kExitOk : kExitFatal;
     }
     if (args->matrix.empty()) {
       throw UsageError("report: give --matrix ROWS-by-COLS, or --list to see the canned ones");
@@ -142,15 +139,14 @@ Runner add_report_command(CLI::App& app, const GlobalOptions& global) {
                      m.name, m.rows.size(), m.rows.size() + m.omitted.limit_rows, args->max_cells);
       }
     }
-    std::cout << render(m, render_options);
-    std::cout.flush();
+    if (!write_stdout(render(m, render_options), "the report")) return kExitFatal;
     // The formats with nowhere to say it say on stderr what the matrix was
     // made from and what it leaves out; stdout stays the matrix alone.
     if (format == Format::Table || format == Format::Csv || format == Format::Tsv) {
       if (const auto note = omitted_note(m); !note.empty()) print_note(note);
       if (format == Format::Table) print_note(fmt::format("made from {}", describe(m.source)));
     }
-    return std::cout ? kExitOk : kExitFatal;
+    return kExitOk;
   };
 }
 

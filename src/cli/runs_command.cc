@@ -1,5 +1,4 @@
 // `cachedb runs`: the recent ingest runs and what they rejected or noticed.
-#include <iostream>
 #include <memory>
 #include <optional>
 
@@ -165,9 +164,8 @@ Runner add_runs_command(CLI::App& app, const GlobalOptions& global) {
     auto db = open_database(path, OpenMode::ReadOnly);
     const auto runs = recent_runs(db, args->limit, args->run, [&lock] { return lock.ingest_running(); });
     if (args->run && runs.empty()) throw Error(fmt::format("runs: there is no run {} ('cachedb runs' lists them)", *args->run));
-    std::cout << (args->json ? render_json(db, runs, args->notes) : render_text(db, runs, args->notes));
-    std::cout.flush();
-    return std::cout ? kExitOk : kExitFatal;
+    const std::string text = args->json ? render_json(db, runs, args->notes) : render_text(db, runs, args->notes);
+    return write_stdout(text) ? kExitOk : kExitFatal;
   };
 }
 

@@ -1,6 +1,4 @@
 // `cachedb schema`
-#include <iostream>
-
 #include "cli/commands.h"
 #include "report/schema_doc.h"
 
@@ -12,9 +10,7 @@ Runner add_schema_command(CLI::App& app, const GlobalOptions&) {
   cmd->footer("Exit status: 0 success; 64 bad command line.");
   return [cmd]() -> int {
     if (!*cmd) return -1;
-    std::cout << render_schema_doc(schema_doc());
-    std::cout.flush();
-    return std::cout ? kExitOk : kExitFatal;
+    return write_stdout(render_schema_doc(schema_doc())) ? kExitOk : kExitFatal;
   };
 }
 
