@@ -19,6 +19,8 @@
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Exception.h>
 #include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "child_process.h"
 #include "corpus.h"
@@ -356,6 +358,48 @@ TEST_CASE("cachedb export stopped by a signal leaves no half-written copy behind
     CHECK(r.exit_code == -1);  // ended by the signal
     CHECK(fs::is_empty(shelf));
   }
+}
+
+TEST_CASE("cachedb export removes the copies that exports killed with SIGKILL left, and no other") {
+  testing::TempDir dir;
+  const auto db = dir / "db.sqlite";
+  REQUIRE(run(db, {"ingest", basic()}).exit_code == 0);
+  const auto shelf = dir / "shelf";
+  fs::create_directories(shelf);
+  // Pids no process has: children's, once they have been waited for.
+  auto gone_pid = [] {
+    const pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) _exit(0);
+    REQUIRE(waitpid(pid, nullptr, 0) == pid);
+    return pid;
+  };
+  const pid_t killed = gone_pid(), killed_now = gone_pid();
+  auto leftover = [&](const std::string& name, bool an_hour_ago = true) {
+    testing::write_text(shelf / name, "half a copy");
+    if (an_hour_ago) fs::last_write_time(shelf / name, fs::file_time_type::clock::now() - std::chrono::hours(1));
+    return shelf / name;
+  };
+  const auto copy = leftover(fmt::format(".copy.sqlite.partial-{}", killed));
+  const auto journal = leftover(fmt::format(".copy.sqlite.partial-{}-journal", killed));
+  // Kept: one written a moment ago (on a shared file system, another host's
+  // running export has a pid that means nothing here), a live process's,
+  // another target's, and a name that only looks alike.
+  const std::vector<fs::path> kept{
+      leftover(fmt::format(".copy.sqlite.partial-{}", killed_now), false),
+      leftover(fmt::format(".copy.sqlite.partial-{}", getpid())),
+      leftover(fmt::format(".other.sqlite.partial-{}", killed)),
+      leftover(fmt::format(".copy.sqlite.partial-{}x", killed)),
+  };
+
+  const auto r = run(db, {"-v", "export", (shelf / "copy.sqlite").string()});
+  INFO("stderr: " << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK_FALSE(fs::exists(copy));
+  CHECK_FALSE(fs::exists(journal));
+  CHECK(contains(r.err, fmt::format("removed the partial copy of an export stopped by SIGKILL (pid {})", killed)));
+  for (const auto& file : kept) CHECK_MESSAGE(fs::exists(file), file);
+  CHECK(fs::exists(shelf / "copy.sqlite"));
 }
 
 TEST_CASE("cachedb export: a compact, analyzed copy in rollback-journal mode that any reader opens read-only") {

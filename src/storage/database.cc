@@ -3,13 +3,17 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <charconv>
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -406,6 +410,37 @@ fs::path export_partial_path(const fs::path& target) {
   return dir / fmt::format(".{}.partial-{}", target.filename().string(), getpid());
 }
 
+namespace {
+
+// The copies left beside `target` by exports killed with SIGKILL (the other
+// stop signals remove their own): `.NAME.partial-PID`, and its `-journal`.
+// Removed only when no process has that pid here and the file has not been
+// written for ten minutes, so that an export running on another host of a
+// shared file system, whose pid means nothing here, keeps its copy.
+void remove_stale_partials(const fs::path& dir, const fs::path& target) {
+  const std::string prefix = fmt::format(".{}.partial-", target.filename().string());
+  const auto old_enough = fs::file_time_type::clock::now() - std::chrono::minutes(10);
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string filename = it->path().filename().string();
+    std::string_view name = filename;
+    if (!name.starts_with(prefix)) continue;
+    name.remove_prefix(prefix.size());
+    if (name.ends_with("-journal")) name.remove_suffix(std::string_view("-journal").size());
+    pid_t pid = 0;
+    const auto [end_of_pid, parsed] = std::from_chars(name.data(), name.data() + name.size(), pid);
+    if (parsed != std::errc() || end_of_pid != name.data() + name.size() || pid <= 0 || pid == getpid()) continue;
+    if (kill(pid, 0) == 0 || errno != ESRCH) continue;  // that process is alive (or not ours to ask)
+    std::error_code stat_error, removed;
+    if (it->symlink_status(stat_error).type() != fs::file_type::regular || stat_error) continue;
+    if (it->last_write_time(stat_error) > old_enough || stat_error) continue;
+    if (fs::remove(it->path(), removed))
+      spdlog::info("{}: removed the partial copy of an export stopped by SIGKILL (pid {})", it->path().string(), pid);
+  }
+}
+
+}  // namespace
+
 void export_database(const fs::path& source, const fs::path& target, bool replace) {
   std::error_code ec;
   if (fs::is_directory(target, ec)) throw Error(fmt::format("{}: is a directory", target.string()));
@@ -432,6 +467,7 @@ void export_database(const fs::path& source, const fs::path& target, bool replac
     }
   } cleanup{partial};
   fs::remove(partial, ec);  // a leftover of an export killed with this pid
+  remove_stale_partials(dir, target);
 
   auto failed = [&](const std::string& what, const SQLite::Exception& e, sqlite3* handle) {
     return Error(fmt::format("{}: {}: {}", target.string(), what, describe_sqlite_error(e, handle)));
