@@ -192,6 +192,37 @@ TEST_CASE("stdin, stdout or stderr left closed: nothing is written into the data
   CHECK(run_cachedb(f.db, {"sql", "SELECT count(*) FROM specs"}, closed(">&-")).exit_code == 1);
 }
 
+TEST_CASE("no thread can be started (ulimit -u): the run fails, says why, and nothing is stored") {
+  if (std::system("command -v prlimit >/dev/null 2>&1") != 0) {
+    MESSAGE("skipped: prlimit is not installed");
+    return;
+  }
+  // RLIMIT_NPROC counts the threads of every process of the user, and root is
+  // exempt from it: as root, cachedb runs as nobody, in a directory it may write.
+  std::vector<std::string> prefix;
+  if (geteuid() == 0) prefix = {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"};
+  Fixture f;
+  fs::permissions(f.dir.path(), fs::perms::all);
+  const fs::path db = f.dir / "as_nobody.sqlite";
+  if (run_cachedb(db, {"--version"}, prefix).exit_code != 0) {
+    MESSAGE("skipped: cachedb cannot be run as nobody here (setpriv missing, or a directory it cannot enter)");
+    return;
+  }
+  prefix.insert(prefix.end(), {"prlimit", "--nproc=1", "--"});
+  fs::permissions(f.dir / "tree", fs::perms::all);
+  for (const auto& command : {"ingest", "check"}) {
+    const ChildResult r = run_cachedb(db, {command, (f.dir / "tree").string()}, prefix);
+    INFO(command << ": " << r.err);
+    CHECK(r.exit_code == 1);
+    CHECK(contains(r.err, "cannot start a thread to read the files: Resource temporarily unavailable"));
+    CHECK(contains(r.err, "ulimit -u"));
+    CHECK_FALSE(contains(r.err, "unexpected failure"));
+  }
+  SQLite::Database conn(db.string(), SQLite::OPEN_READONLY);
+  CHECK(conn.execAndGet("SELECT count(*) FROM specs").getInt() == 0);
+  CHECK(conn.execAndGet("SELECT status FROM ingest_runs").getString() == "failed");
+}
+
 TEST_CASE("a result that cannot be written to stdout: exit 1, and stderr says why") {
   Fixture f;
   const std::vector<std::string> closed_stdout{"sh", "-c", "exec \"$@\" >&-", "sh"};

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <system_error>
 
 #include <fmt/format.h>
 #include <xxhash.h>
@@ -479,7 +480,15 @@ FileSource::FileSource(std::vector<std::filesystem::path> inputs, FileNameFilter
       max_file_bytes_(max_file_bytes),
       handlers_(std::move(handlers)),
       threads_(threads ? threads : usable_cpu_count()) {
-  thread_ = std::thread([this] { run(); });
+  // The loading threads make do with fewer when some cannot start, but the
+  // walk needs this one.
+  try {
+    thread_ = std::thread([this] { run(); });
+  } catch (const std::system_error& e) {
+    throw OutOfResources(fmt::format("cannot start a thread to read the files: {} (the limit on the user's "
+                                     "processes and threads, ulimit -u, is reached)",
+                                     e.code().message()));
+  }
 }
 
 FileSource::~FileSource() {

@@ -22,6 +22,8 @@ bool is_out_of_resources(int error);
 class OutOfResources : public Error {
  public:
   OutOfResources(const std::string& path, const std::string& why);
+  // Another resource, said whole ("cannot start a thread ...").
+  explicit OutOfResources(const std::string& message) : Error(message) {}
 };
 
 // "PATH: WHAT: REASON" ("x.json: cannot open: Permission denied") for a file
