@@ -420,6 +420,40 @@ TEST_CASE("out of file descriptors while indexes are read fails the run: no inde
   CHECK(done);
 }
 
+TEST_CASE("under a limit on the address space (ulimit -v 128 MiB), index and page runs pass") {
+  if (testing::kSanitized) {
+    MESSAGE("skipped under sanitizers: their shadow memory needs terabytes of addresses");
+    return;
+  }
+  testing::TempDir dir;
+  const fs::path bucket = dir / "bucket", listing = dir / "cache_spack_io_index.json";
+  std::string entries;
+  constexpr int kIndexes = 8;
+  for (int k = 0; k < kIndexes; ++k) {
+    std::vector<testing::IndexSpec> specs;
+    for (int i = 0; i < 2000; ++i)
+      specs.push_back({.hash = testing::dag_hash(fmt::format("k{}s{}", k, i)), .package = fmt::format("p{}", i % 97)});
+    const std::string rel = fmt::format("r/s{}/build_cache/index.json", k);
+    testing::write_text(bucket / rel, testing::index_json(specs));
+    entries += fmt::format(R"({}{{"label": "s{}", "url": "s3://spack-binaries/{}"}})", k ? ", " : "", k, rel);
+  }
+  testing::write_text(listing, fmt::format(R"({{"r": [{}]}})", entries));
+  testing::write_text(dir / "tree" / "a.md", page("a", 2000));
+  // glibc reserved 64 MiB of addresses for each thread's arena: about half
+  // of these runs failed "out of memory", with 30 MB resident.
+  const std::vector<std::string> limit{"prlimit", "--as=" + std::to_string(128 << 20), "--"};
+  for (int run = 0; run < 8; ++run) {
+    CAPTURE(run);
+    const fs::path db = dir / fmt::format("db{}.sqlite", run);
+    auto r = run_cachedb(db, {"ingest", "--listing", listing.string(), "--mirror-root", bucket.string()}, limit);
+    INFO("stderr: " << r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(contains(r.err, fmt::format("indexes {} added, 0 updated, 0 unchanged, 0 rejected", kIndexes)));
+    r = run_cachedb(dir / fmt::format("pages{}.sqlite", run), {"ingest", (dir / "tree").string()}, limit);
+    CHECK(r.exit_code == 0);
+  }
+}
+
 TEST_CASE("a page that cannot be opened for want of file descriptors fails the check, naming the page") {
   testing::TempDir dir;
   const fs::path tree = dir / "deep";
