@@ -11,6 +11,11 @@
 #include <filesystem>
 #include <string>
 
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
 #include <SQLiteCpp/Database.h>
 #include <sqlite3.h>
 
@@ -164,6 +169,34 @@ TEST_CASE("a link where the lock's note goes is not followed: the file it names 
   CHECK(testing::read_text(victim) == "not cachedb's to write\n");
   CHECK(contains(report(db), "x86_64"));
   CHECK(fs::is_symlink(db.string() + ".lock"));
+}
+
+TEST_CASE("a second ingest names the running one from the lock's note, unless the note names a process gone") {
+  testing::TempDir dir;
+  const auto db = dir / "db.sqlite";
+  REQUIRE(run(db, {"ingest", basic()}).exit_code == 0);
+  // The database locked as an ingest locks it, and the note as the running
+  // ingest left it, or (the moment after it took the lock) as the one before did.
+  const int fd = ::open(db.c_str(), O_RDWR | O_CLOEXEC);
+  REQUIRE(fd >= 0);
+  struct flock lock{};
+  lock.l_type = F_WRLCK;
+  lock.l_whence = SEEK_SET;
+  REQUIRE(fcntl(fd, F_OFD_SETLK, &lock) == 0);
+  const pid_t gone = fork();
+  REQUIRE(gone >= 0);
+  if (gone == 0) _exit(0);
+  REQUIRE(waitpid(gone, nullptr, 0) == gone);
+  for (const pid_t holder : {getpid(), gone}) {
+    CAPTURE(holder);
+    testing::write_text(db.string() + ".lock", fmt::format("pid {}, started 2026-12-07T02:00:00Z\n", holder));
+    const auto r = run(db, {"ingest", basic()});
+    INFO("stderr: " << r.err);
+    CHECK(r.exit_code == 1);
+    CHECK(contains(r.err, "another ingest is running on this database"));
+    CHECK(contains(r.err, fmt::format("(pid {}, started", holder)) == (holder == getpid()));
+  }
+  ::close(fd);
 }
 
 // Readers take a database of this cachedb's schema version only: each other

@@ -1,10 +1,12 @@
 #include "ingest/lock.h"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <string>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -52,6 +54,12 @@ std::string holder(const fs::path& info) {
   if (n <= 0) return {};
   std::string text(buf, static_cast<std::size_t>(n));
   while (!text.empty() && (text.back() == '\n' || text.back() == '\0')) text.pop_back();
+  // A holder that has only just taken the lock has not written its own note
+  // yet: the one there names the ingest before it, whose process is gone.
+  unsigned long pid = 0;
+  if (std::sscanf(text.c_str(), "pid %lu,", &pid) == 1 && pid > 0 && kill(static_cast<pid_t>(pid), 0) != 0 &&
+      errno == ESRCH)
+    return {};
   return text;
 }
 
