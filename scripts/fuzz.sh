@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Fuzzes the page parser and the one-page ingest (fuzz/) for a bounded time:
-# FUZZ_SECONDS per target (default 25, so about a minute for both in CI; run
-# longer by hand, e.g. FUZZ_SECONDS=600 bash scripts/fuzz.sh).
+# Fuzzes the page parser, the one-page ingest and the build-cache index reader
+# (fuzz/) for a bounded time: FUZZ_SECONDS per target (default 25, so about a
+# minute and a half for the three in CI; run longer by hand, e.g.
+# FUZZ_SECONDS=600 bash scripts/fuzz.sh).
 #
 # Seeds: fuzz/corpus/, tests/fixtures/ (the regressions included). New inputs
 # go to <build>/fuzz/work/<target>/, never into the source tree. A crash, leak,
 # timeout or memory blow-up stops the run, fails it, and leaves the input in
-# <build>/fuzz/artifacts/: turn it into tests/fixtures/regressions/<name>.md
-# (fuzz_regressions_test feeds every file there to both code paths).
+# <build>/fuzz/artifacts/: turn a page into tests/fixtures/regressions/<name>.md
+# (fuzz_regressions_test feeds every file there to both code paths), an index
+# into a case of tests/spack_index_test.cc.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/sanitizer-env.sh
@@ -31,10 +33,10 @@ if [[ ! -f $build/build.ninja ]] || ! fuzzing_enabled $build; then
   [[ -f $build/build.ninja ]] ||
     CXX=clang++ meson setup $build -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debugoptimized -Dfuzzing=true
 fi
-meson compile -C $build fuzz/parse_page_fuzzer fuzz/ingest_page_fuzzer
+meson compile -C $build fuzz/parse_page_fuzzer fuzz/ingest_page_fuzzer fuzz/read_index_fuzzer
 
 mkdir -p "$build/fuzz/artifacts"
-for target in parse_page_fuzzer ingest_page_fuzzer; do
+for target in parse_page_fuzzer ingest_page_fuzzer read_index_fuzzer; do
   work="$build/fuzz/work/$target"
   mkdir -p "$work"
   echo "fuzz: $target for ${seconds}s" >&2

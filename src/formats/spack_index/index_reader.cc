@@ -537,6 +537,9 @@ bool IndexSax::scalar(Kind kind, std::string_view text, bool b) {
         break;
       }
       check_text(limits::kVariant);
+      // "k=v" as written, quotes counted, as a list's "k:=a,b" is (the text as given).
+      if (kind == Kind::string && k.size() + 1 + text.size() + (needs_quotes(text) ? 2 : 0) > limits::kVariant)
+        fail(fmt::format("a variant longer than {} bytes", limits::kVariant));
       if (nvariants_ == kMaxVariants) fail(fmt::format("more than {} variants", kMaxVariants));
       if (describe_) {
         if (nvariants_ == variants_.size()) variants_.emplace_back();
@@ -640,6 +643,8 @@ void IndexSax::begin_record() {
 void IndexSax::check_parameter_name(std::string_view k) {
   if (k.empty()) fail("a parameter without a name");
   if (!is_valid_utf8(k)) fail("a key that is not UTF-8");
+  // Keys are not checked as values are: a NUL (\u0000) would be stored in the variant.
+  if (auto problem = text_problem(k, limits::kVariant)) fail(fmt::format("a parameter name that {}", *problem));
   if (k.find('=') != std::string_view::npos || k.front() == '+' || k.front() == '~' || k.back() == ':')
     fail("a variant name cannot hold '=', start with '+' or '~', or end with ':'");  // the path names it
 }

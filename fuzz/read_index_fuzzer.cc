@@ -1,0 +1,117 @@
+// libFuzzer target: the build-cache index reader on arbitrary bytes (plain,
+// or gzip and zstd when the bytes begin with their magic). An index is read or
+// rejected with IndexParseError, or StreamError when it cannot be decoded;
+// anything else (a crash, a sanitizer report, an exception of another type, a
+// hang) is a bug. What is read must be what the database may store: each text
+// within its limit, valid UTF-8, no NUL; and document_done() comes once, after
+// the last record, counting them.
+//
+// Whether an index is accepted must not depend on what was read before it: a
+// handler that knows some hashes already (wants_description() false, as the
+// ingest's writer says for hashes another index described) gets the same
+// records in the same order, or the same rejection at the same place.
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "formats/spack_index/byte_stream.h"
+#include "formats/spack_index/index_error.h"
+#include "formats/spack_index/index_reader.h"
+#include "parsing/text_limits.h"
+
+namespace {
+
+namespace index = cachedb::spack_index;
+namespace limits = cachedb::limits;
+
+// Says which property failed, for whoever reads the artifact's report.
+[[noreturn]] void broken(const char* what, std::string_view detail = {}) {
+  std::fprintf(stderr, "read_index_fuzzer: %s: %.*s\n", what, static_cast<int>(detail.size()), detail.data());
+  std::abort();
+}
+
+void require_storable(std::string_view text, std::size_t max_bytes) {
+  if (auto problem = cachedb::text_problem(text, max_bytes)) broken("a text the database may not store", text);
+}
+
+class Collect : public index::IndexHandler {
+ public:
+  // `describe_every` false: every other hash is known already.
+  explicit Collect(bool describe_every) : describe_every_(describe_every) {}
+
+  bool wants_description(std::string_view) override { return describe_every_ || ++asked_ % 2 == 1; }
+
+  void record(const index::IndexRecord& r) override {
+    if (done_) broken("a record after document_done()");
+    if (r.hash.empty()) broken("a record without a hash");
+    require_storable(r.hash, limits::kHash);
+    listed.push_back(std::string(r.hash) + (r.in_buildcache ? " +" : " -"));
+    if (!r.described) return;
+    for (auto s : {r.package, r.version, r.compiler, r.os, r.platform, r.target}) require_storable(s, limits::kName);
+    if (r.package.empty()) broken("a record without a package", r.hash);
+    std::string_view previous;
+    for (const auto& v : r.variants) {
+      // Quoted as Spack prints it (json.dumps escapes, \uXXXX) a value may
+      // grow up to six times: the limit holds to the text as given.
+      require_storable(v, 7 * limits::kVariant + 3);
+      if (v.empty()) broken("an empty variant", r.hash);
+      const std::string_view name = name_of(v);
+      if (name < previous) broken("variants out of order", v);
+      previous = name;
+    }
+    for (const auto& d : r.dependencies) {
+      if (d.hash.empty()) broken("an edge without a hash", r.hash);
+      require_storable(d.hash, limits::kHash);
+      require_storable(d.name, limits::kName);
+    }
+  }
+
+  void document_done(const index::DocumentSummary& summary) override {
+    if (done_) broken("document_done() twice");
+    done_ = true;
+    if (summary.records != listed.size()) broken("a record count that is not the records'");
+    for (const auto& late : summary.late_compilers) require_storable(late.label, limits::kName);
+  }
+
+  bool done() const { return done_; }
+  std::vector<std::string> listed;
+
+ private:
+  // `+x`, `~x`, `++x`, `~~x` name x; `k=v`, `k:=v`, `k==v` name k.
+  static std::string_view name_of(std::string_view v) {
+    while (!v.empty() && (v.front() == '+' || v.front() == '~')) v.remove_prefix(1);
+    const auto eq = v.find_first_of(":=");
+    return eq == std::string_view::npos ? v : v.substr(0, eq);
+  }
+
+  bool describe_every_;
+  unsigned asked_ = 0;
+  bool done_ = false;
+};
+
+// The records read (hash and whether in the build cache), or the rejection.
+std::vector<std::string> outcome(const std::uint8_t* data, std::size_t size, bool describe_every) {
+  Collect handler(describe_every);
+  auto source = index::memory_source(reinterpret_cast<const char*>(data), size, "fuzz.json");
+  try {
+    index::read_index(*source, handler);
+  } catch (const index::IndexParseError& e) {
+    return {"rejected", std::to_string(e.offset()), e.path(), e.reason()};
+  } catch (const index::StreamError& e) {
+    return {"undecodable", e.what()};
+  }
+  if (!handler.done()) broken("read without document_done()");
+  return std::move(handler.listed);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (outcome(data, size, true) != outcome(data, size, false))
+    broken("read differently when some hashes were known already");
+  return 0;
+}
