@@ -513,6 +513,11 @@ TEST_CASE("sql --format ndjson, and reals JSON cannot write (1e999) are null") {
   CHECK(run_cachedb(db + " sql 'SELECT 1 AS a WHERE 0' --format ndjson").out.empty());
   CHECK(run_cachedb(db + " sql 'SELECT 1 AS a WHERE 0' --format csv").out == "a\r\n");
   CHECK(run_cachedb(db + " sql 'SELECT 1 AS a WHERE 0'").out == "a\n");
+  // Two columns of one name: the line has both, and stderr says a reader keeps one.
+  const auto twice = run_cachedb(db + " sql 'SELECT 1 AS a, 2 AS b, 3 AS a' --format ndjson");
+  CHECK(twice.out == "{\"a\":1,\"b\":2,\"a\":3}\n");
+  CHECK(testing::contains(twice.err, "two columns are named 'a'"));
+  CHECK_FALSE(testing::contains(run_cachedb(db + " sql 'SELECT 1 AS a, 2 AS b' --format ndjson").err, "two columns"));
 }
 
 TEST_CASE("sql: a BLOB is its SQL literal in text formats and base64 in JSON, never raw bytes") {

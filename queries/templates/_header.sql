@@ -1,6 +1,6 @@
 -- {{matrix}}: {{description}}
 --
--- Result rows are (row_value, col_value, count): a cell when both are set, a row
+-- Result rows are (row_value, col_value, n), the count n: a cell when both are set, a row
 -- total when col_value is NULL, a column total when row_value is NULL, and the
 -- grand total when both are. Counts are of distinct specs, and totals are never
 -- sums of cells a spec could be in twice.

@@ -39,7 +39,7 @@ stack_totals AS MATERIALIZED (
 -- (the set is the outer loop, its members read by primary key: the unary +
 -- keeps SQLite from seeking every shown stack for each set instead), then the
 -- specs whose stacks changed.
-SELECT x.name, st.name, p.n
+SELECT x.name AS row_value, st.name AS col_value, p.n
 FROM package_sets p CROSS JOIN stack_set_member m ON m.stack_set_id = p.set_id
 JOIN shown st ON st.id = +m.stack_id JOIN package x ON x.id = p.ok
 UNION ALL

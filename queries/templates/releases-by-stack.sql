@@ -60,7 +60,7 @@ grand AS (
     SELECT count(DISTINCT spec_id) FROM changed
   )
 )
-SELECT r.name, st.name, n FROM cells JOIN release r ON r.id = release_id JOIN shown st ON st.id = sk
+SELECT r.name AS row_value, st.name AS col_value, n FROM cells JOIN release r ON r.id = release_id JOIN shown st ON st.id = sk
 UNION ALL
 SELECT r.name, NULL, n FROM release_totals JOIN release r ON r.id = release_id
 UNION ALL

@@ -17,7 +17,7 @@ cells AS MATERIALIZED (
 )
 -- A spec has one {{row}} and one {{col}}: the cells of a row (or a column) hold
 -- disjoint specs, so their sum is the distinct count.
-SELECT r.{{row_value}}, c.{{col_value}}, n FROM cells JOIN {{row_table}} r ON r.id = rk JOIN {{col_table}} c ON c.id = ck
+SELECT r.{{row_value}} AS row_value, c.{{col_value}} AS col_value, n FROM cells JOIN {{row_table}} r ON r.id = rk JOIN {{col_table}} c ON c.id = ck
 UNION ALL
 SELECT r.{{row_value}}, NULL, sum(n) FROM cells JOIN {{row_table}} r ON r.id = rk GROUP BY rk
 UNION ALL

@@ -31,7 +31,7 @@ cells AS MATERIALIZED (
 )
 -- A spec has one {{col}}: the cells of a stack's row hold disjoint specs, so
 -- their sum is the distinct count; so is the sum of the {{col}} totals.
-SELECT st.name, x.{{col_value}}, n FROM cells JOIN shown st ON st.id = sk JOIN {{col_table}} x ON x.id = ok
+SELECT st.name AS row_value, x.{{col_value}} AS col_value, n FROM cells JOIN shown st ON st.id = sk JOIN {{col_table}} x ON x.id = ok
 UNION ALL
 SELECT st.name, NULL, sum(n) FROM cells JOIN shown st ON st.id = sk GROUP BY sk
 UNION ALL

@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <string_view>
+#include <vector>
 
 #include <fmt/format.h>
 #include <rapidjson/stringbuffer.h>
@@ -15,6 +17,7 @@
 #include <SQLiteCpp/Column.h>
 #include <SQLiteCpp/Exception.h>
 #include <SQLiteCpp/Statement.h>
+#include <spdlog/spdlog.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -282,7 +285,16 @@ class JsonWriter final : public RowSink {
   void begin(const std::vector<QueryColumn>& columns) override {
     names_.clear();
     for (const auto& c : columns) names_.push_back(c.name);
-    if (ndjson_) return;
+    if (ndjson_) {
+      // An object keeps one value per name: a reader of the line gets the last.
+      std::vector<std::string_view> sorted(names_.begin(), names_.end());
+      std::sort(sorted.begin(), sorted.end());
+      if (auto twice = std::adjacent_find(sorted.begin(), sorted.end()); twice != sorted.end())
+        spdlog::warn("two columns are named '{}': an ndjson line, one object, keeps one value of a name when it is "
+                     "read; give the columns names of their own (... AS name), or use --json, whose rows are lists",
+                     *twice);
+      return;
+    }
     start();
     w_.StartObject();
     w_.Key("columns");
