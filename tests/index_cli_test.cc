@@ -337,6 +337,32 @@ TEST_CASE("cachedb ingest --listing --prune removes what the listing no longer n
   CHECK(r.exit_code == 64);
 }
 
+TEST_CASE("indexes named by relative paths are logged and stored by absolute ones, as pages are") {
+  testing::TempDir dir;
+  const auto db = dir / "db.sqlite";
+  write(dir / "work" / "zlib.json", index_of({"zlib"}));
+  write(dir / "work" / "bad.json", "{\"database\": {\"version\": \"8\", \"installs\": [");
+  write(dir / "work" / "m2" / "build_cache" / "index.json", index_of({"xz"}));
+  auto in_work = [&](const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {"sh", "-c", "cd \"$0\" && exec \"$@\"", (dir / "work").string(),
+                                     testing::cachedb_binary(), "--db", db.string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return testing::run_child(argv);
+  };
+  CHECK(in_work({"ingest", "--index", "zlib.json", "--release", "r", "--stack", "root"}).exit_code == 0);
+  CHECK(in_work({"ingest", "--mirror", "m2", "--release", "r", "--stack", "e4s"}).exit_code == 0);
+  const auto bad = in_work({"ingest", "--index", "bad.json", "--release", "r", "--stack", "ml"});
+  CHECK(bad.exit_code == 2);
+  const std::string work = (dir / "work").string();
+  CHECK(contains(bad.err, work + "/bad.json"));
+  CHECK(sql(db, "SELECT path FROM source ORDER BY path") ==
+        "path\r\n" + work + "/m2/build_cache/index.json\r\n" + work + "/zlib.json\r\n");
+  CHECK(sql(db, "SELECT path FROM ingest_errors") == "path\r\n" + work + "/bad.json\r\n");
+  // Named again from elsewhere, absolute: the same file, found unchanged by its stamp.
+  const auto again = run_cachedb(db, {"ingest", "--index", work + "/zlib.json", "--release", "r", "--stack", "root"});
+  CHECK(contains(again.err, "1 unchanged"));
+}
+
 TEST_CASE("an index is checked against its mirror's sha256 when it is read, not when it is found unchanged") {
   testing::TempDir dir;
   const auto db = dir / "db.sqlite";

@@ -1,5 +1,8 @@
 #include "cli/index_options.h"
 
+#include <filesystem>
+#include <string>
+
 #include "cli/commands.h"
 #include "formats/spack_index/site_listing.h"
 
@@ -18,7 +21,23 @@ void add_index_options(CLI::App* cmd, IndexOptions& o) {
   cmd->add_option("--stack", o.stack, "Its stack ('root' for the release's top-level mirror)");
 }
 
-std::vector<IndexInput> index_inputs(const IndexOptions& o, const std::vector<std::string>& paths) {
+namespace {
+
+// Paths are logged and stored absolute, as a page's are, so that a run's log
+// and `source.path` name files unambiguously whatever directory cron started
+// it in ("-", stdin, stays as it is).
+std::string absolute(const std::string& path) {
+  if (path.empty() || path == "-" || path.front() == '/') return path;
+  std::string cwd = std::filesystem::current_path().string();
+  if (cwd.back() != '/') cwd += '/';
+  return cwd + path;
+}
+
+}  // namespace
+
+std::vector<IndexInput> index_inputs(const IndexOptions& given, const std::vector<std::string>& paths) {
+  IndexOptions o = given;
+  for (std::string* path : {&o.index, &o.mirror, &o.listing, &o.mirror_root}) *path = absolute(*path);
   const int kinds = !o.index.empty() + !o.mirror.empty() + !o.listing.empty();
   if (kinds == 0) {
     if (!o.release.empty() || !o.stack.empty() || !o.mirror_root.empty())
