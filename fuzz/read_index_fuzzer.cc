@@ -21,6 +21,7 @@
 #include "formats/spack_index/byte_stream.h"
 #include "formats/spack_index/index_error.h"
 #include "formats/spack_index/index_reader.h"
+#include "formats/spack_index/variant_text.h"
 #include "parsing/text_limits.h"
 
 namespace {
@@ -51,7 +52,9 @@ class Collect : public index::IndexHandler {
     require_storable(r.hash, limits::kHash);
     listed.push_back(std::string(r.hash) + (r.in_buildcache ? " +" : " -"));
     if (!r.described) return;
-    for (auto s : {r.package, r.version, r.compiler, r.os, r.platform, r.target}) require_storable(s, limits::kName);
+    for (auto s : {r.package, r.version, r.os, r.platform, r.target}) require_storable(s, limits::kName);
+    // name@version, each of them within its limit (stored apart).
+    require_storable(r.compiler, 2 * limits::kName + 1);
     if (r.package.empty()) broken("a record without a package", r.hash);
     std::string_view previous;
     for (const auto& v : r.variants) {
@@ -59,7 +62,7 @@ class Collect : public index::IndexHandler {
       // grow up to six times: the limit holds to the text as given.
       require_storable(v, 7 * limits::kVariant + 3);
       if (v.empty()) broken("an empty variant", r.hash);
-      const std::string_view name = name_of(v);
+      const std::string_view name = index::variant_name(v);
       if (name < previous) broken("variants out of order", v);
       previous = name;
     }
@@ -74,20 +77,13 @@ class Collect : public index::IndexHandler {
     if (done_) broken("document_done() twice");
     done_ = true;
     if (summary.records != listed.size()) broken("a record count that is not the records'");
-    for (const auto& late : summary.late_compilers) require_storable(late.label, limits::kName);
+    for (const auto& late : summary.late_compilers) require_storable(late.label, 2 * limits::kName + 1);
   }
 
   bool done() const { return done_; }
   std::vector<std::string> listed;
 
  private:
-  // `+x`, `~x`, `++x`, `~~x` name x; `k=v`, `k:=v`, `k==v` name k.
-  static std::string_view name_of(std::string_view v) {
-    while (!v.empty() && (v.front() == '+' || v.front() == '~')) v.remove_prefix(1);
-    const auto eq = v.find_first_of(":=");
-    return eq == std::string_view::npos ? v : v.substr(0, eq);
-  }
-
   bool describe_every_;
   unsigned asked_ = 0;
   bool done_ = false;

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <string>
+#include <system_error>
 
 #include "cli/commands.h"
 #include "formats/spack_index/site_listing.h"
@@ -28,7 +29,9 @@ namespace {
 // it in ("-", stdin, stays as it is).
 std::string absolute(const std::string& path) {
   if (path.empty() || path == "-" || path.front() == '/') return path;
-  std::string cwd = std::filesystem::current_path().string();
+  std::error_code gone;  // the working directory removed: the path as given, which then names nothing
+  std::string cwd = std::filesystem::current_path(gone).string();
+  if (gone || cwd.empty()) return path;
   if (cwd.back() != '/') cwd += '/';
   return cwd + path;
 }

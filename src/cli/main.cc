@@ -1,9 +1,11 @@
 // cachedb: Spack build-cache pages in SQLite, with reports on top.
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstddef>
 
 #include <algorithm>
 #include <cctype>
@@ -55,13 +57,25 @@ void setup_logging(int verbosity, bool color) {
 // nodes), each thread's own arena is the cost: glibc reserves 64 MiB of
 // addresses for each, six in an index run (384 of its 471 MiB, for 30 MB
 // resident), and a run that could not reserve one failed "out of memory" at
-// random (half the index runs under 128 MiB). With the one arena the threads
-// share (the main heap, which reserves nothing ahead), index runs pass at 96
-// MiB; slower, where threads meet in malloc, but they pass.
+// random (half the index runs under 128 MiB). So the threads share one arena
+// (the main heap, which reserves nothing ahead): slower where they meet in
+// malloc, but they pass. And each thread's stack, 8 MiB by default (ulimit
+// -s), is 1 MiB: sixteen loading threads (a 16-core node) reserved 128 MiB
+// of stacks. (Every thread runs within 256 KiB: ingests of pages and of
+// indexes pass under ulimit -s 256.)
 void configure_memory() {
 #if defined(__GLIBC__)
   mallopt(M_MMAP_THRESHOLD, 256 * 1024);
-  if (struct rlimit as{}; getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY) mallopt(M_ARENA_MAX, 1);
+  struct rlimit as{};
+  if (getrlimit(RLIMIT_AS, &as) != 0 || as.rlim_cur == RLIM_INFINITY) return;
+  mallopt(M_ARENA_MAX, 1);
+  constexpr std::size_t kLimitedStack = std::size_t{1} << 20;
+  pthread_attr_t attr;
+  if (pthread_getattr_default_np(&attr) != 0) return;
+  if (std::size_t size = 0; pthread_attr_getstacksize(&attr, &size) == 0 && size > kLimitedStack &&
+                            pthread_attr_setstacksize(&attr, kLimitedStack) == 0)
+    pthread_setattr_default_np(&attr);
+  pthread_attr_destroy(&attr);
 #endif
 }
 

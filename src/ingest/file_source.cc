@@ -485,8 +485,8 @@ FileSource::FileSource(std::vector<std::filesystem::path> inputs, FileNameFilter
   try {
     thread_ = std::thread([this] { run(); });
   } catch (const std::system_error& e) {
-    throw OutOfResources(fmt::format("cannot start a thread to read the files: {} (the limit on the user's "
-                                     "processes and threads, ulimit -u, is reached)",
+    throw OutOfResources(fmt::format("cannot start a thread to read the files: {} (a limit is reached: on the "
+                                     "user's processes and threads, ulimit -u, or on the address space, ulimit -v)",
                                      e.code().message()));
   }
 }

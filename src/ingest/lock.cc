@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <string>
 
 #include <fcntl.h>
@@ -57,8 +58,8 @@ std::string holder(const fs::path& info) {
   // A holder that has only just taken the lock has not written its own note
   // yet: the one there names the ingest before it, whose process is gone.
   unsigned long pid = 0;
-  if (std::sscanf(text.c_str(), "pid %lu,", &pid) == 1 && pid > 0 && kill(static_cast<pid_t>(pid), 0) != 0 &&
-      errno == ESRCH)
+  if (std::sscanf(text.c_str(), "pid %lu,", &pid) == 1 && pid > 0 && pid <= std::numeric_limits<pid_t>::max() &&
+      kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)
     return {};
   return text;
 }

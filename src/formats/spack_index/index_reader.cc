@@ -538,7 +538,8 @@ bool IndexSax::scalar(Kind kind, std::string_view text, bool b) {
       }
       check_text(limits::kVariant);
       // "k=v" as written, quotes counted, as a list's "k:=a,b" is (the text as given).
-      if (kind == Kind::string && k.size() + 1 + text.size() + (needs_quotes(text) ? 2 : 0) > limits::kVariant)
+      if (kind == Kind::string && k.size() + 3 + text.size() > limits::kVariant &&
+          k.size() + 1 + text.size() + (needs_quotes(text) ? 2 : 0) > limits::kVariant)
         fail(fmt::format("a variant longer than {} bytes", limits::kVariant));
       if (nvariants_ == kMaxVariants) fail(fmt::format("more than {} variants", kMaxVariants));
       if (describe_) {
