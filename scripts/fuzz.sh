@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Fuzzes the page parser, the one-page ingest and the build-cache index reader
-# (fuzz/) for a bounded time: FUZZ_SECONDS per target (default 25, so about a
-# minute and a half for the three in CI; run longer by hand, e.g.
-# FUZZ_SECONDS=600 bash scripts/fuzz.sh).
+# Fuzzes the page parser, the one-page ingest, the build-cache index reader and
+# the one-index ingest (fuzz/) for a bounded time: FUZZ_SECONDS per target
+# (default 25, so about two minutes for the four in CI; run longer by hand,
+# e.g. FUZZ_SECONDS=600 bash scripts/fuzz.sh).
 #
 # Seeds: fuzz/corpus/, tests/fixtures/ (the regressions included). New inputs
 # go to <build>/fuzz/work/<target>/, never into the source tree. A crash, leak,
@@ -33,10 +33,10 @@ if [[ ! -f $build/build.ninja ]] || ! fuzzing_enabled $build; then
   [[ -f $build/build.ninja ]] ||
     CXX=clang++ meson setup $build -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debugoptimized -Dfuzzing=true
 fi
-meson compile -C $build fuzz/parse_page_fuzzer fuzz/ingest_page_fuzzer fuzz/read_index_fuzzer
+meson compile -C $build fuzz/parse_page_fuzzer fuzz/ingest_page_fuzzer fuzz/read_index_fuzzer fuzz/ingest_index_fuzzer
 
 mkdir -p "$build/fuzz/artifacts"
-for target in parse_page_fuzzer ingest_page_fuzzer read_index_fuzzer; do
+for target in parse_page_fuzzer ingest_page_fuzzer read_index_fuzzer ingest_index_fuzzer; do
   work="$build/fuzz/work/$target"
   mkdir -p "$work"
   echo "fuzz: $target for ${seconds}s" >&2
