@@ -552,6 +552,11 @@ TEST_CASE("sql --format markdown: what Markdown would read as syntax is escaped,
   CHECK(md.exit_code == 0);
   CHECK(md.out.starts_with("| v | w |\n| --- | --- |\n"
                            "| \\<none>\\|a\\*b\\* | x\\\\y \\`z\\` py-typing_extensions \\~mpi\\~ |\n"));
+  // An entity, a link, and '_' where it would open or close emphasis (not inside a word).
+  const std::string q2 = "SELECT '&lt;b&gt; [link](http://x)' AS v, '_under_ __dunder__ build_system' AS w";
+  CHECK(run_cachedb(db + " sql " + shell_quote(q2) + " --format markdown").out.starts_with(
+        "| v | w |\n| --- | --- |\n"
+        "| \\&lt;b\\&gt; \\[link\\](http://x) | \\_under\\_ \\_\\_dunder\\_\\_ build_system |\n"));
 }
 
 TEST_CASE("sql reads the query from stdin (-) or from a file (@path)") {

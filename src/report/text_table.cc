@@ -1,6 +1,7 @@
 #include "report/text_table.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 
 namespace cachedb {
@@ -77,20 +78,33 @@ void append_tsv_field(std::string& out, std::string_view s) {
 }
 
 void append_markdown_cell(std::string& out, std::string_view s) {
-  for (char c : s) {
+  auto word = [&](std::size_t i) {
+    return i < s.size() && (std::isalnum(static_cast<unsigned char>(s[i])) || static_cast<unsigned char>(s[i]) >= 0x80);
+  };
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
     switch (c) {
       // Markdown's syntax inside a cell: a column break, an HTML tag a
-      // renderer would drop ('<none>'), emphasis, a code span, strikethrough
-      // (GitHub's '~x~': variants are written '~mpi'); and the escape
-      // itself. '_' is left alone: GitHub's tables never read it inside a
-      // word, and package names are full of it.
+      // renderer would drop ('<none>'), an entity ('&lt;'), emphasis, a code
+      // span, strikethrough (GitHub's '~x~': variants are written '~mpi'), a
+      // link ('[x](y)'); and the escape itself.
       case '|':
       case '<':
+      case '&':
       case '*':
       case '`':
       case '~':
+      case '[':
+      case ']':
       case '\\':
         out += '\\';
+        out += c;
+        break;
+      // Emphasis too ('_x_', '__x__'), but only where a word begins or
+      // ends: inside one GitHub never reads it so, and package names are
+      // full of it ('py_foo' stays as it is).
+      case '_':
+        if (!(i > 0 && word(i - 1) && word(i + 1))) out += '\\';
         out += c;
         break;
       case '\n':
