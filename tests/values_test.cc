@@ -134,6 +134,9 @@ TEST_CASE("cachedb values: formats, scope, warnings with the nearest values, bad
   const auto html = run_cachedb(db + " values family --format html");
   CHECK(contains(html.out, "Made from " + run.made_from + ".</p>"));
   CHECK(contains(html.out, "<pre>cachedb values family</pre>"));
+  // A page says what it shows: the scope with the command.
+  CHECK(contains(run_cachedb(db + " values os --release v1.0 --filter target=aarch64 --format html").out,
+                 "<pre>cachedb values os --release v1.0 --filter target=aarch64</pre>"));
   CHECK(table.err.empty());
   CHECK(run_cachedb(db + " values family --nl").out == "{\"family\":\"aarch64\",\"specs\":3}\n{\"family\":\"x86_64\",\"specs\":5}\n");
 

@@ -62,8 +62,12 @@ Runner add_values_command(CLI::App& app, const GlobalOptions& global) {
     if (sql.find(":families") != std::string::npos)
       params.push_back({"families", TargetTree::spack().families_json(), true});
     RowOutput out(STDOUT_FILENO, stdout_is_terminal());
-    const auto writer =
-        make_row_writer(format, out, fmt::format("cachedb values {}", dim->name), last_committed_run(db));
+    // What an html page says it shows: the command with its scope.
+    std::string command = fmt::format("cachedb values {}", dim->name);
+    if (args->include_root) command += " --include-root";
+    for (const auto& r : args->scope.releases) command += fmt::format(" --release {}", r);
+    for (const auto& f : args->scope.filters) command += fmt::format(" --filter {}", f);
+    const auto writer = make_row_writer(format, out, command, last_committed_run(db));
     run_query(db, sql, params, *writer);
     out.flush();
     return kExitOk;
