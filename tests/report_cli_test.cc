@@ -230,6 +230,9 @@ TEST_CASE("report: big matrices: --sort, --top, --transpose, zeros left out, --m
   CHECK(page.out.find("<th scope=\"row\">1.10.9</th>") != std::string::npos);
   CHECK(page.out.find("<th scope=\"row\">1.14.0</th>") == std::string::npos);
   CHECK(page.err.find("shows its first 2 rows of 5") != std::string::npos);
+  // A limit no row fits in: the first row all the same, said so.
+  CHECK(run_cachedb(db + " report --matrix versions-by-os --max-cells 1 --format html").err.find(
+            "shows its first row of 5") != std::string::npos);
   CHECK(page.out.find("Made from " + from + ".") != std::string::npos);
 
   const auto help = run_cachedb("report --help");

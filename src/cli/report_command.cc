@@ -133,10 +133,13 @@ Runner add_report_command(CLI::App& app, const GlobalOptions& global) {
         return kExitTooLarge;
       }
       if (format == Format::Html) {
+        // At least one row, though one alone may have more cells than that: a page of nothing shows nothing.
         keep_first_rows(m, std::max<std::size_t>(1, args->max_cells / std::max<std::size_t>(1, m.cols.size())));
-        spdlog::warn("{} is too large for one page: the page shows its first {} rows of {} (--max-cells {}; "
+        const std::size_t shown = m.rows.size();
+        spdlog::warn("{} is too large for one page: the page shows its first {} of {} (--max-cells {}; "
                      "--max-cells 0 shows them all)",
-                     m.name, m.rows.size(), m.rows.size() + m.omitted.limit_rows, args->max_cells);
+                     m.name, shown == 1 ? std::string("row") : fmt::format("{} rows", shown),
+                     shown + m.omitted.limit_rows, args->max_cells);
       }
     }
     if (!write_stdout(render(m, render_options), "the report")) return kExitFatal;
