@@ -336,6 +336,25 @@ std::vector<std::string> short_of_descriptors(int descriptors, const fs::path& s
   return prefix;
 }
 
+// The site's listing at `listing` of one release's `indexes` stack indexes
+// under `bucket`, each of `specs` records over `packages` packages (with its
+// index.json.hash when `hashed`).
+void write_listing(const fs::path& listing, const fs::path& bucket, int indexes, int specs, int packages,
+                   bool hashed) {
+  std::string entries;
+  for (int k = 0; k < indexes; ++k) {
+    std::vector<testing::IndexSpec> records;
+    for (int i = 0; i < specs; ++i)
+      records.push_back(
+          {.hash = testing::dag_hash(fmt::format("k{}s{}", k, i)), .package = fmt::format("p{}", i % packages)});
+    const std::string rel = fmt::format("r/s{}/build_cache/index.json", k);
+    testing::write_text(bucket / rel, testing::index_json(records));
+    if (hashed) testing::write_text(bucket / (rel + ".hash"), cachedb::spack_index::sha256_file(bucket / rel).sha256);
+    entries += fmt::format(R"({}{{"label": "s{}", "url": "s3://spack-binaries/{}"}})", k ? ", " : "", k, rel);
+  }
+  testing::write_text(listing, fmt::format(R"({{"r": [{}]}})", entries));
+}
+
 std::string last_run(const fs::path& db, const std::string& column) {
   SQLite::Database conn(db.string(), SQLite::OPEN_READONLY);
   return conn.execAndGet("SELECT " + column + " FROM ingest_runs ORDER BY id DESC LIMIT 1").getString();
@@ -385,18 +404,8 @@ TEST_CASE("running out of file descriptors while walking fails the run: nothing 
 TEST_CASE("out of file descriptors while indexes are read fails the run: no index is rejected for it") {
   testing::TempDir dir;
   const fs::path bucket = dir / "bucket", listing = dir / "cache_spack_io_index.json";
-  std::string entries;
   constexpr int kIndexes = 8;
-  for (int k = 0; k < kIndexes; ++k) {
-    std::vector<testing::IndexSpec> specs;
-    for (int i = 0; i < 20; ++i)
-      specs.push_back({.hash = testing::dag_hash(fmt::format("k{}s{}", k, i)), .package = fmt::format("p{}", i)});
-    const std::string rel = fmt::format("r/s{}/build_cache/index.json", k);
-    testing::write_text(bucket / rel, testing::index_json(specs));
-    testing::write_text(bucket / (rel + ".hash"), cachedb::spack_index::sha256_file(bucket / rel).sha256);
-    entries += fmt::format(R"({}{{"label": "s{}", "url": "s3://spack-binaries/{}"}})", k ? ", " : "", k, rel);
-  }
-  testing::write_text(listing, fmt::format(R"({{"r": [{}]}})", entries));
+  write_listing(listing, bucket, kIndexes, 20, 20, true);
 
   // From too few descriptors to open the database up to enough for the run:
   // each limit fails the run (exit 1, nothing stored) or reads every index.
@@ -432,17 +441,8 @@ TEST_CASE("under a limit on the address space (ulimit -v 128 MiB), index and pag
   }
   testing::TempDir dir;
   const fs::path bucket = dir / "bucket", listing = dir / "cache_spack_io_index.json";
-  std::string entries;
   constexpr int kIndexes = 8;
-  for (int k = 0; k < kIndexes; ++k) {
-    std::vector<testing::IndexSpec> specs;
-    for (int i = 0; i < 2000; ++i)
-      specs.push_back({.hash = testing::dag_hash(fmt::format("k{}s{}", k, i)), .package = fmt::format("p{}", i % 97)});
-    const std::string rel = fmt::format("r/s{}/build_cache/index.json", k);
-    testing::write_text(bucket / rel, testing::index_json(specs));
-    entries += fmt::format(R"({}{{"label": "s{}", "url": "s3://spack-binaries/{}"}})", k ? ", " : "", k, rel);
-  }
-  testing::write_text(listing, fmt::format(R"({{"r": [{}]}})", entries));
+  write_listing(listing, bucket, kIndexes, 2000, 97, false);
   for (int p = 0; p < 40; ++p)
     testing::write_text(dir / "tree" / fmt::format("p{}.md", p), page(fmt::format("p{}", p), p % 8 ? 200 : 4000));
   // glibc reserved 64 MiB of addresses for each thread's arena: about half
