@@ -7,7 +7,6 @@
 #include <string>
 
 #include <fcntl.h>
-#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -18,6 +17,7 @@
 #include "error.h"
 #include "ingest/run_log.h"
 #include "storage/database.h"
+#include "util/process_gone.h"
 
 namespace cachedb {
 namespace {
@@ -58,8 +58,8 @@ std::string holder(const fs::path& info) {
   // A holder that has only just taken the lock has not written its own note
   // yet: the one there names the ingest before it, whose process is gone.
   unsigned long pid = 0;
-  if (std::sscanf(text.c_str(), "pid %lu,", &pid) == 1 && pid > 0 && pid <= std::numeric_limits<pid_t>::max() &&
-      kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)
+  if (std::sscanf(text.c_str(), "pid %lu,", &pid) == 1 && pid <= std::numeric_limits<pid_t>::max() &&
+      process_gone(static_cast<pid_t>(pid)))
     return {};
   return text;
 }

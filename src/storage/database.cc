@@ -13,7 +13,6 @@
 #include <vector>
 
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -26,6 +25,7 @@
 #include "storage/migrations.h"
 #include "storage/statement.h"
 #include "storage/sqlite_errors.h"
+#include "util/process_gone.h"
 
 namespace cachedb {
 namespace {
@@ -430,7 +430,7 @@ void remove_stale_partials(const fs::path& dir, const fs::path& target) {
     pid_t pid = 0;
     const auto [end_of_pid, parsed] = std::from_chars(name.data(), name.data() + name.size(), pid);
     if (parsed != std::errc() || end_of_pid != name.data() + name.size() || pid <= 0 || pid == getpid()) continue;
-    if (kill(pid, 0) == 0 || errno != ESRCH) continue;  // that process is alive (or not ours to ask)
+    if (!process_gone(pid)) continue;
     std::error_code stat_error, removed;
     if (it->symlink_status(stat_error).type() != fs::file_type::regular || stat_error) continue;
     if (it->last_write_time(stat_error) > old_enough || stat_error) continue;
