@@ -27,13 +27,14 @@ using testing::KeepingHandler;
 
 namespace {
 
-// `known`: the hashes whose description the handler declines.
+// `known`: the hashes whose description the handler declines; `checked`:
+// the specs read before (checked_specs.h).
 KeepingHandler read_text(const std::string& text, const std::string& name = "test",
-                         const std::set<std::string>& known = {}) {
+                         const std::set<std::string>& known = {}, CheckedSpecs* checked = nullptr) {
   KeepingHandler h;
   h.known = known;
   auto src = memory_source(text.data(), text.size(), name);
-  read_index(*src, h);
+  read_index(*src, h, checked);
   return h;
 }
 
@@ -44,9 +45,10 @@ KeepingHandler read_fixture(const std::string& name) {
 }
 
 // The error a bad index raises.
-IndexParseError error_of(const std::string& text, const std::set<std::string>& known = {}) {
+IndexParseError error_of(const std::string& text, const std::set<std::string>& known = {},
+                         CheckedSpecs* checked = nullptr) {
   try {
-    read_text(text, "test", known);
+    read_text(text, "test", known, checked);
   } catch (const IndexParseError& e) {
     return e;
   }
@@ -1026,4 +1028,138 @@ TEST_CASE("spack index: the cap on compiler nodes counts known records too") {
     CHECK(e.path() == first.path());
     CHECK(e.reason() == first.reason());
   }
+}
+
+// --- Specs read before (checked_specs.h) ---
+
+namespace {
+
+// What a read hands out, and its late compilers, as one comparable text.
+std::string outcome_text(const KeepingHandler& h) {
+  std::string out;
+  for (const auto& r : h.records)
+    out += fmt::format("{} {} {} {} {} {} {} {};", r.hash, r.described, r.in_buildcache, r.package, r.version,
+                       r.compiler, join(r.variants), r.dependencies.size());
+  for (const auto& late : h.summary.late_compilers) out += fmt::format("late {} {} {};", late.hash, late.label, late.node_seen);
+  return out + fmt::format("records {}", h.summary.records);
+}
+
+}  // namespace
+
+TEST_CASE("spack index: a known record whose spec was read before, byte for byte, is passed over and reads the same") {
+  const auto specs = compiler_memory_specs();
+  const std::string text = with(testing::index_json(specs, 9), R"("dependencies": [], "hash": ")" + dag_hash("acme"),
+                                R"("provided_virtuals": ["c"], "dependencies": [], "hash": ")" + dag_hash("acme"));
+  CheckedSpecs checked;
+  const auto first = read_text(text, "test", {}, &checked);
+  CHECK(first.summary.specs_checked_before == 0);  // nothing known: every record described
+  CHECK(outcome_text(first) == outcome_text(read_text(text)));
+
+  // Every set of known nodes and records that teach the compiler memory
+  // something (the compiler each record gets, the late compilers), and all of
+  // them: each known record is passed over, and the outcome is the one of a
+  // reader that reads it.
+  std::vector<std::string> teachers, everyone;
+  for (const auto& s : specs) {
+    everyone.push_back(s.hash);
+    if (!s.package.ends_with("-user")) teachers.push_back(s.hash);
+  }
+  std::vector<std::set<std::string>> known_sets{picked(everyone, ~0u)};
+  for (unsigned mask = 0; mask < (1u << teachers.size()); ++mask) known_sets.push_back(picked(teachers, mask));
+  for (const auto& known : known_sets) {
+    CAPTURE(known.size());
+    const auto plain = read_text(text, "test", known);
+    const auto skipping = read_text(text, "test", known, &checked);
+    CHECK(plain.summary.specs_checked_before == 0);
+    CHECK(skipping.summary.specs_checked_before == known.size());
+    CHECK(outcome_text(skipping) == outcome_text(plain));
+  }
+}
+
+TEST_CASE("spack index: a spec whose bytes differ from the one read before is read again") {
+  const auto specs = compiler_memory_specs();
+  const std::string text = testing::index_json(specs, 9);
+  // Every hash known but one record's, described to show its compiler.
+  std::set<std::string> known;
+  for (const auto& s : specs)
+    if (s.hash != dag_hash("awaits")) known.insert(s.hash);
+  CheckedSpecs checked;
+  read_text(text, "test", {}, &checked);
+
+  // One byte of one spec changed (the version of the compiler node a record
+  // awaited): that record is read, and what it says now is what counts.
+  const std::string changed = with(text, R"("name": "mycc", "version": "1.0")", R"("name": "mycc", "version": "1.1")");
+  const auto again = read_text(changed, "test", known, &checked);
+  CHECK(again.summary.specs_checked_before == known.size() - 1);
+  CHECK(outcome_text(again) == outcome_text(read_text(changed, "test", known)));
+  CHECK(again.compiler(dag_hash("awaits")) == "mycc@1.1");
+
+  // Made bad: refused as a reader that knows nothing refuses it.
+  const std::string bad = with(text, R"("name": "mycc", "version": "1.0")", R"("name": "mycc", "version": ["1.0"])");
+  const IndexParseError first = error_of(bad);
+  const IndexParseError e = error_of(bad, known, &checked);
+  CHECK(e.offset() == first.offset());
+  CHECK(e.path() == first.path());
+  CHECK(e.reason() == first.reason());
+}
+
+TEST_CASE("spack index: a bad record is refused the same after its good twin was read") {
+  CheckedSpecs checked;
+  read_text(index_around({"good", ""}), "test", {}, &checked);
+  const std::set<std::string> known{kBad, dag_hash("before"), dag_hash("after"), kGcc, kDep};
+  for (const RecordCase& c : record_cases()) {
+    CAPTURE(c.what);
+    const std::string text = index_around(c);
+    if (c.reason.empty()) {
+      CHECK(outcome_text(read_text(text, "test", known, &checked)) == outcome_text(read_text(text, "test", known)));
+      continue;
+    }
+    const IndexParseError first = error_of(text);
+    // The same index read twice: the records before the bad one are passed over the second time.
+    for (int pass = 0; pass < 2; ++pass) {
+      const IndexParseError e = error_of(text, known, &checked);
+      CHECK(e.offset() == first.offset());
+      CHECK(e.path() == first.path());
+      CHECK(e.reason() == first.reason());
+    }
+  }
+}
+
+TEST_CASE("spack index: an install with two 'spec' objects is refused") {
+  const std::string hash = dag_hash("twice");
+  const std::string text = R"({"database": {"version": "9", "installs": {")" + hash +
+                           R"(": {"spec": {"name": "a", "version": "1"}, "spec": {"name": "b", "version": "2"}}}}})";
+  const IndexParseError first = error_of(text);
+  CHECK(first.reason() == "an install with two 'spec' objects");
+  CHECK(first.path() == "$.database.installs." + hash + ".spec");
+  // The first spec passed over as read before: the second is refused all the same.
+  CheckedSpecs checked;
+  read_text(R"({"database": {"version": "9", "installs": {")" + hash + R"(": {"spec": {"name": "a", "version": "1"}}}}})",
+            "test", {}, &checked);
+  const IndexParseError e = error_of(text, {hash}, &checked);
+  CHECK(e.offset() == first.offset());
+  CHECK(e.reason() == first.reason());
+}
+
+TEST_CASE("spack index: specs cut by the end of the reader's buffer are read again, the rest passed over") {
+  // ~600 KB of records, several of the reader's buffers: some specs lie across a buffer's end.
+  std::vector<IndexSpec> specs;
+  for (int i = 0; i < 2000; ++i) {
+    IndexSpec s = node(dag_hash(fmt::format("p{}", i)), fmt::format("package-{}", i), "1.0");
+    s.parameters = {{"shared", "true"}, {"build_system", R"("cmake")"}, {"libs", R"(["shared", "static"])"}};
+    s.dependencies = {compiler_edge(kGcc)};
+    specs.push_back(s);
+  }
+  specs.push_back(node(kGcc, "gcc", "13.2.0"));
+  const std::string text = testing::index_json(specs, 9);
+  REQUIRE(text.size() > 3 * (128u << 10));
+  std::set<std::string> known;
+  for (const auto& s : specs) known.insert(s.hash);
+  CheckedSpecs checked;
+  read_text(text, "test", {}, &checked);
+  const auto again = read_text(text, "test", known, &checked);
+  CHECK(outcome_text(again) == outcome_text(read_text(text, "test", known)));
+  CHECK(again.summary.specs_checked_before < specs.size());
+  // At most one spec cut by each buffer's end, in either read.
+  CHECK(again.summary.specs_checked_before >= specs.size() - 2 * (text.size() / (128u << 10) + 1));
 }

@@ -395,9 +395,10 @@ class Copier : public IndexHandler {
 
 // The reader's thread: whatever read_index throws is kept for the calling
 // thread, after the records read before it.
-void read_into(spack_index::ByteSource& source, Copier& copier, Exchange& exchange, std::exception_ptr& error) {
+void read_into(spack_index::ByteSource& source, Copier& copier, Exchange& exchange, std::exception_ptr& error,
+               spack_index::CheckedSpecs& checked) {
   try {
-    spack_index::read_index(source, copier);
+    spack_index::read_index(source, copier, &checked);
   } catch (const Stopped&) {
   } catch (...) {
     error = std::current_exception();
@@ -480,7 +481,7 @@ struct BackgroundRead::Impl {
   bool on_reader = false, reading = false;
 
   void read() {
-    read_into(source, copier, exchange, error);
+    read_into(source, copier, exchange, error, state.checked_specs());
     // Notified under the lock: once it is released, the caller may be gone.
     std::lock_guard lock(reading_mutex);
     reading = false;
@@ -528,7 +529,7 @@ void BackgroundRead::deliver(IndexHandler& downstream, const std::function<bool(
   if (!m.on_reader) {
     DirectHandler direct(downstream, m.state, m.document);
     try {
-      spack_index::read_index(m.source, direct);
+      spack_index::read_index(m.source, direct, &m.state.checked_specs());
     } catch (...) {
       m.state.forget_all();
       throw;

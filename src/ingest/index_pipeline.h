@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "formats/spack_index/byte_stream.h"
+#include "formats/spack_index/checked_specs.h"
 #include "formats/spack_index/index_record.h"
 #include "ingest/spec_id_cache.h"
 
@@ -80,12 +81,19 @@ class PipelineState {
   // destroyed (BackgroundRead waits for its own).
   bool run_on_reader(std::function<void()> job);
 
+  // The specs the run's readers have checked, shared by all of them: a
+  // record met again in a later index is not read again
+  // (spack_index/checked_specs.h). Never forgotten: what was checked stays
+  // checked whatever the handler keeps.
+  spack_index::CheckedSpecs& checked_specs() { return checked_specs_; }
+
  private:
   mutable std::mutex mutex_;         // all but the table
   mutable std::shared_mutex table_;  // described_; taken before mutex_ where both are
   SpecIdCache described_;
   std::uint64_t generation_ = 0, documents_ = 0;
   std::vector<std::unique_ptr<Batches>> spare_;
+  spack_index::CheckedSpecs checked_specs_;
   // Last: its threads are joined before the rest goes.
   struct Readers;
   std::unique_ptr<Readers> readers_;

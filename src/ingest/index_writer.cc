@@ -341,6 +341,7 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
   }
 
   void document_done(const DocumentSummary& summary) override {
+    result.specs_checked_before = summary.specs_checked_before;
     write_versions();
     write_edges();
     write_listing();

@@ -33,6 +33,8 @@ struct IndexWriteResult {
   IndexStatus status = IndexStatus::Unchanged;
   std::int64_t source_id = 0;
   std::uint64_t records = 0;
+  // Of them, records whose spec the reader passed over as one checked before.
+  std::uint64_t specs_checked_before = 0;
   // Hashes a cache page described otherwise, which this index now describes.
   std::vector<IndexConflict> page_conflicts;
 };

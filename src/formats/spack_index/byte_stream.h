@@ -69,6 +69,13 @@ class DecodedStream {
   const char* buffered_begin() const { return pos_; }
   const char* buffered_end() const { return end_; }
   void skip_buffered(std::size_t n) { pos_ += n; }
+  // The byte at decompressed offset `offset` while it is still in the buffer,
+  // else nullptr: bytes read from there to the current place lie end to end.
+  const char* buffered_at(std::uint64_t offset) const {
+    return offset >= consumed_ && offset - consumed_ < static_cast<std::uint64_t>(end_ - begin_)
+               ? begin_ + (offset - consumed_)
+               : nullptr;
+  }
   // Output side of the concept: never used by a reader.
   Ch* PutBegin() { return nullptr; }
   void Put(Ch) {}

@@ -13,6 +13,7 @@
 #include <rapidjson/error/en.h>
 
 #include "error.h"
+#include "formats/spack_index/checked_specs.h"
 #include "formats/spack_index/index_error.h"
 #include "formats/spack_index/variant_text.h"
 #include "parsing/compiler.h"
@@ -123,7 +124,8 @@ struct DepBuf {
 
 class IndexSax {
  public:
-  IndexSax(DecodedStream& in, IndexHandler& handler) : in_(in), handler_(handler) {
+  IndexSax(DecodedStream& in, IndexHandler& handler, CheckedSpecs* checked)
+      : in_(in), handler_(handler), checked_(checked) {
     for (auto name : kCompilerPackages) compiler_packages_.emplace(name);
   }
 
@@ -146,6 +148,11 @@ class IndexSax {
   bool StartArray() { return open(true); }
   bool EndObject(rapidjson::SizeType) { return close(); }
   bool EndArray(rapidjson::SizeType) { return close(); }
+
+  // Called by the parser (ParseObject below) once it has read a member's key
+  // and colon: true when this handler has taken the member's value from the
+  // stream itself, the parser then going on after it.
+  bool skip_value(DecodedStream& is);
 
   void finish();
   std::string path() const;
@@ -174,6 +181,19 @@ class IndexSax {
 
   DecodedStream& in_;
   IndexHandler& handler_;
+  // Specs checked before, in this document or another (checked_specs.h); may be null.
+  CheckedSpecs* const checked_;
+  CheckedSpecs::Spec known_;  // what skip_value() found there, kept from one record to the next
+  // The spec value being read, or read, when it may be kept in checked_: where
+  // it starts, and once read whole within one buffer, its fingerprint and length.
+  std::uint64_t spec_at_ = 0;
+  bool spec_whole_ = false;
+  CheckedSpecs::Fingerprint spec_fingerprint_;
+  std::uint32_t spec_length_ = 0;
+  // The record's spec came from checked_: whether its node names its compiler
+  // (what that compiler is matters only to a described record, never skipped).
+  bool skipped_compiler_given_ = false;
+  std::ptrdiff_t provider_ = -1;  // the index in deps_ of the compiler edge resolve_compiler() found
   std::vector<Frame> frames_;  // frames_[0, depth_) are the open containers
   std::size_t depth_ = 0;
   // In open() and close(): the stream is past the container's bracket, and an
@@ -183,7 +203,7 @@ class IndexSax {
   // The document.
   int version_ = 0;
   bool saw_database_ = false, saw_installs_ = false;
-  std::uint64_t records_ = 0;
+  std::uint64_t records_ = 0, skipped_ = 0;
 
   // The record being read; every buffer keeps its capacity from one record to the next.
   std::string hash_, name_, pkg_version_, compiler_name_, compiler_version_, annotated_compiler_;
@@ -265,6 +285,10 @@ Ctx IndexSax::child_ctx(bool array) {
     case Ctx::record:
       if (equals_literal(k, "spec")) {
         if (array) fail("'spec' must be an object");
+        // Which one would Spack take? Python's json keeps the last; a record
+        // is refused rather than read as one of them (and skip_value() can
+        // then take a spec for the record's whole word on it).
+        if (has_spec_) fail("an install with two 'spec' objects");
         has_spec_ = true;
         return Ctx::spec;
       }
@@ -362,6 +386,10 @@ bool IndexSax::open(bool array) {
   const Ctx ctx = child_ctx(array);
   if (depth_ >= kMaxDepth) fail(fmt::format("nested deeper than {} levels", kMaxDepth));
   if (ctx == Ctx::record) begin_record();
+  if (ctx == Ctx::spec && checked_) {
+    spec_at_ = in_.Tell() - 1;  // its '{', taken
+    spec_whole_ = false;
+  }
   at_bracket_ = false;
   // Frames are never freed: their key strings keep their capacity from one record to the next.
   if (depth_ == frames_.size()) frames_.emplace_back();
@@ -414,6 +442,19 @@ bool IndexSax::close() {
     case Ctx::target:
       // Spack reads a dict target by its name (Target.from_dict_or_value).
       if (!target_named_) fail("a target object without a 'name'");
+      break;
+    case Ctx::spec:
+      // Its bytes, '{' to '}', when they are all still in the buffer (nearly
+      // every spec: a buffer holds hundreds): end_record() keeps them once the
+      // record has passed every check.
+      if (checked_) {
+        const std::uint64_t length = in_.Tell() - spec_at_;
+        if (const char* p = in_.buffered_at(spec_at_); p && length <= 0xFFFFFFFFu) {
+          spec_fingerprint_ = checked_->fingerprint(p, length);
+          spec_length_ = static_cast<std::uint32_t>(length);
+          spec_whole_ = true;
+        }
+      }
       break;
     case Ctx::database:
       break;
@@ -632,6 +673,8 @@ void IndexSax::begin_record() {
   platform_.clear();
   target_.clear();
   has_spec_ = has_compiler_dict_ = provides_compiler_ = false;
+  spec_whole_ = skipped_compiler_given_ = false;
+  provider_ = -1;
   in_buildcache_ = true;
   nvariants_ = 0;
   ndeps_ = 0;
@@ -729,11 +772,13 @@ std::string_view IndexSax::resolve_compiler(std::string_view& compiler_hash, boo
     if (provider) break;
   }
   if (provider) {
+    provider_ = provider - deps_.data();
     compiler_hash = provider->hash;
     // Learned compiler packages are bounded by the compiler nodes' cap below.
     if (!provider->name.empty() && compiler_packages_.size() < kMaxCompilerNodes)
       compiler_packages_.insert(provider->name);
   }
+  if (skipped_compiler_given_) return {};  // an undescribed record's: its text is not handed out
   if (has_compiler_dict_ && !compiler_name_.empty()) {
     compiler_text_ = compiler_version_.empty() ? compiler_name_ : compiler_name_ + "@" + compiler_version_;
     return compiler_text_;
@@ -819,6 +864,59 @@ void IndexSax::end_record() {
     std::string label = pkg_version_.empty() ? name_ : name_ + "@" + pkg_version_;
     compiler_labels_[hash_] = std::move(label);
   }
+
+  // The record passed every check: its spec may be taken as read when its
+  // bytes come again (skip_value()).
+  if (spec_whole_) {
+    CheckedSpecs::Spec& k = known_;
+    k.fingerprint = spec_fingerprint_;
+    k.length = spec_length_;
+    k.compiler_given = (has_compiler_dict_ && !compiler_name_.empty()) || !annotated_compiler_.empty();
+    k.provides_compiler = provides_compiler_;
+    k.has_provider = provider_ >= 0;
+    k.name = name_;
+    k.version = pkg_version_;
+    k.provider_hash.assign(k.has_provider ? std::string_view(deps_[provider_].hash) : std::string_view());
+    k.provider_name.assign(k.has_provider ? std::string_view(deps_[provider_].name) : std::string_view());
+    checked_->remember(hash_, k);
+  }
+}
+
+// A record already known to the handler (so not described) whose spec value
+// is, byte for byte, one read and checked before: the value is passed over,
+// and the record is left as reading it would have left it for what follows
+// (end_record(), the records after it): its package and version, whether the
+// node names its compiler or provides one, and its compiler edge, the one
+// edge resolve_compiler() looks at. Anything else (another hash, other bytes,
+// a spec that runs past the buffer) is read as ever.
+bool IndexSax::skip_value(DecodedStream& is) {
+  if (!checked_ || describe_ || has_spec_ || depth_ == 0) return false;
+  const Frame& f = top();
+  if (f.ctx != Ctx::record || !equals_literal(f.key, "spec") || is.Peek() != '{') return false;
+  if (!checked_->find(hash_, known_)) return false;
+  const char* p = is.buffered_begin();
+  if (static_cast<std::size_t>(is.buffered_end() - p) < known_.length) return false;
+  if (checked_->fingerprint(p, known_.length) != known_.fingerprint) return false;
+  is.skip_buffered(known_.length);
+  in_.mark_token();
+  ++skipped_;
+  has_spec_ = true;
+  name_ = known_.name;
+  pkg_version_ = known_.version;
+  provides_compiler_ = known_.provides_compiler;
+  skipped_compiler_given_ = known_.compiler_given;
+  ndeps_ = 0;
+  if (known_.has_provider) {
+    if (deps_.empty()) deps_.emplace_back();
+    DepBuf& d = deps_[0];
+    d.hash = known_.provider_hash;
+    d.name = known_.provider_name;
+    d.deptypes = "build";
+    d.virtuals = "c";  // the language it provided does not matter: it was the one found
+    ndeps_ = 1;
+  }
+  after_value();
+  return true;
 }
 
 void IndexSax::finish() {
@@ -828,6 +926,7 @@ void IndexSax::finish() {
   DocumentSummary s;
   s.database_version = version_;
   s.records = records_;
+  s.specs_checked_before = skipped_;
   s.json_bytes = in_.Tell();
   s.raw_bytes = in_.raw_bytes();
   s.compression = compression_name(in_.compression());
@@ -878,13 +977,66 @@ inline void IndexReaderBase::ParseString<cachedb::spack_index::kParseFlags, cach
   if (RAPIDJSON_UNLIKELY(!success)) RAPIDJSON_PARSE_ERROR(kParseErrorTermination, s.Tell());
 }
 
+// RapidJSON's object parsing, for the index reader's one set of flags (no
+// comments, no trailing commas), with one step added: once a member's key and
+// colon are read, the handler may take the value itself (IndexSax::skip_value,
+// a spec checked before). Every other step, what is accepted, and each
+// error's code and offset are RapidJSON's own.
+template <>
+template <>
+inline void IndexReaderBase::ParseObject<cachedb::spack_index::kParseFlags, cachedb::spack_index::DecodedStream,
+                                         cachedb::spack_index::IndexSax>(cachedb::spack_index::DecodedStream& is,
+                                                                         cachedb::spack_index::IndexSax& handler) {
+  constexpr unsigned flags = cachedb::spack_index::kParseFlags;
+  static_assert(!(flags & (kParseCommentsFlag | kParseTrailingCommasFlag)), "the reader's flags changed");
+  RAPIDJSON_ASSERT(is.Peek() == '{');
+  is.Take();
+  if (RAPIDJSON_UNLIKELY(!handler.StartObject())) RAPIDJSON_PARSE_ERROR(kParseErrorTermination, is.Tell());
+  SkipWhitespaceAndComments<flags>(is);
+  RAPIDJSON_PARSE_ERROR_EARLY_RETURN_VOID;
+  if (Consume(is, '}')) {
+    if (RAPIDJSON_UNLIKELY(!handler.EndObject(0))) RAPIDJSON_PARSE_ERROR(kParseErrorTermination, is.Tell());
+    return;
+  }
+  for (SizeType members = 0;;) {
+    if (RAPIDJSON_UNLIKELY(is.Peek() != '"')) RAPIDJSON_PARSE_ERROR(kParseErrorObjectMissName, is.Tell());
+    ParseString<flags>(is, handler, true);
+    RAPIDJSON_PARSE_ERROR_EARLY_RETURN_VOID;
+    SkipWhitespaceAndComments<flags>(is);
+    RAPIDJSON_PARSE_ERROR_EARLY_RETURN_VOID;
+    if (RAPIDJSON_UNLIKELY(!Consume(is, ':'))) RAPIDJSON_PARSE_ERROR(kParseErrorObjectMissColon, is.Tell());
+    SkipWhitespaceAndComments<flags>(is);
+    RAPIDJSON_PARSE_ERROR_EARLY_RETURN_VOID;
+    if (!handler.skip_value(is)) {
+      ParseValue<flags>(is, handler);
+      RAPIDJSON_PARSE_ERROR_EARLY_RETURN_VOID;
+    }
+    SkipWhitespaceAndComments<flags>(is);
+    RAPIDJSON_PARSE_ERROR_EARLY_RETURN_VOID;
+    ++members;
+    switch (is.Peek()) {
+      case ',':
+        is.Take();
+        SkipWhitespaceAndComments<flags>(is);
+        RAPIDJSON_PARSE_ERROR_EARLY_RETURN_VOID;
+        break;
+      case '}':
+        is.Take();
+        if (RAPIDJSON_UNLIKELY(!handler.EndObject(members))) RAPIDJSON_PARSE_ERROR(kParseErrorTermination, is.Tell());
+        return;
+      default:
+        RAPIDJSON_PARSE_ERROR(kParseErrorObjectMissCommaOrCurlyBracket, is.Tell());
+    }
+  }
+}
+
 }  // namespace rapidjson
 
 namespace cachedb::spack_index {
 
-void read_index(ByteSource& source, IndexHandler& handler) {
+void read_index(ByteSource& source, IndexHandler& handler, CheckedSpecs* checked) {
   DecodedStream in(source);
-  IndexSax sax(in, handler);
+  IndexSax sax(in, handler, checked);
   rapidjson::Reader reader;
   rapidjson::ParseResult ok;
   try {

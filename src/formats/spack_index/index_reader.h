@@ -16,6 +16,7 @@
 #include <string>
 
 #include "formats/spack_index/byte_stream.h"
+#include "formats/spack_index/checked_specs.h"
 #include "formats/spack_index/index_record.h"
 
 namespace cachedb::spack_index {
@@ -24,7 +25,10 @@ namespace cachedb::spack_index {
 // handler.document_done(). Throws IndexParseError (byte offset, JSON path) on
 // a bad index, after which the records already pushed must be forgotten;
 // Error when the input cannot be read.
-void read_index(ByteSource& source, IndexHandler& handler);
+// With `checked`, specs kept there are taken as read when their bytes come
+// again, and the specs this document passes are kept (checked_specs.h): share
+// one across the documents of a run; the outcome is the same without it.
+void read_index(ByteSource& source, IndexHandler& handler, CheckedSpecs* checked = nullptr);
 
 // The same, from a file path ("-" for stdin).
 void read_index_file(const std::string& path, IndexHandler& handler);

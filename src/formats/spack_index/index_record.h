@@ -56,6 +56,8 @@ struct LateCompiler {
 struct DocumentSummary {
   int database_version = 0;
   std::uint64_t records = 0;
+  // Records whose spec was passed over as one checked before (checked_specs.h).
+  std::uint64_t specs_checked_before = 0;
   std::uint64_t json_bytes = 0;  // the decompressed JSON text
   std::uint64_t raw_bytes = 0;   // as read (compressed size for gzip/zstd)
   const char* compression = "none";
