@@ -1177,3 +1177,58 @@ TEST_CASE("spack index: specs cut by the end of the reader's buffer are read aga
     CHECK(from_plain.summary.specs_checked_before >= specs.size() - 2 * (text.size() / (128u << 10) + 1));
   }
 }
+
+TEST_CASE("spack index: the table of specs read before keeps its texts bounded, starting again when they are full") {
+  // An index may make every name new: 250-byte names, versions and compiler
+  // edges, 40,000 specs, three new texts each.
+  CheckedSpecs checked;
+  CheckedSpecs::Spec spec;
+  spec.length = 100;
+  spec.has_provider = true;
+  const std::string pad(240, 'x');
+  auto make = [&](int i) {
+    spec.fingerprint = {static_cast<std::uint64_t>(i) + 1, 7};
+    spec.name = fmt::format("n{:08}{}", i, pad);
+    spec.version = fmt::format("v{:08}{}", i, pad);
+    spec.provider_name = fmt::format("p{:08}{}", i, pad);
+    spec.provider_hash = dag_hash("gcc");
+  };
+  std::size_t most_texts = 0, most_bytes = 0;
+  for (int i = 0; i < 40000; ++i) {
+    make(i);
+    checked.remember(fmt::format("h{:031}", i), spec);
+    most_texts = std::max(most_texts, checked.texts());
+    most_bytes = std::max(most_bytes, checked.text_bytes());
+  }
+  CHECK(most_texts <= CheckedSpecs::kMaxTexts);
+  CHECK(most_bytes <= CheckedSpecs::kMaxTextBytes);
+  CHECK(checked.restarts() >= 2);
+  CHECK(checked.restarts() < CheckedSpecs::kMaxRestarts);
+  // The last spec is kept whole; the first went with a restart.
+  CheckedSpecs::Spec found;
+  REQUIRE(checked.find(fmt::format("h{:031}", 39999), found));
+  make(39999);
+  CHECK(found.fingerprint == spec.fingerprint);
+  CHECK(found.name == spec.name);
+  CHECK(found.version == spec.version);
+  CHECK(found.provider_name == spec.provider_name);
+  CHECK(found.provider_hash == spec.provider_hash);
+  CHECK_FALSE(checked.find(fmt::format("h{:031}", 0), found));
+}
+
+TEST_CASE("spack index: a table of specs read before whose texts keep running out stops keeping specs") {
+  CheckedSpecs checked;
+  CheckedSpecs::Spec spec;
+  spec.length = 100;
+  const std::string pad(1000, 'x');
+  for (int i = 0; checked.restarts() < CheckedSpecs::kMaxRestarts; ++i) {
+    REQUIRE(i < 100000);
+    spec.name = fmt::format("n{:08}{}", i, pad);
+    checked.remember(fmt::format("h{:031}", i), spec);
+  }
+  spec.name = "kept-no-more";
+  checked.remember(dag_hash("late"), spec);
+  CheckedSpecs::Spec found;
+  CHECK_FALSE(checked.find(dag_hash("late"), found));
+  CHECK(checked.texts() <= CheckedSpecs::kMaxTexts);
+}

@@ -1,5 +1,6 @@
 #include "formats/spack_index/checked_specs.h"
 
+#include <algorithm>
 #include <random>
 
 #include <xxhash.h>
@@ -11,12 +12,12 @@ struct CheckedSpecs::Slot {
   std::uint64_t key;  // key_of(hash); 0 for an empty slot
   std::uint64_t low, high;
   std::uint32_t length;
-  std::uint32_t flags;
+  std::uint32_t flags;  // the flags below, and the table's restarts when it was written (kept only while they are the same)
   std::uint32_t name, version, provider_hash, provider_name;
 };
 
 namespace {
-constexpr std::uint32_t kCompilerGiven = 1, kProvidesCompiler = 2, kHasProvider = 4;
+constexpr std::uint32_t kCompilerGiven = 1, kProvidesCompiler = 2, kHasProvider = 4, kFlagBits = 3;
 
 std::uint64_t random_seed() {
   std::random_device device;
@@ -44,12 +45,41 @@ CheckedSpecs::Fingerprint CheckedSpecs::fingerprint(const char* bytes, std::size
 
 std::uint64_t CheckedSpecs::key_of(std::string_view hash) const { return XXH3_64bits(hash.data(), hash.size()) | 1; }
 
-std::int64_t CheckedSpecs::text_id(std::string_view text) {
+std::uint32_t CheckedSpecs::text_id(std::string_view text) {
   if (auto it = ids_.find(text); it != ids_.end()) return it->second;
-  if (texts_.size() == kMaxTexts) return -1;
   auto [it, added] = ids_.emplace(std::string(text), static_cast<std::uint32_t>(texts_.size()));
   texts_.push_back(&it->first);
+  text_bytes_ += text.size();
   return it->second;
+}
+
+// Written since the table last started again.
+bool CheckedSpecs::current(const Slot& s) const {
+  return s.flags >> kFlagBits == static_cast<std::uint32_t>(restarts_ & (0xFFFFFFFFu >> kFlagBits));
+}
+
+// Every slot written before is stale from now on: no need to clear 12 MiB.
+void CheckedSpecs::forget_all() {
+  ids_.clear();
+  texts_.clear();
+  texts_.shrink_to_fit();
+  text_bytes_ = 0;
+  ++restarts_;
+}
+
+std::size_t CheckedSpecs::texts() const {
+  std::lock_guard lock(mutex_);
+  return texts_.size();
+}
+
+std::size_t CheckedSpecs::text_bytes() const {
+  std::lock_guard lock(mutex_);
+  return text_bytes_;
+}
+
+std::size_t CheckedSpecs::restarts() const {
+  std::lock_guard lock(mutex_);
+  return restarts_;
 }
 
 bool CheckedSpecs::find(std::string_view hash, Spec& out) const {
@@ -58,7 +88,8 @@ bool CheckedSpecs::find(std::string_view hash, Spec& out) const {
   std::lock_guard lock(mutex_);
   for (std::size_t w = 0; w < kWays; ++w) {
     const Slot& s = ways[w];
-    if (s.key != key) continue;
+    if (s.key != key || !current(s)) continue;
+    if (std::max({s.name, s.version, s.provider_hash, s.provider_name}) >= texts_.size()) return false;
     out.fingerprint = {s.low, s.high};
     out.length = s.length;
     out.compiler_given = s.flags & kCompilerGiven;
@@ -77,17 +108,24 @@ void CheckedSpecs::remember(std::string_view hash, const Spec& spec) {
   const std::uint64_t key = key_of(hash);
   Slot* const ways = slots_ + set_of(key) * kWays;
   std::lock_guard lock(mutex_);
-  std::int64_t ids[4];
+  // Texts new at every turn, again and again (no real tree does that): what
+  // keeping them costs is no longer worth it for this run.
+  if (restarts_ == kMaxRestarts) return;
   const std::string_view texts[4] = {spec.name, spec.version, spec.provider_hash, spec.provider_name};
-  for (int t = 0; t < 4; ++t)
-    if ((ids[t] = text_id(texts[t])) < 0) return;  // texts enough kept: this spec is read when it comes again
+  std::size_t new_texts = 0, new_bytes = 0;
+  for (auto t : texts)
+    if (!ids_.contains(t)) ++new_texts, new_bytes += t.size();
+  if (new_bytes > kMaxTextBytes) return;
+  if (texts_.size() + new_texts > kMaxTexts || text_bytes_ + new_bytes > kMaxTextBytes) forget_all();
+  std::uint32_t ids[4];
+  for (int t = 0; t < 4; ++t) ids[t] = text_id(texts[t]);
   // Its own slot, else an empty one, else one taken by another hash (an older
   // spec gives way: a run's later indexes repeat its later releases).
   std::size_t w = 0;
-  while (w < kWays && ways[w].key != key) ++w;
+  while (w < kWays && !(ways[w].key == key && current(ways[w]))) ++w;
   if (w == kWays) {
     w = 0;
-    while (w < kWays && ways[w].key != 0) ++w;
+    while (w < kWays && ways[w].key != 0 && current(ways[w])) ++w;
   }
   if (w == kWays) w = static_cast<std::size_t>(key >> 60) % kWays;
   Slot& s = ways[w];
@@ -96,11 +134,11 @@ void CheckedSpecs::remember(std::string_view hash, const Spec& spec) {
   s.high = spec.fingerprint.high;
   s.length = spec.length;
   s.flags = (spec.compiler_given ? kCompilerGiven : 0) | (spec.provides_compiler ? kProvidesCompiler : 0) |
-            (spec.has_provider ? kHasProvider : 0);
-  s.name = static_cast<std::uint32_t>(ids[0]);
-  s.version = static_cast<std::uint32_t>(ids[1]);
-  s.provider_hash = static_cast<std::uint32_t>(ids[2]);
-  s.provider_name = static_cast<std::uint32_t>(ids[3]);
+            (spec.has_provider ? kHasProvider : 0) | static_cast<std::uint32_t>(restarts_ << kFlagBits);
+  s.name = ids[0];
+  s.version = ids[1];
+  s.provider_hash = ids[2];
+  s.provider_name = ids[3];
 }
 
 }  // namespace cachedb::spack_index

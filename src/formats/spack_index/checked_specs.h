@@ -19,7 +19,11 @@
 // newer spec taking the place of an older one where a hash's set of slots is
 // full, so that it holds the last release's specs (a real `root` index has
 // 100-200k); texts (package names, versions, compiler edges) are kept once
-// each, up to kMaxTexts. The fingerprint is XXH3's 128 bits, seeded at random
+// each, up to kMaxTexts of them and kMaxTextBytes of characters: a real tree
+// has some thousands, but an index may make every name new, and then the
+// table starts again empty each time they are reached (its specs are read
+// again as they come), so that memory stays bounded whatever is read; after
+// kMaxRestarts it keeps nothing more for the rest of the run. The fingerprint is XXH3's 128 bits, seeded at random
 // per table, so that no index can be made to collide with another's spec. A
 // hash's place in the table is not seeded: the same input touches the same
 // pages in every run (an index that sends many hashes to one place only has
@@ -66,13 +70,21 @@ class CheckedSpecs {
   // Keeps `spec` as the spec of `hash`, in place of what its slot held.
   void remember(std::string_view hash, const Spec& spec);
 
-  static constexpr std::size_t kSlots = std::size_t{1} << 18, kWays = 4, kMaxTexts = std::size_t{1} << 20;
+  static constexpr std::size_t kSlots = std::size_t{1} << 18, kWays = 4, kMaxTexts = std::size_t{1} << 16,
+                               kMaxTextBytes = std::size_t{4} << 20, kMaxRestarts = 8;
+
+  // For tests: the texts kept, their characters, and how many times the table started again.
+  std::size_t texts() const;
+  std::size_t text_bytes() const;
+  std::size_t restarts() const;
 
  private:
   struct Slot;
   std::uint64_t key_of(std::string_view hash) const;
-  // The id of `text` (kept from now on), or -1 once kMaxTexts are kept.
-  std::int64_t text_id(std::string_view text);
+  // The id of `text`, kept from now on (room made by forget_all() when none is left).
+  std::uint32_t text_id(std::string_view text);
+  void forget_all();
+  bool current(const Slot& s) const;
 
   const std::uint64_t seed_;
   HugePages memory_;
@@ -85,6 +97,7 @@ class CheckedSpecs {
   };
   std::unordered_map<std::string, std::uint32_t, TextHash, std::equal_to<>> ids_;
   std::vector<const std::string*> texts_;  // by id: the keys of ids_
+  std::size_t text_bytes_ = 0, restarts_ = 0;
 };
 
 }  // namespace cachedb::spack_index
