@@ -12,7 +12,9 @@ struct CheckedSpecs::Slot {
   std::uint64_t key;  // key_of(hash); 0 for an empty slot
   std::uint64_t low, high;
   std::uint32_t length;
-  std::uint32_t flags;  // the flags below, and the table's restarts when it was written (kept only while they are the same)
+  // The flags below, and above them the table's restarts when the slot was
+  // written: a slot of an earlier turn is stale (current()).
+  std::uint32_t flags;
   std::uint32_t name, version, provider_hash, provider_name;
 };
 

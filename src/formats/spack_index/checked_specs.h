@@ -23,11 +23,12 @@
 // has some thousands, but an index may make every name new, and then the
 // table starts again empty each time they are reached (its specs are read
 // again as they come), so that memory stays bounded whatever is read; after
-// kMaxRestarts it keeps nothing more for the rest of the run. The fingerprint is XXH3's 128 bits, seeded at random
-// per table, so that no index can be made to collide with another's spec. A
-// hash's place in the table is not seeded: the same input touches the same
-// pages in every run (an index that sends many hashes to one place only has
-// them read as if they were new).
+// kMaxRestarts it keeps nothing more for the rest of the run.
+//
+// The fingerprint is XXH3's 128 bits, seeded at random per table, so that no
+// index can be made to collide with another's spec. A hash's place in the
+// table is not seeded: the same input touches the same pages in every run (an
+// index that sends many hashes to one place only has them read as if new).
 #include <cstddef>
 #include <cstdint>
 #include <functional>
