@@ -22,6 +22,13 @@ inline Fingerprint fingerprint_of(std::string_view text) {
   return {h.low64, h.high64};
 }
 
+// The same with a seed of the caller's: one chosen at random, so that no
+// input can be made to collide with another (spack_index/checked_specs.h).
+inline Fingerprint fingerprint_of(std::string_view text, std::uint64_t seed) {
+  const XXH128_hash_t h = XXH3_128bits_withSeed(text.data(), text.size(), seed);
+  return {h.low64, h.high64};
+}
+
 struct FingerprintHash {
   // The bits of a fingerprint are already uniformly spread.
   std::size_t operator()(const Fingerprint& f) const { return static_cast<std::size_t>(f.low); }

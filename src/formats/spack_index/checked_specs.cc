@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <random>
 
-#include <xxhash.h>
+#include <xxhash.h>  // key_of
 
 namespace cachedb::spack_index {
 
@@ -39,11 +39,6 @@ CheckedSpecs::CheckedSpecs()
 }
 
 CheckedSpecs::~CheckedSpecs() = default;
-
-CheckedSpecs::Fingerprint CheckedSpecs::fingerprint(const char* bytes, std::size_t n) const {
-  const XXH128_hash_t h = XXH3_128bits_withSeed(bytes, n, seed_);
-  return {h.low64, h.high64};
-}
 
 std::uint64_t CheckedSpecs::key_of(std::string_view hash) const { return XXH3_64bits(hash.data(), hash.size()) | 1; }
 
@@ -113,14 +108,23 @@ void CheckedSpecs::remember(std::string_view hash, const Spec& spec) {
   // Texts new at every turn, again and again (no real tree does that): what
   // keeping them costs is no longer worth it for this run.
   if (restarts_ == kMaxRestarts) return;
+  // Each text looked up once: those kept give their ids, the others are kept
+  // once there is room (after a restart, every one of them).
   const std::string_view texts[4] = {spec.name, spec.version, spec.provider_hash, spec.provider_name};
+  std::int64_t ids[4];
   std::size_t new_texts = 0, new_bytes = 0;
-  for (auto t : texts)
-    if (!ids_.contains(t)) ++new_texts, new_bytes += t.size();
+  for (int t = 0; t < 4; ++t) {
+    const auto it = ids_.find(texts[t]);
+    ids[t] = it == ids_.end() ? -1 : static_cast<std::int64_t>(it->second);
+    if (ids[t] < 0) ++new_texts, new_bytes += texts[t].size();
+  }
   if (new_bytes > kMaxTextBytes) return;
-  if (texts_.size() + new_texts > kMaxTexts || text_bytes_ + new_bytes > kMaxTextBytes) forget_all();
-  std::uint32_t ids[4];
-  for (int t = 0; t < 4; ++t) ids[t] = text_id(texts[t]);
+  if (texts_.size() + new_texts > kMaxTexts || text_bytes_ + new_bytes > kMaxTextBytes) {
+    forget_all();
+    std::fill(std::begin(ids), std::end(ids), -1);
+  }
+  for (int t = 0; t < 4; ++t)
+    if (ids[t] < 0) ids[t] = text_id(texts[t]);
   // Its own slot, else an empty one, else one taken by another hash (an older
   // spec gives way: a run's later indexes repeat its later releases).
   std::size_t w = 0;
@@ -137,10 +141,10 @@ void CheckedSpecs::remember(std::string_view hash, const Spec& spec) {
   s.length = spec.length;
   s.flags = (spec.compiler_given ? kCompilerGiven : 0) | (spec.provides_compiler ? kProvidesCompiler : 0) |
             (spec.has_provider ? kHasProvider : 0) | static_cast<std::uint32_t>(restarts_ << kFlagBits);
-  s.name = ids[0];
-  s.version = ids[1];
-  s.provider_hash = ids[2];
-  s.provider_name = ids[3];
+  s.name = static_cast<std::uint32_t>(ids[0]);
+  s.version = static_cast<std::uint32_t>(ids[1]);
+  s.provider_hash = static_cast<std::uint32_t>(ids[2]);
+  s.provider_name = static_cast<std::uint32_t>(ids[3]);
 }
 
 }  // namespace cachedb::spack_index

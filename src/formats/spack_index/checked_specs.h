@@ -38,6 +38,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "util/fingerprint.h"
 #include "util/huge_pages.h"
 
 namespace cachedb::spack_index {
@@ -49,15 +50,12 @@ class CheckedSpecs {
   CheckedSpecs(const CheckedSpecs&) = delete;
   CheckedSpecs& operator=(const CheckedSpecs&) = delete;
 
-  struct Fingerprint {
-    std::uint64_t low = 0, high = 0;
-    bool operator==(const Fingerprint&) const = default;
-  };
-  Fingerprint fingerprint(const char* bytes, std::size_t n) const;
+  // Of `n` bytes, with this table's seed.
+  Fingerprint fingerprint(const char* bytes, std::size_t n) const { return fingerprint_of({bytes, n}, seed_); }
 
   // What the reader needs of a spec it does not read again.
   struct Spec {
-    Fingerprint fingerprint;
+    Fingerprint fingerprint{};
     std::uint32_t length = 0;       // of the spec value, its braces included
     bool compiler_given = false;    // the node names its compiler (`compiler`, `annotations.compiler`)
     bool provides_compiler = false; // `provided_virtuals` holds c, cxx or fortran
@@ -82,7 +80,8 @@ class CheckedSpecs {
  private:
   struct Slot;
   std::uint64_t key_of(std::string_view hash) const;
-  // The id of `text`, kept from now on (room made by forget_all() when none is left).
+  // The id of `text`, kept from now on (remember() makes room first; two of a
+  // spec's texts may be one).
   std::uint32_t text_id(std::string_view text);
   void forget_all();
   bool current(const Slot& s) const;

@@ -188,7 +188,7 @@ class IndexSax {
   // it starts, and once read whole within one buffer, its fingerprint and length.
   std::uint64_t spec_at_ = 0;
   bool spec_whole_ = false;
-  CheckedSpecs::Fingerprint spec_fingerprint_;
+  Fingerprint spec_fingerprint_{};
   std::uint32_t spec_length_ = 0;
   // The record's spec came from checked_: whether its node names its compiler
   // (what that compiler is matters only to a described record, never skipped).
