@@ -1242,6 +1242,66 @@ TEST_CASE("a page and indexes sharing a hash: a compiler node arriving later, or
   CHECK(one(node_later, "SELECT contested FROM spec WHERE hash = '" + k2 + "'") == "0\n");
 }
 
+// Spack 1.0's pages say `none` of every spec's compiler (compilers became
+// dependencies); an index of the same hash names it by its build dependency.
+// The page does not say otherwise, so nothing is reported of the compiler,
+// whichever came first; what the page does say otherwise still is.
+TEST_CASE("a Spack 1.0 page (compiler none) and an index naming the compiler by dependency: no compiler conflict") {
+  testing::TempDir dir;
+  const std::string k = dag_hash("kk"), k2 = dag_hash("kk2"), g = dag_hash("gcc1230");
+  IndexSpec kk{k, "kk", "1.0"}, kk2{k2, "kk2", "2.0"}, node{g, "gcc", "12.3.0"};
+  kk.dependencies = kk2.dependencies = {compiler_edge(g)};
+  node.in_buildcache = false;
+  write(dir / "a.json", testing::index_json({node, kk, kk2}));
+  const std::vector<IndexInput> in{{(dir / "a.json").string(), "r1", "root", {}}};
+  const auto pages = dir / "pages";
+  // kk as the index has it but the compiler; kk2 on another OS as well.
+  testing::CachePage("p1", "kk")
+      .spec(testing::SpecEntry(k).versions({"1.0"}).compiler("none").os("ubuntu24.04").target("x86_64_v3")
+                .stacks({"root"}))
+      .write(pages);
+  testing::CachePage("p1", "kk2")
+      .spec(testing::SpecEntry(k2).versions({"2.0"}).compiler("none").os("rhel8").target("x86_64_v3")
+                .stacks({"root"}))
+      .write(pages);
+  const auto said = [](const IngestSummary& s) {
+    std::string out;
+    for (const auto& f : s.findings) out += f.kind + " " + f.package + " " + f.hash + ": " + f.message + "\n";
+    return out;
+  };
+  auto page_first = memory_db(), index_first = memory_db();
+  REQUIRE(ingest(page_first, {pages}, {}).findings.empty());
+  const auto index_after = ingest_indexes(page_first, in, {});
+  REQUIRE(index_after.rejections.empty());
+  REQUIRE(ingest_indexes(index_first, in, {}).findings.empty());
+  const auto page_after = ingest(index_first, {pages}, {});
+  REQUIRE(page_after.rejections.empty());
+  // One disagreement each way, kk2's OS, and it names the OS alone.
+  CAPTURE(said(index_after));
+  CAPTURE(said(page_after));
+  REQUIRE(index_after.findings.size() == 1);
+  CHECK(index_after.findings[0].hash == k2);
+  CHECK(testing::contains(index_after.findings[0].message, "with a different os; this build-cache index"));
+  REQUIRE(page_after.findings.size() == 1);
+  CHECK(page_after.findings[0].hash == k2);
+  CHECK(testing::contains(page_after.findings[0].message, "with a different os; a build-cache index"));
+  // What is stored is as before: the index's word, the page's kept as a claim.
+  CHECK(state(page_first) == state(index_first));
+  CHECK(one(page_first, "SELECT release || ' ' || compiler FROM specs WHERE hash = '" + k + "' ORDER BY 1") ==
+        "p1 gcc@12.3.0\nr1 gcc@12.3.0\n");
+  CHECK(one(index_first, "SELECT group_concat(cc.label) FROM spec_claim c JOIN compiler cc ON cc.id = c.compiler_id") ==
+        "none,none\n");
+  // A page naming another compiler is still a disagreement.
+  testing::CachePage("p1", "kk")
+      .spec(testing::SpecEntry(k).versions({"1.0"}).compiler("gcc@=9.9.9").os("ubuntu24.04").target("x86_64_v3")
+                .stacks({"root"}))
+      .write(pages);
+  const auto other = ingest(index_first, {pages}, {});
+  REQUIRE(other.findings.size() == 1);
+  CHECK(other.findings[0].hash == k);
+  CHECK(testing::contains(other.findings[0].message, "with a different compiler; a build-cache index"));
+}
+
 TEST_CASE("indexes read ahead of one that fails are read again: what the failed one described is gone") {
   // A describes 300 specs and then breaks off; B to E, read while A is
   // written, list the same specs. Had their readers been trusted, they would

@@ -390,20 +390,23 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
       if (label.empty()) label = "none";
       const std::int64_t compiler = ids->compiler(label);
       unsigned differs = 0;
-      bool contested = false;
+      bool contested = false, page_names_no_compiler = false;
       {
         auto now = sql.spec_description(d.spec);
         if (!now.next()) throw Error(fmt::format("an index lists spec {}, and no spec has that id", d.spec));
         differs = description_differences(
             {now.int64(0), now.int64(2), now.int64(3), now.int64(4), now.int64(5), now.int64(6), now.text(1)},
             {d.package, compiler, d.os, d.platform, d.target, d.variant_set, d.version});
+        page_names_no_compiler = now.int64(2) == none_compiler;
       }
       // Reported, as a page read after the index reports it (a finding of
       // this index); not a compiler whose node no index has yet, which the
-      // index names without its version. Only when a page lists the spec: one
+      // index names without its version, nor one a page left at `none`
+      // (reported_against_index()). Only when a page lists the spec: one
       // waiting since an upgrade (migration 0014) may be described by indexes
       // alone, whose word changed with cachedb's, not a page's.
-      if (const unsigned reported = waiting ? differs & ~SpecConflict::kCompiler : differs;
+      if (const unsigned reported =
+              reported_against_index(waiting ? differs & ~SpecConflict::kCompiler : differs, page_names_no_compiler);
           reported && ix.spec_on_page(d.spec).next()) {
         result.page_conflicts.push_back({{d.hash, reported}, d.package_name});
       }

@@ -292,7 +292,15 @@ struct PageWriter::Impl {
       return SpecIds{id, stored->package, stored->compiler, stored->os, stored->platform, stored->target};
     }
     // The disagreement is reported, not hidden; which word counts is the rule's.
-    if (differs) result.conflicts.push_back({std::string(r.hash), differs});
+    // Not a compiler this page leaves at `none` where an index names it
+    // (reported_against_index()).
+    if (differs) {
+      const bool no_compiler_against_index = (differs & SpecConflict::kCompiler) &&
+                                             parse_compiler(r.compiler).label() == "none" &&
+                                             sql.spec_in_index(id).next();
+      if (const unsigned reported = reported_against_index(differs, no_compiler_against_index))
+        result.conflicts.push_back({std::string(r.hash), reported});
+    }
     need_indexes();
     if (!stored->contested) claims.contest(id);
     Claim claim{package_id, compiler, os, platform, target, variant_set, std::string(version), stack_set, r.size,

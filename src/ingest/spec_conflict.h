@@ -30,6 +30,15 @@ inline unsigned description_differences(const SpecDescription& a, const SpecDesc
          (a.variant_set != b.variant_set ? SpecConflict::kVariants : 0u);
 }
 
+// Of a cache page's disagreement with a build-cache index, what is reported:
+// not the compiler when the page names none. Spack 1.0's pages say `none` of
+// every spec (compilers became dependencies), where the index names the
+// compiler by its build dependency: the page does not say otherwise, it does
+// not say. The description stored is the same either way (the index's).
+inline unsigned reported_against_index(unsigned differs, bool page_names_no_compiler) {
+  return page_names_no_compiler ? differs & ~SpecConflict::kCompiler : differs;
+}
+
 // A hash a cache page described otherwise and a build-cache index now
 // describes, with the index's package for it.
 struct IndexConflict : SpecConflict {
