@@ -389,28 +389,38 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
       }
       if (label.empty()) label = "none";
       const std::int64_t compiler = ids->compiler(label);
-      unsigned differs = 0;
-      bool contested = false, page_names_no_compiler = false;
+      const SpecDescription index_word{d.package, compiler, d.os, d.platform, d.target, d.variant_set, d.version};
+      // What of a page's word is reported against the index's: not a
+      // compiler whose node no index has yet, which the index names without
+      // its version, nor one the page left at `none` (reported_against_index()).
+      const auto reported_of = [&](const SpecDescription& page_word) {
+        const unsigned differs = description_differences(page_word, index_word);
+        return reported_against_index(waiting ? differs & ~SpecConflict::kCompiler : differs,
+                                      page_word.compiler == none_compiler);
+      };
+      unsigned differs = 0, reported = 0;
+      bool contested = false;
       {
         auto now = sql.spec_description(d.spec);
         if (!now.next()) throw Error(fmt::format("an index lists spec {}, and no spec has that id", d.spec));
-        differs = description_differences(
-            {now.int64(0), now.int64(2), now.int64(3), now.int64(4), now.int64(5), now.int64(6), now.text(1)},
-            {d.package, compiler, d.os, d.platform, d.target, d.variant_set, d.version});
-        page_names_no_compiler = now.int64(2) == none_compiler;
-      }
-      // Reported, as a page read after the index reports it (a finding of
-      // this index); not a compiler whose node no index has yet, which the
-      // index names without its version, nor one a page left at `none`
-      // (reported_against_index()). Only when a page lists the spec: one
-      // waiting since an upgrade (migration 0014) may be described by indexes
-      // alone, whose word changed with cachedb's, not a page's.
-      if (const unsigned reported =
-              reported_against_index(waiting ? differs & ~SpecConflict::kCompiler : differs, page_names_no_compiler);
-          reported && ix.spec_on_page(d.spec).next()) {
-        result.page_conflicts.push_back({{d.hash, reported}, d.package_name});
+        const SpecDescription stored{now.int64(0), now.int64(2), now.int64(3), now.int64(4),
+                                     now.int64(5), now.int64(6), now.text(1)};
+        differs = description_differences(stored, index_word);
+        reported = reported_of(stored);
       }
       if (auto c = sql.spec_contested(d.spec); c.next()) contested = c.int64(0) != 0;
+      // Pages that disagree among themselves: the word of each, not only the
+      // one the spec shows (spec_claim holds every page's).
+      if (contested)
+        for (auto claim = sql.claims_of_spec(d.spec); claim.next();)
+          reported |= reported_of({claim.int64(4), claim.int64(6), claim.int64(7), claim.int64(8), claim.int64(9),
+                                   claim.int64(10), claim.text(5)});
+      // Reported, as a page read after the index reports it (a finding of
+      // this index). Only when a page lists the spec: one waiting since an
+      // upgrade (migration 0014) may be described by indexes alone, whose
+      // word changed with cachedb's, not a page's.
+      if (reported && ix.spec_on_page(d.spec).next())
+        result.page_conflicts.push_back({{d.hash, reported}, d.package_name});
       // The pages' words first, while the spec still says what they say.
       if (differs && !contested) claims.contest(d.spec);
       ix.spec_redescribe(d.package, d.version, compiler, d.os, d.platform, d.target, d.variant_set, d.by_dependency,
