@@ -1248,11 +1248,14 @@ TEST_CASE("a page and indexes sharing a hash: a compiler node arriving later, or
 // whichever came first; what the page does say otherwise still is.
 TEST_CASE("a Spack 1.0 page (compiler none) and an index naming the compiler by dependency: no compiler conflict") {
   testing::TempDir dir;
-  const std::string k = dag_hash("kk"), k2 = dag_hash("kk2"), k3 = dag_hash("kk3"), g = dag_hash("gcc1230");
-  IndexSpec kk{k, "kk", "1.0"}, kk2{k2, "kk2", "2.0"}, kk3{k3, "kk3", "3.0"}, node{g, "gcc", "12.3.0"};
+  const std::string k = dag_hash("kk"), k2 = dag_hash("kk2"), k3 = dag_hash("kk3"), k4 = dag_hash("kk4"),
+                    g = dag_hash("gcc1230");
+  // kk4 has no dependencies: no compiler, and no edges to tell that an index described it.
+  IndexSpec kk{k, "kk", "1.0"}, kk2{k2, "kk2", "2.0"}, kk3{k3, "kk3", "3.0"}, kk4{k4, "kk4", "4.0"},
+      node{g, "gcc", "12.3.0"};
   kk.dependencies = kk2.dependencies = kk3.dependencies = {compiler_edge(g)};
   node.in_buildcache = false;
-  write(dir / "a.json", testing::index_json({node, kk, kk2, kk3}));
+  write(dir / "a.json", testing::index_json({node, kk, kk2, kk3, kk4}));
   const std::vector<IndexInput> in{{(dir / "a.json").string(), "r1", "root", {}}};
   const auto pages = dir / "pages";
   const auto entry = [](const std::string& hash, const std::string& version, const std::string& compiler,
@@ -1266,6 +1269,7 @@ TEST_CASE("a Spack 1.0 page (compiler none) and an index naming the compiler by 
   testing::CachePage("p1", "kk2").spec(entry(k2, "2.0", "none", "rhel8")).write(pages);
   testing::CachePage("p0", "kk3").spec(entry(k3, "3.0", "gcc@=9.9.9", "ubuntu24.04")).write(pages);
   testing::CachePage("p1", "kk3").spec(entry(k3, "3.0", "none", "ubuntu24.04")).write(pages);
+  testing::CachePage("p1", "kk4").spec(entry(k4, "4.0", "none", "rhel8")).write(pages);
   const auto said = [](const IngestSummary& s) {
     std::vector<std::string> lines;
     for (const auto& f : s.findings) {
@@ -1289,8 +1293,15 @@ TEST_CASE("a Spack 1.0 page (compiler none) and an index naming the compiler by 
   REQUIRE(page_after.rejections.empty());
   // kk2's OS, and kk3's compiler as p0 names it, whichever came first; the
   // index's finding names each hash once.
-  CHECK(said(index_after) == "kk2 with a different os\nkk3 with a different compiler\n");
-  CHECK(said(page_after) == "kk2 with a different os\nkk3 with a different compiler\n");
+  const std::string both = "kk2 with a different os\nkk3 with a different compiler\nkk4 with a different os\n";
+  CHECK(said(index_after) == both);
+  CHECK(said(page_after) == both);
+  // The index read again, changed elsewhere: told once, not at every update.
+  write(dir / "a.json", testing::index_json({node, kk, kk2, kk3, kk4, IndexSpec{dag_hash("more"), "more", "1"}}));
+  CHECK(said(ingest_indexes(page_first, in, {})) == "");
+  write(dir / "a.json", testing::index_json({node, kk, kk2, kk3, kk4}));
+  CHECK(said(ingest_indexes(page_first, in, {})) == "");
+  REQUIRE(ingest_indexes(index_first, in, {}).findings.empty());
   for (const auto& f : page_after.findings)
     if (f.hash == k3) CHECK(testing::contains(f.path, "p0"));
   // What is stored is as before: the index's word, the pages' kept as claims.
@@ -1299,7 +1310,7 @@ TEST_CASE("a Spack 1.0 page (compiler none) and an index naming the compiler by 
         "p1 gcc@12.3.0\nr1 gcc@12.3.0\n");
   CHECK(one(index_first, "SELECT group_concat(label, ' ') FROM (SELECT cc.label FROM spec_claim c "
                          "JOIN compiler cc ON cc.id = c.compiler_id ORDER BY 1)") ==
-        "gcc@9.9.9 none none none\n");
+        "gcc@9.9.9 none none none none\n");
   // A page naming another compiler is still a disagreement.
   testing::CachePage("p1", "kk").spec(entry(k, "1.0", "gcc@=9.9.9", "ubuntu24.04")).write(pages);
   CHECK(said(ingest(index_first, {pages}, {})) == "kk with a different compiler\n");

@@ -410,8 +410,11 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
       }
       if (auto c = sql.spec_contested(d.spec); c.next()) contested = c.int64(0) != 0;
       // Pages that disagree among themselves: the word of each, not only the
-      // one the spec shows (spec_claim holds every page's).
-      if (contested)
+      // one the spec shows (spec_claim holds every page's). Not when the spec
+      // shows what the index says: then the index described it before (its
+      // index read again, the spec without edges to tell), and what the pages
+      // say otherwise was reported then.
+      if (contested && differs)
         for (auto claim = sql.claims_of_spec(d.spec); claim.next();)
           reported |= reported_of({claim.int64(4), claim.int64(6), claim.int64(7), claim.int64(8), claim.int64(9),
                                    claim.int64(10), claim.text(5)});
