@@ -330,7 +330,9 @@ TEST_CASE("sql is read-only: every write is refused and the database file is unt
   for (const char* write : {"DELETE FROM spec", "DROP TABLE release_spec", "INSERT INTO release(name) VALUES ('x')",
                             "UPDATE package SET name = 'y'", "PRAGMA user_version = 99", "CREATE TABLE t(x)",
                             "CREATE TEMP TABLE t(x)", "VACUUM", "SELECT 1; DELETE FROM spec",
-                            "WITH x AS (SELECT 1) DELETE FROM spec"}) {
+                            "WITH x AS (SELECT 1) DELETE FROM spec", "PRAGMA journal_mode = DELETE",
+                            "pragma main.journal_mode=delete", "PRAGMA wal_checkpoint",
+                            "PRAGMA wal_checkpoint(TRUNCATE)", "PRAGMA temp.journal_mode"}) {
     INFO(write);
     auto r = run_cachedb(db + " sql " + shell_quote(write));
     CHECK(r.exit_code == 1);
@@ -339,6 +341,12 @@ TEST_CASE("sql is read-only: every write is refused and the database file is unt
                          r.err.find("one statement at a time") != std::string::npos;
     CHECK(refused);
   }
+  // The journal mode asked runs, though SQLite counts it as a write (given a
+  // mode, it may write): the connection is read-only.
+  CHECK(run_cachedb(db + " sql " + shell_quote("PRAGMA journal_mode") + " --format csv").out ==
+        "journal_mode\r\nwal\r\n");
+  CHECK(run_cachedb(db + " sql " + shell_quote("/* mode */ pragma main.journal_mode;") + " --format csv").out ==
+        "journal_mode\r\nwal\r\n");
   auto vacuum_into = run_cachedb(db + " sql " + shell_quote("VACUUM INTO '" + (dir / "copy.sqlite").string() + "'"));
   CHECK(vacuum_into.exit_code == 1);
   CHECK(!fs::exists(dir / "copy.sqlite"));

@@ -28,7 +28,8 @@
 namespace cachedb {
 namespace {
 
-bool only_space_or_comments(const char* p) {
+// Past spaces, comments and (with `semicolons`) empty statements.
+const char* skip_space_or_comments(const char* p, bool semicolons) {
   while (*p) {
     if (std::isspace(static_cast<unsigned char>(*p))) ++p;
     else if (p[0] == '-' && p[1] == '-') { while (*p && *p != '\n') ++p; }
@@ -36,10 +37,29 @@ bool only_space_or_comments(const char* p) {
       p += 2;
       while (*p && !(p[0] == '*' && p[1] == '/')) ++p;
       if (*p) p += 2;
-    } else if (*p == ';') ++p;
-    else return false;
+    } else if (semicolons && *p == ';') ++p;
+    else break;
   }
-  return true;
+  return p;
+}
+
+bool only_space_or_comments(const char* p) { return *skip_space_or_comments(p, true) == '\0'; }
+
+// `PRAGMA journal_mode` (or `main.journal_mode`), asked for the mode, none
+// given: SQLite counts it as a write, since with a mode it may write, where
+// asking only reads. Run on a read-only connection only, which would refuse a
+// write all the same. (Other pragmas that SQLite counts as writes do write
+// when asked, `optimize`, or are of no use read-only, `wal_checkpoint`.)
+bool journal_mode_asked(sqlite3* h, const std::string& statement) {
+  std::string words;  // the statement's text less comments, spaces and the ending ';', lower-cased
+  for (const char* p = skip_space_or_comments(statement.c_str(), false); *p;
+       p = skip_space_or_comments(p, true))
+    while (*p && !std::isspace(static_cast<unsigned char>(*p)) && *p != ';' && !(p[0] == '-' && p[1] == '-') &&
+           !(p[0] == '/' && p[1] == '*')) {
+      words += static_cast<char>(std::tolower(static_cast<unsigned char>(*p)));
+      ++p;
+    }
+  return (words == "pragmajournal_mode" || words == "pragmamain.journal_mode") && sqlite3_db_readonly(h, "main") == 1;
 }
 
 // ---- what SQLiteCpp cannot do -------------------------------------------
@@ -64,10 +84,10 @@ Inspected inspect(SQLite::Database& db, const std::string& sql) {
   if (rc != SQLITE_OK) throw Error(fmt::format("sql: {}", sqlite3_errmsg(h)));
   if (!raw) throw Error("sql: no statement given");
   if (tail && !only_space_or_comments(tail)) throw Error("sql: give one statement at a time");
-  if (!sqlite3_stmt_readonly(raw))
+  Inspected out{sql.substr(0, static_cast<std::size_t>(tail ? tail - sql.c_str() : sql.size())), {}};
+  if (!sqlite3_stmt_readonly(raw) && !journal_mode_asked(h, out.statement))
     throw Error("sql: refused, the statement would write; 'cachedb sql' is read-only "
                 "(the database changes only through 'cachedb ingest')");
-  Inspected out{sql.substr(0, static_cast<std::size_t>(tail ? tail - sql.c_str() : sql.size())), {}};
   for (int i = 1; i <= sqlite3_bind_parameter_count(raw); ++i) {
     const char* name = sqlite3_bind_parameter_name(raw, i);
     out.params.emplace_back(name && name[0] != '?' ? name : "");
