@@ -14,6 +14,7 @@
 #include "child_process.h"
 #include "formats/spack_index/sha256.h"
 #include "index_builder.h"
+#include "page_builder.h"
 #include "test_support.h"
 
 namespace fs = std::filesystem;
@@ -455,6 +456,24 @@ TEST_CASE("one release, one kind of source: indexes into a page release (or page
   CHECK(r.exit_code == 0);
   CHECK(sql(db, "SELECT * FROM specs ORDER BY hash") == before);
   CHECK(sql(db, "SELECT count(*) FROM source WHERE kind = 'index'") == "count(*)\r\n0\r\n");
+}
+
+TEST_CASE("an index run's summary line counts its findings, as a page run's does") {
+  testing::TempDir dir;
+  const auto db = dir / "db.sqlite";
+  // Another release's page says zlib is built for another OS.
+  testing::CachePage("p1", "zlib").spec(testing::SpecEntry(dag_hash("zlib")).os("rhel8").stacks({"root"})).write(dir.path());
+  REQUIRE(run_cachedb(db, {"ingest", (dir / "_cache").string()}).exit_code == 0);
+  write(dir / "i.json", index_of({"zlib", "bzip2"}));
+  auto r = run_cachedb(db, {"ingest", "--index", (dir / "i.json").string(), "--release", "r1", "--stack", "root"});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.err, "specs 2 added, 0 removed; 1 findings ('cachedb runs --run 2')"));
+  CHECK(sql(db, "SELECT run_id, kind FROM ingest_findings") == "run_id,kind\r\n2,hash_conflict\r\n");
+  // Found unchanged the next night: nothing found, nothing said.
+  r = run_cachedb(db, {"ingest", "--index", (dir / "i.json").string(), "--release", "r1", "--stack", "root"});
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.err, "1 unchanged, 0 rejected; specs 0 added, 0 removed\n"));
 }
 
 TEST_CASE("filters, values and list work on a release read from an index") {
