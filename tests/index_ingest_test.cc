@@ -1242,6 +1242,35 @@ TEST_CASE("a page and indexes sharing a hash: a compiler node arriving later, or
   CHECK(one(node_later, "SELECT contested FROM spec WHERE hash = '" + k2 + "'") == "0\n");
 }
 
+// An index names a compiler by its package alone ("gcc") until the node of
+// its version comes; a page read meanwhile that names the version is not set
+// against that, as an index read after the page does not set it either.
+TEST_CASE("a page naming the compiler an index has only by its package, its node on a page: no conflict either way") {
+  testing::TempDir dir;
+  const std::string k = dag_hash("kseven"), g = dag_hash("gcc1410");
+  IndexSpec kseven{k, "kseven", "1.0"};
+  kseven.dependencies = {compiler_edge(g)};
+  write(dir / "a.json", testing::index_json({kseven}));  // without gcc's node
+  const std::vector<IndexInput> in{{(dir / "a.json").string(), "r1", "root", {}}};
+  const auto pages = dir / "pages";
+  testing::CachePage("p1", "kseven")
+      .spec(testing::SpecEntry(k).versions({"1.0"}).compiler("gcc@14.1.0").os("ubuntu24.04").target("x86_64_v3")
+                .stacks({"root"}))
+      .write(pages);
+  testing::CachePage("p1", "gcc")
+      .spec(testing::SpecEntry(g).versions({"14.1.0"}).compiler("none").os("ubuntu24.04").target("x86_64_v3")
+                .stacks({"root"}))
+      .write(pages);
+  auto page_first = memory_db(), index_first = memory_db();
+  REQUIRE(ingest(page_first, {pages}, {}).findings.empty());
+  CHECK(ingest_indexes(page_first, in, {}).findings.empty());
+  REQUIRE(ingest_indexes(index_first, in, {}).findings.empty());
+  CHECK(one(index_first, "SELECT compiler FROM specs WHERE hash = '" + k + "'") == "gcc\n");
+  CHECK(ingest(index_first, {pages}, {}).findings.empty());
+  CHECK(state(page_first) == state(index_first));
+  CHECK(one(index_first, "SELECT DISTINCT compiler FROM specs WHERE hash = '" + k + "'") == "gcc@14.1.0\n");
+}
+
 // Spack 1.0's pages say `none` of every spec's compiler (compilers became
 // dependencies); an index of the same hash names it by its build dependency.
 // The page does not say otherwise, so nothing is reported of the compiler,

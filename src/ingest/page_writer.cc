@@ -293,13 +293,18 @@ struct PageWriter::Impl {
     }
     // The disagreement is reported, not hidden; which word counts is the rule's.
     // Not a compiler this page leaves at `none` where an index names it
-    // (reported_against_index()).
+    // (reported_against_index()); nor one an index names by its package alone
+    // until the node of its version comes (compiler_pending), which an index
+    // read after this page does not set against it either.
     if (differs) {
-      const bool no_compiler_against_index = (differs & SpecConflict::kCompiler) &&
-                                             parse_compiler(r.compiler).label() == "none" &&
-                                             sql.spec_in_index(id).next();
-      if (const unsigned reported = reported_against_index(differs, no_compiler_against_index))
-        result.conflicts.push_back({std::string(r.hash), reported});
+      unsigned reported = differs;
+      if (differs & SpecConflict::kCompiler) {
+        if (sql.spec_compiler_pending(id).next())
+          reported &= ~SpecConflict::kCompiler;
+        else if (parse_compiler(r.compiler).label() == "none" && sql.spec_in_index(id).next())
+          reported = reported_against_index(reported, true);
+      }
+      if (reported) result.conflicts.push_back({std::string(r.hash), reported});
     }
     need_indexes();
     if (!stored->contested) claims.contest(id);

@@ -27,6 +27,7 @@ WriterStatements::WriterStatements(SQLite::Database& d)
       spec_is_listed(db, "SELECT 1 FROM release_spec WHERE spec_id = ? LIMIT 1", kLazy),
       spec_stack_sets(db, "SELECT DISTINCT stack_set_id FROM release_spec WHERE spec_id = ?", kLazy),
       spec_in_index(db, "SELECT 1 FROM index_listing WHERE spec_id = ? LIMIT 1", kLazy),
+      spec_compiler_pending(db, "SELECT 1 FROM compiler_pending WHERE spec_id = ?", kLazy),
       // Listed by an index, or with the edges one gave it: an index run that
       // unlisted it keeps them until it ends (IndexWriter's refresh()), as a
       // later index of the same run may list it again.

@@ -41,7 +41,7 @@ struct WriterStatements {
   Statement source_insert, source_by_key, source_update, source_restamp, source_delete;
   // The fact table.
   Statement specs_of_source, source_unlink, spec_unlink, spec_is_listed, spec_stack_sets, spec_in_index,
-      spec_index_described;
+      spec_compiler_pending, spec_index_described;
   // Specs.
   Statement spec_by_hash, spec_insert, specs_of_package, spec_set_all_stacks, spec_update, spec_forget_versions,
       spec_version_insert, spec_delete;
