@@ -1278,13 +1278,13 @@ TEST_CASE("a page naming the compiler an index has only by its package, its node
 TEST_CASE("a Spack 1.0 page (compiler none) and an index naming the compiler by dependency: no compiler conflict") {
   testing::TempDir dir;
   const std::string k = dag_hash("kk"), k2 = dag_hash("kk2"), k3 = dag_hash("kk3"), k4 = dag_hash("kk4"),
-                    g = dag_hash("gcc1230");
+                    k5 = dag_hash("kk5"), g = dag_hash("gcc1230");
   // kk4 has no dependencies: no compiler, and no edges to tell that an index described it.
   IndexSpec kk{k, "kk", "1.0"}, kk2{k2, "kk2", "2.0"}, kk3{k3, "kk3", "3.0"}, kk4{k4, "kk4", "4.0"},
-      node{g, "gcc", "12.3.0"};
-  kk.dependencies = kk2.dependencies = kk3.dependencies = {compiler_edge(g)};
+      kk5{k5, "kk5", "5.0"}, node{g, "gcc", "12.3.0"};
+  kk.dependencies = kk2.dependencies = kk3.dependencies = kk5.dependencies = {compiler_edge(g)};
   node.in_buildcache = false;
-  write(dir / "a.json", testing::index_json({node, kk, kk2, kk3, kk4}));
+  write(dir / "a.json", testing::index_json({node, kk, kk2, kk3, kk4, kk5}));
   const std::vector<IndexInput> in{{(dir / "a.json").string(), "r1", "root", {}}};
   const auto pages = dir / "pages";
   const auto entry = [](const std::string& hash, const std::string& version, const std::string& compiler,
@@ -1299,6 +1299,9 @@ TEST_CASE("a Spack 1.0 page (compiler none) and an index naming the compiler by 
   testing::CachePage("p0", "kk3").spec(entry(k3, "3.0", "gcc@=9.9.9", "ubuntu24.04")).write(pages);
   testing::CachePage("p1", "kk3").spec(entry(k3, "3.0", "none", "ubuntu24.04")).write(pages);
   testing::CachePage("p1", "kk4").spec(entry(k4, "4.0", "none", "rhel8")).write(pages);
+  // kk5 shown as the index has it, an older release's page on another OS.
+  testing::CachePage("p0", "kk5").spec(entry(k5, "5.0", "gcc@12.3.0", "rhel8")).write(pages);
+  testing::CachePage("p1", "kk5").spec(entry(k5, "5.0", "gcc@12.3.0", "ubuntu24.04")).write(pages);
   const auto said = [](const IngestSummary& s) {
     std::vector<std::string> lines;
     for (const auto& f : s.findings) {
@@ -1314,7 +1317,7 @@ TEST_CASE("a Spack 1.0 page (compiler none) and an index naming the compiler by 
   };
   auto page_first = memory_db(), index_first = memory_db();
   // Between pages alone, `none` and a compiler do disagree: no index names it.
-  CHECK(said(ingest(page_first, {pages}, {})) == "kk3 with a different compiler\n");
+  CHECK(said(ingest(page_first, {pages}, {})) == "kk3 with a different compiler\nkk5 with a different os\n");
   const auto index_after = ingest_indexes(page_first, in, {});
   REQUIRE(index_after.rejections.empty());
   REQUIRE(ingest_indexes(index_first, in, {}).findings.empty());
@@ -1322,13 +1325,15 @@ TEST_CASE("a Spack 1.0 page (compiler none) and an index naming the compiler by 
   REQUIRE(page_after.rejections.empty());
   // kk2's OS, and kk3's compiler as p0 names it, whichever came first; the
   // index's finding names each hash once.
-  const std::string both = "kk2 with a different os\nkk3 with a different compiler\nkk4 with a different os\n";
+  const std::string both = "kk2 with a different os\nkk3 with a different compiler\nkk4 with a different os\n"
+                           "kk5 with a different os\n";
   CHECK(said(index_after) == both);
   CHECK(said(page_after) == both);
   // The index read again, changed elsewhere: told once, not at every update.
-  write(dir / "a.json", testing::index_json({node, kk, kk2, kk3, kk4, IndexSpec{dag_hash("more"), "more", "1"}}));
+  write(dir / "a.json",
+        testing::index_json({node, kk, kk2, kk3, kk4, kk5, IndexSpec{dag_hash("more"), "more", "1"}}));
   CHECK(said(ingest_indexes(page_first, in, {})) == "");
-  write(dir / "a.json", testing::index_json({node, kk, kk2, kk3, kk4}));
+  write(dir / "a.json", testing::index_json({node, kk, kk2, kk3, kk4, kk5}));
   CHECK(said(ingest_indexes(page_first, in, {})) == "");
   REQUIRE(ingest_indexes(index_first, in, {}).findings.empty());
   for (const auto& f : page_after.findings)
@@ -1339,10 +1344,18 @@ TEST_CASE("a Spack 1.0 page (compiler none) and an index naming the compiler by 
         "p1 gcc@12.3.0\nr1 gcc@12.3.0\n");
   CHECK(one(index_first, "SELECT group_concat(label, ' ') FROM (SELECT cc.label FROM spec_claim c "
                          "JOIN compiler cc ON cc.id = c.compiler_id ORDER BY 1)") ==
-        "gcc@9.9.9 none none none none\n");
+        "gcc@12.3.0 gcc@12.3.0 gcc@9.9.9 none none none none\n");
   // A page naming another compiler is still a disagreement.
   testing::CachePage("p1", "kk").spec(entry(k, "1.0", "gcc@=9.9.9", "ubuntu24.04")).write(pages);
   CHECK(said(ingest(index_first, {pages}, {})) == "kk with a different compiler\n");
+  // The index read again says kk4 otherwise: set against the page's word,
+  // not against what the index said before.
+  kk4.os = "rhel8";
+  write(dir / "a.json", testing::index_json({node, kk, kk2, kk3, kk4, kk5}));
+  CHECK(said(ingest_indexes(page_first, in, {})) == "");
+  kk4.version = "4.1";
+  write(dir / "a.json", testing::index_json({node, kk, kk2, kk3, kk4, kk5}));
+  CHECK(said(ingest_indexes(page_first, in, {})) == "kk4 with a different versions\n");
 }
 
 TEST_CASE("indexes read ahead of one that fails are read again: what the failed one described is gone") {

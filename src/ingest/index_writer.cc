@@ -398,26 +398,34 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
         return reported_against_index(waiting ? differs & ~SpecConflict::kCompiler : differs,
                                       page_word.compiler == none_compiler);
       };
-      unsigned differs = 0, reported = 0;
-      bool contested = false;
+      SpecDescription shown;  // what the spec shows now
+      std::string shown_version;
       {
         auto now = sql.spec_description(d.spec);
         if (!now.next()) throw Error(fmt::format("an index lists spec {}, and no spec has that id", d.spec));
-        const SpecDescription stored{now.int64(0), now.int64(2), now.int64(3), now.int64(4),
-                                     now.int64(5), now.int64(6), now.text(1)};
-        differs = description_differences(stored, index_word);
-        reported = reported_of(stored);
+        shown_version = now.text(1);
+        shown = {now.int64(0), now.int64(2), now.int64(3), now.int64(4), now.int64(5), now.int64(6), shown_version};
       }
+      const unsigned differs = description_differences(shown, index_word);
+      unsigned reported = 0;
+      bool contested = false;
       if (auto c = sql.spec_contested(d.spec); c.next()) contested = c.int64(0) != 0;
-      // Pages that disagree among themselves: the word of each, not only the
-      // one the spec shows (spec_claim holds every page's). Not when the spec
-      // shows what the index says: then the index described it before (its
-      // index read again, the spec without edges to tell), and what the pages
-      // say otherwise was reported then.
-      if (contested && differs)
-        for (auto claim = sql.claims_of_spec(d.spec); claim.next();)
-          reported |= reported_of({claim.int64(4), claim.int64(6), claim.int64(7), claim.int64(8), claim.int64(9),
-                                   claim.int64(10), claim.text(5)});
+      // Told before: the spec shows what the index says, and an index listed
+      // it before this run changed that index (read again, the spec has no
+      // edges to tell it was described): the pages' words were set against
+      // that description then.
+      if (differs || !ix.spec_touched(d.spec).next()) {
+        if (contested) {
+          // Pages that disagree among themselves: the word of each
+          // (spec_claim holds every page's), not only the one the spec shows,
+          // which may also be an earlier word of the index itself.
+          for (auto claim = sql.claims_of_spec(d.spec); claim.next();)
+            reported |= reported_of({claim.int64(4), claim.int64(6), claim.int64(7), claim.int64(8),
+                                     claim.int64(9), claim.int64(10), claim.text(5)});
+        } else {
+          reported = reported_of(shown);  // every page says what the spec shows
+        }
+      }
       // Reported, as a page read after the index reports it (a finding of
       // this index). Only when a page lists the spec: one waiting since an
       // upgrade (migration 0014) may be described by indexes alone, whose

@@ -45,6 +45,7 @@ IndexStatements::IndexStatements(SQLite::Database& db)
       dependency_delete_of_spec(db, "DELETE FROM dependency WHERE spec_id = ?", kLazy),
       touch(db, "INSERT OR IGNORE INTO temp.index_touched(spec_id) VALUES (?)", kLazy),
       touched_specs(db, "SELECT spec_id FROM temp.index_touched ORDER BY 1", kLazy),
+      spec_touched(db, "SELECT 1 FROM temp.index_touched WHERE spec_id = ?", kLazy),
       touched_clear(db, "DELETE FROM temp.index_touched", kLazy),
       late_insert(db, "INSERT INTO temp.index_late_compiler(spec_id, compiler_hash) VALUES (?, ?)", kLazy),
       late_hashes(db, "SELECT DISTINCT compiler_hash FROM temp.index_late_compiler ORDER BY 1", kLazy),
