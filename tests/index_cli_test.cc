@@ -462,7 +462,9 @@ TEST_CASE("an index run's summary line counts its findings, as a page run's does
   testing::TempDir dir;
   const auto db = dir / "db.sqlite";
   // Another release's page says zlib is built for another OS.
-  testing::CachePage("p1", "zlib").spec(testing::SpecEntry(dag_hash("zlib")).os("rhel8").stacks({"root"})).write(dir.path());
+  testing::CachePage("p1", "zlib")
+      .spec(testing::SpecEntry(dag_hash("zlib")).os("rhel8").stacks({"root"}))
+      .write(dir.path());
   REQUIRE(run_cachedb(db, {"ingest", (dir / "_cache").string()}).exit_code == 0);
   write(dir / "i.json", index_of({"zlib", "bzip2"}));
   auto r = run_cachedb(db, {"ingest", "--index", (dir / "i.json").string(), "--release", "r1", "--stack", "root"});

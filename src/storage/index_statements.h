@@ -42,8 +42,8 @@ struct IndexStatements {
   MultiRowInsert dependency_insert;
   Statement dependency_any, dependency_delete_of_spec;
   // Specs whose holdings changed, and those waiting for a compiler node.
-  Statement touch, touched_specs, spec_touched, touched_clear, late_insert, late_hashes, late_apply, late_pending, late_clear,
-      compiler_node;
+  Statement touch, touched_specs, spec_touched, touched_clear, late_insert, late_hashes, late_apply, late_pending,
+      late_clear, compiler_node;
   // Deriving a release's rows from its indexes: what they should be (the
   // release's indexes, and what each lists in the build cache: one statement
   // per index, as they are read at once, made as needed), what they are, and
