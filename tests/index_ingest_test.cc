@@ -1245,30 +1245,44 @@ TEST_CASE("a page and indexes sharing a hash: a compiler node arriving later, or
 // An index names a compiler by its package alone ("gcc") until the node of
 // its version comes; a page read meanwhile that names the version is not set
 // against that, as an index read after the page does not set it either.
-TEST_CASE("a page naming the compiler an index has only by its package, its node on a page: no conflict either way") {
+TEST_CASE("a page naming the compiler an index has only by its package, its node on a page: compared once it comes") {
   testing::TempDir dir;
-  const std::string k = dag_hash("kseven"), g = dag_hash("gcc1410");
-  IndexSpec kseven{k, "kseven", "1.0"};
-  kseven.dependencies = {compiler_edge(g)};
-  write(dir / "a.json", testing::index_json({kseven}));  // without gcc's node
+  const std::string k = dag_hash("kseven"), k8 = dag_hash("keight"), g = dag_hash("gcc1410");
+  IndexSpec kseven{k, "kseven", "1.0"}, keight{k8, "keight", "1.0"};
+  kseven.dependencies = keight.dependencies = {compiler_edge(g)};
+  write(dir / "a.json", testing::index_json({kseven, keight}));  // without gcc's node
   const std::vector<IndexInput> in{{(dir / "a.json").string(), "r1", "root", {}}};
   const auto pages = dir / "pages";
-  testing::CachePage("p1", "kseven")
-      .spec(testing::SpecEntry(k).versions({"1.0"}).compiler("gcc@14.1.0").os("ubuntu24.04").target("x86_64_v3")
-                .stacks({"root"}))
-      .write(pages);
-  testing::CachePage("p1", "gcc")
-      .spec(testing::SpecEntry(g).versions({"14.1.0"}).compiler("none").os("ubuntu24.04").target("x86_64_v3")
-                .stacks({"root"}))
-      .write(pages);
+  const auto entry = [](const std::string& hash, const std::string& version, const std::string& compiler) {
+    return testing::SpecEntry(hash).versions({version}).compiler(compiler).os("ubuntu24.04").target("x86_64_v3")
+        .stacks({"root"});
+  };
+  // kseven's page names the node's version, keight's another.
+  testing::CachePage("p1", "kseven").spec(entry(k, "1.0", "gcc@14.1.0")).write(pages);
+  testing::CachePage("p1", "keight").spec(entry(k8, "1.0", "gcc@13.0.0")).write(pages);
+  testing::CachePage("p1", "gcc").spec(entry(g, "14.1.0", "none")).write(pages);
+  const auto said = [](const IngestSummary& s) {
+    std::string out;
+    for (const auto& f : s.findings) out += f.package + " " + f.hash + "\n";
+    return out;
+  };
   auto page_first = memory_db(), index_first = memory_db();
   REQUIRE(ingest(page_first, {pages}, {}).findings.empty());
-  CHECK(ingest_indexes(page_first, in, {}).findings.empty());
+  CHECK(said(ingest_indexes(page_first, in, {})) == "keight " + k8 + "\n");
   REQUIRE(ingest_indexes(index_first, in, {}).findings.empty());
   CHECK(one(index_first, "SELECT compiler FROM specs WHERE hash = '" + k + "'") == "gcc\n");
-  CHECK(ingest(index_first, {pages}, {}).findings.empty());
+  // The pages' words are not set against `gcc`; once the node comes (from a
+  // page of this run), against what it names.
+  const auto page_after = ingest(index_first, {pages}, {});
+  REQUIRE(page_after.findings.size() == 1);
+  CHECK(page_after.findings[0].hash == k8);
+  CHECK(testing::contains(page_after.findings[0].path, "keight"));
+  CHECK(testing::contains(page_after.findings[0].message, "a different compiler; a build-cache index"));
+  CHECK(testing::contains(page_after.findings[0].message, "names gcc@14.1.0"));
   CHECK(state(page_first) == state(index_first));
   CHECK(one(index_first, "SELECT DISTINCT compiler FROM specs WHERE hash = '" + k + "'") == "gcc@14.1.0\n");
+  // Told once: the pages read again change nothing and say nothing.
+  CHECK(ingest(index_first, {pages}, {}).findings.empty());
 }
 
 // Spack 1.0's pages say `none` of every spec's compiler (compilers became

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "ingest/findings.h"
 #include "ingest/spec_claims.h"
 #include "parsing/compiler.h"
 #include "storage/embedded_sql.h"
@@ -13,7 +14,7 @@
 
 namespace cachedb {
 
-std::int64_t settle_dependency_compilers(SQLite::Database& db) {
+std::int64_t settle_dependency_compilers(SQLite::Database& db, std::vector<Finding>* findings) {
   std::vector<std::int64_t> waiting;
   {
     Statement pending(db, "SELECT spec_id FROM compiler_pending ORDER BY 1");
@@ -32,6 +33,8 @@ std::int64_t settle_dependency_compilers(SQLite::Database& db) {
   WriterStatements sql(db);
   SpecClaims claims(sql);
   std::vector<std::int64_t> reclaimed;
+  // Of those, the ones now named by their node, with that compiler.
+  std::vector<std::pair<std::int64_t, std::int64_t>> named;
   // Asked only where pages are stored: into an empty database (a bulk load,
   // no index on release_spec by spec yet) each ask would be a scan.
   Statement pages(db, "SELECT 1 FROM source WHERE kind = 'page' LIMIT 1");
@@ -66,6 +69,7 @@ std::int64_t settle_dependency_compilers(SQLite::Database& db) {
         // The pages' words first, while the spec still says what they say.
         if (now.int64(1) == 0) claims.contest(spec);
         reclaimed.push_back(spec);
+        if (node) named.emplace_back(spec, id);
       }
     }
     auto set = spec_set(id, spec, id);
@@ -84,6 +88,27 @@ std::int64_t settle_dependency_compilers(SQLite::Database& db) {
                    "UPDATE release_spec SET compiler_id = (SELECT compiler_id FROM spec WHERE id = release_spec.spec_id) "
                    "WHERE spec_id IN (SELECT value FROM json_each(?))");
     rows(changed).exec();
+  }
+  if (findings && !named.empty()) {
+    Statement page_of(db, "SELECT path FROM source WHERE id = ?");
+    Statement hash_of(db, "SELECT hash FROM spec WHERE id = ?");
+    Statement label_of(db, "SELECT label FROM compiler WHERE id = ?");
+    const auto label = [&](std::int64_t compiler) {
+      auto row = label_of(compiler);
+      return row.next() ? std::string(row.text(0)) : std::string();
+    };
+    for (const auto& [spec, compiler] : named) {
+      auto hash = hash_of(spec);
+      if (!hash.next()) continue;
+      for (auto claim = sql.claims_of_spec(spec); claim.next();) {
+        const std::int64_t said = claim.int64(6);
+        if (said == compiler || label(said) == "none") continue;
+        auto page = page_of(claim.int64(0));
+        findings->push_back(settled_compiler_conflict(page.next() ? std::string(page.text(0)) : std::string(),
+                                                      std::string(claim.text(2)), std::string(claim.text(3)),
+                                                      std::string(hash.text(0)), label(compiler)));
+      }
+    }
   }
   for (const std::int64_t spec : reclaimed) claims.settle(spec);
   return count;

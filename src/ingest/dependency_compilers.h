@@ -8,12 +8,19 @@
 // ingest run, gives each waiting spec the label its node now allows, so that
 // what a spec's compiler reads does not depend on which index came first.
 #include <cstdint>
+#include <vector>
 
 #include <SQLiteCpp/Database.h>
+
+#include "formats/finding.h"
 
 namespace cachedb {
 
 // Returns how many specs' compilers changed. The caller owns the transaction.
-std::int64_t settle_dependency_compilers(SQLite::Database& db);
+// A compiler now named by its node (`gcc@14.1.0` where it was `gcc`) is set
+// against what the pages listing the spec say of it, as an index read after
+// them would have: each page that names another compiler (not `none`) is a
+// `hash_conflict` in `findings`, when given.
+std::int64_t settle_dependency_compilers(SQLite::Database& db, std::vector<Finding>* findings = nullptr);
 
 }  // namespace cachedb

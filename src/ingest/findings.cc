@@ -47,6 +47,16 @@ void note_conflicts(const Page& page, const std::string& path, const std::vector
   }
 }
 
+Finding settled_compiler_conflict(const std::string& path, const std::string& release, const std::string& package,
+                                  const std::string& hash, const std::string& compiler) {
+  Finding f{path, release, package, "hash_conflict", hash,
+            fmt::format("spec {} was stored with a different compiler; a build-cache index that lists it "
+                        "describes it (its compiler's node, come since, names {})",
+                        hash, compiler)};
+  spdlog::info("{}: {}", f.path, f.message);
+  return f;
+}
+
 void note_index_conflicts(const std::string& path, const std::string& release,
                           const std::vector<IndexConflict>& conflicts, std::vector<Finding>& out) {
   for (const auto& c : conflicts) {

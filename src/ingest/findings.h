@@ -19,6 +19,12 @@ void note_conflicts(const Page& page, const std::string& path, const std::vector
 void note_index_conflicts(const std::string& path, const std::string& release,
                           const std::vector<IndexConflict>& conflicts, std::vector<Finding>& out);
 
+// The page at `path` names another compiler for spec `hash` than the one its
+// index's build dependency now names (`compiler`), that node having come after
+// both (ingest/dependency_compilers.h): as a page read after it would say.
+Finding settled_compiler_conflict(const std::string& path, const std::string& release, const std::string& package,
+                                  const std::string& hash, const std::string& compiler);
+
 // A second file giving the page (release, package) that `first` gave earlier
 // in the walk: the first is the page, this one is not read. Ingest and check
 // report it alike, as a warning and, for ingest, in ingest_findings.

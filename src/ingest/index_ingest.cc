@@ -367,6 +367,7 @@ class IndexRun {
     writer_.finish_bulk_load();
     summary_.specs_added += totals.specs_added;
     summary_.specs_removed += totals.specs_removed;
+    summary_.findings.insert(summary_.findings.end(), totals.findings.begin(), totals.findings.end());
     // While the hashing thread, if any, checks the indexes read ahead (check_read_indexes()).
     unused_names_.delete_if_changed();
   }

@@ -507,8 +507,9 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
       if (ix.redescribe_any().next()) ix.redescribe_unlisted().exec();
     }
     // Once the specs nothing holds are deleted: a compiler node may have come or gone.
-    settle_dependency_compilers(db);
+    settle_dependency_compilers(db, &settled_findings);
   }
+  std::vector<Finding> settled_findings;  // of the last finish()
 
   // What one spec's release row should be: from the indexes listing it in
   // the build cache (their keys are its stacks; the first of them holds it).
@@ -979,8 +980,10 @@ void IndexWriter::finish_bulk_load() {
 
 IndexWriter::Totals IndexWriter::finish() {
   impl_->finish();
-  Totals t{impl_->specs_added, impl_->specs_removed, impl_->releases_derived_early};
+  Totals t{impl_->specs_added, impl_->specs_removed, impl_->releases_derived_early,
+           std::move(impl_->settled_findings)};
   impl_->specs_added = impl_->specs_removed = 0;
+  impl_->settled_findings.clear();
   return t;
 }
 

@@ -20,6 +20,7 @@
 
 #include <SQLiteCpp/Database.h>
 
+#include "formats/finding.h"
 #include "formats/spack_index/byte_stream.h"
 #include "ingest/index_pipeline.h"
 #include "ingest/known_page.h"
@@ -99,6 +100,8 @@ class IndexWriter {
   struct Totals {
     std::int64_t specs_added = 0, specs_removed = 0;
     std::int64_t releases_derived_early = 0;  // while the next documents were read (release_complete())
+    // Pages naming another compiler than the node come since names (settle_dependency_compilers()).
+    std::vector<Finding> findings;
   };
   Totals finish();
 

@@ -359,7 +359,7 @@ IngestSummary ingest_logged(SQLite::Database& db, const std::vector<fs::path>& i
     }
     if (options.prune) run.prune();
     // A page run deletes specs too, and one may have been the compiler node of an index's spec.
-    settle_dependency_compilers(db);
+    settle_dependency_compilers(db, &run.summary().findings);
     run.finish_bulk_load();
     run.delete_unused_names();
     // Logged inside the transaction: a run reads ok exactly when its data is committed.
@@ -417,7 +417,7 @@ IngestSummary ingest_bytes(SQLite::Database& db, const std::string& name, std::s
     run.file(loaded);
     if (options.prune) run.prune();
     // As ingest's page run: a node described anew, or deleted, relabels the specs it built.
-    settle_dependency_compilers(db);
+    settle_dependency_compilers(db, &run.summary().findings);
     run.delete_unused_names();
   });
 }
