@@ -1278,11 +1278,44 @@ TEST_CASE("a page naming the compiler an index has only by its package, its node
   CHECK(page_after.findings[0].hash == k8);
   CHECK(testing::contains(page_after.findings[0].path, "keight"));
   CHECK(testing::contains(page_after.findings[0].message, "a different compiler; a build-cache index"));
-  CHECK(testing::contains(page_after.findings[0].message, "names gcc@14.1.0"));
+  CHECK(testing::contains(page_after.findings[0].message, "node now names gcc@14.1.0"));
   CHECK(state(page_first) == state(index_first));
   CHECK(one(index_first, "SELECT DISTINCT compiler FROM specs WHERE hash = '" + k + "'") == "gcc@14.1.0\n");
   // Told once: the pages read again change nothing and say nothing.
   CHECK(ingest(index_first, {pages}, {}).findings.empty());
+}
+
+// The node comes in a page run that replaces a release's indexes with pages:
+// the compilers settled as the indexes go are set against the pages all the same.
+TEST_CASE("a compiler named by its package alone, its node on a page of a run that replaces an index release") {
+  testing::TempDir dir;
+  const std::string k = dag_hash("keight"), g = dag_hash("gcc1410");
+  IndexSpec keight{k, "keight", "1.0"};
+  keight.dependencies = {compiler_edge(g)};
+  write(dir / "a.json", testing::index_json({keight}));  // without gcc's node
+  const std::vector<IndexInput> in{{(dir / "a.json").string(), "r1", "root", {}},
+                                   {(dir / "a.json").string(), "r2", "root", {}}};
+  const auto pages = dir / "pages";
+  const auto entry = [](const std::string& hash, const std::string& version, const std::string& compiler) {
+    return testing::SpecEntry(hash).versions({version}).compiler(compiler).os("ubuntu24.04").target("x86_64_v3")
+        .stacks({"root"});
+  };
+  testing::CachePage("p1", "keight").spec(entry(k, "1.0", "gcc@13.0.0")).write(pages);
+  auto db = memory_db();
+  REQUIRE(ingest(db, {pages}, {}).findings.empty());
+  REQUIRE(ingest_indexes(db, in, {}).findings.empty());
+  CHECK(one(db, "SELECT DISTINCT compiler FROM specs WHERE hash = '" + k + "'") == "gcc\n");
+  // gcc's node on a page (p1 is walked first), and r1 read from pages now.
+  testing::CachePage("p1", "gcc").spec(entry(g, "14.1.0", "none")).write(pages);
+  testing::CachePage("r1", "other").spec(entry(dag_hash("other"), "1.0", "none")).write(pages);
+  IngestOptions replace;
+  replace.replace_release_kind = true;
+  const auto s = ingest(db, {pages}, replace);
+  REQUIRE(s.rejections.empty());
+  CHECK(one(db, "SELECT DISTINCT compiler FROM specs WHERE hash = '" + k + "'") == "gcc@14.1.0\n");
+  REQUIRE(s.findings.size() == 1);
+  CHECK(s.findings[0].hash == k);
+  CHECK(testing::contains(s.findings[0].message, "a different compiler"));
 }
 
 // Spack 1.0's pages say `none` of every spec's compiler (compilers became

@@ -17,10 +17,10 @@
 namespace cachedb {
 
 // Returns how many specs' compilers changed. The caller owns the transaction.
-// A compiler now named by its node (`gcc@14.1.0` where it was `gcc`) is set
-// against what the pages listing the spec say of it, as an index read after
-// them would have: each page that names another compiler (not `none`) is a
-// `hash_conflict` in `findings`, when given.
+// A compiler now named by a node (`gcc@14.1.0` where it was `gcc`, or where
+// the node was described anew) is set against what the pages listing the
+// spec say of it, as a page read after it would be: each page that names
+// another compiler (not `none`) is a `hash_conflict` in `findings`, when given.
 std::int64_t settle_dependency_compilers(SQLite::Database& db, std::vector<Finding>* findings = nullptr);
 
 }  // namespace cachedb

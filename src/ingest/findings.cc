@@ -51,7 +51,7 @@ Finding settled_compiler_conflict(const std::string& path, const std::string& re
                                   const std::string& hash, const std::string& compiler) {
   Finding f{path, release, package, "hash_conflict", hash,
             fmt::format("spec {} was stored with a different compiler; a build-cache index that lists it "
-                        "describes it (its compiler's node, come since, names {})",
+                        "describes it (its compiler's node now names {})",
                         hash, compiler)};
   spdlog::info("{}: {}", f.path, f.message);
   return f;

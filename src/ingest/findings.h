@@ -20,8 +20,9 @@ void note_index_conflicts(const std::string& path, const std::string& release,
                           const std::vector<IndexConflict>& conflicts, std::vector<Finding>& out);
 
 // The page at `path` names another compiler for spec `hash` than the one its
-// index's build dependency now names (`compiler`), that node having come after
-// both (ingest/dependency_compilers.h): as a page read after it would say.
+// index's build dependency now names (`compiler`), that node having come (or
+// changed) since both (ingest/dependency_compilers.h): as a page read after
+// it would say.
 Finding settled_compiler_conflict(const std::string& path, const std::string& release, const std::string& package,
                                   const std::string& hash, const std::string& compiler);
 

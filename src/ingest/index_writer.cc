@@ -987,7 +987,7 @@ IndexWriter::Totals IndexWriter::finish() {
   return t;
 }
 
-std::int64_t IndexWriter::remove_release(std::int64_t release_id) {
+std::int64_t IndexWriter::remove_release(std::int64_t release_id, std::vector<Finding>& findings) {
   Impl& w = *impl_;
   w.begin_document(release_id);
   std::vector<std::int64_t> sources;
@@ -996,6 +996,8 @@ std::int64_t IndexWriter::remove_release(std::int64_t release_id) {
   const std::int64_t removed = w.specs_removed;
   w.releases_written.push_back(release_id);  // derived again even when it held no index
   w.finish();
+  findings.insert(findings.end(), w.settled_findings.begin(), w.settled_findings.end());
+  w.settled_findings.clear();
   return w.specs_removed - removed;
 }
 

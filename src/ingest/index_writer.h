@@ -106,8 +106,8 @@ class IndexWriter {
   Totals finish();
 
   // Removes every index of a release (and derives what it touched), and what only they kept; returns the
-  // (release, spec) pairs removed.
-  std::int64_t remove_release(std::int64_t release_id);
+  // (release, spec) pairs removed. What settling compilers found (Totals::findings) goes to `findings`.
+  std::int64_t remove_release(std::int64_t release_id, std::vector<Finding>& findings);
 
   // The indexes stored whose (release, stack) is not in `named` (a listing's
   // pairs) are removed, with what only they kept; their releases are derived

@@ -209,7 +209,7 @@ class Run {
         // Made only when needed: its scratch tables would keep a bulk load's
         // index build from sorting through temporary files.
         if (!indexes_) indexes_ = std::make_unique<IndexWriter>(db_);
-        summary_.specs_removed += indexes_->remove_release(release_id);
+        summary_.specs_removed += indexes_->remove_release(release_id, summary_.findings);
         spdlog::warn("release {}: build-cache indexes replaced by cache pages", release);
       } else {
         it->second = false;
