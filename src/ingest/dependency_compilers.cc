@@ -93,20 +93,19 @@ std::int64_t settle_dependency_compilers(SQLite::Database& db, std::vector<Findi
     Statement page_of(db, "SELECT path FROM source WHERE id = ?");
     Statement hash_of(db, "SELECT hash FROM spec WHERE id = ?");
     Statement label_of(db, "SELECT label FROM compiler WHERE id = ?");
-    const auto label = [&](std::int64_t compiler) {
-      auto row = label_of(compiler);
-      return row.next() ? std::string(row.text(0)) : std::string();
-    };
+    std::int64_t none = 0;  // a page naming no compiler says nothing otherwise (reported_against_index())
+    if (auto row = compiler_select("none"); row.next()) none = row.int64(0);
     for (const auto& [spec, compiler] : named) {
       auto hash = hash_of(spec);
-      if (!hash.next()) continue;
+      auto label = label_of(compiler);
+      if (!hash.next() || !label.next()) continue;
       for (auto claim = sql.claims_of_spec(spec); claim.next();) {
         const std::int64_t said = claim.int64(6);
-        if (said == compiler || label(said) == "none") continue;
+        if (said == compiler || said == none) continue;
         auto page = page_of(claim.int64(0));
         findings->push_back(settled_compiler_conflict(page.next() ? std::string(page.text(0)) : std::string(),
                                                       std::string(claim.text(2)), std::string(claim.text(3)),
-                                                      std::string(hash.text(0)), label(compiler)));
+                                                      std::string(hash.text(0)), std::string(label.text(0))));
       }
     }
   }

@@ -35,6 +35,7 @@
 #include "ingest/job_pool.h"
 #include "ingest/page_writer.h"
 #include "ingest/run_log.h"
+#include "ingest/summary_json.h"
 #include "ingest/write_transaction.h"
 #include "storage/sources.h"
 #include "storage/sqlite_errors.h"
@@ -756,8 +757,7 @@ std::string index_summary_line(const IngestSummary& s) {
                                  "{} removed",
                                  s.run_id, s.pages_added, s.pages_updated, s.pages_unchanged, s.pages_rejected,
                                  s.specs_added, s.specs_removed);
-  // As a page run's line says them (summary_line()).
-  if (!s.findings.empty()) line += fmt::format("; {} findings ('cachedb runs --run {}')", s.findings.size(), s.run_id);
+  line += findings_clause(s);
   if (s.indexes_pruned) line += fmt::format("; {} indexes pruned", s.indexes_pruned);
   if (s.pages_removed > s.indexes_pruned)
     line += fmt::format("; {} pages replaced", s.pages_removed - s.indexes_pruned);

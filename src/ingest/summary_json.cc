@@ -68,9 +68,14 @@ std::string summary_line(const IngestSummary& s) {
       "specs {} added, {} removed",
       s.run_id, s.pages_added, s.pages_updated, s.pages_unchanged, s.pages_removed, s.pages_rejected,
       s.pages_skipped, s.pages_legacy, s.specs_added, s.specs_removed);
-  if (!s.findings.empty()) line += fmt::format("; {} findings ('cachedb runs --run {}')", s.findings.size(), s.run_id);
+  line += findings_clause(s);
   if (s.prune_refused) line += "; prune refused";
   return line;
+}
+
+std::string findings_clause(const IngestSummary& s) {
+  if (s.findings.empty()) return {};
+  return fmt::format("; {} findings ('cachedb runs --run {}')", s.findings.size(), s.run_id);
 }
 
 }  // namespace cachedb

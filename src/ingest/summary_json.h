@@ -21,4 +21,8 @@ void write_counts(rapidjson::Writer<rapidjson::StringBuffer>& w, const RunCounts
 // The one line an operator reads at the end of a run.
 std::string summary_line(const IngestSummary& summary);
 
+// "; N findings ('cachedb runs --run R')" when the run found any, else "":
+// the end of a page run's line and of an index run's (index_summary_line()).
+std::string findings_clause(const IngestSummary& summary);
+
 }  // namespace cachedb
