@@ -594,14 +594,21 @@ void run_query(SQLite::Database& db, const std::string& sql, const std::vector<Q
   bind_params(st, query.params, params);
   const Deadline deadline(db, options.timeout);
 
-  sink.begin(columns_of(st));
   std::vector<QueryValue> row(static_cast<std::size_t>(st.getColumnCount()));
   std::vector<std::string> blob_text(row.size());
+  // The header waits for the first step: a statement SQLite lets through
+  // prepared as read-only may still fail to write when it runs (PRAGMA
+  // optimize), and then nothing is printed, as for any statement refused.
+  bool begun = false;
   for (;;) {
     const int rc = st.tryExecuteStep();
+    if (!begun && (rc == SQLITE_ROW || rc == SQLITE_DONE)) {
+      sink.begin(columns_of(st));
+      begun = true;
+    }
     if (rc == SQLITE_DONE) break;
     if (rc != SQLITE_ROW) {
-      sink.stopped();
+      if (begun) sink.stopped();
       if ((rc & 0xff) == SQLITE_READONLY)
         throw Error("sql: refused, the statement would write; 'cachedb sql' opens the database read-only");
       if (deadline.passed())
