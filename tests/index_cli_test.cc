@@ -262,6 +262,21 @@ TEST_CASE("cachedb ingest --mirror reads layouts v2 and v3; --listing every (rel
   CHECK(r.exit_code == 2);
   CHECK(contains(r.err, "release d3 lists stack root more than once"));
   CHECK(sql(db, "SELECT count(*) FROM specs WHERE release = 'd3'") == "count(*)\r\n0\r\n");
+  // So too when the last entry's URL is no string, or too long for one: the
+  // entry is still the stack's, rejected, and what the stack holds is kept.
+  const auto d2_before = sql(db, "SELECT hash FROM spec_stacks WHERE release = 'd2' ORDER BY 1");
+  REQUIRE(d2_before != sql(db, "SELECT hash FROM spec_stacks WHERE release = 'd1' AND stack = 'root' ORDER BY 1"));
+  for (const std::string& url : {std::string("5"), "\"s3://spack-binaries/" + std::string(5000, 'x') + "\""}) {
+    write(dir / "twice-odd.json",
+          fmt::format(R"({{"d2": [{{"label": "root", "url": "s3://spack-binaries/d1/blobs/sha256/{}/{}"}},
+                                  {{"label": "root", "url": {}}}]}})",
+                      root.substr(0, 2), root, url));
+    r = run_cachedb(db, {"ingest", "--listing", (dir / "twice-odd.json").string(), "--mirror-root", bucket.string()});
+    CHECK(r.exit_code == 2);
+    CHECK(contains(r.err, "release d2 lists stack root more than once"));
+    CHECK(contains(r.out + r.err, "indexes 0 added, 0 updated"));
+    CHECK(sql(db, "SELECT hash FROM spec_stacks WHERE release = 'd2' ORDER BY 1") == d2_before);
+  }
 }
 
 TEST_CASE("cachedb ingest --listing --prune removes what the listing no longer names, as a fresh ingest of it") {

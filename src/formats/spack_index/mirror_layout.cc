@@ -1,6 +1,7 @@
 #include "formats/spack_index/mirror_layout.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -119,9 +120,21 @@ std::optional<std::string> index_json_hash(const fs::path& hash_file) {
   // for the digits they write, so that such a file still checks its index.
   // A file there that cannot be read is no file without a sha256: its index
   // would go unchecked (a mode-000 hash file, or no descriptor left).
+  // Opened without blocking and read only when it is a regular file: a FIFO
+  // there would hold the run (and the database's lock) until a writer came.
   std::string want(64, '\0');
-  const int fd = ::open(hash_file.c_str(), O_RDONLY | O_CLOEXEC);
+  const int fd = ::open(hash_file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) throw_file_error(hash_file.string(), "cannot open", errno);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    const int error = errno;
+    ::close(fd);
+    throw_file_error(hash_file.string(), "cannot read", error);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw Error(fmt::format("{}: not a regular file, so the index beside it cannot be checked", hash_file.string()));
+  }
   std::size_t got = 0;
   while (got < want.size()) {
     const ssize_t n = ::read(fd, want.data() + got, want.size() - got);

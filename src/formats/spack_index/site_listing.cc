@@ -111,20 +111,30 @@ std::vector<ListedIndex> resolve_listing(const fs::path& listing, const fs::path
       const std::string where = release_problem
                                     ? fmt::format("{}: entry {} of release number {}", listing.string(), i, at)
                                     : fmt::format("{}: $['{}'][{}]", listing.string(), release, i);
-      if (!item.IsObject() || !item.HasMember("label") || !item["label"].IsString() || !item.HasMember("url") ||
-          !item["url"].IsString()) {
+      auto member = [&](const char* name) -> const rapidjson::Value* {
+        if (!item.IsObject()) return nullptr;
+        const auto it = item.FindMember(name);
+        return it != item.MemberEnd() && it->value.IsString() ? &it->value : nullptr;
+      };
+      const rapidjson::Value* label = member("label");
+      const rapidjson::Value* url = member("url");
+      const auto problem = label ? label_problem(text_of(*label)) : std::nullopt;
+      if (!label || !url) {
         e.error = where + " has no string 'label' and 'url'";
       } else if (release_problem) {
         e.error = fmt::format("{}: the release name {}", where, *release_problem);
-      } else if (auto problem = label_problem(text_of(item["label"]))) {
+      } else if (problem) {
         e.error = fmt::format("{}.label {}", where, *problem);
-      } else if (auto url_problem = text_problem(text_of(item["url"]), limits::kTarball)) {
+      } else if (auto url_problem = text_problem(text_of(*url), limits::kTarball)) {
         e.error = fmt::format("{}.url {}", where, *url_problem);
       } else {
-        e.stack = text_of(item["label"]);
-        e.url = text_of(item["url"]);
+        e.url = text_of(*url);
         resolve_url(e, mirror_root, check);
       }
+      // The stack an entry names, whenever its label can name one, even when
+      // the rest of it is bad: the last entry of a stack is the one read, and
+      // rejected when it is bad, the earlier ones not read in its place.
+      if (label && !release_problem && !problem) e.stack = text_of(*label);
       out.push_back(std::move(e));
       ++i;
     }

@@ -16,7 +16,9 @@ namespace fs = std::filesystem;
 
 rapidjson::Document read_small_json(const fs::path& path, std::size_t max_bytes) {
   std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) throw Error(fmt::format("{}: no such file", path.string()));
+  const auto status = fs::status(path, ec);
+  if (!fs::exists(status)) throw Error(fmt::format("{}: no such file", path.string()));
+  if (!fs::is_regular_file(status)) throw Error(fmt::format("{}: not a regular file", path.string()));
   const auto size = fs::file_size(path, ec);
   if (ec) throw Error(fmt::format("{}: {}", path.string(), ec.message()));
   if (size > max_bytes) throw Error(fmt::format("{}: {} bytes, more than the {} a file of its kind may have", path.string(), size, max_bytes));
