@@ -451,6 +451,70 @@ TEST_CASE("spack index: wrong types and missing parts name their place") {
         "$.database.installs['a b'].spec");
 }
 
+// Shapes a damaged or hand-made index may have, each read before as something
+// else: refused, naming their place, as Spack's reader would not take them either.
+TEST_CASE("spack index: what Spack would not read is refused, not read as something else") {
+  const std::string head = R"({"database": {"version": "8", "installs": {"abc": {"spec": {"name": "x", "dependencies": [)";
+  const std::string tail = R"(]}}}}})";
+  // An edge's deptypes or virtuals decide the spec's compiler: a string is no list of them.
+  auto e = error_of(head + R"({"name": "gcc", "hash": "g", "parameters": {"deptypes": "build", "virtuals": ["c"]}})" + tail);
+  CHECK(e.reason() == "'deptypes' must be a list");
+  CHECK(e.path() == "$.database.installs.abc.spec.dependencies[0].parameters.deptypes");
+  CHECK(error_of(head + R"({"name": "gcc", "hash": "g", "parameters": {"deptypes": ["build"], "virtuals": {}}})" + tail)
+            .reason() == "'virtuals' must be a list");
+  CHECK(error_of(head + R"({"name": "gcc", "hash": "g", "parameters": "build"})" + tail).reason() ==
+        "a dependency's 'parameters' must be an object");
+  CHECK(error_of(head + R"({"name": "gcc", "hash": "g", "parameters": ["build"]})" + tail).reason() ==
+        "a dependency's 'parameters' must be an object");
+  e = error_of(head + R"({"name": "gcc", "hash": "g"}, "libelf")" + tail);
+  CHECK(e.reason() == "a dependency must be an object");
+  CHECK(e.path() == "$.database.installs.abc.spec.dependencies[1]");
+  // Absent and null are still none.
+  CHECK(read_text(head + R"({"name": "a", "hash": "h", "parameters": {"deptypes": null}}, {"name": "b", "hash": "i", "parameters": null})" + tail)
+            .records.size() == 1);
+  // The installs key is the hash: an empty one names no spec.
+  e = error_of(R"({"database": {"version": "8", "installs": {"": {"spec": {"name": "zlib"}}}}})");
+  CHECK(e.reason() == "an install whose key (its hash) is empty");
+  // Python's json keeps the last of a key given twice; read as one, the two
+  // objects' installs would be one.
+  CHECK(error_of(R"({"database": {"version": "8", "installs": {"a": {"spec": {"name": "old"}}}, "installs": {}}})")
+            .reason() == "'installs' given twice");
+  CHECK(error_of(R"({"database": {"version": "8", "installs": {}}, "database": {"version": "8", "installs": {}}})")
+            .reason() == "'database' given twice");
+}
+
+// RapidJSON's stream gives '\0' at its end: a NUL byte after the document is
+// not its end, and what follows it is not passed over, plain or compressed.
+TEST_CASE("spack index: a NUL byte after the document is refused at its offset") {
+  const std::string doc = R"({"database": {"version": "8", "installs": {}}})";
+  for (const std::string& after : {std::string("\0", 1), std::string("\0garbage", 8), std::string(" \0", 2)}) {
+    CAPTURE(after.size());
+    const auto e = error_of(doc + after);
+    CHECK(e.offset() == doc.size() + after.find('\0'));
+    CHECK(e.reason().find("must not be followed by other values") != std::string::npos);
+    CHECK(error_of(testing::gzip(doc + after)).offset() == doc.size() + after.find('\0'));
+  }
+  CHECK(read_text(doc + " \n").records.empty());  // whitespace after it is no more than its end
+}
+
+// A key goes into the message whole but for what would break the line or
+// command the terminal: a log line is one line, whatever the index holds.
+TEST_CASE("spack index: a key in an error's path is escaped and cut, never a line break or a terminal command") {
+  auto e = error_of("{\"database\": {\"version\": \"8\", \"installs\": {\"x\\nerror: forged\\u001b[2J\\u009b\": "
+                    "{\"spec\": {\"name\": 5}}}}}");
+  CHECK(e.path().starts_with("$.database.installs['x\\u000aerror: forged\\u001b[2J\\u009b']"));
+  const std::string message = e.what();
+  CHECK(message.find('\n') == std::string::npos);
+  CHECK(message.find('\x1b') == std::string::npos);
+  e = error_of(R"({"database": {"version": "8", "installs": {"it's \\ here": {"spec": 1}}}})");
+  CHECK(e.path() == R"($.database.installs['it\'s \\ here'].spec)");
+  // A long key is cut between two characters, never inside one.
+  std::string key;
+  for (int i = 0; i < 100; ++i) key += "\xc3\xa9";  // é
+  e = error_of(R"({"database": {"version": "8", "installs": {")" + key + R"(": {"spec": 1}}}})");
+  CHECK(e.path().starts_with("$.database.installs['" + key.substr(0, 120) + "...']"));
+}
+
 // A database version past the newest cachedb knows may mean anything (v9
 // added provided_virtuals, v8 moved compilers to dependencies): refused, not
 // read as the last one known, whether written as a string or a number.

@@ -63,6 +63,12 @@ class DecodedStream {
     return *pos_++;
   }
   std::size_t Tell() const { return static_cast<std::size_t>(consumed_ + (pos_ - begin_)); }
+  // Whether every byte has been read: Peek() gives '\0' at the end and at a
+  // NUL byte alike.
+  bool at_end() {
+    if (pos_ == end_) refill();
+    return pos_ == end_;
+  }
   // The bytes decoded and not read yet (empty at the end of the buffer: Peek()
   // refills it), and a move past some of them: for scans of many bytes at once
   // (string_scan.h).

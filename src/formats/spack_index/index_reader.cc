@@ -238,6 +238,36 @@ class IndexSax {
   std::vector<std::string> pending_order_;
 };
 
+// A key as a message shows it: the path goes to the terminal, the log file
+// and the run log, one line each, so a key's line breaks, terminal controls
+// (C0, DEL and, in UTF-8, C1), quotes and backslashes are escaped, bytes that
+// are not UTF-8 shown as \xNN, and a long key cut.
+std::string shown_key(std::string_view key) {
+  constexpr std::size_t kMaxShown = 120;
+  const bool utf8 = is_valid_utf8(key);
+  std::string out;
+  std::size_t i = 0;
+  // Cut between characters, never inside one.
+  auto more = [&] { return i < key.size() && (out.size() < kMaxShown || (utf8 && (key[i] & 0xc0) == 0x80)); };
+  for (; more(); ++i) {
+    const auto c = static_cast<unsigned char>(key[i]);
+    if (c == '\'' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c == 0x7f) {
+      out += fmt::format("\\u{:04x}", c);
+    } else if (c >= 0x80 && !utf8) {
+      out += fmt::format("\\x{:02x}", c);
+    } else if (c == 0xc2 && utf8 && i + 1 < key.size() && static_cast<unsigned char>(key[i + 1]) < 0xa0) {
+      out += fmt::format("\\u{:04x}", static_cast<unsigned char>(key[++i]));  // U+0080..U+009F
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (i < key.size()) out += "...";
+  return out;
+}
+
 std::string IndexSax::path() const {
   std::string p = "$";
   for (std::size_t i = 0; i < depth_; ++i) {
@@ -251,7 +281,7 @@ std::string IndexSax::path() const {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
       });
       if (plain) p += "." + std::string(key);
-      else p += "['" + std::string(key) + "']";
+      else p += "['" + shown_key(key) + "']";
     }
   }
   return p;
@@ -268,6 +298,8 @@ Ctx IndexSax::child_ctx(bool array) {
     case Ctx::root:
       if (equals_literal(k, "database")) {
         if (array) fail("'database' must be an object");
+        // Python's json would keep the last of two; read as one, their installs would be one.
+        if (saw_database_) fail("'database' given twice");
         saw_database_ = true;
         return Ctx::database;
       }
@@ -275,6 +307,7 @@ Ctx IndexSax::child_ctx(bool array) {
     case Ctx::database:
       if (equals_literal(k, "installs")) {
         if (array) fail("'installs' must be an object");
+        if (saw_installs_) fail("'installs' given twice");
         saw_installs_ = true;
         return Ctx::installs;
       }
@@ -366,12 +399,19 @@ Ctx IndexSax::child_ctx(bool array) {
       }
       return Ctx::dependency;
     case Ctx::dependency:
-      if (equals_literal(k, "parameters") && !array) return Ctx::dep_parameters;
+      if (equals_literal(k, "parameters")) {
+        if (array) fail("a dependency's 'parameters' must be an object");
+        return Ctx::dep_parameters;
+      }
       if (equals_literal(k, "type") && array) return Ctx::deptypes;  // database v6
       break;
     case Ctx::dep_parameters:
-      if (equals_literal(k, "deptypes") && array) return Ctx::deptypes;
-      if (equals_literal(k, "virtuals") && array) return Ctx::virtuals;
+      // An edge's deptypes and virtuals decide the spec's compiler: a list of
+      // another shape is refused, not read as none.
+      if (equals_literal(k, "deptypes") || equals_literal(k, "virtuals")) {
+        if (!array) fail(fmt::format("'{}' must be a list", k));
+        return equals_literal(k, "deptypes") ? Ctx::deptypes : Ctx::virtuals;
+      }
       break;
     default:
       break;
@@ -624,8 +664,11 @@ bool IndexSax::scalar(Kind kind, std::string_view text, bool b) {
       if (list_bytes_ > limits::kVariant) fail(fmt::format("a variant longer than {} bytes", limits::kVariant));
       break;
     }
+    case Ctx::dependencies:
+      fail("a dependency must be an object");
     case Ctx::dependency: {
       DepBuf& d = deps_[ndeps_];
+      if (equals_literal(k, "parameters") && kind != Kind::null) fail("a dependency's 'parameters' must be an object");
       if (equals_literal(k, "hash")) need_string(d.hash, limits::kHash);
       else if (equals_literal(k, "_hash") && d.hash.empty()) need_string(d.hash, limits::kHash);
       else if (equals_literal(k, "name")) need_string(d.name);
@@ -635,6 +678,10 @@ bool IndexSax::scalar(Kind kind, std::string_view text, bool b) {
       }
       break;
     }
+    case Ctx::dep_parameters:
+      if (kind != Kind::null && (equals_literal(k, "deptypes") || equals_literal(k, "virtuals")))
+        fail(fmt::format("'{}' must be a list", k));
+      break;
     case Ctx::deptypes:
       if (kind != Kind::string) fail("a deptype must be a string");
       check_text(limits::kName);
@@ -662,6 +709,7 @@ void IndexSax::begin_record() {
   // (the hash) and a parameter's name (a variant's).
   if (!is_valid_utf8(top().key)) fail("a key that is not UTF-8");
   if (auto problem = text_problem(top().key, limits::kHash)) fail(fmt::format("the hash {}", *problem));
+  if (top().key.empty()) fail("an install whose key (its hash) is empty");
   hash_.assign(top().key.view());
   describe_ = handler_.wants_description(hash_);
   name_.clear();
@@ -1050,6 +1098,12 @@ void read_index(ByteSource& source, IndexHandler& handler, CheckedSpecs* checked
     throw IndexParseError(ok.Offset(), sax.path(),
                           fmt::format("bad JSON: {}", rapidjson::GetParseError_En(ok.Code())));
   }
+  // RapidJSON takes the '\0' its stream gives at the end for the end: a NUL
+  // byte after the document would hide whatever follows it.
+  if (!in.at_end())
+    throw IndexParseError(in.Tell(), sax.path(),
+                          fmt::format("bad JSON: {} (a NUL byte)",
+                                      rapidjson::GetParseError_En(rapidjson::kParseErrorDocumentRootNotSingular)));
   sax.finish();
 }
 
