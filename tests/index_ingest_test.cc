@@ -2103,6 +2103,54 @@ TEST_CASE("an old database's index lists kept as given: upgraded, the next index
   CHECK(state(db) == fresh);
 }
 
+// A release row is held (source_id) by the release's root index when it
+// lists the spec, else by the first index by stack name that does: not by the
+// index stored first, which would make the database depend on the order its
+// indexes came in, in one run or over several nights.
+TEST_CASE("a release row is held by the root index, else the first stack by name, whatever order they came in") {
+  testing::TempDir dir;
+  IndexSpec only_stacks{dag_hash("only-stacks"), "xz", "5.4"};
+  write(dir / "root.json", testing::index_json({gcc(), zlib()}));
+  write(dir / "e4s.json", testing::index_json({gcc(), zlib(), only_stacks}));
+  write(dir / "ml.json", testing::index_json({gcc(), only_stacks}));
+  const IndexInput root{(dir / "root.json").string(), "r1", "root", {}},
+      e4s{(dir / "e4s.json").string(), "r1", "e4s", {}}, ml{(dir / "ml.json").string(), "r1", "ml", {}};
+  const std::string held = "SELECT group_concat(line, ' ') FROM (SELECT p.name || ':' || st.name AS line "
+                           "FROM release_spec r JOIN source src ON src.id = r.source_id "
+                           "JOIN stack st ON st.id = src.key_id JOIN spec s ON s.id = r.spec_id "
+                           "JOIN package p ON p.id = s.package_id ORDER BY 1)";
+  const std::string fresh = fresh_state({root, e4s, ml});
+  for (const auto& order : std::vector<std::vector<std::vector<IndexInput>>>{
+           {{ml, e4s, root}}, {{ml}, {e4s}, {root}}, {{e4s}, {ml, root}}, {{root, ml}, {e4s}}}) {
+    auto db = memory_db();
+    for (const auto& run : order) REQUIRE(ingest_indexes(db, run, {}).rejections.empty());
+    CHECK(one(db, held) == "xz:e4s zlib:root\n");  // gcc, an external, is in no release
+    CHECK(state(db) == fresh);
+  }
+  // A database that version 15 left holding rows by the index stored first:
+  // upgraded, they are held as a fresh ingest holds them, and every index is
+  // read again by the next ingest (this version refuses shapes that one read).
+  auto now = memory_db();
+  REQUIRE(ingest_indexes(now, {ml, e4s, root}, {}).rejections.empty());
+  // (The indexes stored in the order ml, e4s, root: the first listing xz is ml's, zlib e4s's.)
+  for (const auto& [package, stack] : {std::pair{"xz", "ml"}, std::pair{"zlib", "e4s"}})
+    now.exec(fmt::format("UPDATE release_spec SET source_id = (SELECT src.id FROM source src JOIN stack st "
+                         "ON st.id = src.key_id WHERE st.name = '{}') WHERE spec_id IN (SELECT s.id FROM spec s "
+                         "JOIN package p ON p.id = s.package_id WHERE p.name = '{}')",
+                         stack, package));
+  REQUIRE(one(now, held) == "xz:ml zlib:e4s\n");
+  const auto path = dir / "v15.db";
+  write_old_version(path, now, 15);
+  SQLite::Database db(path.string(), SQLite::OPEN_READWRITE);
+  migrate(db);
+  CHECK(one(db, held) == "xz:e4s zlib:root\n");
+  CHECK(one(db, "SELECT count(*) FROM source WHERE kind = 'index' AND content_hash = ''") == "3\n");
+  const auto s = ingest_indexes(db, {root, e4s, ml}, {});
+  REQUIRE(s.rejections.empty());
+  CHECK(s.pages_updated == 3);
+  CHECK(state(db) == fresh);
+}
+
 // One hash in a v7 and a v8 index (Spack 1.0 keeps converted older specs in
 // its v8 database): one description, whichever index is read first.
 TEST_CASE("a hash in a v7 and a v8 index: its list k:=a,b whichever is read first") {

@@ -117,6 +117,13 @@ std::string dump_ingest_state(SQLite::Database& db) {
                         "SELECT s.hash FROM compiler_pending w JOIN spec s ON s.id = w.spec_id ORDER BY 1",
                         "SELECT r.spec_id FROM release_spec r JOIN spec s ON s.id = r.spec_id "
                         "WHERE r.compiler_id <> s.compiler_id",
+                        // The document holding each release row, by its natural key.
+                        "SELECT 'held ' || rl.name || ' ' || s.hash || ' ' || src.kind || ':' || "
+                        "ifnull(st.name, '') || ifnull(p.name, '') FROM release_spec r "
+                        "JOIN release rl ON rl.id = r.release_id JOIN spec s ON s.id = r.spec_id "
+                        "JOIN source src ON src.id = r.source_id "
+                        "LEFT JOIN stack st ON src.kind = 'index' AND st.id = src.key_id "
+                        "LEFT JOIN package p ON src.kind = 'page' AND p.id = src.key_id ORDER BY 1",
                         // A row pointing at none (a spec's stack set 0 reads as '-' above).
                         "SELECT \"table\" || ' ' || parent FROM pragma_foreign_key_check ORDER BY 1"});
 }

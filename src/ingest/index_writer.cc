@@ -565,7 +565,7 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
       row.stacks.clear();
     };
     // The release's indexes, each read in spec order, merged: the specs in
-    // order, each with the indexes listing it (in the order of their ids).
+    // order, each with the indexes listing it (root first, then by stack name).
     struct Cursor {
       std::int64_t source, stack, spec = 0;
       Statement::Use use;
@@ -597,7 +597,7 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
       for (auto& c : cursors) {
         if (!c.more || c.spec != row.spec) continue;
         row.stacks.push_back(c.stack);
-        if (!row.source) row.source = c.source;  // the first (lowest id) holds it
+        if (!row.source) row.source = c.source;  // the first listing it holds it (index_release_indexes.sql)
         c.next();
       }
       flush();

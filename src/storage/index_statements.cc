@@ -55,7 +55,7 @@ IndexStatements::IndexStatements(SQLite::Database& db)
       late_clear(db, "DELETE FROM temp.index_late_compiler", kLazy),
       compiler_node(db, "SELECT p.name, s.version FROM spec s JOIN package p ON p.id = s.package_id WHERE s.hash = ?",
                     kLazy),
-      release_indexes(db, "SELECT id, key_id FROM source WHERE kind = 'index' AND release_id = ? ORDER BY id", kLazy),
+      release_indexes(db, required_sql("storage/index_release_indexes.sql"), kLazy),
       stored_indexes(db, required_sql("storage/stored_indexes.sql"), kLazy),
       spec_dimensions(db, required_sql("storage/spec_dimensions.sql"), kLazy),
       release_rows(db, required_sql("storage/index_release_rows.sql"), kLazy),

@@ -86,7 +86,7 @@ void migrate(SQLite::Database& db, NewDatabase fresh) {
     // Another process may have upgraded while this one waited for the lock.
     if (schema_version(db) >= m.version) continue;
     // Sources already to be read again (an upgrade before cleared their checksums) are not the next one's.
-    const bool clears_checksums = m.version == 10 || m.version == 12 || m.version == 14 || m.version == 15;
+    const bool clears_checksums = m.version == 10 || m.version == 12 || m.version == 14 || m.version == 15 || m.version == 16;
     const auto cleared = [&] {
       return db.execAndGet("SELECT count(*) FROM source WHERE content_hash = ''").getInt64();
     };
@@ -122,6 +122,11 @@ void migrate(SQLite::Database& db, NewDatabase fresh) {
       spdlog::warn("build-cache indexes' lists are read as Spack keeps them from now on (sorted, each value once), "
                    "and a few shapes Spack would not read are refused: the {} index(es) stored are read again by "
                    "the next ingest that names them",
+                   cleared_now);
+    }
+    if (m.version == 16 && cleared_now > 0) {
+      spdlog::warn("a few shapes of build-cache index Spack would not read are refused from now on: the {} "
+                   "index(es) stored are read again by the next ingest that names them",
                    cleared_now);
     }
     exec(db, fmt::format("PRAGMA user_version = {}", m.version));
