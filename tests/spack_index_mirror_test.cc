@@ -288,6 +288,25 @@ TEST_CASE("site listing: names held to what names may be, a NUL never cutting on
   CHECK(list[7].error.empty());
   CHECK(label_problem("develop-2025-03-23") == std::nullopt);
   CHECK(label_problem("") == "is empty");
+  // A name is printed in messages and log lines: no line break or terminal control.
+  for (const std::string& name : {std::string("e4s\nerror: forged"), std::string("a\x1b[2J"), std::string("a\x7f"),
+                                  std::string("a\xc2\x9b" "31m")}) {
+    CAPTURE(name);
+    CHECK(label_problem(name) == "contains a control character");
+  }
+  CHECK(label_problem("na\xc3\xafve") == std::nullopt);
+  // A key given twice in an entry is its last, as the site's Python reads it.
+  write(root / "twice.json", fmt::format(R"({{"r": [{{"label": "e4s", "label": "root", "url": "{0}"}},
+                                                 {{"label": "ml", "url": 5, "url": "{0}"}},
+                                                 {{"label": "x", "url": "{0}", "url": 5}}]}})",
+                                         url));
+  const auto twice = resolve_listing(root / "twice.json", root.path());
+  REQUIRE(twice.size() == 3);
+  CHECK(twice[0].stack == "root");
+  CHECK(twice[0].error.empty());
+  CHECK(twice[1].stack == "ml");
+  CHECK(twice[1].error.empty());
+  CHECK(twice[2].error.find("has no string 'label' and 'url'") != std::string::npos);
 }
 
 TEST_CASE("site listing: every (release, stack) resolved against the mirror root, each with its file or its error") {

@@ -125,7 +125,7 @@ void migrate(SQLite::Database& db, NewDatabase fresh) {
                    cleared_now);
     }
     if (m.version == 16 && cleared_now > 0) {
-      spdlog::warn("a few shapes of build-cache index Spack would not read are refused from now on: the {} "
+      spdlog::warn("a few shapes of build-cache index that Spack does not write are refused from now on: the {} "
                    "index(es) stored are read again by the next ingest that names them",
                    cleared_now);
     }

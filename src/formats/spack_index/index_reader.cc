@@ -238,7 +238,7 @@ class IndexSax {
   std::vector<std::string> pending_order_;
 };
 
-// A key as a message shows it: the path goes to the terminal, the log file
+// A key (or a short text) as a message shows it: the path goes to the terminal, the log file
 // and the run log, one line each, so a key's line breaks, terminal controls
 // (C0, DEL and, in UTF-8, C1), quotes and backslashes are escaped, bytes that
 // are not UTF-8 shown as \xNN, and a long key cut.
@@ -512,7 +512,7 @@ void IndexSax::set_version(Kind kind, std::string_view text) {
   int v = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc{} || ptr != text.data() + text.size())
-    fail(fmt::format("database version '{}' is not a number", text));
+    fail(fmt::format("database version '{}' is not a number", shown_key(text)));
   if (v < kMinVersion || v > kMaxVersion)
     fail(fmt::format("database version {} is not supported (cachedb reads {} to {})", v, kMinVersion, kMaxVersion));
   version_ = v;

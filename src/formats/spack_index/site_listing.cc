@@ -74,7 +74,15 @@ std::string_view text_of(const rapidjson::Value& v) { return {v.GetString(), v.G
 
 std::optional<std::string> label_problem(std::string_view name) {
   if (name.empty()) return "is empty";
-  return text_problem(name, limits::kName);
+  if (auto problem = text_problem(name, limits::kName)) return problem;
+  // A release or stack is named in messages and log lines: no line break or
+  // terminal control (C0, DEL, and C1 as UTF-8 writes it) can be one's name.
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const auto c = static_cast<unsigned char>(name[i]);
+    if (c < 0x20 || c == 0x7f || (c == 0xc2 && i + 1 < name.size() && static_cast<unsigned char>(name[i + 1]) < 0xa0))
+      return "contains a control character";
+  }
+  return std::nullopt;
 }
 
 std::vector<ListedIndex> resolve_listing(const fs::path& listing, const fs::path& mirror_root, BlobCheck check) {
@@ -111,10 +119,13 @@ std::vector<ListedIndex> resolve_listing(const fs::path& listing, const fs::path
       const std::string where = release_problem
                                     ? fmt::format("{}: entry {} of release number {}", listing.string(), i, at)
                                     : fmt::format("{}: $['{}'][{}]", listing.string(), release, i);
-      auto member = [&](const char* name) -> const rapidjson::Value* {
+      // A key given twice is its last, as the site's Python reads it.
+      auto member = [&](std::string_view name) -> const rapidjson::Value* {
         if (!item.IsObject()) return nullptr;
-        const auto it = item.FindMember(name);
-        return it != item.MemberEnd() && it->value.IsString() ? &it->value : nullptr;
+        const rapidjson::Value* last = nullptr;
+        for (const auto& m : item.GetObject())
+          if (text_of(m.name) == name) last = &m.value;
+        return last && last->IsString() ? last : nullptr;
       };
       const rapidjson::Value* label = member("label");
       const rapidjson::Value* url = member("url");

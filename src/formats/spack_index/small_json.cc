@@ -17,6 +17,8 @@ namespace fs = std::filesystem;
 rapidjson::Document read_small_json(const fs::path& path, std::size_t max_bytes) {
   std::error_code ec;
   const auto status = fs::status(path, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory && ec != std::errc::not_a_directory)
+    throw Error(fmt::format("{}: {}", path.string(), ec.message()));  // a link loop, a directory not searchable
   if (!fs::exists(status)) throw Error(fmt::format("{}: no such file", path.string()));
   if (!fs::is_regular_file(status)) throw Error(fmt::format("{}: not a regular file", path.string()));
   const auto size = fs::file_size(path, ec);
