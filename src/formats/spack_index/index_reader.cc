@@ -238,10 +238,10 @@ class IndexSax {
   std::vector<std::string> pending_order_;
 };
 
-// A key (or a short text) as a message shows it: the path goes to the terminal, the log file
-// and the run log, one line each, so a key's line breaks, terminal controls
-// (C0, DEL and, in UTF-8, C1), quotes and backslashes are escaped, bytes that
-// are not UTF-8 shown as \xNN, and a long key cut.
+// A key (or a short text) as a message shows it. Messages go to the
+// terminal, the log file and the run log, one line each: line breaks,
+// terminal controls (C0, DEL and, in UTF-8, C1), quotes and backslashes are
+// escaped, bytes that are not UTF-8 shown as \xNN, and a long key is cut.
 std::string shown_key(std::string_view key) {
   constexpr std::size_t kMaxShown = 120;
   const bool utf8 = is_valid_utf8(key);
