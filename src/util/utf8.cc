@@ -7,6 +7,15 @@ namespace cachedb {
 
 bool is_valid_utf8(std::string_view text) { return !first_invalid_utf8(text); }
 
+std::size_t control_at(std::string_view text, std::size_t at) {
+  const auto c = static_cast<unsigned char>(text[at]);
+  if (c < 0x20 || c == 0x7f) return 1;
+  if (c == 0xc2 && at + 1 < text.size() && static_cast<unsigned char>(text[at + 1]) >= 0x80 &&
+      static_cast<unsigned char>(text[at + 1]) < 0xa0)
+    return 2;
+  return 0;
+}
+
 std::optional<std::size_t> first_invalid_utf8(std::string_view text) {
   const auto* s = reinterpret_cast<const unsigned char*>(text.data());
   const std::size_t n = text.size();

@@ -20,6 +20,7 @@
 #include "parsing/text_limits.h"
 #include "parsing/variant.h"
 #include "util/equals_literal.h"
+#include "util/utf8.h"
 
 namespace cachedb::spack_index {
 namespace {
@@ -251,15 +252,16 @@ std::string shown_key(std::string_view key) {
   auto more = [&] { return i < key.size() && (out.size() < kMaxShown || (utf8 && (key[i] & 0xc0) == 0x80)); };
   for (; more(); ++i) {
     const auto c = static_cast<unsigned char>(key[i]);
+    // (Bytes that are not UTF-8 are each a \xNN below, 0xc2 too.)
+    const std::size_t control = c < 0x80 || utf8 ? control_at(key, i) : 0;
     if (c == '\'' || c == '\\') {
       out += '\\';
       out += static_cast<char>(c);
-    } else if (c < 0x20 || c == 0x7f) {
-      out += fmt::format("\\u{:04x}", c);
+    } else if (control) {
+      i += control - 1;  // at its last byte, whose value is the code point (U+0000..U+001F, U+007F..U+009F)
+      out += fmt::format("\\u{:04x}", static_cast<unsigned char>(key[i]));
     } else if (c >= 0x80 && !utf8) {
       out += fmt::format("\\x{:02x}", c);
-    } else if (c == 0xc2 && utf8 && i + 1 < key.size() && static_cast<unsigned char>(key[i + 1]) < 0xa0) {
-      out += fmt::format("\\u{:04x}", static_cast<unsigned char>(key[++i]));  // U+0080..U+009F
     } else {
       out += static_cast<char>(c);
     }

@@ -12,6 +12,7 @@
 #include "formats/spack_index/sha256.h"
 #include "formats/spack_index/small_json.h"
 #include "parsing/text_limits.h"
+#include "util/utf8.h"
 
 namespace cachedb::spack_index {
 namespace {
@@ -77,11 +78,8 @@ std::optional<std::string> label_problem(std::string_view name) {
   if (auto problem = text_problem(name, limits::kName)) return problem;
   // A release or stack is named in messages and log lines: no line break or
   // terminal control (C0, DEL, and C1 as UTF-8 writes it) can be one's name.
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    const auto c = static_cast<unsigned char>(name[i]);
-    if (c < 0x20 || c == 0x7f || (c == 0xc2 && i + 1 < name.size() && static_cast<unsigned char>(name[i + 1]) < 0xa0))
-      return "contains a control character";
-  }
+  for (std::size_t i = 0; i < name.size(); ++i)
+    if (control_at(name, i)) return "contains a control character";
   return std::nullopt;
 }
 
