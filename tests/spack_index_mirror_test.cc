@@ -381,4 +381,14 @@ TEST_CASE("site listing: every (release, stack) resolved against the mirror root
   write(root / "none.json", R"({"v1": []})");
   CHECK_THROWS_WITH_AS(resolve_listing(root / "none.json", root.path()), doctest::Contains("names no index"),
                        cachedb::Error);
+  // A listing that is there but no file, or a link loop, is told as what it is, not as missing.
+  CHECK_THROWS_WITH_AS(resolve_listing(root / "absent.json", root.path()), doctest::Contains("absent.json: no such file"),
+                       cachedb::Error);
+  fs::create_directory(root / "dir.json");
+  CHECK_THROWS_WITH_AS(resolve_listing(root / "dir.json", root.path()), doctest::Contains("dir.json: not a regular file"),
+                       cachedb::Error);
+  fs::create_symlink(root / "loop2.json", root / "loop1.json");
+  fs::create_symlink(root / "loop1.json", root / "loop2.json");
+  CHECK_THROWS_WITH_AS(resolve_listing(root / "loop1.json", root.path()),
+                       doctest::Contains("loop1.json: Too many levels of symbolic links"), cachedb::Error);
 }
