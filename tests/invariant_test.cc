@@ -795,9 +795,9 @@ std::optional<Failure> run_invariant(std::uint32_t seed, const std::vector<Chang
     const IngestSummary s = ingest(db, site.inputs(), options);
     ++stats.steps;
     // The model of what the run did: corrupt pages rejected, the prune refused
-    // over them unless forced, and then only pages whose file left removed,
-    // in the releases the run saw a page of (the tree is authoritative for
-    // the releases it holds, and only for those).
+    // over them unless forced, and then every page whose file left removed,
+    // in the releases the run saw a page of and in those it saw none of (both
+    // input trees are walked, and every page stored was read from under them).
     const auto good = site.good_keys(), corrupt = site.corrupt_keys();
     if (s.pages_rejected != static_cast<std::int64_t>(site.corrupt_files()))
       return fail(std::to_string(s.pages_rejected) + " pages rejected, " + std::to_string(site.corrupt_files()) +
@@ -813,12 +813,9 @@ std::optional<Failure> run_invariant(std::uint32_t seed, const std::vector<Chang
                   " and " + std::to_string(s.pages_skipped));
     stored.insert(good.begin(), good.end());
     if (options.prune && !refused) {
-      auto release_of = [](const std::string& key) { return key.substr(0, key.find('/')); };
-      std::set<std::string> seen_releases;
-      for (const auto& k : good) seen_releases.insert(release_of(k));
       std::set<std::string> kept;
       for (const auto& k : stored)
-        if (good.count(k) || corrupt.count(k) || !seen_releases.count(release_of(k))) kept.insert(k);
+        if (good.count(k) || corrupt.count(k)) kept.insert(k);
       stored = kept;
     }
     if (!corrupt.empty() || stored != good) continue;

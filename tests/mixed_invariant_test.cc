@@ -248,7 +248,6 @@ class Universe {
     Counts c;
     std::map<std::string, bool> takes;  // release -> whether it takes pages this run
     std::set<Key> seen;
-    std::set<std::string> seen_releases;
     for (const auto& [key, f] : pages_) {  // the walk's order: (release, package) by bytes
       if (f.corrupt) {
         ++c.rejected;
@@ -266,14 +265,14 @@ class Universe {
       }
       a.pages[key] = text_on_disk(page_path(key));
       seen.insert(key);
-      seen_releases.insert(release);
     }
     if (o.prune) {
       if (c.rejected && !o.force) {
         c.prune_refused = true;
       } else {
         for (auto it = a.pages.begin(); it != a.pages.end();) {
-          if (seen_releases.count(it->first.first) && !seen.count(it->first) && !pages_.count(it->first))
+          // Every page is read from the one tree given: a page whose file left it goes, in any release.
+          if (!seen.count(it->first) && !pages_.count(it->first))
             it = a.pages.erase(it);
           else ++it;
         }

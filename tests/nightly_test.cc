@@ -163,6 +163,63 @@ TEST_CASE("prune: the tree is authoritative for the releases it holds, and only 
   }
 }
 
+TEST_CASE("prune: a release whose directory left the tree goes with it, and only from under the tree walked") {
+  testing::TempDir dir;
+  const auto tree = dir / "tree";
+  write_page(tree, "develop", "a", {spec("a1"), spec("shared")});
+  write_page(tree, "develop-2025-03-23", "a", {spec("a0"), spec("shared")});
+  write_page(tree, "develop-2025-03-23", "b", {spec("b0")});
+  // Read from a file the walk does not take (named on the command line): still there, it stays.
+  testing::write_text(tree / "_cache" / "v0.8" / "a" / "specs.txt", page_text("v0.8", "a", {spec("txt")}));
+  // Read from another tree, not given to the pruning run: it stays.
+  testing::write_text(dir / "other" / "_cache" / "v0.9" / "a" / "specs.md", page_text("v0.9", "a", {spec("old")}));
+  auto db = open_database(dir / "db.sqlite", OpenMode::ReadWrite);
+  ingest(db, {tree, dir / "other", tree / "_cache" / "v0.8" / "a" / "specs.txt"}, {});
+  REQUIRE(count(db, "SELECT count(*) FROM page") == 5);
+
+  fs::remove_all(tree / "_cache" / "develop-2025-03-23");
+
+  SUBCASE("without --prune it stays") {
+    CHECK(ingest(db, {tree}, {}).pages_removed == 0);
+    CHECK(count(db, "SELECT count(*) FROM release WHERE name = 'develop-2025-03-23'") == 1);
+  }
+
+  SUBCASE("--prune removes its pages, its specs listed nowhere else, and the release; then equals a fresh ingest") {
+    IngestOptions prune;
+    prune.prune = true;
+    auto s = ingest(db, {tree}, prune);
+    CHECK(s.exit_code() == 0);
+    CHECK(s.pages_removed == 2);
+    CHECK(count(db, "SELECT count(*) FROM release WHERE name = 'develop-2025-03-23'") == 0);
+    CHECK(count(db, "SELECT count(*) FROM spec WHERE hash IN ('a0', 'b0')") == 0);
+    CHECK(count(db, "SELECT count(*) FROM specs WHERE hash = 'shared'") == 1);  // still in develop
+    CHECK(count(db, "SELECT count(*) FROM specs WHERE release = 'v0.8'") == 1);
+    CHECK(count(db, "SELECT count(*) FROM specs WHERE release = 'v0.9'") == 1);
+    CHECK(count(db, "SELECT count(*) FROM pragma_foreign_key_check") == 0);
+
+    auto fresh = open_database(dir / "fresh.sqlite", OpenMode::ReadWrite);
+    ingest(fresh, {tree, dir / "other", tree / "_cache" / "v0.8" / "a" / "specs.txt"}, {});
+    CHECK(testing::dump_analyst_views(db) == testing::dump_analyst_views(fresh));
+  }
+
+  SUBCASE("the same tree named with a trailing slash prunes the same") {
+    IngestOptions prune;
+    prune.prune = true;
+    CHECK(ingest(db, {fs::path(tree.string() + "/")}, prune).pages_removed == 2);
+  }
+
+  SUBCASE("a rejected page elsewhere in the tree refuses the prune, unless --force") {
+    testing::write_text(tree / "_cache" / "develop" / "c" / "specs.md",
+                        "---\ntitle: c\nlayout: cache\ncategories: [package, develop]\nspec_details: [{\"hash\": \n");
+    IngestOptions prune;
+    prune.prune = true;
+    CHECK(ingest(db, {tree}, prune).pages_removed == 0);
+    CHECK(count(db, "SELECT count(*) FROM release WHERE name = 'develop-2025-03-23'") == 1);
+    prune.force = true;
+    CHECK(ingest(db, {tree}, prune).pages_removed == 2);
+  }
+}
+
 TEST_CASE("a broken new version of a known page keeps the old rows, and the error is logged") {
   testing::TempDir dir;
   const auto tree = dir / "tree";

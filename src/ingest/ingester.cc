@@ -1,6 +1,9 @@
 #include "ingest/ingester.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <memory>
 #include <map>
 #include <set>
@@ -234,8 +237,11 @@ class Run {
   // Removes, for each release seen, the pages this run did not see, unless
   // their file is still in the tree: whatever happened to it (rejected, even
   // with --force; skipped; passed over; now another page), a file that is
-  // there never removes what an earlier version of it stored.
-  void prune() {
+  // there never removes what an earlier version of it stored. A release the
+  // run saw no page of loses the pages it read from under a directory walked
+  // now (`walked`, each ending in '/', as the walk spells their paths) whose
+  // files are gone: the site drops an old snapshot by deleting its directory.
+  void prune(const std::vector<std::string>& walked) {
     if (unreadable_ && !options_.force) {
       summary_.prune_refused = true;
       spdlog::error("not pruning: {} file(s) or directories could not be read, so the tree is incomplete "
@@ -258,11 +264,17 @@ class Run {
             !std::binary_search(in_tree_.begin(), in_tree_.end(), path_key(path)))
           gone.push_back(page_id);
       });
-      for (auto id : gone) {
-        summary_.specs_removed += writer_.remove(id);
-        ++summary_.pages_removed;
-      }
+      remove_pages(gone);
     }
+    if (walked.empty()) return;
+    std::vector<std::int64_t> gone;
+    each_source_of_kind(db_, kPageKind, [&](std::int64_t page_id, std::int64_t release, std::string_view path) {
+      if (seen_releases_.count(release) || !under_any(path, walked) ||
+          std::binary_search(in_tree_.begin(), in_tree_.end(), path_key(path)) || !file_gone(path))
+        return;
+      gone.push_back(page_id);
+    });
+    remove_pages(gone);
   }
 
   // See PageWriter::begin_bulk_load: worth it for a run into an empty database.
@@ -290,6 +302,22 @@ class Run {
     Finding f = duplicate_page(path, first.release, first.package, first.path);
     spdlog::warn("{}: {}", path, f.message);
     summary_.findings.push_back(std::move(f));
+  }
+
+  void remove_pages(const std::vector<std::int64_t>& ids) {
+    for (auto id : ids) {
+      summary_.specs_removed += writer_.remove(id);
+      ++summary_.pages_removed;
+    }
+  }
+  static bool under_any(std::string_view path, const std::vector<std::string>& dirs) {
+    return std::any_of(dirs.begin(), dirs.end(), [&](const std::string& d) { return path.starts_with(d); });
+  }
+  // Only a path that names nothing at all: a file there in any form, even one
+  // the walk does not take, keeps its page, as in a release the run saw.
+  static bool file_gone(std::string_view path) {
+    struct stat st {};
+    return ::lstat(std::string(path).c_str(), &st) != 0 && (errno == ENOENT || errno == ENOTDIR);
   }
 
   bool met(std::int64_t page_id) const {
@@ -344,6 +372,17 @@ IngestSummary in_transaction(SQLite::Database& db, const IngestOptions& options,
   }
 }
 
+// The inputs that are directories (or links to one), spelled as the walk
+// begins the paths of the files under them.
+std::vector<std::string> walked_directories(const std::vector<fs::path>& inputs) {
+  std::vector<std::string> dirs;
+  for (const auto& input : inputs) {
+    std::error_code ec;
+    if (fs::is_directory(input, ec)) dirs.push_back(join_path(input.string(), ""));
+  }
+  return dirs;
+}
+
 // The run itself; ingest() wraps it with the run log's failure path.
 IngestSummary ingest_logged(SQLite::Database& db, const std::vector<fs::path>& inputs, const IngestOptions& options,
                             RunLog& log) {
@@ -357,7 +396,7 @@ IngestSummary ingest_logged(SQLite::Database& db, const std::vector<fs::path>& i
       run.file(*loaded);
       if (options.on_progress) options.on_progress(done, total);
     }
-    if (options.prune) run.prune();
+    if (options.prune) run.prune(walked_directories(inputs));
     // A page run deletes specs too, and one may have been the compiler node of an index's spec.
     settle_dependency_compilers(db, &run.summary().findings);
     run.finish_bulk_load();
@@ -415,7 +454,7 @@ IngestSummary ingest_bytes(SQLite::Database& db, const std::string& name, std::s
                                                                       bytes.size(), options.max_page_bytes))})
             : load_bytes(name, bytes, &known);
     run.file(loaded);
-    if (options.prune) run.prune();
+    if (options.prune) run.prune({});
     // As ingest's page run: a node described anew, or deleted, relabels the specs it built.
     settle_dependency_compilers(db, &run.summary().findings);
     run.delete_unused_names();

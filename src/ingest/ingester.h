@@ -23,7 +23,7 @@
 namespace cachedb {
 
 struct IngestOptions {
-  bool prune = false;  // the tree is authoritative for the releases it holds
+  bool prune = false;  // the tree is authoritative: pages whose files left it are removed (see Run::prune)
   bool force = false;  // prune even when some pages were rejected
   // Larger files are rejected unread. A page's text is held whole while it is
   // read; a large page's specs are streamed (stream_specs_from), and it then

@@ -72,4 +72,10 @@ void each_source_of_release(SQLite::Database& db, std::string_view kind, std::in
   for (auto row = st(kind, release_id); row.next();) each(row.int64(0), row.text(1));
 }
 
+void each_source_of_kind(SQLite::Database& db, std::string_view kind,
+                         const std::function<void(std::int64_t id, std::int64_t release_id, std::string_view path)>& each) {
+  Statement st(db, "SELECT id, release_id, path FROM source WHERE kind = ?");
+  for (auto row = st(kind); row.next();) each(row.int64(0), row.int64(1), row.text(2));
+}
+
 }  // namespace cachedb

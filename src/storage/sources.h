@@ -68,4 +68,8 @@ PageNames page_names(SQLite::Database& db, std::int64_t source_id);
 void each_source_of_release(SQLite::Database& db, std::string_view kind, std::int64_t release_id,
                             const std::function<void(std::int64_t id, std::string_view path)>& each);
 
+// Calls `each` with the id, release and path of every source of a kind.
+void each_source_of_kind(SQLite::Database& db, std::string_view kind,
+                         const std::function<void(std::int64_t id, std::int64_t release_id, std::string_view path)>& each);
+
 }  // namespace cachedb
