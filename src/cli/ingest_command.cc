@@ -70,8 +70,8 @@ Runner add_ingest_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_flag("--replace-release-kind", args->replace_release_kind,
                 "Let indexes replace the pages of a release (or pages its indexes) instead of refusing them");
   cmd->add_flag("--prune", args->options.prune,
-                "Remove the pages this run did not see, of each release seen and, whatever their release, those read "
-                "before from under a directory given whose file is gone; with --listing, every index stored "
+                "Remove the stored pages whose files are no longer in the tree: of each release seen, and any read "
+                "before from under a directory given; with --listing, every index stored "
                 "whose (release, stack) the listing no longer names");
   cmd->add_flag("--force", args->options.force, "Prune even if some pages (or indexes) were rejected");
   cmd->add_flag("--json", args->json, "Print the run summary as one JSON object on stdout");
