@@ -208,6 +208,14 @@ TEST_CASE("prune: a release whose directory left the tree goes with it, and only
     CHECK(ingest(db, {fs::path(tree.string() + "/")}, prune).pages_removed == 2);
   }
 
+  SUBCASE("a tree named relative to the working directory, as cron names it, prunes the same") {
+    testing::WorkingDirectory cd(dir.path());
+    IngestOptions prune;
+    prune.prune = true;
+    CHECK(ingest(db, {"tree"}, prune).pages_removed == 2);
+    CHECK(count(db, "SELECT count(*) FROM release WHERE name = 'develop-2025-03-23'") == 0);
+  }
+
   SUBCASE("a rejected page elsewhere in the tree refuses the prune, unless --force") {
     testing::write_text(tree / "_cache" / "develop" / "c" / "specs.md",
                         "---\ntitle: c\nlayout: cache\ncategories: [package, develop]\nspec_details: [{\"hash\": \n");
@@ -218,6 +226,27 @@ TEST_CASE("prune: a release whose directory left the tree goes with it, and only
     prune.force = true;
     CHECK(ingest(db, {tree}, prune).pages_removed == 2);
   }
+}
+
+TEST_CASE("prune: a page whose stored path is not its file's bytes (not UTF-8) is never taken for gone") {
+  testing::TempDir dir;
+  const auto tree = dir / "tree";
+  write_page(tree, "develop", "a", {spec("a1")});
+  // Stored with U+FFFD for the bad byte: that path names nothing, though the file is there.
+  const fs::path odd = tree / "_cache" / "v0.9\xff" / "a" / "specs.txt";
+  testing::write_text(odd, page_text("v0.9", "a", {spec("odd")}));
+  // A tree whose name is that path's stored spelling must not take it for one of its own.
+  const fs::path twin = dir / "tree\xff";
+  write_page(twin, "v1.0", "b", {spec("b1")});
+  auto db = open_database(dir / "db.sqlite", OpenMode::ReadWrite);
+  ingest(db, {tree, odd, twin}, {});
+  REQUIRE(count(db, "SELECT count(*) FROM release WHERE name IN ('v0.9', 'v1.0')") == 2);
+  IngestOptions prune;
+  prune.prune = true;
+  CHECK(ingest(db, {tree}, prune).pages_removed == 0);
+  fs::create_directories(dir / "tree\xef\xbf\xbd");
+  CHECK(ingest(db, {dir / "tree\xef\xbf\xbd"}, prune).pages_removed == 0);
+  CHECK(count(db, "SELECT count(*) FROM release WHERE name IN ('v0.9', 'v1.0')") == 2);
 }
 
 TEST_CASE("a broken new version of a known page keeps the old rows, and the error is logged") {

@@ -112,6 +112,16 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// Changes the working directory for one scope (the walk resolves relative
+// paths against it when it starts).
+struct WorkingDirectory {
+  std::filesystem::path saved = std::filesystem::current_path();
+  explicit WorkingDirectory(const std::filesystem::path& dir) { std::filesystem::current_path(dir); }
+  ~WorkingDirectory() { std::filesystem::current_path(saved); }
+  WorkingDirectory(const WorkingDirectory&) = delete;
+  WorkingDirectory& operator=(const WorkingDirectory&) = delete;
+};
+
 std::string read_text(const std::filesystem::path& p);
 void write_text(const std::filesystem::path& p, const std::string& text);
 

@@ -125,17 +125,7 @@ TEST_CASE("a loading thread whose lookups cannot be made reads every page itself
   }
 }
 
-namespace {
-
-// Changes the working directory for one scope (the walk resolves relative
-// paths against it when it starts).
-struct WorkingDirectory {
-  fs::path saved = fs::current_path();
-  explicit WorkingDirectory(const fs::path& dir) { fs::current_path(dir); }
-  ~WorkingDirectory() { fs::current_path(saved); }
-};
-
-}  // namespace
+using testing::WorkingDirectory;
 
 TEST_CASE("relative inputs give absolute paths, for pages and for what is passed over, from any directory") {
   testing::TempDir dir;

@@ -411,9 +411,7 @@ class FileSource::Walk {
 
   // Paths are logged and stored absolute, so that a run's log names files
   // unambiguously whatever directory cron started it in.
-  std::string absolute(std::string path) const {
-    return !path.empty() && path.front() == '/' ? std::move(path) : cwd_ + path;
-  }
+  std::string absolute(std::string path) const { return absolute_from(cwd_, std::move(path)); }
 
   // Loads the file `name` in the directory open as `dir_fd`; `path` names it.
   LoadedFile load(int dir_fd, const char* name, std::string path, LoadContext& context) {

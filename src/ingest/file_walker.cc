@@ -162,6 +162,10 @@ std::string join_path(const std::string& dir, const std::string& name) {
   return path;
 }
 
+std::string absolute_from(const std::string& cwd, std::string path) {
+  return !path.empty() && path.front() == '/' ? path : cwd + path;
+}
+
 void check_inputs(const std::vector<fs::path>& inputs) {
   for (const auto& input : inputs) {
     // The system's own word for why (a link to nowhere, a loop of links, a

@@ -71,6 +71,10 @@ class Directory {
 // `dir` + "/" + `name`, without doubling a trailing slash.
 std::string join_path(const std::string& dir, const std::string& name);
 
+// `path` as the walk logs and stores it: put after the working directory
+// `cwd` (ending in '/') unless it is absolute already; nothing normalised.
+std::string absolute_from(const std::string& cwd, std::string path);
+
 // Throws Error when a path named on the command line does not exist, so that
 // a mistyped path fails the run before anything is written.
 void check_inputs(const std::vector<std::filesystem::path>& inputs);

@@ -239,7 +239,7 @@ class Run {
   // with --force; skipped; passed over; now another page), a file that is
   // there never removes what an earlier version of it stored. A release the
   // run saw no page of loses the pages it read from under a directory walked
-  // now (`walked`, each ending in '/', as the walk spells their paths) whose
+  // now (`walked`, absolute and ending in '/', as the walk stores paths) whose
   // files are gone: the site drops an old snapshot by deleting its directory.
   void prune(const std::vector<std::string>& walked) {
     if (unreadable_ && !options_.force) {
@@ -269,7 +269,10 @@ class Run {
     if (walked.empty()) return;
     std::vector<std::int64_t> gone;
     each_source_of_kind(db_, kPageKind, [&](std::int64_t page_id, std::int64_t release, std::string_view path) {
-      if (seen_releases_.count(release) || !under_any(path, walked) ||
+      // A stored path that is not the file's own bytes (not UTF-8, so kept with
+      // U+FFFD in place of the bad ones) can neither be matched nor looked at.
+      if (seen_releases_.count(release) || path.find(kReplacementCharacter) != std::string_view::npos ||
+          !under_any(path, walked) ||
           std::binary_search(in_tree_.begin(), in_tree_.end(), path_key(path)) || !file_gone(path))
         return;
       gone.push_back(page_id);
@@ -373,13 +376,14 @@ IngestSummary in_transaction(SQLite::Database& db, const IngestOptions& options,
 }
 
 // The inputs that are directories (or links to one), spelled as the walk
-// begins the paths of the files under them.
+// begins the stored paths of the files under them (absolute, as typed).
 std::vector<std::string> walked_directories(const std::vector<fs::path>& inputs) {
   std::vector<std::string> dirs;
-  for (const auto& input : inputs) {
-    std::error_code ec;
-    if (fs::is_directory(input, ec)) dirs.push_back(join_path(input.string(), ""));
-  }
+  std::error_code ec;
+  const std::string cwd = join_path(fs::current_path(ec).string(), "");
+  if (ec) return dirs;  // no working directory: no page is taken for gone
+  for (const auto& input : inputs)
+    if (fs::is_directory(input, ec)) dirs.push_back(join_path(absolute_from(cwd, input.string()), ""));
   return dirs;
 }
 

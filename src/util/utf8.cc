@@ -64,7 +64,7 @@ std::string storable_text(std::string_view raw) {
       out.append(raw, i, len);
       i += len - 1;
     } else {
-      out += "\xEF\xBF\xBD";
+      out += kReplacementCharacter;
     }
   }
   return out;

@@ -24,5 +24,7 @@ std::size_t control_at(std::string_view text, std::size_t at);
 // and a message naming one, is any bytes): each byte that does not belong to
 // a valid sequence becomes U+FFFD. Logs still show the name as it is.
 std::string storable_text(std::string_view text);
+// U+FFFD, as storable_text writes it.
+inline constexpr std::string_view kReplacementCharacter = "\xEF\xBF\xBD";
 
 }  // namespace cachedb
