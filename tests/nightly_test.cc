@@ -208,6 +208,18 @@ TEST_CASE("prune: a release whose directory left the tree goes with it, and only
     CHECK(ingest(db, {fs::path(tree.string() + "/")}, prune).pages_removed == 2);
   }
 
+  SUBCASE("a page read through '..' from under the tree is another tree's: it stays") {
+    write_page(dir / "other", "v2.0", "c", {spec("c1")});
+    ingest(db, {tree / "_cache" / "develop" / ".." / ".." / ".." / "other"}, {});
+    REQUIRE(count(db, "SELECT count(*) FROM release WHERE name = 'v2.0'") == 1);
+    fs::remove_all(tree / "_cache" / "develop");  // the path read through no longer resolves; the file is there
+    write_page(tree, "v3.0", "a", {spec("a3")});
+    IngestOptions prune;
+    prune.prune = true;
+    CHECK(ingest(db, {tree}, prune).pages_removed == 3);  // develop/a and the two of the snapshot
+    CHECK(count(db, "SELECT count(*) FROM release WHERE name = 'v2.0'") == 1);
+  }
+
   SUBCASE("a tree named relative to the working directory, as cron names it, prunes the same") {
     testing::WorkingDirectory cd(dir.path());
     IngestOptions prune;

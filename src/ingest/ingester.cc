@@ -313,8 +313,14 @@ class Run {
       ++summary_.pages_removed;
     }
   }
+  // Under one of `dirs` as text, and with no '..' after it: `tree/old/../../other/...`
+  // begins with `tree/` but names a file of another tree, which must keep its pages.
   static bool under_any(std::string_view path, const std::vector<std::string>& dirs) {
-    return std::any_of(dirs.begin(), dirs.end(), [&](const std::string& d) { return path.starts_with(d); });
+    return std::any_of(dirs.begin(), dirs.end(), [&](const std::string& d) {
+      if (!path.starts_with(d)) return false;
+      const std::string_view rest = path.substr(d.size());
+      return !rest.starts_with("../") && rest.find("/../") == std::string_view::npos;
+    });
   }
   // Only a path that names nothing at all: a file there in any form, even one
   // the walk does not take, keeps its page, as in a release the run saw.
