@@ -48,6 +48,14 @@ void write_page(const fs::path& tree, const std::string& release, const std::str
   testing::write_text(testing::page_path(tree, release, package), page_text(release, package, std::move(specs), meta));
 }
 
+// The options of `ingest --prune [--force]`.
+IngestOptions pruning(bool force = false) {
+  IngestOptions o;
+  o.prune = true;
+  o.force = force;
+  return o;
+}
+
 }  // namespace
 
 TEST_CASE("an unchanged tree: the second run finds every page unchanged and changes nothing") {
@@ -185,9 +193,7 @@ TEST_CASE("prune: a release whose directory left the tree goes with it, and only
   }
 
   SUBCASE("--prune removes its pages, its specs listed nowhere else, and the release; then equals a fresh ingest") {
-    IngestOptions prune;
-    prune.prune = true;
-    auto s = ingest(db, {tree}, prune);
+    auto s = ingest(db, {tree}, pruning());
     CHECK(s.exit_code() == 0);
     CHECK(s.pages_removed == 2);
     CHECK(count(db, "SELECT count(*) FROM release WHERE name = 'develop-2025-03-23'") == 0);
@@ -203,9 +209,7 @@ TEST_CASE("prune: a release whose directory left the tree goes with it, and only
   }
 
   SUBCASE("the same tree named with a trailing slash prunes the same") {
-    IngestOptions prune;
-    prune.prune = true;
-    CHECK(ingest(db, {fs::path(tree.string() + "/")}, prune).pages_removed == 2);
+    CHECK(ingest(db, {fs::path(tree.string() + "/")}, pruning()).pages_removed == 2);
   }
 
   SUBCASE("a page read through '..' from under the tree is another tree's: it stays") {
@@ -214,29 +218,22 @@ TEST_CASE("prune: a release whose directory left the tree goes with it, and only
     REQUIRE(count(db, "SELECT count(*) FROM release WHERE name = 'v2.0'") == 1);
     fs::remove_all(tree / "_cache" / "develop");  // the path read through no longer resolves; the file is there
     write_page(tree, "v3.0", "a", {spec("a3")});
-    IngestOptions prune;
-    prune.prune = true;
-    CHECK(ingest(db, {tree}, prune).pages_removed == 3);  // develop/a and the two of the snapshot
+    CHECK(ingest(db, {tree}, pruning()).pages_removed == 3);  // develop/a and the two of the snapshot
     CHECK(count(db, "SELECT count(*) FROM release WHERE name = 'v2.0'") == 1);
   }
 
   SUBCASE("a tree named relative to the working directory, as cron names it, prunes the same") {
     testing::WorkingDirectory cd(dir.path());
-    IngestOptions prune;
-    prune.prune = true;
-    CHECK(ingest(db, {"tree"}, prune).pages_removed == 2);
+    CHECK(ingest(db, {"tree"}, pruning()).pages_removed == 2);
     CHECK(count(db, "SELECT count(*) FROM release WHERE name = 'develop-2025-03-23'") == 0);
   }
 
   SUBCASE("a rejected page elsewhere in the tree refuses the prune, unless --force") {
     testing::write_text(tree / "_cache" / "develop" / "c" / "specs.md",
                         "---\ntitle: c\nlayout: cache\ncategories: [package, develop]\nspec_details: [{\"hash\": \n");
-    IngestOptions prune;
-    prune.prune = true;
-    CHECK(ingest(db, {tree}, prune).pages_removed == 0);
+    CHECK(ingest(db, {tree}, pruning()).pages_removed == 0);
     CHECK(count(db, "SELECT count(*) FROM release WHERE name = 'develop-2025-03-23'") == 1);
-    prune.force = true;
-    CHECK(ingest(db, {tree}, prune).pages_removed == 2);
+    CHECK(ingest(db, {tree}, pruning(true)).pages_removed == 2);
   }
 }
 
@@ -253,11 +250,9 @@ TEST_CASE("prune: a page whose stored path is not its file's bytes (not UTF-8) i
   auto db = open_database(dir / "db.sqlite", OpenMode::ReadWrite);
   ingest(db, {tree, odd, twin}, {});
   REQUIRE(count(db, "SELECT count(*) FROM release WHERE name IN ('v0.9', 'v1.0')") == 2);
-  IngestOptions prune;
-  prune.prune = true;
-  CHECK(ingest(db, {tree}, prune).pages_removed == 0);
+  CHECK(ingest(db, {tree}, pruning()).pages_removed == 0);
   fs::create_directories(dir / "tree\xef\xbf\xbd");
-  CHECK(ingest(db, {dir / "tree\xef\xbf\xbd"}, prune).pages_removed == 0);
+  CHECK(ingest(db, {dir / "tree\xef\xbf\xbd"}, pruning()).pages_removed == 0);
   CHECK(count(db, "SELECT count(*) FROM release WHERE name IN ('v0.9', 'v1.0')") == 2);
 }
 
