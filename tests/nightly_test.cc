@@ -237,6 +237,22 @@ TEST_CASE("prune: a release whose directory left the tree goes with it, and only
   }
 }
 
+TEST_CASE("a run started in a working directory since deleted reads and prunes a tree named absolutely") {
+  testing::TempDir dir;
+  const auto tree = dir / "tree";
+  write_page(tree, "develop", "a", {spec("a1")});
+  write_page(tree, "v1.0", "a", {spec("a0")});
+  auto db = open_database(dir / "db.sqlite", OpenMode::ReadWrite);
+  fs::create_directories(dir / "gone");
+  testing::WorkingDirectory cd(dir / "gone");
+  fs::remove(dir / "gone");
+  CHECK(ingest(db, {tree}, {}).pages_added == 2);
+  fs::remove_all(tree / "_cache" / "v1.0");
+  CHECK(ingest(db, {tree}, pruning()).pages_removed == 1);
+  CHECK(text(db, "SELECT group_concat(name) FROM release") == "develop");
+  CHECK(text(db, "SELECT path FROM page") == (tree / "_cache" / "develop" / "a" / "specs.md").string());
+}
+
 TEST_CASE("prune: a page whose stored path is not its file's bytes (not UTF-8) is never taken for gone") {
   testing::TempDir dir;
   const auto tree = dir / "tree";

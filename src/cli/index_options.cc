@@ -1,11 +1,10 @@
 #include "cli/index_options.h"
 
-#include <filesystem>
 #include <string>
-#include <system_error>
 
 #include "cli/commands.h"
 #include "formats/spack_index/site_listing.h"
+#include "ingest/file_walker.h"
 
 namespace cachedb::cli {
 
@@ -28,12 +27,8 @@ namespace {
 // and `source.path` name files unambiguously whatever directory cron started
 // it in ("-", stdin, stays as it is).
 std::string absolute(const std::string& path) {
-  if (path.empty() || path == "-" || path.front() == '/') return path;
-  std::error_code gone;  // the working directory removed: the path as given, which then names nothing
-  std::string cwd = std::filesystem::current_path(gone).string();
-  if (gone || cwd.empty()) return path;
-  if (cwd.back() != '/') cwd += '/';
-  return cwd + path;
+  if (path.empty() || path == "-") return path;
+  return absolute_from(working_directory(), path);
 }
 
 }  // namespace

@@ -135,11 +135,6 @@ WalkItem loaded(LoadedFile file) {
   return item;
 }
 
-std::string with_slash(std::string dir) {
-  if (dir.empty() || dir.back() != '/') dir += '/';  // the root is "/" already
-  return dir;
-}
-
 // `path` is absolute.
 WalkItem passed_over(std::string path, std::string why, bool unreadable) {
   return loaded(PassedOver{std::move(path), std::move(why), unreadable});
@@ -213,7 +208,7 @@ class FileSource::Walk {
 
   Walk(FileSource& loader, unsigned workers)
       : loader_(loader),
-        cwd_(with_slash(std::filesystem::current_path().string())),
+        cwd_(working_directory()),
         own_{handler()},
         pool_(workers, [this] { return LoadContext{handler()}; },
               [this](std::vector<WalkItem>& items, LoadContext& context) { return run_job(items, context); }) {}

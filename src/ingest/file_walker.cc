@@ -166,6 +166,12 @@ std::string absolute_from(const std::string& cwd, std::string path) {
   return !path.empty() && path.front() == '/' ? path : cwd + path;
 }
 
+std::string working_directory() {
+  std::error_code ec;
+  const fs::path cwd = fs::current_path(ec);
+  return ec ? std::string() : join_path(cwd.string(), "");
+}
+
 void check_inputs(const std::vector<fs::path>& inputs) {
   for (const auto& input : inputs) {
     // The system's own word for why (a link to nowhere, a loop of links, a

@@ -74,6 +74,9 @@ std::string join_path(const std::string& dir, const std::string& name);
 // `path` as the walk logs and stores it: put after the working directory
 // `cwd` (ending in '/') unless it is absolute already; nothing normalised.
 std::string absolute_from(const std::string& cwd, std::string path);
+// The working directory with a trailing '/', for absolute_from(); "" when the
+// system cannot give it (deleted under the process): paths then stay as given.
+std::string working_directory();
 
 // Throws Error when a path named on the command line does not exist, so that
 // a mistyped path fails the run before anything is written.

@@ -385,9 +385,8 @@ IngestSummary in_transaction(SQLite::Database& db, const IngestOptions& options,
 // begins the stored paths of the files under them (absolute, as typed).
 std::vector<std::string> walked_directories(const std::vector<fs::path>& inputs) {
   std::vector<std::string> dirs;
+  const std::string cwd = working_directory();
   std::error_code ec;
-  const std::string cwd = join_path(fs::current_path(ec).string(), "");
-  if (ec) return dirs;  // no working directory: no page is taken for gone
   for (const auto& input : inputs)
     if (fs::is_directory(input, ec)) dirs.push_back(join_path(absolute_from(cwd, input.string()), ""));
   return dirs;
