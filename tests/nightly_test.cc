@@ -260,7 +260,8 @@ TEST_CASE("prune: a page whose stored path is not its file's bytes (not UTF-8) i
   // Stored with U+FFFD for the bad byte: that path names nothing, though the file is there.
   const fs::path odd = tree / "_cache" / "v0.9\xff" / "a" / "specs.txt";
   testing::write_text(odd, page_text("v0.9", "a", {spec("odd")}));
-  // A tree whose name is that path's stored spelling must not take it for one of its own.
+  // A tree whose name has a byte that is not UTF-8, stored as U+FFFD: a tree named with a
+  // real U+FFFD (created below) must not take its pages for its own.
   const fs::path twin = dir / "tree\xff";
   write_page(twin, "v1.0", "b", {spec("b1")});
   auto db = open_database(dir / "db.sqlite", OpenMode::ReadWrite);
