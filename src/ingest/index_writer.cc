@@ -9,6 +9,8 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <sqlite3.h>
+#include <SQLiteCpp/Exception.h>
 
 #include "error.h"
 #include "formats/spack_index/index_reader.h"
@@ -215,8 +217,11 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
   // rows of one index are one range of index_listing's key, filled from its
   // start to its end instead of here and there. A hash listed twice (an
   // `installs` key given twice) is listed as its last record says, as
-  // Python's json module, Spack's reader, keeps the last of a key: the sort
-  // is stable, and the INSERT of a pair stored already takes its word.
+  // Python's json module, Spack's reader, keeps the last of a key: within a
+  // batch the sort is stable and the last of equal specs is kept; across
+  // batches the append fails at the pair an earlier batch stored, and the
+  // batch is written again through the upsert, each pair taking its row's
+  // word (those the append stored before it failed take the same again).
   struct Listed {
     std::int64_t spec;
     bool in_buildcache;
@@ -225,9 +230,17 @@ struct IndexWriter::Impl : spack_index::IndexHandler {
   std::vector<Listed> listing;
   void write_listing() {
     std::stable_sort(listing.begin(), listing.end(), [](const Listed& a, const Listed& b) { return a.spec < b.spec; });
-    ix.listing_insert.insert_all(std::span<const Listed>(listing), [&](auto& insert, const Listed& l) {
-      insert(source_id)(l.spec)(l.in_buildcache ? 1 : 0);
-    });
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < listing.size(); ++i)
+      if (i + 1 == listing.size() || listing[i + 1].spec != listing[i].spec) listing[kept++] = listing[i];
+    listing.resize(kept);
+    const auto bind = [&](auto& insert, const Listed& l) { insert(source_id)(l.spec)(l.in_buildcache ? 1 : 0); };
+    try {
+      ix.listing_append.insert_all(std::span<const Listed>(listing), bind);
+    } catch (const SQLite::Exception& e) {
+      if (e.getExtendedErrorCode() != SQLITE_CONSTRAINT_PRIMARYKEY) throw;
+      ix.listing_upsert.insert_all(std::span<const Listed>(listing), bind);
+    }
     listing.clear();
   }
 

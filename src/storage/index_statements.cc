@@ -19,7 +19,14 @@ IndexStatements::IndexStatements(SQLite::Database& db)
     : index_source(with_temp_tables(db), "SELECT id, content_hash, path, file_size, file_mtime_ns FROM source "
                        "WHERE kind = 'index' AND release_id = ? AND key_id = ?", kLazy),
       source_set_hash(db, "UPDATE source SET content_hash = ? WHERE id = ?", kLazy),
-      listing_insert(db,
+      // OR FAIL, no upsert: a statement of several rows that could fail
+      // half-way and must then undo its own rows (the default, ABORT, or an
+      // upsert's DO UPDATE, which SQLite runs as ABORT) first copies every
+      // page it changes to a statement journal, a temporary file. A fresh
+      // ingest of 1 GB of indexes wrote 44,100 times (372 MB) to such files
+      // with the upsert, 6,454 times with this.
+      listing_append(db, "INSERT OR FAIL INTO index_listing(source_id, spec_id, in_buildcache) VALUES (?, ?, ?)", 64),
+      listing_upsert(db,
                      "INSERT INTO index_listing(source_id, spec_id, in_buildcache) VALUES (?, ?, ?) "
                      "ON CONFLICT (source_id, spec_id) DO UPDATE SET in_buildcache = excluded.in_buildcache",
                      64),

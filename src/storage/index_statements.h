@@ -23,7 +23,9 @@ struct IndexStatements {
   // An index's source row.
   Statement index_source, source_set_hash;
   // What an index lists: (source, spec, in_buildcache) rows, many at a time.
-  MultiRowInsert listing_insert;
+  // listing_append fails at a pair stored already (OR FAIL: the rows before
+  // it stay); listing_upsert takes the row's word there. See write_listing().
+  MultiRowInsert listing_append, listing_upsert;
   Statement listing_delete, listing_touch, source_ids_of_release;
   // A spec new to the database (sql/index_spec_insert.sql); one a page
   // described, described by an index (sql/index_spec_redescribe.sql); whether
