@@ -208,6 +208,19 @@ TEST_CASE("prune: a release whose directory left the tree goes with it, and only
     CHECK(testing::dump_analyst_views(db) == testing::dump_analyst_views(fresh));
   }
 
+  SUBCASE("its directory replaced by a link to a copy: the walk does not follow it, so it goes as if deleted") {
+    write_page(dir / "copy", "develop-2025-03-23", "a", {spec("a0"), spec("shared")});
+    write_page(dir / "copy", "develop-2025-03-23", "b", {spec("b0")});
+    fs::create_directory_symlink(dir / "copy" / "_cache" / "develop-2025-03-23",
+                                 tree / "_cache" / "develop-2025-03-23");
+    REQUIRE(fs::exists(tree / "_cache" / "develop-2025-03-23" / "b" / "specs.md"));
+    CHECK(ingest(db, {tree}, pruning()).pages_removed == 2);
+    CHECK(count(db, "SELECT count(*) FROM release WHERE name = 'develop-2025-03-23'") == 0);
+    auto fresh = open_database(dir / "fresh.sqlite", OpenMode::ReadWrite);
+    ingest(fresh, {tree, dir / "other", tree / "_cache" / "v0.8" / "a" / "specs.txt"}, {});
+    CHECK(testing::dump_analyst_views(db) == testing::dump_analyst_views(fresh));
+  }
+
   SUBCASE("the same tree named with a trailing slash prunes the same") {
     CHECK(ingest(db, {fs::path(tree.string() + "/")}, pruning()).pages_removed == 2);
   }

@@ -240,7 +240,8 @@ class Run {
   // there never removes what an earlier version of it stored. A release the
   // run saw no page of loses the pages it read from under a directory walked
   // now (`walked`, absolute and ending in '/', as the walk stores paths) whose
-  // files are gone: the site drops an old snapshot by deleting its directory.
+  // files are gone, or out of the walk's reach (gone_from_walk()): the site
+  // drops an old snapshot by deleting its directory.
   void prune(const std::vector<std::string>& walked) {
     if (unreadable_ && !options_.force) {
       summary_.prune_refused = true;
@@ -273,7 +274,7 @@ class Run {
       // U+FFFD in place of the bad ones) can neither be matched nor looked at.
       if (seen_releases_.count(release) || path.find(kReplacementCharacter) != std::string_view::npos ||
           !under_any(path, walked) ||
-          std::binary_search(in_tree_.begin(), in_tree_.end(), path_key(path)) || !file_gone(path))
+          std::binary_search(in_tree_.begin(), in_tree_.end(), path_key(path)) || !gone_from_walk(path, walked))
         return;
       gone.push_back(page_id);
     });
@@ -313,20 +314,31 @@ class Run {
       ++summary_.pages_removed;
     }
   }
-  // Under one of `dirs` as text, and with no '..' after it: `tree/old/../../other/...`
+  // Under `dir` as text, and with no '..' after it: `tree/old/../../other/...`
   // begins with `tree/` but names a file of another tree, which must keep its pages.
-  static bool under_any(std::string_view path, const std::vector<std::string>& dirs) {
-    return std::any_of(dirs.begin(), dirs.end(), [&](const std::string& d) {
-      if (!path.starts_with(d)) return false;
-      const std::string_view rest = path.substr(d.size());
-      return !rest.starts_with("../") && rest.find("/../") == std::string_view::npos;
-    });
+  static bool under(std::string_view path, std::string_view dir) {
+    if (!path.starts_with(dir)) return false;
+    const std::string_view rest = path.substr(dir.size());
+    return !rest.starts_with("../") && rest.find("/../") == std::string_view::npos;
   }
-  // Only a path that names nothing at all: a file there in any form, even one
-  // the walk does not take, keeps its page, as in a release the run saw.
-  static bool file_gone(std::string_view path) {
+  static bool under_any(std::string_view path, const std::vector<std::string>& dirs) {
+    return std::any_of(dirs.begin(), dirs.end(), [&](const std::string& d) { return under(path, d); });
+  }
+  // Whether no walk of `dirs` could have met `path`: it names nothing, or
+  // each of `dirs` it is under reaches it only through a link to a directory,
+  // which the walk does not follow (a release's directory replaced by a link
+  // to a copy of it: a fresh ingest of the tree would not read its pages
+  // either). A file the walk reaches, in any form, even one it does not take,
+  // keeps its page, as in a release the run saw.
+  static bool gone_from_walk(std::string_view path, const std::vector<std::string>& dirs) {
     struct stat st {};
-    return ::lstat(std::string(path).c_str(), &st) != 0 && (errno == ENOENT || errno == ENOTDIR);
+    if (::lstat(std::string(path).c_str(), &st) != 0) return errno == ENOENT || errno == ENOTDIR;
+    return std::none_of(dirs.begin(), dirs.end(), [&](const std::string& d) {
+      if (!under(path, d)) return false;
+      for (auto slash = path.find('/', d.size()); slash != std::string_view::npos; slash = path.find('/', slash + 1))
+        if (::lstat(std::string(path.substr(0, slash)).c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) return false;
+      return true;
+    });
   }
 
   bool met(std::int64_t page_id) const {
