@@ -221,6 +221,13 @@ TEST_CASE("prune: a release whose directory left the tree goes with it, and only
     CHECK(testing::dump_analyst_views(db) == testing::dump_analyst_views(fresh));
   }
 
+  SUBCASE("its directory replaced by a link loop: the walk passes it over, so it goes") {
+    fs::create_directory_symlink("loop", tree / "_cache" / "develop-2025-03-23");
+    fs::create_directory_symlink("develop-2025-03-23", tree / "_cache" / "loop");
+    CHECK(ingest(db, {tree}, pruning()).pages_removed == 2);
+    CHECK(count(db, "SELECT count(*) FROM release WHERE name = 'develop-2025-03-23'") == 0);
+  }
+
   SUBCASE("the same tree named with a trailing slash prunes the same") {
     CHECK(ingest(db, {fs::path(tree.string() + "/")}, pruning()).pages_removed == 2);
   }
