@@ -212,6 +212,60 @@ TEST_CASE("an unreadable file or directory is passed over with a warning, and --
   CHECK(check.execAndGet("SELECT count(*) FROM specs WHERE package = 'bzip2'").getInt() == 1);
 }
 
+// A release the run saw no page of, because what holds its pages cannot be
+// opened: a fresh ingest would not read them either. Its own directory
+// locked makes the walk incomplete, so only --force prunes it; a link to a
+// locked directory is one the walk never follows, so the prune takes it.
+TEST_CASE("--prune: a release whose pages cannot be reached goes, with --force when the walk was incomplete") {
+  const auto prefix = testing::permission_enforcing_prefix();
+  if (!prefix.available) {
+    MESSAGE("skipped: " << prefix.why_not);
+    return;
+  }
+  testing::TempDir dir;
+  const auto tree = dir / "tree";
+  testing::write_text(tree / "develop" / "zlib" / "specs.md", kGoodPage);
+  testing::write_text(tree / "old" / "zlib" / "specs.md",
+                      testing::CachePage("v1.0", "zlib").spec(testing::SpecEntry("h0")).text());
+  const auto db = dir / "db.sqlite";
+  REQUIRE(cachedb(db, {"ingest", tree.string()}).exit_code == 0);
+  const auto run = [&](std::vector<std::string> args) {
+    auto argv = prefix.argv;
+    argv.insert(argv.end(), {testing::cachedb_binary(), "--db", db.string(), "ingest"});
+    argv.insert(argv.end(), args.begin(), args.end());
+    return testing::run_child(argv, 30);
+  };
+  const auto releases = [&] {
+    SQLite::Database check(db.string());
+    return check.execAndGet("SELECT group_concat(name, ',') FROM (SELECT name FROM release ORDER BY name)")
+        .getString();
+  };
+  fs::path locked;
+  SUBCASE("its directory cannot be read") {
+    locked = tree / "old";
+    fs::permissions(locked, fs::perms::none);
+    auto refused = run({"--prune", tree.string()});
+    INFO("stderr: " << refused.err);
+    CHECK(refused.exit_code == 2);
+    CHECK(releases() == "develop,v1.0");
+    auto forced = run({"--prune", "--force", tree.string()});
+    INFO("stderr: " << forced.err);
+    CHECK(forced.exit_code == 0);
+  }
+  SUBCASE("its directory is a link to one that cannot be searched") {
+    locked = dir / "locked";
+    fs::create_directories(locked);
+    fs::rename(tree / "old", locked / "old");
+    fs::create_directory_symlink(locked / "old", tree / "old");
+    fs::permissions(locked, fs::perms::none);
+    auto r = run({"--prune", tree.string()});
+    INFO("stderr: " << r.err);
+    CHECK(r.exit_code == 0);
+  }
+  fs::permissions(locked, fs::perms::owner_all);
+  CHECK(releases() == "develop");
+}
+
 // The bytes these tests put in names that are not UTF-8 (0xFE and 0xFF are
 // never in UTF-8): stored text must hold neither.
 bool no_raw_name_bytes(const std::string& text) {

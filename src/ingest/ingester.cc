@@ -324,17 +324,19 @@ class Run {
   static bool under_any(std::string_view path, const std::vector<std::string>& dirs) {
     return std::any_of(dirs.begin(), dirs.end(), [&](const std::string& d) { return under(path, d); });
   }
-  // Whether no walk of `dirs` could have met `path`: it names nothing, or
-  // each of `dirs` it is under reaches it only through a link (to a
-  // directory, to one the job cannot search, or a loop), which the walk does
-  // not follow (a release's directory replaced by a link to a copy of it: a
-  // fresh ingest of the tree would not read its pages either). A file the
-  // walk reaches, in any form, even one it does not take, keeps its page, as
-  // in a release the run saw; so does one under a directory it could not
-  // open (a prune then runs only with --force).
+  // Whether no walk of `dirs` could have met `path`, so that a fresh ingest
+  // of them would not read it either: it names nothing; or nothing the job
+  // can reach (a link loop, a directory it cannot search: one the walk could
+  // not open makes it incomplete, so the prune runs only with --force, and
+  // takes what is under it as in a release the run saw); or each of `dirs` it
+  // is under reaches it only through a link to a directory, which the walk
+  // does not follow (a release's directory replaced by a link to a copy of
+  // it). A file the walk reaches, in any form, even one it does not take,
+  // keeps its page, as in a release the run saw.
   static bool gone_from_walk(std::string_view path, const std::vector<std::string>& dirs) {
     struct stat st {};
-    if (::lstat(std::string(path).c_str(), &st) != 0 && (errno == ENOENT || errno == ENOTDIR)) return true;
+    if (::lstat(std::string(path).c_str(), &st) != 0)
+      return errno == ENOENT || errno == ENOTDIR || errno == ELOOP || errno == EACCES || errno == ENAMETOOLONG;
     return std::none_of(dirs.begin(), dirs.end(), [&](const std::string& d) {
       if (!under(path, d)) return false;
       for (auto slash = path.find('/', d.size()); slash != std::string_view::npos; slash = path.find('/', slash + 1))
