@@ -252,6 +252,13 @@ TEST_CASE("--prune: a release whose pages cannot be reached goes, with --force w
     INFO("stderr: " << forced.err);
     CHECK(forced.exit_code == 0);
   }
+  SUBCASE("its directory can be searched but not listed") {
+    locked = tree / "old";
+    fs::permissions(locked, fs::perms::owner_exec);
+    CHECK(run({"--prune", tree.string()}).exit_code == 2);
+    CHECK(releases() == "develop,v1.0");
+    CHECK(run({"--prune", "--force", tree.string()}).exit_code == 0);
+  }
   SUBCASE("its directory is a link to one that cannot be searched") {
     locked = dir / "locked";
     fs::create_directories(locked);
@@ -264,6 +271,35 @@ TEST_CASE("--prune: a release whose pages cannot be reached goes, with --force w
   }
   fs::permissions(locked, fs::perms::owner_all);
   CHECK(releases() == "develop");
+}
+
+// What lies above a tree named relative to the working directory is not the
+// walk's business: a parent the job cannot search stops neither the walk nor
+// a page read from a file the walk lists without taking (named on the
+// command line) from being kept, as the walk reaches it.
+TEST_CASE("--prune: a parent of the working directory that cannot be searched changes nothing") {
+  const auto prefix = testing::permission_enforcing_prefix();
+  if (!prefix.available) {
+    MESSAGE("skipped: " << prefix.why_not);
+    return;
+  }
+  testing::TempDir dir;
+  const auto gate = dir / "gate", tree = gate / "cwd" / "tree";
+  testing::write_text(tree / "develop" / "zlib" / "specs.md", kGoodPage);
+  testing::write_text(tree / "old" / "zlib" / "specs.txt",
+                      testing::CachePage("v1.0", "zlib").spec(testing::SpecEntry("h0")).text());
+  const auto db = dir / "db.sqlite";
+  testing::WorkingDirectory cd(gate / "cwd");
+  REQUIRE(cachedb(db, {"ingest", "tree", "tree/old/zlib/specs.txt"}).exit_code == 0);
+  fs::permissions(gate, fs::perms::none);
+  auto argv = prefix.argv;
+  argv.insert(argv.end(), {testing::cachedb_binary(), "--db", db.string(), "ingest", "--prune", "tree"});
+  auto r = testing::run_child(argv, 30);
+  fs::permissions(gate, fs::perms::owner_all);
+  INFO("stderr: " << r.err);
+  CHECK(r.exit_code == 0);
+  SQLite::Database check(db.string());
+  CHECK(check.execAndGet("SELECT count(*) FROM specs WHERE release = 'v1.0'").getInt() == 1);
 }
 
 // The bytes these tests put in names that are not UTF-8 (0xFE and 0xFF are

@@ -86,6 +86,36 @@ bool classify(int dir_fd, const char* name, unsigned char d_type, FileNameFilter
 
 }  // namespace
 
+WalkReach walk_reaches(const std::string& dir, std::string_view below) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return WalkReach::unknown;
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  std::string at;  // the path so far, relative to `dir`, empty components left out
+  for (std::size_t start = 0;;) {
+    const std::size_t slash = below.find('/', start);
+    const std::string_view name = below.substr(start, slash == std::string_view::npos ? slash : slash - start);
+    const bool last = slash == std::string_view::npos;
+    if (!name.empty()) {
+      if (!at.empty()) at += '/';
+      at += name;
+      struct stat st {};
+      if (::fstatat(fd, at.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno == ENOENT || errno == ENOTDIR) return WalkReach::absent;
+        return errno == EACCES || errno == ELOOP || errno == ENAMETOOLONG ? WalkReach::not_met : WalkReach::unknown;
+      }
+      if (last) return WalkReach::met;
+      if (!S_ISDIR(st.st_mode) || at_cache_page_path(name) || ::faccessat(fd, at.c_str(), R_OK | X_OK, AT_EACCESS) != 0)
+        return WalkReach::not_met;
+    } else if (last) {
+      return WalkReach::unknown;  // `below` is empty or ends in '/': not a file's path
+    }
+    start = slash + 1;
+  }
+}
+
 std::string WalkEntry::why() const { return error ? std::strerror(error) : "not a regular file"; }
 
 Directory::Directory(int at, const std::string& path, bool follow)

@@ -68,6 +68,22 @@ class Directory {
   int fd_;
 };
 
+// Whether a walk of the directory named `dir` (as given on the command line,
+// from the working directory: a link there is followed, as the walk follows
+// it) would meet the file at `below`, a path relative to it: every directory
+// on the way one the walk descends into (a real directory, not a link to
+// one, that the job can list and search, not named as a page is), and the
+// file there in any form. Asked by --prune of a stored page the walk did not
+// meet; relative to `dir`, so that what lies above it (a parent the job cannot
+// search, a long working directory) does not matter, as it does not to the walk.
+enum class WalkReach {
+  met,        // the walk lists it
+  absent,     // nothing there
+  not_met,    // there, or maybe there, but out of the walk's reach
+  unknown,    // `dir` cannot be opened now, or the system would not say
+};
+WalkReach walk_reaches(const std::string& dir, std::string_view below);
+
 // `dir` + "/" + `name`, without doubling a trailing slash.
 std::string join_path(const std::string& dir, const std::string& name);
 

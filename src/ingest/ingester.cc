@@ -1,9 +1,6 @@
 #include "ingest/ingester.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <memory>
 #include <map>
 #include <set>
@@ -85,6 +82,13 @@ KnownPagesFactory known_pages(SQLite::Database& db) {
   if (path.empty() || !any_source(db)) return nullptr;
   return [path] { return std::make_unique<StoredPagesReader>(path); };
 }
+
+// A directory given to the run: as the walk begins the stored paths of the
+// files under it (absolute, ending in '/'), and as it was given (from the
+// working directory), to look under it as the walk does.
+struct WalkedDirectory {
+  std::string stored, given;
+};
 
 class Run {
  public:
@@ -239,10 +243,10 @@ class Run {
   // with --force; skipped; passed over; now another page), a file that is
   // there never removes what an earlier version of it stored. A release the
   // run saw no page of loses the pages it read from under a directory walked
-  // now (`walked`, absolute and ending in '/', as the walk stores paths) whose
+  // now (`walked`) whose
   // files are gone, or out of the walk's reach (gone_from_walk()): the site
   // drops an old snapshot by deleting its directory.
-  void prune(const std::vector<std::string>& walked) {
+  void prune(const std::vector<WalkedDirectory>& walked) {
     if (unreadable_ && !options_.force) {
       summary_.prune_refused = true;
       spdlog::error("not pruning: {} file(s) or directories could not be read, so the tree is incomplete "
@@ -321,27 +325,23 @@ class Run {
     const std::string_view rest = path.substr(dir.size());
     return !rest.starts_with("../") && rest.find("/../") == std::string_view::npos;
   }
-  static bool under_any(std::string_view path, const std::vector<std::string>& dirs) {
-    return std::any_of(dirs.begin(), dirs.end(), [&](const std::string& d) { return under(path, d); });
+  static bool under_any(std::string_view path, const std::vector<WalkedDirectory>& dirs) {
+    return std::any_of(dirs.begin(), dirs.end(), [&](const WalkedDirectory& d) { return under(path, d.stored); });
   }
   // Whether no walk of `dirs` could have met `path`, so that a fresh ingest
-  // of them would not read it either: it names nothing; or nothing the job
-  // can reach (a link loop, a directory it cannot search: one the walk could
-  // not open makes it incomplete, so the prune runs only with --force, and
-  // takes what is under it as in a release the run saw); or each of `dirs` it
-  // is under reaches it only through a link to a directory, which the walk
-  // does not follow (a release's directory replaced by a link to a copy of
-  // it). A file the walk reaches, in any form, even one it does not take,
-  // keeps its page, as in a release the run saw.
-  static bool gone_from_walk(std::string_view path, const std::vector<std::string>& dirs) {
-    struct stat st {};
-    if (::lstat(std::string(path).c_str(), &st) != 0)
-      return errno == ENOENT || errno == ENOTDIR || errno == ELOOP || errno == EACCES || errno == ENAMETOOLONG;
-    return std::none_of(dirs.begin(), dirs.end(), [&](const std::string& d) {
-      if (!under(path, d)) return false;
-      for (auto slash = path.find('/', d.size()); slash != std::string_view::npos; slash = path.find('/', slash + 1))
-        if (::lstat(std::string(path.substr(0, slash)).c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) return false;
-      return true;
+  // of them would not read it either: it names nothing, or nothing a walk of
+  // the directories holding it reaches (walk_reaches(): through a link to a
+  // directory, which the walk does not follow, as when a release's directory
+  // is replaced by a link to a copy of it; a loop; a directory the walk could
+  // not open, which makes it incomplete, so that only --force prunes, taking
+  // what is under it as in a release the run saw). A file the walk reaches,
+  // in any form, even one it does not take, keeps its page, as in a release
+  // the run saw; so does one the system will not say about.
+  static bool gone_from_walk(std::string_view path, const std::vector<WalkedDirectory>& dirs) {
+    return std::none_of(dirs.begin(), dirs.end(), [&](const WalkedDirectory& d) {
+      if (!under(path, d.stored)) return false;
+      const WalkReach reach = walk_reaches(d.given, path.substr(d.stored.size()));
+      return reach == WalkReach::met || reach == WalkReach::unknown;
     });
   }
 
@@ -399,12 +399,12 @@ IngestSummary in_transaction(SQLite::Database& db, const IngestOptions& options,
 
 // The inputs that are directories (or links to one), spelled as the walk
 // begins the stored paths of the files under them (absolute, as typed).
-std::vector<std::string> walked_directories(const std::vector<fs::path>& inputs) {
-  std::vector<std::string> dirs;
+std::vector<WalkedDirectory> walked_directories(const std::vector<fs::path>& inputs) {
+  std::vector<WalkedDirectory> dirs;
   const std::string cwd = working_directory();
   std::error_code ec;
   for (const auto& input : inputs)
-    if (fs::is_directory(input, ec)) dirs.push_back(join_path(absolute_from(cwd, input.string()), ""));
+    if (fs::is_directory(input, ec)) dirs.push_back({join_path(absolute_from(cwd, input.string()), ""), input.string()});
   return dirs;
 }
 
