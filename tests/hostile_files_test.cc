@@ -241,6 +241,7 @@ TEST_CASE("--prune: a release whose pages cannot be reached goes, with --force w
         .getString();
   };
   fs::path locked;
+  std::string remaining = "develop";
   SUBCASE("its directory cannot be read") {
     locked = tree / "old";
     fs::permissions(locked, fs::perms::none);
@@ -259,6 +260,14 @@ TEST_CASE("--prune: a release whose pages cannot be reached goes, with --force w
     CHECK(releases() == "develop,v1.0");
     CHECK(run({"--prune", "--force", tree.string()}).exit_code == 0);
   }
+  SUBCASE("the directory given cannot be read: with --force, nothing under it stays") {
+    locked = tree;
+    fs::permissions(locked, fs::perms::none);
+    CHECK(run({"--prune", tree.string()}).exit_code == 2);
+    CHECK(releases() == "develop,v1.0");
+    run({"--prune", "--force", tree.string()});
+    remaining = "";
+  }
   SUBCASE("its directory is a link to one that cannot be searched") {
     locked = dir / "locked";
     fs::create_directories(locked);
@@ -270,7 +279,7 @@ TEST_CASE("--prune: a release whose pages cannot be reached goes, with --force w
     CHECK(r.exit_code == 0);
   }
   fs::permissions(locked, fs::perms::owner_all);
-  CHECK(releases() == "develop");
+  CHECK(releases() == remaining);
 }
 
 // What lies above a tree named relative to the working directory is not the

@@ -2,6 +2,8 @@
 // order and the completeness of a plain, sequential walk, to the number of
 // threads it starts, and to ending soon once it is stopped.
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -147,6 +149,49 @@ TEST_CASE("relative inputs give absolute paths, for pages and for what is passed
     CHECK(seen[1].first == (root_dir / "tree" / "develop" / "zlib" / "specs.md").string());
     CHECK(seen[1].second.empty());
   }
+}
+
+// What --prune asks of a stored page the walk did not meet (walk_reaches):
+// the path below a directory given, followed as the walk follows it.
+TEST_CASE("walk_reaches: met through real directories at any depth, not through a link or a page's name") {
+  testing::TempDir dir;
+  testing::write_text(dir / "a" / "b" / "page.txt", "x");
+  fs::create_directories(dir / "specs.md" / "b");
+  testing::write_text(dir / "specs.md" / "b" / "page.txt", "x");
+  fs::create_directory_symlink(dir / "a", dir / "link");
+  const std::string root = dir.path().string();
+  CHECK(walk_reaches(root, "a/b/page.txt") == WalkReach::met);
+  CHECK(walk_reaches(root, "a//b/./page.txt") == WalkReach::met);
+  CHECK(walk_reaches(root, "a/b") == WalkReach::met);  // a file in any form
+  CHECK(walk_reaches(root, "a/b/gone.txt") == WalkReach::absent);
+  CHECK(walk_reaches(root, "a/b/page.txt/x") == WalkReach::not_met);  // not a directory on the way
+  CHECK(walk_reaches(root, "nothing/b/page.txt") == WalkReach::absent);
+  CHECK(walk_reaches(root, "link/b/page.txt") == WalkReach::not_met);  // the walk does not follow it
+  CHECK(walk_reaches(root, "specs.md/b/page.txt") == WalkReach::not_met);  // passed over as a page's place
+  CHECK(walk_reaches((dir / "link").string(), "b/page.txt") == WalkReach::met);  // a directory given is followed
+  CHECK(walk_reaches(root, "a/b/") == WalkReach::unknown);
+
+  // Deeper than a path may be long (PATH_MAX, 4096): the walk opens each
+  // directory from its parent, and so does walk_reaches.
+  const std::string name(200, 'd');
+  std::string below;
+  int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY);
+  REQUIRE(fd >= 0);
+  for (int i = 0; i < 22; ++i) {
+    REQUIRE(::mkdirat(fd, name.c_str(), 0755) == 0);
+    const int next = ::openat(fd, name.c_str(), O_RDONLY | O_DIRECTORY);
+    ::close(fd);
+    REQUIRE(next >= 0);
+    fd = next;
+    below += name + "/";
+  }
+  const int file = ::openat(fd, "page.txt", O_WRONLY | O_CREAT, 0644);
+  ::close(fd);
+  REQUIRE(file >= 0);
+  ::close(file);
+  REQUIRE(below.size() > 4096);
+  CHECK(walk_reaches(root, below + "page.txt") == WalkReach::met);
+  CHECK(walk_reaches(root, below + "gone.txt") == WalkReach::absent);
 }
 
 TEST_CASE("a directory longer than one read of its entries is listed whole and sorted" * doctest::test_suite("stress")) {

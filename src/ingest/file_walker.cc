@@ -86,31 +86,42 @@ bool classify(int dir_fd, const char* name, unsigned char d_type, FileNameFilter
 
 }  // namespace
 
+namespace {
+
+// What a failed lookup on the way says of the file: nothing there, or not
+// where the walk goes (a directory it cannot open or search, a loop).
+WalkReach reach_after(int error) {
+  if (error == ENOENT || error == ENOTDIR || error == ENAMETOOLONG) return WalkReach::absent;
+  return error == EACCES || error == ELOOP ? WalkReach::not_met : WalkReach::unknown;
+}
+
+}  // namespace
+
 WalkReach walk_reaches(const std::string& dir, std::string_view below) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return WalkReach::unknown;
+  // One directory at a time, each opened from its parent as the walk opens
+  // them, so that no path looked up is longer than a name.
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return reach_after(errno);
   struct Closer {
-    int fd;
+    int& fd;
     ~Closer() { ::close(fd); }
   } closer{fd};
-  std::string at;  // the path so far, relative to `dir`, empty components left out
   for (std::size_t start = 0;;) {
     const std::size_t slash = below.find('/', start);
-    const std::string_view name = below.substr(start, slash == std::string_view::npos ? slash : slash - start);
     const bool last = slash == std::string_view::npos;
-    if (!name.empty()) {
-      if (!at.empty()) at += '/';
-      at += name;
+    const std::string name(below.substr(start, last ? slash : slash - start));
+    if (name.empty()) {
+      if (last) return WalkReach::unknown;  // `below` is empty or ends in '/': not a file's path
+    } else {
       struct stat st {};
-      if (::fstatat(fd, at.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-        if (errno == ENOENT || errno == ENOTDIR) return WalkReach::absent;
-        return errno == EACCES || errno == ELOOP || errno == ENAMETOOLONG ? WalkReach::not_met : WalkReach::unknown;
-      }
+      if (::fstatat(fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return reach_after(errno);
       if (last) return WalkReach::met;
-      if (!S_ISDIR(st.st_mode) || at_cache_page_path(name) || ::faccessat(fd, at.c_str(), R_OK | X_OK, AT_EACCESS) != 0)
+      if (!S_ISDIR(st.st_mode) || at_cache_page_path(name) || ::faccessat(fd, name.c_str(), R_OK | X_OK, AT_EACCESS) != 0)
         return WalkReach::not_met;
-    } else if (last) {
-      return WalkReach::unknown;  // `below` is empty or ends in '/': not a file's path
+      const int next = ::openat(fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (next < 0) return reach_after(errno);
+      ::close(fd);
+      fd = next;
     }
     start = slash + 1;
   }

@@ -80,7 +80,7 @@ enum class WalkReach {
   met,        // the walk lists it
   absent,     // nothing there
   not_met,    // there, or maybe there, but out of the walk's reach
-  unknown,    // `dir` cannot be opened now, or the system would not say
+  unknown,    // the system would not say
 };
 WalkReach walk_reaches(const std::string& dir, std::string_view below);
 
