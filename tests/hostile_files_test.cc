@@ -23,8 +23,8 @@ using testing::contains;
 
 namespace {
 
-std::string page_for(const std::string& package, const std::string& hash) {
-  return testing::CachePage("develop", package).spec(testing::SpecEntry(hash)).text();
+std::string page_for(const std::string& package, const std::string& hash, const std::string& release = "develop") {
+  return testing::CachePage(release, package).spec(testing::SpecEntry(hash)).text();
 }
 
 const std::string kGoodPage = page_for("zlib", "h1");
@@ -33,6 +33,15 @@ ChildResult cachedb(const fs::path& db, std::vector<std::string> args, int timeo
   std::vector<std::string> argv = {testing::cachedb_binary(), "--db", db.string()};
   argv.insert(argv.end(), args.begin(), args.end());
   return testing::run_child(argv, timeout);
+}
+
+// As cachedb(), run as a job that permissions apply to (see
+// testing::permission_enforcing_prefix()).
+ChildResult cachedb_as(const testing::PermissionPrefix& prefix, const fs::path& db, std::vector<std::string> args) {
+  std::vector<std::string> argv = prefix.argv;
+  argv.insert(argv.end(), {testing::cachedb_binary(), "--db", db.string()});
+  argv.insert(argv.end(), args.begin(), args.end());
+  return testing::run_child(argv, 30);
 }
 
 }  // namespace
@@ -198,9 +207,7 @@ TEST_CASE("an unreadable file or directory is passed over with a warning, and --
     warning = locked.string() + ": passed over: cannot read directory: Permission denied";
   }
   fs::permissions(locked, fs::perms::none);
-  auto argv = prefix.argv;
-  argv.insert(argv.end(), {testing::cachedb_binary(), "--db", db.string(), "ingest", "--prune", tree.string()});
-  auto r = testing::run_child(argv, 30);
+  auto r = cachedb_as(prefix, db, {"ingest", "--prune", tree.string()});
   fs::permissions(locked, fs::perms::owner_all);
   INFO("stderr: " << r.err);
   CHECK_FALSE(r.timed_out);
@@ -225,15 +232,12 @@ TEST_CASE("--prune: a release whose pages cannot be reached goes, with --force w
   testing::TempDir dir;
   const auto tree = dir / "tree";
   testing::write_text(tree / "develop" / "zlib" / "specs.md", kGoodPage);
-  testing::write_text(tree / "old" / "zlib" / "specs.md",
-                      testing::CachePage("v1.0", "zlib").spec(testing::SpecEntry("h0")).text());
+  testing::write_text(tree / "old" / "zlib" / "specs.md", page_for("zlib", "h0", "v1.0"));
   const auto db = dir / "db.sqlite";
   REQUIRE(cachedb(db, {"ingest", tree.string()}).exit_code == 0);
   const auto run = [&](std::vector<std::string> args) {
-    auto argv = prefix.argv;
-    argv.insert(argv.end(), {testing::cachedb_binary(), "--db", db.string(), "ingest"});
-    argv.insert(argv.end(), args.begin(), args.end());
-    return testing::run_child(argv, 30);
+    args.insert(args.begin(), "ingest");
+    return cachedb_as(prefix, db, args);
   };
   const auto releases = [&] {
     SQLite::Database check(db.string());
@@ -293,17 +297,13 @@ TEST_CASE("--prune: a parent of the working directory that cannot be searched ch
     return;
   }
   testing::TempDir dir;
-  const auto gate = dir / "gate", tree = gate / "cwd" / "tree";
+  const auto gate = dir / "gate", tree = gate / "cwd" / "tree", db = dir / "db.sqlite";
   testing::write_text(tree / "develop" / "zlib" / "specs.md", kGoodPage);
-  testing::write_text(tree / "old" / "zlib" / "specs.txt",
-                      testing::CachePage("v1.0", "zlib").spec(testing::SpecEntry("h0")).text());
-  const auto db = dir / "db.sqlite";
+  testing::write_text(tree / "old" / "zlib" / "specs.txt", page_for("zlib", "h0", "v1.0"));
   testing::WorkingDirectory cd(gate / "cwd");
   REQUIRE(cachedb(db, {"ingest", "tree", "tree/old/zlib/specs.txt"}).exit_code == 0);
   fs::permissions(gate, fs::perms::none);
-  auto argv = prefix.argv;
-  argv.insert(argv.end(), {testing::cachedb_binary(), "--db", db.string(), "ingest", "--prune", "tree"});
-  auto r = testing::run_child(argv, 30);
+  auto r = cachedb_as(prefix, db, {"ingest", "--prune", "tree"});
   fs::permissions(gate, fs::perms::owner_all);
   INFO("stderr: " << r.err);
   CHECK(r.exit_code == 0);
