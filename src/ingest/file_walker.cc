@@ -84,10 +84,6 @@ bool classify(int dir_fd, const char* name, unsigned char d_type, FileNameFilter
   return true;
 }
 
-}  // namespace
-
-namespace {
-
 // What a failed lookup on the way says of the file: nothing there, or not
 // where the walk goes (a directory it cannot open or search, a loop).
 WalkReach reach_after(int error) {

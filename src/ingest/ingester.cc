@@ -243,9 +243,8 @@ class Run {
   // with --force; skipped; passed over; now another page), a file that is
   // there never removes what an earlier version of it stored. A release the
   // run saw no page of loses the pages it read from under a directory walked
-  // now (`walked`) whose
-  // files are gone, or out of the walk's reach (gone_from_walk()): the site
-  // drops an old snapshot by deleting its directory.
+  // now (`walked`) whose files are gone, or out of the walk's reach
+  // (gone_from_walk()): the site drops an old snapshot by deleting its directory.
   void prune(const std::vector<WalkedDirectory>& walked) {
     if (unreadable_ && !options_.force) {
       summary_.prune_refused = true;
@@ -398,7 +397,8 @@ IngestSummary in_transaction(SQLite::Database& db, const IngestOptions& options,
 }
 
 // The inputs that are directories (or links to one), spelled as the walk
-// begins the stored paths of the files under them (absolute, as typed).
+// begins the stored paths of the files under them (absolute, as typed), and
+// as given.
 std::vector<WalkedDirectory> walked_directories(const std::vector<fs::path>& inputs) {
   std::vector<WalkedDirectory> dirs;
   const std::string cwd = working_directory();
