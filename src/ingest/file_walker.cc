@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <system_error>
 
 #include <fmt/format.h>
@@ -95,31 +96,29 @@ WalkReach reach_after(int error) {
 
 WalkReach walk_reaches(const std::string& dir, std::string_view below) {
   // One directory at a time, each opened from its parent as the walk opens
-  // them, so that no path looked up is longer than a name.
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return reach_after(errno);
-  struct Closer {
-    int& fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  for (std::size_t start = 0;;) {
-    const std::size_t slash = below.find('/', start);
-    const bool last = slash == std::string_view::npos;
-    const std::string name(below.substr(start, last ? slash : slash - start));
-    if (name.empty()) {
-      if (last) return WalkReach::unknown;  // `below` is empty or ends in '/': not a file's path
-    } else {
-      struct stat st {};
-      if (::fstatat(fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return reach_after(errno);
-      if (last) return WalkReach::met;
-      if (!S_ISDIR(st.st_mode) || at_cache_page_path(name) || ::faccessat(fd, name.c_str(), R_OK | X_OK, AT_EACCESS) != 0)
-        return WalkReach::not_met;
-      const int next = ::openat(fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (next < 0) return reach_after(errno);
-      ::close(fd);
-      fd = next;
+  // them (the one given following a link, those below not), so that no path
+  // looked up is longer than a name.
+  try {
+    auto at = std::make_unique<Directory>(AT_FDCWD, dir, true);
+    for (std::size_t start = 0;;) {
+      const std::size_t slash = below.find('/', start);
+      const bool last = slash == std::string_view::npos;
+      const std::string name(below.substr(start, last ? slash : slash - start));
+      if (name.empty()) {
+        if (last) return WalkReach::unknown;  // `below` is empty or ends in '/': not a file's path
+      } else {
+        struct stat st {};
+        if (::fstatat(at->fd(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return reach_after(errno);
+        if (last) return WalkReach::met;
+        if (!S_ISDIR(st.st_mode) || at_cache_page_path(name) ||
+            ::faccessat(at->fd(), name.c_str(), R_OK | X_OK, AT_EACCESS) != 0)
+          return WalkReach::not_met;
+        at = std::make_unique<Directory>(at->fd(), name, false);
+      }
+      start = slash + 1;
     }
-    start = slash + 1;
+  } catch (const std::system_error& e) {
+    return reach_after(e.code().value());  // a directory on the way that cannot be opened
   }
 }
 
