@@ -89,7 +89,9 @@ std::string cachedb_binary() {
   return binary;
 }
 
-PermissionPrefix permission_enforcing_prefix() {
+namespace {
+
+PermissionPrefix probe_permission_prefix() {
   PermissionPrefix p;
   if (geteuid() != 0) {
     p.available = true;
@@ -118,6 +120,14 @@ PermissionPrefix permission_enforcing_prefix() {
   }
   p.available = true;
   p.argv = prefix;
+  return p;
+}
+
+}  // namespace
+
+PermissionPrefix permission_enforcing_prefix() {
+  PermissionPrefix p = probe_permission_prefix();
+  if (!p.available) MESSAGE("skipped: " << p.why_not);
   return p;
 }
 

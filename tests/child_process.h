@@ -25,7 +25,8 @@ ChildResult run_child(const std::vector<std::string>& argv, int timeout_seconds 
 std::string cachedb_binary();
 
 // A command prefix under which file permissions apply to this process's
-// children, or nothing when none can be had (then permission tests skip).
+// children, or nothing when none can be had: then the test's output says
+// why, and the caller skips (`if (!prefix.available) return;`).
 // Not root: empty prefix, permissions already apply. Root: setpriv dropping the
 // capabilities that let root ignore permissions, when the system allows it.
 struct PermissionPrefix {
